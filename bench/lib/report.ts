@@ -1,0 +1,128 @@
+/**
+ * Turns bench figures into the printed tables and the pass/fail list of targets.
+ */
+import type { LoadResult, Percentiles } from './measure.js';
+
+export interface Check {
+  name: string;
+  figure: string;
+  target: string;
+  pass: boolean;
+}
+
+export interface BenchResults {
+  meta: { node: string; cpus: number; date: string; seconds: number };
+  latencyUs?: Record<string, Percentiles>;
+  ttfbUs?: Record<string, Percentiles>;
+  throughput?: Record<string, LoadResult>;
+  memory?: { idleRss: number; peakRss?: number; soakAfter10k?: number; soakAfter100k?: number };
+  storage?: { turns: number; requestBytes: number; uniqueBytes: number; storedBytes: number; ratio: number };
+  gatehouseError?: string;
+  checks: Check[];
+}
+
+export const MB = 1024 * 1024;
+export const fmtMb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
+const fmtUs = (us: number): string => Math.round(us).toLocaleString('en-US');
+const fmtRatio = (r: number): string => (Number.isFinite(r) ? r.toFixed(2) : 'n/a');
+
+/** Left-aligns the first column and right-aligns the rest. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   '))
+    .join('\n');
+}
+
+/** Rows for a p50/p99 table, with what each server adds over calling the upstream directly. */
+function percentileRows(by: Record<string, Percentiles>): string[][] {
+  const direct = by.direct;
+  const rows = [['', 'p50 µs', 'p99 µs', 'added p50', 'added p99', 'n']];
+  for (const [name, p] of Object.entries(by)) {
+    const added = name === 'direct' || !direct ? ['—', '—'] : [fmtUs(p.p50 - direct.p50), fmtUs(p.p99 - direct.p99)];
+    rows.push([name, fmtUs(p.p50), fmtUs(p.p99), ...added, String(p.n)]);
+  }
+  return rows;
+}
+
+/** gatehouse-added / bare-added for a percentile; NaN when either is missing. */
+export function addedRatio(by: Record<string, Percentiles>, q: 'p50' | 'p99'): number {
+  const { direct, bare, gatehouse } = by;
+  if (!direct || !bare || !gatehouse) return Number.NaN;
+  return (gatehouse[q] - direct[q]) / Math.max(1, bare[q] - direct[q]);
+}
+
+function section(title: string, body: string): string {
+  return `\n${title}\n${'-'.repeat(title.length)}\n${body}\n`;
+}
+
+export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; loadSeconds: number; connections: number }): string {
+  let out = `Gatehouse bench — node ${r.meta.node}, ${r.meta.cpus} cpus, ${r.meta.date}, ${r.meta.seconds.toFixed(0)} s\n`;
+  if (r.gatehouseError) out += `\n!! Gatehouse could not be started, its figures are missing:\n${r.gatehouseError}\n`;
+  if (r.latencyUs) {
+    const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.latencyUs, 'p50'))}, p99 ${fmtRatio(addedRatio(r.latencyUs, 'p99'))}`;
+    out += section(`Sequential latency, non-streaming, 1 keep-alive connection (${cfg.latencyN} req each)`, `${table(percentileRows(r.latencyUs))}\n${ratio}`);
+  }
+  if (r.ttfbUs) {
+    out += section(`Streaming time to first body byte (${cfg.ttfbN} req each)`, table(percentileRows(r.ttfbUs)));
+  }
+  if (r.throughput) {
+    const rows = [['', 'req/s', 'requests', 'non-2xx', 'errors']];
+    for (const [name, l] of Object.entries(r.throughput)) rows.push([name, l.rps.toFixed(0), String(l.total), String(l.non2xx), String(l.errors)]);
+    const { bare, gatehouse } = r.throughput;
+    const ratio = bare && gatehouse ? `gatehouse / bare: ${fmtRatio(gatehouse.rps / bare.rps)}` : '';
+    out += section(`Throughput, autocannon, ${cfg.connections} connections, ${cfg.loadSeconds} s each`, `${table(rows)}\n${ratio}`);
+  }
+  if (r.memory) {
+    const m = r.memory;
+    const rows = [['Gatehouse RSS', ''], ['idle after start', fmtMb(m.idleRss)]];
+    if (m.peakRss !== undefined) rows.push(['peak during throughput run', fmtMb(m.peakRss)]);
+    if (m.soakAfter10k !== undefined) rows.push(['soak: after first 10k requests', fmtMb(m.soakAfter10k)]);
+    if (m.soakAfter100k !== undefined) rows.push(['soak: after 100k requests', fmtMb(m.soakAfter100k)]);
+    out += section('Memory', table(rows));
+  }
+  if (r.storage) {
+    const s = r.storage;
+    const rows = [
+      ['', 'bytes'],
+      ['request bodies sent (what a naive store keeps)', s.requestBytes.toLocaleString('en-US')],
+      ['unique content (distinct messages + responses)', s.uniqueBytes.toLocaleString('en-US')],
+      ['stored (gatehouse.db after checkpoint)', s.storedBytes.toLocaleString('en-US')],
+    ];
+    out += section(`Storage, ${s.turns}-turn agent conversation`, `${table(rows)}\nstored / unique: ${fmtRatio(s.ratio)}`);
+  }
+  const checks = [['Target', 'figure', 'limit', 'result'], ...r.checks.map((c) => [c.name, c.figure, c.target, c.pass ? 'PASS' : 'FAIL'])];
+  out += section('Targets', table(checks));
+  return out;
+}
+
+/** The pass/fail list, from whatever figures the run produced. */
+export function checks(r: BenchResults): Check[] {
+  const out: Check[] = [];
+  if (r.latencyUs?.gatehouse) {
+    const ratio = addedRatio(r.latencyUs, 'p50');
+    out.push({ name: 'latency added, gatehouse / bare (p50)', figure: fmtRatio(ratio), target: '≤ 2.0', pass: ratio <= 2.0 });
+  }
+  if (r.throughput) {
+    const { bare, gatehouse } = r.throughput;
+    if (bare && gatehouse) {
+      const ratio = gatehouse.rps / bare.rps;
+      out.push({ name: 'throughput, gatehouse / bare', figure: fmtRatio(ratio), target: '≥ 0.5', pass: ratio >= 0.5 });
+    }
+    const bad = Object.values(r.throughput).reduce((n, l) => n + l.non2xx + l.errors, 0);
+    out.push({ name: 'non-2xx + errors under load', figure: String(bad), target: '= 0', pass: bad === 0 });
+  }
+  const m = r.memory;
+  if (m) out.push({ name: 'RSS idle', figure: fmtMb(m.idleRss), target: '≤ 80 MB', pass: m.idleRss <= 80 * MB });
+  if (m?.peakRss !== undefined) out.push({ name: 'RSS peak under load', figure: fmtMb(m.peakRss), target: '≤ 250 MB', pass: m.peakRss <= 250 * MB });
+  if (m?.soakAfter10k !== undefined && m.soakAfter100k !== undefined) {
+    const growth = m.soakAfter100k - m.soakAfter10k;
+    // "No growth beyond noise": V8 heap and SQLite page cache settle within a few MB.
+    out.push({ name: 'RSS growth, 10k → 100k requests', figure: fmtMb(growth), target: '≤ 20 MB', pass: growth <= 20 * MB });
+  }
+  if (r.storage) {
+    out.push({ name: 'storage, stored / unique', figure: fmtRatio(r.storage.ratio), target: '≤ 1.5', pass: r.storage.ratio <= 1.5 });
+  }
+  if (r.gatehouseError) out.push({ name: 'gatehouse started', figure: 'no', target: 'yes', pass: false });
+  return out;
+}

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench`: measures Gatehouse against the OpenAI stand-in called directly and
+ * through a bare Node proxy (the floor), each server in its own process, in one run.
+ * Prints tables with ratios and pass/fail per target, writes test-results/bench.json, and
+ * exits 1 when a target fails or Gatehouse could not be started. See bench/README.md.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { playConversation, storedBytes } from './lib/conversation.js';
+import { load, sampleRss, sequentialLatency, streamingFirstByte } from './lib/measure.js';
+import type { LoadResult, Target } from './lib/measure.js';
+import { freePort, rssBytes, startChild, stopAll, stopChild, waitHealthy } from './lib/procs.js';
+import type { Child } from './lib/procs.js';
+import { checks, render } from './lib/report.js';
+import type { BenchResults } from './lib/report.js';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const CFG = {
+  latencyN: 1500,
+  latencyWarmup: 200,
+  ttfbN: 300,
+  ttfbWarmup: 50,
+  connections: 16,
+  loadSeconds: 5,
+  warmupSeconds: 1,
+  soakFirst: 10_000,
+  soakTotal: 100_000,
+  turns: 50,
+  token: 'bench-token',
+};
+
+const messages = [
+  { role: 'system', content: 'You are a helpful assistant.' },
+  { role: 'user', content: 'Say hello to the benchmark in one short sentence.' },
+];
+const chatBody = (model: string, stream: boolean): string => JSON.stringify(stream ? { model, messages, stream } : { model, messages });
+
+function target(name: string, origin: string, model: string, auth?: string): Target {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (auth) headers.authorization = `Bearer ${auth}`;
+  return { name, origin, path: '/v1/chat/completions', headers, body: chatBody(model, false), streamBody: chatBody(model, true) };
+}
+
+const tsxChild = (name: string, script: string, args: string[]) =>
+  startChild(name, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
+
+interface Gatehouse {
+  child: Child;
+  origin: string;
+  home: string;
+}
+
+/** `node bin/gatehouse.js start` with a fresh home and a config pointing at the stand-in. */
+async function startGatehouse(standinPort: number, scratch: string, label: string): Promise<Gatehouse> {
+  const home = join(scratch, label);
+  mkdirSync(home, { recursive: true });
+  const config = join(home, 'gatehouse.yaml');
+  writeFileSync(config, [
+    'providers:',
+    '  - id: standin',
+    '    kind: openai',
+    `    base_url: http://127.0.0.1:${standinPort}/v1`,
+    '    api_key: env:STANDIN_API_KEY',
+    '',
+  ].join('\n'));
+  const port = await freePort();
+  const { child, match } = await startChild(`gatehouse (${label})`, [join(ROOT, 'bin/gatehouse.js'), 'start'], {
+    cwd: ROOT,
+    ready: /(http:\/\/127\.0\.0\.1:\d+)\/v1/,
+    timeoutMs: 20_000,
+    env: {
+      GATEHOUSE_HOME: home,
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_TOKEN: CFG.token,
+      GATEHOUSE_CONFIG: config,
+      STANDIN_API_KEY: 'sk-bench',
+    },
+  });
+  await waitHealthy(`${match}/healthz`);
+  return { child, origin: match, home };
+}
+
+/** One autocannon warm-up, then the measured run; samples the Gatehouse RSS peak if given. */
+async function throughputOf(t: Target, rssPid?: number): Promise<{ result: LoadResult; peak?: number }> {
+  await load(t, CFG.connections, { seconds: CFG.warmupSeconds });
+  const sampler = rssPid === undefined ? undefined : sampleRss(rssPid, 100);
+  const result = await load(t, CFG.connections, { seconds: CFG.loadSeconds });
+  return { result, peak: sampler?.stop() };
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function measureServers(r: BenchResults, targets: Target[], gh: Gatehouse | undefined): Promise<void> {
+  if (gh) {
+    await sleep(500); // let start-up allocations settle before reading the idle figure
+    r.memory = { idleRss: rssBytes(gh.child.pid) };
+  }
+  log(`sequential latency: ${CFG.latencyN} requests × ${targets.length} servers`);
+  r.latencyUs = Object.fromEntries(await sequentialLatency(targets, CFG.latencyN, CFG.latencyWarmup));
+  log(`streaming first byte: ${CFG.ttfbN} requests × ${targets.length} servers`);
+  r.ttfbUs = Object.fromEntries(await streamingFirstByte(targets, CFG.ttfbN, CFG.ttfbWarmup));
+  r.throughput = {};
+  for (const t of targets) {
+    log(`throughput: ${t.name}`);
+    const isGate = t.name === 'gatehouse';
+    const { result, peak } = await throughputOf(t, isGate ? gh?.child.pid : undefined);
+    r.throughput[t.name] = result;
+    if (isGate && r.memory && peak !== undefined) r.memory.peakRss = peak;
+  }
+}
+
+async function soak(r: BenchResults, t: Target, gh: Gatehouse): Promise<void> {
+  if (!r.memory) return;
+  log(`soak: ${CFG.soakTotal.toLocaleString('en-US')} requests through gatehouse`);
+  const first = await load(t, CFG.connections, { amount: CFG.soakFirst });
+  r.memory.soakAfter10k = rssBytes(gh.child.pid);
+  const rest = await load(t, CFG.connections, { amount: CFG.soakTotal - CFG.soakFirst });
+  r.memory.soakAfter100k = rssBytes(gh.child.pid);
+  const bad = first.non2xx + first.errors + rest.non2xx + rest.errors;
+  if (bad > 0) throw new Error(`soak: ${bad} requests failed`);
+}
+
+async function storage(r: BenchResults, standinPort: number, scratch: string): Promise<void> {
+  log(`storage: ${CFG.turns}-turn conversation through a fresh gatehouse`);
+  const gh = await startGatehouse(standinPort, scratch, 'conversation');
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${CFG.token}` };
+  const conv = await playConversation(gh.origin, headers, 'standin/bench-model', CFG.turns);
+  const stopped = await stopChild(gh.child, 10_000);
+  if (stopped.killed) log('gatehouse did not exit within 10 s of SIGTERM and was killed');
+  r.storage = { ...conv, ...storedBytes(join(gh.home, 'gatehouse.db'), conv.uniqueBytes) };
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const r: BenchResults = {
+    meta: { node: process.version, cpus: cpus().length, date: new Date().toISOString(), seconds: 0 },
+    checks: [],
+  };
+  try {
+    const standin = await tsxChild('stand-in', 'test/standins/openai-upstream.ts', ['--port', '0']);
+    const standinPort = Number(new URL(standin.match).port);
+    const bare = await tsxChild('bare proxy', 'bench/bare-proxy.ts', ['--port', '0', '--upstream', `http://127.0.0.1:${standinPort}`]);
+    const targets = [
+      target('direct', `http://127.0.0.1:${standinPort}`, 'bench-model'),
+      target('bare', bare.match, 'bench-model'),
+    ];
+    let gh: Gatehouse | undefined;
+    try {
+      gh = await startGatehouse(standinPort, scratch, 'load');
+      targets.push(target('gatehouse', gh.origin, 'standin/bench-model', CFG.token));
+    } catch (err) {
+      r.gatehouseError = err instanceof Error ? err.message : String(err);
+      log('gatehouse did not start; measuring direct and bare only');
+    }
+    await measureServers(r, targets, gh);
+    const gateTarget = targets.find((t) => t.name === 'gatehouse');
+    if (gh && gateTarget) {
+      await soak(r, gateTarget, gh);
+      await stopChild(gh.child);
+      await storage(r, standinPort, scratch);
+    }
+  } finally {
+    await stopAll();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  r.meta.seconds = (performance.now() - started) / 1000;
+  r.checks = checks(r);
+  process.stdout.write(render(r, CFG));
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-results/bench.json'), `${JSON.stringify(r, null, 2)}\n`);
+  process.stdout.write('\nResults written to test-results/bench.json\n');
+  return r.checks.every((c) => c.pass) ? 0 : 1;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);

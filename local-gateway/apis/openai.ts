@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
+import { sseData } from '../stream/sse.js';
+import type { ApiSurface, StreamFilter, Usage } from './types.js';
+
+/**
+ * Only what the gateway reads is checked; every other field, present or future, passes
+ * through untouched (loose objects keep unknown keys).
+ */
+export const ChatCompletionRequestSchema = z.looseObject({
+  model: z.string().min(1, 'name a model, e.g. "demo/echo" or "<provider>/<model>"'),
+  messages: z.array(z.looseObject({ role: z.string() })).min(1, 'send at least one message'),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+});
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+
+export const EmbeddingsRequestSchema = z.looseObject({
+  model: z.string().min(1, 'name a model, e.g. "demo/echo" or "<provider>/<model>"'),
+  input: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+});
+export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequestSchema>;
+
+interface OpenAIUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+function readUsage(u: OpenAIUsage | null | undefined): Usage | null {
+  if (!u || typeof u !== 'object') return null;
+  return {
+    input: u.prompt_tokens ?? null,
+    output: u.completion_tokens ?? null,
+    cached: u.prompt_tokens_details?.cached_tokens ?? null,
+  };
+}
+
+// `"usage":null` with unescaped quotes can only be a key: inside a JSON string the quotes are escaped.
+const USAGE_NULL = /,\s*"usage"\s*:\s*null(?=\s*[,}])|"usage"\s*:\s*null\s*,\s*/g;
+
+/**
+ * The gateway always asks a provider for stream usage so every trace has token counts. A
+ * client that did not ask must not see the difference: the `"usage":null` keys and the
+ * extra usage chunk are taken out of what it receives.
+ */
+function chatStreamFilter(clientAskedUsage: boolean): StreamFilter {
+  let usage: Usage | null = null;
+  let complete = false;
+  let error: string | null = null;
+  return {
+    event(text: string): string | null {
+      const data = sseData(text);
+      if (data === null) return text;
+      if (data.trim() === '[DONE]') {
+        complete = true;
+        return text;
+      }
+      if (!text.includes('"usage"') && !text.includes('"error"')) return text;
+      let parsed: { usage?: OpenAIUsage | null; choices?: unknown[]; error?: { message?: string } };
+      try {
+        parsed = JSON.parse(data) as typeof parsed;
+      } catch {
+        return text;
+      }
+      if (parsed.error) error = parsed.error.message ?? JSON.stringify(parsed.error);
+      if (parsed.usage) usage = readUsage(parsed.usage);
+      if (clientAskedUsage) return text;
+      if (parsed.usage && Array.isArray(parsed.choices) && parsed.choices.length === 0) return null;
+      return text.replace(USAGE_NULL, '');
+    },
+    get complete() {
+      return complete;
+    },
+    get usage() {
+      return usage;
+    },
+    get error() {
+      return error;
+    },
+    errorEvent(err: GatehouseError): string {
+      return `data: ${JSON.stringify(openAIErrorBody(err))}\n\n`;
+    },
+  };
+}
+
+export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
+  api: 'chat.completions',
+  wantsStream: (body) => body.stream === true,
+  upstreamBody(body, model, stream) {
+    if (!stream) return { ...body, model };
+    return { ...body, model, stream_options: { ...body.stream_options, include_usage: true } };
+  },
+  usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
+  streamFilter: (body) => chatStreamFilter(body.stream_options?.include_usage === true),
+};
+
+export const embeddings: ApiSurface<EmbeddingsRequest> = {
+  api: 'embeddings',
+  wantsStream: () => false,
+  upstreamBody: (body, model) => ({ ...body, model }),
+  usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
+  streamFilter: () => chatStreamFilter(true),
+};

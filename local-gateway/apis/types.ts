@@ -1,0 +1,34 @@
+import type { ClientApi } from '../providers/types.js';
+import type { GatehouseError } from '../core/errors.js';
+
+export interface Usage {
+  input: number | null;
+  output: number | null;
+  cached: number | null;
+}
+
+/** Watches a relayed event stream: decides what each event becomes for the client. */
+export interface StreamFilter {
+  /** The text to send the client for this event, or null to drop it. */
+  event(text: string): string | null;
+  /** True once the stream's own end marker was seen: anything less is a cut stream. */
+  readonly complete: boolean;
+  readonly usage: Usage | null;
+  /** An error the provider reported inside the stream. */
+  readonly error: string | null;
+  /** The event that tells the client the stream failed, in this API's wire format. */
+  errorEvent(err: GatehouseError): string;
+}
+
+/**
+ * One client API as the pipeline sees it: how to read the request, what to send upstream
+ * and how to read the answer. The pipeline names no API; it asks its surface.
+ */
+export interface ApiSurface<B extends Record<string, unknown> = Record<string, unknown>> {
+  api: ClientApi;
+  wantsStream(body: B): boolean;
+  /** The body sent upstream: the client's, with the provider's model name and anything the gateway needs added. */
+  upstreamBody(body: B, model: string, stream: boolean): Record<string, unknown>;
+  usage(response: unknown): Usage | null;
+  streamFilter(body: B): StreamFilter;
+}

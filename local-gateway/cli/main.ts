@@ -1,0 +1,59 @@
+import { CommandError, EXIT, UsageError } from './args.js';
+import { status, token } from './info.js';
+import { start } from './start.js';
+import { VERSION } from '../core/version.js';
+
+const HELP = `gatehouse ${VERSION}: a local AI gateway for IDE agents and scripts
+
+Usage: gatehouse <command> [options]
+
+Commands:
+  start     Run the gateway on 127.0.0.1 (--port 4141, --config FILE, --log-level warn)
+  token     Print the local client token
+  status    Show the running gateway's state
+
+Every command takes --home DIR (default: the OS app-data dir), --config FILE and --json.
+Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN.
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status };
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}": run \`gatehouse --help\` for the list.\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  try {
+    await command(rest);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof CommandError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.failed;
+    }
+    process.stderr.write(`gatehouse ${name} failed: ${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// `start` keeps running; every other command exits with its code.
+if (code !== EXIT.ok || process.argv[2] !== 'start') process.exitCode = code;

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { clearRuntime, ensureHome, localToken, writeRuntime } from '../core/home.js';
+import { VERSION } from '../core/version.js';
+import { buildGateway, listenLoopback } from '../server/app.js';
+import { CommandError, parse, resolveHome, resolvePort } from './args.js';
+
+/** `gatehouse start`: runs the gateway in the foreground until SIGINT/SIGTERM. */
+export async function start(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { port: { type: 'string', short: 'p' }, 'log-level': { type: 'string', default: 'warn' } });
+  const home = resolveHome(values.home);
+  const port = resolvePort(values.port);
+  const paths = ensureHome(home);
+  const configFile = values.config ?? process.env.GATEHOUSE_CONFIG ?? (existsSync(paths.config) ? paths.config : null);
+  let loaded;
+  try {
+    loaded = loadConfig(configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CommandError(`Config not loaded:\n${err.message}`);
+    throw err;
+  }
+  const token = localToken(paths)!;
+  const level = values['log-level'];
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new CommandError(`--log-level must be error, warn, info or debug.`);
+
+  const app = await buildGateway({
+    config: loaded.config,
+    configFile: loaded.file,
+    home,
+    token,
+    logLevel: level as 'error' | 'warn' | 'info' | 'debug',
+  });
+  let url: string;
+  try {
+    url = await listenLoopback(app, port);
+  } catch (err) {
+    await app.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CommandError(`Port ${port} is in use: another gatehouse may be running (\`gatehouse status\`), or pick another with --port.`);
+    }
+    throw err;
+  }
+  const actualPort = Number(new URL(url).port);
+  writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
+
+  const tokenWhere = token.source === 'env' ? 'fixed by GATEHOUSE_TOKEN' : `in ${token.file} (print it with \`gatehouse token\`)`;
+  const providers = [...app.gateway.providers.values()].map((p) => (p.id === 'demo' ? 'demo (built-in)' : p.id)).join(', ');
+  process.stdout.write(
+    [
+      `Gatehouse ${VERSION} listening on ${url} (tier ${loaded.config.tiers.active})`,
+      `  API base URL  ${url}/v1`,
+      `  Dashboard     ${url}/ui/#token=${token.value}`,
+      `  Local token   ${tokenWhere}`,
+      `  Providers     ${providers}`,
+      `  Config        ${loaded.file ?? 'none (built-in defaults; try model "demo/echo")'}`,
+      `  Traces        ${paths.db}`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`Gatehouse stopping (${signal}).\n`);
+    clearRuntime(paths, process.pid);
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve, dirname } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** A config file that cannot be used, with a message naming the file, line and field. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses YAML text and validates it against a zod schema. Each problem is reported as
+ * `file:line: field: message`, so a typo points at the line to fix.
+ */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lineCounter.linePos(e.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: ${e.message.split('\n')[0]}`);
+  }
+  const result = schema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    const line = lineOf(doc, lineCounter, issue.path);
+    const field = path.length > 0 ? formatPath(issue.path) : '(top level)';
+    const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    return `${file}:${line}: ${field}: ${issue.message}${unknown}`;
+  });
+  throw new ConfigError(problems.join('\n'));
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: PropertyKey[]): number {
+  // Walk up the path until a node exists (a missing key is reported at its parent).
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as (string | number)[], true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from; null when running on the built-in defaults. */
+  file: string | null;
+}
+
+/** Reads and validates `gatehouse.yaml`; with no file, the built-in defaults apply. */
+export function loadConfig(file: string | null): LoadedConfig {
+  if (file === null) return { config: ConfigSchema.parse({}), file: null };
+  const path = isAbsolute(file) ? file : resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `${path}: no such config file; create it or drop --config to run on the defaults`
+        : `${path}: cannot read the config file (${code ?? String(err)})`,
+    );
+  }
+  const config = parseYamlWith(ConfigSchema, text, path);
+  if (config.policy && !isAbsolute(config.policy)) config.policy = resolve(dirname(path), config.policy);
+  return { config, file: path };
+}

@@ -1,0 +1,70 @@
+/**
+ * The one catalogue of Gatehouse errors. Every refusal the gateway makes is one of these,
+ * rendered by the server's error handler into the caller's API error shape.
+ */
+export const ERRORS = {
+  GH_ERR_UNAUTHORIZED: { status: 401, type: 'authentication_error' },
+  GH_ERR_FORBIDDEN_HOST: { status: 403, type: 'permission_error' },
+  GH_ERR_FORBIDDEN_ORIGIN: { status: 403, type: 'permission_error' },
+  GH_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error' },
+  GH_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error' },
+  GH_ERR_INVALID_QUERY: { status: 400, type: 'invalid_request_error' },
+  GH_ERR_INVALID_METADATA: { status: 400, type: 'invalid_request_error' },
+  GH_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error' },
+  GH_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
+  GH_ERR_UNKNOWN_MODEL: { status: 404, type: 'invalid_request_error' },
+  GH_ERR_UNKNOWN_PROVIDER: { status: 404, type: 'invalid_request_error' },
+  GH_ERR_UNSUPPORTED_API: { status: 400, type: 'invalid_request_error' },
+  GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
+  GH_ERR_PROVIDER_KEY_MISSING: { status: 502, type: 'upstream_error' },
+  GH_ERR_UPSTREAM_CONNECT: { status: 502, type: 'upstream_error' },
+  GH_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'upstream_error' },
+  GH_ERR_UPSTREAM_STREAM_CUT: { status: 502, type: 'upstream_error' },
+  GH_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, type: 'upstream_error' },
+  /** The provider answered with an error; status and message are the provider's. */
+  GH_ERR_UPSTREAM_ERROR: { status: 502, type: 'upstream_error' },
+  GH_ERR_CLIENT_CLOSED: { status: 499, type: 'client_closed' },
+  GH_ERR_INTERNAL: { status: 500, type: 'server_error' },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface GatehouseErrorOptions {
+  /** Overrides the catalogue status, e.g. an upstream 429 passed through as 429. */
+  status?: number;
+  /** Overrides the catalogue type, e.g. the provider's own `rate_limit_error`. */
+  type?: string;
+  /** The request field the error is about, as OpenAI's `param`. */
+  param?: string | null;
+  /** Headers the caller should see, e.g. an upstream `retry-after`. */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** A coded error whose message says what happened and what to do about it. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly type: string;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, opts: GatehouseErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.statusCode = opts.status ?? ERRORS[code].status;
+    this.type = opts.type ?? ERRORS[code].type;
+    this.param = opts.param ?? null;
+    this.headers = opts.headers ?? {};
+  }
+}
+
+export function isGatehouseError(err: unknown): err is GatehouseError {
+  return err instanceof GatehouseError;
+}
+
+/** The OpenAI error body: `{"error":{"message","type","param","code"}}`. */
+export function openAIErrorBody(err: GatehouseError): { error: { message: string; type: string; param: string | null; code: string } } {
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { homedir, platform } from 'node:os';
+import { join } from 'node:path';
+
+/** The OS app-data directory: where the trace database, token and runtime state live. */
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  const home = homedir();
+  switch (platform()) {
+    case 'darwin':
+      return join(home, 'Library', 'Application Support', 'Gatehouse');
+    case 'win32':
+      return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Gatehouse');
+    default:
+      return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'gatehouse');
+  }
+}
+
+export interface HomePaths {
+  dir: string;
+  db: string;
+  token: string;
+  /** Written while a gateway runs, so `gatehouse status` finds its port. */
+  runtime: string;
+  config: string;
+}
+
+export function homePaths(dir: string): HomePaths {
+  return {
+    dir,
+    db: join(dir, 'gatehouse.db'),
+    token: join(dir, 'token'),
+    runtime: join(dir, 'gateway.json'),
+    config: join(dir, 'gatehouse.yaml'),
+  };
+}
+
+/** Creates the home directory readable by the user only: it holds traces of their prompts. */
+export function ensureHome(dir: string): HomePaths {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return homePaths(dir);
+}
+
+export interface LocalToken {
+  value: string;
+  /** Where it came from, for `gatehouse start` to tell the developer. */
+  source: 'env' | 'file';
+  file: string | null;
+}
+
+/**
+ * The token every local client sends. `GATEHOUSE_TOKEN` fixes it (scripts, tests);
+ * otherwise it is created once and kept in a file only the user can read.
+ */
+export function localToken(paths: HomePaths, env: NodeJS.ProcessEnv = process.env, create = true): LocalToken | null {
+  const fromEnv = env.GATEHOUSE_TOKEN?.trim();
+  if (fromEnv) return { value: fromEnv, source: 'env', file: null };
+  if (existsSync(paths.token)) {
+    const value = readFileSync(paths.token, 'utf8').trim();
+    if (value) return { value, source: 'file', file: paths.token };
+  }
+  if (!create) return null;
+  const value = `gh_local_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(paths.token, `${value}\n`, { mode: 0o600 });
+  chmodSync(paths.token, 0o600);
+  return { value, source: 'file', file: paths.token };
+}
+
+export interface RuntimeInfo {
+  pid: number;
+  port: number;
+  url: string;
+  started_at: string;
+}
+
+export function writeRuntime(paths: HomePaths, info: RuntimeInfo): void {
+  writeFileSync(paths.runtime, JSON.stringify(info, null, 2), { mode: 0o600 });
+}
+
+export function readRuntime(paths: HomePaths): RuntimeInfo | null {
+  try {
+    return JSON.parse(readFileSync(paths.runtime, 'utf8')) as RuntimeInfo;
+  } catch {
+    return null;
+  }
+}
+
+export function clearRuntime(paths: HomePaths, pid: number): void {
+  if (readRuntime(paths)?.pid === pid) rmSync(paths.runtime, { force: true });
+}

@@ -1,0 +1,30 @@
+import { randomFillSync } from 'node:crypto';
+
+const random = Buffer.alloc(10);
+let lastMs = 0;
+let counter = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter so ids made in the
+ * same millisecond still sort in creation order, then random bits. Trace ids sort by time,
+ * which is what cursor pagination relies on.
+ */
+export function uuidv7(now: number = Date.now()): string {
+  if (now <= lastMs) {
+    counter = (counter + 1) & 0xfff;
+    if (counter === 0) lastMs += 1;
+    now = lastMs;
+  } else {
+    lastMs = now;
+    counter = 0;
+  }
+  randomFillSync(random);
+  const b = Buffer.alloc(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = 0x70 | (counter >> 8);
+  b[7] = counter & 0xff;
+  b[8] = 0x80 | (random[0]! & 0x3f);
+  random.copy(b, 9, 1, 8);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,92 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Usage } from '../apis/types.js';
+import { uuidv7 } from '../core/ids.js';
+import type { ProviderAdapter } from '../providers/types.js';
+
+/** Everything one request accumulates on its way through the pipeline; the trace is built from it. */
+export interface RequestContext {
+  id: string;
+  startedAt: number;
+  /** `performance.now()` at arrival; stage times are measured from it. */
+  t0: number;
+  /** Milliseconds per stage, in the order the stages ran. */
+  phases: Record<string, number>;
+  api: string;
+  method: string;
+  path: string;
+  tier: string;
+  headers: IncomingHttpHeaders;
+  user: string;
+  team: string | null;
+  metadata: Record<string, string>;
+  requestBody: unknown;
+  requestedModel: string | null;
+  provider: ProviderAdapter | null;
+  /** The provider's own model name. */
+  upstreamModel: string | null;
+  stream: boolean;
+  status: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  usage: Usage | null;
+  responseHeaders: Record<string, string>;
+  responseBody: unknown;
+  /** Set once the trace is written, so a request is never traced twice. */
+  traced: boolean;
+}
+
+export function createContext(opts: { method: string; path: string; api: string; tier: string; headers: IncomingHttpHeaders }): RequestContext {
+  return {
+    id: uuidv7(),
+    startedAt: Date.now(),
+    t0: performance.now(),
+    phases: {},
+    api: opts.api,
+    method: opts.method,
+    path: opts.path,
+    tier: opts.tier,
+    headers: opts.headers,
+    user: '',
+    team: null,
+    metadata: {},
+    requestBody: null,
+    requestedModel: null,
+    provider: null,
+    upstreamModel: null,
+    stream: false,
+    status: 0,
+    errorCode: null,
+    errorMessage: null,
+    usage: null,
+    responseHeaders: {},
+    responseBody: null,
+    traced: false,
+  };
+}
+
+/** Runs one stage and adds its duration to the context under the stage's name. */
+export function timed<T>(ctx: RequestContext, stage: string, fn: () => T): T {
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    ctx.phases[stage] = (ctx.phases[stage] ?? 0) + (performance.now() - start);
+  }
+}
+
+export async function timedAsync<T>(ctx: RequestContext, stage: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    ctx.phases[stage] = (ctx.phases[stage] ?? 0) + (performance.now() - start);
+  }
+}
+
+/** The `Server-Timing` header value for the stages run so far. */
+export function serverTiming(ctx: RequestContext): string {
+  const parts = Object.entries(ctx.phases).map(([name, ms]) => `${name};dur=${ms.toFixed(3)}`);
+  parts.push(`total;dur=${(performance.now() - ctx.t0).toFixed(3)}`);
+  return parts.join(', ');
+}

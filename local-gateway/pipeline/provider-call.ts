@@ -1,0 +1,129 @@
+import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { ApiSurface } from '../apis/types.js';
+import { GatehouseError } from '../core/errors.js';
+import { readText, upstreamErrorResponse, upstreamFailure } from '../providers/http.js';
+import type { UpstreamResponse } from '../providers/types.js';
+import { SseSplitter } from '../stream/sse.js';
+import type { RequestContext } from './context.js';
+
+/** Upstream headers worth showing the client: request ids and rate-limit state. */
+const FORWARDED = /^(x-request-id|request-id|retry-after|x-ratelimit-|openai-|anthropic-ratelimit-)/;
+
+export function forwardedHeaders(up: UpstreamResponse): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(up.headers)) if (FORWARDED.test(k)) out[k] = v;
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A provider's error answer: recorded as received, raised as a coded error. */
+export async function failFromUpstream(ctx: RequestContext, up: UpstreamResponse): Promise<never> {
+  const text = await readText(up.body);
+  ctx.responseHeaders = up.headers;
+  ctx.responseBody = parseJson(text);
+  throw upstreamErrorResponse(ctx.provider!.id, up.status, up.headers, text);
+}
+
+/** Reads a complete JSON answer; the bytes go to the client exactly as the provider sent them. */
+export async function readComplete(ctx: RequestContext, up: UpstreamResponse, surface: ApiSurface): Promise<string> {
+  const text = await readText(up.body);
+  const parsed = parseJson(text);
+  if (typeof parsed === 'string') {
+    ctx.responseBody = text;
+    throw new GatehouseError('GH_ERR_UPSTREAM_BAD_RESPONSE', `Provider "${ctx.provider!.id}" answered with a body that is not JSON: check its base_url points at an OpenAI-compatible API.`);
+  }
+  ctx.responseHeaders = up.headers;
+  ctx.responseBody = parsed;
+  ctx.usage = surface.usage(parsed);
+  ctx.status = up.status;
+  return text;
+}
+
+/** Resolves on `drain`, or when the client is gone (a closed socket never drains). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export interface StreamOutcome {
+  /** The stream's closing bytes, held back until the trace is committed. */
+  tail: string;
+}
+
+/**
+ * Relays an event stream event by event as each one completes, never buffering the answer.
+ * The stream's end marker is held back and returned, so the caller can commit the trace
+ * before the client has the whole response. A stream that breaks off ends with an error
+ * event in the caller's format.
+ */
+export async function relayStream(
+  ctx: RequestContext,
+  up: UpstreamResponse,
+  surface: ApiSurface,
+  body: Record<string, unknown>,
+  res: ServerResponse,
+): Promise<StreamOutcome> {
+  const filter = surface.streamFilter(body);
+  const splitter = new SseSplitter();
+  const sent: string[] = [];
+  let tail = '';
+  let failure: GatehouseError | null = null;
+  let firstChunkAt = 0;
+  const start = performance.now();
+  try {
+    for await (const chunk of up.body) {
+      if (firstChunkAt === 0) {
+        firstChunkAt = performance.now();
+        ctx.phases.first_chunk = firstChunkAt - start;
+      }
+      for (const ev of splitter.push(chunk)) {
+        const out = filter.event(ev.toString('utf8'));
+        if (out === null) continue;
+        if (filter.complete && !tail) {
+          tail = out;
+          continue;
+        }
+        sent.push(out);
+        if (!res.write(out)) await drained(res);
+        if (res.destroyed) throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream; the upstream request was aborted.');
+      }
+    }
+    if (!filter.complete) {
+      failure = new GatehouseError('GH_ERR_UPSTREAM_STREAM_CUT', `Provider "${ctx.provider!.id}" ended the stream before it was complete: retry the request.`);
+    }
+  } catch (err) {
+    failure = upstreamFailure(err, ctx.provider!.id);
+    up.dispose();
+  }
+  ctx.phases.stream = performance.now() - (firstChunkAt || start);
+  ctx.usage = filter.usage;
+  if (failure) {
+    ctx.status = failure.statusCode;
+    ctx.errorCode = failure.code;
+    ctx.errorMessage = failure.message;
+    if (failure.code !== 'GH_ERR_CLIENT_CLOSED') tail = filter.errorEvent(failure);
+  } else {
+    ctx.status = 200;
+    if (filter.error) {
+      ctx.errorCode = 'GH_ERR_UPSTREAM_ERROR';
+      ctx.errorMessage = `Provider "${ctx.provider!.id}" reported an error inside the stream: ${filter.error}`;
+    }
+  }
+  ctx.responseBody = sent.join('') + tail;
+  return { tail };
+}

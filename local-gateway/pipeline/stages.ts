@@ -1,0 +1,98 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { userInfo } from 'node:os';
+import { GatehouseError } from '../core/errors.js';
+import type { ClientApi, ProviderAdapter } from '../providers/types.js';
+import type { RequestContext } from './context.js';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Builds the check for the local client token: a bearer, or `x-api-key` as Anthropic clients send it. */
+export function tokenChecker(token: string): (headers: IncomingHttpHeaders) => void {
+  const expected = digest(token);
+  return (headers) => {
+    const auth = headers.authorization;
+    const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (headers['x-api-key'] as string | undefined);
+    // Compare digests in constant time so the token cannot be guessed byte by byte.
+    if (!presented || !timingSafeEqual(digest(presented), expected)) {
+      throw new GatehouseError(
+        'GH_ERR_UNAUTHORIZED',
+        `${presented ? 'Wrong' : 'Missing'} local token: send "Authorization: Bearer <token>" (or x-api-key); run \`gatehouse token\` to print it.`,
+      );
+    }
+  };
+}
+
+let osUser: string | null = null;
+function currentUser(): string {
+  if (osUser === null) {
+    try {
+      osUser = userInfo().username;
+    } catch {
+      osUser = process.env.USER ?? process.env.USERNAME ?? 'unknown';
+    }
+  }
+  return osUser;
+}
+
+const METADATA_HEADERS = ['x-gatehouse-metadata', 'x-tfy-metadata'] as const;
+const METADATA_HELP = 'send it as a JSON object of strings, e.g. x-gatehouse-metadata: {"team":"payments","ticket_id":"PAY-12"}';
+
+/** Who is calling (the OS user until a PAT is enrolled) and the metadata the caller attached. */
+export function resolveIdentity(ctx: RequestContext): void {
+  ctx.user = currentUser();
+  const name = METADATA_HEADERS.find((h) => ctx.headers[h] !== undefined);
+  if (!name) return;
+  const raw = ctx.headers[name];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Array.isArray(raw) ? raw.join(',') : (raw ?? ''));
+  } catch {
+    throw new GatehouseError('GH_ERR_INVALID_METADATA', `The ${name} header is not valid JSON: ${METADATA_HELP}.`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new GatehouseError('GH_ERR_INVALID_METADATA', `The ${name} header must be a JSON object: ${METADATA_HELP}.`);
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') {
+      throw new GatehouseError('GH_ERR_INVALID_METADATA', `Metadata key "${key}" in ${name} is a ${typeof value}, not a string: ${METADATA_HELP}.`);
+    }
+    ctx.metadata[key] = value;
+  }
+}
+
+/**
+ * Finds the provider for a model: `<provider>/<model>` first, then a provider that lists
+ * the full name among its models (names such as `meta-llama/Llama-3` contain a slash).
+ */
+export function route(ctx: RequestContext, providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): void {
+  ctx.requestedModel = model;
+  const slash = model.indexOf('/');
+  let provider: ProviderAdapter | undefined;
+  let upstreamModel = model;
+  if (slash > 0 && providers.has(model.slice(0, slash))) {
+    provider = providers.get(model.slice(0, slash));
+    upstreamModel = model.slice(slash + 1);
+  } else {
+    provider = [...providers.values()].find((p) => p.models.includes(model));
+  }
+  const ids = [...providers.keys()].join(', ');
+  if (!provider) {
+    if (slash > 0) {
+      throw new GatehouseError('GH_ERR_UNKNOWN_PROVIDER', `Unknown provider "${model.slice(0, slash)}" in model "${model}": configured providers are ${ids}.`, { param: 'model' });
+    }
+    throw new GatehouseError(
+      'GH_ERR_UNKNOWN_MODEL',
+      `Model "${model}" matches no provider: address it as <provider>/<model> (providers: ${ids}), or list it under a provider's models in gatehouse.yaml.`,
+      { param: 'model' },
+    );
+  }
+  if (!upstreamModel) {
+    throw new GatehouseError('GH_ERR_UNKNOWN_MODEL', `Model "${model}" names a provider but no model: use ${provider.id}/<model>.`, { param: 'model' });
+  }
+  if (!provider.apis.has(api)) {
+    throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${provider.id}" (${provider.kind}) does not serve ${api}: pick a model on another provider.`, { param: 'model' });
+  }
+  ctx.provider = provider;
+  ctx.upstreamModel = upstreamModel;
+}

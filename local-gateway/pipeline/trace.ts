@@ -1,0 +1,47 @@
+import { performance } from 'node:perf_hooks';
+import { redactHeaders } from '../core/redact.js';
+import type { Trace } from '../store/schema.js';
+import type { RequestContext } from './context.js';
+
+/** Where traces go; the SQLite store in the gateway, anything with `insert` in a test. */
+export interface TraceSink {
+  insert(trace: Trace): void;
+}
+
+function agentOf(ctx: RequestContext): string | null {
+  const ua = ctx.headers['user-agent'];
+  return typeof ua === 'string' ? ua : null;
+}
+
+/** The stored form of a request: credentials redacted, every phase and outcome named. */
+export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Trace {
+  const endedAt = Date.now();
+  const resolved = ctx.provider && ctx.upstreamModel ? `${ctx.provider.id}/${ctx.upstreamModel}` : null;
+  return {
+    id: ctx.id,
+    started_at: ctx.startedAt,
+    ended_at: endedAt,
+    duration_ms: Math.round((performance.now() - ctx.t0) * 1000) / 1000,
+    phases: Object.fromEntries(Object.entries(ctx.phases).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+    caller: { user: ctx.user, team: ctx.team, agent: agentOf(ctx) },
+    api: ctx.api,
+    method: ctx.method,
+    path: ctx.path,
+    tier: ctx.tier,
+    requested_model: ctx.requestedModel,
+    resolved_model: resolved,
+    provider: ctx.provider?.id ?? null,
+    status: ctx.status,
+    error_code: ctx.errorCode,
+    error_message: ctx.errorMessage,
+    stream: ctx.stream,
+    tokens_in: ctx.usage?.input ?? null,
+    tokens_out: ctx.usage?.output ?? null,
+    tokens_cached: ctx.usage?.cached ?? null,
+    metadata: ctx.metadata,
+    request_headers: redactHeaders(ctx.headers, secrets),
+    response_headers: redactHeaders(ctx.responseHeaders, secrets),
+    request_body: ctx.requestBody ?? null,
+    response_body: ctx.responseBody ?? null,
+  };
+}

@@ -1,0 +1,133 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Config } from '../config/schema.js';
+import { GatehouseError } from '../core/errors.js';
+import type { UpstreamResponse } from './types.js';
+
+/** A keep-alive connection pool to one provider origin, with the configured timeouts. */
+export function createPool(baseUrl: string, timeouts: Config['timeouts']): Pool {
+  return new Pool(new URL(baseUrl).origin, {
+    connect: { timeout: timeouts.connect_ms },
+    headersTimeout: timeouts.headers_ms,
+    bodyTimeout: timeouts.idle_ms,
+    keepAliveTimeout: 30_000,
+    // Agents stream for minutes; a few parallel streams per provider are normal.
+    connections: 64,
+    pipelining: 1,
+  });
+}
+
+export interface HttpCall {
+  providerId: string;
+  method: 'GET' | 'POST';
+  /** Path and query below the origin, e.g. `/v1/chat/completions`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+/** Sends one request; connection and timeout failures become coded errors naming the provider. */
+export async function send(pool: Pool, call: HttpCall): Promise<UpstreamResponse> {
+  try {
+    const res = await pool.request({
+      method: call.method,
+      path: call.path,
+      headers: call.headers,
+      body: call.body,
+      signal: call.signal,
+    });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    return {
+      status: res.statusCode,
+      headers,
+      body: mapBodyErrors(res.body, call.providerId),
+      dispose: () => res.body.destroy(),
+    };
+  } catch (err) {
+    throw upstreamFailure(err, call.providerId);
+  }
+}
+
+async function* mapBodyErrors(body: AsyncIterable<Uint8Array>, providerId: string): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (err) {
+    throw upstreamFailure(err, providerId);
+  }
+}
+
+/** Maps a network-level failure talking to a provider to the catalogue. */
+export function upstreamFailure(err: unknown, providerId: string): GatehouseError {
+  if (err instanceof GatehouseError) return err;
+  const code = (err as { code?: string }).code;
+  const name = (err as { name?: string }).name;
+  if (name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) {
+    return new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection; the upstream request was aborted.', { cause: err });
+  }
+  if (err instanceof undiciErrors.ConnectTimeoutError) {
+    return new GatehouseError('GH_ERR_UPSTREAM_TIMEOUT', `Provider "${providerId}" did not accept a connection in time: check that it is running and its base_url.`, { cause: err });
+  }
+  if (err instanceof undiciErrors.HeadersTimeoutError) {
+    return new GatehouseError('GH_ERR_UPSTREAM_TIMEOUT', `Provider "${providerId}" did not answer in time (timeouts.headers_ms): retry, or raise the timeout for slow models.`, { cause: err });
+  }
+  if (err instanceof undiciErrors.BodyTimeoutError) {
+    return new GatehouseError('GH_ERR_UPSTREAM_TIMEOUT', `Provider "${providerId}" went silent mid-response (timeouts.idle_ms): retry the request.`, { cause: err });
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+    return new GatehouseError('GH_ERR_UPSTREAM_CONNECT', `Cannot reach provider "${providerId}" (${code}): check that it is running and its base_url in gatehouse.yaml.`, { cause: err });
+  }
+  if (err instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+    return new GatehouseError('GH_ERR_UPSTREAM_STREAM_CUT', `Provider "${providerId}" closed the connection before the response was complete: retry the request.`, { cause: err });
+  }
+  return new GatehouseError('GH_ERR_UPSTREAM_CONNECT', `Request to provider "${providerId}" failed (${code ?? name ?? 'unknown error'}): retry, or check the provider.`, { cause: err });
+}
+
+/** Reads a whole body (error bodies, non-streamed answers) as text. */
+export async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Pulls a human message out of a provider's error body, whatever its shape. */
+function providerMessage(text: string): { message: string; type: string | null } {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown } | string; message?: unknown };
+    const e = parsed.error;
+    if (typeof e === 'string') return { message: e, type: null };
+    if (e && typeof e.message === 'string') return { message: e.message, type: typeof e.type === 'string' ? e.type : null };
+    if (typeof parsed.message === 'string') return { message: parsed.message, type: null };
+  } catch {
+    // Not JSON: fall through to the text itself.
+  }
+  return { message: text.slice(0, 500).trim() || '(empty body)', type: null };
+}
+
+/**
+ * Turns a provider's error response into a coded error. Client mistakes the provider saw
+ * (400, 404, 413, 422) and rate limits (429, with its retry-after) keep their status;
+ * a rejected provider key is the gateway's configuration problem, not the caller's, so it
+ * becomes 502 rather than a 401 the client would blame on its local token.
+ */
+export function upstreamErrorResponse(providerId: string, status: number, headers: Record<string, string>, text: string): GatehouseError {
+  const { message, type } = providerMessage(text);
+  const passHeaders: Record<string, string> = {};
+  if (headers['retry-after']) passHeaders['retry-after'] = headers['retry-after'];
+  if (status === 401 || status === 403) {
+    return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" rejected the API key (${status}: ${message}): check its api_key in gatehouse.yaml.`, { status: 502 });
+  }
+  if (status === 429 || (status >= 400 && status < 500)) {
+    return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" answered ${status}: ${message}`, {
+      status,
+      type: type ?? (status === 429 ? 'rate_limit_error' : 'invalid_request_error'),
+      headers: passHeaders,
+    });
+  }
+  return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" failed with ${status}: ${message}. Retry, or try another model.`, {
+    status: status === 503 || status === 504 ? status : 502,
+    headers: passHeaders,
+  });
+}

@@ -1,0 +1,56 @@
+import type { ProviderConfig } from '../../config/schema.js';
+import { createPool, readText, send } from '../http.js';
+import { resolveSecret } from '../secrets.js';
+import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
+
+const PATHS: Partial<Record<ClientApi, string>> = {
+  'chat.completions': '/chat/completions',
+  embeddings: '/embeddings',
+};
+
+/**
+ * OpenAI and every server that speaks its API (Ollama, vLLM, LM Studio, llama.cpp):
+ * the client's body goes upstream as sent, with only the model name rewritten.
+ */
+export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryContext): ProviderAdapter {
+  const pool = createPool(config.base_url, ctx.timeouts);
+  const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '');
+
+  function headers(extra: Record<string, string>): Record<string, string> {
+    const key = resolveSecret(config.id, config.api_key, ctx.env);
+    // Built from config only: nothing the client sent, least of all its local token, goes upstream.
+    return { ...config.headers, ...(key ? { authorization: `Bearer ${key}` } : {}), ...extra };
+  }
+
+  return {
+    id: config.id,
+    kind: 'openai',
+    apis: new Set<ClientApi>(['chat.completions', 'embeddings', 'models']),
+    models: config.models,
+    call(req: UpstreamRequest) {
+      return send(pool, {
+        providerId: config.id,
+        method: 'POST',
+        path: basePath + PATHS[req.api],
+        headers: headers({ 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
+        body: JSON.stringify(req.body),
+        signal: req.signal,
+      });
+    },
+    async listModels(signal: AbortSignal): Promise<ModelInfo[]> {
+      const res = await send(pool, { providerId: config.id, method: 'GET', path: `${basePath}/models`, headers: headers({ accept: 'application/json' }), signal });
+      const text = await readText(res.body);
+      if (res.status !== 200) return config.models.map((id) => ({ id, owned_by: config.id }));
+      const parsed = JSON.parse(text) as { data?: { id?: unknown; owned_by?: unknown }[] };
+      return (parsed.data ?? [])
+        .filter((m): m is { id: string; owned_by?: unknown } => typeof m.id === 'string')
+        .map((m) => ({ id: m.id, owned_by: typeof m.owned_by === 'string' ? m.owned_by : config.id }));
+    },
+    secrets() {
+      const name = config.api_key?.slice('env:'.length);
+      const value = name ? ctx.env[name] : undefined;
+      return value ? [value] : [];
+    },
+    close: () => pool.close(),
+  };
+}

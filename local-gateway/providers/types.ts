@@ -1,0 +1,53 @@
+import type { ProviderConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+
+/** The client-facing APIs a provider may speak natively. */
+export type ClientApi = 'chat.completions' | 'embeddings' | 'models';
+
+/** One request on its way to a provider, already routed. */
+export interface UpstreamRequest {
+  api: ClientApi;
+  /** The provider's own model name (the `<provider>/` prefix removed). */
+  model: string;
+  /** The client's body with `model` rewritten; every other field as the client sent it. */
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** Aborts the upstream call, e.g. when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** The provider's answer: status and headers now, the body as it arrives. */
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: AsyncIterable<Uint8Array>;
+  /** Called when the body will not be read to the end. */
+  dispose(): void;
+}
+
+export interface ModelInfo {
+  id: string;
+  owned_by: string;
+}
+
+/** What every provider folder exports: one adapter per configured provider. */
+export interface ProviderAdapter {
+  readonly id: string;
+  readonly kind: string;
+  /** APIs spoken natively; the router picks pass-through or refuses from this, never from a name. */
+  readonly apis: ReadonlySet<ClientApi>;
+  /** Models it is known to serve, for names without a provider prefix. */
+  readonly models: readonly string[];
+  call(req: UpstreamRequest): Promise<UpstreamResponse>;
+  listModels(signal: AbortSignal): Promise<ModelInfo[]>;
+  /** Credential values this adapter holds, so redaction can mask them anywhere. */
+  secrets(): string[];
+  close(): Promise<void>;
+}
+
+export interface ProviderFactoryContext {
+  timeouts: Config['timeouts'];
+  env: NodeJS.ProcessEnv;
+}
+
+export type ProviderFactory = (config: ProviderConfig, ctx: ProviderFactoryContext) => ProviderAdapter;

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { GatehouseError } from '../core/errors.js';
+import { TraceQuerySchema } from '../store/schema.js';
+import { VERSION } from '../core/version.js';
+
+/** Admin API for the dashboard and scripts: same local token as the client API. */
+export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const gw = app.gateway;
+
+  app.get('/healthz', { config: { public: true } }, async () => ({ ok: true }));
+
+  app.get('/api/traces', { schema: { querystring: TraceQuerySchema } }, async (req) => gw.traces.list(req.query));
+
+  app.get('/api/traces/:id', { schema: { params: z.object({ id: z.string().min(1) }) } }, async (req) => {
+    const trace = gw.traces.get(req.params.id);
+    if (!trace) throw new GatehouseError('GH_ERR_NOT_FOUND', `No trace ${req.params.id}: list traces with GET /api/traces.`);
+    return trace;
+  });
+
+  app.get('/api/status', async () => ({
+    version: VERSION,
+    pid: process.pid,
+    started_at: new Date(gw.startedAt).toISOString(),
+    uptime_s: Math.round((Date.now() - gw.startedAt) / 1000),
+    home: gw.home,
+    config_file: gw.configFile,
+    tier: gw.tier,
+    token_source: gw.tokenSource,
+    providers: [...gw.providers.values()].map((p) => ({ id: p.id, kind: p.kind, apis: [...p.apis], models: [...p.models] })),
+    store: gw.traces.stats(),
+    memory_rss_bytes: process.memoryUsage.rss(),
+  }));
+}

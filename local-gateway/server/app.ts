@@ -1,0 +1,120 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from '../config/schema.js';
+import type { LocalToken } from '../core/home.js';
+import { homePaths } from '../core/home.js';
+import type { RequestContext } from '../pipeline/context.js';
+import { createPipeline, type Pipeline } from '../pipeline/index.js';
+import { createProviders } from '../providers/index.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import { adminRoutes } from '../routes/admin.js';
+import { openaiRoutes } from '../routes/openai.js';
+import { closeDatabase, openDatabase } from '../store/db.js';
+import { TraceStore } from '../store/traces.js';
+import { installErrorHandlers } from './error-handler.js';
+import { securityPlugin } from './security.js';
+
+export interface GatewayOptions {
+  config: Config;
+  /** The config file it came from, shown by `/api/status`; null on the built-in defaults. */
+  configFile: string | null;
+  /** The gateway's home directory (created by the caller). */
+  home: string;
+  token: LocalToken;
+  env?: NodeJS.ProcessEnv;
+  /** Log level for the gateway's own log on stderr; false for none (tests). */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug' | false;
+}
+
+/** The services every plugin and route reaches through `app.gateway`. */
+export interface GatewayServices {
+  config: Config;
+  configFile: string | null;
+  home: string;
+  token: string;
+  tokenSource: LocalToken['source'];
+  tier: Config['tiers'];
+  providers: ReadonlyMap<string, ProviderAdapter>;
+  traces: TraceStore;
+  pipeline: Pipeline;
+  /** Values masked wherever they would be stored or logged. */
+  secrets: readonly string[];
+  startedAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gateway: GatewayServices;
+  }
+  interface FastifyRequest {
+    /** The trace context of a client API call; null for admin and public routes. */
+    gh: RequestContext | null;
+  }
+  interface FastifyContextConfig {
+    /** Marks a client API route: its calls run the pipeline and are traced. */
+    api?: string;
+    /** Served without the local token (health check). */
+    public?: boolean;
+  }
+}
+
+/**
+ * Builds the gateway without listening: the CLI listens on 127.0.0.1, tests do the same on
+ * an ephemeral port. Closing the app closes the providers' pools and the database.
+ */
+export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  const env = opts.env ?? process.env;
+  const { config } = opts;
+  const app = Fastify({
+    bodyLimit: Math.floor(config.limits.body_mb * 1024 * 1024),
+    logger: opts.logLevel === false || opts.logLevel === undefined ? false : { level: opts.logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    // Agent streams run for minutes; the provider timeouts bound them, not the server.
+    requestTimeout: 0,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Clients such as `curl -d` send JSON without a JSON content-type; read every body as JSON.
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  const providers = createProviders(config, { timeouts: config.timeouts, env });
+  const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];
+  const db = openDatabase(homePaths(opts.home).db);
+  const traces = new TraceStore(db);
+  const pipeline = createPipeline({ providers, traces, secrets, log: app.log });
+
+  app.decorate('gateway', {
+    config,
+    configFile: opts.configFile,
+    home: opts.home,
+    token: opts.token.value,
+    tokenSource: opts.token.source,
+    tier: config.tiers,
+    providers,
+    traces,
+    pipeline,
+    secrets,
+    startedAt: Date.now(),
+  } satisfies GatewayServices);
+  app.decorateRequest('gh', null);
+
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...providers.values()].map((p) => p.close()));
+    closeDatabase(db);
+  });
+
+  installErrorHandlers(app);
+  await app.register(securityPlugin);
+  await app.register(openaiRoutes);
+  await app.register(adminRoutes);
+  return app;
+}
+
+/** Listens on loopback only; returns the base URL. The one place the gateway binds a port. */
+export async function listenLoopback(app: FastifyInstance, port: number): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port });
+  const address = app.server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  return `http://127.0.0.1:${actual}`;
+}

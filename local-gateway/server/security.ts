@@ -1,0 +1,48 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { GatehouseError } from '../core/errors.js';
+import { createContext, timed } from '../pipeline/context.js';
+import { tokenChecker } from '../pipeline/stages.js';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function hostname(host: string): string {
+  // `[::1]:4141` keeps its brackets; `127.0.0.1:4141` loses its port.
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+}
+
+/**
+ * Refuses what a browser could be tricked into sending: a foreign `Host` (DNS rebinding)
+ * or a foreign `Origin` (a web page posting to the gateway). Then checks the local token
+ * and opens the request's trace context, before any body is read.
+ */
+async function security(app: FastifyInstance): Promise<void> {
+  const checkToken = tokenChecker(app.gateway.token);
+  const { tier } = app.gateway;
+
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    req.gh = null;
+    const host = req.headers.host ?? '';
+    if (!LOOPBACK_HOSTS.has(hostname(host).toLowerCase())) {
+      throw new GatehouseError('GH_ERR_FORBIDDEN_HOST', `Host "${host}" is not a loopback name: call the gateway as 127.0.0.1 or localhost.`);
+    }
+    const origin = req.headers.origin;
+    // The dashboard is served by the gateway itself, so its origin is the host it was loaded from.
+    if (origin !== undefined && origin !== `http://${host}`) {
+      throw new GatehouseError('GH_ERR_FORBIDDEN_ORIGIN', `Origin "${origin}" may not call the gateway: only its own dashboard can, from the browser.`);
+    }
+    const config = req.routeOptions.config;
+    if (config.public) return;
+    const api = config.api;
+    if (api === undefined) {
+      checkToken(req.headers);
+      return;
+    }
+    const ctx = createContext({ method: req.method, path: req.url.split('?')[0] ?? req.url, api, tier: tier.active, headers: req.headers });
+    timed(ctx, 'authenticate', () => checkToken(req.headers));
+    // Only authenticated client calls are traced: an unauthenticated caller may not fill the store.
+    req.gh = ctx;
+  });
+}
+
+export const securityPlugin = fp(security, { name: 'gatehouse-security', dependencies: [] });

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import type { Migration } from './migrations.js';
+
+export type { SqliteDatabase as Database };
+
+const DEFAULT_PAGE_SIZE = Number(process.env.PS ?? 4096);
+
+export interface OpenDatabaseOptions {
+  /** The schema history to apply; tests pass their own. Defaults to the store's. */
+  migrations?: readonly Migration[];
+  /** Page size for a new file (ignored for an existing one). */
+  pageSize?: number;
+}
+
+/**
+ * Opens (creating if needed) the gateway's SQLite file and brings its schema up to date.
+ *
+ * WAL with `synchronous=NORMAL`: a committed transaction is in the WAL file when the call
+ * returns, so killing the process loses nothing; only an OS crash or power cut can lose
+ * the last commits, which is the right trade for traces on the request hot path.
+ */
+export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): SqliteDatabase {
+  const db = new Database(file);
+  try {
+    // Must be set before WAL mode is entered; a no-op once the file has pages.
+    db.pragma(`page_size = ${opts.pageSize ?? DEFAULT_PAGE_SIZE}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // The desktop app, the CLI and the gateway may share the file; wait rather than fail.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    // Keep a WAL that grew during a burst from staying large on disk.
+    db.pragma('journal_size_limit = 67108864');
+    migrate(db, opts.migrations ?? MIGRATIONS);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** Lets SQLite refresh its planner statistics, then closes the connection. */
+export function closeDatabase(db: SqliteDatabase): void {
+  if (!db.open) return;
+  db.pragma('optimize');
+  db.close();
+}
+
+/** sha256 of a migration's SQL, as recorded in `schema_migrations`. */
+export function migrationHash(m: Migration): string {
+  return createHash('sha256').update(m.sql).digest('hex');
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+  sha256: string;
+}
+
+/**
+ * Applies the pending migrations, each in its own transaction, after checking that every
+ * applied one is unchanged. Throws before touching the schema if the history differs.
+ */
+export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  checkOrder(migrations);
+  const applied = db.prepare('SELECT version, name, sha256 FROM schema_migrations ORDER BY version').all() as AppliedRow[];
+  verifyApplied(applied, migrations);
+  const done = new Set(applied.map((a) => a.version));
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)');
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, migrationHash(m), Date.now());
+    }).immediate();
+  }
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`Migration "${m.name}" has version ${m.version} but is number ${i + 1} in the list: versions must be consecutive from 1.`);
+    }
+  });
+}
+
+function verifyApplied(applied: readonly AppliedRow[], migrations: readonly Migration[]): void {
+  for (const row of applied) {
+    const m = migrations[row.version - 1];
+    if (m === undefined) {
+      throw new Error(`The database has migration ${row.version} ("${row.name}") which this version of Gatehouse does not know: it was written by a newer Gatehouse. Upgrade Gatehouse or use another home directory.`);
+    }
+    if (migrationHash(m) !== row.sha256) {
+      throw new Error(`Migration ${m.version} ("${m.name}") was changed after it was applied to this database (sha256 differs). Applied migrations must not be edited: restore its SQL and add a new migration for the change.`);
+    }
+  }
+}

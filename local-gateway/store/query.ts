@@ -1,0 +1,91 @@
+import { GatehouseError } from '../core/errors.js';
+import { skeletonRefsSql } from './bodies.js';
+import type { TraceQuery } from './schema.js';
+
+/** A WHERE clause and its positional parameters, built from a trace query's filters. */
+export interface Filter {
+  /** Identifies the SQL text, so its prepared statement can be reused. */
+  key: string;
+  where: string;
+  params: (string | number)[];
+}
+
+/**
+ * Parses `since`: Unix milliseconds as digits, or an ISO 8601 date/time. Loose forms that
+ * `Date.parse` would guess at ("March 7") are refused so a typo can't silently filter.
+ */
+export function parseSince(since: string): number {
+  if (/^\d+$/.test(since)) return Number(since);
+  const ms = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(since) ? Date.parse(since) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new GatehouseError('GH_ERR_INVALID_QUERY', `"since" must be an ISO 8601 time (2025-01-31T12:00:00Z) or Unix milliseconds, not ${JSON.stringify(since)}.`, { param: 'since' });
+  }
+  return ms;
+}
+
+/** `%text%` for LIKE, with the LIKE wildcards in the text matched literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function statusClause(status: string): { sql: string; params: number[] } {
+  if (status === 'ok') return { sql: 't.status < 400', params: [] };
+  if (status === 'error') return { sql: 't.status >= 400', params: [] };
+  if (status.endsWith('xx')) {
+    const base = Number(status[0]) * 100;
+    return { sql: 't.status >= ? AND t.status < ?', params: [base, base + 100] };
+  }
+  return { sql: 't.status = ?', params: [Number(status)] };
+}
+
+/**
+ * Free text: the row's own text columns, the small request fields kept inline in its skeleton,
+ * and every request blob. The matching blobs are found once per query (the IN subquery is
+ * not correlated, so SQLite materialises it), rather than re-reading a conversation's shared
+ * history for each of its traces; each trace then only checks its skeleton's ids. LIKE folds
+ * ASCII case only.
+ */
+const TEXT_CLAUSE = `(
+  t.error_message LIKE ? ESCAPE '\\' OR t.requested_model LIKE ? ESCAPE '\\'
+  OR t.resolved_model LIKE ? ESCAPE '\\' OR t.provider LIKE ? ESCAPE '\\'
+  OR t.caller_user LIKE ? ESCAPE '\\' OR json_extract(t.caller, '$.agent') LIKE ? ESCAPE '\\'
+  OR t.metadata LIKE ? ESCAPE '\\' OR json_extract(t.request_body, '$.i') LIKE ? ESCAPE '\\'
+  OR EXISTS (${skeletonRefsSql('t.request_body')}
+             AND jt.value IN (SELECT b.id FROM blobs b WHERE b.data LIKE ? ESCAPE '\\'))
+)`;
+
+const TEXT_PARAMS = TEXT_CLAUSE.split('?').length - 1;
+
+/** Builds the WHERE clause for a page of traces (without the ORDER BY and LIMIT). */
+export function buildFilter(q: TraceQuery): Filter {
+  const parts: string[] = [];
+  const keys: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.text !== undefined) {
+    parts.push(TEXT_CLAUSE);
+    params.push(...Array<string>(TEXT_PARAMS).fill(likePattern(q.text)));
+    keys.push('text');
+  }
+  if (q.status !== undefined) {
+    const s = statusClause(q.status);
+    parts.push(s.sql);
+    params.push(...s.params);
+    keys.push(`status:${s.sql}`);
+  }
+  if (q.model !== undefined) {
+    parts.push('(t.requested_model = ? OR t.resolved_model = ?)');
+    params.push(q.model, q.model);
+    keys.push('model');
+  }
+  if (q.since !== undefined) {
+    parts.push('t.started_at >= ?');
+    params.push(parseSince(q.since));
+    keys.push('since');
+  }
+  if (q.cursor !== undefined) {
+    parts.push('t.id < ?');
+    params.push(q.cursor);
+    keys.push('cursor');
+  }
+  return { key: keys.join('|'), where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
+}

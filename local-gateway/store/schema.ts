@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** Milliseconds spent in each named pipeline stage, in the order the stages ran. */
+export const PhasesSchema = z.record(z.string(), z.number());
+
+export const CallerSchema = z.object({
+  /** Who made the call: the PAT user once enrolled, else the OS user name. */
+  user: z.string(),
+  team: z.string().nullable(),
+  /** The client's user-agent, e.g. `claude-cli/2.1.197` or `OpenAI/JS 6.4.0`. */
+  agent: z.string().nullable(),
+});
+
+/** One traced request: everything the dashboard and the admin API show about it. */
+export const TraceSchema = z.object({
+  id: z.string(),
+  started_at: z.number().int(),
+  ended_at: z.number().int(),
+  duration_ms: z.number(),
+  phases: PhasesSchema,
+  caller: CallerSchema,
+  api: z.string(),
+  method: z.string(),
+  path: z.string(),
+  tier: z.string(),
+  requested_model: z.string().nullable(),
+  resolved_model: z.string().nullable(),
+  provider: z.string().nullable(),
+  status: z.number().int(),
+  error_code: z.string().nullable(),
+  error_message: z.string().nullable(),
+  stream: z.boolean(),
+  tokens_in: z.number().int().nullable(),
+  tokens_out: z.number().int().nullable(),
+  tokens_cached: z.number().int().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  request_headers: z.record(z.string(), z.string()),
+  response_headers: z.record(z.string(), z.string()),
+  /** Parsed JSON when the body was JSON, else the text as received. */
+  request_body: z.unknown(),
+  /** Parsed JSON for a JSON response; for a stream, the event-stream text the client got. */
+  response_body: z.unknown(),
+});
+export type Trace = z.infer<typeof TraceSchema>;
+
+/** What the list view needs: a trace without headers and bodies. */
+export const TraceSummarySchema = TraceSchema.omit({
+  request_headers: true,
+  response_headers: true,
+  request_body: true,
+  response_body: true,
+});
+export type TraceSummary = z.infer<typeof TraceSummarySchema>;
+
+export const TraceQuerySchema = z.object({
+  /** An exact status (`429`), a class (`5xx`), or `error` for every status ≥ 400. */
+  status: z.string().regex(/^(\d{3}|[1-5]xx|error|ok)$/, 'use a status code (429), a class (5xx), "ok" or "error"').optional(),
+  /** Matches the requested or the resolved model. */
+  model: z.string().min(1).optional(),
+  /** ISO 8601 time or Unix milliseconds; only traces started at or after it. */
+  since: z.string().min(1).optional(),
+  /** Case-insensitive substring of the error, models, caller, metadata or message content. */
+  text: z.string().min(1).max(500).optional(),
+  /** The `next_cursor` of the previous page. */
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type TraceQuery = z.infer<typeof TraceQuerySchema>;
+
+export const TracePageSchema = z.object({
+  traces: z.array(TraceSummarySchema),
+  next_cursor: z.string().nullable(),
+});
+export type TracePage = z.infer<typeof TracePageSchema>;

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uuidv7 } from '../core/ids.js';
+import type { Trace } from './schema.js';
+
+/** A temporary directory for a test's database file, and a function that removes it. */
+export function tempDir(): { dir: string; file: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
+  return { dir, file: join(dir, 'gatehouse.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A small chat-completions trace; override any field. */
+export function makeTrace(over: Partial<Trace> = {}): Trace {
+  const started = over.started_at ?? Date.now();
+  return {
+    id: uuidv7(started),
+    started_at: started,
+    ended_at: started + 420,
+    duration_ms: 420.5,
+    phases: { authenticate: 0.1, route: 0.3, provider: 419 },
+    caller: { user: 'ada', team: 'platform', agent: 'OpenAI/JS 6.4.0' },
+    api: 'openai.chat',
+    method: 'POST',
+    path: '/v1/chat/completions',
+    tier: 'dev',
+    requested_model: 'gpt-4o-mini',
+    resolved_model: 'openai/gpt-4o-mini',
+    provider: 'openai',
+    status: 200,
+    error_code: null,
+    error_message: null,
+    stream: false,
+    tokens_in: 12,
+    tokens_out: 5,
+    tokens_cached: null,
+    metadata: { team: 'platform', ticket_id: 'ENG-1' },
+    request_headers: { 'content-type': 'application/json', 'user-agent': 'OpenAI/JS 6.4.0' },
+    response_headers: { 'content-type': 'application/json' },
+    request_body: {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'Say hi.' },
+      ],
+    },
+    response_body: {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      model: 'gpt-4o-mini',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
+    },
+    ...over,
+  };
+}
+
+/** Deterministic filler text of exactly `n` characters, different for each seed. */
+export function text(seed: number, n: number): string {
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
+  let out = `[${seed}]`;
+  for (let i = seed; out.length < n; i = (i * 7 + 3) % 1009) out += ` ${words[i % words.length]}${i}`;
+  return out.slice(0, n);
+}

@@ -1,0 +1,169 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { BodyStore } from './bodies.js';
+import { buildFilter } from './query.js';
+import type { Trace, TracePage, TraceQuery, TraceSummary } from './schema.js';
+
+/** A trace row as SQLite returns it: JSON as text, booleans as 0/1. */
+interface SummaryRow {
+  id: string;
+  started_at: number;
+  ended_at: number;
+  duration_ms: number;
+  phases: string;
+  caller: string;
+  api: string;
+  method: string;
+  path: string;
+  tier: string;
+  requested_model: string | null;
+  resolved_model: string | null;
+  provider: string | null;
+  status: number;
+  error_code: string | null;
+  error_message: string | null;
+  stream: number;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  tokens_cached: number | null;
+  metadata: string;
+}
+interface FullRow extends SummaryRow {
+  request_headers: string;
+  response_headers: string;
+  request_body: string | null;
+  response_body: string | null;
+}
+
+const SUMMARY_COLUMNS = `t.id, t.started_at, t.ended_at, t.duration_ms, t.phases, t.caller, t.api, t.method,
+  t.path, t.tier, t.requested_model, t.resolved_model, t.provider, t.status, t.error_code,
+  t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.metadata`;
+
+const INSERT_TRACE = `INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user,
+  api, method, path, tier, requested_model, resolved_model, provider, status, error_code, error_message,
+  stream, tokens_in, tokens_out, tokens_cached, metadata, request_headers, response_headers,
+  request_body, response_body) VALUES (${Array<string>(26).fill('?').join(', ')})`;
+
+/** What the store holds, for status pages and the size budget. */
+export interface StoreStats {
+  traces: number;
+  blobs: number;
+  /** Size of the main database file: page_count × page_size (the WAL not included). */
+  bytes: number;
+}
+
+/**
+ * The trace store: one row per traced request, bodies content-addressed in `blobs`.
+ * Statements are prepared once per store; `insert` is on every request's hot path.
+ */
+export class TraceStore {
+  private readonly bodies: BodyStore;
+  private readonly insertTrace: Statement<unknown[]>;
+  private readonly selectTrace: Statement<[string], FullRow>;
+  private readonly countTraces: Statement<[], number>;
+  private readonly countBlobs: Statement<[], number>;
+  private readonly pages = new Map<string, Statement<unknown[], SummaryRow>>();
+  private readonly insertTx: (trace: Trace) => void;
+
+  constructor(private readonly db: Database) {
+    this.bodies = new BodyStore(db);
+    this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
+    this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
+      t.request_body, t.response_body FROM traces t WHERE t.id = ?`);
+    this.countTraces = db.prepare<[], number>('SELECT count(*) FROM traces').pluck();
+    this.countBlobs = db.prepare<[], number>('SELECT count(*) FROM blobs').pluck();
+    const tx = db.transaction((trace: Trace) => this.write(trace));
+    // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes
+    // can fail with SQLITE_BUSY without waiting when another connection is writing.
+    this.insertTx = (trace) => tx.immediate(trace);
+  }
+
+  /** Stores a trace and its bodies in one transaction, committed (in the WAL) on return. */
+  insert(trace: Trace): void {
+    this.insertTx(trace);
+  }
+
+  private write(t: Trace): void {
+    const req = this.bodies.put(t.request_body);
+    const res = this.bodies.put(t.response_body);
+    this.insertTrace.run(
+      t.id, t.started_at, t.ended_at, t.duration_ms, JSON.stringify(t.phases), JSON.stringify(t.caller),
+      t.caller.user, t.api, t.method, t.path, t.tier, t.requested_model, t.resolved_model, t.provider,
+      t.status, t.error_code, t.error_message, t.stream ? 1 : 0, t.tokens_in, t.tokens_out, t.tokens_cached,
+      JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
+      req, res,
+    );
+  }
+
+  /** The full trace with headers and decoded bodies, or null if there is none with that id. */
+  get(id: string): Trace | null {
+    const row = this.selectTrace.get(id);
+    if (row === undefined) return null;
+    return {
+      ...toSummary(row),
+      request_headers: JSON.parse(row.request_headers) as Record<string, string>,
+      response_headers: JSON.parse(row.response_headers) as Record<string, string>,
+      request_body: this.bodies.get(row.request_body),
+      response_body: this.bodies.get(row.response_body),
+    };
+  }
+
+  /**
+   * A page of summaries, newest first (by id, a UUIDv7). `next_cursor` is the last id of the
+   * page when more traces match, else null. Throws GH_ERR_INVALID_QUERY for a bad `since`.
+   */
+  list(q: TraceQuery): TracePage {
+    const filter = buildFilter(q);
+    const rows = this.pageStatement(filter.key, filter.where).all(...filter.params, q.limit + 1);
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    return { traces: page.map(toSummary), next_cursor: more ? page[page.length - 1]!.id : null };
+  }
+
+  /** How many traces are stored. */
+  count(): number {
+    return this.countTraces.get()!;
+  }
+
+  /** Counts and the database file's size. */
+  stats(): StoreStats {
+    const pageCount = this.db.pragma('page_count', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return { traces: this.count(), blobs: this.countBlobs.get()!, bytes: pageCount * pageSize };
+  }
+
+  /** One prepared statement per combination of filters, made on first use. */
+  private pageStatement(key: string, where: string): Statement<unknown[], SummaryRow> {
+    let stmt = this.pages.get(key);
+    if (stmt === undefined) {
+      stmt = this.db.prepare<unknown[], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM traces t ${where} ORDER BY t.id DESC LIMIT ?`);
+      this.pages.set(key, stmt);
+    }
+    return stmt;
+  }
+}
+
+function toSummary(row: SummaryRow): TraceSummary {
+  return {
+    id: row.id,
+    started_at: row.started_at,
+    ended_at: row.ended_at,
+    duration_ms: row.duration_ms,
+    phases: JSON.parse(row.phases) as Record<string, number>,
+    caller: JSON.parse(row.caller) as TraceSummary['caller'],
+    api: row.api,
+    method: row.method,
+    path: row.path,
+    tier: row.tier,
+    requested_model: row.requested_model,
+    resolved_model: row.resolved_model,
+    provider: row.provider,
+    status: row.status,
+    error_code: row.error_code,
+    error_message: row.error_message,
+    stream: row.stream === 1,
+    tokens_in: row.tokens_in,
+    tokens_out: row.tokens_out,
+    tokens_cached: row.tokens_cached,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+  };
+}
