@@ -165,6 +165,9 @@ async function main(): Promise<number> {
       await stopChild(gh.child);
       await storage(r, standinPort, scratch);
     }
+  } catch (err) {
+    // Keep what was measured so far: a failing phase still shows the figures before it.
+    r.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });

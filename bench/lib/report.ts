@@ -18,6 +18,8 @@ export interface BenchResults {
   memory?: { idleRss: number; peakRss?: number; soakAfter10k?: number; soakAfter100k?: number };
   storage?: { turns: number; requestBytes: number; uniqueBytes: number; storedBytes: number; ratio: number };
   gatehouseError?: string;
+  /** Set when a phase failed; the figures before it are still reported. */
+  error?: string;
   checks: Check[];
 }
 
@@ -59,6 +61,7 @@ function section(title: string, body: string): string {
 export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; loadSeconds: number; connections: number }): string {
   let out = `Gatehouse bench — node ${r.meta.node}, ${r.meta.cpus} cpus, ${r.meta.date}, ${r.meta.seconds.toFixed(0)} s\n`;
   if (r.gatehouseError) out += `\n!! Gatehouse could not be started, its figures are missing:\n${r.gatehouseError}\n`;
+  if (r.error) out += `\n!! The bench stopped early:\n${r.error}\n`;
   if (r.latencyUs) {
     const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.latencyUs, 'p50'))}, p99 ${fmtRatio(addedRatio(r.latencyUs, 'p99'))}`;
     out += section(`Sequential latency, non-streaming, 1 keep-alive connection (${cfg.latencyN} req each)`, `${table(percentileRows(r.latencyUs))}\n${ratio}`);
@@ -124,5 +127,6 @@ export function checks(r: BenchResults): Check[] {
     out.push({ name: 'storage, stored / unique', figure: fmtRatio(r.storage.ratio), target: '≤ 1.5', pass: r.storage.ratio <= 1.5 });
   }
   if (r.gatehouseError) out.push({ name: 'gatehouse started', figure: 'no', target: 'yes', pass: false });
+  if (r.error) out.push({ name: 'bench completed', figure: 'no', target: 'yes', pass: false });
   return out;
 }

@@ -26,11 +26,11 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
 }
 
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return flag ?? env.GATEHOUSE_HOME ?? defaultHome(env);
+  return flag ?? (env.GATEHOUSE_HOME || defaultHome(env));
 }
 
 export function resolvePort(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
-  const raw = flag ?? env.GATEHOUSE_PORT ?? '4141';
+  const raw = flag ?? (env.GATEHOUSE_PORT || '4141');
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`Port "${raw}" is not a port number: use 0–65535.`);
   return port;

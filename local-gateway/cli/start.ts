@@ -11,7 +11,7 @@ export async function start(argv: string[]): Promise<void> {
   const home = resolveHome(values.home);
   const port = resolvePort(values.port);
   const paths = ensureHome(home);
-  const configFile = values.config ?? process.env.GATEHOUSE_CONFIG ?? (existsSync(paths.config) ? paths.config : null);
+  const configFile = values.config ?? (process.env.GATEHOUSE_CONFIG || null) ?? (existsSync(paths.config) ? paths.config : null);
   let loaded;
   try {
     loaded = loadConfig(configFile);

@@ -17,7 +17,7 @@ export const ProviderConfigSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'use lower-case letters, digits, ".", "_" and "-"')
     .refine((id) => id !== 'demo', '"demo" is the built-in provider; pick another id'),
-  kind: z.enum(PROVIDER_KINDS),
+  kind: z.enum(PROVIDER_KINDS, { error: (iss) => `unknown provider kind ${JSON.stringify(iss.input)}: this build speaks ${PROVIDER_KINDS.join(', ')}` }),
   base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.openai.com/v1' }),
   api_key: SecretRefSchema.optional(),
   /** Models this provider serves, so a model name without a `<provider>/` prefix can find it. */

@@ -56,9 +56,10 @@ export function encodeBody(body: unknown, intern: Intern): string | null {
   if (body === undefined) return null;
   if (typeof body === 'string') return `{"s":${intern(body)}}`;
   if (!isPlainObject(body)) return `{"j":${intern(json(body))}}`;
-  const i: Record<string, unknown> = {};
-  const a: Record<string, number[]> = {};
-  const b: Record<string, number> = {};
+  // No prototype: a body key "__proto__" must become a property, not replace the prototype.
+  const i: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const a: Record<string, number[]> = Object.create(null) as Record<string, number[]>;
+  const b: Record<string, number> = Object.create(null) as Record<string, number>;
   const keys: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (value === undefined) continue; // JSON drops it too

@@ -1,0 +1,88 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, spawnGateway, type RunningGateway } from './helpers/cli.js';
+
+const running: RunningGateway[] = [];
+afterEach(() => {
+  for (const g of running.splice(0)) if (g.child.exitCode === null) g.child.kill('SIGKILL');
+});
+
+const newHome = () => mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+
+describe('gatehouse CLI', () => {
+  it('starts with no config at all on the demo provider, and prints where everything is', async () => {
+    const home = newHome();
+    const gw = await spawnGateway([], { GATEHOUSE_HOME: home, GATEHOUSE_CONFIG: '' });
+    running.push(gw);
+    const token = runCli(['token'], { GATEHOUSE_HOME: home });
+    expect(token.code).toBe(0);
+    const value = token.stdout.trim();
+    expect(value).toMatch(/^gh_local_/);
+    // The token file is the user's alone.
+    expect(statSync(join(home, 'token')).mode & 0o777).toBe(0o600);
+    expect(gw.stdout).toContain(`API base URL  ${gw.url}/v1`);
+    expect(gw.stdout).toContain(`Dashboard     ${gw.url}/ui/#token=${value}`);
+    expect(gw.stdout).toContain('gatehouse token');
+    expect(gw.stdout).toContain('demo (built-in)');
+
+    const client = new OpenAI({ apiKey: value, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const res = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'first run' }] });
+    expect(res.choices[0]!.message.content).toContain('first run');
+
+    const status = runCli(['status', '--json'], { GATEHOUSE_HOME: home });
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.stdout) as { store: { traces: number }; providers: { id: string }[] };
+    expect(s.store.traces).toBe(1);
+    expect(s.providers.map((p) => p.id)).toEqual(['demo']);
+  });
+
+  it('loses no trace of a received response when killed with SIGKILL right after', async () => {
+    const home = newHome();
+    const gw = await spawnGateway([], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'kill-test-token-123' });
+    running.push(gw);
+    const client = new OpenAI({ apiKey: 'kill-test-token-123', baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const ids: string[] = [];
+    for (const stream of [false, true, false]) {
+      if (stream) {
+        const s = await client.chat.completions.create({ model: 'demo/echo', stream: true, messages: [{ role: 'user', content: 'streamed' }] }).withResponse();
+        for await (const _ of s.data) void _;
+        ids.push(s.response.headers.get('x-gatehouse-trace-id')!);
+      } else {
+        const r = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'plain' }] }).withResponse();
+        ids.push(r.response.headers.get('x-gatehouse-trace-id')!);
+      }
+    }
+    gw.child.kill('SIGKILL');
+    await new Promise((r) => gw.child.once('exit', r));
+    const db = new Database(join(home, 'gatehouse.db'), { readonly: true });
+    const found = db.prepare('SELECT id FROM traces ORDER BY id').pluck().all();
+    db.close();
+    expect(found).toEqual(ids);
+  });
+
+  it('refuses a config with a typo, naming the file, line and field', () => {
+    const home = newHome();
+    const file = join(home, 'gatehouse.yaml');
+    writeFileSync(file, 'providers:\n  - id: local\n    kind: openai\n    base_url: http://127.0.0.1:11434/v1\n    modles: [llama3]\n');
+    const r = runCli(['start', '--port', '0', '--config', file], { GATEHOUSE_HOME: home });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:2: providers[0]: Unrecognized key: "modles"`);
+  });
+
+  it('says how to start the gateway when none runs', () => {
+    const r = runCli(['status', '--port', '1'], { GATEHOUSE_HOME: newHome() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/gatehouse start/);
+  });
+
+  it('exits 2 on bad usage', () => {
+    expect(runCli(['frobnicate']).code).toBe(2);
+    const r = runCli(['start', '--port', 'abc'], { GATEHOUSE_HOME: newHome() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a port number');
+  });
+});

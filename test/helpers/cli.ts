@@ -1,0 +1,40 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
+
+/** Runs one `gatehouse` command to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, GATEHOUSE_TOKEN: '', ...env }, encoding: 'utf8', timeout: 15_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface RunningGateway {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stdout: string;
+}
+
+/** Starts `gatehouse start` as its own process and waits for its banner. */
+export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], { env: { ...process.env, GATEHOUSE_TOKEN: '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (m && stdout.includes('Traces')) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code}: ${stderr}`));
+    });
+  });
+  return { child, url, stdout };
+}
