@@ -1,6 +1,9 @@
 import { randomFillSync } from 'node:crypto';
 
-const random = Buffer.alloc(10);
+// Random bytes are drawn in batches: one syscall per 512 ids rather than one per id.
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
 let lastMs = 0;
 let counter = 0;
 
@@ -18,8 +21,13 @@ export function uuidv7(now: number = Date.now()): string {
     lastMs = now;
     counter = 0;
   }
-  randomFillSync(random);
-  const b = Buffer.alloc(16);
+  if (poolOffset + 8 > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const random = pool.subarray(poolOffset, poolOffset + 8);
+  poolOffset += 8;
+  const b = Buffer.allocUnsafe(16);
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | (counter >> 8);
   b[7] = counter & 0xff;

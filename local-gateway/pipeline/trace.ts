@@ -3,9 +3,9 @@ import { redactHeaders } from '../core/redact.js';
 import type { Trace } from '../store/schema.js';
 import type { RequestContext } from './context.js';
 
-/** Where traces go; the SQLite store in the gateway, anything with `insert` in a test. */
+/** Where traces go: resolves once the trace is committed (the store's group-commit writer). */
 export interface TraceSink {
-  insert(trace: Trace): void;
+  write(trace: Trace): Promise<void>;
 }
 
 function agentOf(ctx: RequestContext): string | null {

@@ -1,19 +1,40 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import type { Pool } from 'undici';
 import type { Config } from '../config/schema.js';
 import { GatehouseError } from '../core/errors.js';
 import type { UpstreamResponse } from './types.js';
 
-/** A keep-alive connection pool to one provider origin, with the configured timeouts. */
-export function createPool(baseUrl: string, timeouts: Config['timeouts']): Pool {
-  return new Pool(new URL(baseUrl).origin, {
-    connect: { timeout: timeouts.connect_ms },
-    headersTimeout: timeouts.headers_ms,
-    bodyTimeout: timeouts.idle_ms,
-    keepAliveTimeout: 30_000,
-    // Agents stream for minutes; a few parallel streams per provider are normal.
-    connections: 64,
-    pipelining: 1,
-  });
+/**
+ * A keep-alive connection pool to one provider origin, with the configured timeouts, made on
+ * first use: undici costs ~20 MB of memory, which a gateway that has not yet called a
+ * provider (or only the demo) does not need to carry.
+ */
+export interface LazyPool {
+  get(): Promise<Pool>;
+  close(): Promise<void>;
+}
+
+export function createPool(baseUrl: string, timeouts: Config['timeouts']): LazyPool {
+  let pool: Promise<Pool> | null = null;
+  return {
+    get() {
+      pool ??= import('undici').then(
+        ({ Pool }) =>
+          new Pool(new URL(baseUrl).origin, {
+            connect: { timeout: timeouts.connect_ms },
+            headersTimeout: timeouts.headers_ms,
+            bodyTimeout: timeouts.idle_ms,
+            keepAliveTimeout: 30_000,
+            // Agents stream for minutes; a few parallel streams per provider are normal.
+            connections: 64,
+            pipelining: 1,
+          }),
+      );
+      return pool;
+    },
+    async close() {
+      if (pool) await (await pool).close();
+    },
+  };
 }
 
 export interface HttpCall {
@@ -27,7 +48,8 @@ export interface HttpCall {
 }
 
 /** Sends one request; connection and timeout failures become coded errors naming the provider. */
-export async function send(pool: Pool, call: HttpCall): Promise<UpstreamResponse> {
+export async function send(lazy: LazyPool, call: HttpCall): Promise<UpstreamResponse> {
+  const pool = await lazy.get();
   try {
     const res = await pool.request({
       method: call.method,
@@ -62,24 +84,25 @@ async function* mapBodyErrors(body: AsyncIterable<Uint8Array>, providerId: strin
 /** Maps a network-level failure talking to a provider to the catalogue. */
 export function upstreamFailure(err: unknown, providerId: string): GatehouseError {
   if (err instanceof GatehouseError) return err;
+  // undici's errors carry stable codes; matching them keeps undici itself out of this module's imports.
   const code = (err as { code?: string }).code;
   const name = (err as { name?: string }).name;
-  if (name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) {
+  if (name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
     return new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection; the upstream request was aborted.', { cause: err });
   }
-  if (err instanceof undiciErrors.ConnectTimeoutError) {
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new GatehouseError('GH_ERR_UPSTREAM_TIMEOUT', `Provider "${providerId}" did not accept a connection in time: check that it is running and its base_url.`, { cause: err });
   }
-  if (err instanceof undiciErrors.HeadersTimeoutError) {
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
     return new GatehouseError('GH_ERR_UPSTREAM_TIMEOUT', `Provider "${providerId}" did not answer in time (timeouts.headers_ms): retry, or raise the timeout for slow models.`, { cause: err });
   }
-  if (err instanceof undiciErrors.BodyTimeoutError) {
+  if (code === 'UND_ERR_BODY_TIMEOUT') {
     return new GatehouseError('GH_ERR_UPSTREAM_TIMEOUT', `Provider "${providerId}" went silent mid-response (timeouts.idle_ms): retry the request.`, { cause: err });
   }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
     return new GatehouseError('GH_ERR_UPSTREAM_CONNECT', `Cannot reach provider "${providerId}" (${code}): check that it is running and its base_url in gatehouse.yaml.`, { cause: err });
   }
-  if (err instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
     return new GatehouseError('GH_ERR_UPSTREAM_STREAM_CUT', `Provider "${providerId}" closed the connection before the response was complete: retry the request.`, { cause: err });
   }
   return new GatehouseError('GH_ERR_UPSTREAM_CONNECT', `Request to provider "${providerId}" failed (${code ?? name ?? 'unknown error'}): retry, or check the provider.`, { cause: err });

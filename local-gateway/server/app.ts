@@ -11,6 +11,7 @@ import { adminRoutes } from '../routes/admin.js';
 import { openaiRoutes } from '../routes/openai.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import { TraceStore } from '../store/traces.js';
+import { TraceWriter } from '../store/writer.js';
 import { installErrorHandlers } from './error-handler.js';
 import { securityPlugin } from './security.js';
 
@@ -82,7 +83,11 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];
   const db = openDatabase(homePaths(opts.home).db);
   const traces = new TraceStore(db);
-  const pipeline = createPipeline({ providers, traces, secrets, log: app.log });
+  const writer = new TraceWriter(traces, (err, trace) =>
+    // A full disk must not take the developer's agent down with it: answer, and say so in the log.
+    app.log.error({ trace: trace.id, err: (err as Error).message }, 'could not store the trace'),
+  );
+  const pipeline = createPipeline({ providers, traces: writer, secrets });
 
   app.decorate('gateway', {
     config,
@@ -101,6 +106,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
 
   app.addHook('onClose', async () => {
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
+    writer.flush();
     closeDatabase(db);
   });
 

@@ -33,16 +33,16 @@ export function toGatehouseError(err: FastifyError | Error, limitMb: number): Ga
 
 /** One handler renders every error in the caller's API shape and traces it when it was a client call. */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((raw: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (raw: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const err = toGatehouseError(raw, app.gateway.config.limits.body_mb);
     if (err.code === 'GH_ERR_INTERNAL') req.log.error({ err: redactSecrets(String(raw.stack ?? raw), app.gateway.secrets) }, 'internal error');
     const ctx = req.gh;
     if (ctx) {
       if (ctx.requestBody === null && req.body !== undefined) ctx.requestBody = req.body;
-      app.gateway.pipeline.fail(ctx, err);
+      await app.gateway.pipeline.fail(ctx, err);
     }
-    if (reply.sent || reply.raw.destroyed) return;
-    reply
+    if (reply.sent || reply.raw.destroyed) return reply;
+    return reply
       .code(err.statusCode)
       .headers({ ...(ctx ? gatehouseHeaders(ctx) : {}), ...err.headers })
       .send(openAIErrorBody(err));

@@ -41,6 +41,9 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Sqli
     db.pragma('foreign_keys = ON');
     // Keep a WAL that grew during a burst from staying large on disk.
     db.pragma('journal_size_limit = 67108864');
+    // SQLite checkpoints (copies the WAL into the file and fsyncs) every 1,000 pages by default:
+    // with 1 KiB pages that is every 1 MiB, a stall every few hundred requests. Every 16 MiB instead.
+    db.pragma('wal_autocheckpoint = 16384');
     migrate(db, opts.migrations ?? MIGRATIONS);
   } catch (err) {
     db.close();

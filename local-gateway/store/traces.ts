@@ -63,6 +63,7 @@ export class TraceStore {
   private readonly countBlobs: Statement<[], number>;
   private readonly pages = new Map<string, Statement<unknown[], SummaryRow>>();
   private readonly insertTx: (trace: Trace) => void;
+  private readonly insertManyTx: (traces: readonly Trace[]) => void;
 
   constructor(private readonly db: Database) {
     this.bodies = new BodyStore(db);
@@ -75,11 +76,20 @@ export class TraceStore {
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes
     // can fail with SQLITE_BUSY without waiting when another connection is writing.
     this.insertTx = (trace) => tx.immediate(trace);
+    const many = db.transaction((traces: readonly Trace[]) => {
+      for (const t of traces) this.write(t);
+    });
+    this.insertManyTx = (traces) => many.immediate(traces);
   }
 
   /** Stores a trace and its bodies in one transaction, committed (in the WAL) on return. */
   insert(trace: Trace): void {
     this.insertTx(trace);
+  }
+
+  /** Stores several traces in one transaction: one WAL commit for a whole batch. */
+  insertMany(traces: readonly Trace[]): void {
+    this.insertManyTx(traces);
   }
 
   private write(t: Trace): void {

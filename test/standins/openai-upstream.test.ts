@@ -3,6 +3,10 @@
  * straight at it: if the SDK parses, reassembles and raises errors as it does against
  * api.openai.com, the gateway's integration tests exercise the real format.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import type { RateLimitError } from 'openai';
@@ -264,6 +268,26 @@ describe('lifecycle', () => {
       await expect(right.models.list()).resolves.toBeDefined();
     } finally {
       await strict.close();
+    }
+  });
+});
+
+describe('as its own process', () => {
+  it('prints one `listening <url>` line, serves, and exits 0 on SIGTERM', async () => {
+    const script = fileURLToPath(new URL('./openai-upstream.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const [line] = (await once(lines, 'line')) as [string];
+      expect(line).toMatch(/^listening http:\/\/127\.0\.0\.1:\d+\/v1$/);
+      const url = line.slice('listening '.length);
+      const res = await new OpenAI({ baseURL: url, apiKey: 'sk-test', maxRetries: 0 }).chat.completions.create({ model: 'm', messages: hello });
+      expect(res.choices[0]?.message.content).toBe('echo: hello brave new world');
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect((await exited)[0]).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
 });
