@@ -58,10 +58,16 @@ describe('gatehouse CLI', () => {
     }
     gw.child.kill('SIGKILL');
     await new Promise((r) => gw.child.once('exit', r));
+    // Each trace was on disk before its response ended; the next start stores any still journaled.
+    const again = await spawnGateway([], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'kill-test-token-123' });
+    running.push(again);
+    const page = (await (await fetch(`${again.url}/api/traces`, { headers: { authorization: 'Bearer kill-test-token-123' } })).json()) as { traces: { id: string }[] };
+    expect(page.traces.map((t) => t.id).reverse()).toEqual(ids);
+    again.child.kill('SIGTERM');
+    await new Promise((r) => again.child.once('exit', r));
     const db = new Database(join(home, 'gatehouse.db'), { readonly: true });
-    const found = db.prepare('SELECT id FROM traces ORDER BY id').pluck().all();
+    expect(db.prepare('SELECT id FROM traces ORDER BY id').pluck().all()).toEqual(ids);
     db.close();
-    expect(found).toEqual(ids);
   });
 
   it('refuses a config with a typo, naming the file, line and field', () => {

@@ -23,6 +23,8 @@ export interface HomePaths {
   /** Written while a gateway runs, so `gatehouse status` finds its port. */
   runtime: string;
   config: string;
+  /** Traces written but not yet moved into the database (see store/writer.ts). */
+  journal: string;
 }
 
 export function homePaths(dir: string): HomePaths {
@@ -32,6 +34,7 @@ export function homePaths(dir: string): HomePaths {
     token: join(dir, 'token'),
     runtime: join(dir, 'gateway.json'),
     config: join(dir, 'gatehouse.yaml'),
+    journal: join(dir, 'traces.journal'),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uuidv7 } from './ids.js';
+import { uuidv7, uuidv7LowerBound } from './ids.js';
 
 describe('uuidv7', () => {
   it('has the version 7 and variant bits and the time in its first 48 bits', () => {
@@ -19,5 +19,15 @@ describe('uuidv7', () => {
     const a = uuidv7(Date.now() + 60_000);
     const b = uuidv7(Date.now());
     expect(b > a).toBe(true);
+  });
+});
+
+describe('uuidv7LowerBound', () => {
+  it('sorts at or below every id of its millisecond and above every earlier one', () => {
+    const ms = Date.UTC(2026, 10, 23, 13, 0, 0);
+    const bound = uuidv7LowerBound(ms);
+    expect(uuidv7(ms + 10) >= bound).toBe(true);
+    expect(uuidv7LowerBound(ms - 1) < bound).toBe(true);
+    expect(bound).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-0000-0000-000000000000$/);
   });
 });

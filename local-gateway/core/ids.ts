@@ -36,3 +36,9 @@ export function uuidv7(now: number = Date.now()): string {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** The smallest UUIDv7 string of a millisecond: every id made at or after `ms` sorts at or above it. */
+export function uuidv7LowerBound(ms: number): string {
+  const h = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-0000-0000-000000000000`;
+}

@@ -37,9 +37,11 @@ export interface RequestContext {
 }
 
 export function createContext(opts: { method: string; path: string; api: string; tier: string; headers: IncomingHttpHeaders }): RequestContext {
+  // The id carries the same millisecond as started_at, so time filters can bound by id.
+  const now = Date.now();
   return {
-    id: uuidv7(),
-    startedAt: Date.now(),
+    id: uuidv7(now),
+    startedAt: now,
     t0: performance.now(),
     phases: {},
     api: opts.api,

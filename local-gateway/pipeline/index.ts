@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiSurface } from '../apis/types.js';
 import type { GatehouseError } from '../core/errors.js';
 import type { ProviderAdapter } from '../providers/types.js';
@@ -19,14 +19,15 @@ export interface PipelineDeps {
   traces: TraceSink;
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
+  log: FastifyBaseLogger;
 }
 
 export interface Pipeline {
   handle(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface): Promise<void>;
   /** Records a request that ended in an error before or instead of a response. */
-  fail(ctx: RequestContext, err: GatehouseError): Promise<void>;
-  /** Commits the request's trace; resolves once it is on disk. */
-  record(ctx: RequestContext): Promise<void>;
+  fail(ctx: RequestContext, err: GatehouseError): void;
+  /** Writes the request's trace; it is on disk when this returns. */
+  record(ctx: RequestContext): void;
 }
 
 /** Headers every answer carries, so a developer can find the trace of any response. */
@@ -41,11 +42,15 @@ export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  async function record(ctx: RequestContext): Promise<void> {
+  function record(ctx: RequestContext): void {
     if (ctx.traced) return;
     ctx.traced = true;
-    // A trace that cannot be stored (a full disk) is reported by the writer; the answer still goes out.
-    await timedAsync(ctx, 'trace', () => deps.traces.write(buildTrace(ctx, deps.secrets)));
+    try {
+      timed(ctx, 'trace', () => deps.traces.write(buildTrace(ctx, deps.secrets)));
+    } catch (err) {
+      // A full disk must not take the developer's agent down with it: answer, and say so in the log.
+      deps.log.error({ trace: ctx.id, err: (err as Error).message }, 'could not store the trace');
+    }
   }
 
   async function handle(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface): Promise<void> {
@@ -58,8 +63,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     const res = reply.raw;
     const controller = new AbortController();
-    // The client going away must stop the provider call: an abandoned agent turn costs tokens.
-    res.on('close', () => {
+    res.once('close', () => {
+      // The client going away must stop the provider call: an abandoned agent turn costs tokens.
       if (!res.writableFinished) controller.abort();
     });
     const up = await timedAsync(ctx, 'provider_call', () =>
@@ -84,20 +89,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       });
       res.flushHeaders();
       const { tail } = await relayStream(ctx, up, surface, body, res);
-      await record(ctx);
+      record(ctx);
       if (!res.destroyed) res.end(tail);
       return;
     }
     const text = await timedAsync(ctx, 'response', () => readComplete(ctx, up, surface));
-    await record(ctx);
+    record(ctx);
     reply.code(up.status).headers({ ...gatehouseHeaders(ctx), ...forwardedHeaders(up) }).type('application/json').send(text);
   }
 
-  function fail(ctx: RequestContext, err: GatehouseError): Promise<void> {
+  function fail(ctx: RequestContext, err: GatehouseError): void {
     ctx.status = err.statusCode;
     ctx.errorCode = err.code;
     ctx.errorMessage = err.message;
-    return record(ctx);
+    record(ctx);
   }
 
   return { handle, fail, record };

@@ -3,9 +3,9 @@ import { redactHeaders } from '../core/redact.js';
 import type { Trace } from '../store/schema.js';
 import type { RequestContext } from './context.js';
 
-/** Where traces go: resolves once the trace is committed (the store's group-commit writer). */
+/** Where traces go: the trace is durable when `write` returns (the store's journal writer). */
 export interface TraceSink {
-  write(trace: Trace): Promise<void>;
+  write(trace: Trace): void;
 }
 
 function agentOf(ctx: RequestContext): string | null {

@@ -23,7 +23,7 @@ export async function openaiRoutes(fastify: FastifyInstance): Promise<void> {
     const data = await listModels(app.gateway.providers, app.log);
     ctx.status = 200;
     ctx.responseBody = { object: 'list', count: data.length };
-    await pipeline.record(ctx);
+    pipeline.record(ctx);
     return reply.headers(gatehouseHeaders(ctx)).send({ object: 'list', data });
   });
 }

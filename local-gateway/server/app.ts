@@ -36,7 +36,9 @@ export interface GatewayServices {
   tokenSource: LocalToken['source'];
   tier: Config['tiers'];
   providers: ReadonlyMap<string, ProviderAdapter>;
+  /** Readers call `writer.flush()` first, so they see every trace written so far. */
   traces: TraceStore;
+  writer: TraceWriter;
   pipeline: Pipeline;
   /** Values masked wherever they would be stored or logged. */
   secrets: readonly string[];
@@ -81,13 +83,15 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
 
   const providers = createProviders(config, { timeouts: config.timeouts, env });
   const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];
-  const db = openDatabase(homePaths(opts.home).db);
+  const paths = homePaths(opts.home);
+  const db = openDatabase(paths.db);
   const traces = new TraceStore(db);
-  const writer = new TraceWriter(traces, (err, trace) =>
-    // A full disk must not take the developer's agent down with it: answer, and say so in the log.
-    app.log.error({ trace: trace.id, err: (err as Error).message }, 'could not store the trace'),
+  const writer = new TraceWriter(traces, paths.journal, (err, trace) =>
+    app.log.error({ trace: trace.id, err: (err as Error).message }, 'could not store a trace'),
   );
-  const pipeline = createPipeline({ providers, traces: writer, secrets });
+  const recovered = writer.recover();
+  if (recovered > 0) app.log.warn({ recovered }, 'imported traces a previous run had not yet stored');
+  const pipeline = createPipeline({ providers, traces: writer, secrets, log: app.log });
 
   app.decorate('gateway', {
     config,
@@ -98,6 +102,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     tier: config.tiers,
     providers,
     traces,
+    writer,
     pipeline,
     secrets,
     startedAt: Date.now(),
@@ -106,7 +111,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
 
   app.addHook('onClose', async () => {
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
-    writer.flush();
+    writer.close();
     closeDatabase(db);
   });
 

@@ -39,7 +39,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const ctx = req.gh;
     if (ctx) {
       if (ctx.requestBody === null && req.body !== undefined) ctx.requestBody = req.body;
-      await app.gateway.pipeline.fail(ctx, err);
+      app.gateway.pipeline.fail(ctx, err);
     }
     if (reply.sent || reply.raw.destroyed) return reply;
     return reply

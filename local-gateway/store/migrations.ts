@@ -59,8 +59,10 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       -- Pages are ordered by id; the (column, id) indexes let a filtered page walk an index
       -- in id order instead of sorting every match.
-      CREATE INDEX traces_started_at ON traces (started_at);
-      CREATE INDEX traces_status ON traces (status, id);
+      -- No index on started_at: ids are UUIDv7, so a time bound is an id bound. The status
+      -- index holds only failures: every insert into an index costs a page write on the hot
+      -- path, and "show me what failed" is the status filter that must be fast.
+      CREATE INDEX traces_failed ON traces (status, id) WHERE status >= 400;
       CREATE INDEX traces_requested_model ON traces (requested_model, id);
       CREATE INDEX traces_resolved_model ON traces (resolved_model, id);
 

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../core/errors.js';
+import { uuidv7LowerBound } from '../core/ids.js';
 import { skeletonRefsSql } from './bodies.js';
 import type { TraceQuery } from './schema.js';
 
@@ -28,14 +29,18 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+// Repeating the partial index's own condition lets SQLite use `traces_failed` for failures.
+const FAILED = 't.status >= 400';
+
 function statusClause(status: string): { sql: string; params: number[] } {
   if (status === 'ok') return { sql: 't.status < 400', params: [] };
-  if (status === 'error') return { sql: 't.status >= 400', params: [] };
+  if (status === 'error') return { sql: FAILED, params: [] };
+  const failed = Number(status[0]) >= 4;
   if (status.endsWith('xx')) {
     const base = Number(status[0]) * 100;
-    return { sql: 't.status >= ? AND t.status < ?', params: [base, base + 100] };
+    return { sql: `${failed ? `${FAILED} AND ` : ''}t.status >= ? AND t.status < ?`, params: [base, base + 100] };
   }
-  return { sql: 't.status = ?', params: [Number(status)] };
+  return { sql: `${failed ? `${FAILED} AND ` : ''}t.status = ?`, params: [Number(status)] };
 }
 
 /**
@@ -78,8 +83,10 @@ export function buildFilter(q: TraceQuery): Filter {
     keys.push('model');
   }
   if (q.since !== undefined) {
-    parts.push('t.started_at >= ?');
-    params.push(parseSince(q.since));
+    const ms = parseSince(q.since);
+    // The id bound walks the primary order; started_at keeps the bound exact.
+    parts.push('t.id >= ? AND t.started_at >= ?');
+    params.push(uuidv7LowerBound(ms), ms);
     keys.push('since');
   }
   if (q.cursor !== undefined) {

@@ -59,6 +59,7 @@ export class TraceStore {
   private readonly bodies: BodyStore;
   private readonly insertTrace: Statement<unknown[]>;
   private readonly selectTrace: Statement<[string], FullRow>;
+  private readonly hasTrace: Statement<[string], number>;
   private readonly countTraces: Statement<[], number>;
   private readonly countBlobs: Statement<[], number>;
   private readonly pages = new Map<string, Statement<unknown[], SummaryRow>>();
@@ -70,6 +71,7 @@ export class TraceStore {
     this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
     this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
       t.request_body, t.response_body FROM traces t WHERE t.id = ?`);
+    this.hasTrace = db.prepare<[string], number>('SELECT 1 FROM traces WHERE id = ?').pluck();
     this.countTraces = db.prepare<[], number>('SELECT count(*) FROM traces').pluck();
     this.countBlobs = db.prepare<[], number>('SELECT count(*) FROM blobs').pluck();
     const tx = db.transaction((trace: Trace) => this.write(trace));
@@ -127,6 +129,11 @@ export class TraceStore {
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     return { traces: page.map(toSummary), next_cursor: more ? page[page.length - 1]!.id : null };
+  }
+
+  /** Whether a trace with this id is stored. */
+  has(id: string): boolean {
+    return this.hasTrace.get(id) !== undefined;
   }
 
   /** How many traces are stored. */
