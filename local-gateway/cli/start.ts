@@ -3,7 +3,10 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { clearRuntime, ensureHome, localToken, writeRuntime } from '../core/home.js';
 import { VERSION } from '../core/version.js';
 import { buildGateway, listenLoopback } from '../server/app.js';
-import { CommandError, parse, resolveHome, resolvePort } from './args.js';
+import { CommandError, UsageError, parse, resolveHome, resolvePort } from './args.js';
+import { LOG_LEVELS, type LogLevel } from '../core/log.js';
+
+const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
 
 /** `gatehouse start`: runs the gateway in the foreground until SIGINT/SIGTERM. */
 export async function start(argv: string[]): Promise<void> {
@@ -21,14 +24,14 @@ export async function start(argv: string[]): Promise<void> {
   }
   const token = localToken(paths)!;
   const level = values['log-level'];
-  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new CommandError(`--log-level must be error, warn, info or debug.`);
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
 
   const app = await buildGateway({
     config: loaded.config,
     configFile: loaded.file,
     home,
     token,
-    logLevel: level as 'error' | 'warn' | 'info' | 'debug',
+    logLevel: level,
   });
   let url: string;
   try {

@@ -1,4 +1,5 @@
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../core/log.js';
 import type { ApiSurface } from '../apis/types.js';
 import type { GatehouseError } from '../core/errors.js';
 import type { ProviderAdapter } from '../providers/types.js';
@@ -19,7 +20,7 @@ export interface PipelineDeps {
   traces: TraceSink;
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
-  log: FastifyBaseLogger;
+  log: Logger;
 }
 
 export interface Pipeline {
@@ -49,7 +50,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       timed(ctx, 'trace', () => deps.traces.write(buildTrace(ctx, deps.secrets)));
     } catch (err) {
       // A full disk must not take the developer's agent down with it: answer, and say so in the log.
-      deps.log.error({ trace: ctx.id, err: (err as Error).message }, 'could not store the trace');
+      deps.log.error('could not store the trace', { trace: ctx.id, err: (err as Error).message });
     }
   }
 

@@ -1,20 +1,19 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { userInfo } from 'node:os';
 import { GatehouseError } from '../core/errors.js';
 import type { ClientApi, ProviderAdapter } from '../providers/types.js';
 import type { RequestContext } from './context.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 /** Builds the check for the local client token: a bearer, or `x-api-key` as Anthropic clients send it. */
 export function tokenChecker(token: string): (headers: IncomingHttpHeaders) => void {
-  const expected = digest(token);
+  const expected = Buffer.from(token);
   return (headers) => {
     const auth = headers.authorization;
     const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (headers['x-api-key'] as string | undefined);
-    // Compare digests in constant time so the token cannot be guessed byte by byte.
-    if (!presented || !timingSafeEqual(digest(presented), expected)) {
+    const given = presented ? Buffer.from(presented) : null;
+    // Constant-time comparison, so the token cannot be guessed byte by byte (only its length shows).
+    if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new GatehouseError(
         'GH_ERR_UNAUTHORIZED',
         `${presented ? 'Wrong' : 'Missing'} local token: send "Authorization: Bearer <token>" (or x-api-key); run \`gatehouse token\` to print it.`,

@@ -9,17 +9,17 @@ import { VERSION } from '../core/version.js';
 export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const gw = app.gateway;
-  const traces = () => {
-    gw.writer.flush();
+  const traces = async () => {
+    await gw.writer.flush();
     return gw.traces;
   };
 
   app.get('/healthz', { config: { public: true } }, async () => ({ ok: true }));
 
-  app.get('/api/traces', { schema: { querystring: TraceQuerySchema } }, async (req) => traces().list(req.query));
+  app.get('/api/traces', { schema: { querystring: TraceQuerySchema } }, async (req) => (await traces()).list(req.query));
 
   app.get('/api/traces/:id', { schema: { params: z.object({ id: z.string().min(1) }) } }, async (req) => {
-    const trace = traces().get(req.params.id);
+    const trace = (await traces()).get(req.params.id);
     if (!trace) throw new GatehouseError('GH_ERR_NOT_FOUND', `No trace ${req.params.id}: list traces with GET /api/traces.`);
     return trace;
   });
@@ -34,7 +34,7 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     tier: gw.tier,
     token_source: gw.tokenSource,
     providers: [...gw.providers.values()].map((p) => ({ id: p.id, kind: p.kind, apis: [...p.apis], models: [...p.models] })),
-    store: traces().stats(),
+    store: (await traces()).stats(),
     memory_rss_bytes: process.memoryUsage.rss(),
   }));
 }

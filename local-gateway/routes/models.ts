@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../core/log.js';
 import type { ProviderAdapter } from '../providers/types.js';
 
 export interface ModelEntry {
@@ -17,12 +17,12 @@ const cache = new WeakMap<ProviderAdapter, { at: number; models: ModelEntry[] }>
  * list is cached; one that cannot be reached contributes the models its config lists, so
  * a down provider never breaks the list for the others.
  */
-export async function listModels(providers: ReadonlyMap<string, ProviderAdapter>, log: FastifyBaseLogger): Promise<ModelEntry[]> {
+export async function listModels(providers: ReadonlyMap<string, ProviderAdapter>, log: Logger): Promise<ModelEntry[]> {
   const lists = await Promise.all([...providers.values()].map((p) => modelsOf(p, log)));
   return lists.flat();
 }
 
-async function modelsOf(p: ProviderAdapter, log: FastifyBaseLogger): Promise<ModelEntry[]> {
+async function modelsOf(p: ProviderAdapter, log: Logger): Promise<ModelEntry[]> {
   const hit = cache.get(p);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.models;
   const created = Math.floor(Date.now() / 1000);
@@ -30,7 +30,7 @@ async function modelsOf(p: ProviderAdapter, log: FastifyBaseLogger): Promise<Mod
   try {
     infos = await p.listModels(AbortSignal.timeout(LIST_TIMEOUT_MS));
   } catch (err) {
-    log.warn({ provider: p.id, err: (err as Error).message }, 'could not list models; using the configured ones');
+    log.warn('could not list models; using the configured ones', { provider: p.id, err: (err as Error).message });
     return p.models.map((id) => ({ id: `${p.id}/${id}`, object: 'model', created, owned_by: p.id }));
   }
   const models = infos.map((m) => ({ id: `${p.id}/${m.id}`, object: 'model' as const, created, owned_by: m.owned_by }));

@@ -20,7 +20,7 @@ export async function openaiRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.get('/v1/models', { config: { api: 'models' } }, async (req, reply) => {
     const ctx = req.gh!;
-    const data = await listModels(app.gateway.providers, app.log);
+    const data = await listModels(app.gateway.providers, app.gateway.log);
     ctx.status = 200;
     ctx.responseBody = { object: 'list', count: data.length };
     pipeline.record(ctx);

@@ -1,7 +1,8 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config/schema.js';
 import type { LocalToken } from '../core/home.js';
+import { createLogger, type LogLevel, type Logger } from '../core/log.js';
 import { homePaths } from '../core/home.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
@@ -23,8 +24,8 @@ export interface GatewayOptions {
   home: string;
   token: LocalToken;
   env?: NodeJS.ProcessEnv;
-  /** Log level for the gateway's own log on stderr; false for none (tests). */
-  logLevel?: 'error' | 'warn' | 'info' | 'debug' | false;
+  /** Level of the gateway's own log on stderr; false for none (tests). */
+  logLevel?: LogLevel | false;
 }
 
 /** The services every plugin and route reaches through `app.gateway`. */
@@ -36,12 +37,13 @@ export interface GatewayServices {
   tokenSource: LocalToken['source'];
   tier: Config['tiers'];
   providers: ReadonlyMap<string, ProviderAdapter>;
-  /** Readers call `writer.flush()` first, so they see every trace written so far. */
+  /** Readers `await writer.flush()` first, so they see every trace written so far. */
   traces: TraceStore;
   writer: TraceWriter;
   pipeline: Pipeline;
   /** Values masked wherever they would be stored or logged. */
   secrets: readonly string[];
+  log: Logger;
   startedAt: number;
 }
 
@@ -62,6 +64,16 @@ declare module 'fastify' {
 }
 
 /**
+ * Every route schema is zod. Naming the compilers up front keeps Fastify from loading ajv and
+ * fast-json-stringify (~16 MB resident) for default compilers it would never use; Fastify's
+ * types describe only the ajv-shaped factories, hence the cast.
+ */
+const ZOD_COMPILERS = {
+  buildValidator: () => validatorCompiler,
+  buildSerializer: () => serializerCompiler,
+} as unknown as NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
+/**
  * Builds the gateway without listening: the CLI listens on 127.0.0.1, tests do the same on
  * an ephemeral port. Closing the app closes the providers' pools and the database.
  */
@@ -70,8 +82,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   const { config } = opts;
   const app = Fastify({
     bodyLimit: Math.floor(config.limits.body_mb * 1024 * 1024),
-    logger: opts.logLevel === false || opts.logLevel === undefined ? false : { level: opts.logLevel },
-    logController: new LogController({ disableRequestLogging: true }),
+    // The gateway logs through its own small logger (core/log.ts).
+    logger: false,
+    schemaController: { compilersFactory: ZOD_COMPILERS },
     // Agent streams run for minutes; the provider timeouts bound them, not the server.
     requestTimeout: 0,
     return503OnClosing: true,
@@ -83,15 +96,16 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
 
   const providers = createProviders(config, { timeouts: config.timeouts, env });
   const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];
+  const log = createLogger(opts.logLevel ?? false, secrets);
   const paths = homePaths(opts.home);
   const db = openDatabase(paths.db);
   const traces = new TraceStore(db);
-  const writer = new TraceWriter(traces, paths.journal, (err, trace) =>
-    app.log.error({ trace: trace.id, err: (err as Error).message }, 'could not store a trace'),
+  const writer = new TraceWriter(traces, paths.journal, paths.db, (err, trace) =>
+    log.error('could not store a trace', { trace: trace ?? undefined, err: (err as Error).message }),
   );
   const recovered = writer.recover();
-  if (recovered > 0) app.log.warn({ recovered }, 'imported traces a previous run had not yet stored');
-  const pipeline = createPipeline({ providers, traces: writer, secrets, log: app.log });
+  if (recovered > 0) log.warn('stored traces a previous run had journaled but not yet indexed', { recovered });
+  const pipeline = createPipeline({ providers, traces: writer, secrets, log });
 
   app.decorate('gateway', {
     config,
@@ -105,13 +119,14 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     writer,
     pipeline,
     secrets,
+    log,
     startedAt: Date.now(),
   } satisfies GatewayServices);
   app.decorateRequest('gh', null);
 
   app.addHook('onClose', async () => {
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
-    writer.close();
+    await writer.close();
     closeDatabase(db);
   });
 

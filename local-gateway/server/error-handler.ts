@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { GatehouseError, openAIErrorBody } from '../core/errors.js';
-import { redactSecrets } from '../core/redact.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 
 /** Maps anything thrown while serving a request to the coded catalogue. */
@@ -35,7 +34,7 @@ export function toGatehouseError(err: FastifyError | Error, limitMb: number): Ga
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(async (raw: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const err = toGatehouseError(raw, app.gateway.config.limits.body_mb);
-    if (err.code === 'GH_ERR_INTERNAL') req.log.error({ err: redactSecrets(String(raw.stack ?? raw), app.gateway.secrets) }, 'internal error');
+    if (err.code === 'GH_ERR_INTERNAL') app.gateway.log.error('internal error', { route: req.url.split('?')[0], err: String(raw.stack ?? raw) });
     const ctx = req.gh;
     if (ctx) {
       if (ctx.requestBody === null && req.body !== undefined) ctx.requestBody = req.body;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 
 /**
@@ -20,6 +20,9 @@ import type { Database, Statement } from 'better-sqlite3';
 
 /** A field whose JSON is at least this long is worth a blob; smaller ones stay inline. */
 export const INLINE_LIMIT = 256;
+
+/** How much recently stored content (UTF-16 code units) is remembered with its blob id. */
+const KNOWN_LIMIT = 8 * 1024 * 1024;
 
 /** Stores a piece of content (if new) and returns its blob id. */
 export type Intern = (data: string) => number;
@@ -140,6 +143,12 @@ export class BodyStore {
   private readonly selectId: Statement<[Buffer], number>;
   private readonly insertBlob: Statement<[Buffer, string, number]>;
   private readonly selectData: Statement<[number], string>;
+  /**
+   * Recently stored content and its blob id, oldest first. Turn 50 of a conversation resends
+   * turns 1–49: remembering them skips a sha256 and a lookup for each.
+   */
+  private readonly known = new Map<string, number>();
+  private knownSize = 0;
 
   constructor(db: Database) {
     this.selectId = db.prepare<[Buffer], number>('SELECT id FROM blobs WHERE hash = ?').pluck();
@@ -157,14 +166,38 @@ export class BodyStore {
     return decodeBody(skeleton, (id) => this.data(id));
   }
 
+  /** Drops the remembered ids: after a rolled-back transaction some of them were never stored. */
+  forget(): void {
+    this.known.clear();
+    this.knownSize = 0;
+  }
+
   private readonly intern = (data: string): number => {
-    const hash = createHash('sha256').update(data).digest();
+    const remembered = this.known.get(data);
+    if (remembered !== undefined) {
+      // Move to the newest end, so what a live conversation keeps resending stays known.
+      this.known.delete(data);
+      this.known.set(data, remembered);
+      return remembered;
+    }
+    const digest = hash('sha256', data, 'buffer');
     // Look up first: in a conversation most pieces already exist, and a failed INSERT OR
     // IGNORE would still cost a write attempt and a second query for the id.
-    const existing = this.selectId.get(hash);
-    if (existing !== undefined) return existing;
-    return Number(this.insertBlob.run(hash, data, Buffer.byteLength(data)).lastInsertRowid);
+    const id = this.selectId.get(digest) ?? Number(this.insertBlob.run(digest, data, Buffer.byteLength(data)).lastInsertRowid);
+    this.remember(data, id);
+    return id;
   };
+
+  private remember(data: string, id: number): void {
+    if (data.length > KNOWN_LIMIT / 4) return;
+    this.known.set(data, id);
+    this.knownSize += data.length;
+    for (const [oldest] of this.known) {
+      if (this.knownSize <= KNOWN_LIMIT) break;
+      this.known.delete(oldest);
+      this.knownSize -= oldest.length;
+    }
+  }
 
   private data(id: number): string {
     const data = this.selectData.get(id);

@@ -178,3 +178,24 @@ describe('durability', () => {
     t.cleanup();
   });
 });
+
+describe('remembered blob ids', () => {
+  it('are forgotten when a transaction rolls back, so no trace points at a blob that was never stored', () => {
+    const t = tempDir();
+    const db = openDatabase(t.file);
+    try {
+      const store = new TraceStore(db);
+      const first = makeTrace();
+      store.insert(first);
+      // Same id again: the insert fails after its new blob was interned, and the transaction rolls back.
+      const fresh = { role: 'user', content: 'content seen for the first time in a failed insert' };
+      expect(() => store.insert({ ...first, request_body: { model: 'm', messages: [fresh] } })).toThrow(/UNIQUE/);
+      const second = makeTrace({ request_body: { model: 'm', messages: [fresh] } });
+      store.insert(second);
+      expect(store.get(second.id)?.request_body).toEqual({ model: 'm', messages: [fresh] });
+    } finally {
+      closeDatabase(db);
+      t.cleanup();
+    }
+  });
+});

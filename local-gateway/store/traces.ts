@@ -77,11 +77,11 @@ export class TraceStore {
     const tx = db.transaction((trace: Trace) => this.write(trace));
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes
     // can fail with SQLITE_BUSY without waiting when another connection is writing.
-    this.insertTx = (trace) => tx.immediate(trace);
+    this.insertTx = (trace) => this.rollingBack(() => tx.immediate(trace));
     const many = db.transaction((traces: readonly Trace[]) => {
       for (const t of traces) this.write(t);
     });
-    this.insertManyTx = (traces) => many.immediate(traces);
+    this.insertManyTx = (traces) => this.rollingBack(() => many.immediate(traces));
   }
 
   /** Stores a trace and its bodies in one transaction, committed (in the WAL) on return. */
@@ -129,6 +129,16 @@ export class TraceStore {
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     return { traces: page.map(toSummary), next_cursor: more ? page[page.length - 1]!.id : null };
+  }
+
+  /** Runs a transaction; if it rolls back, blob ids it remembered may not exist: forget them. */
+  private rollingBack(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.bodies.forget();
+      throw err;
+    }
   }
 
   /** Whether a trace with this id is stored. */

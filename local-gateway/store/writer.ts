@@ -1,40 +1,50 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { commitTraces, type BatchSink } from './commit.js';
+import type { FromImporter, ToImporter } from './import-worker.js';
 import type { Trace } from './schema.js';
 
 export type { BatchSink };
 
-/** Longest a written trace waits before it is moved into SQLite. */
-const IMPORT_DELAY_MS = 2;
-/** A batch this large is moved at once rather than after the delay. */
-const IMPORT_BATCH = 256;
+/** Longest a written trace waits before it is handed to the importer. */
+const HAND_OVER_MS = 2;
+/** A batch this large is handed over at once rather than after the delay. */
+const BATCH = 256;
 
 /**
- * Durable trace writes at the cost of one `write(2)` on the request path. A trace is appended
- * to a journal file (one JSON line) before its response is finished, so a response the client
- * has fully received is on disk even if the gateway is killed right after. Journaled traces
- * are moved into the indexed SQLite store a moment later, one transaction per batch: an
- * SQLite commit writes a dozen WAL frames, two syscalls each, which no request waits for
- * any more, and a batch shares its index pages. Whatever a killed gateway left in the
- * journal is imported on the next start. Readers call `flush()` first, so they see every
- * trace written so far.
+ * Durable trace writes at the cost of one `write(2)` on the request thread. A trace is
+ * appended to a journal file (one JSON line) before its response is finished, so a response
+ * the client has fully received is on disk even if the gateway is killed right after.
+ * Journaled traces are then handed, in batches, to a worker thread that indexes them into
+ * SQLite, one transaction per batch: an SQLite commit writes a dozen WAL frames, two syscalls
+ * each, and encoding bodies costs CPU, neither of which the request thread (the one every
+ * agent call waits on) spends any more. Whatever a killed gateway left in the journal is
+ * imported on the next start. Readers `await flush()` first, so they see every trace so far.
  */
 export class TraceWriter {
   private readonly fd: number;
-  private pending: Trace[] = [];
+  private pending: string[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private worker: Worker | null = null;
+  /** After the importer thread failed, traces are stored on this thread. */
+  private inline = false;
+  private handed = 0;
+  private imported = 0;
+  private readonly drains = new Map<number, () => void>();
+  private nextDrain = 0;
 
   constructor(
     private readonly sink: BatchSink,
     private readonly journal: string,
-    private readonly onError: (err: unknown, trace: Trace) => void,
+    private readonly dbFile: string,
+    private readonly onError: (err: unknown, traceId: string | null) => void,
   ) {
     this.fd = openSync(journal, 'a+', 0o600);
   }
 
   /**
-   * Imports what a previous run left in the journal (skipping traces already stored, and a
-   * last line cut short by a crash) and empties it. Returns how many traces were recovered.
+   * Stores, on this thread, what the journal holds (skipping traces already stored, and a last
+   * line cut short by a crash) and empties it. Returns how many traces were recovered.
    */
   recover(): number {
     const traces: Trace[] = [];
@@ -47,43 +57,104 @@ export class TraceWriter {
         // A line cut short by a crash mid-write: its response never completed either.
       }
     }
-    if (traces.length > 0) commitTraces(this.sink, traces, this.onError);
+    if (traces.length > 0) commitTraces(this.sink, traces, (err, t) => this.onError(err, t.id));
     ftruncateSync(this.fd, 0);
     return traces.length;
   }
 
-  /** Makes the trace durable now; it reaches the SQLite store within a few milliseconds. */
+  /** Makes the trace durable now; it is indexed into SQLite within milliseconds. */
   write(trace: Trace): void {
-    writeSync(this.fd, `${JSON.stringify(trace)}\n`);
-    this.pending.push(trace);
-    if (this.pending.length >= IMPORT_BATCH) this.schedule(0);
-    else if (this.timer === null) this.schedule(IMPORT_DELAY_MS);
+    const line = JSON.stringify(trace);
+    writeSync(this.fd, `${line}\n`);
+    this.pending.push(line);
+    if (this.pending.length >= BATCH) this.handOver();
+    else if (this.timer === null) {
+      this.timer = setTimeout(() => this.handOver(), HAND_OVER_MS);
+      // A stopping process must not wait for it: close() hands over, a killed one recovers.
+      this.timer.unref();
+    }
   }
 
-  /** Moves every written trace into SQLite and empties the journal. */
-  flush(): void {
+  /** Resolves once every trace written so far is in the SQLite store. */
+  flush(): Promise<void> {
+    this.handOver();
+    if (this.worker === null || this.handed === this.imported) return Promise.resolve();
+    const id = this.nextDrain++;
+    return new Promise((resolve) => {
+      this.drains.set(id, resolve);
+      this.worker!.postMessage({ drain: id } satisfies ToImporter);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.handOver();
+    const worker = this.worker;
+    if (worker !== null) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage({ close: true } satisfies ToImporter);
+      await exited;
+      this.worker = null;
+    }
+    // Whatever the importer had not stored is still in the journal.
+    this.recover();
+    closeSync(this.fd);
+  }
+
+  private handOver(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     if (this.pending.length === 0) return;
-    const batch = this.pending;
+    const lines = this.pending;
     this.pending = [];
-    commitTraces(this.sink, batch, this.onError);
-    // Writes and flushes share this thread: everything the journal holds is now stored.
-    ftruncateSync(this.fd, 0);
+    if (this.inline) {
+      this.recover();
+      return;
+    }
+    this.importer().postMessage({ lines } satisfies ToImporter);
+    this.handed += lines.length;
   }
 
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
+  /** The importer thread, started with the first batch: an idle gateway does not carry it. */
+  private importer(): Worker {
+    if (this.worker !== null) return this.worker;
+    const url = new URL(`./import-worker${EXT}`, import.meta.url);
+    const workerData = { db: this.dbFile };
+    // Run from TypeScript sources (tests, tsx), the worker registers the same loader first.
+    const worker =
+      EXT === '.ts'
+        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
+        : new Worker(url, { workerData });
+    worker.on('message', (msg: FromImporter) => this.onMessage(msg));
+    worker.on('error', (err) => this.importerFailed(err));
+    worker.unref();
+    this.worker = worker;
+    return worker;
   }
 
-  private schedule(ms: number): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), ms);
-    // A pending import must not keep a stopping process alive: close() flushes, and a killed
-    // process leaves the journal for the next start.
-    this.timer.unref();
+  private onMessage(msg: FromImporter): void {
+    if ('drained' in msg) {
+      this.drains.get(msg.drained)?.();
+      this.drains.delete(msg.drained);
+      return;
+    }
+    this.imported += msg.imported;
+    for (const f of msg.failed) this.onError(new Error(f.message), f.id);
+    // Everything written was handed over and stored: the journal holds nothing else. Writes
+    // and this handler share one thread, so nothing is appended in between.
+    if (this.imported === this.handed && this.pending.length === 0) ftruncateSync(this.fd, 0);
+  }
+
+  /** The importer died: store on this thread from now on, starting with what it left. */
+  private importerFailed(err: unknown): void {
+    this.onError(err, null);
+    this.inline = true;
+    this.worker = null;
+    this.recover();
+    for (const resolve of this.drains.values()) resolve();
+    this.drains.clear();
   }
 }
+
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';

@@ -1,0 +1,34 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { commitTraces } from './commit.js';
+import { closeDatabase, openDatabase } from './db.js';
+import type { Trace } from './schema.js';
+import { TraceStore } from './traces.js';
+
+/** Messages the gateway thread sends: journaled trace lines, a drain request, or close. */
+export type ToImporter = { lines: string[] } | { drain: number } | { close: true };
+/** What the importer answers: how many lines it stored (and which failed), or a drain done. */
+export type FromImporter = { imported: number; failed: { id: string; message: string }[] } | { drained: number };
+
+/**
+ * Moves journaled traces into SQLite off the request thread, one transaction per message.
+ * Messages arrive in order, so a `drain` answer means every line sent before it is stored.
+ */
+function run(port: NonNullable<typeof parentPort>, file: string): void {
+  const db = openDatabase(file);
+  const store = new TraceStore(db);
+  port.on('message', (msg: ToImporter) => {
+    if ('lines' in msg) {
+      const failed: { id: string; message: string }[] = [];
+      const traces = msg.lines.map((line) => JSON.parse(line) as Trace);
+      commitTraces(store, traces, (err, trace) => failed.push({ id: trace.id, message: (err as Error).message }));
+      port.postMessage({ imported: msg.lines.length, failed } satisfies FromImporter);
+    } else if ('drain' in msg) {
+      port.postMessage({ drained: msg.drain } satisfies FromImporter);
+    } else {
+      closeDatabase(db);
+      port.close();
+    }
+  });
+}
+
+if (parentPort) run(parentPort, (workerData as { db: string }).db);
