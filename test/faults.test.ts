@@ -220,3 +220,20 @@ describe('security', () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('built-in trace viewer', () => {
+  it('is served without the token, under a strict CSP, and holds no data itself', async () => {
+    const res = await fetch(`${gw.url}/ui/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await res.text();
+    expect(html).toContain('<script src="/ui/app.js">');
+    expect(html).not.toContain(TEST_TOKEN);
+    const js = await fetch(`${gw.url}/ui/app.js`);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    // Trace data is only ever written as text.
+    expect(await js.text()).not.toContain('innerHTML');
+    expect((await fetch(`${gw.url}/ui`, { redirect: 'manual' })).headers.get('location')).toBe('/ui/');
+  });
+});

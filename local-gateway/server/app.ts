@@ -10,6 +10,7 @@ import { createProviders } from '../providers/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { adminRoutes } from '../routes/admin.js';
 import { openaiRoutes } from '../routes/openai.js';
+import { uiRoutes } from '../routes/ui.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
@@ -134,6 +135,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(securityPlugin);
   await app.register(openaiRoutes);
   await app.register(adminRoutes);
+  await app.register(uiRoutes);
   return app;
 }
 

@@ -3,6 +3,8 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { GatehouseError, openAIErrorBody } from '../core/errors.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 
+const INVALID_JSON = 'The request body is not valid JSON: send one JSON object (look for a cut-off body, unquoted keys or a trailing comma).';
+
 /** Maps anything thrown while serving a request to the coded catalogue. */
 export function toGatehouseError(err: FastifyError | Error, limitMb: number): GatehouseError {
   if (err instanceof GatehouseError) return err;
@@ -15,18 +17,17 @@ export function toGatehouseError(err: FastifyError | Error, limitMb: number): Ga
   }
   const code = (err as FastifyError).code;
   switch (code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatehouseError('GH_ERR_INVALID_JSON', 'The request body is empty: send one JSON object.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new GatehouseError('GH_ERR_INVALID_JSON', `The request body is not valid JSON (${err.message}): send one JSON object.`);
+      return new GatehouseError('GH_ERR_INVALID_JSON', INVALID_JSON);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new GatehouseError('GH_ERR_BODY_TOO_LARGE', `The request body is larger than ${limitMb} MiB: trim the context, or raise limits.body_mb in gatehouse.yaml.`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new GatehouseError('GH_ERR_UNSUPPORTED_MEDIA_TYPE', `Unsupported content-type: send the body as JSON with content-type: application/json.`);
   }
-  if (err instanceof SyntaxError || (err as FastifyError).statusCode === 400) {
-    return new GatehouseError('GH_ERR_INVALID_JSON', `The request body is not valid JSON (${err.message}): send one JSON object.`);
-  }
+  if (err instanceof SyntaxError || (err as FastifyError).statusCode === 400) return new GatehouseError('GH_ERR_INVALID_JSON', INVALID_JSON);
   return new GatehouseError('GH_ERR_INTERNAL', `Gatehouse failed unexpectedly (${err.message}); the trace has the details. Please report it.`, { cause: err });
 }
 
@@ -50,7 +51,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     const err = new GatehouseError(
       'GH_ERR_NOT_FOUND',
-      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and the admin API under /api.`,
+      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, the admin API under /api and the trace viewer at /ui/.`,
     );
     reply.code(err.statusCode).send(openAIErrorBody(err));
   });
