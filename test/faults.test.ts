@@ -50,6 +50,8 @@ describe('bad input gets a clear 4xx in the OpenAI error shape, and a trace', ()
     expect(r.body.error.message).toMatch(/not valid JSON/);
     const trace = await traceOf(r.headers.get('x-gatehouse-trace-id'));
     expect(trace).toMatchObject({ status: 400, error_code: 'GH_ERR_INVALID_JSON' });
+    // What was sent is kept as text, to show the developer what went wrong.
+    expect(trace.request_body).toBe('{"model": "demo/echo", "messages": [');
   });
 
   it('wrong types name the field', async () => {

@@ -20,7 +20,10 @@ export interface RequestContext {
   user: string;
   team: string | null;
   metadata: Record<string, string>;
-  requestBody: unknown;
+  /** The request body exactly as received: the trace stores it without serializing it again. */
+  requestText: string | null;
+  /** Whether `requestText` parsed as JSON; if not, it is stored as a string, to show what was sent. */
+  requestIsJson: boolean;
   requestedModel: string | null;
   provider: ProviderAdapter | null;
   /** The provider's own model name. */
@@ -31,7 +34,8 @@ export interface RequestContext {
   errorMessage: string | null;
   usage: Usage | null;
   responseHeaders: Record<string, string>;
-  responseBody: unknown;
+  /** The response body as JSON text, ready to store. */
+  responseJson: string | null;
   /** Set once the trace is written, so a request is never traced twice. */
   traced: boolean;
 }
@@ -52,7 +56,8 @@ export function createContext(opts: { method: string; path: string; api: string;
     user: '',
     team: null,
     metadata: {},
-    requestBody: null,
+    requestText: null,
+    requestIsJson: false,
     requestedModel: null,
     provider: null,
     upstreamModel: null,
@@ -62,7 +67,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     errorMessage: null,
     usage: null,
     responseHeaders: {},
-    responseBody: null,
+    responseJson: null,
     traced: false,
   };
 }

@@ -57,7 +57,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function handle(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface): Promise<void> {
     const ctx = req.gh!;
     const body = req.body as Record<string, unknown>;
-    ctx.requestBody = body;
     ctx.stream = surface.wantsStream(body);
     timed(ctx, 'identity', () => resolveIdentity(ctx));
     timed(ctx, 'route', () => route(ctx, deps.providers, surface.api, body.model as string));

@@ -16,11 +16,13 @@ export function forwardedHeaders(up: UpstreamResponse): Record<string, string> {
   return out;
 }
 
+const NOT_JSON = Symbol('not JSON');
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return text;
+    return NOT_JSON;
   }
 }
 
@@ -28,20 +30,20 @@ function parseJson(text: string): unknown {
 export async function failFromUpstream(ctx: RequestContext, up: UpstreamResponse): Promise<never> {
   const text = await readText(up.body);
   ctx.responseHeaders = up.headers;
-  ctx.responseBody = parseJson(text);
+  ctx.responseJson = parseJson(text) === NOT_JSON ? JSON.stringify(text) : text;
   throw upstreamErrorResponse(ctx.provider!.id, up.status, up.headers, text);
 }
 
-/** Reads a complete JSON answer; the bytes go to the client exactly as the provider sent them. */
+/** Reads a complete JSON answer; the bytes go to the client, and the trace, exactly as the provider sent them. */
 export async function readComplete(ctx: RequestContext, up: UpstreamResponse, surface: ApiSurface): Promise<string> {
   const text = await readText(up.body);
   const parsed = parseJson(text);
-  if (typeof parsed === 'string') {
-    ctx.responseBody = text;
+  ctx.responseHeaders = up.headers;
+  if (parsed === NOT_JSON) {
+    ctx.responseJson = JSON.stringify(text);
     throw new GatehouseError('GH_ERR_UPSTREAM_BAD_RESPONSE', `Provider "${ctx.provider!.id}" answered with a body that is not JSON: check its base_url points at an OpenAI-compatible API.`);
   }
-  ctx.responseHeaders = up.headers;
-  ctx.responseBody = parsed;
+  ctx.responseJson = text;
   ctx.usage = surface.usage(parsed);
   ctx.status = up.status;
   return text;
@@ -124,6 +126,6 @@ export async function relayStream(
       ctx.errorMessage = `Provider "${ctx.provider!.id}" reported an error inside the stream: ${filter.error}`;
     }
   }
-  ctx.responseBody = sent.join('') + tail;
+  ctx.responseJson = JSON.stringify(sent.join('') + tail);
   return { tail };
 }

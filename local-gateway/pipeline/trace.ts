@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { redactHeaders } from '../core/redact.js';
-import type { Trace } from '../store/schema.js';
+import type { TraceHead, TraceRecord } from '../store/schema.js';
 import type { RequestContext } from './context.js';
 
 /** Where traces go: the trace is durable when `write` returns (the store's journal writer). */
 export interface TraceSink {
-  write(trace: Trace): void;
+  write(record: TraceRecord): void;
 }
 
 function agentOf(ctx: RequestContext): string | null {
@@ -14,10 +14,10 @@ function agentOf(ctx: RequestContext): string | null {
 }
 
 /** The stored form of a request: credentials redacted, every phase and outcome named. */
-export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Trace {
+export function buildTrace(ctx: RequestContext, secrets: readonly string[]): TraceRecord {
   const endedAt = Date.now();
   const resolved = ctx.provider && ctx.upstreamModel ? `${ctx.provider.id}/${ctx.upstreamModel}` : null;
-  return {
+  const head: TraceHead = {
     id: ctx.id,
     started_at: ctx.startedAt,
     ended_at: endedAt,
@@ -41,7 +41,11 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     metadata: ctx.metadata,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),
-    request_body: ctx.requestBody ?? null,
-    response_body: ctx.responseBody ?? null,
   };
+  return { head, request: requestJson(ctx), response: ctx.responseJson ?? 'null' };
+}
+
+function requestJson(ctx: RequestContext): string {
+  if (ctx.requestText === null || ctx.requestText === '') return 'null';
+  return ctx.requestIsJson ? ctx.requestText : JSON.stringify(ctx.requestText);
 }

@@ -22,7 +22,7 @@ export async function openaiRoutes(fastify: FastifyInstance): Promise<void> {
     const ctx = req.gh!;
     const data = await listModels(app.gateway.providers, app.gateway.log);
     ctx.status = 200;
-    ctx.responseBody = { object: 'list', count: data.length };
+    ctx.responseJson = JSON.stringify({ object: 'list', count: data.length });
     pipeline.record(ctx);
     return reply.headers(gatehouseHeaders(ctx)).send({ object: 'list', data });
   });

@@ -14,6 +14,7 @@ import { uiRoutes } from '../routes/ui.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
+import { installBodyParser } from './body-parser.js';
 import { installErrorHandlers } from './error-handler.js';
 import { securityPlugin } from './security.js';
 
@@ -92,8 +93,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  // Clients such as `curl -d` send JSON without a JSON content-type; read every body as JSON.
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  installBodyParser(app);
 
   const providers = createProviders(config, { timeouts: config.timeouts, env });
   const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];

@@ -38,7 +38,6 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (err.code === 'GH_ERR_INTERNAL') app.gateway.log.error('internal error', { route: req.url.split('?')[0], err: String(raw.stack ?? raw) });
     const ctx = req.gh;
     if (ctx) {
-      if (ctx.requestBody === null && req.body !== undefined) ctx.requestBody = req.body;
       app.gateway.pipeline.fail(ctx, err);
     }
     if (reply.sent || reply.raw.destroyed) return reply;

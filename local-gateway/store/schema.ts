@@ -43,6 +43,19 @@ export const TraceSchema = z.object({
 });
 export type Trace = z.infer<typeof TraceSchema>;
 
+/** A trace without its bodies. */
+export type TraceHead = Omit<Trace, 'request_body' | 'response_body'>;
+
+/**
+ * A trace on its way to the store: the bodies as JSON text, so a request body is written as
+ * it was received instead of being serialized again (agent requests run to megabytes).
+ */
+export interface TraceRecord {
+  head: TraceHead;
+  request: string;
+  response: string;
+}
+
 /** What the list view needs: a trace without headers and bodies. */
 export const TraceSummarySchema = TraceSchema.omit({
   request_headers: true,

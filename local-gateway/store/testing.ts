@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7 } from '../core/ids.js';
-import type { Trace } from './schema.js';
+import type { Trace, TraceRecord } from './schema.js';
 
 /** A temporary directory for a test's database file, and a function that removes it. */
 export function tempDir(): { dir: string; file: string; cleanup: () => void } {
@@ -61,4 +61,10 @@ export function text(seed: number, n: number): string {
   let out = `[${seed}]`;
   for (let i = seed; out.length < n; i = (i * 7 + 3) % 1009) out += ` ${words[i % words.length]}${i}`;
   return out.slice(0, n);
+}
+
+/** A trace as the pipeline hands it to the writer: bodies as JSON text. */
+export function toRecord(trace: Trace): TraceRecord {
+  const { request_body, response_body, ...head } = trace;
+  return { head, request: JSON.stringify(request_body) ?? 'null', response: JSON.stringify(response_body) ?? 'null' };
 }

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from './db.js';
 import type { Trace } from './schema.js';
-import { makeTrace, tempDir } from './testing.js';
+import { makeTrace, tempDir, toRecord } from './testing.js';
 import { TraceStore } from './traces.js';
-import { TraceWriter } from './writer.js';
+import { journalLine, TraceWriter } from './writer.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -31,7 +31,7 @@ describe('TraceWriter', () => {
     const { store, journal, writer, errors } = setup();
     cleanups.push(() => writer.close());
     const trace = makeTrace();
-    writer.write(trace);
+    writer.write(toRecord(trace));
     expect(journalLines(journal).map((l) => (JSON.parse(l) as Trace).id)).toEqual([trace.id]);
     await writer.flush();
     expect(store.get(trace.id)).toEqual(trace);
@@ -45,7 +45,7 @@ describe('TraceWriter', () => {
     const { store, writer } = setup();
     cleanups.push(() => writer.close());
     const traces = Array.from({ length: 600 }, () => makeTrace());
-    for (const t of traces) writer.write(t);
+    for (const t of traces) writer.write(toRecord(t));
     await writer.flush();
     expect(store.count()).toBe(600);
     expect(traces.every((t) => store.has(t.id))).toBe(true);
@@ -68,7 +68,7 @@ describe('TraceWriter', () => {
 
   it('close stores everything still pending', async () => {
     const { store, writer } = setup();
-    for (let i = 0; i < 20; i++) writer.write(makeTrace());
+    for (let i = 0; i < 20; i++) writer.write(toRecord(makeTrace()));
     await writer.close();
     expect(store.count()).toBe(20);
   });
@@ -79,12 +79,25 @@ describe('TraceWriter', () => {
     const dup = makeTrace();
     store.insert(dup);
     const good = [makeTrace(), makeTrace()];
-    writer.write(good[0]!);
-    writer.write(dup);
-    writer.write(good[1]!);
+    writer.write(toRecord(good[0]!));
+    writer.write(toRecord(dup));
+    writer.write(toRecord(good[1]!));
     await writer.flush();
     expect(good.map((t) => store.has(t.id))).toEqual([true, true]);
     expect(errors).toHaveLength(1);
     expect(String((errors[0] as Error).message)).toMatch(/UNIQUE/);
+  });
+});
+
+describe('journalLine', () => {
+  it('splices body text in as received and keeps a pretty-printed body on one line', () => {
+    const trace = makeTrace();
+    const request = '{\n  "model": "m",\r\n  "messages": [{"role": "user", "content": "line one\\nline two"}]\n}';
+    const line = journalLine({ ...toRecord(trace), request });
+    expect(line).not.toMatch(/[\r\n]/);
+    const parsed = JSON.parse(line) as Trace;
+    expect(parsed.request_body).toEqual({ model: 'm', messages: [{ role: 'user', content: 'line one\nline two' }] });
+    expect(parsed.response_body).toEqual(trace.response_body);
+    expect(parsed.id).toBe(trace.id);
   });
 });

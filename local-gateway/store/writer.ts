@@ -2,7 +2,7 @@ import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'nod
 import { Worker } from 'node:worker_threads';
 import { commitTraces, type BatchSink } from './commit.js';
 import type { FromImporter, ToImporter } from './import-worker.js';
-import type { Trace } from './schema.js';
+import type { Trace, TraceRecord } from './schema.js';
 
 export type { BatchSink };
 
@@ -63,8 +63,8 @@ export class TraceWriter {
   }
 
   /** Makes the trace durable now; it is indexed into SQLite within milliseconds. */
-  write(trace: Trace): void {
-    const line = JSON.stringify(trace);
+  write(record: TraceRecord): void {
+    const line = journalLine(record);
     writeSync(this.fd, `${line}\n`);
     this.pending.push(line);
     if (this.pending.length >= BATCH) this.handOver();
@@ -158,3 +158,17 @@ export class TraceWriter {
 }
 
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/**
+ * One journal line: the trace as JSON with its bodies spliced in as the JSON text they arrived
+ * as. A raw line break in valid JSON text can only be whitespace between tokens (inside strings
+ * it is escaped), so it becomes a space and the line stays one line.
+ */
+export function journalLine(record: TraceRecord): string {
+  const head = JSON.stringify(record.head);
+  return `${head.slice(0, -1)},"request_body":${oneLine(record.request)},"response_body":${oneLine(record.response)}}`;
+}
+
+function oneLine(json: string): string {
+  return json.includes('\n') || json.includes('\r') ? json.replace(/[\r\n]+/g, ' ') : json;
+}
