@@ -23,6 +23,9 @@ const CFG = {
   latencyWarmup: 200,
   ttfbN: 300,
   ttfbWarmup: 50,
+  agentN: 200,
+  agentWarmup: 20,
+  agentKb: 256,
   connections: 16,
   loadSeconds: 5,
   warmupSeconds: 1,
@@ -37,6 +40,16 @@ const messages = [
   { role: 'user', content: 'Say hello to the benchmark in one short sentence.' },
 ];
 const chatBody = (model: string, stream: boolean): string => JSON.stringify(stream ? { model, messages, stream } : { model, messages });
+
+/** An agent-sized request: a conversation of code and logs, about `kb` KiB of JSON. */
+function agentBody(model: string, kb: number): string {
+  const chunk = 'export function handler(req, res) {\n  const id = req.params.id; // 0f3c2a9e-5b1d-4c7e-9a8f\n  return res.json({ ok: true, id });\n}\n';
+  const history = [];
+  for (let i = 0; history.length * 4096 < kb * 1024; i++) {
+    history.push({ role: i % 2 === 0 ? 'user' : 'assistant', content: `step ${i}\n${chunk.repeat(Math.ceil(4096 / chunk.length))}` });
+  }
+  return JSON.stringify({ model, messages: [{ role: 'system', content: 'You are a coding agent.' }, ...history] });
+}
 
 function target(name: string, origin: string, model: string, auth?: string): Target {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -104,6 +117,12 @@ async function measureServers(r: BenchResults, targets: Target[], gh: Gatehouse 
   r.latencyUs = Object.fromEntries(await sequentialLatency(targets, CFG.latencyN, CFG.latencyWarmup));
   log(`streaming first byte: ${CFG.ttfbN} requests × ${targets.length} servers`);
   r.ttfbUs = Object.fromEntries(await streamingFirstByte(targets, CFG.ttfbN, CFG.ttfbWarmup));
+  log(`agent-sized requests (${CFG.agentKb} KiB): ${CFG.agentN} requests × ${targets.length} servers`);
+  const agentTargets = targets.map((t) => {
+    const model = (JSON.parse(t.body) as { model: string }).model;
+    return { ...t, body: agentBody(model, CFG.agentKb) };
+  });
+  r.agentLatencyUs = Object.fromEntries(await sequentialLatency(agentTargets, CFG.agentN, CFG.agentWarmup));
   r.throughput = {};
   for (const t of targets) {
     log(`throughput: ${t.name}`);

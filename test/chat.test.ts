@@ -83,6 +83,17 @@ describe('chat completions through the gateway with the openai SDK', () => {
     expect(sent).toEqual({ ...body, model: 'gpt-4o-mini' });
   });
 
+  it('sends the JSON text upstream as the client wrote it, so even numbers JSON.parse would round survive', async () => {
+    const raw = '{"model":"up/gpt-4o-mini","seed":12345678901234567890,"messages":[{"role":"user","content":"big seed"}]}';
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: raw, headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(lastUpstream().text).toBe(raw.replace('"up/gpt-4o-mini"', '"gpt-4o-mini"'));
+    // A stream gets stream_options added to the text, the rest untouched.
+    const streamed = '{"model":"up/gpt-4o-mini","stream":true,"seed":12345678901234567890,"messages":[{"role":"user","content":"x"}]}';
+    await (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: streamed, headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
+    expect(lastUpstream().text).toBe(`{"stream_options":{"include_usage":true},${streamed.slice(1).replace('"up/gpt-4o-mini"', '"gpt-4o-mini"')}`);
+  });
+
   it('streams event by event and captures usage the client did not ask for, without showing it', async () => {
     const stream = await gw.client.chat.completions.create({
       model: 'up/gpt-4o-mini',

@@ -14,6 +14,8 @@ export interface BenchResults {
   meta: { node: string; cpus: number; date: string; seconds: number };
   latencyUs?: Record<string, Percentiles>;
   ttfbUs?: Record<string, Percentiles>;
+  /** Sequential latency of agent-sized (hundreds of KiB) requests. */
+  agentLatencyUs?: Record<string, Percentiles>;
   throughput?: Record<string, LoadResult>;
   memory?: { idleRss: number; peakRss?: number; soakAfter10k?: number; soakAfter100k?: number };
   storage?: { turns: number; requestBytes: number; uniqueBytes: number; storedBytes: number; ratio: number };
@@ -58,7 +60,7 @@ function section(title: string, body: string): string {
   return `\n${title}\n${'-'.repeat(title.length)}\n${body}\n`;
 }
 
-export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; loadSeconds: number; connections: number }): string {
+export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; agentN: number; agentKb: number; loadSeconds: number; connections: number }): string {
   let out = `Gatehouse bench — node ${r.meta.node}, ${r.meta.cpus} cpus, ${r.meta.date}, ${r.meta.seconds.toFixed(0)} s\n`;
   if (r.gatehouseError) out += `\n!! Gatehouse could not be started, its figures are missing:\n${r.gatehouseError}\n`;
   if (r.error) out += `\n!! The bench stopped early:\n${r.error}\n`;
@@ -68,6 +70,10 @@ export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; 
   }
   if (r.ttfbUs) {
     out += section(`Streaming time to first body byte (${cfg.ttfbN} req each)`, table(percentileRows(r.ttfbUs)));
+  }
+  if (r.agentLatencyUs) {
+    const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.agentLatencyUs, 'p50'))}`;
+    out += section(`Agent-sized requests (${cfg.agentKb} KiB of history), sequential (${cfg.agentN} req each)`, `${table(percentileRows(r.agentLatencyUs))}\n${ratio}`);
   }
   if (r.throughput) {
     const rows = [['', 'req/s', 'requests', 'non-2xx', 'errors']];

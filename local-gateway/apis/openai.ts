@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
 import { sseData } from '../stream/sse.js';
+import { prependField, replaceModel } from './json-text.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
 
 /**
@@ -87,9 +88,15 @@ function chatStreamFilter(clientAskedUsage: boolean): StreamFilter {
 export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
   api: 'chat.completions',
   wantsStream: (body) => body.stream === true,
-  upstreamBody(body, model, stream) {
-    if (!stream) return { ...body, model };
-    return { ...body, model, stream_options: { ...body.stream_options, include_usage: true } };
+  upstreamBody({ body, text, requested, model, stream }) {
+    if (!stream) return { body: { ...body, model }, text: text && replaceModel(text, requested, model) };
+    const withUsage = { ...body, model, stream_options: { ...body.stream_options, include_usage: true } };
+    let out = text && replaceModel(text, requested, model);
+    if (out && body.stream_options?.include_usage !== true) {
+      // As text, the field can only be added where the body has none to merge with.
+      out = 'stream_options' in body ? null : prependField(out, 'stream_options', { include_usage: true });
+    }
+    return { body: withUsage, text: out };
   },
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
   streamFilter: (body) => chatStreamFilter(body.stream_options?.include_usage === true),
@@ -98,7 +105,7 @@ export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
 export const embeddings: ApiSurface<EmbeddingsRequest> = {
   api: 'embeddings',
   wantsStream: () => false,
-  upstreamBody: (body, model) => ({ ...body, model }),
+  upstreamBody: ({ body, text, requested, model }) => ({ body: { ...body, model }, text: text && replaceModel(text, requested, model) }),
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
   streamFilter: () => chatStreamFilter(true),
 };

@@ -1,6 +1,12 @@
 import type { ClientApi } from '../providers/types.js';
 import type { GatehouseError } from '../core/errors.js';
 
+export interface UpstreamBody {
+  body: Record<string, unknown>;
+  /** The same body as JSON text, for providers that send it as is; null when not available. */
+  text: string | null;
+}
+
 export interface Usage {
   input: number | null;
   output: number | null;
@@ -27,8 +33,11 @@ export interface StreamFilter {
 export interface ApiSurface<B extends Record<string, unknown> = Record<string, unknown>> {
   api: ClientApi;
   wantsStream(body: B): boolean;
-  /** The body sent upstream: the client's, with the provider's model name and anything the gateway needs added. */
-  upstreamBody(body: B, model: string, stream: boolean): Record<string, unknown>;
+  /**
+   * The body sent upstream: the client's, with the provider's model name and anything the
+   * gateway needs added; also as JSON text edited from the client's (`text`), when it can be.
+   */
+  upstreamBody(req: { body: B; text: string | null; requested: string; model: string; stream: boolean }): UpstreamBody;
   usage(response: unknown): Usage | null;
   streamFilter(body: B): StreamFilter;
 }

@@ -67,11 +67,19 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // The client going away must stop the provider call: an abandoned agent turn costs tokens.
       if (!res.writableFinished) controller.abort();
     });
+    const upstream = surface.upstreamBody({
+      body,
+      text: ctx.requestIsJson ? ctx.requestText : null,
+      requested: ctx.requestedModel!,
+      model: ctx.upstreamModel!,
+      stream: ctx.stream,
+    });
     const up = await timedAsync(ctx, 'provider_call', () =>
       ctx.provider!.call({
         api: surface.api,
         model: ctx.upstreamModel!,
-        body: surface.upstreamBody(body, ctx.upstreamModel!, ctx.stream),
+        body: upstream.body,
+        bodyText: upstream.text,
         stream: ctx.stream,
         signal: controller.signal,
       }),

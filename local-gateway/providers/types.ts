@@ -11,6 +11,8 @@ export interface UpstreamRequest {
   model: string;
   /** The client's body with `model` rewritten; every other field as the client sent it. */
   body: Record<string, unknown>;
+  /** The same body as JSON text, edited from what the client sent; null when only `body` is. */
+  bodyText: string | null;
   stream: boolean;
   /** Aborts the upstream call, e.g. when the client goes away. */
   signal: AbortSignal;

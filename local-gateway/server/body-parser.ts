@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
- * Every body is read as JSON, whatever its content-type: clients such as `curl -d` send JSON
- * as form data. The text as received is kept on the trace context, so the trace stores the
+ * Every body is read as JSON, whatever its content-type: `curl -d` sends JSON as form data,
+ * `fetch` with a string body as text/plain. The text as received is kept on the trace context, so the trace stores the
  * body without serializing it again, and a body that is not JSON is still shown as sent.
  */
 export function installBodyParser(app: FastifyInstance): void {
@@ -17,7 +17,7 @@ export function installBodyParser(app: FastifyInstance): void {
       done(err, value);
     });
   };
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
+  // Fastify's own parsers would hand a text/plain body (what fetch sends for a string) over as a string.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, parser);
 }

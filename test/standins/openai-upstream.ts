@@ -42,6 +42,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON body; the raw text when it is not JSON; undefined when empty. */
   body: unknown;
+  /** The body text exactly as received. */
+  text: string;
   /** True when the client's socket closed before the response was finished. */
   aborted: boolean;
 }
@@ -128,10 +130,11 @@ async function handle(
   ctx: Ctx,
   requests: RecordedRequest[] | null,
 ): Promise<void> {
-  const { body, json } = parseBody(await readBody(req));
+  const text = await readBody(req);
+  const { body, json } = parseBody(text);
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const method = req.method ?? 'GET';
-  const recorded: RecordedRequest = { method, path, headers: req.headers, body, aborted: false };
+  const recorded: RecordedRequest = { method, path, headers: req.headers, body, text, aborted: false };
   requests?.push(recorded);
   res.on('close', () => {
     if (!res.writableFinished) recorded.aborted = true;

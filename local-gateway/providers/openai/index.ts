@@ -33,7 +33,7 @@ export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryConte
         method: 'POST',
         path: basePath + PATHS[req.api],
         headers: headers({ 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
-        body: JSON.stringify(req.body),
+        body: req.bodyText ?? JSON.stringify(req.body),
         signal: req.signal,
       });
     },
