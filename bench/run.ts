@@ -117,12 +117,6 @@ async function measureServers(r: BenchResults, targets: Target[], gh: Gatehouse 
   r.latencyUs = Object.fromEntries(await sequentialLatency(targets, CFG.latencyN, CFG.latencyWarmup));
   log(`streaming first byte: ${CFG.ttfbN} requests × ${targets.length} servers`);
   r.ttfbUs = Object.fromEntries(await streamingFirstByte(targets, CFG.ttfbN, CFG.ttfbWarmup));
-  log(`agent-sized requests (${CFG.agentKb} KiB): ${CFG.agentN} requests × ${targets.length} servers`);
-  const agentTargets = targets.map((t) => {
-    const model = (JSON.parse(t.body) as { model: string }).model;
-    return { ...t, body: agentBody(model, CFG.agentKb) };
-  });
-  r.agentLatencyUs = Object.fromEntries(await sequentialLatency(agentTargets, CFG.agentN, CFG.agentWarmup));
   r.throughput = {};
   for (const t of targets) {
     log(`throughput: ${t.name}`);
@@ -131,6 +125,16 @@ async function measureServers(r: BenchResults, targets: Target[], gh: Gatehouse 
     r.throughput[t.name] = result;
     if (isGate && r.memory && peak !== undefined) r.memory.peakRss = peak;
   }
+}
+
+/** Runs after the memory figures: hundreds of KiB per request grow the heap, which would skew them. */
+async function agentSized(r: BenchResults, targets: Target[]): Promise<void> {
+  log(`agent-sized requests (${CFG.agentKb} KiB): ${CFG.agentN} requests × ${targets.length} servers`);
+  const agentTargets = targets.map((t) => {
+    const model = (JSON.parse(t.body) as { model: string }).model;
+    return { ...t, body: agentBody(model, CFG.agentKb) };
+  });
+  r.agentLatencyUs = Object.fromEntries(await sequentialLatency(agentTargets, CFG.agentN, CFG.agentWarmup));
 }
 
 async function soak(r: BenchResults, t: Target, gh: Gatehouse): Promise<void> {
@@ -179,8 +183,9 @@ async function main(): Promise<number> {
     }
     await measureServers(r, targets, gh);
     const gateTarget = targets.find((t) => t.name === 'gatehouse');
+    if (gh && gateTarget) await soak(r, gateTarget, gh);
+    await agentSized(r, targets);
     if (gh && gateTarget) {
-      await soak(r, gateTarget, gh);
       await stopChild(gh.child);
       await storage(r, standinPort, scratch);
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAGES } from '../local-gateway/pipeline/index.js';
 import type { Trace, TracePage } from '../local-gateway/store/schema.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
@@ -29,7 +30,7 @@ describe('chat completions through the gateway with the openai SDK', () => {
     expect(response.headers.get('x-gatehouse-resolved-model')).toBe('up/gpt-4o-mini');
     expect(response.headers.get('x-gatehouse-tier')).toBe('dev');
     const timing = response.headers.get('server-timing')!;
-    for (const stage of ['authenticate', 'identity', 'route', 'provider_call', 'trace', 'total']) expect(timing).toContain(`${stage};dur=`);
+    for (const stage of [...STAGES, 'total']) expect(timing).toContain(`${stage};dur=`);
 
     // Upstream got the provider key from config and the model without its prefix; never the local token.
     expect(lastUpstream().headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
@@ -119,6 +120,22 @@ describe('chat completions through the gateway with the openai SDK', () => {
     expect(trace.response_body as string).toContain('data: [DONE]');
     expect(trace.response_body as string).not.toContain('"usage"');
     expect(trace.phases).toHaveProperty('first_chunk');
+  });
+
+  it('forwards each event as it arrives, not when the stream ends', async () => {
+    const stream = await gw.client.chat.completions.create({
+      model: 'up/slow-stream',
+      stream: true,
+      messages: [{ role: 'user', content: 'one two three four' }],
+    });
+    const upstreamReq = lastUpstream();
+    let first = true;
+    for await (const _ of stream) {
+      // The stand-in waits between events: the first one reaches the client while the rest are unsent.
+      if (first) expect(upstreamReq.finished).toBe(false);
+      first = false;
+    }
+    expect(upstreamReq.finished).toBe(true);
   });
 
   it('keeps the usage chunk for a client that asked for it', async () => {

@@ -46,6 +46,8 @@ export interface RecordedRequest {
   text: string;
   /** True when the client's socket closed before the response was finished. */
   aborted: boolean;
+  /** True once the whole response was written. */
+  finished: boolean;
 }
 
 export interface OpenAIStandinOptions {
@@ -134,8 +136,11 @@ async function handle(
   const { body, json } = parseBody(text);
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const method = req.method ?? 'GET';
-  const recorded: RecordedRequest = { method, path, headers: req.headers, body, text, aborted: false };
+  const recorded: RecordedRequest = { method, path, headers: req.headers, body, text, aborted: false, finished: false };
   requests?.push(recorded);
+  res.on('finish', () => {
+    recorded.finished = true;
+  });
   res.on('close', () => {
     if (!res.writableFinished) recorded.aborted = true;
   });
