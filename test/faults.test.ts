@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -237,5 +239,49 @@ describe('built-in trace viewer', () => {
     // Trace data is only ever written as text.
     expect(await js.text()).not.toContain('innerHTML');
     expect((await fetch(`${gw.url}/ui`, { redirect: 'manual' })).headers.get('location')).toBe('/ui/');
+  });
+});
+
+describe('admin API', () => {
+  it('refuses a bad filter with a message saying what is accepted', async () => {
+    const since = await fetch(`${gw.url}/api/traces?since=yesterday`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(since.status).toBe(400);
+    const body = (await since.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('GH_ERR_INVALID_QUERY');
+    expect(body.error.message).toContain('ISO 8601');
+    const status = await fetch(`${gw.url}/api/traces?status=bad`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(status.status).toBe(400);
+    expect(((await status.json()) as { error: { message: string } }).error.message).toContain('status');
+  });
+
+  it('pages through traces with the cursor and filters failures', async () => {
+    const first = await gw.api<TracePage>('/api/traces?limit=2');
+    expect(first.traces).toHaveLength(2);
+    const second = await gw.api<TracePage>(`/api/traces?limit=2&cursor=${first.next_cursor}`);
+    expect(second.traces[0]!.id < first.traces[1]!.id).toBe(true);
+    const failed = await gw.api<TracePage>('/api/traces?status=error&limit=100');
+    expect(failed.traces.length).toBeGreaterThan(0);
+    expect(failed.traces.every((t) => t.status >= 400)).toBe(true);
+  });
+
+  it('answers 404 for a trace that does not exist', async () => {
+    const res = await fetch(`${gw.url}/api/traces/nope`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('secrets at rest', () => {
+  it('leaves neither the local token nor the provider key in any file under the home', async () => {
+    // Requests that carry the token both ways, succeed and fail; then every trace is flushed.
+    await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'up/m', messages: [{ role: 'user', content: 'x' }] }), headers: { 'x-api-key': TEST_TOKEN } });
+    await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: '{', headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    await gw.api('/api/traces');
+    const files = readdirSync(gw.home, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(gw.home, f)).isFile());
+    expect(files).toEqual(expect.arrayContaining(['gatehouse.db', 'traces.journal']));
+    for (const f of files) {
+      const bytes = readFileSync(join(gw.home, f));
+      expect(bytes.includes(TEST_TOKEN), `${f} holds the local token`).toBe(false);
+      expect(bytes.includes(UPSTREAM_KEY), `${f} holds the provider key`).toBe(false);
+    }
   });
 });
