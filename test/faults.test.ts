@@ -152,6 +152,33 @@ describe('upstream faults', () => {
     expect(page.traces[0]).toMatchObject({ status: 502, error_code: 'GH_ERR_UPSTREAM_STREAM_CUT', stream: true });
   });
 
+  it("a provider's error event mid-stream reaches the client once, and the trace names it", async () => {
+    const { data: stream, response } = await client()
+      .chat.completions.create({ model: 'up/error-in-stream', stream: true, messages: [{ role: 'user', content: 'a b c' }] })
+      .withResponse();
+    const err = await (async () => {
+      for await (const _ of stream) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(String((err as Error).message)).toContain('The server had an error');
+    const trace = await traceOf(response.headers.get('x-gatehouse-trace-id'));
+    expect(trace).toMatchObject({ status: 502, error_code: 'GH_ERR_UPSTREAM_ERROR' });
+    expect(trace.error_message).toContain('The server had an error');
+    expect((trace.response_body as string).match(/"error"/g)).toHaveLength(1);
+  });
+
+  it('a stream whose last event lacks its blank line still completes', async () => {
+    const { data: stream, response } = await client()
+      .chat.completions.create({ model: 'up/bare-done', stream: true, messages: [{ role: 'user', content: 'a b c' }] })
+      .withResponse();
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe('echo: a b c');
+    const trace = await traceOf(response.headers.get('x-gatehouse-trace-id'));
+    expect(trace).toMatchObject({ status: 200, error_code: null });
+    expect(trace.response_body as string).toMatch(/data: \[DONE\]\n\n$/);
+  });
+
   it('a stream that goes silent ends with a timeout error event', async () => {
     const stream = await client().chat.completions.create({ model: 'up/stall-stream', stream: true, messages: [{ role: 'user', content: 'x' }] });
     const err = await (async () => {

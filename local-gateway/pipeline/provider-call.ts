@@ -49,6 +49,13 @@ export async function readComplete(ctx: RequestContext, up: UpstreamResponse, su
   return text;
 }
 
+/** Why a stream that ended without its end marker failed: the provider's error event, or a cut. */
+function incompleteStream(ctx: RequestContext, providerError: string | null): GatehouseError {
+  const id = ctx.provider!.id;
+  if (providerError) return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${id}" failed mid-stream: ${providerError}. Retry the request.`);
+  return new GatehouseError('GH_ERR_UPSTREAM_STREAM_CUT', `Provider "${id}" ended the stream before it was complete: retry the request.`);
+}
+
 /** Resolves on `drain`, or when the client is gone (a closed socket never drains). */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -88,26 +95,28 @@ export async function relayStream(
   let firstChunkAt = 0;
   const start = performance.now();
   try {
+    const relay = async (event: string) => {
+      const out = filter.event(event);
+      if (out === null) return;
+      if (filter.complete && !tail) {
+        tail = out;
+        return;
+      }
+      sent.push(out);
+      if (!res.write(out)) await drained(res);
+      if (res.destroyed) throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream; the upstream request was aborted.');
+    };
     for await (const chunk of up.body) {
       if (firstChunkAt === 0) {
         firstChunkAt = performance.now();
         ctx.phases.first_chunk = firstChunkAt - start;
       }
-      for (const ev of splitter.push(chunk)) {
-        const out = filter.event(ev.toString('utf8'));
-        if (out === null) continue;
-        if (filter.complete && !tail) {
-          tail = out;
-          continue;
-        }
-        sent.push(out);
-        if (!res.write(out)) await drained(res);
-        if (res.destroyed) throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream; the upstream request was aborted.');
-      }
+      for (const ev of splitter.push(chunk)) await relay(ev.toString('utf8'));
     }
-    if (!filter.complete) {
-      failure = new GatehouseError('GH_ERR_UPSTREAM_STREAM_CUT', `Provider "${ctx.provider!.id}" ended the stream before it was complete: retry the request.`);
-    }
+    // A last event without its blank line (some servers end so) is still an event; complete it.
+    const rest = splitter.rest()?.toString('utf8');
+    if (rest?.trim()) await relay(rest.endsWith('\n') ? `${rest}\n` : `${rest}\n\n`);
+    if (!filter.complete) failure = incompleteStream(ctx, filter.error);
   } catch (err) {
     failure = upstreamFailure(err, ctx.provider!.id);
     up.dispose();
@@ -118,7 +127,8 @@ export async function relayStream(
     ctx.status = failure.statusCode;
     ctx.errorCode = failure.code;
     ctx.errorMessage = failure.message;
-    if (failure.code !== 'GH_ERR_CLIENT_CLOSED') tail = filter.errorEvent(failure);
+    // The provider's own error event already told the client; do not send a second one.
+    if (failure.code !== 'GH_ERR_CLIENT_CLOSED' && !(failure.code === 'GH_ERR_UPSTREAM_ERROR' && filter.error)) tail = filter.errorEvent(failure);
   } else {
     ctx.status = 200;
     if (filter.error) {

@@ -4,7 +4,9 @@
  *
  * Scenarios are picked by the request's `model`, so a test can trigger them through the
  * gateway: `fail-500`, `rate-limit`, `bad-request`, `cut-stream`, `stall-stream`, `slow`,
- * `slow-stream`, `tool-call`. Any other model gets an echo of the last user message.
+ * `slow-stream`, `tool-call`, `error-in-stream` (an error event after the first chunk, then the
+ * end of the response, as OpenAI does when a stream fails server-side), `bare-done` (the final
+ * `data: [DONE]` without its blank line). Any other model gets an echo of the last user message.
  *
  * Run directly (`tsx test/standins/openai-upstream.ts --port 0`) it prints one line
  * `listening <url>` and exits on SIGTERM; that mode records nothing, so a long bench does
@@ -234,12 +236,15 @@ async function streamCompletion(
     if (req.model === 'stall-stream') return holdOpen(res);
     // Role delta plus two content chunks, then the connection drops with no [DONE].
     if (req.model === 'cut-stream' && i === cutAfter) return void res.destroy();
+    if (req.model === 'error-in-stream') {
+      return void res.end(`data: ${JSON.stringify(errorBody('The server had an error while processing your request.', 'server_error'))}\n\n`);
+    }
     await pause(res, gap);
     if (res.destroyed) return;
   }
   await sendEvent(res, chunkBody(meta, finishChoice(reply), perChunkUsage));
   if (req.includeUsage) await sendEvent(res, chunkBody(meta, null, usage));
-  if (!res.destroyed) res.end('data: [DONE]\n\n');
+  if (!res.destroyed) res.end(req.model === 'bare-done' ? 'data: [DONE]\n' : 'data: [DONE]\n\n');
 }
 
 /** Writes one SSE event and waits until it is handed to the socket, so events flush apart. */
