@@ -11,6 +11,11 @@ import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, waitFor, type T
 let upstream: OpenAIStandin;
 let gw: TestGateway;
 let deadPort: number;
+// A server answering like Ollama's root without /v1: a plain-text 404.
+const plain404 = createServer((_req, res) => {
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('404 page not found');
+});
 
 beforeAll(async () => {
   upstream = await startOpenAIStandin({ apiKey: UPSTREAM_KEY, delayHeadersMs: 3000 });
@@ -19,12 +24,15 @@ beforeAll(async () => {
   await new Promise((r) => s.once('listening', r));
   deadPort = (s.address() as AddressInfo).port;
   await new Promise((r) => s.close(r));
+  plain404.listen(0, '127.0.0.1');
+  await new Promise((r) => plain404.once('listening', r));
   gw = await startGateway({
     ...upstreamConfig(upstream.url),
     providers: [
       { id: 'up', kind: 'openai', base_url: upstream.url, api_key: 'env:UPSTREAM_KEY' },
       { id: 'down', kind: 'openai', base_url: `http://127.0.0.1:${deadPort}/v1` },
       { id: 'nokey', kind: 'openai', base_url: upstream.url, api_key: 'env:NOT_SET_ANYWHERE' },
+      { id: 'nov1', kind: 'openai', base_url: `http://127.0.0.1:${(plain404.address() as AddressInfo).port}` },
     ],
     limits: { body_mb: 1 },
     timeouts: { connect_ms: 2000, headers_ms: 1000, idle_ms: 1000 },
@@ -33,6 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
   await upstream.close();
+  plain404.close();
 });
 
 async function post(path: string, body: string, headers: Record<string, string> = {}) {
@@ -73,7 +82,7 @@ describe('bad input gets a clear 4xx in the OpenAI error shape, and a trace', ()
     expect(r.body.error.message).toContain('<provider>/<model>');
     const r2 = await post('/v1/chat/completions', JSON.stringify({ model: 'nope/gpt-9', messages: [{ role: 'user', content: 'x' }] }));
     expect(r2.body.error.code).toBe('GH_ERR_UNKNOWN_PROVIDER');
-    expect(r2.body.error.message).toContain('demo, up, down, nokey');
+    expect(r2.body.error.message).toContain('demo, up, down, nokey, nov1');
   });
 
   it('a body over the limit gets 413', async () => {
@@ -107,6 +116,13 @@ describe('upstream faults', () => {
     expect(r.body.error.code).toBe('GH_ERR_UPSTREAM_CONNECT');
     expect(r.body.error.message).toContain('"down"');
     expect((await traceOf(r.headers.get('x-gatehouse-trace-id'))).error_code).toBe('GH_ERR_UPSTREAM_CONNECT');
+  });
+
+  it('a plain 404 from the provider suggests the /v1 its base_url may lack', async () => {
+    const r = await post('/v1/chat/completions', JSON.stringify({ model: 'nov1/llama3', messages: [{ role: 'user', content: 'x' }] }));
+    expect(r.status).toBe(404);
+    expect(r.body.error.message).toContain('404 page not found');
+    expect(r.body.error.message).toContain('under /v1');
   });
 
   it('a missing provider key names the variable to set', async () => {

@@ -8,6 +8,8 @@ import { LOG_LEVELS, type LogLevel } from '../core/log.js';
 
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
 
+const STOP_GRACE_MS = 5_000;
+
 /** `gatehouse start`: runs the gateway in the foreground until SIGINT/SIGTERM. */
 export async function start(argv: string[]): Promise<void> {
   const { values } = parse(argv, { port: { type: 'string', short: 'p' }, 'log-level': { type: 'string', default: 'warn' } });
@@ -63,10 +65,16 @@ export async function start(argv: string[]): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`Gatehouse stopping (${signal}).\n`);
     clearRuntime(paths, process.pid);
+    if (stopping) {
+      // A second signal: stop now. Every finished response's trace is already in the journal.
+      process.stderr.write('Gatehouse stopped.\n');
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`Gatehouse stopping (${signal}): waiting up to ${STOP_GRACE_MS / 1000} s for open requests; press Ctrl-C again to stop now.\n`);
+    // Agent streams can run for minutes; a stop must not wait for them.
+    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
     await app.close();
     process.exit(0);
   };

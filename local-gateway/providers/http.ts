@@ -143,7 +143,9 @@ export function upstreamErrorResponse(providerId: string, status: number, header
     return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" rejected the API key (${status}: ${message}): check its api_key in gatehouse.yaml.`, { status: 502 });
   }
   if (status === 429 || (status >= 400 && status < 500)) {
-    return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" answered ${status}: ${message}`, {
+    // A 404 that is not an API error is usually a base_url without the API's version path.
+    const hint = status === 404 && type === null ? ` (check its base_url: OpenAI-compatible servers answer under /v1, e.g. http://127.0.0.1:11434/v1)` : '';
+    return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" answered ${status}: ${message}${hint}`, {
       status,
       type: type ?? (status === 429 ? 'rate_limit_error' : 'invalid_request_error'),
       headers: passHeaders,
