@@ -33,7 +33,7 @@ export async function start(argv: string[]): Promise<void> {
     configFile: loaded.file,
     home,
     token,
-    logLevel: level,
+    logging: level,
   });
   let url: string;
   try {

@@ -45,4 +45,4 @@ async function security(app: FastifyInstance): Promise<void> {
   });
 }
 
-export const securityPlugin = fp(security, { name: 'gatehouse-security', dependencies: [] });
+export const securityPlugin = fp(security, { name: 'gatehouse-security', dependencies: ['gatehouse-services'] });

@@ -31,7 +31,7 @@ export async function startGateway(config: Partial<Record<keyof Config, unknown>
     home,
     token: { value: TEST_TOKEN, source: 'env', file: null },
     env: { UPSTREAM_KEY, ...env },
-    logLevel: false,
+    logging: false,
   });
   const url = await listenLoopback(app, 0);
   const client = new OpenAI({ apiKey: TEST_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
