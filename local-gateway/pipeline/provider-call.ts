@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ApiSurface } from '../apis/types.js';
 import { GatehouseError } from '../core/errors.js';
-import { readText, upstreamErrorResponse, upstreamFailure } from '../providers/http.js';
+import { upstreamErrorResponse, upstreamFailure } from '../providers/http.js';
 import type { UpstreamResponse } from '../providers/types.js';
 import { SseSplitter } from '../stream/sse.js';
 import type { RequestContext } from './context.js';
@@ -28,7 +28,7 @@ function parseJson(text: string): unknown {
 
 /** A provider's error answer: recorded as received, raised as a coded error. */
 export async function failFromUpstream(ctx: RequestContext, up: UpstreamResponse): Promise<never> {
-  const text = await readText(up.body);
+  const text = await up.text();
   ctx.responseHeaders = up.headers;
   ctx.responseJson = parseJson(text) === NOT_JSON ? JSON.stringify(text) : text;
   throw upstreamErrorResponse(ctx.provider!.id, up.status, up.headers, text);
@@ -36,7 +36,7 @@ export async function failFromUpstream(ctx: RequestContext, up: UpstreamResponse
 
 /** Reads a complete JSON answer; the bytes go to the client, and the trace, exactly as the provider sent them. */
 export async function readComplete(ctx: RequestContext, up: UpstreamResponse, surface: ApiSurface): Promise<string> {
-  const text = await readText(up.body);
+  const text = await up.text();
   const parsed = parseJson(text);
   ctx.responseHeaders = up.headers;
   if (parsed === NOT_JSON) {

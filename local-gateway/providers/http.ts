@@ -66,6 +66,7 @@ export async function send(lazy: LazyPool, call: HttpCall): Promise<UpstreamResp
       status: res.statusCode,
       headers,
       body: mapBodyErrors(res.body, call.providerId),
+      text: () => res.body.text().catch((err: unknown) => Promise.reject(upstreamFailure(err, call.providerId))),
       dispose: () => res.body.destroy(),
     };
   } catch (err) {
@@ -108,7 +109,7 @@ export function upstreamFailure(err: unknown, providerId: string): GatehouseErro
   return new GatehouseError('GH_ERR_UPSTREAM_CONNECT', `Request to provider "${providerId}" failed (${code ?? name ?? 'unknown error'}): retry, or check the provider.`, { cause: err });
 }
 
-/** Reads a whole body (error bodies, non-streamed answers) as text. */
+/** Reads a whole body as text by iterating it (for bodies that have no faster way). */
 export async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
   const parts: Buffer[] = [];
   for await (const chunk of body) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));

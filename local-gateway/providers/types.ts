@@ -23,6 +23,8 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
   body: AsyncIterable<Uint8Array>;
+  /** The whole body as text (instead of iterating `body`), for answers that are read complete. */
+  text(): Promise<string>;
   /** Called when the body will not be read to the end. */
   dispose(): void;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readText } from '../http.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../types.js';
 
 export const DEMO_MODELS = ['echo'];
@@ -88,7 +89,7 @@ function json(status: number, body: unknown): UpstreamResponse {
   async function* chunks() {
     yield bytes;
   }
-  return { status, headers: { 'content-type': 'application/json' }, body: chunks(), dispose: () => {} };
+  return { status, headers: { 'content-type': 'application/json' }, body: chunks(), text: async () => bytes.toString('utf8'), dispose: () => {} };
 }
 
 function stream(req: UpstreamRequest, text: string, usage: Usage): UpstreamResponse {
@@ -108,5 +109,6 @@ function stream(req: UpstreamRequest, text: string, usage: Usage): UpstreamRespo
     for (const e of events) yield Buffer.from(`data: ${JSON.stringify(e)}\n\n`);
     yield Buffer.from('data: [DONE]\n\n');
   }
-  return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: body(), dispose: () => {} };
+  const stream = body();
+  return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: stream, text: () => readText(stream), dispose: () => {} };
 }

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../../config/schema.js';
-import { createPool, readText, send } from '../http.js';
+import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
 
@@ -39,7 +39,7 @@ export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryConte
     },
     async listModels(signal: AbortSignal): Promise<ModelInfo[]> {
       const res = await send(pool, { providerId: config.id, method: 'GET', path: `${basePath}/models`, headers: headers({ accept: 'application/json' }), signal });
-      const text = await readText(res.body);
+      const text = await res.text();
       if (res.status !== 200) return config.models.map((id) => ({ id, owned_by: config.id }));
       const parsed = JSON.parse(text) as { data?: { id?: unknown; owned_by?: unknown }[] };
       return (parsed.data ?? [])
