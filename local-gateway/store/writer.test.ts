@@ -66,11 +66,14 @@ describe('TraceWriter', () => {
     expect(journalLines(journal)).toEqual([]);
   });
 
-  it('close stores everything still pending', async () => {
-    const { store, writer } = setup();
+  it('close stores everything still pending, and reports nothing', async () => {
+    const { store, writer, errors } = setup();
+    for (let i = 0; i < 20; i++) writer.write(toRecord(makeTrace()));
+    await writer.flush();
     for (let i = 0; i < 20; i++) writer.write(toRecord(makeTrace()));
     await writer.close();
-    expect(store.count()).toBe(20);
+    expect(store.count()).toBe(40);
+    expect(errors).toEqual([]);
   });
 
   it('reports a trace the store refuses without losing the rest of its batch', async () => {

@@ -90,10 +90,11 @@ export class TraceWriter {
     this.handOver();
     const worker = this.worker;
     if (worker !== null) {
+      // Cleared first, so its exit is not taken for a failure.
+      this.worker = null;
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage({ close: true } satisfies ToImporter);
       await exited;
-      this.worker = null;
     }
     // Whatever the importer had not stored is still in the journal.
     this.recover();
@@ -128,6 +129,10 @@ export class TraceWriter {
         : new Worker(url, { workerData });
     worker.on('message', (msg: FromImporter) => this.onMessage(msg));
     worker.on('error', (err) => this.importerFailed(err));
+    // An exit that close() did not ask for would leave readers waiting on a drain forever.
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.importerFailed(new Error(`the trace importer thread exited (code ${code})`));
+    });
     worker.unref();
     this.worker = worker;
     return worker;
@@ -148,6 +153,7 @@ export class TraceWriter {
 
   /** The importer died: store on this thread from now on, starting with what it left. */
   private importerFailed(err: unknown): void {
+    if (this.inline) return;
     this.onError(err, null);
     this.inline = true;
     this.worker = null;
