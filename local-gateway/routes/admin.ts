@@ -31,7 +31,7 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     uptime_s: Math.round((Date.now() - gw.startedAt) / 1000),
     home: gw.home,
     config_file: gw.configFile,
-    tier: gw.tier,
+    tier: gw.config.tiers,
     token_source: gw.tokenSource,
     providers: [...gw.providers.values()].map((p) => ({ id: p.id, kind: p.kind, apis: [...p.apis], models: [...p.models] })),
     store: (await traces()).stats(),

@@ -18,7 +18,7 @@ function hostname(host: string): string {
  */
 async function security(app: FastifyInstance): Promise<void> {
   const checkToken = tokenChecker(app.gateway.token);
-  const { tier } = app.gateway;
+  const tier = app.gateway.config.tiers;
 
   app.addHook('onRequest', async (req: FastifyRequest) => {
     req.gh = null;

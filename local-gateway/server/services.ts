@@ -30,7 +30,6 @@ export interface GatewayServices {
   home: string;
   token: string;
   tokenSource: LocalToken['source'];
-  tier: Config['tiers'];
   providers: ReadonlyMap<string, ProviderAdapter>;
   /** Readers `await writer.flush()` first, so they see every trace written so far. */
   traces: TraceStore;
@@ -83,7 +82,6 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     home: opts.home,
     token: opts.token.value,
     tokenSource: opts.token.source,
-    tier: config.tiers,
     providers,
     traces,
     writer,
