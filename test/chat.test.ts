@@ -138,6 +138,20 @@ describe('chat completions through the gateway with the openai SDK', () => {
     expect(upstreamReq.finished).toBe(true);
   });
 
+  it('falls back to the client\'s own body when the provider refuses the stream_options it added', async () => {
+    const before = upstream.requests.length;
+    const stream = await gw.client.chat.completions.create({
+      model: 'up/no-stream-options',
+      stream: true,
+      messages: [{ role: 'user', content: 'old server' }],
+    });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe('echo: old server');
+    const sent = upstream.requests.slice(before).map((r) => (r.body as Record<string, unknown>).stream_options);
+    expect(sent).toEqual([{ include_usage: true }, undefined]);
+  });
+
   it('keeps the usage chunk for a client that asked for it', async () => {
     const stream = await gw.client.chat.completions.create({
       model: 'up/gpt-4o-mini',

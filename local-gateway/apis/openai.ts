@@ -89,14 +89,12 @@ export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
   api: 'chat.completions',
   wantsStream: (body) => body.stream === true,
   upstreamBody({ body, text, requested, model, stream }) {
-    if (!stream) return { body: { ...body, model }, text: text && replaceModel(text, requested, model) };
+    const plain = { body: { ...body, model }, text: text && replaceModel(text, requested, model) };
+    if (!stream || body.stream_options?.include_usage === true) return plain;
     const withUsage = { ...body, model, stream_options: { ...body.stream_options, include_usage: true } };
-    let out = text && replaceModel(text, requested, model);
-    if (out && body.stream_options?.include_usage !== true) {
-      // As text, the field can only be added where the body has none to merge with.
-      out = 'stream_options' in body ? null : prependField(out, 'stream_options', { include_usage: true });
-    }
-    return { body: withUsage, text: out };
+    // As text, the field can only be added where the body has none to merge with.
+    const out = plain.text && !('stream_options' in body) ? prependField(plain.text, 'stream_options', { include_usage: true }) : null;
+    return { body: withUsage, text: out, plain };
   },
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
   streamFilter: (body) => chatStreamFilter(body.stream_options?.include_usage === true),

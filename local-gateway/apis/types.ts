@@ -5,6 +5,11 @@ export interface UpstreamBody {
   body: Record<string, unknown>;
   /** The same body as JSON text, for providers that send it as is; null when not available. */
   text: string | null;
+  /**
+   * The body without what the gateway added, to send instead if the provider refuses the
+   * addition (400): a server that predates a field must not cost the client its answer.
+   */
+  plain?: UpstreamBody;
 }
 
 export interface Usage {

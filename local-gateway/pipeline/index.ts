@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../core/log.js';
-import type { ApiSurface } from '../apis/types.js';
+import type { ApiSurface, UpstreamBody } from '../apis/types.js';
 import type { GatehouseError } from '../core/errors.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
@@ -74,16 +74,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       model: ctx.upstreamModel!,
       stream: ctx.stream,
     });
-    const up = await timedAsync(ctx, 'provider_call', () =>
-      ctx.provider!.call({
-        api: surface.api,
-        model: ctx.upstreamModel!,
-        body: upstream.body,
-        bodyText: upstream.text,
-        stream: ctx.stream,
-        signal: controller.signal,
-      }),
-    );
+    const call = (b: UpstreamBody) =>
+      ctx.provider!.call({ api: surface.api, model: ctx.upstreamModel!, body: b.body, bodyText: b.text, stream: ctx.stream, signal: controller.signal });
+    let up = await timedAsync(ctx, 'provider_call', () => call(upstream));
+    if (up.status === 400 && upstream.plain) {
+      // The provider refused what the gateway added (e.g. stream_options): send the client's own body.
+      await up.text().catch(() => '');
+      up = await timedAsync(ctx, 'provider_call', () => call(upstream.plain!));
+    }
     if (up.status >= 400) await failFromUpstream(ctx, up);
 
     if (ctx.stream && up.headers['content-type']?.includes('text/event-stream')) {

@@ -6,7 +6,8 @@
  * gateway: `fail-500`, `rate-limit`, `bad-request`, `cut-stream`, `stall-stream`, `slow`,
  * `slow-stream`, `tool-call`, `error-in-stream` (an error event after the first chunk, then the
  * end of the response, as OpenAI does when a stream fails server-side), `bare-done` (the final
- * `data: [DONE]` without its blank line). Any other model gets an echo of the last user message.
+ * `data: [DONE]` without its blank line), `no-stream-options` (refuses a body with
+ * `stream_options`, as servers that predate it do). Any other model gets an echo of the last user message.
  *
  * Run directly (`tsx test/standins/openai-upstream.ts --port 0`) it prints one line
  * `listening <url>` and exits on SIGTERM; that mode records nothing, so a long bench does
@@ -202,6 +203,10 @@ async function chatCompletions(res: ServerResponse, body: unknown, ctx: Ctx): Pr
   const parsed = parseChatRequest(body);
   if (typeof parsed === 'string') return sendJson(res, 400, errorBody(parsed, 'invalid_request_error'));
   if (scenarioError(res, parsed.model)) return;
+  // Like OpenAI-compatible servers that predate stream_options and refuse unknown fields.
+  if (parsed.model === 'no-stream-options' && (body as Record<string, unknown>).stream_options !== undefined) {
+    return sendJson(res, 400, errorBody('Unrecognized request argument supplied: stream_options', 'invalid_request_error'));
+  }
   if (parsed.model === 'slow') {
     await pause(res, ctx.delayHeadersMs);
     if (res.destroyed) return;
