@@ -24,7 +24,7 @@ export interface PipelineDeps {
 }
 
 export interface Pipeline {
-  handle(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface): Promise<void>;
+  handle<B extends Record<string, unknown>>(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface<B>): Promise<void>;
   /** Records a request that ended in an error before or instead of a response. */
   fail(ctx: RequestContext, err: GatehouseError): void;
   /** Writes the request's trace; it is on disk when this returns. */
@@ -54,9 +54,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  async function handle(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface): Promise<void> {
+  async function handle<B extends Record<string, unknown>>(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface<B>): Promise<void> {
     const ctx = req.gh!;
-    const body = req.body as Record<string, unknown>;
+    // The route's schema validated the body against B.
+    const body = req.body as B;
     ctx.stream = surface.wantsStream(body);
     timed(ctx, 'identity', () => resolveIdentity(ctx));
     timed(ctx, 'route', () => route(ctx, deps.providers, surface.api, body.model as string));

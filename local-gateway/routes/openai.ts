@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema, chatCompletions, embeddings } from '../apis/openai.js';
-import type { ApiSurface } from '../apis/types.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 import { listModels } from './models.js';
 
@@ -11,11 +10,11 @@ export async function openaiRoutes(fastify: FastifyInstance): Promise<void> {
   const { pipeline } = app.gateway;
 
   app.post('/v1/chat/completions', { schema: { body: ChatCompletionRequestSchema }, config: { api: 'chat.completions' } }, (req, reply) =>
-    pipeline.handle(req, reply, chatCompletions as unknown as ApiSurface),
+    pipeline.handle(req, reply, chatCompletions),
   );
 
   app.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema }, config: { api: 'embeddings' } }, (req, reply) =>
-    pipeline.handle(req, reply, embeddings as unknown as ApiSurface),
+    pipeline.handle(req, reply, embeddings),
   );
 
   app.get('/v1/models', { config: { api: 'models' } }, async (req, reply) => {
