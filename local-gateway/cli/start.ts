@@ -60,6 +60,9 @@ export async function start(argv: string[]): Promise<void> {
       `  Config        ${loaded.file ?? 'none (built-in defaults; try model "demo/echo")'}`,
       `  Traces        ${paths.db}`,
       '',
+      `Try it: curl ${url}/v1/chat/completions -H "Authorization: Bearer $(npx gatehouse token${values.home ? ` --home ${values.home}` : ''})" \\`,
+      `          -d '{"model":"${loaded.config.providers.length === 0 ? 'demo/echo' : `${loaded.config.providers[0]!.id}/<model>`}","messages":[{"role":"user","content":"hello"}]}'`,
+      '',
     ].join('\n'),
   );
 
