@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
 import { createContext, timed } from '../pipeline/context.js';
@@ -20,7 +20,17 @@ async function security(app: FastifyInstance): Promise<void> {
   const checkToken = tokenChecker(app.gateway.token);
   const tier = app.gateway.config.tiers;
 
-  app.addHook('onRequest', async (req: FastifyRequest) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    try {
+      guard(req);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+
+  function guard(req: FastifyRequest): void {
     req.gh = null;
     const host = req.headers.host ?? '';
     if (!LOOPBACK_HOSTS.has(hostname(host).toLowerCase())) {
@@ -42,7 +52,7 @@ async function security(app: FastifyInstance): Promise<void> {
     timed(ctx, 'authenticate', () => checkToken(req.headers));
     // Only authenticated client calls are traced: an unauthenticated caller may not fill the store.
     req.gh = ctx;
-  });
+  }
 }
 
 export const securityPlugin = fp(security, { name: 'gatehouse-security', dependencies: ['gatehouse-services'] });
