@@ -60,10 +60,6 @@ export class GatehouseError extends Error {
   }
 }
 
-export function isGatehouseError(err: unknown): err is GatehouseError {
-  return err instanceof GatehouseError;
-}
-
 /** The OpenAI error body: `{"error":{"message","type","param","code"}}`. */
 export function openAIErrorBody(err: GatehouseError): { error: { message: string; type: string; param: string | null; code: string } } {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };

@@ -117,15 +117,6 @@ function field(key: string, i: Record<string, unknown>, a: Record<string, number
   return i[key];
 }
 
-/** Blob ids a skeleton references, e.g. to find what a trace's removal may orphan. */
-export function skeletonBlobIds(skeleton: string | null): number[] {
-  if (skeleton === null) return [];
-  const skel = JSON.parse(skeleton) as Skeleton;
-  if (skel.s !== undefined) return [skel.s];
-  if (skel.j !== undefined) return [skel.j];
-  return [...Object.values(skel.a ?? {}).flat(), ...Object.values(skel.b ?? {})];
-}
-
 /**
  * SQL selecting the blob ids that the skeleton in `column` references: every integer in it
  * outside the inline fields. This is how search and retention find a trace's blobs; a link

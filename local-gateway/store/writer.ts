@@ -4,8 +4,6 @@ import { commitTraces, type BatchSink } from './commit.js';
 import type { FromImporter, ToImporter } from './import-worker.js';
 import type { Trace, TraceRecord } from './schema.js';
 
-export type { BatchSink };
-
 /** Longest a written trace waits before it is handed to the importer. */
 const HAND_OVER_MS = 2;
 /** A batch this large is handed over at once rather than after the delay. */
