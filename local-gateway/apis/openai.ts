@@ -98,6 +98,7 @@ export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
   },
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
   streamFilter: (body) => chatStreamFilter(body.stream_options?.include_usage === true),
+  errorBody: openAIErrorBody,
 };
 
 export const embeddings: ApiSurface<EmbeddingsRequest> = {
@@ -106,4 +107,5 @@ export const embeddings: ApiSurface<EmbeddingsRequest> = {
   upstreamBody: ({ body, text, requested, model }) => ({ body: { ...body, model }, text: text && replaceModel(text, requested, model) }),
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
   streamFilter: () => chatStreamFilter(true),
+  errorBody: openAIErrorBody,
 };

@@ -45,4 +45,6 @@ export interface ApiSurface<B extends Record<string, unknown> = Record<string, u
   upstreamBody(req: { body: B; text: string | null; requested: string; model: string; stream: boolean }): UpstreamBody;
   usage(response: unknown): Usage | null;
   streamFilter(body: B): StreamFilter;
+  /** A refusal in this API's error shape (OpenAI `{"error":{…}}`, Anthropic `{"type":"error",…}`). */
+  errorBody(err: GatehouseError): unknown;
 }

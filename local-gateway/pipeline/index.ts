@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../core/log.js';
-import type { ApiSurface, UpstreamBody } from '../apis/types.js';
+import type { ApiSurface } from '../apis/types.js';
 import type { GatehouseError } from '../core/errors.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
 import { resolveIdentity, route } from './stages.js';
+import { callTarget } from './upstream.js';
 import { buildTrace, type TraceSink } from './trace.js';
 
 /**
@@ -68,21 +69,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // The client going away must stop the provider call: an abandoned agent turn costs tokens.
       if (!res.writableFinished) controller.abort();
     });
-    const upstream = surface.upstreamBody({
-      body,
-      text: ctx.requestIsJson ? ctx.requestText : null,
-      requested: ctx.requestedModel!,
-      model: ctx.upstreamModel!,
-      stream: ctx.stream,
-    });
-    const call = (b: UpstreamBody) =>
-      ctx.provider!.call({ api: surface.api, model: ctx.upstreamModel!, body: b.body, bodyText: b.text, stream: ctx.stream, signal: controller.signal });
-    let up = await timedAsync(ctx, 'provider_call', () => call(upstream));
-    if (up.status === 400 && upstream.plain) {
-      // The provider refused what the gateway added (e.g. stream_options): send the client's own body.
-      await up.text().catch(() => '');
-      up = await timedAsync(ctx, 'provider_call', () => call(upstream.plain!));
-    }
+    const target = { provider: ctx.provider!, model: ctx.upstreamModel! };
+    const up = await timedAsync(ctx, 'provider_call', () => callTarget(ctx, surface, body, target, controller.signal));
     if (up.status >= 400) await failFromUpstream(ctx, up);
 
     if (ctx.stream && up.headers['content-type']?.includes('text/event-stream')) {

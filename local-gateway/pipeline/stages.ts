@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { userInfo } from 'node:os';
 import { GatehouseError } from '../core/errors.js';
 import type { ClientApi, ProviderAdapter } from '../providers/types.js';
+import { planUpstream } from '../translate/index.js';
 import type { RequestContext } from './context.js';
 
 /** Builds the check for the local client token: a bearer, or `x-api-key` as Anthropic clients send it. */
@@ -89,8 +90,8 @@ export function route(ctx: RequestContext, providers: ReadonlyMap<string, Provid
   if (!upstreamModel) {
     throw new GatehouseError('GH_ERR_UNKNOWN_MODEL', `Model "${model}" names a provider but no model: use ${provider.id}/<model>.`, { param: 'model' });
   }
-  if (!provider.apis.has(api)) {
-    throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${provider.id}" (${provider.kind}) does not serve ${api}: pick a model on another provider.`, { param: 'model' });
+  if (!planUpstream(api, provider)) {
+    throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${provider.id}" (${provider.kind}) cannot serve ${api}: pick a model on another provider.`, { param: 'model' });
   }
   ctx.provider = provider;
   ctx.upstreamModel = upstreamModel;

@@ -1,8 +1,12 @@
 import type { ProviderConfig } from '../config/schema.js';
 import type { Config } from '../config/schema.js';
 
-/** The client-facing APIs a provider may speak natively. */
-export type ClientApi = 'chat.completions' | 'embeddings' | 'models';
+/**
+ * The client-facing wire APIs. A provider lists the ones it speaks natively; a request in
+ * another is translated (see `local-gateway/translate/`).
+ */
+export const CLIENT_APIS = ['chat.completions', 'responses', 'messages', 'messages.count_tokens', 'embeddings', 'models'] as const;
+export type ClientApi = (typeof CLIENT_APIS)[number];
 
 /** One request on its way to a provider, already routed. */
 export interface UpstreamRequest {

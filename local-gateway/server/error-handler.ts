@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { GatehouseError, openAIErrorBody } from '../core/errors.js';
+import { errorBodyFor } from '../apis/index.js';
+import { GatehouseError } from '../core/errors.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 
 const INVALID_JSON = 'The request body is not valid JSON: send one JSON object (look for a cut-off body, unquoted keys or a trailing comma).';
@@ -44,7 +45,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return reply
       .code(err.statusCode)
       .headers({ ...(ctx ? gatehouseHeaders(ctx) : {}), ...err.headers })
-      .send(openAIErrorBody(err));
+      .send(errorBodyFor(req.routeOptions.config.api, err));
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -52,6 +53,6 @@ export function installErrorHandlers(app: FastifyInstance): void {
       'GH_ERR_NOT_FOUND',
       `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, the admin API under /api and the trace viewer at /ui/.`,
     );
-    reply.code(err.statusCode).send(openAIErrorBody(err));
+    reply.code(err.statusCode).send(errorBodyFor(undefined, err));
   });
 }

@@ -45,3 +45,17 @@ export function sseData(event: string): string | null {
   }
   return data;
 }
+
+/** The event name and data of one event, or null for an event without data (a comment, a keep-alive). */
+export function parseSseEvent(event: string): { event: string | null; data: string } | null {
+  let name: string | null = null;
+  let data: string | null = null;
+  for (const line of event.split(/\r?\n/)) {
+    if (line.startsWith('event:')) name = line.slice(line.charCodeAt(6) === 0x20 ? 7 : 6);
+    else if (line.startsWith('data:')) {
+      const value = line.charCodeAt(5) === 0x20 ? line.slice(6) : line.slice(5);
+      data = data === null ? value : `${data}\n${value}`;
+    }
+  }
+  return data === null ? null : { event: name, data };
+}
