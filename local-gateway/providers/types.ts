@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ProviderConfig } from '../config/schema.js';
 import type { Config } from '../config/schema.js';
 
@@ -18,6 +19,12 @@ export interface UpstreamRequest {
   /** The same body as JSON text, edited from what the client sent; null when only `body` is. */
   bodyText: string | null;
   stream: boolean;
+  /**
+   * The client's request headers, for adapters that forward protocol headers the client
+   * chose (e.g. `anthropic-version`, `anthropic-beta`). Adapters copy named headers only:
+   * credentials in here are the local token's, never the provider's.
+   */
+  clientHeaders: IncomingHttpHeaders;
   /** Aborts the upstream call, e.g. when the client goes away. */
   signal: AbortSignal;
 }
