@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Usage } from '../apis/types.js';
 import { uuidv7 } from '../core/ids.js';
+import type { Verdict } from '../policy/schema.js';
 import type { ProviderAdapter } from '../providers/types.js';
 
 /** Everything one request accumulates on its way through the pipeline; the trace is built from it. */
@@ -36,6 +37,8 @@ export interface RequestContext {
   responseHeaders: Record<string, string>;
   /** The response body as JSON text, ready to store. */
   responseJson: string | null;
+  /** What each tier's stages decided (the active tier's enforced, shadow tiers' recorded only). */
+  verdicts: Verdict[];
   /** Set once the trace is written, so a request is never traced twice. */
   traced: boolean;
 }
@@ -68,6 +71,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     usage: null,
     responseHeaders: {},
     responseJson: null,
+    verdicts: [],
     traced: false,
   };
 }
