@@ -1,0 +1,44 @@
+import { parseYamlWith } from '../config/load.js';
+import { readFileSync } from 'node:fs';
+import { PolicyBundleSchema, permissiveTier, resolveTier, type PolicyBundle, type ResolvedTier } from './schema.js';
+
+/** The policy in force right now, resolved for the tiers the gateway evaluates. */
+export interface ActivePolicy {
+  /** Null when no policy is configured: the built-in permissive tier applies. */
+  bundle: PolicyBundle | null;
+  source: 'builtin' | 'file' | 'org';
+  /** The local file it came from, when `source` is `file`. */
+  file: string | null;
+  /** Resolved tiers by name, for the active tier and every shadow tier the config names. */
+  tiers: ReadonlyMap<string, ResolvedTier>;
+  loadedAt: number;
+}
+
+/**
+ * Where the engine reads the policy from. A request reads `current()` once at its start, so
+ * a policy that changes mid-request never mixes two versions in one evaluation.
+ */
+export interface PolicySource {
+  current(): ActivePolicy;
+  /** Called after a new policy is applied. */
+  onChange(listener: (policy: ActivePolicy) => void): void;
+  close(): void;
+}
+
+/** Resolves the named tiers of a bundle; a tier the bundle lacks is an error naming the tiers it has. */
+export function activePolicy(bundle: PolicyBundle | null, tierNames: readonly string[], source: ActivePolicy['source'], file: string | null): ActivePolicy {
+  const tiers = new Map<string, ResolvedTier>();
+  for (const name of tierNames) tiers.set(name, bundle === null ? permissiveTier(name) : resolveTier(bundle, name));
+  return { bundle, source, file, tiers, loadedAt: Date.now() };
+}
+
+/** Reads and validates a bundle file (YAML or JSON); errors name the file, line and field. */
+export function loadPolicyFile(file: string): PolicyBundle {
+  return parseYamlWith(PolicyBundleSchema, readFileSync(file, 'utf8'), file);
+}
+
+/** A policy that never changes: the built-in tier, or a bundle given once (tests, replay). */
+export function staticPolicy(bundle: PolicyBundle | null, tierNames: readonly string[], file: string | null = null): PolicySource {
+  const policy = activePolicy(bundle, tierNames, bundle === null ? 'builtin' : 'file', file);
+  return { current: () => policy, onChange: () => {}, close: () => {} };
+}
