@@ -41,6 +41,7 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     metadata: ctx.metadata,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),
+    verdicts: ctx.verdicts,
   };
   return { head, request: requestJson(ctx), response: ctx.responseJson ?? 'null' };
 }

@@ -68,4 +68,30 @@ export const MIGRATIONS: readonly Migration[] = [
 
     `,
   },
+  {
+    version: 2,
+    name: 'verdicts per tier, per trace',
+    sql: `
+      -- What each tier's policy stages decided for a trace: the active tier's enforced, the
+      -- shadow tiers' recorded only. One row per verdict; the trace id sorts by time (UUIDv7),
+      -- so a window is an id range.
+      CREATE TABLE verdicts (
+        trace_id  TEXT NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+        idx       INTEGER NOT NULL,     -- order within the trace
+        tier      TEXT NOT NULL,
+        enforced  INTEGER NOT NULL,     -- 0/1
+        stage     TEXT NOT NULL,
+        rule      TEXT NOT NULL,
+        decision  TEXT NOT NULL,        -- allow | block | mutate
+        mode      TEXT NOT NULL,
+        findings  TEXT NOT NULL,        -- JSON
+        reason    TEXT NOT NULL,
+        PRIMARY KEY (trace_id, idx)
+      ) WITHOUT ROWID;
+      -- The shadow summary walks a window of what fired, newest first, counting per tier and
+      -- rule: this index covers that walk. Allow verdicts are most rows and never summarised,
+      -- so they stay out of it.
+      CREATE INDEX verdicts_fired ON verdicts (trace_id, tier, rule, stage, decision, enforced) WHERE decision <> 'allow';
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VerdictSchema } from '../policy/schema.js';
 
 /** Milliseconds spent in each named pipeline stage, in the order the stages ran. */
 export const PhasesSchema = z.record(z.string(), z.number());
@@ -36,6 +37,8 @@ export const TraceSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   request_headers: z.record(z.string(), z.string()),
   response_headers: z.record(z.string(), z.string()),
+  /** What each tier's policy stages decided: the active tier's enforced, shadow tiers' recorded only. */
+  verdicts: z.array(VerdictSchema),
   /** Parsed JSON when the body was JSON, else the text as received. */
   request_body: z.unknown(),
   /** Parsed JSON for a JSON response; for a stream, the event-stream text the client got. */
@@ -56,8 +59,9 @@ export interface TraceRecord {
   response: string;
 }
 
-/** What the list view needs: a trace without headers and bodies. */
+/** What the list view needs: a trace without verdicts, headers and bodies. */
 export const TraceSummarySchema = TraceSchema.omit({
+  verdicts: true,
   request_headers: true,
   response_headers: true,
   request_body: true,

@@ -37,6 +37,7 @@ export function makeTrace(over: Partial<Trace> = {}): Trace {
     metadata: { team: 'platform', ticket_id: 'ENG-1' },
     request_headers: { 'content-type': 'application/json', 'user-agent': 'OpenAI/JS 6.4.0' },
     response_headers: { 'content-type': 'application/json' },
+    verdicts: [],
     request_body: {
       model: 'gpt-4o-mini',
       messages: [

@@ -1,7 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { uuidv7LowerBound } from '../core/ids.js';
 import { BodyStore } from './bodies.js';
 import { buildFilter } from './query.js';
 import type { Trace, TracePage, TraceQuery, TraceSummary } from './schema.js';
+import { VerdictStore } from './verdicts.js';
 
 /** A trace row as SQLite returns it: JSON as text, booleans as 0/1. */
 interface SummaryRow {
@@ -57,10 +59,13 @@ export interface StoreStats {
  */
 export class TraceStore {
   private readonly bodies: BodyStore;
+  /** Each trace's verdicts, and the per-tier summary of what fired. */
+  readonly verdicts: VerdictStore;
   private readonly insertTrace: Statement<unknown[]>;
   private readonly selectTrace: Statement<[string], FullRow>;
   private readonly hasTrace: Statement<[string], number>;
   private readonly countTraces: Statement<[], number>;
+  private readonly countTracesSince: Statement<[string, number], number>;
   private readonly countBlobs: Statement<[], number>;
   private readonly pages = new Map<string, Statement<unknown[], SummaryRow>>();
   private readonly insertTx: (trace: Trace) => void;
@@ -68,11 +73,13 @@ export class TraceStore {
 
   constructor(private readonly db: Database) {
     this.bodies = new BodyStore(db);
+    this.verdicts = new VerdictStore(db);
     this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
     this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
       t.request_body, t.response_body FROM traces t WHERE t.id = ?`);
     this.hasTrace = db.prepare<[string], number>('SELECT 1 FROM traces WHERE id = ?').pluck();
     this.countTraces = db.prepare<[], number>('SELECT count(*) FROM traces').pluck();
+    this.countTracesSince = db.prepare<[string, number], number>('SELECT count(*) FROM traces WHERE id >= ? AND started_at >= ?').pluck();
     this.countBlobs = db.prepare<[], number>('SELECT count(*) FROM blobs').pluck();
     const tx = db.transaction((trace: Trace) => this.write(trace));
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes
@@ -104,6 +111,8 @@ export class TraceStore {
       JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
       req, res,
     );
+    // A journal line written before verdicts were traced has none.
+    if (t.verdicts !== undefined) this.verdicts.put(t.id, t.verdicts);
   }
 
   /** The full trace with headers and decoded bodies, or null if there is none with that id. */
@@ -112,6 +121,7 @@ export class TraceStore {
     if (row === undefined) return null;
     return {
       ...toSummary(row),
+      verdicts: this.verdicts.forTrace(id),
       request_headers: JSON.parse(row.request_headers) as Record<string, string>,
       response_headers: JSON.parse(row.response_headers) as Record<string, string>,
       request_body: this.bodies.get(row.request_body),
@@ -149,6 +159,11 @@ export class TraceStore {
   /** How many traces are stored. */
   count(): number {
     return this.countTraces.get()!;
+  }
+
+  /** How many traces started at or after `since` (Unix ms). */
+  countSince(since: number): number {
+    return this.countTracesSince.get(uuidv7LowerBound(since), since)!;
   }
 
   /** Counts and the database file's size. */
