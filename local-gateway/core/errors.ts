@@ -16,6 +16,8 @@ export const ERRORS = {
   GH_ERR_UNKNOWN_PROVIDER: { status: 404, type: 'invalid_request_error' },
   GH_ERR_UNSUPPORTED_API: { status: 400, type: 'invalid_request_error' },
   GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
+  /** A policy tier named in a query that the policy in force does not define. */
+  GH_ERR_UNKNOWN_TIER: { status: 400, type: 'invalid_request_error' },
   GH_ERR_PROVIDER_KEY_MISSING: { status: 502, type: 'upstream_error' },
   GH_ERR_UPSTREAM_CONNECT: { status: 502, type: 'upstream_error' },
   GH_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'upstream_error' },

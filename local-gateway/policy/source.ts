@@ -1,4 +1,4 @@
-import { parseYamlWith } from '../config/load.js';
+import { ConfigError, parseYamlWith } from '../config/load.js';
 import { readFileSync } from 'node:fs';
 import { PolicyBundleSchema, permissiveTier, resolveTier, type PolicyBundle, type ResolvedTier } from './schema.js';
 
@@ -22,7 +22,17 @@ export interface PolicySource {
   current(): ActivePolicy;
   /** Called after a new policy is applied. */
   onChange(listener: (policy: ActivePolicy) => void): void;
+  /** Why the newest change was refused (the last good policy stays in force); null once one applies. */
+  lastError?(): PolicyLoadError | null;
   close(): void;
+}
+
+/** A policy change that was refused, as `GET /api/policy` shows it. */
+export interface PolicyLoadError {
+  file: string;
+  /** `file:line: field: message`, one line per problem. */
+  message: string;
+  at: number;
 }
 
 /** Resolves the named tiers of a bundle; a tier the bundle lacks is an error naming the tiers it has. */
@@ -34,7 +44,19 @@ export function activePolicy(bundle: PolicyBundle | null, tierNames: readonly st
 
 /** Reads and validates a bundle file (YAML or JSON); errors name the file, line and field. */
 export function loadPolicyFile(file: string): PolicyBundle {
-  return parseYamlWith(PolicyBundleSchema, readFileSync(file, 'utf8'), file);
+  return parseYamlWith(PolicyBundleSchema, readPolicyText(file), file);
+}
+
+/** The text of a bundle file; a missing or unreadable file is a ConfigError that says so. */
+export function readPolicyText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === 'ENOENT' ? `${file}: no such policy file; check the path (policy: in gatehouse.yaml)` : `${file}: cannot read the policy file (${code ?? String(err)})`,
+    );
+  }
 }
 
 /** A policy that never changes: the built-in tier, or a bundle given once (tests, replay). */

@@ -5,6 +5,8 @@ import { homePaths, type LocalToken } from '../core/home.js';
 import { createLogger, type LogLevel, type Logger } from '../core/log.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
+import type { PolicySource } from '../policy/source.js';
+import { policySourceFor } from '../policy/watch.js';
 import { createProviders } from '../providers/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
@@ -35,6 +37,8 @@ export interface GatewayServices {
   traces: TraceStore;
   writer: TraceWriter;
   pipeline: Pipeline;
+  /** The policy in force; a request reads `policy.current()` once. */
+  policy: PolicySource;
   /** Values masked wherever they would be stored or logged. */
   secrets: readonly string[];
   log: Logger;
@@ -67,6 +71,8 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   const providers = createProviders(config, { timeouts: config.timeouts, env: opts.env ?? process.env });
   const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];
   const log = createLogger(opts.logging ?? false, secrets);
+  // A bad policy file at start is an error for the caller to show: there is no last good one yet.
+  const policy = policySourceFor(config.policy, [config.tiers.active, ...config.tiers.shadow], log);
   const paths = homePaths(opts.home);
   const db = openDatabase(paths.db);
   const traces = new TraceStore(db);
@@ -86,6 +92,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     traces,
     writer,
     pipeline: createPipeline({ providers, traces: writer, secrets, log }),
+    policy,
     secrets,
     log,
     startedAt: Date.now(),
@@ -93,6 +100,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   app.decorateRequest('gh', null);
 
   app.addHook('onClose', async () => {
+    policy.close();
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
     await writer.close();
     closeDatabase(db);

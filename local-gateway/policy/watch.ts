@@ -1,0 +1,107 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { Logger } from '../core/log.js';
+import { parseYamlWith } from '../config/load.js';
+import { PolicyBundleSchema } from './schema.js';
+import { activePolicy, readPolicyText, staticPolicy, type ActivePolicy, type PolicyLoadError, type PolicySource } from './source.js';
+
+/** Editors write a file in several steps (truncate, write, rename); one reload after they settle. */
+export const WATCH_DEBOUNCE_MS = 150;
+
+export interface WatchOptions {
+  log: Logger;
+  debounceMs?: number;
+}
+
+/**
+ * A policy source that follows a local bundle file. The file must be valid at start (the
+ * caller reports the error and does not start). After that, a good edit replaces the policy
+ * in one assignment, so a request sees the old or the new policy, never a mix; a bad edit is
+ * refused, logged with its file:line: field error and kept as `lastError()`, and the last good
+ * policy stays in force.
+ *
+ * The directory is watched rather than the file, because editors that save by renaming a
+ * temporary file over the original would leave a file watch on the deleted inode.
+ */
+export function watchPolicyFile(file: string, tierNames: readonly string[], opts: WatchOptions): PolicySource {
+  const path = resolve(file);
+  const debounceMs = opts.debounceMs ?? WATCH_DEBOUNCE_MS;
+  // The text in force, so an event that changed nothing (a touch, a revert) is not a reload.
+  let appliedText = readPolicyText(path);
+  let policy = activePolicy(parseYamlWith(PolicyBundleSchema, appliedText, path), tierNames, 'file', path);
+  let lastError: PolicyLoadError | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  const listeners: ((p: ActivePolicy) => void)[] = [];
+
+  const refuse = (message: string) => {
+    lastError = { file: path, message, at: Date.now() };
+    opts.log.warn('policy change refused; the last good policy stays in force', { file: path, error: message });
+  };
+
+  const apply = (next: ActivePolicy, text: string) => {
+    policy = next;
+    appliedText = text;
+    lastError = null;
+    opts.log.info('policy applied', { file: path, org: next.bundle?.org, version: next.bundle?.version });
+    for (const listener of listeners) {
+      try {
+        listener(next);
+      } catch (err) {
+        opts.log.error('a policy change listener failed', { err: (err as Error).message });
+      }
+    }
+  };
+
+  const reload = async () => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      // A save by delete-and-create passes through a missing file; its create event reloads.
+      refuse(`${path}: cannot read the policy file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      return;
+    }
+    if (closed) return;
+    if (text === appliedText) {
+      lastError = null;
+      return;
+    }
+    let next: ActivePolicy;
+    try {
+      // resolveTier throws when the edit dropped a tier the config evaluates.
+      next = activePolicy(parseYamlWith(PolicyBundleSchema, text, path), tierNames, 'file', path);
+    } catch (err) {
+      refuse((err as Error).message);
+      return;
+    }
+    apply(next, text);
+  };
+
+  const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+    if (closed || (name !== null && name !== basename(path))) return;
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      void reload();
+    }, debounceMs);
+  });
+  watcher.on('error', (err) => opts.log.error('cannot watch the policy file any more; restart the gateway to pick up edits', { file: path, err: err.message }));
+
+  return {
+    current: () => policy,
+    onChange: (listener) => void listeners.push(listener),
+    lastError: () => lastError,
+    close: () => {
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}
+
+/** The gateway's policy source: the config's local bundle file, watched, or the built-in permissive tier. */
+export function policySourceFor(file: string | undefined, tierNames: readonly string[], log: Logger): PolicySource {
+  return file === undefined ? staticPolicy(null, tierNames) : watchPolicyFile(file, tierNames, { log });
+}
