@@ -12,28 +12,50 @@ export class ConfigError extends Error {
   }
 }
 
+/** One problem in a YAML file: where it is and what is wrong. */
+export interface YamlProblem {
+  file: string;
+  line: number;
+  /** e.g. `tiers.prod.rate_limits[0].limit.per`; `(top level)` for the document itself. */
+  path: string;
+  message: string;
+}
+
+/** `file:line: field: message`, the form every config and policy error is shown in. */
+export function formatProblem(p: YamlProblem): string {
+  return p.path === '' ? `${p.file}:${p.line}: ${p.message}` : `${p.file}:${p.line}: ${p.path}: ${p.message}`;
+}
+
 /**
- * Parses YAML text and validates it against a zod schema. Each problem is reported as
- * `file:line: field: message`, so a typo points at the line to fix.
+ * Parses YAML text and validates it against a zod schema, collecting every problem with the
+ * line it is on, so a typo points at the line to fix.
  */
-export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
+export function checkYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): { ok: true; data: z.infer<S> } | { ok: false; problems: YamlProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = lineCounter.linePos(e.pos[0]).line;
-    throw new ConfigError(`${file}:${line}: ${e.message.split('\n')[0]}`);
+    return { ok: false, problems: [{ file, line: lineCounter.linePos(e.pos[0]).line, path: '', message: e.message.split('\n')[0]! }] };
   }
   const result = schema.safeParse(doc.toJS() ?? {});
-  if (result.success) return result.data;
+  if (result.success) return { ok: true, data: result.data };
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String);
-    const line = lineOf(doc, lineCounter, issue.path);
-    const field = path.length > 0 ? formatPath(issue.path) : '(top level)';
     const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    return `${file}:${line}: ${field}: ${issue.message}${unknown}`;
+    return {
+      file,
+      line: lineOf(doc, lineCounter, issue.path),
+      path: issue.path.length > 0 ? formatPath(issue.path) : '(top level)',
+      message: `${issue.message}${unknown}`,
+    };
   });
-  throw new ConfigError(problems.join('\n'));
+  return { ok: false, problems };
+}
+
+/** `checkYamlWith` that throws a ConfigError listing every problem, one `file:line: field: message` line each. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
+  const r = checkYamlWith(schema, text, file);
+  if (r.ok) return r.data;
+  throw new ConfigError(r.problems.map(formatProblem).join('\n'));
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: PropertyKey[]): number {
