@@ -228,5 +228,7 @@ export const VerdictSchema = z.object({
     .default([]),
   /** One sentence: what happened and how to comply. */
   reason: z.string(),
+  /** For a limit or budget block: seconds until the window that blocked ends. */
+  retry_after_s: z.number().int().min(0).optional(),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;

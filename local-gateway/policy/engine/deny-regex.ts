@@ -1,0 +1,59 @@
+import { RE2JS } from 're2js';
+import { z } from 'zod';
+import { registerGuardrailType, type GuardrailFinding } from './guardrails.js';
+
+/**
+ * `deny_regex`: finds any of a list of patterns. RE2 semantics (no backreferences or
+ * lookaround) keep matching linear in the text, so a policy pattern cannot stall the
+ * gateway on a 256 KiB agent prompt.
+ */
+const DenyRegexConfig = z.strictObject({
+  patterns: z.array(z.string().min(1)).min(1, 'list at least one pattern'),
+  case_insensitive: z.boolean().default(false),
+  /** The finding type reported, e.g. `email`. */
+  label: z.string().min(1).default('match'),
+});
+
+registerGuardrailType('deny_regex', {
+  config: DenyRegexConfig,
+  create(config, rule) {
+    const flags = config.case_insensitive ? RE2JS.CASE_INSENSITIVE : 0;
+    const res = config.patterns.map((p) => {
+      try {
+        return RE2JS.compile(p, flags);
+      } catch (err) {
+        throw new Error(`guardrail ${rule.id}: pattern ${JSON.stringify(p)} is not a valid RE2 expression (${(err as Error).message})`);
+      }
+    });
+    return {
+      scan(texts) {
+        const found: GuardrailFinding[] = [];
+        texts.forEach((text, i) => {
+          for (const re of res) {
+            const m = re.matcher(text);
+            while (m.find()) {
+              // An empty match would find itself forever; it is no finding anyway.
+              if (m.end() === m.start()) break;
+              found.push({ type: config.label, text: i, start: m.start(), end: m.end() });
+            }
+          }
+        });
+        return found;
+      },
+      redact(texts, findings) {
+        return texts.map((text, i) => {
+          const spans = findings.filter((f) => f.text === i).sort((a, b) => b.start - a.start);
+          let out = text;
+          let floor = Infinity;
+          for (const f of spans) {
+            // Overlapping spans from two patterns: the earlier one already covers it.
+            if (f.end > floor) continue;
+            out = `${out.slice(0, f.start)}[redacted:${f.type}]${out.slice(f.end)}`;
+            floor = f.start;
+          }
+          return out;
+        });
+      },
+    };
+  },
+});

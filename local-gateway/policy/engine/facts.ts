@@ -1,0 +1,40 @@
+/**
+ * What the engine knows about one request: everything a rule can look at, and nothing
+ * else. It is built by the pipeline from the live request, and by a replay from a stored
+ * trace, so both run the same evaluation.
+ */
+export interface RequestFacts {
+  /** The client API, e.g. `chat.completions`. */
+  api: string;
+  /** The model as the client named it (a virtual model, `<provider>/<model>` or a bare name). */
+  model: string;
+  /** `<provider>/<model>` when the name resolves directly to a provider; null for a virtual model or before routing. */
+  resolvedModel: string | null;
+  user: string;
+  team: string | null;
+  metadata: Readonly<Record<string, string>>;
+  /** The request's message texts (system, user, assistant, tool), in order. */
+  input: string[];
+  /** The complete answer's texts; null before the response. */
+  output: string[] | null;
+  /** Tokens the request is expected to use, counted against token limits before the response. */
+  estimatedTokens: number;
+  /** Real usage when known (after the response, or from a stored trace). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  /** When the request arrived (ms since the epoch): the windows it counts in. */
+  at: number;
+}
+
+/** Rough tokens of a text: ~4 characters per token for English and code (the usual estimate). */
+export function estimateTokens(texts: readonly string[], maxOutput = 0): number {
+  let chars = 0;
+  for (const t of texts) chars += t.length;
+  return Math.ceil(chars / 4) + maxOutput;
+}
+
+/** Tokens to count for a request: real usage when known, else the estimate. */
+export function tokensOf(facts: RequestFacts): number {
+  if (facts.tokensIn === null && facts.tokensOut === null) return facts.estimatedTokens;
+  return (facts.tokensIn ?? 0) + (facts.tokensOut ?? 0);
+}

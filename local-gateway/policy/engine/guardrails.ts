@@ -1,0 +1,129 @@
+import type { z } from 'zod';
+import type { Guardrail, ResolvedTier, Verdict } from '../schema.js';
+import type { RequestFacts } from './facts.js';
+import { matches } from './match.js';
+import { verdict, type Role } from './verdict.js';
+
+/** One thing a guardrail found: a span of one of the texts it was given. Never the matched text itself, which may be the secret. */
+export interface GuardrailFinding {
+  type: string;
+  /** Index of the text in the list scanned. */
+  text: number;
+  start: number;
+  end: number;
+}
+
+/** A configured guardrail, ready to run. */
+export interface GuardrailCheck {
+  scan(texts: readonly string[]): GuardrailFinding[] | Promise<GuardrailFinding[]>;
+  /** The texts with the findings replaced, for `action: mutate`. */
+  redact(texts: readonly string[], findings: readonly GuardrailFinding[]): string[];
+}
+
+/** A guardrail kind: the schema of its `config` and how to build a check from it. */
+export interface GuardrailType<C = unknown> {
+  config: z.ZodType<C>;
+  create(config: C, rule: Guardrail): GuardrailCheck;
+}
+
+const registry = new Map<string, GuardrailType<never>>();
+
+/** Adds a guardrail kind under its `type` name; the guardrails issue adds pii, secrets and the rest here. */
+export function registerGuardrailType<C>(name: string, type: GuardrailType<C>): void {
+  registry.set(name, type as unknown as GuardrailType<never>);
+}
+
+/** Problems with a guardrail rule's `type` or `config`, for `gatehouse policy check`; empty when it is fine. */
+export function guardrailConfigErrors(rule: Guardrail): string[] {
+  const type = registry.get(rule.type);
+  if (!type) return [`unknown guardrail type "${rule.type}" (this build has: ${[...registry.keys()].join(', ')})`];
+  const r = type.config.safeParse(rule.config);
+  if (!r.success) return r.error.issues.map((i) => `config${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
+  try {
+    type.create(r.data as never, rule);
+    return [];
+  } catch (err) {
+    return [(err as Error).message];
+  }
+}
+
+// Resolved tiers keep their rule objects for the policy's life, so a check is built once per rule.
+const built = new WeakMap<Guardrail, GuardrailCheck | Error>();
+
+function checkFor(rule: Guardrail): GuardrailCheck {
+  let c = built.get(rule);
+  if (!c) {
+    try {
+      const type = registry.get(rule.type);
+      if (!type) throw new Error(`guardrail type "${rule.type}" is not available in this build`);
+      c = type.create(type.config.parse(rule.config), rule);
+    } catch (err) {
+      c = err as Error;
+    }
+    built.set(rule, c);
+  }
+  if (c instanceof Error) throw c;
+  return c;
+}
+
+export interface GuardrailOutcome {
+  verdicts: Verdict[];
+  /** The texts after this tier's mutations (the same array when nothing changed). */
+  texts: string[];
+}
+
+type Hook = Guardrail['hook'];
+
+function findingsOf(found: readonly GuardrailFinding[], label: string): Verdict['findings'] {
+  return found.map((f) => ({ type: f.type, start: f.start, end: f.end, detail: `${label}[${f.text}]` }));
+}
+
+/** A guardrail that failed: audit and enforce let the request through and record it; strict blocks. */
+function failed(role: Role, stage: Verdict['stage'], rule: Guardrail, err: unknown): Verdict {
+  const msg = (err as Error).message;
+  if (rule.mode === 'strict') {
+    return verdict(role, stage, rule.id, 'block', 'strict', `${role.tier} guardrail "${rule.id}" could not run (${msg}) and is strict, so the request is refused: fix the guardrail or retry.`, [{ type: 'error', detail: msg }]);
+  }
+  return verdict(role, stage, rule.id, 'allow', rule.mode, `${role.tier} guardrail "${rule.id}" could not run (${msg}); ${rule.mode} mode lets the request through.`, [{ type: 'error', detail: msg }]);
+}
+
+async function scan(rule: Guardrail, texts: readonly string[]): Promise<{ check: GuardrailCheck; found: GuardrailFinding[] }> {
+  const check = checkFor(rule);
+  return { check, found: await check.scan(texts) };
+}
+
+/**
+ * Runs one hook's guardrails for one tier: mutators in sequence (each sees the text the one
+ * before it redacted), then validators in parallel on the result. An `audit` mutator records
+ * what it would redact and changes nothing.
+ */
+export async function runGuardrails(tier: ResolvedTier, hook: Hook, facts: RequestFacts, texts: string[], role: Role): Promise<GuardrailOutcome> {
+  const stage = hook === 'llm_output' ? 'output_guardrails' : 'input_guardrails';
+  const label = hook === 'llm_output' ? 'output' : 'input';
+  const rules = tier.guardrails.filter((g) => g.hook === hook && matches(g.when, facts));
+  const verdicts: Verdict[] = [];
+  let current = texts;
+  for (const rule of rules.filter((g) => g.action === 'mutate')) {
+    try {
+      const { check, found } = await scan(rule, current);
+      if (found.length === 0) continue;
+      if (rule.mode !== 'audit') current = check.redact(current, found);
+      const reason = `${role.tier} guardrail "${rule.id}" ${rule.mode === 'audit' ? 'would redact' : 'redacted'} ${found.length} finding(s) (${[...new Set(found.map((f) => f.type))].join(', ')}).`;
+      verdicts.push(verdict(role, stage, rule.id, 'mutate', rule.mode, reason, findingsOf(found, label)));
+    } catch (err) {
+      verdicts.push(failed(role, stage, rule, err));
+    }
+  }
+  const validators = rules.filter((g) => g.action === 'validate');
+  const settled = await Promise.allSettled(validators.map((rule) => scan(rule, current)));
+  settled.forEach((s, i) => {
+    const rule = validators[i]!;
+    if (s.status === 'rejected') return void verdicts.push(failed(role, stage, rule, s.reason));
+    const found = s.value.found;
+    if (found.length === 0) return;
+    const types = [...new Set(found.map((f) => f.type))].join(', ');
+    const reason = `${role.tier} guardrail "${rule.id}" found ${types} in the ${label}: remove it from the ${label === 'input' ? 'prompt' : 'answer'}, or ask the policy owner about rule ${rule.id}.`;
+    verdicts.push(verdict(role, stage, rule.id, 'block', rule.mode, reason, findingsOf(found, label)));
+  });
+  return { verdicts, texts: current };
+}

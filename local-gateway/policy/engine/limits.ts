@@ -1,0 +1,76 @@
+import type { Budget, RateLimit, ResolvedTier } from '../schema.js';
+import { tokensOf, type RequestFacts } from './facts.js';
+import { matches, scopeKey } from './match.js';
+import type { TierState } from './state.js';
+import { verdict, type Role } from './verdict.js';
+import type { Verdict } from '../schema.js';
+
+const rlKey = (r: RateLimit) => `rate_limit:${r.id}`;
+const budgetKey = (b: Budget) => `budget:${b.id}`;
+
+/** The rate limit that applies to a request: the first whose `when` matches (first match wins). */
+export function matchingRateLimit(tier: ResolvedTier, facts: RequestFacts): RateLimit | null {
+  return tier.rate_limits.find((r) => matches(r.when, facts)) ?? null;
+}
+
+function unitOf(r: RateLimit): { limit: number; unit: 'requests' | 'tokens' } {
+  return r.limit.requests !== undefined ? { limit: r.limit.requests, unit: 'requests' } : { limit: r.limit.tokens ?? 0, unit: 'tokens' };
+}
+
+/**
+ * Rate limits: the first matching rule counts the request (1 request, or its tokens: the
+ * estimate now, corrected by `settleTokens` from the real usage). A request the tier would
+ * refuse is not counted, as that tier would never have served it.
+ */
+export function rateLimitStage(tier: ResolvedTier, facts: RequestFacts, state: TierState, role: Role): Verdict[] {
+  const rule = matchingRateLimit(tier, facts);
+  if (!rule) return [];
+  const scope = scopeKey(rule.scope, facts);
+  const { limit, unit } = unitOf(rule);
+  const amount = unit === 'requests' ? 1 : tokensOf(facts);
+  const { value, window } = state.read(rlKey(rule), scope, rule.limit.per, facts.at);
+  if (value + amount <= limit) {
+    state.add(rlKey(rule), scope, rule.limit.per, amount, facts.at);
+    return [];
+  }
+  const retry = Math.max(1, Math.ceil((window.end - facts.at) / 1000));
+  const reason =
+    `${role.tier} rate limit "${rule.id}" allows ${limit} ${unit} per ${rule.limit.per} for ${scope}; ${value} used in this window` +
+    (unit === 'tokens' ? ` and this request needs about ${amount}` : '') +
+    `: retry after ${retry} s, or ask the policy owner to raise the limit.`;
+  if (rule.mode === 'audit') state.add(rlKey(rule), scope, rule.limit.per, amount, facts.at);
+  return [{ ...verdict(role, 'rate_limits', rule.id, 'block', rule.mode, reason, [{ type: unit, detail: `${value}+${amount}>${limit} ${scope}` }]), retry_after_s: retry }];
+}
+
+/** Moves a token limit's count from the estimate to the real usage once the response is in. */
+export function settleTokens(tier: ResolvedTier, facts: RequestFacts, state: TierState, actual: number): void {
+  const rule = matchingRateLimit(tier, facts);
+  if (!rule || rule.limit.tokens === undefined) return;
+  state.add(rlKey(rule), scopeKey(rule.scope, facts), rule.limit.per, actual - facts.estimatedTokens, facts.at);
+}
+
+/**
+ * Budgets: every matching budget whose period's spend has reached its limit blocks. Spend
+ * is added after the response, from its real cost (`chargeBudgets`).
+ */
+export function budgetStage(tier: ResolvedTier, facts: RequestFacts, state: TierState, role: Role): Verdict[] {
+  const out: Verdict[] = [];
+  for (const b of tier.budgets) {
+    if (!matches(b.when, facts)) continue;
+    const scope = scopeKey(b.scope, facts);
+    const { value, window } = state.read(budgetKey(b), scope, b.limit.per, facts.at);
+    if (value < b.limit.usd) continue;
+    const retry = Math.max(1, Math.ceil((window.end - facts.at) / 1000));
+    const reason = `${role.tier} budget "${b.id}" of $${b.limit.usd} per ${b.limit.per} for ${scope} is spent ($${value.toFixed(2)}): wait for the next period (${new Date(window.end).toISOString()}) or ask the policy owner to raise it.`;
+    out.push({ ...verdict(role, 'budgets', b.id, 'block', b.mode, reason, [{ type: 'usd', detail: `${value.toFixed(4)}>=${b.limit.usd} ${scope}` }]), retry_after_s: retry });
+  }
+  return out;
+}
+
+/** Adds a request's cost to every budget it matches, in the period it started in. */
+export function chargeBudgets(tier: ResolvedTier, facts: RequestFacts, state: TierState, usd: number): void {
+  if (usd <= 0) return;
+  for (const b of tier.budgets) {
+    if (matches(b.when, facts)) state.add(budgetKey(b), scopeKey(b.scope, facts), b.limit.per, usd, facts.at);
+  }
+}
