@@ -1,5 +1,6 @@
 import { CommandError, EXIT, UsageError } from './args.js';
 import { status, token } from './info.js';
+import { policy, POLICY_HELP } from './policy.js';
 import { start } from './start.js';
 import { VERSION } from '../core/version.js';
 
@@ -11,12 +12,15 @@ Commands:
   start     Run the gateway on 127.0.0.1 (--port 4141, --config FILE, --log-level warn)
   token     Print the local client token
   status    Show the running gateway's state
+  policy    show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
 
 Every command takes --home DIR (default: the OS app-data dir), --config FILE and --json.
 Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status, policy };
+/** Commands with their own usage text for --help. */
+const HELPS: Record<string, string> = { policy: POLICY_HELP };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -34,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(HELP);
+    process.stdout.write(HELPS[name] ?? HELP);
     return EXIT.ok;
   }
   try {

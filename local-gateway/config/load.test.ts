@@ -40,7 +40,8 @@ policy: ./policy.yaml
     api_kye: env:OPENAI_API_KEY
 `);
     expect(() => loadConfig(file)).toThrow(ConfigError);
-    expect(() => loadConfig(file)).toThrow(`${file}:2: providers[0]: Unrecognized key: "api_kye"`);
+    // The line of the misspelt key itself, not of the object it is in.
+    expect(() => loadConfig(file)).toThrow(`${file}:5: providers[0].api_kye: unknown key "api_kye"`);
   });
 
   it('refuses a literal key, an unknown kind and a duplicate id, each on its line', () => {

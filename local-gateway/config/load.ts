@@ -39,16 +39,15 @@ export function checkYamlWith<S extends z.ZodType>(schema: S, text: string, file
   }
   const result = schema.safeParse(doc.toJS() ?? {});
   if (result.success) return { ok: true, data: result.data };
-  const problems = result.error.issues.map((issue) => {
-    const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    return {
-      file,
-      line: lineOf(doc, lineCounter, issue.path),
-      path: issue.path.length > 0 ? formatPath(issue.path) : '(top level)',
-      message: `${issue.message}${unknown}`,
-    };
+  const problems = result.error.issues.flatMap((issue): YamlProblem[] => {
+    const at = (path: PropertyKey[]) => ({ file, line: lineOf(doc, lineCounter, path), path: path.length > 0 ? formatPath(path) : '(top level)' });
+    // An unknown key is reported at the key itself, one problem per key: that is the typo to fix.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ ...at([...issue.path, key]), message: `unknown key "${key}": check its spelling against the documented keys` }));
+    }
+    return [{ ...at(issue.path), message: issue.message }];
   });
-  return { ok: false, problems };
+  return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
 }
 
 /** `checkYamlWith` that throws a ConfigError listing every problem, one `file:line: field: message` line each. */

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { globMatch } from './engine/match.js';
 import type { Budget, Guardrail, Mode, RateLimit, ResolvedTier } from './schema.js';
 
 /**
@@ -65,9 +66,16 @@ function diffMetadata(a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
   }
 }
 
+/** Whether a glob is already covered by one of a list (`*` covers `openai/*`). */
+const covered = (glob: string, by: readonly string[]) => by.some((g) => globMatch(g, glob));
+
 function diffModels(a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
-  for (const p of a.models.allow) if (!b.models.allow.includes(p)) emit('models', 'models.allow', 'tightened', `${b.name} no longer allows "${p}" (allows ${list(b.models.allow)})`);
-  for (const p of b.models.allow) if (!a.models.allow.includes(p)) emit('models', 'models.allow', 'loosened', `${b.name} also allows "${p}"`);
+  for (const p of a.models.allow) {
+    if (!b.models.allow.includes(p)) emit('models', 'models.allow', covered(p, b.models.allow) ? 'changed' : 'tightened', `${b.name} no longer lists "${p}" (allows ${list(b.models.allow)})`);
+  }
+  for (const p of b.models.allow) {
+    if (!a.models.allow.includes(p)) emit('models', 'models.allow', covered(p, a.models.allow) ? 'changed' : 'loosened', `${b.name} also lists "${p}"`);
+  }
   for (const p of b.models.deny) if (!a.models.deny.includes(p)) emit('models', 'models.deny', 'tightened', `${b.name} denies "${p}"`);
   for (const p of a.models.deny) if (!b.models.deny.includes(p)) emit('models', 'models.deny', 'loosened', `${b.name} no longer denies "${p}"`);
 }

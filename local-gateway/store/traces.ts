@@ -66,6 +66,7 @@ export class TraceStore {
   private readonly hasTrace: Statement<[string], number>;
   private readonly countTraces: Statement<[], number>;
   private readonly countTracesSince: Statement<[string, number], number>;
+  private readonly selectNewestIds: Statement<[number], string>;
   private readonly countBlobs: Statement<[], number>;
   private readonly pages = new Map<string, Statement<unknown[], SummaryRow>>();
   private readonly insertTx: (trace: Trace) => void;
@@ -79,6 +80,7 @@ export class TraceStore {
       t.request_body, t.response_body FROM traces t WHERE t.id = ?`);
     this.hasTrace = db.prepare<[string], number>('SELECT 1 FROM traces WHERE id = ?').pluck();
     this.countTraces = db.prepare<[], number>('SELECT count(*) FROM traces').pluck();
+    this.selectNewestIds = db.prepare<[number], string>('SELECT id FROM traces ORDER BY id DESC LIMIT ?').pluck();
     this.countTracesSince = db.prepare<[string, number], number>('SELECT count(*) FROM traces WHERE id >= ? AND started_at >= ?').pluck();
     this.countBlobs = db.prepare<[], number>('SELECT count(*) FROM blobs').pluck();
     const tx = db.transaction((trace: Trace) => this.write(trace));
@@ -159,6 +161,11 @@ export class TraceStore {
   /** How many traces are stored. */
   count(): number {
     return this.countTraces.get()!;
+  }
+
+  /** The ids of the newest `n` traces, oldest first (the order they were served in). */
+  newestIds(n: number): string[] {
+    return this.selectNewestIds.all(n).reverse();
   }
 
   /** How many traces started at or after `since` (Unix ms). */

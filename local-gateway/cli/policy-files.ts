@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { homePaths } from '../core/home.js';
+import { resolveTier, type PolicyBundle, type ResolvedTier } from '../policy/schema.js';
+import { loadPolicyFile } from '../policy/source.js';
+import { CommandError, resolveHome, UsageError } from './args.js';
+
+/** The config the way `gatehouse start` finds it: --config, GATEHOUSE_CONFIG, then the home's gatehouse.yaml. */
+export function cliConfig(values: { home?: string | undefined; config?: string | undefined }): LoadedConfig & { home: string } {
+  const home = resolveHome(values.home);
+  const fallback = homePaths(home).config;
+  const file = values.config ?? (process.env.GATEHOUSE_CONFIG || null) ?? (existsSync(fallback) ? fallback : null);
+  try {
+    return { ...loadConfig(file), home };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CommandError(`Config not loaded:\n${err.message}`);
+    throw err;
+  }
+}
+
+/** The bundle file a command works on: the one named, else the config's `policy:`. */
+export function policyFileArg(file: string | undefined, loaded: LoadedConfig, command: string): string {
+  if (file !== undefined) return resolve(file);
+  if (loaded.config.policy !== undefined) return loaded.config.policy;
+  throw new UsageError(`No policy file: name one (gatehouse policy ${command} FILE) or set policy: in ${loaded.file ?? 'gatehouse.yaml'}.`);
+}
+
+/** Loads a bundle for a command; a bad one fails with every problem listed. */
+export function loadBundleOrFail(file: string): PolicyBundle {
+  try {
+    return loadPolicyFile(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CommandError(`Policy not valid:\n${err.message}`);
+    throw err;
+  }
+}
+
+/** A tier of the bundle; a name it lacks is a usage mistake that lists the tiers it has. */
+export function tierOrUsage(bundle: PolicyBundle, name: string, flag: string): ResolvedTier {
+  if (!(name in bundle.tiers)) throw new UsageError(`The policy has no tier "${name}": pass ${flag} one of ${Object.keys(bundle.tiers).join(', ')}.`);
+  return resolveTier(bundle, name);
+}

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { homePaths } from '../core/home.js';
+import { formatReplay, replayTraces } from '../policy/replay.js';
+import { closeDatabase, openDatabase } from '../store/db.js';
+import type { Trace } from '../store/schema.js';
+import { TraceStore } from '../store/traces.js';
+import { CommandError, parse, UsageError } from './args.js';
+import { cliConfig, loadBundleOrFail, policyFileArg, tierOrUsage } from './policy-files.js';
+
+/** A replay this long draws a progress bar (on a terminal); a short one finishes before it would be read. */
+const PROGRESS_FROM = 200;
+
+/** `gatehouse policy replay FILE [--last N] [--tier T]… [--all] [--json]`. */
+export async function replay(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    last: { type: 'string', default: '1000' },
+    tier: { type: 'string', multiple: true },
+    all: { type: 'boolean', default: false },
+  });
+  const last = Number(values.last);
+  if (!Number.isInteger(last) || last < 1) throw new UsageError(`--last must be a positive whole number of traces, not "${values.last}".`);
+  const loaded = cliConfig(values);
+  const bundle = loadBundleOrFail(policyFileArg(positionals[0], loaded, 'replay'));
+  // By default the tiers the gateway evaluates, as far as the candidate has them; else all of its tiers.
+  const configured = [loaded.config.tiers.active, ...loaded.config.tiers.shadow].filter((t) => t in bundle.tiers);
+  const tiers = values.tier ?? (configured.length > 0 ? configured : Object.keys(bundle.tiers));
+  for (const t of tiers) tierOrUsage(bundle, t, '--tier');
+
+  const dbFile = homePaths(loaded.home).db;
+  if (!existsSync(dbFile)) throw new CommandError(`No trace store at ${dbFile}: run the gateway (gatehouse start) and send requests first, or pass --home.`);
+  const db = openDatabase(dbFile);
+  try {
+    const store = new TraceStore(db);
+    const ids = store.newestIds(last);
+    const progress = ids.length >= PROGRESS_FROM && process.stderr.isTTY ? progressBar(ids.length) : undefined;
+    function* traces(): Generator<Trace> {
+      for (const id of ids) {
+        const t = store.get(id);
+        if (t !== null) yield t;
+      }
+    }
+    const report = await replayTraces(bundle, traces(), { tiers, onProgress: progress }, values.all);
+    if (progress) process.stderr.write('\r\x1b[K');
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReplay(report));
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+/** `Replaying 340/1000 [#######.............] 34%` on stderr, redrawn when the percentage moves. */
+export function progressBar(total: number, write = (s: string) => process.stderr.write(s)): (done: number) => void {
+  let shown = -1;
+  return (done) => {
+    const pct = Math.floor((done / total) * 100);
+    if (pct === shown) return;
+    shown = pct;
+    const filled = Math.round(pct / 5);
+    write(`\rReplaying ${done}/${total} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${pct}%`);
+  };
+}
