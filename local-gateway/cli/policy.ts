@@ -1,7 +1,8 @@
 import { checkYamlWith, formatProblem } from '../config/load.js';
 import { homePaths, localToken, readRuntime } from '../core/home.js';
 import { diffTiers, type TierDiff } from '../policy/diff.js';
-import { PolicyBundleSchema, type ResolvedTier } from '../policy/schema.js';
+import type { ResolvedTier } from '../policy/schema.js';
+import { CheckedBundleSchema } from '../policy/validate.js';
 import { activePolicy, readPolicyText } from '../policy/source.js';
 import { policyView, type PolicyView } from '../policy/view.js';
 import { CommandError, parse, UsageError } from './args.js';
@@ -28,7 +29,7 @@ function plural(n: number, word: string): string {
 async function check(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {});
   const file = policyFileArg(positionals[0], cliConfig(values), 'check');
-  const r = checkYamlWith(PolicyBundleSchema, readPolicyTextOrFail(file), file);
+  const r = checkYamlWith(CheckedBundleSchema, readPolicyTextOrFail(file), file);
   if (!r.ok) {
     if (values.json) process.stdout.write(`${JSON.stringify({ ok: false, file, problems: r.problems })}\n`);
     throw new CommandError(`${file}: ${plural(r.problems.length, 'problem')}:\n${r.problems.map(formatProblem).join('\n')}`);

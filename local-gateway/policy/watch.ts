@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { parseYamlWith } from '../config/load.js';
-import { PolicyBundleSchema } from './schema.js';
+import { CheckedBundleSchema } from './validate.js';
 import { activePolicy, readPolicyText, staticPolicy, type ActivePolicy, type PolicyLoadError, type PolicySource } from './source.js';
 
 /** Editors write a file in several steps (truncate, write, rename); one reload after they settle. */
@@ -29,7 +29,7 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
   const debounceMs = opts.debounceMs ?? WATCH_DEBOUNCE_MS;
   // The text in force, so an event that changed nothing (a touch, a revert) is not a reload.
   let appliedText = readPolicyText(path);
-  let policy = activePolicy(parseYamlWith(PolicyBundleSchema, appliedText, path), tierNames, 'file', path);
+  let policy = activePolicy(parseYamlWith(CheckedBundleSchema, appliedText, path), tierNames, 'file', path);
   let lastError: PolicyLoadError | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -71,7 +71,7 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
     let next: ActivePolicy;
     try {
       // resolveTier throws when the edit dropped a tier the config evaluates.
-      next = activePolicy(parseYamlWith(PolicyBundleSchema, text, path), tierNames, 'file', path);
+      next = activePolicy(parseYamlWith(CheckedBundleSchema, text, path), tierNames, 'file', path);
     } catch (err) {
       refuse((err as Error).message);
       return;

@@ -86,6 +86,7 @@ export const MIGRATIONS: readonly Migration[] = [
         mode      TEXT NOT NULL,
         findings  TEXT NOT NULL,        -- JSON
         reason    TEXT NOT NULL,
+        retry_after_s INTEGER,          -- a limit's or budget's block: seconds until its window ends
         PRIMARY KEY (trace_id, idx)
       ) WITHOUT ROWID;
       -- The shadow summary walks a window of what fired, newest first, counting per tier and

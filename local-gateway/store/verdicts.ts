@@ -12,6 +12,7 @@ interface VerdictRow {
   mode: Verdict['mode'];
   findings: string;
   reason: string;
+  retry_after_s: number | null;
 }
 
 interface FiredRow {
@@ -59,10 +60,10 @@ export class VerdictStore {
   private readonly selectFired: Statement<[string], FiredRow>;
 
   constructor(db: Database) {
-    this.insertRow = db.prepare<unknown[]>(`INSERT INTO verdicts (trace_id, idx, tier, enforced, stage, rule, decision, mode, findings, reason)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertRow = db.prepare<unknown[]>(`INSERT INTO verdicts (trace_id, idx, tier, enforced, stage, rule, decision, mode, findings, reason, retry_after_s)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectForTrace = db.prepare<[string], VerdictRow>(
-      'SELECT tier, enforced, stage, rule, decision, mode, findings, reason FROM verdicts WHERE trace_id = ? ORDER BY idx',
+      'SELECT tier, enforced, stage, rule, decision, mode, findings, reason, retry_after_s FROM verdicts WHERE trace_id = ? ORDER BY idx',
     );
     // Repeating the partial index's condition lets SQLite walk `verdicts_fired` alone.
     this.selectFired = db.prepare<[string], FiredRow>(`SELECT trace_id, tier, rule, stage, decision, enforced FROM verdicts
@@ -72,21 +73,25 @@ export class VerdictStore {
   /** Must run inside the transaction that inserts the trace. */
   put(traceId: string, verdicts: readonly Verdict[]): void {
     verdicts.forEach((v, i) => {
-      this.insertRow.run(traceId, i, v.tier, v.enforced ? 1 : 0, v.stage, v.rule, v.decision, v.mode, JSON.stringify(v.findings), v.reason);
+      this.insertRow.run(traceId, i, v.tier, v.enforced ? 1 : 0, v.stage, v.rule, v.decision, v.mode, JSON.stringify(v.findings), v.reason, v.retry_after_s ?? null);
     });
   }
 
   forTrace(traceId: string): Verdict[] {
-    return this.selectForTrace.all(traceId).map((r) => ({
-      tier: r.tier,
-      enforced: r.enforced === 1,
-      stage: r.stage,
-      rule: r.rule,
-      decision: r.decision,
-      mode: r.mode,
-      findings: JSON.parse(r.findings) as Verdict['findings'],
-      reason: r.reason,
-    }));
+    return this.selectForTrace.all(traceId).map((r) => {
+      const v: Verdict = {
+        tier: r.tier,
+        enforced: r.enforced === 1,
+        stage: r.stage,
+        rule: r.rule,
+        decision: r.decision,
+        mode: r.mode,
+        findings: JSON.parse(r.findings) as Verdict['findings'],
+        reason: r.reason,
+      };
+      if (r.retry_after_s !== null) v.retry_after_s = r.retry_after_s;
+      return v;
+    });
   }
 
   /**

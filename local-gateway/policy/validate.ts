@@ -1,0 +1,26 @@
+import { guardrailConfigErrors } from './engine/index.js';
+import { PolicyBundleSchema } from './schema.js';
+
+/**
+ * The bundle schema plus what only the engine knows: that each guardrail's `type` exists in
+ * this build and its `config` fits that type. `policy check`, the file watcher and the start
+ * all load through it, so a typo in a guardrail's config is refused with its line, not found
+ * on the first request.
+ */
+export const CheckedBundleSchema = PolicyBundleSchema.superRefine((bundle, ctx) => {
+  for (const [name, tier] of Object.entries(bundle.tiers)) {
+    tier.guardrails?.forEach((rule, i) => {
+      const at = ['tiers', name, 'guardrails', i];
+      for (const message of guardrailConfigErrors(rule)) {
+        if (message.startsWith('unknown guardrail type')) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'type'], message });
+          continue;
+        }
+        // The engine says `config.patterns: …`; the path goes where the line lookup can use it.
+        const m = /^config((?:\.[^:\s]+)*): (.*)$/s.exec(message);
+        const sub = m?.[1] ? m[1].slice(1).split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)) : [];
+        ctx.addIssue({ code: 'custom', path: [...at, 'config', ...sub], message: m ? m[2]! : message });
+      }
+    });
+  }
+});
