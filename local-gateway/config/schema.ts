@@ -50,6 +50,10 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ body_mb: 32 }),
   timeouts: TimeoutsSchema.default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 300_000 }),
+  /** Prices per million tokens by `<provider>/<model>`, overriding the bundled price data for budgets. */
+  prices: z
+    .record(z.string().min(1), z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }))
+    .default({}),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();
   cfg.providers.forEach((p, i) => {

@@ -18,6 +18,14 @@ export const ERRORS = {
   GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
   /** A policy tier named in a query that the policy in force does not define. */
   GH_ERR_UNKNOWN_TIER: { status: 400, type: 'invalid_request_error' },
+  /** The active tier's metadata contract: required keys are missing. */
+  GH_ERR_METADATA_REQUIRED: { status: 400, type: 'invalid_request_error' },
+  GH_ERR_MODEL_NOT_ALLOWED: { status: 403, type: 'permission_error' },
+  GH_ERR_GUARDRAIL_BLOCKED: { status: 403, type: 'permission_error' },
+  GH_ERR_RATE_LIMITED: { status: 429, type: 'rate_limit_error' },
+  GH_ERR_BUDGET_EXCEEDED: { status: 429, type: 'rate_limit_error' },
+  /** Every target of a virtual model is paused by its circuit breaker. */
+  GH_ERR_CIRCUIT_OPEN: { status: 503, type: 'upstream_error' },
   GH_ERR_PROVIDER_KEY_MISSING: { status: 502, type: 'upstream_error' },
   GH_ERR_UPSTREAM_CONNECT: { status: 502, type: 'upstream_error' },
   GH_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'upstream_error' },

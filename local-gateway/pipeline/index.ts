@@ -4,17 +4,35 @@ import type { ApiSurface } from '../apis/types.js';
 import type { GatehouseError } from '../core/errors.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
+import { requestTexts, responseTexts, streamText } from '../policy/engine/index.js';
+import { beginPolicy, guardrailStage, hasHook, release, runStage, setInput, settle, shadowHeaders, type PolicyEngine, type RequestPolicy } from './policy.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
-import { resolveIdentity, route } from './stages.js';
+import { callRouted, planRoute, type Attempt, type RoutePlan } from './routing.js';
+import { resolveIdentity } from './stages.js';
 import { callTarget } from './upstream.js';
 import { buildTrace, type TraceSink } from './trace.js';
+import { performance } from 'node:perf_hooks';
 
 /**
  * The stages every client request walks through, in order. `authenticate` runs in the
  * server's onRequest hook, before the body is read, so an unauthenticated caller cannot make
- * the gateway parse 32 MiB; the rest run here, in `handle`.
+ * the gateway parse 32 MiB; the rest run here, in `handle`. The policy stages (metadata to
+ * input guardrails, and output guardrails) run for the active tier, enforced, and for every
+ * shadow tier, recorded only: `pipeline/policy.ts` and `policy/engine/`.
  */
-export const STAGES = ['authenticate', 'identity', 'route', 'provider_call', 'trace'] as const;
+export const STAGES = [
+  'authenticate',
+  'identity',
+  'metadata',
+  'model_access',
+  'budgets',
+  'rate_limits',
+  'input_guardrails',
+  'route',
+  'provider_call',
+  'output_guardrails',
+  'trace',
+] as const;
 
 export interface PipelineDeps {
   providers: ReadonlyMap<string, ProviderAdapter>;
@@ -22,6 +40,7 @@ export interface PipelineDeps {
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
   log: Logger;
+  policy: PolicyEngine;
 }
 
 export interface Pipeline {
@@ -40,6 +59,9 @@ export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
     'server-timing': serverTiming(ctx),
   };
   if (ctx.provider && ctx.upstreamModel) h['x-gatehouse-resolved-model'] = `${ctx.provider.id}/${ctx.upstreamModel}`;
+  const shadow = shadowHeaders(ctx);
+  // A header value cannot hold a list of lists; one line per shadow tier.
+  if (shadow.length > 0) h['x-gatehouse-shadow'] = shadow.join(' | ');
   return h;
 }
 
@@ -55,13 +77,68 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
+  /** The policy stages before the provider call; mutates `body` when an input guardrail redacts. */
+  async function admit<B extends Record<string, unknown>>(ctx: RequestContext, surface: ApiSurface<B>, body: B, rp: RequestPolicy): Promise<RoutePlan> {
+    const slots = requestTexts(body);
+    setInput(rp, body, slots.map((s) => s.text));
+    timed(ctx, 'metadata', () => runStage(ctx, rp, 'metadata'));
+    const plan = timed(ctx, 'model_access', () => {
+      ctx.requestedModel = rp.facts.model;
+      const p = planRoute(rp.active.tier, deps.providers, surface.api, rp.facts.model, deps.policy.random);
+      if (p.virtual === null) rp.facts.resolvedModel = p.targets[0]!.name;
+      runStage(ctx, rp, 'model_access');
+      return p;
+    });
+    timed(ctx, 'budgets', () => runStage(ctx, rp, 'budgets'));
+    timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits'));
+    ctx.phases.input_guardrails = 0;
+    if (hasHook(rp, 'llm_input')) {
+      const texts = await timedAsync(ctx, 'input_guardrails', () => guardrailStage(ctx, rp, 'llm_input', rp.facts.input));
+      if (texts !== rp.facts.input) {
+        texts.forEach((t, i) => slots[i]!.text !== t && slots[i]!.set(t));
+        // The redacted body is what goes upstream and what the trace keeps.
+        ctx.requestText = JSON.stringify(body);
+        ctx.requestIsJson = true;
+      }
+    }
+    return plan;
+  }
+
+  /** Output guardrails on a complete answer; returns the text to send (redacted when a guardrail mutated it). */
+  async function checkOutput(ctx: RequestContext, rp: RequestPolicy, text: string): Promise<string> {
+    ctx.phases.output_guardrails = 0;
+    if (!hasHook(rp, 'llm_output')) return text;
+    return timedAsync(ctx, 'output_guardrails', async () => {
+      const parsed: unknown = JSON.parse(text);
+      const slots = responseTexts(parsed);
+      const original = slots.map((s) => s.text);
+      rp.facts.output = original;
+      const texts = await guardrailStage(ctx, rp, 'llm_output', original);
+      if (texts === original) return text;
+      texts.forEach((t, i) => slots[i]!.set(t));
+      const out = JSON.stringify(parsed);
+      ctx.responseJson = out;
+      return out;
+    });
+  }
+
+  /** Output guardrails on a streamed answer, at its end: the client has it already, so they record only. */
+  async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy): Promise<void> {
+    if (!hasHook(rp, 'llm_output') || ctx.responseJson === null) return;
+    await timedAsync(ctx, 'output_guardrails', async () => {
+      rp.facts.output = [streamText(JSON.parse(ctx.responseJson!) as string)];
+      await guardrailStage(ctx, rp, 'llm_output', rp.facts.output, true);
+    });
+  }
+
   async function handle<B extends Record<string, unknown>>(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface<B>): Promise<void> {
     const ctx = req.gh!;
     // The route's schema validated the body against B.
     const body = req.body as B;
     ctx.stream = surface.wantsStream(body);
     timed(ctx, 'identity', () => resolveIdentity(ctx));
-    timed(ctx, 'route', () => route(ctx, deps.providers, surface.api, body.model as string));
+    const rp = beginPolicy(deps.policy, ctx, body, []);
+    const plan = await admit(ctx, surface, body, rp).catch((err: unknown) => unserved(rp, err));
 
     const res = reply.raw;
     const controller = new AbortController();
@@ -69,9 +146,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // The client going away must stop the provider call: an abandoned agent turn costs tokens.
       if (!res.writableFinished) controller.abort();
     });
-    const target = { provider: ctx.provider!, model: ctx.upstreamModel! };
-    const up = await timedAsync(ctx, 'provider_call', () => callTarget(ctx, surface, body, target, controller.signal));
-    if (up.status >= 400) await failFromUpstream(ctx, up);
+    const up = await routeAndCall(ctx, surface, body, plan, controller.signal).catch((err: unknown) => unserved(rp, err));
+    if (up.status >= 400) await failFromUpstream(ctx, up).catch((err: unknown) => unserved(rp, err));
 
     if (ctx.stream && up.headers['content-type']?.includes('text/event-stream')) {
       reply.hijack();
@@ -84,13 +160,68 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       });
       res.flushHeaders();
       const { tail } = await relayStream(ctx, up, surface, body, res);
+      await recordStreamOutput(ctx, rp);
+      await settle(deps.policy, ctx, rp);
       record(ctx);
       if (!res.destroyed) res.end(tail);
       return;
     }
-    const text = await timedAsync(ctx, 'response', () => readComplete(ctx, up, surface));
+    const complete = await timedAsync(ctx, 'response', () => readComplete(ctx, up, surface));
+    rp.facts.tokensIn = ctx.usage?.input ?? null;
+    rp.facts.tokensOut = ctx.usage?.output ?? null;
+    await settle(deps.policy, ctx, rp);
+    const text = await checkOutput(ctx, rp, complete);
     record(ctx);
     reply.code(up.status).headers({ ...gatehouseHeaders(ctx), ...forwardedHeaders(up) }).type('application/json').send(text);
+  }
+
+  /** A request that never got an answer used no tokens: its estimate comes off the token limits. */
+  function unserved(rp: RequestPolicy, err: unknown): never {
+    release(rp);
+    throw err;
+  }
+
+  /** The route stage: targets in order, retries, fallback, breakers; the last attempt's time is the provider call's. */
+  async function routeAndCall<B extends Record<string, unknown>>(ctx: RequestContext, surface: ApiSurface<B>, body: B, plan: RoutePlan, signal: AbortSignal) {
+    const attempts: Attempt[] = [];
+    const start = performance.now();
+    let last = start;
+    try {
+      return await callRouted(
+        plan,
+        { breakers: deps.policy.breakers, random: deps.policy.random, sleep: deps.policy.sleep },
+        (target, s) => {
+          last = performance.now();
+          return callTarget(ctx, surface, body, target, s);
+        },
+        signal,
+        attempts,
+        (t) => {
+          ctx.provider = t.target.provider;
+          ctx.upstreamModel = t.target.model;
+        },
+      );
+    } finally {
+      const end = performance.now();
+      ctx.phases.route = (ctx.phases.route ?? 0) + (last - start);
+      ctx.phases.provider_call = (ctx.phases.provider_call ?? 0) + (end - last);
+      if (plan.virtual !== null || attempts.length > 1) recordRoute(ctx, plan, attempts);
+    }
+  }
+
+  function recordRoute(ctx: RequestContext, plan: RoutePlan, attempts: Attempt[]): void {
+    const served = ctx.provider && ctx.upstreamModel ? `${ctx.provider.id}/${ctx.upstreamModel}` : 'no target';
+    const tried = attempts.map((a) => `${a.target} ${a.outcome}`).join(', ');
+    ctx.verdicts.push({
+      tier: ctx.tier,
+      enforced: true,
+      stage: 'route',
+      rule: plan.virtual ?? served,
+      decision: 'allow',
+      mode: 'enforce',
+      findings: attempts.map((a) => ({ type: 'attempt', detail: `${a.target} ${a.outcome}` })),
+      reason: `${plan.virtual ?? served} went to ${served} after ${attempts.length} attempt(s): ${tried}.`,
+    });
   }
 
   function fail(ctx: RequestContext, err: GatehouseError): void {

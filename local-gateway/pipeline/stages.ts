@@ -5,6 +5,7 @@ import { GatehouseError } from '../core/errors.js';
 import type { ClientApi, ProviderAdapter } from '../providers/types.js';
 import { planUpstream } from '../translate/index.js';
 import type { RequestContext } from './context.js';
+import type { Target } from './upstream.js';
 
 /** Builds the check for the local client token: a bearer, or `x-api-key` as Anthropic clients send it. */
 export function tokenChecker(token: string): (headers: IncomingHttpHeaders) => void {
@@ -65,8 +66,7 @@ export function resolveIdentity(ctx: RequestContext): void {
  * Finds the provider for a model: `<provider>/<model>` first, then a provider that lists
  * the full name among its models (names such as `meta-llama/Llama-3` contain a slash).
  */
-export function route(ctx: RequestContext, providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): void {
-  ctx.requestedModel = model;
+export function findTarget(providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): Target {
   const slash = model.indexOf('/');
   let provider: ProviderAdapter | undefined;
   let upstreamModel = model;
@@ -83,7 +83,7 @@ export function route(ctx: RequestContext, providers: ReadonlyMap<string, Provid
     }
     throw new GatehouseError(
       'GH_ERR_UNKNOWN_MODEL',
-      `Model "${model}" matches no provider: address it as <provider>/<model> (providers: ${ids}), or list it under a provider's models in gatehouse.yaml.`,
+      `Model "${model}" matches no virtual model or provider: address it as <provider>/<model> (providers: ${ids}), or list it under a provider's models in gatehouse.yaml.`,
       { param: 'model' },
     );
   }
@@ -93,6 +93,13 @@ export function route(ctx: RequestContext, providers: ReadonlyMap<string, Provid
   if (!planUpstream(api, provider)) {
     throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${provider.id}" (${provider.kind}) cannot serve ${api}: pick a model on another provider.`, { param: 'model' });
   }
-  ctx.provider = provider;
-  ctx.upstreamModel = upstreamModel;
+  return { provider, model: upstreamModel };
+}
+
+/** Routes a model name straight to its provider (no virtual models). */
+export function route(ctx: RequestContext, providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): void {
+  ctx.requestedModel = model;
+  const t = findTarget(providers, api, model);
+  ctx.provider = t.provider;
+  ctx.upstreamModel = t.model;
 }

@@ -30,7 +30,7 @@ function setup(text: string) {
   const file = join(dir, 'policy.yaml');
   writeFileSync(file, text);
   const logged: string[] = [];
-  const log = createLogger('warn', [], (line) => void logged.push(line));
+  const log = createLogger('warn', [], (line) => logged.push(line) > 0);
   const source = watchPolicyFile(file, ['dev', 'prod'], { log, debounceMs: 20 });
   open.push({ source, dir });
   const changes: ActivePolicy[] = [];

@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { parseYamlWith } from '../config/load.js';
 import { CheckedBundleSchema } from './validate.js';
-import { activePolicy, readPolicyText, staticPolicy, type ActivePolicy, type PolicyLoadError, type PolicySource } from './source.js';
+import { activePolicy, readPolicyText, type ActivePolicy, type PolicyLoadError, type PolicySource } from './source.js';
 
 /** Editors write a file in several steps (truncate, write, rename); one reload after they settle. */
 export const WATCH_DEBOUNCE_MS = 150;
@@ -99,9 +99,4 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
       watcher.close();
     },
   };
-}
-
-/** The gateway's policy source: the config's local bundle file, watched, or the built-in permissive tier. */
-export function policySourceFor(file: string | undefined, tierNames: readonly string[], log: Logger): PolicySource {
-  return file === undefined ? staticPolicy(null, tierNames) : watchPolicyFile(file, tierNames, { log });
 }

@@ -33,14 +33,14 @@ export async function policyRoutes(fastify: FastifyInstance): Promise<void> {
   const gw = app.gateway;
 
   app.get('/api/policy', { schema: { response: { 200: PolicyViewSchema } } }, async () =>
-    policyView(gw.policy.current(), gw.config.tiers, gw.policy.lastError?.() ?? null),
+    policyView(gw.policy.source.current(), gw.config.tiers, gw.policy.source.lastError?.() ?? null),
   );
 
   app.get(
     '/api/policy/diff',
     { schema: { querystring: z.object({ from: TierParam.optional(), to: TierParam.optional() }), response: { 200: TierDiffSchema } } },
     async (req) => {
-      const policy = gw.policy.current();
+      const policy = gw.policy.source.current();
       const from = req.query.from ?? gw.config.tiers.active;
       const to = req.query.to ?? gw.config.tiers.shadow[0] ?? 'prod';
       return diffTiers(tierOrFail(policy, from, 'from'), tierOrFail(policy, to, 'to'));

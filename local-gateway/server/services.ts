@@ -5,8 +5,12 @@ import { homePaths, type LocalToken } from '../core/home.js';
 import { createLogger, type LogLevel, type Logger } from '../core/log.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
-import type { PolicySource } from '../policy/source.js';
-import { policySourceFor } from '../policy/watch.js';
+import { createPolicyEngine, type PolicyEngine, type PolicyEngineOptions } from '../pipeline/policy.js';
+import { createPriceBook } from '../policy/engine/prices.js';
+import { restoreSpend } from '../pipeline/restore-spend.js';
+import { staticPolicy, type PolicySource } from '../policy/source.js';
+import { watchPolicyFile } from '../policy/watch.js';
+import { dirname, resolve } from 'node:path';
 import { createProviders } from '../providers/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
@@ -23,6 +27,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Level of the gateway's own log on stderr; false for none (tests). Not `logLevel`: Fastify reads that key of plugin options itself. */
   logging?: LogLevel | false;
+  /** Tests inject a policy source, and a clock, randomness and backoff that do not wait. */
+  policy?: Partial<Pick<PolicyEngineOptions, 'source' | 'clock' | 'random' | 'sleep'>>;
 }
 
 /** The services every plugin and route reaches through `app.gateway`. */
@@ -37,8 +43,8 @@ export interface GatewayServices {
   traces: TraceStore;
   writer: TraceWriter;
   pipeline: Pipeline;
-  /** The policy in force; a request reads `policy.current()` once. */
-  policy: PolicySource;
+  /** The policy in force, its tiers' counters and the routing breakers. */
+  policy: PolicyEngine;
   /** Values masked wherever they would be stored or logged. */
   secrets: readonly string[];
   log: Logger;
@@ -71,8 +77,6 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   const providers = createProviders(config, { timeouts: config.timeouts, env: opts.env ?? process.env });
   const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];
   const log = createLogger(opts.logging ?? false, secrets);
-  // A bad policy file at start is an error for the caller to show: there is no last good one yet.
-  const policy = policySourceFor(config.policy, [config.tiers.active, ...config.tiers.shadow], log);
   const paths = homePaths(opts.home);
   const db = openDatabase(paths.db);
   const traces = new TraceStore(db);
@@ -81,6 +85,18 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   );
   const recovered = writer.recover();
   if (recovered > 0) log.warn('stored traces a previous run had journaled but not yet indexed', { recovered });
+
+  const names = [config.tiers.active, ...config.tiers.shadow];
+  const policy = createPolicyEngine({
+    source: opts.policy?.source ?? policySource(config, opts.configFile, names, log),
+    tiers: config.tiers,
+    prices: createPriceBook(config.prices),
+    clock: opts.policy?.clock,
+    random: opts.policy?.random,
+    sleep: opts.policy?.sleep,
+  });
+  // Budgets are per period: spend so far this period is rebuilt from the stored traces.
+  await restoreSpend(policy, traces, providers);
 
   app.decorate('gateway', {
     config,
@@ -91,7 +107,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     providers,
     traces,
     writer,
-    pipeline: createPipeline({ providers, traces: writer, secrets, log }),
+    pipeline: createPipeline({ providers, traces: writer, secrets, log, policy }),
     policy,
     secrets,
     log,
@@ -100,11 +116,21 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   app.decorateRequest('gh', null);
 
   app.addHook('onClose', async () => {
-    policy.close();
+    policy.source.close();
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
     await writer.close();
     closeDatabase(db);
   });
+}
+
+/**
+ * The config's `policy:` file (relative to the config file), watched: a good edit applies, a
+ * bad one is refused and the last good one stays. Without one, the built-in permissive tier.
+ */
+function policySource(config: Config, configFile: string | null, tiers: string[], log: Logger): PolicySource {
+  if (config.policy === undefined) return staticPolicy(null, tiers);
+  const file = resolve(configFile ? dirname(configFile) : process.cwd(), config.policy);
+  return watchPolicyFile(file, tiers, { log });
 }
 
 export const servicesPlugin = fp(services, { name: 'gatehouse-services' });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { ConfigSchema, type Config } from '../../local-gateway/config/schema.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
-import { buildGateway, listenLoopback } from '../../local-gateway/server/app.js';
+import { buildGateway, listenLoopback, type GatewayOptions } from '../../local-gateway/server/app.js';
 
 export const TEST_TOKEN = 'gh_local_test_token_0123456789';
 export const UPSTREAM_KEY = 'sk-upstream-test-key-abcdefghijklmnop';
@@ -22,10 +22,16 @@ export interface TestGateway {
 }
 
 /** A real gateway on an ephemeral loopback port with a real SQLite file in a temp home. */
-export async function startGateway(config: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+export async function startGateway(
+  config: Partial<Record<keyof Config, unknown>> = {},
+  env: NodeJS.ProcessEnv = {},
+  opts: Pick<GatewayOptions, 'policy'> & { home?: string } = {},
+): Promise<TestGateway> {
+  // A given home outlives the gateway (a restart test reopens it); a fresh one is removed on close.
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   ensureHome(home);
   const app = await buildGateway({
+    policy: opts.policy,
     config: ConfigSchema.parse(config),
     configFile: null,
     home,
@@ -47,7 +53,7 @@ export async function startGateway(config: Partial<Record<keyof Config, unknown>
     },
     async close() {
       await app.close();
-      rmSync(home, { recursive: true, force: true });
+      if (!opts.home) rmSync(home, { recursive: true, force: true });
     },
   };
 }

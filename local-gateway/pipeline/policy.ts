@@ -1,0 +1,217 @@
+import { GatehouseError, type ErrorCode } from '../core/errors.js';
+import { blocks, PRE_STAGES, estimateTokens, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
+import type { PriceBook } from '../policy/engine/prices.js';
+import type { ResolvedTier, Verdict } from '../policy/schema.js';
+import type { PolicySource } from '../policy/source.js';
+import { Breakers } from './breaker.js';
+import type { RequestContext } from './context.js';
+
+/** The policy side of the gateway: where the policy comes from, and each tier's counters. */
+export interface PolicyEngine {
+  source: PolicySource;
+  active: string;
+  shadows: readonly string[];
+  /** Counters per tier name; they outlive policy changes, as rules keep their ids. */
+  states: Map<string, TierState>;
+  prices: PriceBook;
+  breakers: Breakers;
+  clock: () => number;
+  random: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface PolicyEngineOptions {
+  source: PolicySource;
+  tiers: { active: string; shadow: readonly string[] };
+  prices: PriceBook;
+  /** Injected in tests to move windows, breaker cooldowns and backoff without waiting. */
+  clock?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export function createPolicyEngine(o: PolicyEngineOptions): PolicyEngine {
+  const clock = o.clock ?? Date.now;
+  return {
+    source: o.source,
+    active: o.tiers.active,
+    shadows: o.tiers.shadow.filter((t) => t !== o.tiers.active),
+    states: new Map(),
+    prices: o.prices,
+    breakers: new Breakers(clock),
+    clock,
+    random: o.random ?? Math.random,
+    sleep: o.sleep,
+  };
+}
+
+export function stateOf(engine: PolicyEngine, tier: string): TierState {
+  let s = engine.states.get(tier);
+  if (!s) engine.states.set(tier, (s = new TierState(engine.clock)));
+  return s;
+}
+
+/** One tier as one request sees it. */
+export interface TierRun {
+  tier: ResolvedTier;
+  role: Role;
+  state: TierState;
+  /** Whether this tier's rate limit counted the request (so the real usage corrects it). */
+  counted: boolean;
+}
+
+/** The policy of one request: read once at its start, so a change mid-request never mixes versions. */
+export interface RequestPolicy {
+  active: TierRun;
+  runs: TierRun[];
+  facts: RequestFacts;
+}
+
+const MAX_OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+
+/** The request's message texts, and the token estimate made from them. */
+export function setInput(rp: RequestPolicy, body: Record<string, unknown>, input: string[]): void {
+  const maxOut = MAX_OUTPUT_FIELDS.map((f) => body[f]).find((v): v is number => typeof v === 'number') ?? 0;
+  rp.facts.input = input;
+  rp.facts.estimatedTokens = estimateTokens(input, maxOut);
+}
+
+export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Record<string, unknown>, input: string[]): RequestPolicy {
+  const policy = engine.source.current();
+  const runs: TierRun[] = [engine.active, ...engine.shadows].map((name, i) => ({
+    tier: policy.tiers.get(name)!,
+    role: { tier: name, enforced: i === 0 },
+    state: stateOf(engine, name),
+    counted: false,
+  }));
+  const maxOut = MAX_OUTPUT_FIELDS.map((f) => body[f]).find((v): v is number => typeof v === 'number') ?? 0;
+  const facts: RequestFacts = {
+    api: ctx.api,
+    model: typeof body.model === 'string' ? body.model : '',
+    resolvedModel: null,
+    user: ctx.user,
+    team: ctx.team,
+    metadata: ctx.metadata,
+    input,
+    output: null,
+    estimatedTokens: estimateTokens(input, maxOut),
+    tokensIn: null,
+    tokensOut: null,
+    at: engine.clock(),
+  };
+  return { active: runs[0]!, runs, facts };
+}
+
+const REFUSALS: Partial<Record<Verdict['stage'], ErrorCode>> = {
+  metadata: 'GH_ERR_METADATA_REQUIRED',
+  model_access: 'GH_ERR_MODEL_NOT_ALLOWED',
+  budgets: 'GH_ERR_BUDGET_EXCEEDED',
+  rate_limits: 'GH_ERR_RATE_LIMITED',
+  input_guardrails: 'GH_ERR_GUARDRAIL_BLOCKED',
+  output_guardrails: 'GH_ERR_GUARDRAIL_BLOCKED',
+};
+
+/** The coded refusal for the active tier's blocking verdicts of one stage: it names the rules and how to comply. */
+export function refusal(blocking: readonly Verdict[]): GatehouseError {
+  const first = blocking[0]!;
+  const code = REFUSALS[first.stage] ?? 'GH_ERR_GUARDRAIL_BLOCKED';
+  const retry = Math.max(0, ...blocking.map((v) => v.retry_after_s ?? 0));
+  const headers: Record<string, string> = retry > 0 ? { 'retry-after': String(retry) } : {};
+  if (first.stage === 'metadata') {
+    const keys = blocking.map((v) => v.rule.slice('metadata.'.length));
+    const example = JSON.stringify(Object.fromEntries(keys.map((k) => [k, '…'])));
+    return new GatehouseError(code, `${first.tier} requires metadata key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}: send x-gatehouse-metadata: ${example} with the request.`);
+  }
+  return new GatehouseError(code, blocking.map((v) => v.reason).join(' '), { headers, param: first.stage === 'model_access' ? 'model' : null });
+}
+
+/** Records a stage's verdicts for every tier, then refuses the request if the active tier blocks. */
+export function applyVerdicts(ctx: RequestContext, perTier: readonly Verdict[][]): void {
+  for (const v of perTier) ctx.verdicts.push(...v);
+  const blocking = (perTier[0] ?? []).filter(blocks);
+  if (blocking.length > 0) throw refusal(blocking);
+}
+
+/** Runs one of the stages before the provider call for the active tier and every shadow tier. */
+export function runStage(ctx: RequestContext, rp: RequestPolicy, stage: keyof typeof PRE_STAGES): void {
+  const perTier = rp.runs.map((run) => {
+    const v = PRE_STAGES[stage](run.tier, rp.facts, run.state, run.role);
+    if (stage === 'rate_limits') run.counted = !v.some(blocks);
+    return v;
+  });
+  applyVerdicts(ctx, perTier);
+}
+
+/**
+ * Runs a hook's guardrails for every tier in parallel. Each tier scans the texts as the
+ * client sent them; only the active tier's mutations are returned, to apply. With
+ * `recordOnly` (an output already streamed to the client) nothing is enforced.
+ */
+export async function guardrailStage(
+  ctx: RequestContext,
+  rp: RequestPolicy,
+  hook: 'llm_input' | 'llm_output',
+  texts: string[],
+  recordOnly = false,
+): Promise<string[]> {
+  const outcomes = await Promise.all(
+    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role)),
+  );
+  const perTier = outcomes.map((o) => o.verdicts);
+  if (recordOnly) for (const v of perTier) ctx.verdicts.push(...v);
+  else applyVerdicts(ctx, perTier);
+  return outcomes[0]!.texts;
+}
+
+/** Whether any tier has rules for a hook, so a request without any skips extracting texts. */
+export function hasHook(rp: RequestPolicy, hook: 'llm_input' | 'llm_output'): boolean {
+  return rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === hook));
+}
+
+/** A request refused or failed before any answer used no tokens: take its estimate off. */
+export function release(rp: RequestPolicy): void {
+  for (const run of rp.runs) {
+    if (run.counted) settleTokens(run.tier, rp.facts, run.state, 0);
+    run.counted = false;
+  }
+}
+
+/**
+ * After the answer: token limits move from the estimate to the real usage, budgets get the
+ * real cost. Awaited before the last bytes go out, so the caller's next request sees it.
+ */
+export async function settle(engine: PolicyEngine, ctx: RequestContext, rp: RequestPolicy): Promise<void> {
+  const served = ctx.usage !== null;
+  const tokensIn = ctx.usage?.input ?? 0;
+  const tokensOut = ctx.usage?.output ?? 0;
+  for (const run of rp.runs) {
+    // No usage from a served request: the estimate stands; a request never served used nothing.
+    if (run.counted && (served || ctx.status >= 400)) settleTokens(run.tier, rp.facts, run.state, tokensIn + tokensOut);
+  }
+  if (!served || !ctx.provider || !rp.runs.some((r) => r.tier.budgets.length > 0)) return;
+  const usd = await engine.prices.cost(`${ctx.provider.id}/${ctx.upstreamModel}`, ctx.provider.kind, tokensIn, tokensOut);
+  if (usd === null) return;
+  for (const run of rp.runs) chargeBudgets(run.tier, rp.facts, run.state, usd);
+}
+
+const firing = (v: Verdict) => v.decision !== 'allow';
+const keyOf = (v: Verdict) => `${v.stage}|${v.rule}|${v.decision}|${v.mode === 'audit' ? 'audit' : 'act'}`;
+
+/**
+ * `x-gatehouse-shadow` values, one per shadow tier that would have decided differently from
+ * the active tier: `prod; would=block; rules=pii,metadata.ticket_id`. `would` is the
+ * strongest difference: block, mutate, or audit (its rules only record).
+ */
+export function shadowHeaders(ctx: RequestContext): string[] {
+  const active = new Set(ctx.verdicts.filter((v) => v.tier === ctx.tier && firing(v)).map(keyOf));
+  const byTier = new Map<string, Verdict[]>();
+  for (const v of ctx.verdicts) {
+    if (v.tier === ctx.tier || !firing(v) || active.has(keyOf(v))) continue;
+    byTier.set(v.tier, [...(byTier.get(v.tier) ?? []), v]);
+  }
+  return [...byTier].map(([tier, vs]) => {
+    const acting = vs.filter((v) => v.mode !== 'audit');
+    const would = acting.some((v) => v.decision === 'block') ? 'block' : acting.length > 0 ? 'mutate' : 'audit';
+    return `${tier}; would=${would}; rules=${[...new Set(vs.map((v) => v.rule))].join(',')}`;
+  });
+}
