@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { homePaths } from '../core/home.js';
+import { createPriceBook } from '../policy/engine/prices.js';
 import { formatReplay, replayTraces } from '../policy/replay.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import type { Trace } from '../store/schema.js';
@@ -39,7 +40,12 @@ export async function replay(argv: string[]): Promise<void> {
         if (t !== null) yield t;
       }
     }
-    const report = await replayTraces(bundle, traces(), { tiers, onProgress: progress }, values.all);
+    // Budgets count each trace's cost, priced as the gateway prices it (config overrides first).
+    const prices = createPriceBook(loaded.config.prices);
+    const kinds = new Map(loaded.config.providers.map((p) => [p.id, p.kind]));
+    const costOf = async (t: Trace) =>
+      t.resolved_model === null ? null : prices.cost(t.resolved_model, kinds.get(t.provider ?? '') ?? null, t.tokens_in ?? 0, t.tokens_out ?? 0);
+    const report = await replayTraces(bundle, traces(), { tiers, costOf, onProgress: progress }, values.all);
     if (progress) process.stderr.write('\r\x1b[K');
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReplay(report));
   } finally {
