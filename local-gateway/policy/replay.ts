@@ -133,7 +133,8 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
     }
     first ??= trace.started_at;
     last = trace.started_at;
-    opts.onProgress?.(++count);
+    count++;
+    opts.onProgress?.(count);
   }
   const rules = [...tally.rules.values()]
     .filter((r) => all || r.newly + r.no_longer > 0)
