@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { diffTiers, type TierDiff } from '../local-gateway/policy/diff.js';
 import { PolicyBundleSchema, resolveTier } from '../local-gateway/policy/schema.js';
+import type { ReplayReport } from '../local-gateway/policy/replay.js';
 import type { PolicyView } from '../local-gateway/policy/view.js';
 import type { Trace } from '../local-gateway/store/schema.js';
 import type { TierSummary } from '../local-gateway/store/verdicts.js';
@@ -90,6 +91,40 @@ describe('verdicts and the shadow summary', () => {
     expect(r.status).toBe(400);
     expect(r.body.error).toMatchObject({ code: 'GH_ERR_INVALID_QUERY' });
     expect(r.body.error!.message).toContain('ISO 8601');
+  });
+});
+
+describe('POST /api/policy/replay', () => {
+  async function post(body: unknown): Promise<{ status: number; body: ReplayReport & { error?: { code: string; message: string } } }> {
+    const res = await fetch(`${gw.url}/api/policy/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as ReplayReport & { error?: { code: string; message: string } } };
+  }
+
+  it('replays the stored traffic against a candidate: what stops firing and what starts, with trace ids', async () => {
+    const candidate = policyText(9).replace('metadata: { required: [ticket_id] }', 'metadata: { required: [] }').replaceAll('["4[0-9]{15}"]', '["hello"]');
+    const r = await post({ policy: candidate, last: 4 });
+    expect(r.status).toBe(200);
+    // The first test's four requests, as served: three without a ticket, one saying hello.
+    const page = await gw.api<{ traces: { id: string }[] }>('/api/traces?limit=4');
+    const [okId, thirdId, helloId, firstId] = page.traces.map((t) => t.id);
+    expect(r.body.traces).toBe(4);
+    const rule = (tier: string, name: string) => r.body.rules.find((x) => x.tier === tier && x.rule === name)!;
+    expect(rule('prod', 'metadata.ticket_id')).toMatchObject({ effect: 'blocked', before: 3, after: 0, no_longer: 3, examples: { no_longer: [firstId, helloId, thirdId] } });
+    expect(rule('prod', 'card')).toMatchObject({ before: 2, after: 1, newly: 1, no_longer: 2, examples: { newly: [helloId] } });
+    expect(rule('dev', 'card')).toMatchObject({ newly: 1, no_longer: 2 });
+    expect(r.body.rules.some((x) => x.examples.newly.includes(okId!))).toBe(false);
+  });
+
+  it('refuses a candidate that does not validate, naming the line', async () => {
+    const r = await post({ policy: policyText(9).replace('per: 1h', 'per: soon') });
+    expect(r.status).toBe(400);
+    expect(r.body.error!.code).toBe('GH_ERR_INVALID_POLICY');
+    expect(r.body.error!.message).toContain('policy:13: tiers.prod.rate_limits[0].limit.per');
+    expect((await post({ policy: policyText(9), tiers: ['qa'] })).body.error!.code).toBe('GH_ERR_UNKNOWN_TIER');
   });
 });
 

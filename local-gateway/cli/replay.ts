@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homePaths } from '../core/home.js';
 import { createPriceBook } from '../policy/engine/prices.js';
-import { formatReplay, replayTraces } from '../policy/replay.js';
+import { defaultReplayTiers, formatReplay, replayStore } from '../policy/replay.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import type { Trace } from '../store/schema.js';
 import { TraceStore } from '../store/traces.js';
@@ -22,31 +22,26 @@ export async function replay(argv: string[]): Promise<void> {
   if (!Number.isInteger(last) || last < 1) throw new UsageError(`--last must be a positive whole number of traces, not "${values.last}".`);
   const loaded = cliConfig(values);
   const bundle = loadBundleOrFail(policyFileArg(positionals[0], loaded, 'replay'));
-  // By default the tiers the gateway evaluates, as far as the candidate has them; else all of its tiers.
-  const configured = [loaded.config.tiers.active, ...loaded.config.tiers.shadow].filter((t) => t in bundle.tiers);
-  const tiers = values.tier ?? (configured.length > 0 ? configured : Object.keys(bundle.tiers));
+  const tiers = values.tier ?? defaultReplayTiers(bundle, [loaded.config.tiers.active, ...loaded.config.tiers.shadow]);
   for (const t of tiers) tierOrUsage(bundle, t, '--tier');
 
   const dbFile = homePaths(loaded.home).db;
   if (!existsSync(dbFile)) throw new CommandError(`No trace store at ${dbFile}: run the gateway (gatehouse start) and send requests first, or pass --home.`);
   const db = openDatabase(dbFile);
   try {
-    const store = new TraceStore(db);
-    const ids = store.newestIds(last);
-    const progress = ids.length >= PROGRESS_FROM && process.stderr.isTTY ? progressBar(ids.length) : undefined;
-    function* traces(): Generator<Trace> {
-      for (const id of ids) {
-        const t = store.get(id);
-        if (t !== null) yield t;
-      }
-    }
     // Budgets count each trace's cost, priced as the gateway prices it (config overrides first).
     const prices = createPriceBook(loaded.config.prices);
     const kinds = new Map(loaded.config.providers.map((p) => [p.id, p.kind]));
     const costOf = async (t: Trace) =>
       t.resolved_model === null ? null : prices.cost(t.resolved_model, kinds.get(t.provider ?? '') ?? null, t.tokens_in ?? 0, t.tokens_out ?? 0);
-    const report = await replayTraces(bundle, traces(), { tiers, costOf, onProgress: progress }, values.all);
-    if (progress) process.stderr.write('\r\x1b[K');
+    let drawn = false;
+    const onStart = (total: number) => {
+      if (total < PROGRESS_FROM || !process.stderr.isTTY) return undefined;
+      drawn = true;
+      return progressBar(total);
+    };
+    const report = await replayStore(new TraceStore(db), bundle, last, { tiers, costOf, onStart }, values.all);
+    if (drawn) process.stderr.write('\r\x1b[K');
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReplay(report));
   } finally {
     closeDatabase(db);

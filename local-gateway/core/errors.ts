@@ -18,6 +18,8 @@ export const ERRORS = {
   GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
   /** A policy tier named in a query that the policy in force does not define. */
   GH_ERR_UNKNOWN_TIER: { status: 400, type: 'invalid_request_error' },
+  /** A candidate policy bundle sent to the admin API that does not validate. */
+  GH_ERR_INVALID_POLICY: { status: 400, type: 'invalid_request_error' },
   /** The active tier's metadata contract: required keys are missing. */
   GH_ERR_METADATA_REQUIRED: { status: 400, type: 'invalid_request_error' },
   GH_ERR_MODEL_NOT_ALLOWED: { status: 403, type: 'permission_error' },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Trace } from '../store/schema.js';
+import type { TraceStore } from '../store/traces.js';
 import { blocks, evaluateRequest, factsFromTrace, TierState } from './engine/index.js';
 import { resolveTier, type PolicyBundle, type Verdict } from './schema.js';
 
@@ -148,6 +149,24 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
     tiers: opts.tiers.map((tier) => ({ tier, blocked_before: tally.blocked.get(tier)?.before ?? 0, blocked_after: tally.blocked.get(tier)?.after ?? 0 })),
     rules,
   };
+}
+
+/** The tiers a replay evaluates by default: the gateway's active and shadow tiers the candidate has, else all of its tiers. */
+export function defaultReplayTiers(bundle: PolicyBundle, configured: readonly string[]): string[] {
+  const have = configured.filter((t) => t in bundle.tiers);
+  return have.length > 0 ? have : Object.keys(bundle.tiers);
+}
+
+/** Replays the newest `last` stored traces, oldest first, read one at a time. */
+export function replayStore(store: TraceStore, bundle: PolicyBundle, last: number, opts: Omit<ReplayOptions, 'onProgress'> & { onStart?: (total: number) => ReplayOptions['onProgress'] }, all = false): Promise<ReplayReport> {
+  const ids = store.newestIds(last);
+  function* traces(): Generator<Trace> {
+    for (const id of ids) {
+      const t = store.get(id);
+      if (t !== null) yield t;
+    }
+  }
+  return replayTraces(bundle, traces(), { ...opts, onProgress: opts.onStart?.(ids.length) }, all);
 }
 
 /** The report as text: one line per tier, then one per changed rule with example trace ids. */

@@ -2,7 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.js';
+import { checkYamlWith, formatProblem } from '../config/load.js';
 import { diffTiers, TierDiffSchema } from '../policy/diff.js';
+import { defaultReplayTiers, replayStore, ReplayReportSchema } from '../policy/replay.js';
+import type { PolicyBundle } from '../policy/schema.js';
+import { CheckedBundleSchema } from '../policy/validate.js';
 import type { ActivePolicy } from '../policy/source.js';
 import { policyView, PolicyViewSchema, tierOf } from '../policy/view.js';
 import { parseSince } from '../store/query.js';
@@ -27,6 +31,24 @@ function tierOrFail(policy: ActivePolicy, name: string, param: string) {
   throw new GatehouseError('GH_ERR_UNKNOWN_TIER', `The policy in force has no tier "${name}": pass ${param}= one of ${defined.join(', ')}.`, { param });
 }
 
+export const ReplayRequestSchema = z.strictObject({
+  /** The candidate bundle: YAML or JSON text, or the bundle as a JSON object. */
+  policy: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+  /** How many of the newest traces to replay. */
+  last: z.number().int().min(1).max(5000).default(1000),
+  /** Tiers of the candidate to evaluate; default: the gateway's active and shadow tiers it has. */
+  tiers: z.array(TierParam).min(1).optional(),
+  /** List rules that fire as recorded too, not only those that change. */
+  all: z.boolean().default(false),
+});
+
+/** A candidate bundle from a request body; every problem is named, with its line when it came as text. */
+function candidateBundle(policy: string | Record<string, unknown>): PolicyBundle {
+  const r = typeof policy === 'string' ? checkYamlWith(CheckedBundleSchema, policy, 'policy') : checkYamlWith(CheckedBundleSchema, JSON.stringify(policy), 'policy');
+  if (r.ok) return r.data;
+  throw new GatehouseError('GH_ERR_INVALID_POLICY', `The candidate policy is not valid: ${r.problems.map(formatProblem).join('; ')}. Check it with gatehouse policy check.`, { param: 'policy' });
+}
+
 /** The policy in force, the step between two tiers, and what each tier's rules fired on. */
 export async function policyRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -46,6 +68,18 @@ export async function policyRoutes(fastify: FastifyInstance): Promise<void> {
       return diffTiers(tierOrFail(policy, from, 'from'), tierOrFail(policy, to, 'to'));
     },
   );
+
+  app.post('/api/policy/replay', { schema: { body: ReplayRequestSchema, response: { 200: ReplayReportSchema } } }, async (req) => {
+    const bundle = candidateBundle(req.body.policy);
+    const tiers = req.body.tiers ?? defaultReplayTiers(bundle, [gw.config.tiers.active, ...gw.config.tiers.shadow]);
+    for (const t of tiers) {
+      if (!(t in bundle.tiers)) throw new GatehouseError('GH_ERR_UNKNOWN_TIER', `The candidate policy has no tier "${t}": name tiers it has (${Object.keys(bundle.tiers).join(', ')}).`, { param: 'tiers' });
+    }
+    await gw.writer.flush();
+    const costOf = async (t: { resolved_model: string | null; provider: string | null; tokens_in: number | null; tokens_out: number | null }) =>
+      t.resolved_model === null ? null : gw.policy.prices.cost(t.resolved_model, gw.providers.get(t.provider ?? '')?.kind ?? null, t.tokens_in ?? 0, t.tokens_out ?? 0);
+    return replayStore(gw.traces, bundle, req.body.last, { tiers, costOf }, req.body.all);
+  });
 
   app.get(
     '/api/shadow/summary',
