@@ -76,7 +76,8 @@ export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; 
     out += section(`Streaming time to first body byte (${cfg.ttfbN} req each)`, table(percentileRows(r.ttfbUs)));
   }
   if (r.agentLatencyUs) {
-    const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.agentLatencyUs, 'p50'))}`;
+    const withPolicy = r.agentLatencyUs['gatehouse+policy'] ? `, gatehouse+policy-added / bare-added: p50 ${fmtRatio(addedRatio(r.agentLatencyUs, 'p50', 'gatehouse+policy'))}` : '';
+    const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.agentLatencyUs, 'p50'))}${withPolicy}`;
     out += section(`Agent-sized requests (${cfg.agentKb} KiB of history), sequential (${cfg.agentN} req each)`, `${table(percentileRows(r.agentLatencyUs))}\n${ratio}`);
   }
   if (r.throughput) {
