@@ -14,7 +14,9 @@ import { load, sampleRss, sequentialLatency, streamingFirstByte } from './lib/me
 import type { LoadResult, Target } from './lib/measure.js';
 import { freePort, rssBytes, startChild, stopAll, stopChild, waitHealthy } from './lib/procs.js';
 import type { Child } from './lib/procs.js';
+import { benchPolicy } from './lib/policy.js';
 import { checks, render } from './lib/report.js';
+import { policyEval } from './policy-eval.js';
 import type { BenchResults } from './lib/report.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -66,19 +68,26 @@ interface Gatehouse {
   home: string;
 }
 
-/** `node bin/gatehouse.js start` with a fresh home and a config pointing at the stand-in. */
-async function startGatehouse(standinPort: number, scratch: string, label: string): Promise<Gatehouse> {
+/**
+ * `node bin/gatehouse.js start` with a fresh home and a config pointing at the stand-in;
+ * with `policy`, the bench policy's dev tier enforced and its prod tier in shadow.
+ */
+async function startGatehouse(standinPort: number, scratch: string, label: string, policy = false): Promise<Gatehouse> {
   const home = join(scratch, label);
   mkdirSync(home, { recursive: true });
   const config = join(home, 'gatehouse.yaml');
-  writeFileSync(config, [
+  const lines = [
     'providers:',
     '  - id: standin',
     '    kind: openai',
     `    base_url: http://127.0.0.1:${standinPort}/v1`,
     '    api_key: env:STANDIN_API_KEY',
-    '',
-  ].join('\n'));
+  ];
+  if (policy) {
+    writeFileSync(join(home, 'policy.yaml'), benchPolicy());
+    lines.push('policy: ./policy.yaml', 'tiers: { active: dev, shadow: [prod] }', 'prices: { "standin/bench-model": { input_per_mtok: 0.15, output_per_mtok: 0.6 } }');
+  }
+  writeFileSync(config, [...lines, ''].join('\n'));
   const port = await freePort();
   const { child, match } = await startChild(`gatehouse (${label})`, [join(ROOT, 'bin/gatehouse.js'), 'start'], {
     cwd: ROOT,
@@ -137,6 +146,21 @@ async function agentSized(r: BenchResults, targets: Target[]): Promise<void> {
   r.agentLatencyUs = Object.fromEntries(await sequentialLatency(agentTargets, CFG.agentN, CFG.agentWarmup));
 }
 
+async function measurePolicyEval(r: BenchResults): Promise<void> {
+  log('policy evaluation in process: dev tier, then dev + prod shadow');
+  const small = () => JSON.parse(chatBody('standin/bench-model', false)) as Record<string, unknown>;
+  const agent = JSON.parse(agentBody('standin/bench-model', CFG.agentKb)) as { messages: { content: string }[] };
+  // A new last message each time: what an agent turn looks like (the history was seen before).
+  const nextTurn = (i: number) => ({ ...agent, messages: [...agent.messages, { role: 'user', content: `turn ${i}: ${agent.messages[1]!.content}` }] });
+  // Every message new: the cost of a conversation the gateway has never seen.
+  const unseen = (i: number) => ({ ...agent, messages: agent.messages.map((m) => ({ ...m, content: `${i} ${m.content}` })) });
+  r.policyEvalUs = {
+    small: await policyEval(small, 20_000),
+    agentTurn: await policyEval(nextTurn, 200),
+    agentUnseen: await policyEval(unseen, 20),
+  };
+}
+
 async function soak(r: BenchResults, t: Target, gh: Gatehouse): Promise<void> {
   if (!r.memory) return;
   log(`soak: ${CFG.soakTotal.toLocaleString('en-US')} requests through gatehouse`);
@@ -174,17 +198,23 @@ async function main(): Promise<number> {
       target('bare', bare.match, 'bench-model'),
     ];
     let gh: Gatehouse | undefined;
+    let ghPolicy: Gatehouse | undefined;
     try {
       gh = await startGatehouse(standinPort, scratch, 'load');
       targets.push(target('gatehouse', gh.origin, 'standin/bench-model', CFG.token));
+      ghPolicy = await startGatehouse(standinPort, scratch, 'policy', true);
+      targets.push(target('gatehouse+policy', ghPolicy.origin, 'standin/bench-model', CFG.token));
     } catch (err) {
       r.gatehouseError = err instanceof Error ? err.message : String(err);
-      log('gatehouse did not start; measuring direct and bare only');
+      log('gatehouse did not start; measuring the servers that did');
     }
     await measureServers(r, targets, gh);
+    await measurePolicyEval(r);
     const gateTarget = targets.find((t) => t.name === 'gatehouse');
     if (gh && gateTarget) await soak(r, gateTarget, gh);
+    // The policy gateway idles through the soak (its memory is not measured) and joins the agent-sized run.
     await agentSized(r, targets);
+    if (ghPolicy) await stopChild(ghPolicy.child);
     if (gh && gateTarget) {
       await stopChild(gh.child);
       await storage(r, standinPort, scratch);

@@ -196,6 +196,16 @@ describe('prod enforced', () => {
     expect(r.json.error!.message).toContain('no-forbidden-out');
   });
 
+  it('records output guardrails on a stream without cutting the answer the client already has', async () => {
+    const stream = await gw.client.chat.completions.create(
+      { model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'say forbidden' }], stream: true },
+      { headers: { 'x-gatehouse-metadata': JSON.stringify(TICKET) } },
+    );
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('echo: say forbidden');
+  });
+
   it('counts token limits from the real usage after the response', async () => {
     const tok = { surface: 'tok', ...TICKET };
     const state = gw.app.gateway.policy.states.get('prod')!;

@@ -19,6 +19,8 @@ export interface BenchResults {
   throughput?: Record<string, LoadResult>;
   memory?: { idleRss: number; peakRss?: number; soakAfter10k?: number; soakAfter100k?: number };
   storage?: { turns: number; requestBytes: number; uniqueBytes: number; storedBytes: number; ratio: number };
+  /** Policy evaluation per request (µs), in process: small chat body, an agent turn, an unseen agent conversation. */
+  policyEvalUs?: Record<'small' | 'agentTurn' | 'agentUnseen', { activeUs: number; activeShadowUs: number }>;
   gatehouseError?: string;
   /** Set when a phase failed; the figures before it are still reported. */
   error?: string;
@@ -50,8 +52,9 @@ function percentileRows(by: Record<string, Percentiles>): string[][] {
 }
 
 /** gatehouse-added / bare-added for a percentile; NaN when either is missing. */
-export function addedRatio(by: Record<string, Percentiles>, q: 'p50' | 'p99'): number {
-  const { direct, bare, gatehouse } = by;
+export function addedRatio(by: Record<string, Percentiles>, q: 'p50' | 'p99', name = 'gatehouse'): number {
+  const { direct, bare } = by;
+  const gatehouse = by[name];
   if (!direct || !bare || !gatehouse) return Number.NaN;
   return (gatehouse[q] - direct[q]) / Math.max(1, bare[q] - direct[q]);
 }
@@ -66,13 +69,15 @@ export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; 
   if (r.error) out += `\n!! The bench stopped early:\n${r.error}\n`;
   if (r.latencyUs) {
     const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.latencyUs, 'p50'))}, p99 ${fmtRatio(addedRatio(r.latencyUs, 'p99'))}`;
-    out += section(`Sequential latency, non-streaming, 1 keep-alive connection (${cfg.latencyN} req each)`, `${table(percentileRows(r.latencyUs))}\n${ratio}`);
+    const withPolicy = r.latencyUs['gatehouse+policy'] ? `\ngatehouse+policy-added / bare-added: p50 ${fmtRatio(addedRatio(r.latencyUs, 'p50', 'gatehouse+policy'))}` : '';
+    out += section(`Sequential latency, non-streaming, 1 keep-alive connection (${cfg.latencyN} req each)`, `${table(percentileRows(r.latencyUs))}\n${ratio}${withPolicy}`);
   }
   if (r.ttfbUs) {
     out += section(`Streaming time to first body byte (${cfg.ttfbN} req each)`, table(percentileRows(r.ttfbUs)));
   }
   if (r.agentLatencyUs) {
-    const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.agentLatencyUs, 'p50'))}`;
+    const withPolicy = r.agentLatencyUs['gatehouse+policy'] ? `, gatehouse+policy-added / bare-added: p50 ${fmtRatio(addedRatio(r.agentLatencyUs, 'p50', 'gatehouse+policy'))}` : '';
+    const ratio = `gatehouse-added / bare-added: p50 ${fmtRatio(addedRatio(r.agentLatencyUs, 'p50'))}${withPolicy}`;
     out += section(`Agent-sized requests (${cfg.agentKb} KiB of history), sequential (${cfg.agentN} req each)`, `${table(percentileRows(r.agentLatencyUs))}\n${ratio}`);
   }
   if (r.throughput) {
@@ -81,6 +86,16 @@ export function render(r: BenchResults, cfg: { latencyN: number; ttfbN: number; 
     const { bare, gatehouse } = r.throughput;
     const ratio = bare && gatehouse ? `gatehouse / bare: ${fmtRatio(gatehouse.rps / bare.rps)}` : '';
     out += section(`Throughput, autocannon, ${cfg.connections} connections, ${cfg.loadSeconds} s each`, `${table(rows)}\n${ratio}`);
+  }
+  if (r.policyEvalUs) {
+    const p = r.policyEvalUs;
+    const rows = [
+      ['', 'dev (active) µs', 'dev + prod shadow µs'],
+      ['small chat body', fmtUs(p.small.activeUs), fmtUs(p.small.activeShadowUs)],
+      [`agent turn (${cfg.agentKb} KiB, new last message)`, fmtUs(p.agentTurn.activeUs), fmtUs(p.agentTurn.activeShadowUs)],
+      [`agent conversation never seen (${cfg.agentKb} KiB)`, fmtUs(p.agentUnseen.activeUs), fmtUs(p.agentUnseen.activeShadowUs)],
+    ];
+    out += section('Policy evaluation per request, in process (all stages, both tiers)', table(rows));
   }
   if (r.memory) {
     const m = r.memory;
@@ -111,6 +126,10 @@ export function checks(r: BenchResults): Check[] {
   if (r.latencyUs?.gatehouse) {
     const ratio = addedRatio(r.latencyUs, 'p50');
     out.push({ name: 'latency added, gatehouse / bare (p50)', figure: fmtRatio(ratio), target: '≤ 2.0', pass: ratio <= 2.0 });
+  }
+  if (r.latencyUs?.['gatehouse+policy']) {
+    const ratio = addedRatio(r.latencyUs, 'p50', 'gatehouse+policy');
+    out.push({ name: 'latency added, gatehouse+policy / bare (p50)', figure: fmtRatio(ratio), target: '≤ 2.0', pass: ratio <= 2.0 });
   }
   if (r.throughput) {
     const { bare, gatehouse } = r.throughput;

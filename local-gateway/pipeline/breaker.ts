@@ -13,7 +13,7 @@ interface BreakerState {
 }
 
 /**
- * Circuit breakers, one per target (`<provider>/<model>`), shared by every request: after
+ * Circuit breakers, one per key (a virtual model's target), shared by every request: after
  * `failures` consecutive failures a target is skipped for `cooldown_ms`, then one trial call
  * decides whether it closes again. The clock is injected so tests move time.
  */
@@ -44,10 +44,5 @@ export class Breakers {
     if (st.trial || st.failures >= s.failures) st.openedAt = this.clock();
     st.trial = false;
     this.states.set(target, st);
-  }
-
-  isOpen(target: string, s: BreakerSettings): boolean {
-    const st = this.states.get(target);
-    return !!st && st.openedAt !== 0 && st.openedAt + s.cooldown_ms > this.clock();
   }
 }

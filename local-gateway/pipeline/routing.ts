@@ -132,8 +132,10 @@ export async function callRouted(
   let minOpenMs = Infinity;
   for (const [i, t] of plan.targets.entries()) {
     const isLast = i === plan.targets.length - 1;
+    // Thresholds are the virtual model's, so its breakers are its own: one per (virtual model, target).
+    const breakerKey = `${plan.virtual}\u0000${t.name}`;
     if (plan.breaker) {
-      const blocked = deps.breakers.blockedFor(t.name, plan.breaker);
+      const blocked = deps.breakers.blockedFor(breakerKey, plan.breaker);
       if (blocked > 0) {
         attempts.push({ target: t.name, outcome: 'circuit_open' });
         minOpenMs = Math.min(minOpenMs, blocked);
@@ -151,8 +153,8 @@ export async function callRouted(
       const outcome: Attempt['outcome'] = 'up' in res ? res.up.status : 'timeout' in res ? 'timeout' : res.error.code;
       attempts.push({ target: t.name, outcome });
       if (plan.breaker) {
-        if (countsAsFailure(outcome)) deps.breakers.failure(t.name, plan.breaker);
-        else deps.breakers.success(t.name);
+        if (countsAsFailure(outcome)) deps.breakers.failure(breakerKey, plan.breaker);
+        else deps.breakers.success(breakerKey);
       }
       if ('up' in res && res.up.status < 400) return res.up;
       const retryable = typeof outcome === 'number' && n < tries && retry!.on_status.includes(outcome);

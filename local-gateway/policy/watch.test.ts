@@ -70,7 +70,7 @@ describe('watched policy file', () => {
     const { file, source } = setup(bundle(1));
     writeFileSync(file, 'apiVersion: gatehouse/v1\norg: acme\nversion: 2\ntiers:\n  dev: {}\n');
     const err = await waitFor(() => source.lastError!(), 'the edit to be refused');
-    expect(err.message).toContain('policy has no tier "prod"');
+    expect(err.message).toBe(`${file} has no tier "prod" (it has dev): name existing tiers under tiers: in the config, or add them to the policy.`);
     expect(source.current().bundle!.version).toBe(1);
   });
 

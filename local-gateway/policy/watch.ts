@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { parseYamlWith } from '../config/load.js';
+import type { PolicyBundle } from './schema.js';
 import { CheckedBundleSchema } from './validate.js';
 import { activePolicy, readPolicyText, type ActivePolicy, type PolicyLoadError, type PolicySource } from './source.js';
 
@@ -29,7 +30,7 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
   const debounceMs = opts.debounceMs ?? WATCH_DEBOUNCE_MS;
   // The text in force, so an event that changed nothing (a touch, a revert) is not a reload.
   let appliedText = readPolicyText(path);
-  let policy = activePolicy(parseYamlWith(CheckedBundleSchema, appliedText, path), tierNames, 'file', path);
+  let policy = activePolicy(withTiers(parseYamlWith(CheckedBundleSchema, appliedText, path), tierNames, path), tierNames, 'file', path);
   let lastError: PolicyLoadError | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -70,8 +71,7 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
     }
     let next: ActivePolicy;
     try {
-      // resolveTier throws when the edit dropped a tier the config evaluates.
-      next = activePolicy(parseYamlWith(CheckedBundleSchema, text, path), tierNames, 'file', path);
+      next = activePolicy(withTiers(parseYamlWith(CheckedBundleSchema, text, path), tierNames, path), tierNames, 'file', path);
     } catch (err) {
       refuse((err as Error).message);
       return;
@@ -99,4 +99,13 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
       watcher.close();
     },
   };
+}
+
+/** The bundle, if it has every tier the gateway evaluates; else an error naming what is missing and what there is. */
+function withTiers(bundle: PolicyBundle, tiers: readonly string[], file: string): PolicyBundle {
+  const missing = tiers.filter((t) => !(t in bundle.tiers));
+  if (missing.length === 0) return bundle;
+  throw new Error(
+    `${file} has no tier ${missing.map((t) => `"${t}"`).join(', ')} (it has ${Object.keys(bundle.tiers).join(', ')}): name existing tiers under tiers: in the config, or add them to the policy.`,
+  );
 }

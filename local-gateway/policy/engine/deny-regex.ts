@@ -1,6 +1,12 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { registerGuardrailType, type GuardrailFinding } from './guardrails.js';
+import { TextMemo } from './memo.js';
+
+/** Texts shorter than this are scanned again: looking them up would cost about as much. */
+const MEMO_MIN_CHARS = 512;
+/** Per guardrail config: about two agent conversations of history (UTF-16, so ~8 MiB). */
+const MEMO_CHARS = 4 * 1024 * 1024;
 
 /**
  * `deny_regex`: finds any of a list of patterns. RE2 semantics (no backreferences or
@@ -25,18 +31,31 @@ registerGuardrailType('deny_regex', {
         throw new Error(`guardrail ${rule.id}: pattern ${JSON.stringify(p)} is not a valid RE2 expression (${(err as Error).message})`);
       }
     });
+    // Spans per long text, shared by every tier whose guardrail has this same config.
+    const memo = new TextMemo<{ start: number; end: number }[]>(MEMO_CHARS);
+    const spansOf = (text: string) => {
+      const long = text.length >= MEMO_MIN_CHARS;
+      const known = long ? memo.get(text) : undefined;
+      if (known) return known;
+      const spans: { start: number; end: number }[] = [];
+      for (const re of res) {
+        // test() is a fast pass without positions; most texts match nothing, so spans are rarely needed.
+        if (!re.test(text)) continue;
+        const m = re.matcher(text);
+        while (m.find()) {
+          // An empty match would find itself forever; it is no finding anyway.
+          if (m.end() === m.start()) break;
+          spans.push({ start: m.start(), end: m.end() });
+        }
+      }
+      if (long) memo.set(text, spans);
+      return spans;
+    };
     return {
       scan(texts) {
         const found: GuardrailFinding[] = [];
         texts.forEach((text, i) => {
-          for (const re of res) {
-            const m = re.matcher(text);
-            while (m.find()) {
-              // An empty match would find itself forever; it is no finding anyway.
-              if (m.end() === m.start()) break;
-              found.push({ type: config.label, text: i, start: m.start(), end: m.end() });
-            }
-          }
+          for (const s of spansOf(text)) found.push({ type: config.label, text: i, start: s.start, end: s.end });
         });
         return found;
       },

@@ -158,3 +158,15 @@ describe('guardrail hooks', () => {
     ]);
   });
 });
+
+describe('windows', () => {
+  it('align to UTC calendar periods and fixed spans', async () => {
+    const { windowOf } = await import('./window.js');
+    // 2026-11-23 is a Monday.
+    expect(windowOf('week', Date.UTC(2026, 10, 25, 13)).start).toBe(Date.UTC(2026, 10, 23));
+    expect(windowOf('week', Date.UTC(2026, 10, 23)).start).toBe(Date.UTC(2026, 10, 23));
+    expect(windowOf('week', Date.UTC(2026, 10, 22, 23)).start).toBe(Date.UTC(2026, 10, 16));
+    expect(windowOf('month', Date.UTC(2026, 11, 31, 23))).toEqual({ start: Date.UTC(2026, 11, 1), end: Date.UTC(2027, 0, 1) });
+    expect(windowOf('15m', Date.UTC(2026, 10, 23, 10, 44))).toEqual({ start: Date.UTC(2026, 10, 23, 10, 30), end: Date.UTC(2026, 10, 23, 10, 45) });
+  });
+});

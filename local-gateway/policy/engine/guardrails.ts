@@ -47,21 +47,27 @@ export function guardrailConfigErrors(rule: Guardrail): string[] {
   }
 }
 
-// Resolved tiers keep their rule objects for the policy's life, so a check is built once per rule.
+// Resolved tiers keep their rule objects for the policy's life, so a check is built once per
+// rule; rules with the same type and config (a prod tier that repeats dev's) share one check.
 const built = new WeakMap<Guardrail, GuardrailCheck | Error>();
+const byConfig = new Map<string, GuardrailCheck>();
+
+function build(rule: Guardrail): GuardrailCheck | Error {
+  try {
+    const type = registry.get(rule.type);
+    if (!type) throw new Error(`guardrail type "${rule.type}" is not available in this build`);
+    const key = `${rule.type}\u0000${JSON.stringify(rule.config)}`;
+    let c = byConfig.get(key);
+    if (!c) byConfig.set(key, (c = type.create(type.config.parse(rule.config), rule)));
+    return c;
+  } catch (err) {
+    return err as Error;
+  }
+}
 
 function checkFor(rule: Guardrail): GuardrailCheck {
   let c = built.get(rule);
-  if (!c) {
-    try {
-      const type = registry.get(rule.type);
-      if (!type) throw new Error(`guardrail type "${rule.type}" is not available in this build`);
-      c = type.create(type.config.parse(rule.config), rule);
-    } catch (err) {
-      c = err as Error;
-    }
-    built.set(rule, c);
-  }
+  if (!c) built.set(rule, (c = build(rule)));
   if (c instanceof Error) throw c;
   return c;
 }

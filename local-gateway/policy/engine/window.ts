@@ -13,38 +13,49 @@ export interface Window {
   end: number;
 }
 
-function calendar(period: string, now: number): Window | null {
-  const d = new Date(now);
-  switch (period) {
-    case 'minute':
-      return aligned(UNIT_MS.m, now);
-    case 'hour':
-      return aligned(UNIT_MS.h, now);
-    case 'day':
-      return aligned(DAY_MS, now);
-    case 'week': {
-      // ISO weeks start on Monday; getUTCDay() counts from Sunday.
-      const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
-      const start = dayStart - ((d.getUTCDay() + 6) % 7) * DAY_MS;
-      return { start, end: start + 7 * DAY_MS };
-    }
-    case 'month':
-      return { start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
-    default:
-      return null;
-  }
+function week(now: number): Window {
+  // ISO weeks start on Monday; 1970-01-01 was a Thursday, so day 0 of the epoch is weekday 3 (Mon = 0).
+  const day = Math.floor(now / DAY_MS);
+  const start = (day - ((day + 3) % 7)) * DAY_MS;
+  return { start, end: start + 7 * DAY_MS };
 }
 
-function aligned(ms: number, now: number): Window {
-  const start = Math.floor(now / ms) * ms;
-  return { start, end: start + ms };
+function month(now: number): Window {
+  const d = new Date(now);
+  return { start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
 }
+
+function aligned(ms: number): (now: number) => Window {
+  return (now) => {
+    const start = Math.floor(now / ms) * ms;
+    return { start, end: start + ms };
+  };
+}
+
+function parse(period: string): (now: number) => Window {
+  switch (period) {
+    case 'minute':
+      return aligned(UNIT_MS.m);
+    case 'hour':
+      return aligned(UNIT_MS.h);
+    case 'day':
+      return aligned(DAY_MS);
+    case 'week':
+      return week;
+    case 'month':
+      return month;
+  }
+  const m = /^(\d+)(s|m|h|d)$/.exec(period);
+  if (!m) throw new Error(`not a period: ${period}`);
+  return aligned(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+}
+
+// Every request reads a window per rule: parse each period once.
+const parsed = new Map<string, (now: number) => Window>();
 
 /** The window of `period` (as `PeriodSchema` accepts it: `30s`, `1h`, `month`, …) that holds `now`. */
 export function windowOf(period: string, now: number): Window {
-  const cal = calendar(period, now);
-  if (cal) return cal;
-  const m = /^(\d+)(s|m|h|d)$/.exec(period);
-  if (!m) throw new Error(`not a period: ${period}`);
-  return aligned(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS], now);
+  let f = parsed.get(period);
+  if (!f) parsed.set(period, (f = parse(period)));
+  return f(now);
 }
