@@ -1,8 +1,8 @@
-import { checkYamlWith, formatProblem } from '../config/load.js';
+import { formatProblem } from '../config/load.js';
 import { homePaths, localToken, readRuntime } from '../core/home.js';
 import { diffTiers, type TierDiff } from '../policy/diff.js';
 import type { ResolvedTier } from '../policy/schema.js';
-import { CheckedBundleSchema } from '../policy/validate.js';
+import { checkPolicyText } from '../policy/validate.js';
 import { activePolicy, readPolicyText } from '../policy/source.js';
 import { policyView, type PolicyView } from '../policy/view.js';
 import { CommandError, parse, UsageError } from './args.js';
@@ -29,7 +29,7 @@ function plural(n: number, word: string): string {
 async function check(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {});
   const file = policyFileArg(positionals[0], cliConfig(values), 'check');
-  const r = checkYamlWith(CheckedBundleSchema, readPolicyTextOrFail(file), file);
+  const r = checkPolicyText(readPolicyTextOrFail(file), file);
   if (!r.ok) {
     if (values.json) process.stdout.write(`${JSON.stringify({ ok: false, file, problems: r.problems })}\n`);
     throw new CommandError(`${file}: ${plural(r.problems.length, 'problem')}:\n${r.problems.map(formatProblem).join('\n')}`);

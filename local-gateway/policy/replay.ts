@@ -60,6 +60,20 @@ export interface ReplayOptions {
   onProgress?: (done: number) => void;
 }
 
+const STAGE_ORDER: readonly string[] = ['metadata', 'model_access', 'budgets', 'rate_limits', 'input_guardrails', 'route', 'output_guardrails'];
+
+/**
+ * What a stored trace cannot tell: the stages after the one where the active tier refused it
+ * (they did not run), and the input guardrails the active tier redacted with (the stored body
+ * is the redacted text, so no input guardrail of any tier can be replayed on what was sent).
+ */
+export function unknownIn(trace: Trace): (stage: string) => boolean {
+  const refused = trace.verdicts.find((v) => v.enforced && blocks(v));
+  const lastRun = refused === undefined ? STAGE_ORDER.length : STAGE_ORDER.indexOf(refused.stage);
+  const redacted = trace.verdicts.some((v) => v.enforced && v.stage === 'input_guardrails' && v.decision === 'mutate');
+  return (stage) => STAGE_ORDER.indexOf(stage) > lastRun || (stage === 'input_guardrails' && redacted);
+}
+
 function effectOf(v: Pick<Verdict, 'stage' | 'decision'>): Effect {
   if (v.decision === 'mutate') return 'mutated';
   return v.stage === 'rate_limits' || v.stage === 'budgets' ? 'limited' : 'blocked';
@@ -88,13 +102,19 @@ class Tally {
     return r;
   }
 
-  compare(traceId: string, tier: string, recorded: readonly Verdict[], replayed: readonly Verdict[]): void {
+  /**
+   * Compares one tier's recorded and replayed firings on one trace. What was never evaluated
+   * when the trace was served cannot be compared: stages after the one that refused the
+   * request, and input guardrails once the active tier redacted the stored text. Those count
+   * in `before` and `after`, not as changes.
+   */
+  compare(traceId: string, tier: string, recorded: readonly Verdict[], replayed: readonly Verdict[], unknown: (stage: string) => boolean): void {
     const before = firedIn(recorded, tier);
     const after = firedIn(replayed, tier);
     for (const [key, v] of after) {
       const r = this.rule(tier, v);
       r.after++;
-      if (!before.has(key)) {
+      if (!before.has(key) && !unknown(v.stage)) {
         r.newly++;
         if (r.examples.newly.length < EXAMPLES) r.examples.newly.push(traceId);
       }
@@ -102,7 +122,7 @@ class Tally {
     for (const [key, v] of before) {
       const r = this.rule(tier, v);
       r.before++;
-      if (!after.has(key)) {
+      if (!after.has(key) && !unknown(v.stage)) {
         r.no_longer++;
         if (r.examples.no_longer.length < EXAMPLES) r.examples.no_longer.push(traceId);
       }
@@ -127,10 +147,11 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
   let last: number | null = null;
   for (const trace of traces) {
     const facts = factsFromTrace(trace);
+    const unknown = unknownIn(trace);
     const costUsd = opts.costOf ? await opts.costOf(trace) : null;
     for (const { tier, state } of tiers) {
       const replayed = await evaluateRequest(tier, facts, state, { role: { tier: tier.name, enforced: false }, costUsd });
-      tally.compare(trace.id, tier.name, trace.verdicts, replayed);
+      tally.compare(trace.id, tier.name, trace.verdicts, replayed, unknown);
     }
     first ??= trace.started_at;
     last = trace.started_at;

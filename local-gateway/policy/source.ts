@@ -1,6 +1,6 @@
-import { ConfigError, parseYamlWith } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
 import { readFileSync } from 'node:fs';
-import { CheckedBundleSchema } from './validate.js';
+import { parsePolicyText } from './validate.js';
 import { permissiveTier, resolveTier, type PolicyBundle, type ResolvedTier } from './schema.js';
 
 /** The policy in force right now, resolved for the tiers the gateway evaluates. */
@@ -45,7 +45,7 @@ export function activePolicy(bundle: PolicyBundle | null, tierNames: readonly st
 
 /** Reads and validates a bundle file (YAML or JSON); errors name the file, line and field. */
 export function loadPolicyFile(file: string): PolicyBundle {
-  return parseYamlWith(CheckedBundleSchema, readPolicyText(file), file);
+  return parsePolicyText(readPolicyText(file), file);
 }
 
 /** The text of a bundle file; a missing or unreadable file is a ConfigError that says so. */

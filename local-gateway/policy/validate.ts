@@ -1,5 +1,6 @@
+import { checkYamlWith, parseYamlWith, type YamlProblem } from '../config/load.js';
 import { guardrailConfigErrors } from './engine/index.js';
-import { PolicyBundleSchema } from './schema.js';
+import { PolicyBundleSchema, type PolicyBundle } from './schema.js';
 
 /**
  * The bundle schema plus what only the engine knows: that each guardrail's `type` exists in
@@ -24,3 +25,13 @@ export const CheckedBundleSchema = PolicyBundleSchema.superRefine((bundle, ctx) 
     });
   }
 });
+
+/** Validates bundle text (YAML or JSON); every problem with its line, an unknown key at its own. */
+export function checkPolicyText(text: string, file: string): { ok: true; data: PolicyBundle } | { ok: false; problems: YamlProblem[] } {
+  return checkYamlWith(CheckedBundleSchema, text, file, { keyLines: true });
+}
+
+/** `checkPolicyText` that throws a ConfigError listing every problem as `file:line: field: message`. */
+export function parsePolicyText(text: string, file: string): PolicyBundle {
+  return parseYamlWith(CheckedBundleSchema, text, file, { keyLines: true });
+}

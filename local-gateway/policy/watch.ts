@@ -2,9 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../core/log.js';
-import { parseYamlWith } from '../config/load.js';
 import type { PolicyBundle } from './schema.js';
-import { CheckedBundleSchema } from './validate.js';
+import { parsePolicyText } from './validate.js';
 import { activePolicy, readPolicyText, type ActivePolicy, type PolicyLoadError, type PolicySource } from './source.js';
 
 /** Editors write a file in several steps (truncate, write, rename); one reload after they settle. */
@@ -30,7 +29,7 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
   const debounceMs = opts.debounceMs ?? WATCH_DEBOUNCE_MS;
   // The text in force, so an event that changed nothing (a touch, a revert) is not a reload.
   let appliedText = readPolicyText(path);
-  let policy = activePolicy(withTiers(parseYamlWith(CheckedBundleSchema, appliedText, path), tierNames, path), tierNames, 'file', path);
+  let policy = activePolicy(withTiers(parsePolicyText(appliedText, path), tierNames, path), tierNames, 'file', path);
   let lastError: PolicyLoadError | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -71,7 +70,7 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
     }
     let next: ActivePolicy;
     try {
-      next = activePolicy(withTiers(parseYamlWith(CheckedBundleSchema, text, path), tierNames, path), tierNames, 'file', path);
+      next = activePolicy(withTiers(parsePolicyText(text, path), tierNames, path), tierNames, 'file', path);
     } catch (err) {
       refuse((err as Error).message);
       return;

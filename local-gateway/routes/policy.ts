@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.js';
-import { checkYamlWith, formatProblem } from '../config/load.js';
+import { formatProblem } from '../config/load.js';
 import { diffTiers, TierDiffSchema } from '../policy/diff.js';
 import { defaultReplayTiers, replayStore, ReplayReportSchema } from '../policy/replay.js';
 import type { PolicyBundle } from '../policy/schema.js';
-import { CheckedBundleSchema } from '../policy/validate.js';
+import { checkPolicyText } from '../policy/validate.js';
 import type { ActivePolicy } from '../policy/source.js';
 import { policyView, PolicyViewSchema, tierOf } from '../policy/view.js';
 import { parseSince } from '../store/query.js';
@@ -44,7 +44,7 @@ export const ReplayRequestSchema = z.strictObject({
 
 /** A candidate bundle from a request body; every problem is named, with its line when it came as text. */
 function candidateBundle(policy: string | Record<string, unknown>): PolicyBundle {
-  const r = typeof policy === 'string' ? checkYamlWith(CheckedBundleSchema, policy, 'policy') : checkYamlWith(CheckedBundleSchema, JSON.stringify(policy), 'policy');
+  const r = checkPolicyText(typeof policy === 'string' ? policy : JSON.stringify(policy), 'policy');
   if (r.ok) return r.data;
   throw new GatehouseError('GH_ERR_INVALID_POLICY', `The candidate policy is not valid: ${r.problems.map(formatProblem).join('; ')}. Check it with gatehouse policy check.`, { param: 'policy' });
 }
