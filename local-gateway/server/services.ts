@@ -126,14 +126,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
 function policySource(config: Config, configFile: string | null, tiers: string[]): PolicySource {
   if (config.policy === undefined) return staticPolicy(null, tiers);
   const file = resolve(configFile ? dirname(configFile) : process.cwd(), config.policy);
-  const bundle = loadPolicyFile(file);
-  const missing = tiers.filter((t) => !(t in bundle.tiers));
-  if (missing.length > 0) {
-    throw new Error(
-      `${file} has no tier ${missing.map((t) => `"${t}"`).join(', ')} (it has ${Object.keys(bundle.tiers).join(', ')}): name existing tiers under tiers: in the config, or add them to the policy.`,
-    );
-  }
-  return staticPolicy(bundle, tiers, file);
+  return staticPolicy(loadPolicyFile(file), tiers, file);
 }
 
 export const servicesPlugin = fp(services, { name: 'gatehouse-services' });
