@@ -196,7 +196,9 @@ export function permissiveTier(name: string): ResolvedTier {
 /** Resolves a tier's `extends` chain (the schema has already refused unknown parents and cycles). */
 export function resolveTier(bundle: PolicyBundle, name: string): ResolvedTier {
   const spec = bundle.tiers[name];
-  if (spec === undefined) throw new Error(`policy has no tier "${name}" (tiers: ${Object.keys(bundle.tiers).join(', ')})`);
+  if (spec === undefined) {
+    throw new Error(`policy has no tier "${name}" (tiers: ${Object.keys(bundle.tiers).join(', ')}): name existing tiers under tiers: in gatehouse.yaml, or add the tier to the policy.`);
+  }
   const base = spec.extends === undefined ? permissiveTier(name) : { ...resolveTier(bundle, spec.extends), name };
   return {
     name,

@@ -170,3 +170,15 @@ describe('windows', () => {
     expect(windowOf('15m', Date.UTC(2026, 10, 23, 10, 44))).toEqual({ start: Date.UTC(2026, 10, 23, 10, 30), end: Date.UTC(2026, 10, 23, 10, 45) });
   });
 });
+
+describe('tier state', () => {
+  it('drops counters of finished windows once it holds many', () => {
+    let now = T0;
+    const state = new TierState(() => now);
+    for (let i = 0; i < 10_000; i++) state.add('rate_limit:r', `user=u${i}`, '1m', 1);
+    now += 60_000;
+    state.add('rate_limit:r', 'user=new', '1m', 1);
+    expect(state.size).toBe(1);
+    expect(state.read('rate_limit:r', 'user=new', '1m').value).toBe(1);
+  });
+});

@@ -2,8 +2,12 @@ import { windowOf, type Window } from './window.js';
 
 interface Counter {
   windowStart: number;
+  windowEnd: number;
   value: number;
 }
+
+/** Past this many counters, the ones whose window is over are dropped (scopes come and go: users, tickets). */
+const PRUNE_AT = 10_000;
 
 /** One counter's value in the window that holds "now". */
 export interface CounterReading {
@@ -33,9 +37,16 @@ export class TierState {
     const window = windowOf(period, at);
     const k = key(rule, scopeKey);
     const c = this.counters.get(k);
-    if (!c || c.windowStart < window.start) this.counters.set(k, { windowStart: window.start, value: amount });
+    if (!c || c.windowStart < window.start) {
+      if (!c && this.counters.size >= PRUNE_AT) this.prune(at);
+      this.counters.set(k, { windowStart: window.start, windowEnd: window.end, value: amount });
+    }
     // An amount for an older window (a late correction) is dropped: that window is over.
     else if (c.windowStart === window.start) c.value += amount;
+  }
+
+  private prune(now: number): void {
+    for (const [k, c] of this.counters) if (c.windowEnd <= now) this.counters.delete(k);
   }
 
   /** How many counters are held (for tests and the status page). */
