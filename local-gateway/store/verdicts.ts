@@ -15,12 +15,12 @@ interface VerdictRow {
   retry_after_s: number | null;
 }
 
-interface FiredRow {
-  trace_id: string;
+interface RuleRow {
   tier: string;
-  rule: string;
   stage: Verdict['stage'];
-  decision: Verdict['decision'];
+  rule: string;
+  n: number;
+  block: number;
   enforced: number;
 }
 
@@ -57,7 +57,9 @@ export type TierSummary = z.infer<typeof TierSummarySchema>;
 export class VerdictStore {
   private readonly insertRow: Statement<unknown[]>;
   private readonly selectForTrace: Statement<[string], VerdictRow>;
-  private readonly selectFired: Statement<[string], FiredRow>;
+  private readonly selectRules: Statement<[string, string | null, string | null], RuleRow>;
+  private readonly selectTierTraces: Statement<[string, string | null, string | null], { tier: string; traces: number }>;
+  private readonly selectNewest: Statement<[string, string, string, string, number], string>;
 
   constructor(db: Database) {
     this.insertRow = db.prepare<unknown[]>(`INSERT INTO verdicts (trace_id, idx, tier, enforced, stage, rule, decision, mode, findings, reason, retry_after_s)
@@ -65,9 +67,16 @@ export class VerdictStore {
     this.selectForTrace = db.prepare<[string], VerdictRow>(
       'SELECT tier, enforced, stage, rule, decision, mode, findings, reason, retry_after_s FROM verdicts WHERE trace_id = ? ORDER BY idx',
     );
-    // Repeating the partial index's condition lets SQLite walk `verdicts_fired` alone.
-    this.selectFired = db.prepare<[string], FiredRow>(`SELECT trace_id, tier, rule, stage, decision, enforced FROM verdicts
-      WHERE decision <> 'allow' AND trace_id >= ? ORDER BY trace_id DESC`);
+    // Repeating the partial index's condition lets SQLite walk `verdicts_fired` alone; the
+    // counting happens in SQLite, so a window of 100k firings costs no JS object per row.
+    const fired = `FROM verdicts WHERE decision <> 'allow' AND trace_id >= ? AND (? IS NULL OR tier = ?)`;
+    this.selectRules = db.prepare(`SELECT tier, stage, rule, count(*) AS n, sum(decision = 'block') AS block, max(enforced) AS enforced
+      ${fired} GROUP BY tier, stage, rule`);
+    this.selectTierTraces = db.prepare(`SELECT tier, count(DISTINCT trace_id) AS traces ${fired} GROUP BY tier`);
+    this.selectNewest = db
+      .prepare<[string, string, string, string, number], string>(`SELECT DISTINCT trace_id FROM verdicts
+        WHERE decision <> 'allow' AND trace_id >= ? AND tier = ? AND stage = ? AND rule = ? ORDER BY trace_id DESC LIMIT ?`)
+      .pluck();
   }
 
   /** Must run inside the transaction that inserts the trace. */
@@ -99,28 +108,23 @@ export class VerdictStore {
    * (Unix ms), newest first. Tiers in name order, rules by count, most first.
    */
   summary(since: number, tier?: string): TierSummary[] {
-    const tiers = new Map<string, { enforced: boolean; traces: Set<string>; rules: Map<string, RuleSummary> }>();
-    for (const row of this.selectFired.iterate(uuidv7LowerBound(since))) {
-      if (tier !== undefined && row.tier !== tier) continue;
-      let t = tiers.get(row.tier);
-      if (t === undefined) tiers.set(row.tier, (t = { enforced: row.enforced === 1, traces: new Set(), rules: new Map() }));
-      t.traces.add(row.trace_id);
-      const key = `${row.stage}\u0000${row.rule}`;
-      let r = t.rules.get(key);
-      if (r === undefined) t.rules.set(key, (r = { rule: row.rule, stage: row.stage, count: 0, block: 0, mutate: 0, newest_trace_ids: [] }));
-      r.count++;
-      if (row.decision === 'block') r.block++;
-      else r.mutate++;
-      const ids = r.newest_trace_ids;
-      if (ids.length < NEWEST_IDS && ids[ids.length - 1] !== row.trace_id) ids.push(row.trace_id);
+    const bound = uuidv7LowerBound(since);
+    const only = tier ?? null;
+    const tiers = new Map<string, TierSummary>();
+    for (const row of this.selectTierTraces.all(bound, only, only)) tiers.set(row.tier, { tier: row.tier, enforced: false, traces: row.traces, rules: [] });
+    for (const r of this.selectRules.all(bound, only, only)) {
+      const t = tiers.get(r.tier)!;
+      t.enforced ||= r.enforced === 1;
+      t.rules.push({
+        rule: r.rule,
+        stage: r.stage,
+        count: r.n,
+        block: r.block,
+        mutate: r.n - r.block,
+        newest_trace_ids: this.selectNewest.all(bound, r.tier, r.stage, r.rule, NEWEST_IDS),
+      });
     }
-    return [...tiers.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, t]) => ({
-        tier: name,
-        enforced: t.enforced,
-        traces: t.traces.size,
-        rules: [...t.rules.values()].sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule)),
-      }));
+    for (const t of tiers.values()) t.rules.sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+    return [...tiers.values()].sort((a, b) => a.tier.localeCompare(b.tier));
   }
 }
