@@ -54,11 +54,16 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
     }
   };
 
+  // A reload that an event after it has superseded is dropped: its read may predate the newest write.
+  let generation = 0;
   const reload = async () => {
+    const mine = ++generation;
     let text: string;
     try {
       text = await readFile(path, 'utf8');
+      if (mine !== generation) return;
     } catch (err) {
+      if (mine !== generation) return;
       // A save by delete-and-create passes through a missing file; its create event reloads.
       refuse(`${path}: cannot read the policy file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
       return;
