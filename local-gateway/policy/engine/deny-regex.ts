@@ -1,4 +1,5 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
 import { registerGuardrailType, type GuardrailFinding } from './guardrails.js';
 import { IdMemo, textIds } from './memo.js';
@@ -15,9 +16,18 @@ const DenyRegexConfig = z.strictObject({
   label: z.string().min(1).default('match'),
 });
 
+// Loaded when the first deny_regex guardrail is built: a gateway without one does not carry
+// the engine (~1.3 MB resident), and building a guardrail is synchronous, hence require.
+let re2: typeof RE2JSClass | null = null;
+function engine(): typeof RE2JSClass {
+  re2 ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS;
+  return re2;
+}
+
 registerGuardrailType('deny_regex', {
   config: DenyRegexConfig,
   create(config, rule) {
+    const RE2JS = engine();
     const flags = config.case_insensitive ? RE2JS.CASE_INSENSITIVE : 0;
     const res = config.patterns.map((p) => {
       try {
