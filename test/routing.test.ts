@@ -42,6 +42,13 @@ tiers:
         targets:
           - { model: up/fail-500 }
         circuit_breaker: { failures: 1, cooldown_ms: 30000 }
+      partly-configured:
+        targets:
+          - { model: anthropic/claude-sonnet-4-5, priority: 0 }
+          - { model: up/gpt-4o-mini, priority: 1 }
+      unconfigured:
+        targets:
+          - { model: anthropic/claude-sonnet-4-5 }
 `;
 
 let upstream: OpenAIStandin;
@@ -133,6 +140,20 @@ describe('virtual models', () => {
     expect(r.json.error).toMatchObject({ code: 'GH_ERR_CIRCUIT_OPEN' });
     expect(Number(r.headers.get('retry-after'))).toBe(30);
     expect(models()).toEqual(['fail-500']);
+  });
+});
+
+describe('targets on providers this gateway lacks', () => {
+  it('are left out, so the virtual model works through the others', async () => {
+    const r = await chat(gw, 'hi', { model: 'partly-configured' });
+    expect(r.status).toBe(200);
+    expect(models()).toEqual(['gpt-4o-mini']);
+  });
+
+  it('leave a virtual model with none a 404 that names them', async () => {
+    const r = await chat(gw, 'hi', { model: 'unconfigured' });
+    expect(r.status).toBe(404);
+    expect(r.json.error!.message).toContain('Virtual model "unconfigured" has no target this gateway can call: anthropic/claude-sonnet-4-5 (Unknown provider "anthropic"');
   });
 });
 

@@ -50,10 +50,22 @@ export function planRoute(tier: ResolvedTier, providers: ReadonlyMap<string, Pro
     const target = findTarget(providers, api, model);
     return { virtual: null, targets: [{ name: `${target.provider.id}/${target.model}`, target, spec: null }], fallbackOn: new Set(), breaker: null };
   }
-  const targets = orderTargets(vm.targets, random).map((spec) => {
-    const target = findTarget(providers, api, spec.model);
-    return { name: `${target.provider.id}/${target.model}`, target, spec };
-  });
+  // The org's policy may name providers this laptop has not configured: those targets are
+  // left out, so the virtual model still works through the ones it has.
+  const targets: PlannedTarget[] = [];
+  const unavailable: string[] = [];
+  for (const spec of orderTargets(vm.targets, random)) {
+    try {
+      const target = findTarget(providers, api, spec.model);
+      targets.push({ name: `${target.provider.id}/${target.model}`, target, spec });
+    } catch (err) {
+      if (!(err instanceof GatehouseError)) throw err;
+      unavailable.push(`${spec.model} (${err.message})`);
+    }
+  }
+  if (targets.length === 0) {
+    throw new GatehouseError('GH_ERR_UNKNOWN_PROVIDER', `Virtual model "${model}" has no target this gateway can call: ${unavailable.join('; ')}`, { param: 'model' });
+  }
   return { virtual: model, targets, fallbackOn: new Set(vm.fallback_on), breaker: vm.circuit_breaker ?? null };
 }
 

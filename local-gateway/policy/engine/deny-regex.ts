@@ -1,12 +1,8 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
 import { registerGuardrailType, type GuardrailFinding } from './guardrails.js';
-import { TextMemo } from './memo.js';
-
-/** Texts shorter than this are scanned again: looking them up would cost about as much. */
-const MEMO_MIN_CHARS = 512;
-/** Per guardrail config: about two agent conversations of history (UTF-16, so ~8 MiB). */
-const MEMO_CHARS = 4 * 1024 * 1024;
+import { IdMemo, textIds } from './memo.js';
 
 /**
  * `deny_regex`: finds any of a list of patterns. RE2 semantics (no backreferences or
@@ -20,9 +16,18 @@ const DenyRegexConfig = z.strictObject({
   label: z.string().min(1).default('match'),
 });
 
+// Loaded when the first deny_regex guardrail is built: a gateway without one does not carry
+// the engine (~1.3 MB resident), and building a guardrail is synchronous, hence require.
+let re2: typeof RE2JSClass | null = null;
+function engine(): typeof RE2JSClass {
+  re2 ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS;
+  return re2;
+}
+
 registerGuardrailType('deny_regex', {
   config: DenyRegexConfig,
   create(config, rule) {
+    const RE2JS = engine();
     const flags = config.case_insensitive ? RE2JS.CASE_INSENSITIVE : 0;
     const res = config.patterns.map((p) => {
       try {
@@ -32,10 +37,9 @@ registerGuardrailType('deny_regex', {
       }
     });
     // Spans per long text, shared by every tier whose guardrail has this same config.
-    const memo = new TextMemo<{ start: number; end: number }[]>(MEMO_CHARS);
-    const spansOf = (text: string) => {
-      const long = text.length >= MEMO_MIN_CHARS;
-      const known = long ? memo.get(text) : undefined;
+    const memo = new IdMemo<{ start: number; end: number }[]>();
+    const spansOf = (text: string, id: number | null) => {
+      const known = id === null ? undefined : memo.get(id);
       if (known) return known;
       const spans: { start: number; end: number }[] = [];
       for (const re of res) {
@@ -48,14 +52,15 @@ registerGuardrailType('deny_regex', {
           spans.push({ start: m.start(), end: m.end() });
         }
       }
-      if (long) memo.set(text, spans);
+      if (id !== null) memo.set(id, spans);
       return spans;
     };
     return {
       scan(texts) {
+        const ids = textIds(texts);
         const found: GuardrailFinding[] = [];
         texts.forEach((text, i) => {
-          for (const s of spansOf(text)) found.push({ type: config.label, text: i, start: s.start, end: s.end });
+          for (const s of spansOf(text, ids[i]!)) found.push({ type: config.label, text: i, start: s.start, end: s.end });
         });
         return found;
       },

@@ -182,3 +182,19 @@ describe('tier state', () => {
     expect(state.read('rate_limit:r', 'user=new', '1m').value).toBe(1);
   });
 });
+
+describe('guardrail memo of long texts', () => {
+  it('finds the same in a resent text, and rescans a different text with the same ends', async () => {
+    const t = tier({ guardrails: [{ id: 'pii', type: 'deny_regex', hook: 'llm_input', action: 'validate', config: { patterns: ['[a-z]+@[a-z]+\\.io'], label: 'email' } }] });
+    const pad = 'x'.repeat(600);
+    const clean = `${pad} nothing here${pad}`;
+    const dirty = `${pad} mail a@b.io ${pad}`;
+    expect(clean.length).toBe(dirty.length);
+    const scan = async (text: string) => (await runGuardrails(t, 'llm_input', facts(), [text.slice(0)], shadow)).verdicts.length;
+    expect(await scan(clean)).toBe(0);
+    expect(await scan(`${clean}`)).toBe(0);
+    expect(await scan(dirty)).toBe(1);
+    expect(await scan(dirty)).toBe(1);
+    expect(await scan(clean)).toBe(0);
+  });
+});

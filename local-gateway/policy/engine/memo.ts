@@ -1,32 +1,77 @@
 /**
- * A bounded memo of results per text, least recently used out first. IDE agents resend the
- * whole conversation every turn: remembering what a guardrail found in each long message
- * means only the new message is scanned, not 256 KiB of history again.
+ * Remembering guardrail results per text. IDE agents resend the whole conversation every
+ * turn: knowing what a guardrail found in each long message means only the new message is
+ * scanned, not 256 KiB of history again.
+ *
+ * A long text is looked up once per request (`textIds`: hashing and comparing it is the
+ * cost, so it is paid once, not once per guardrail and tier) and gets a number; each
+ * guardrail remembers its spans by that number.
  */
-export class TextMemo<V> {
-  private readonly map = new Map<string, V>();
-  private chars = 0;
 
-  constructor(private readonly maxChars: number) {}
+/** Texts shorter than this are scanned again: looking them up would cost about as much. */
+export const MEMO_MIN_CHARS = 512;
+/** About two agent conversations of history (UTF-16, so ~8 MiB). */
+const MAX_CHARS = 4 * 1024 * 1024;
 
-  get(text: string): V | undefined {
-    const v = this.map.get(text);
-    if (v !== undefined) {
-      // Re-insert to mark it recently used (a Map iterates in insertion order).
-      this.map.delete(text);
-      this.map.set(text, v);
-    }
-    return v;
+interface Entry {
+  text: string;
+  id: number;
+}
+
+// Keyed by a short fingerprint, confirmed by comparing the whole text: hashing a 4 KiB
+// string as a Map key costs about ten times a comparison, and an agent turn has 64 of them.
+const byPrint = new Map<string, Entry>();
+let chars = 0;
+let nextId = 1;
+// The same texts array is handed to every guardrail of every tier of one request.
+const perArray = new WeakMap<readonly string[], (number | null)[]>();
+
+const fingerprint = (t: string) => `${t.length}\u0000${t.slice(0, 48)}\u0000${t.slice(-48)}`;
+
+function idOf(text: string): number {
+  const print = fingerprint(text);
+  const known = byPrint.get(print);
+  // Re-inserted either way: a Map iterates in insertion order, so the least recently used goes first.
+  if (known) byPrint.delete(print);
+  if (known && known.text === text) {
+    byPrint.set(print, known);
+    return known.id;
+  }
+  // A different text with the same fingerprint takes its place (the old one's results age out).
+  if (known) chars -= known.text.length;
+  const entry = { text, id: nextId++ };
+  byPrint.set(print, entry);
+  chars += text.length;
+  for (const [k, e] of byPrint) {
+    if (chars <= MAX_CHARS) break;
+    byPrint.delete(k);
+    chars -= e.text.length;
+  }
+  return entry.id;
+}
+
+/** A number per long text (null for short ones), stable while the text stays remembered. */
+export function textIds(texts: readonly string[]): (number | null)[] {
+  let out = perArray.get(texts);
+  if (!out) {
+    out = texts.map((t) => (t.length >= MEMO_MIN_CHARS && t.length <= MAX_CHARS ? idOf(t) : null));
+    perArray.set(texts, out);
+  }
+  return out;
+}
+
+/** One guardrail's results by text id, oldest dropped past `max` entries (ids are never reused, so a stale entry only ages out). */
+export class IdMemo<V> {
+  private readonly map = new Map<number, V>();
+
+  constructor(private readonly max = 4096) {}
+
+  get(id: number): V | undefined {
+    return this.map.get(id);
   }
 
-  set(text: string, value: V): void {
-    if (text.length > this.maxChars) return;
-    if (!this.map.has(text)) this.chars += text.length;
-    this.map.set(text, value);
-    for (const k of this.map.keys()) {
-      if (this.chars <= this.maxChars) break;
-      this.map.delete(k);
-      this.chars -= k.length;
-    }
+  set(id: number, value: V): void {
+    this.map.set(id, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
 }
