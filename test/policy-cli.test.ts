@@ -11,7 +11,8 @@ import type { Trace } from '../local-gateway/store/schema.js';
 import { makeTrace, toRecord } from '../local-gateway/store/testing.js';
 import { TraceStore } from '../local-gateway/store/traces.js';
 import { TraceWriter } from '../local-gateway/store/writer.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, spawnGateway, type RunningGateway } from './helpers/cli.js';
+import { waitFor } from './helpers/gateway.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,6 +102,42 @@ describe('gatehouse policy show and diff', () => {
     expect(r.stdout).toMatch(/metadata +metadata\.ticket_id +added +prod requires metadata key ticket_id/);
     const bad = runCli(['policy', 'diff', join(dir, 'good.yaml'), '--to', 'qa']);
     expect(bad).toMatchObject({ code: 2, stderr: 'The policy has no tier "qa": pass --to one of dev, prod.\n' });
+  });
+});
+
+describe('gatehouse start with a policy file', () => {
+  let gw: RunningGateway | null = null;
+  afterAll(() => {
+    if (gw !== null && gw.child.exitCode === null) gw.child.kill('SIGKILL');
+  });
+
+  it('refuses to start on a bad policy, naming the line', () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const policy = file('start-bad.yaml', GOOD.replace('per: 1h', 'per: 1 hour'));
+    const config = file('start-bad-config.yaml', `policy: ${policy}\ntiers: { active: dev, shadow: [prod] }\n`);
+    const r = runCli(['start', '--port', '0', '--config', config], { GATEHOUSE_HOME: home });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Policy not loaded');
+    expect(r.stderr).toContain(`${policy}:10: tiers.prod.rate_limits[0].limit.per:`);
+  });
+
+  it('policy show asks the running gateway, which shows a refused edit while the last good policy stays', async () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const policy = file('live.yaml', GOOD);
+    const config = file('live-config.yaml', `policy: ${policy}\ntiers: { active: dev, shadow: [prod] }\n`);
+    gw = await spawnGateway(['--config', config], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'live-policy-token-123' });
+    const show = () => JSON.parse(runCli(['policy', 'show', '--json', '--config', config], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'live-policy-token-123' }).stdout) as PolicyView;
+    expect(show()).toMatchObject({ version: 4, last_error: null });
+    writeFileSync(policy, GOOD.replace('version: 4', 'version: 5').replace('requests: 100', 'requests: -1'));
+    const view = await waitFor(() => {
+      const v = show();
+      return v.last_error === null ? null : v;
+    }, 'the running gateway to refuse the edit');
+    expect(view.version).toBe(4);
+    expect(view.last_error!.message).toContain(`${policy}:10: tiers.prod.rate_limits[0].limit.requests:`);
+    const text = runCli(['policy', 'show', '--config', config], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'live-policy-token-123' });
+    expect(text.stdout).toContain('by the running gateway');
+    expect(text.stdout).toContain('Refused edit at');
   });
 });
 

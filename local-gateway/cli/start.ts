@@ -28,13 +28,14 @@ export async function start(argv: string[]): Promise<void> {
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
 
-  const app = await buildGateway({
-    config: loaded.config,
-    configFile: loaded.file,
-    home,
-    token,
-    logging: level,
-  });
+  let app;
+  try {
+    app = await buildGateway({ config: loaded.config, configFile: loaded.file, home, token, logging: level });
+  } catch (err) {
+    // The config was fine; what is left to refuse at build is the policy file it names.
+    if (err instanceof ConfigError) throw new CommandError(`Policy not loaded (fix it, check it with \`gatehouse policy check\`):\n${err.message}`);
+    throw err;
+  }
   let url: string;
   try {
     url = await listenLoopback(app, port);
