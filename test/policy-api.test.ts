@@ -74,11 +74,13 @@ describe('verdicts and the shadow summary', () => {
     const prod = s.tiers.find((t) => t.tier === 'prod')!;
     expect(prod.enforced).toBe(false);
     expect(prod.traces).toBe(3);
+    expect(prod.blocked).toBe(3);
     const rule = (name: string) => prod.rules.find((r) => r.rule === name)!;
     expect(rule('metadata.ticket_id')).toMatchObject({ stage: 'metadata', count: 3, block: 3, newest_trace_ids: [...ids].reverse() });
     expect(rule('card')).toMatchObject({ stage: 'input_guardrails', count: 2, block: 2, newest_trace_ids: [ids[2], ids[0]] });
     const dev = s.tiers.find((t) => t.tier === 'dev')!;
-    expect(dev).toMatchObject({ enforced: true, traces: 2 });
+    // dev's card rule is in audit mode: it fired twice and refused nothing.
+    expect(dev).toMatchObject({ enforced: true, traces: 2, blocked: 0 });
 
     const onlyProd = await gw.api<Summary>(`/api/shadow/summary?since=${encodeURIComponent(since)}&tier=prod`);
     expect(onlyProd.tiers.map((t) => t.tier)).toEqual(['prod']);

@@ -92,7 +92,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The shadow summary walks a window of what fired, newest first, counting per tier and
       -- rule: this index covers that walk. Allow verdicts are most rows and never summarised,
       -- so they stay out of it.
-      CREATE INDEX verdicts_fired ON verdicts (trace_id, tier, rule, stage, decision, enforced) WHERE decision <> 'allow';
+      CREATE INDEX verdicts_fired ON verdicts (trace_id, tier, rule, stage, decision, mode, enforced) WHERE decision <> 'allow';
     `,
   },
 ];

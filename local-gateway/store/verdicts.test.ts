@@ -72,9 +72,10 @@ describe('verdict storage', () => {
     const ids = (pick: (i: number) => boolean) => traces.map((t, i) => (pick(i) ? t.id : null)).filter((x) => x !== null).reverse();
 
     const all = store.verdicts.summary(base);
-    expect(all.map((t) => [t.tier, t.enforced, t.traces])).toEqual([
-      ['dev', true, 4],
-      ['prod', false, 9],
+    // dev's pii is an audit rule: it fired but blocked nothing. prod blocked on metadata and the limit.
+    expect(all.map((t) => [t.tier, t.enforced, t.traces, t.blocked])).toEqual([
+      ['dev', true, 4, 0],
+      ['prod', false, 9, 8],
     ]);
     const prod = all[1]!.rules;
     expect(prod.map((r) => [r.stage, r.rule, r.count, r.block, r.mutate])).toEqual([

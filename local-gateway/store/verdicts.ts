@@ -46,6 +46,8 @@ export const TierSummarySchema = z.object({
   enforced: z.boolean(),
   /** Traces in the window where at least one of this tier's rules fired. */
   traces: z.number().int(),
+  /** Of those, the traces this tier refused or would have refused: a block by a rule not in audit mode. */
+  blocked: z.number().int(),
   rules: z.array(RuleSummarySchema),
 });
 export type TierSummary = z.infer<typeof TierSummarySchema>;
@@ -58,7 +60,7 @@ export class VerdictStore {
   private readonly insertRow: Statement<unknown[]>;
   private readonly selectForTrace: Statement<[string], VerdictRow>;
   private readonly selectRules: Statement<[string, string | null, string | null], RuleRow>;
-  private readonly selectTierTraces: Statement<[string, string | null, string | null], { tier: string; traces: number }>;
+  private readonly selectTierTraces: Statement<[string, string | null, string | null], { tier: string; traces: number; blocked: number }>;
   private readonly selectNewest: Statement<[string, string, string, string, number], string>;
 
   constructor(db: Database) {
@@ -72,7 +74,8 @@ export class VerdictStore {
     const fired = `FROM verdicts WHERE decision <> 'allow' AND trace_id >= ? AND (? IS NULL OR tier = ?)`;
     this.selectRules = db.prepare(`SELECT tier, stage, rule, count(*) AS n, sum(decision = 'block') AS block, max(enforced) AS enforced
       ${fired} GROUP BY tier, stage, rule`);
-    this.selectTierTraces = db.prepare(`SELECT tier, count(DISTINCT trace_id) AS traces ${fired} GROUP BY tier`);
+    this.selectTierTraces = db.prepare(`SELECT tier, count(DISTINCT trace_id) AS traces,
+      count(DISTINCT CASE WHEN decision = 'block' AND mode <> 'audit' THEN trace_id END) AS blocked ${fired} GROUP BY tier`);
     this.selectNewest = db
       .prepare<[string, string, string, string, number], string>(`SELECT DISTINCT trace_id FROM verdicts
         WHERE decision <> 'allow' AND trace_id >= ? AND tier = ? AND stage = ? AND rule = ? ORDER BY trace_id DESC LIMIT ?`)
@@ -111,7 +114,7 @@ export class VerdictStore {
     const bound = uuidv7LowerBound(since);
     const only = tier ?? null;
     const tiers = new Map<string, TierSummary>();
-    for (const row of this.selectTierTraces.all(bound, only, only)) tiers.set(row.tier, { tier: row.tier, enforced: false, traces: row.traces, rules: [] });
+    for (const row of this.selectTierTraces.all(bound, only, only)) tiers.set(row.tier, { tier: row.tier, enforced: false, traces: row.traces, blocked: row.blocked, rules: [] });
     for (const r of this.selectRules.all(bound, only, only)) {
       const t = tiers.get(r.tier)!;
       t.enforced ||= r.enforced === 1;
