@@ -148,12 +148,14 @@ async function agentSized(r: BenchResults, targets: Target[]): Promise<void> {
 
 async function measurePolicyEval(r: BenchResults): Promise<void> {
   log('policy evaluation in process: dev tier, then dev + prod shadow');
-  const small = () => JSON.parse(chatBody('standin/bench-model', false)) as Record<string, unknown>;
+  // Bodies are parsed from JSON text for each request, as the server does: fresh strings.
+  const parsed = (o: unknown) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
+  const small = () => parsed(JSON.parse(chatBody('standin/bench-model', false)));
   const agent = JSON.parse(agentBody('standin/bench-model', CFG.agentKb)) as { messages: { content: string }[] };
   // A new last message each time: what an agent turn looks like (the history was seen before).
-  const nextTurn = (i: number) => ({ ...agent, messages: [...agent.messages, { role: 'user', content: `turn ${i}: ${agent.messages[1]!.content}` }] });
+  const nextTurn = (i: number) => parsed({ ...agent, messages: [...agent.messages, { role: 'user', content: `turn ${i}: ${agent.messages[1]!.content}` }] });
   // Every message new: the cost of a conversation the gateway has never seen.
-  const unseen = (i: number) => ({ ...agent, messages: agent.messages.map((m) => ({ ...m, content: `${i} ${m.content}` })) });
+  const unseen = (i: number) => parsed({ ...agent, messages: agent.messages.map((m) => ({ ...m, content: `${i} ${m.content}` })) });
   r.policyEvalUs = {
     small: await policyEval(small, 20_000),
     agentTurn: await policyEval(nextTurn, 200),

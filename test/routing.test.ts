@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { orderTargets } from '../local-gateway/pipeline/routing.js';
 import { TargetSchema } from '../local-gateway/policy/schema.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
-import { startGateway, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
+import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, waitFor, type TestGateway } from './helpers/gateway.js';
 import { chat, writePolicy } from './helpers/policy.js';
 
 const POLICY = `
@@ -42,6 +42,9 @@ tiers:
         targets:
           - { model: up/fail-500 }
         circuit_breaker: { failures: 1, cooldown_ms: 30000 }
+      slow-stream:
+        targets:
+          - { model: up/slow-stream, timeout_ms: 5000 }
       partly-configured:
         targets:
           - { model: anthropic/claude-sonnet-4-5, priority: 0 }
@@ -140,6 +143,24 @@ describe('virtual models', () => {
     expect(r.json.error).toMatchObject({ code: 'GH_ERR_CIRCUIT_OPEN' });
     expect(Number(r.headers.get('retry-after'))).toBe(30);
     expect(models()).toEqual(['fail-500']);
+  });
+});
+
+describe('a target with its own timeout', () => {
+  it('still stops the upstream stream when the client leaves after the headers', async () => {
+    const client = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-stream', stream: true, messages: [{ role: 'user', content: 'one two three four five six' }] }),
+      signal: client.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    client.abort();
+    await waitFor(() => upstream.requests[0]?.aborted, 'the upstream request to be aborted');
+    expect(upstream.requests[0]!.finished).toBe(false);
   });
 });
 

@@ -105,13 +105,14 @@ async function tryOnce(call: (t: Target, signal: AbortSignal) => Promise<Upstrea
     own.abort();
   }, ms);
   try {
+    // The link to the client's signal stays after the headers: a client that leaves mid-stream must still stop the body.
     return { up: await call(t.target, own.signal) };
   } catch (err) {
+    signal.removeEventListener('abort', onAbort);
     if (timedOut || (err instanceof GatehouseError && err.code === 'GH_ERR_UPSTREAM_TIMEOUT')) return { timeout: true };
     throw err;
   } finally {
     clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -178,7 +179,9 @@ export async function callRouted(
       if ('up' in res) await discard(res.up);
       lastError = 'error' in res ? res.error : null;
       if (!retryable) break;
-      await wait(retry!.backoff_ms * 2 ** (n - 1) * (0.5 + random() / 2), signal);
+      await wait(retry!.backoff_ms * 2 ** (n - 1) * (0.5 + random() / 2), signal).catch(() => {
+        throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection while the gateway waited to retry.');
+      });
     }
   }
   if (minOpenMs < Infinity) {
