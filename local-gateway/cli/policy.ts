@@ -16,7 +16,8 @@ export const POLICY_HELP = `Usage: gatehouse policy <show | check FILE | diff [F
   diff [FILE] [--from T] [--to T] [--json] What tier --to adds or tightens over --from, rule by rule
                                            (defaults: the config's active tier to its first shadow tier)
   replay FILE [--last N] [--json]          Re-evaluate the newest N stored traces (default 1000) against a
-                                           candidate bundle and report, per rule, what would change
+                                           candidate bundle and report, per rule, what would change;
+                                           --tier T (repeatable) picks tiers, --all lists unchanged rules too
 
 FILE defaults to the config's policy: file.
 `;
