@@ -1,5 +1,6 @@
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
 import type { ClientApi } from '../providers/types.js';
+import { countTokens, messages } from './anthropic.js';
 import { chatCompletions, embeddings } from './openai.js';
 import type { ApiSurface } from './types.js';
 
@@ -7,6 +8,8 @@ import type { ApiSurface } from './types.js';
 export const SURFACES: Partial<Record<ClientApi, Pick<ApiSurface, 'api' | 'errorBody'>>> = {
   'chat.completions': chatCompletions,
   embeddings,
+  messages,
+  'messages.count_tokens': countTokens,
 };
 
 /** A refusal in the shape the caller's API uses; OpenAI's for routes that are not a client API. */

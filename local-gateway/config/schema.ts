@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Provider kinds this build can talk to; each has a folder under `local-gateway/providers/`. */
-export const PROVIDER_KINDS = ['openai'] as const;
+export const PROVIDER_KINDS = ['openai', 'anthropic'] as const;
 
 /**
  * A secret is referenced, never written: `env:NAME` reads the environment at start.

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { anthropicProvider } from './anthropic/index.js';
 import { demoProvider } from './demo/index.js';
 import { openaiProvider } from './openai/index.js';
 import type { ProviderAdapter, ProviderFactory, ProviderFactoryContext } from './types.js';
@@ -6,6 +7,7 @@ import type { ProviderAdapter, ProviderFactory, ProviderFactoryContext } from '.
 /** Every provider kind, by the `kind` of its config entry. Adding one touches its folder and this map. */
 export const PROVIDER_FACTORIES: Record<Config['providers'][number]['kind'], ProviderFactory> = {
   openai: openaiProvider,
+  anthropic: anthropicProvider,
 };
 
 /** The configured providers plus the built-in demo, by id. */

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes } from '../routes/admin.js';
+import { anthropicRoutes } from '../routes/anthropic.js';
 import { openaiRoutes } from '../routes/openai.js';
 import { uiRoutes } from '../routes/ui.js';
 import { installBodyParser } from './body-parser.js';
@@ -42,6 +43,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(servicesPlugin, opts);
   await app.register(securityPlugin);
   await app.register(openaiRoutes);
+  await app.register(anthropicRoutes);
   await app.register(adminRoutes);
   await app.register(uiRoutes);
   return app;
