@@ -8,6 +8,8 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** Thinking tokens inside `output_tokens` (the thinking-token-count beta). */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 export type AnthropicBlock = { type: string; [key: string]: unknown };
@@ -47,11 +49,11 @@ const BY_STATUS: Record<number, AnthropicErrorType> = {
 
 /**
  * The Anthropic error type for a status and another API's type. The status decides where it
- * can (Anthropic's types are one per status); an Anthropic type already given is kept.
+ * can (Anthropic's types are one per status); otherwise an Anthropic type already given is kept.
  */
 export function anthropicErrorType(status: number | null, type: string | null): AnthropicErrorType {
-  if (type && (ANTHROPIC_ERROR_TYPES as readonly string[]).includes(type)) return type as AnthropicErrorType;
   if (status !== null && BY_STATUS[status]) return BY_STATUS[status];
+  if (type && (ANTHROPIC_ERROR_TYPES as readonly string[]).includes(type)) return type as AnthropicErrorType;
   if (type === 'rate_limit_exceeded' || type === 'requests' || type === 'tokens') return 'rate_limit_error';
   if (status !== null && status >= 400 && status < 500) return 'invalid_request_error';
   return 'api_error';

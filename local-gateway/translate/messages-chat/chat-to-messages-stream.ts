@@ -34,7 +34,7 @@ export function messagesStreamToChat(requestedModel: string): StreamTranslator {
   /** Later counts replace earlier ones: message_delta's usage is cumulative. */
   function addUsage(u: AnthropicUsage | undefined): void {
     if (!u) return;
-    for (const [k, v] of Object.entries(u) as [keyof AnthropicUsage, number | null | undefined][]) if (typeof v === 'number') usage[k] = v;
+    Object.assign(usage, Object.fromEntries(Object.entries(u).filter(([, v]) => v !== null && v !== undefined)));
   }
 
   function blockStart(ev: AnthropicStreamEvent): string[] {

@@ -145,6 +145,12 @@ describe('chat → messages: stream, event by event', () => {
     expect((out.at(-2) as { usage: Json }).usage).toMatchObject({ prompt_tokens: 85, completion_tokens: 143 });
   });
 
+  it('reports thinking tokens as reasoning_tokens', () => {
+    const withDetails = fixture('anthropic-messages-stream-thinking.sse').replace('"usage":{"output_tokens":143}', '"usage":{"output_tokens":143,"output_tokens_details":{"thinking_tokens":120}}');
+    const out = data(replay(chatToMessages.stream('m'), withDetails));
+    expect((out.at(-2) as { usage: Json }).usage).toMatchObject({ completion_tokens: 143, completion_tokens_details: { reasoning_tokens: 120 } });
+  });
+
   it('tells an overloaded_error mid-stream as a chat error chunk, with no [DONE]', () => {
     const out = data(replay(chatToMessages.stream('m'), fixture('anthropic-messages-stream-overloaded.sse')));
     expect(out.at(-1)).toEqual({ error: { message: 'Overloaded', type: 'overloaded_error', param: null, code: null } });

@@ -155,11 +155,13 @@ export function chatUsageOf(u: AnthropicUsage): Json {
   const cacheRead = u.cache_read_input_tokens ?? 0;
   const prompt = (u.input_tokens ?? 0) + cacheRead + (u.cache_creation_input_tokens ?? 0);
   const completion = u.output_tokens ?? 0;
+  const thinking = u.output_tokens_details?.thinking_tokens;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: cacheRead },
+    ...(typeof thinking === 'number' ? { completion_tokens_details: { reasoning_tokens: thinking } } : {}),
   };
 }
 

@@ -158,7 +158,7 @@ describe('messages → chat: stream, event by event', () => {
     expect(deltas.slice(0, 4).every((d) => d.type === 'thinking_delta')).toBe(true);
     expect(deltas.slice(4).map((d) => d.text).join('')).toBe('Hello! How can I help?');
     expect((events.at(-2)!.data as { delta: Json; usage: Json }).delta.stop_reason).toBe('end_turn');
-    expect((events.at(-2)!.data as { usage: Json }).usage.output_tokens).toBe(22);
+    expect((events.at(-2)!.data as { usage: Json }).usage).toMatchObject({ output_tokens: 22, output_tokens_details: { thinking_tokens: 12 } });
   });
 
   it("says tool_use when Ollama sends a whole tool call and finish_reason 'stop'", () => {

@@ -3,7 +3,7 @@
  * OpenAI-wire or Ollama model): the request and the complete answer. Pure functions.
  */
 import { GatehouseError } from '../../core/errors.js';
-import { stopReasonOf, toolInput, type AnthropicBlock, type AnthropicMessage } from './anthropic.js';
+import { stopReasonOf, toolInput, type AnthropicBlock, type AnthropicMessage, type AnthropicUsage } from './anthropic.js';
 import type { ChatCompletion, ChatUsage } from './chat.js';
 
 type Json = Record<string, unknown>;
@@ -162,13 +162,16 @@ export function messagesToChatRequest(body: Json, model: string, stream: boolean
  * Anthropic's `input_tokens` leaves out cached tokens, which OpenAI's `prompt_tokens`
  * includes; the cached part is reported as `cache_read_input_tokens`.
  */
-export function anthropicUsageOf(u: ChatUsage | null | undefined): Required<Pick<AnthropicMessage['usage'], 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'>> {
+export function anthropicUsageOf(u: ChatUsage | null | undefined): AnthropicUsage {
   const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
+  const reasoning = u?.completion_tokens_details?.reasoning_tokens;
   return {
     input_tokens: Math.max(0, (u?.prompt_tokens ?? 0) - cached),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
     output_tokens: u?.completion_tokens ?? 0,
+    // Both APIs count reasoning inside the output tokens and report it apart.
+    ...(typeof reasoning === 'number' && reasoning > 0 ? { output_tokens_details: { thinking_tokens: reasoning } } : {}),
   };
 }
 
