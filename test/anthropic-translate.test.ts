@@ -130,6 +130,12 @@ describe('Anthropic SDK → OpenAI-wire provider (messages → chat)', () => {
     expect(error).toBeInstanceOf(Anthropic.APIError);
   });
 
+  it('reaches the built-in demo provider, so a first run works with no provider configured', async () => {
+    const msg = await anthropic.messages.stream({ model: 'demo/echo', max_tokens: 100, messages: [{ role: 'user', content: 'hi demo' }] }).finalMessage();
+    expect(msg.content).toEqual([{ type: 'text', text: expect.stringContaining('You said: "hi demo"') }]);
+    expect(msg.stop_reason).toBe('end_turn');
+  });
+
   it('counts tokens by estimate', async () => {
     const res = await anthropic.messages.countTokens({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], tools: [weatherTool] });
     expect(res.input_tokens).toBeGreaterThan(5);

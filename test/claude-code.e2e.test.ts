@@ -13,6 +13,7 @@ import type { TracePage } from '../local-gateway/store/schema.js';
 import { bothProviders } from './helpers/anthropic.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, type TestGateway } from './helpers/gateway.js';
 import { startAnthropicStandin, type AnthropicStandin } from './standins/anthropic-upstream.js';
+import { BASH_COMMAND } from './standins/anthropic-wire.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
 
 /** The CLI's launcher, or why it cannot run here. */
@@ -57,7 +58,7 @@ afterAll(async () => {
 });
 
 /** Runs `claude -p "say hello" --output-format json` against the gateway with only the env it needs. */
-function runClaude(wrapper: string, model: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runClaude(wrapper: string, model: string, extraArgs: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: home,
@@ -73,7 +74,7 @@ function runClaude(wrapper: string, model: string): Promise<{ code: number | nul
     DISABLE_ERROR_REPORTING: '1',
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [wrapper, '-p', 'say hello', '--output-format', 'json'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [wrapper, '-p', 'say hello', '--output-format', 'json', ...extraArgs], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -97,10 +98,27 @@ describe.skipIf('reason' in claudeCli)('Claude Code through the gateway', () => 
     const result = JSON.parse(run.stdout) as ClaudeResult;
     expect(result).toMatchObject({ type: 'result', is_error: false });
     expect(result.result).toMatch(/^echo: [\s\S]*say hello$/);
-    const req = anthropicUp.requests.find((r) => r.path === '/v1/messages')!;
+    const req = anthropicUp.requests.find((r) => (r.body as { model?: string } | undefined)?.model === 'claude-sonnet-4-5')!;
     expect(req.headers['x-api-key']).toBe(UPSTREAM_KEY);
     expect(req.headers['anthropic-beta']).toBeTruthy();
     expect(await lastTrace()).toMatchObject({ api: 'messages', provider: 'claude', status: 200, stream: true, error_code: null });
+  });
+
+  it.each([
+    ['an Anthropic-wire upstream', 'claude/bash-then-answer'],
+    ['an OpenAI-wire upstream', 'up/bash-then-answer'],
+  ])('runs a tool the model asked for and sends its result back (an agent turn) on %s', { timeout: 120_000 }, async (_, model) => {
+    const run = await runClaude(wrapper, model, ['--allowedTools', `Bash(${BASH_COMMAND})`]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as ClaudeResult;
+    expect(result).toMatchObject({ type: 'result', is_error: false, result: expect.stringContaining('tool said: gatehouse-tool-ok') });
+    const upstream = model.startsWith('claude/') ? anthropicUp.requests : openaiUp.requests;
+    const turns = upstream.filter((r) => (r.body as { model?: string } | undefined)?.model === 'bash-then-answer');
+    expect(turns.length).toBeGreaterThanOrEqual(2);
+    // The tool's output went back to the model: as a tool_result block, or as a tool message.
+    const lastTurn = JSON.stringify((turns.at(-1)!.body as { messages: unknown[] }).messages.at(-1));
+    expect(lastTurn).toMatch(/"type":"tool_result"|"role":"tool"/);
+    expect(lastTurn).toContain('gatehouse-tool-ok');
   });
 
   it('answers from an OpenAI-wire upstream (translation)', { timeout: 120_000 }, async () => {
@@ -110,7 +128,7 @@ describe.skipIf('reason' in claudeCli)('Claude Code through the gateway', () => 
     const result = JSON.parse(run.stdout) as ClaudeResult;
     expect(result).toMatchObject({ type: 'result', is_error: false });
     expect(result.result).toMatch(/^echo: [\s\S]*say hello$/);
-    const req = openaiUp.requests.find((r) => r.path === '/v1/chat/completions')!;
+    const req = openaiUp.requests.find((r) => (r.body as { model?: string } | undefined)?.model === 'gpt-4o-mini')!;
     expect(req.body).toMatchObject({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true } });
     expect(await lastTrace()).toMatchObject({ api: 'messages', provider: 'up', status: 200, stream: true, error_code: null });
   });

@@ -50,9 +50,19 @@ export function textOfContent(content: unknown): string {
 export function replyBlocks(model: string, messages: Json[]): Block[] {
   if (model === 'tool-use') return [{ type: 'text', text: 'Let me check the weather.' }, { type: 'tool_use', id: anthropicId('toolu_01'), name: 'get_weather', input: WEATHER_INPUT }];
   const last = [...messages].reverse().find((m) => m.role === 'user');
+  if (model === 'bash-then-answer') return bashThenAnswer(last);
   const text = `echo: ${last ? textOfContent(last.content) : ''}`;
   if (model === 'thinking') return [{ type: 'thinking', thinking: THINKING_TEXT, signature: THINKING_SIGNATURE }, { type: 'text', text }];
   return [{ type: 'text', text }];
+}
+
+export const BASH_COMMAND = 'echo gatehouse-tool-ok';
+
+/** An agent turn: run a shell command first; once its result is back, say what it printed. */
+function bashThenAnswer(last: Json | undefined): Block[] {
+  const results = Array.isArray(last?.content) ? (last.content as Json[]).filter((b) => b.type === 'tool_result') : [];
+  if (results.length > 0) return [{ type: 'text', text: `tool said: ${textOfContent(results)}` }];
+  return [{ type: 'tool_use', id: anthropicId('toolu_01'), name: 'Bash', input: { command: BASH_COMMAND, description: 'Print a marker' } }];
 }
 
 export function stopReasonFor(model: string, blocks: Block[]): string {

@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
+  bashThenAnswer,
   chunkBody,
   completionBody,
   embeddingInputs,
@@ -211,7 +212,7 @@ async function chatCompletions(res: ServerResponse, body: unknown, ctx: Ctx): Pr
     await pause(res, ctx.delayHeadersMs);
     if (res.destroyed) return;
   }
-  const reply = replyFor(parsed, parsed.model === 'tool-call');
+  const reply = parsed.model === 'bash-then-answer' ? bashThenAnswer(parsed) : replyFor(parsed, parsed.model === 'tool-call');
   const usage = usageFor(parsed, reply);
   if (!parsed.stream) return sendJson(res, 200, completionBody(newMeta(parsed.model), reply, usage));
   await streamCompletion(res, parsed, reply, usage);
