@@ -1,8 +1,8 @@
 /**
  * Stand-in for api.anthropic.com: a real node:http server on 127.0.0.1 speaking the Messages
  * wire format (`POST /v1/messages`, `/v1/messages/count_tokens`, `GET /v1/models`), used as
- * the upstream provider by the gateway's tests and the bench. It requires `x-api-key` (when
- * given one) and `anthropic-version`, like the real API.
+ * the upstream provider by the gateway's tests and the bench. It requires the key (when given
+ * one; as `x-api-key` or a bearer) and `anthropic-version`, like the real API.
  *
  * Scenarios by `model`: `tool-use` (text, then a get_weather call streamed as
  * input_json_delta), `thinking` (a signed thinking block, then text), `max-tokens`,
@@ -95,7 +95,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, apiKey: string 
   }
   const rec: RecordedAnthropicRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, text, sent: '' };
   requests?.push(rec);
-  if (apiKey !== undefined && req.headers['x-api-key'] !== apiKey) return sendJson(res, 401, errorBody('authentication_error', 'invalid x-api-key'), rec);
+  // Anthropic takes the key as x-api-key (Claude Code, older SDKs) or as a bearer (SDK 1.x).
+  const presented = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer /, '');
+  if (apiKey !== undefined && presented !== apiKey) return sendJson(res, 401, errorBody('authentication_error', 'invalid x-api-key'), rec);
   if (!req.headers['anthropic-version']) return sendJson(res, 400, errorBody('invalid_request_error', 'anthropic-version: header is required'), rec);
   if (req.method === 'GET' && path === '/v1/models') return sendJson(res, 200, modelsBody(), rec);
   if (typeof body !== 'object' || body === null) return sendJson(res, 400, errorBody('invalid_request_error', 'There was an issue with your request body: not JSON.'), rec);
