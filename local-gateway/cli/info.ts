@@ -1,11 +1,12 @@
-import { ensureHome, homePaths, localToken, readRuntime } from '../core/home.js';
+import { ensureHome, homePaths, readRuntime } from '../core/home.js';
+import { resolveLocalToken } from '../keychain/token.js';
 import { CommandError, parse, resolveHome, resolvePort } from './args.js';
 
 /** `gatehouse token`: prints the local client token, for scripts and IDE settings. */
 export async function token(argv: string[]): Promise<void> {
   const { values } = parse(argv, {});
   const paths = ensureHome(resolveHome(values.home));
-  const t = localToken(paths);
+  const t = await resolveLocalToken(paths);
   if (values.json) process.stdout.write(`${JSON.stringify({ token: t!.value, source: t!.source, file: t!.file })}\n`);
   else process.stdout.write(`${t!.value}\n`);
 }
@@ -16,7 +17,7 @@ export async function status(argv: string[]): Promise<void> {
   const paths = homePaths(resolveHome(values.home));
   const runtime = readRuntime(paths);
   const port = values.port !== undefined || process.env.GATEHOUSE_PORT ? resolvePort(values.port) : (runtime?.port ?? 4141);
-  const t = localToken(paths, process.env, false);
+  const t = await resolveLocalToken(paths, process.env, false);
   if (!t) throw new CommandError(`No gateway has run with home ${paths.dir}: start one with \`gatehouse start\`.`);
   let res: Response;
   try {

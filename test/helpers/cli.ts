@@ -1,11 +1,17 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Commands run with the keychain off unless a test opts in (with its own keychain service):
+ * a developer's `npm test` must never write into their real keychain.
+ */
+const BASE_ENV = { GATEHOUSE_TOKEN: '', GATEHOUSE_KEYCHAIN: 'off' };
+
 export const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
 
 /** Runs one `gatehouse` command to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, GATEHOUSE_TOKEN: '', ...env }, encoding: 'utf8', timeout: 15_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env }, encoding: 'utf8', timeout: 15_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -17,7 +23,7 @@ export interface RunningGateway {
 
 /** Starts `gatehouse start` as its own process and waits for its banner. */
 export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], { env: { ...process.env, GATEHOUSE_TOKEN: '', ...env } });
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
