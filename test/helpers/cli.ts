@@ -9,9 +9,9 @@ const BASE_ENV = { GATEHOUSE_TOKEN: '', GATEHOUSE_KEYCHAIN: 'off' };
 
 export const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
 
-/** Runs one `gatehouse` command to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env }, encoding: 'utf8', timeout: 15_000 });
+/** Runs one `gatehouse` command to completion; `input` is its stdin. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input = '') {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env }, encoding: 'utf8', timeout: 15_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -19,6 +19,8 @@ export interface RunningGateway {
   child: ChildProcessWithoutNullStreams;
   url: string;
   stdout: string;
+  /** Everything the gateway wrote to stderr (its log) so far. */
+  stderr(): string;
 }
 
 /** Starts `gatehouse start` as its own process and waits for its banner. */
@@ -42,5 +44,5 @@ export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}):
       reject(new Error(`gateway exited with ${code}: ${stderr}`));
     });
   });
-  return { child, url, stdout };
+  return { child, url, stdout, stderr: () => stderr };
 }
