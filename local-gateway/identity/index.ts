@@ -127,11 +127,15 @@ export function createIdentityService(opts: IdentityOptions): IdentityService {
     }
   }
 
+  // Refreshes may overlap (the one at start, one after `keys set pat`): the latest started wins.
+  let generation = 0;
   return {
     current: () => identity,
     async refresh() {
-      identity = await resolve();
-      return identity;
+      const mine = ++generation;
+      const resolved = await resolve();
+      if (mine === generation) identity = resolved;
+      return resolved;
     },
   };
 }
