@@ -36,7 +36,10 @@ describe('redaction', () => {
     registerSecret('sk-registered-late-0123456789');
     expect(openAIErrorBody(err).error.message).toBe('Provider said: bad key [redacted] and [redacted]');
     const lines: string[] = [];
-    const log = createLogger('info', knownSecrets(), (l) => lines.push(l));
+    const log = createLogger('info', knownSecrets(), (l) => {
+      lines.push(l);
+      return true;
+    });
     registerSecret('sk-registered-after-the-logger-01');
     log.warn('upstream refused', { key: 'sk-registered-after-the-logger-01' });
     expect(lines[0]).toContain('key="[redacted]"');
