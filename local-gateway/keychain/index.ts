@@ -1,5 +1,19 @@
-import { AsyncEntry, Entry, type EntryOptions } from '@napi-rs/keyring';
+import type * as Keyring from '@napi-rs/keyring';
+import type { EntryOptions } from '@napi-rs/keyring';
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+type Binding = typeof Keyring;
+let binding: Binding | null = null;
+
+/**
+ * The native module is loaded on first use (~3.4 MB resident): a gateway whose token and
+ * keys come from the environment (CI, the bench) never pays for it.
+ */
+function native(): Binding {
+  binding ??= createRequire(import.meta.url)('@napi-rs/keyring') as Binding;
+  return binding;
+}
 
 /** The keychain service every Gatehouse entry is filed under; one entry per key name. */
 export const KEYCHAIN_SERVICE = 'gatehouse';
@@ -86,7 +100,7 @@ export function openKeychain(env: NodeJS.ProcessEnv = process.env, timeoutMs = D
   const service = env.GATEHOUSE_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE;
   const off = env.GATEHOUSE_KEYCHAIN === 'off';
   const disabled = () => new KeychainUnavailableError('unreachable', 'GATEHOUSE_KEYCHAIN=off');
-  const entry = (name: string) => new AsyncEntry(service, name, ENTRY_OPTIONS);
+  const entry = (name: string) => new (native().AsyncEntry)(service, name, ENTRY_OPTIONS);
   const run = async <T>(op: () => Promise<T>): Promise<T> => {
     if (off) throw disabled();
     try {
@@ -102,7 +116,7 @@ export function openKeychain(env: NodeJS.ProcessEnv = process.env, timeoutMs = D
     getSync(name) {
       if (off) throw disabled();
       try {
-        return new Entry(service, name, ENTRY_OPTIONS).getPassword();
+        return new (native().Entry)(service, name, ENTRY_OPTIONS).getPassword();
       } catch (err) {
         throw classify(err);
       }
