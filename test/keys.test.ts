@@ -12,7 +12,7 @@ const kc = await testKeychain('test/keys.test.ts');
 const KEY_1 = 'sk-keychain-first-0123456789abcdef';
 const KEY_2 = 'sk-keychain-rotated-fedcba9876543210';
 
-describe.skipIf(!kc.available)('keys in the OS keychain (a real Secret Service)', () => {
+describe.skipIf(!kc.available)('keys in the OS keychain (a real Secret Service)', { timeout: 60_000 }, () => {
   let upstream: OpenAIStandin;
   let home: string;
   const running: RunningGateway[] = [];

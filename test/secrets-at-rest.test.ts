@@ -25,7 +25,7 @@ const PAT = 'ghp_at_rest_pat_00112233445566778899';
  * would be stored if nothing masked it: pasted into a prompt, in a metadata header, as a
  * model name, echoed back by a provider's error.
  */
-describe('secrets at rest', () => {
+describe('secrets at rest', { timeout: 60_000 }, () => {
   let envUp: OpenAIStandin;
   let kcUp: OpenAIStandin;
   let central: CentralStandin;

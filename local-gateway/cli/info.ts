@@ -11,6 +11,12 @@ export async function token(argv: string[]): Promise<void> {
   else process.stdout.write(`${t!.value}\n`);
 }
 
+const IDENTITY_SOURCES: Record<string, string> = {
+  pat: "the PAT's owner",
+  cache: "the PAT's owner as last known (central gateway not reached)",
+  os: 'the OS user (no PAT)',
+};
+
 /** `gatehouse status`: asks the running gateway how it is doing. */
 export async function status(argv: string[]): Promise<void> {
   const { values } = parse(argv, { port: { type: 'string', short: 'p' } });
@@ -32,6 +38,7 @@ export async function status(argv: string[]): Promise<void> {
     uptime_s: number;
     tier: { active: string; shadow: string[] };
     providers: { id: string; kind: string }[];
+    identity?: { user: string; team: string | null; source: string };
     store: { traces: number; bytes: number };
     memory_rss_bytes: number;
   };
@@ -44,6 +51,7 @@ export async function status(argv: string[]): Promise<void> {
       `Gatehouse ${s.version} running on http://127.0.0.1:${port} (pid ${s.pid}, up ${s.uptime_s}s)`,
       `  Tier       ${s.tier.active}${s.tier.shadow.length ? ` (shadow: ${s.tier.shadow.join(', ')})` : ''}`,
       `  Providers  ${s.providers.map((p) => `${p.id} (${p.kind})`).join(', ')}`,
+      ...(s.identity ? [`  Identity   ${s.identity.user}${s.identity.team ? ` (team ${s.identity.team})` : ''}, ${IDENTITY_SOURCES[s.identity.source] ?? s.identity.source}`] : []),
       `  Traces     ${s.store.traces} (${(s.store.bytes / 1048576).toFixed(1)} MiB)`,
       `  Memory     ${(s.memory_rss_bytes / 1048576).toFixed(0)} MiB RSS`,
       '',
