@@ -65,6 +65,16 @@ describe.skipIf(!kc.available)('keys in the OS keychain (a real Secret Service)'
     expect(again.stderr).toContain('No key named "scratch"');
   });
 
+  it('moves a token a headless run left in the 0600 file into the keychain, keeping its value', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'gatehouse-keys-'));
+    writeFileSync(join(own, 'token'), 'gh_local_left_by_a_headless_run_0123\n', { mode: 0o600 });
+    const r = runCli(['token', '--json', '--home', own], kc.env);
+    expect(JSON.parse(r.stdout)).toEqual({ token: 'gh_local_left_by_a_headless_run_0123', source: 'keychain', file: null });
+    expect(existsSync(join(own, 'token'))).toBe(false);
+    const listed = JSON.parse(runCli(['keys', 'list', '--json', '--home', own], kc.env).stdout) as { keys: { name: string; kind: string }[] };
+    expect(listed.keys).toEqual([expect.objectContaining({ name: expect.stringMatching(/^local-token\.[0-9a-f]{12}$/), kind: 'token' })]);
+  });
+
   it('refuses a value on the command line, an empty value and a bad name', async () => {
     const argv = cli(['keys', 'set', 'leaky', 'sk-on-the-command-line-123']);
     expect(argv.code).toBe(2);
