@@ -43,6 +43,11 @@ export class KeychainUnavailableError extends Error {
   }
 }
 
+const UNLOCK_HINT =
+  process.platform === 'darwin'
+    ? 'your login keychain (Keychain Access, or `security unlock-keychain`)'
+    : 'your keyring (log in to the desktop session, or run `gnome-keyring-daemon --unlock`)';
+
 /**
  * The one sentence a developer sees when the keychain is needed but unusable; `what` names
  * the key. Provider keys may come from the environment instead; a PAT only ever from the keychain.
@@ -50,7 +55,7 @@ export class KeychainUnavailableError extends Error {
 export function keychainAdvice(err: KeychainUnavailableError, what: string, verb: 'read' | 'stored' | 'removed' = 'read', envAlternative = true): string {
   const instead = envAlternative ? ', or reference the key as env:NAME in gatehouse.yaml instead' : '';
   return err.reason === 'locked'
-    ? `The OS keychain is locked, so ${what} cannot be ${verb}: unlock your keyring (log in to the desktop session, or run \`gnome-keyring-daemon --unlock\`)${instead}.`
+    ? `The OS keychain is locked, so ${what} cannot be ${verb}: unlock ${UNLOCK_HINT}${instead}.`
     : `No OS keychain is reachable (${err.message}), so ${what} cannot be ${verb}: start or unlock your keyring (macOS Keychain, Windows Credential Manager, or a Secret Service such as gnome-keyring)${instead}.`;
 }
 
