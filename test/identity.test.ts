@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +9,7 @@ import { ensureHome } from '../local-gateway/core/home.js';
 import type { Identity } from '../local-gateway/identity/index.js';
 import { buildGateway, listenLoopback } from '../local-gateway/server/app.js';
 import type { Trace } from '../local-gateway/store/schema.js';
+import { runCliAsync } from './helpers/cli.js';
 import { TEST_TOKEN, waitFor } from './helpers/gateway.js';
 import { testKeychain } from './helpers/keychain.js';
 import { startCentralStandin, type CentralStandin } from './standins/central.js';
@@ -121,5 +122,16 @@ describe.skipIf(!kc.available)('identity from the PAT (a real Secret Service, a 
       expect(bytes.includes(PAT), `${f} holds the PAT`).toBe(false);
       expect(bytes.includes(OTHER_PAT), `${f} holds the refused PAT`).toBe(false);
     }
+  });
+
+  it('keys set pat says whose PAT it is, or that the central gateway refused it', async () => {
+    const config = join(home, 'gatehouse.yaml');
+    writeFileSync(config, `central: { url: "${centralUrl}" }\n`);
+    const ok = await runCliAsync(['keys', 'set', 'pat', '--home', home, '--config', config], kc.env, PAT);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Stored "pat" (pat) in the OS keychain. It belongs to ada (team payments) in acme.');
+    const refused = await runCliAsync(['keys', 'set', 'pat', '--home', home, '--config', config], kc.env, OTHER_PAT);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe('Stored "pat", but the central gateway refused the PAT (401): check it and set it again with `gatehouse keys set pat`.');
   });
 });

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
+import type { Whoami } from '../../sync/whoami.js';
 import { ensureHome, readRuntime, type HomePaths } from '../core/home.js';
+import { whoami, WhoamiRefused } from '../identity/index.js';
 import { KEY_NAME, KeychainUnavailableError, keychainAdvice, openKeychain } from '../keychain/index.js';
 import { forgetKey, kindOf, listKeys, PAT_NAME, readKeyIndex, recordKey } from '../keychain/names.js';
 import { resolveLocalToken } from '../keychain/token.js';
@@ -64,13 +66,31 @@ async function set(paths: HomePaths, config: Config | null, name: string, extra:
   const kind = kindOf(name, config);
   recordKey(paths.keys, name, kind);
   const reloaded = await notifyGateway(paths);
+  const owner = kind === 'pat' && config?.central ? await patOwner(config.central.url, value) : null;
   const entry = readKeyIndex(paths.keys).keys[name]!;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ name, kind, set_at: entry.set_at, gateway_reloaded: reloaded })}\n`);
+    process.stdout.write(`${JSON.stringify({ name, kind, set_at: entry.set_at, gateway_reloaded: reloaded, ...(owner ? { owner } : {}) })}\n`);
     return;
   }
   const hint = kind === 'other' ? `; reference it as api_key: keychain:${name} in gatehouse.yaml` : '';
-  process.stdout.write(`Stored "${name}" (${kind}) in the OS keychain${hint}.${reloaded ? ' The running gateway uses it from now on.' : ''}\n`);
+  const who = owner ? ` It belongs to ${owner.user}${owner.team ? ` (team ${owner.team})` : ''} in ${owner.org}.` : '';
+  process.stdout.write(`Stored "${name}" (${kind}) in the OS keychain${hint}.${who}${reloaded ? ' The running gateway uses it from now on.' : ''}\n`);
+}
+
+/**
+ * Checks a PAT right away, so a mistyped one shows now rather than as the wrong name on
+ * every trace. The PAT stays stored either way: the central gateway may just be unreachable.
+ */
+async function patOwner(central: string, pat: string): Promise<Whoami | null> {
+  try {
+    return await whoami(central, pat);
+  } catch (err) {
+    if (err instanceof WhoamiRefused) {
+      throw new CommandError(`Stored "pat", but ${err.message}: check it and set it again with \`gatehouse keys set pat\`.`);
+    }
+    process.stderr.write(`Stored "pat"; the central gateway could not be asked who it belongs to (${(err as Error).message}): the gateway asks again when it starts.\n`);
+    return null;
+  }
 }
 
 async function remove(paths: HomePaths, name: string, json: boolean): Promise<void> {

@@ -58,9 +58,11 @@ function readCache(paths: HomePaths, central: string): CachedIdentity | null {
   }
 }
 
-class WhoamiRefused extends Error {}
+/** The central gateway answered that the PAT is unknown or revoked (401/403). */
+export class WhoamiRefused extends Error {}
 
-async function whoami(central: string, pat: string): Promise<Whoami> {
+/** Asks the central gateway who a PAT belongs to. */
+export async function whoami(central: string, pat: string): Promise<Whoami> {
   const res = await fetch(`${central.replace(/\/+$/, '')}${WHOAMI_PATH}`, {
     headers: { authorization: `Bearer ${pat}`, accept: 'application/json' },
     signal: AbortSignal.timeout(WHOAMI_TIMEOUT_MS),

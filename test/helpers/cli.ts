@@ -15,6 +15,17 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input = '') 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same without blocking the test's event loop, for commands that call a server the test itself runs. */
+export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}, input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
 export interface RunningGateway {
   child: ChildProcessWithoutNullStreams;
   url: string;
