@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, runCli, spawnGateway, type RunningGateway } from './helpers/cli.js';
+import { waitFor } from './helpers/gateway.js';
 
 /** A session bus address where nothing listens: what a headless Linux box without a Secret Service looks like. */
 const NO_BUS = { GATEHOUSE_KEYCHAIN: '', GATEHOUSE_KEYCHAIN_SERVICE: 'gatehouse-test-nobus', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/gatehouse-test-bus' };
@@ -60,6 +61,8 @@ describe.skipIf(!linux)('without a reachable keychain', () => {
     oneSentence(body.error.message);
     expect(body.error.message).toContain('the key "openai" of provider "openai" cannot be read');
     expect(body.error.message).toContain('env:NAME');
+    // The start already said so in the log, before any request needed the key.
+    await waitFor(() => /WARN No OS keychain is reachable .* so the key "openai" of provider "openai" cannot be read/.test(gw.stderr()), 'the warning in the log');
   });
 
   const haveKeyring = ['dbus-run-session', 'gnome-keyring-daemon'].every((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
