@@ -4,12 +4,21 @@ import { z } from 'zod';
 export const PROVIDER_KINDS = ['openai', 'anthropic'] as const;
 
 /**
- * A secret is referenced, never written: `env:NAME` reads the environment at start.
- * A literal key in a config file would end up in backups and screenshots.
+ * A secret is referenced, never written: `keychain:NAME` reads the OS keychain entry NAME
+ * (set with `gatehouse keys set NAME`), `env:NAME` the environment. A literal key in a config
+ * file would end up in backups and screenshots.
  */
 export const SecretRefSchema = z
   .string()
-  .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'must reference a secret as env:NAME (a literal key never belongs in a config file)');
+  .regex(
+    /^(env:[A-Za-z_][A-Za-z0-9_]*|keychain:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/,
+    'must reference a secret as env:NAME or keychain:NAME (a literal key never belongs in a config file)',
+  );
+
+/** The organisation's central gateway: policy, sync, and who a PAT belongs to. */
+export const CentralSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gatehouse.example.com' }),
+});
 
 export const ProviderConfigSchema = z.strictObject({
   /** Models are addressed as `<id>/<model>`. */
@@ -50,6 +59,8 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ body_mb: 32 }),
   timeouts: TimeoutsSchema.default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 300_000 }),
+  /** Absent until the device belongs to an org; the PAT's identity comes from here. */
+  central: CentralSchema.optional(),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();
   cfg.providers.forEach((p, i) => {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { ApiSurface } from '../apis/types.js';
 import type { GatehouseError } from '../core/errors.js';
+import type { IdentityService } from '../identity/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
   log: Logger;
+  /** Who is calling, resolved in the background (PAT via the central gateway, or the OS user). */
+  identity: IdentityService;
 }
 
 export interface Pipeline {
@@ -60,7 +63,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // The route's schema validated the body against B.
     const body = req.body as B;
     ctx.stream = surface.wantsStream(body);
-    timed(ctx, 'identity', () => resolveIdentity(ctx));
+    timed(ctx, 'identity', () => resolveIdentity(ctx, deps.identity.current()));
     timed(ctx, 'route', () => route(ctx, deps.providers, surface.api, body.model as string));
 
     const res = reply.raw;
