@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes } from '../routes/admin.js';
 import { openaiRoutes } from '../routes/openai.js';
+import { responsesRoutes } from '../routes/responses.js';
 import { uiRoutes } from '../routes/ui.js';
 import { installBodyParser } from './body-parser.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -42,6 +43,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(servicesPlugin, opts);
   await app.register(securityPlugin);
   await app.register(openaiRoutes);
+  await app.register(responsesRoutes);
   await app.register(adminRoutes);
   await app.register(uiRoutes);
   return app;
