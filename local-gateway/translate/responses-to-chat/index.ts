@@ -123,6 +123,7 @@ export function response(upstream: unknown, requestedModel: string, opts: Output
   const choice = u.choices?.[0];
   const msg = choice?.message ?? {};
   const newId = opts.newId ?? randomId;
+  const meta = newMeta(requestedModel, opts);
   const output: OutputItem[] = [];
   // Servers that return their model's thinking (vLLM, DeepSeek, Ollama) name it one of two ways.
   const reasoning = msg.reasoning_content ?? msg.reasoning;
@@ -133,7 +134,7 @@ export function response(upstream: unknown, requestedModel: string, opts: Output
     output.push({ id: newId('fc'), type: 'function_call', status: 'completed', arguments: c.function.arguments || '{}', call_id: c.id, name: c.function.name });
   }
   const end = ending(choice?.finish_reason);
-  return responseObject(newMeta(requestedModel, opts), end.status, output, tokenCounts(u.usage), { reason: end.reason });
+  return responseObject(meta, end.status, output, tokenCounts(u.usage), { reason: end.reason });
 }
 
 /** Chat chunks in, Responses events out; `[DONE]` is what completes the response. */

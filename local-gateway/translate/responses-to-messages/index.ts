@@ -114,6 +114,7 @@ interface ContentBlock {
 export function response(upstream: unknown, requestedModel: string, opts: OutputOptions = {}): unknown {
   const u = upstream as { content?: ContentBlock[]; stop_reason?: string | null; usage?: AnthropicUsage };
   const newId = opts.newId ?? randomId;
+  const meta = newMeta(requestedModel, opts);
   const output: OutputItem[] = [];
   for (const b of u.content ?? []) {
     const last = output.at(-1);
@@ -128,7 +129,7 @@ export function response(upstream: unknown, requestedModel: string, opts: Output
     }
   }
   const end = ending(u.stop_reason);
-  return responseObject(newMeta(requestedModel, opts), end.status, output, tokenCounts(u.usage), { reason: end.reason });
+  return responseObject(meta, end.status, output, tokenCounts(u.usage), { reason: end.reason });
 }
 
 interface StreamData {
