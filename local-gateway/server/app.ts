@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes } from '../routes/admin.js';
+import { modelsRoutes } from '../routes/models.js';
 import { openaiRoutes } from '../routes/openai.js';
 import { responsesRoutes } from '../routes/responses.js';
 import { uiRoutes } from '../routes/ui.js';
@@ -44,6 +45,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(securityPlugin);
   await app.register(openaiRoutes);
   await app.register(responsesRoutes);
+  await app.register(modelsRoutes);
   await app.register(adminRoutes);
   await app.register(uiRoutes);
   return app;
