@@ -33,7 +33,8 @@ function lastUserText(body: Obj): string {
   const last = [...messages].reverse().find((m) => m.role === 'user');
   if (!last) return '';
   if (typeof last.content === 'string') return last.content;
-  return last.content.map((b) => (b.type === 'text' ? String(b.text) : '')).join('');
+  // The last text block: a client may send several user turns merged into one message.
+  return String(last.content.filter((b) => b.type === 'text').at(-1)?.text ?? '');
 }
 
 function blocksFor(model: string, body: Obj): Block[] {
