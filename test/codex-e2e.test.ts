@@ -5,7 +5,7 @@
  * chat-completions-only upstream and once to an Anthropic Messages one (translation).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { openaiProvider } from '../local-gateway/providers/openai/index.js';
 import type { ClientApi, ProviderAdapter } from '../local-gateway/providers/types.js';
 import { anthropicMiniAdapter, startAnthropicMini, type AnthropicMini } from './standins/anthropic-mini.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
+import { runCli } from './helpers/cli.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
 
 function codexBin(): string | null {
@@ -55,10 +56,10 @@ beforeAll(async () => {
   providers.set('chat', { ...chatOnly, apis: new Set<ClientApi>(['chat.completions']) });
   providers.set('claude', anthropicMiniAdapter('claude', claude.url));
   codexHome = mkdtempSync(join(tmpdir(), 'gatehouse-codex-'));
-  writeFileSync(
-    join(codexHome, 'config.toml'),
-    ['model_provider = "gatehouse"', '', '[model_providers.gatehouse]', 'name = "Gatehouse"', `base_url = "${gw.url}/v1"`, 'env_key = "GATEHOUSE_TOKEN"', 'wire_api = "responses"', ''].join('\n'),
-  );
+  // The config is what `gatehouse setup codex --write` writes: the e2e proves the setup too.
+  const port = new URL(gw.url).port;
+  const r = runCli(['setup', 'codex', '--write', '--port', port], { HOME: codexHome, CODEX_HOME: codexHome, GATEHOUSE_HOME: join(codexHome, 'gh'), GATEHOUSE_TOKEN: TEST_TOKEN });
+  if (r.code !== 0) throw new Error(`gatehouse setup codex failed: ${r.stderr}`);
 });
 afterAll(async () => {
   if (skipReason) return;
@@ -96,6 +97,7 @@ describe.skipIf(skipReason !== null)('Codex CLI through the gateway', () => {
     expect(r.stdout).toContain('echo: say hello');
     const sent = upstream.requests.filter((q) => q.path === '/v1/responses').at(-1)!;
     expect(sent.body).toMatchObject({ model: 'gpt-4o-mini', stream: true, include: ['reasoning.encrypted_content'] });
+    expect(readFileSync(join(codexHome, 'config.toml'), 'utf8')).toContain('wire_api = "responses"');
   });
 
   it('reaches a chat-completions-only upstream through responses → chat', { timeout: 120_000 }, async () => {
