@@ -181,6 +181,15 @@ describe('POST /v1/responses on a chat-completions provider (responses → chat)
   });
 });
 
+describe('POST /v1/responses on the built-in demo provider', () => {
+  it('works on a fresh install, streamed and not', async () => {
+    const data = await gw.client.responses.create({ model: 'demo/echo', input: 'first run' });
+    expect(data.output_text).toContain('first run');
+    const events = await collect({ model: 'demo/echo', input: 'first run' });
+    expect(events.at(-1)!.type).toBe('response.completed');
+  });
+});
+
 describe('POST /v1/responses on an Anthropic Messages provider (responses → messages)', () => {
   it('answers non-streamed; the provider gets max_tokens and system blocks', async () => {
     const data = await gw.client.responses.create({ model: 'claude/claude-sonnet-4-5', instructions: 'be brief', input: 'hi claude' });

@@ -139,6 +139,14 @@ describe('responses → chat completions: stream', () => {
     expect(events.map((e) => e.data.type)).not.toContain('response.completed');
   });
 
+  it('a length stop ends in response.incomplete', () => {
+    const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const text = chunk({ role: 'assistant', content: 'Once' }, null) + chunk({}, 'length') + 'data: [DONE]\n\n';
+    const events = translateTranscript(stream('m', opts()), text);
+    expect(events.at(-1)!.data).toMatchObject({ type: 'response.incomplete', response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } });
+    expect(events.at(-2)!.data.type).toBe('response.output_item.done');
+  });
+
   it('a stream cut before [DONE] ends without response.completed', () => {
     const cut = fixtureText('responses/chat-stream-tool.sse').split('data: {"id":"chatcmpl-CX7fs2J1kq4aBvT0xR8m2N5pQwE3","object":"chat.completion.chunk","created":1763900000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_560af6e559","choices":[{"index":0,"delta":{"tool_calls"')[0]!;
     const types = translateTranscript(stream('m', opts()), cut).map((e) => e.data.type);
