@@ -32,6 +32,10 @@ export function readResponsesUsage(u: ResponsesUsage | null | undefined): Usage 
 
 /** Stream events after which nothing follows: the answer is whole (or finally failed). */
 const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete']);
+/** Events the filter reads: the terminal ones, errors, and the first (for the response id). */
+const NOTED = new Set([...TERMINAL, 'error', 'response.created']);
+const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
+const TYPE = /^\s*\{\s*"type"\s*:\s*"([^"]+)"/;
 
 interface StreamEventData {
   type?: string;
@@ -66,14 +70,18 @@ function responsesStreamFilter(): StreamFilter {
     event(text: string): string | null {
       const ev = parseSseEvent(text);
       if (ev === null) return text;
+      const seqMatch = SEQUENCE.exec(ev.data);
+      if (seqMatch) seq = Number(seqMatch[1]);
+      // Deltas are most of a stream: only the events that say something to the gateway are parsed.
+      const named = ev.event ?? TYPE.exec(ev.data)?.[1] ?? null;
+      if (named !== null && !NOTED.has(named)) return text;
       let data: StreamEventData;
       try {
         data = JSON.parse(ev.data) as StreamEventData;
       } catch {
         return text;
       }
-      const type = data.type ?? ev.event;
-      if (typeof data.sequence_number === 'number') seq = data.sequence_number;
+      const type = data.type ?? named;
       if (data.response?.id) responseId = data.response.id;
       if (type === 'error') error = data.message ?? JSON.stringify(data);
       if (type === 'response.failed') error = data.response?.error?.message ?? error ?? 'the response failed';
