@@ -12,7 +12,9 @@ export type Turn =
   | { kind: 'user'; parts: UserPart[] }
   | { kind: 'assistant'; text: string }
   | { kind: 'call'; callId: string; name: string; arguments: string }
-  | { kind: 'result'; callId: string; output: string };
+  | { kind: 'result'; callId: string; output: string }
+  /** The model's reasoning from an earlier turn; `encrypted` is what the provider gave to replay it. */
+  | { kind: 'reasoning'; text: string; encrypted: string | null };
 
 export interface FunctionTool {
   name: string;
@@ -68,11 +70,14 @@ function outputText(output: unknown): string {
 }
 
 /**
- * The request's instructions and input as turns. Reasoning items are dropped: they are the
- * model's own and only OpenAI can read them back. Records of built-in tool calls (web search
- * and the like) are dropped too; the model's answer after them is in the history.
+ * The request's instructions and input as turns. Reasoning items are kept for translations
+ * that can replay them (Anthropic thinking); the others skip them. Records of built-in tool
+ * calls (web search and the like) are dropped; the model's answer after them is in the history.
  */
 export function readTurns(body: Obj): Turn[] {
+  if (typeof body.previous_response_id === 'string') {
+    throw invalid('previous_response_id', "needs OpenAI's stored responses, which this provider does not have: send the whole conversation in input (as Codex does)");
+  }
   const turns: Turn[] = [];
   const instructions = str(body.instructions);
   if (instructions) turns.push({ kind: 'system', text: instructions });
@@ -93,6 +98,9 @@ export function readTurns(body: Obj): Turn[] {
       turns.push({ kind: 'call', callId: str(item.call_id) ?? `call_${i}`, name: str(item.name) ?? '', arguments: JSON.stringify({ input: str(item.input) ?? '' }) });
     } else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
       turns.push({ kind: 'result', callId: str(item.call_id) ?? '', output: outputText(item.output) });
+    } else if (type === 'reasoning') {
+      const summary = Array.isArray(item.summary) ? partsText(item.summary) : '';
+      turns.push({ kind: 'reasoning', text: summary, encrypted: str(item.encrypted_content) });
     } else if (type === 'item_reference') {
       throw invalid(where, 'is an item_reference, which needs OpenAI\'s stored responses: send the items themselves');
     }

@@ -49,6 +49,8 @@ export interface ReasoningItem {
   id: string;
   type: 'reasoning';
   summary: { type: 'summary_text'; text: string }[];
+  /** What lets the provider check the reasoning when the client sends it back. */
+  encrypted_content?: string;
 }
 export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
 

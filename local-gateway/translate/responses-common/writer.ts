@@ -125,6 +125,19 @@ export class ResponsesStreamWriter {
     return out;
   }
 
+  /** Attaches what replays the open reasoning item (e.g. Anthropic's thinking signature). */
+  reasoningEncrypted(value: string): void {
+    if (this.open?.kind === 'reasoning') this.open.item.encrypted_content = value;
+  }
+
+  /** A reasoning item with no readable text, only what replays it (Anthropic's redacted thinking). */
+  opaqueReasoning(encrypted: string): string[] {
+    const item: ReasoningItem = { id: this.newId('rs'), type: 'reasoning', summary: [], encrypted_content: encrypted };
+    const { events, index } = this.add(item);
+    events.push(this.emit('response.output_item.done', { output_index: index, item }));
+    return events;
+  }
+
   hasCall(key: string): boolean {
     return this.calls.has(key);
   }

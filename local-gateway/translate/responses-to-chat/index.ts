@@ -36,6 +36,8 @@ export function chatMessages(turns: Turn[]): ChatMessage[] {
     else if (t.kind === 'user') out.push({ role: 'user', content: userContent(t.parts) });
     else if (t.kind === 'assistant') out.push({ role: 'assistant', content: t.text });
     else if (t.kind === 'result') out.push({ role: 'tool', tool_call_id: t.callId, content: t.output });
+    // Chat completions has no way to hand a model its earlier reasoning back.
+    else if (t.kind === 'reasoning') continue;
     else {
       const call: ChatToolCall = { id: t.callId, type: 'function', function: { name: t.name, arguments: t.arguments } };
       // A call right after the assistant's text (or another call) belongs to that same turn.

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { counterIds, fixtureJson, fixtureText, translateTranscript } from '../../../test/helpers/sse-fixtures.js';
-import { DEFAULT_MAX_TOKENS, request, response, stream } from './index.js';
+import { DEFAULT_MAX_TOKENS, SIGNED, request, response, stream } from './index.js';
 
 const opts = () => ({ newId: counterIds(), now: () => 1_763_900_000_000 });
 
 describe('responses → messages: request', () => {
-  it('maps a Codex history to Anthropic messages, system blocks, tools and thinking', () => {
+  it('maps a Codex history to Anthropic messages, system blocks and tools', () => {
     const out = request(fixtureJson('responses/codex-history-request.json'), 'claude-sonnet-4-5', true);
     expect(out.system).toEqual([
       { type: 'text', text: 'You are Codex, a coding agent.' },
@@ -40,7 +40,9 @@ describe('responses → messages: request', () => {
       { name: 'exec_command', description: 'Runs a shell command.', input_schema: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'], additionalProperties: false } },
       { name: 'spawn_agent', description: 'Starts an agent.', input_schema: { type: 'object', properties: { message: { type: 'string' } }, additionalProperties: false } },
     ]);
-    expect(out).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 20000, thinking: { type: 'enabled', budget_tokens: 2048 }, tool_choice: { type: 'auto' }, stream: true });
+    expect(out).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 20000, tool_choice: { type: 'auto' }, stream: true });
+    // The history's tool calls come without Claude's signed thinking (its reasoning is OpenAI's): thinking off.
+    expect(out).not.toHaveProperty('thinking');
     for (const key of ['input', 'include', 'store', 'prompt_cache_key', 'instructions', 'reasoning', 'parallel_tool_calls']) expect(out).not.toHaveProperty(key);
   });
 
@@ -57,6 +59,30 @@ describe('responses → messages: request', () => {
     expect(() => request(body, 'c', false)).toThrow(/arguments of the exec_command function call in input are not JSON/);
   });
 
+  it('replays Claude\'s signed thinking before its tool call, so thinking stays on across turns', () => {
+    const input = [
+      { type: 'message', role: 'user', content: 'list files' },
+      { type: 'reasoning', summary: [{ type: 'summary_text', text: 'I will run ls.' }], encrypted_content: `${SIGNED}sig123` },
+      { type: 'function_call', call_id: 'toolu_1', name: 'exec_command', arguments: '{"cmd":"ls"}' },
+      { type: 'function_call_output', call_id: 'toolu_1', output: 'a.txt' },
+    ];
+    const out = request({ model: 'm', input, reasoning: { effort: 'medium' } }, 'c', false);
+    expect((out.messages as { content: unknown[] }[])[1]!.content).toEqual([
+      { type: 'thinking', thinking: 'I will run ls.', signature: 'sig123' },
+      { type: 'tool_use', id: 'toolu_1', name: 'exec_command', input: { cmd: 'ls' } },
+    ]);
+    expect(out.thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
+    // Reasoning another provider encrypted is not Claude's: dropped, and thinking goes off rather than fail.
+    input[1] = { type: 'reasoning', summary: [], encrypted_content: 'gAAAAB-openai-blob' };
+    const other = request({ model: 'm', input, reasoning: { effort: 'medium' } }, 'c', false);
+    expect((other.messages as { content: { type: string }[] }[])[1]!.content.map((b) => b.type)).toEqual(['tool_use']);
+    expect(other).not.toHaveProperty('thinking');
+  });
+
+  it('refuses previous_response_id: the provider has no stored responses', () => {
+    expect(() => request({ model: 'm', input: 'hi', previous_response_id: 'resp_1' }, 'c', false)).toThrow(/previous_response_id needs OpenAI's stored responses/);
+  });
+
   it('takes the real Codex 0.169 request as recorded', () => {
     const out = request(fixtureJson('responses/codex-0.169.0-request.json').body as Record<string, unknown>, 'claude-sonnet-4-5', true);
     expect((out.system as unknown[]).length).toBe(2);
@@ -70,7 +96,7 @@ describe('responses → messages: answer', () => {
     const out = response(fixtureJson('responses/messages-tool.json'), 'anthropic/claude', opts()) as Record<string, unknown>;
     expect(out).toMatchObject({ id: 'resp_1', status: 'completed', model: 'anthropic/claude' });
     expect(out.output).toEqual([
-      { id: 'rs_2', type: 'reasoning', summary: [{ type: 'summary_text', text: 'I should look at the weather tool.' }] },
+      { id: 'rs_2', type: 'reasoning', summary: [{ type: 'summary_text', text: 'I should look at the weather tool.' }], encrypted_content: `${SIGNED}EqQBCgIYAhIM1gbcDa9GJwZA` },
       { id: 'msg_3', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], logprobs: [], text: "I'll check the weather." }] },
       { id: 'fc_4', type: 'function_call', status: 'completed', call_id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', arguments: '{"city":"Paris"}' },
     ]);
@@ -111,7 +137,12 @@ describe('responses → messages: stream', () => {
       'response.completed',
     ]);
     events.forEach((e, i) => expect(e.data.sequence_number).toBe(i));
-    expect(events[8]!.data.item).toEqual({ id: 'rs_2', type: 'reasoning', summary: [{ type: 'summary_text', text: 'The user wants the files listed. I will run ls.' }] });
+    expect(events[8]!.data.item).toEqual({
+      id: 'rs_2',
+      type: 'reasoning',
+      summary: [{ type: 'summary_text', text: 'The user wants the files listed. I will run ls.' }],
+      encrypted_content: `${SIGNED}EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds`,
+    });
     expect(events[13]!.data).toMatchObject({ item_id: 'msg_3', output_index: 1, text: 'Listing the files.' });
     expect(events[16]!.data.item).toMatchObject({ id: 'fc_4', type: 'function_call', call_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'exec_command' });
     expect(events[20]!.data).toMatchObject({ output_index: 2, item: { id: 'fc_4', status: 'completed', arguments: '{"cmd": "ls"}' } });

@@ -46,9 +46,36 @@ export function anthropicMessages(turns: Turn[]): { system: string[]; messages: 
     else if (t.kind === 'user') push('user', userBlocks(t.parts));
     else if (t.kind === 'assistant') push('assistant', t.text ? [{ type: 'text', text: t.text }] : []);
     else if (t.kind === 'call') push('assistant', [{ type: 'tool_use', id: t.callId, name: t.name, input: parseArguments(t.arguments, t.name) }]);
-    else push('user', [{ type: 'tool_result', tool_use_id: t.callId, content: t.output }]);
+    else if (t.kind === 'result') push('user', [{ type: 'tool_result', tool_use_id: t.callId, content: t.output }]);
+    else {
+      const block = thinkingBlock(t.text, t.encrypted);
+      if (block) push('assistant', [block]);
+    }
   }
   return { system, messages };
+}
+
+/**
+ * Thinking travels to the client as a reasoning item whose `encrypted_content` carries
+ * Anthropic's signature (Codex asks for `reasoning.encrypted_content` and sends the items back),
+ * marked so reasoning from another provider is never passed off as Claude's.
+ */
+export const SIGNED = 'gh-anthropic-thinking:';
+export const REDACTED = 'gh-anthropic-redacted:';
+
+function thinkingBlock(text: string, encrypted: string | null): Block | null {
+  if (encrypted?.startsWith(SIGNED)) return { type: 'thinking', thinking: text, signature: encrypted.slice(SIGNED.length) };
+  if (encrypted?.startsWith(REDACTED)) return { type: 'redacted_thinking', data: encrypted.slice(REDACTED.length) };
+  return null;
+}
+
+/**
+ * With thinking on, Anthropic refuses an assistant tool_use turn that does not start with its
+ * thinking block. History from another provider (or without encrypted reasoning) has none:
+ * such a request goes without thinking rather than failing.
+ */
+function historyAllowsThinking(messages: AnthropicMessage[]): boolean {
+  return messages.every((m) => m.role !== 'assistant' || !m.content.some((b) => b.type === 'tool_use') || ['thinking', 'redacted_thinking'].includes(m.content[0]!.type));
 }
 
 function toolChoice(body: Obj): Obj | undefined {
@@ -68,7 +95,7 @@ export function request(body: Obj, model: string, stream: boolean): Obj {
   const out: Obj = { model, max_tokens: maxOutput ?? DEFAULT_MAX_TOKENS + (budget ?? 0), messages };
   if (system.length > 0) out.system = system.map((text) => ({ type: 'text', text }));
   // Thinking needs room for an answer after it: with too small a max_output_tokens, none.
-  if (budget !== undefined && (maxOutput === null || maxOutput > budget + 1024)) out.thinking = { type: 'enabled', budget_tokens: budget };
+  if (budget !== undefined && (maxOutput === null || maxOutput > budget + 1024) && historyAllowsThinking(messages)) out.thinking = { type: 'enabled', budget_tokens: budget };
   const tools = readTools(body.tools);
   if (tools.length > 0) {
     out.tools = tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), input_schema: t.parameters }));
@@ -106,6 +133,8 @@ interface ContentBlock {
   type: string;
   text?: string;
   thinking?: string;
+  signature?: string;
+  data?: string;
   id?: string;
   name?: string;
   input?: unknown;
@@ -123,7 +152,10 @@ export function response(upstream: unknown, requestedModel: string, opts: Output
       if (last?.type === 'message') last.content[0]!.text += b.text;
       else output.push({ id: newId('msg'), type: 'message', status: 'completed', content: [outputText(b.text)], role: 'assistant' });
     } else if (b.type === 'thinking' && b.thinking) {
-      output.push({ id: newId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: b.thinking }] });
+      const encrypted = b.signature ? { encrypted_content: SIGNED + b.signature } : {};
+      output.push({ id: newId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: b.thinking }], ...encrypted });
+    } else if (b.type === 'redacted_thinking' && b.data) {
+      output.push({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED + b.data });
     } else if (b.type === 'tool_use') {
       output.push({ id: newId('fc'), type: 'function_call', status: 'completed', arguments: JSON.stringify(b.input ?? {}), call_id: b.id ?? newId('call'), name: b.name ?? '' });
     }
@@ -137,7 +169,7 @@ interface StreamData {
   index?: number;
   message?: { usage?: AnthropicUsage };
   content_block?: ContentBlock;
-  delta?: { type?: string; text?: string; thinking?: string; partial_json?: string; stop_reason?: string | null };
+  delta?: { type?: string; text?: string; thinking?: string; signature?: string; partial_json?: string; stop_reason?: string | null };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
@@ -157,6 +189,7 @@ export function stream(requestedModel: string, opts: OutputOptions = {}): Stream
       const b = d.content_block;
       if (b?.type === 'tool_use') return w.call(String(d.index), b.id ?? newId('call'), b.name ?? '');
       if (b?.type === 'text' && b.text) return w.text(b.text);
+      if (b?.type === 'redacted_thinking' && b.data) return w.opaqueReasoning(REDACTED + b.data);
       return [];
     },
     content_block_delta: (d) => {
@@ -164,6 +197,7 @@ export function stream(requestedModel: string, opts: OutputOptions = {}): Stream
       if (delta.type === 'text_delta') return w.text(delta.text ?? '');
       if (delta.type === 'thinking_delta') return w.reasoning(delta.thinking ?? '');
       if (delta.type === 'input_json_delta') return w.callArguments(String(d.index), delta.partial_json ?? '');
+      if (delta.type === 'signature_delta' && delta.signature) w.reasoningEncrypted(SIGNED + delta.signature);
       return [];
     },
     content_block_stop: () => w.close(),
