@@ -169,6 +169,23 @@ describe('POST /v1/responses on a chat-completions provider (responses → chat)
     ]);
   });
 
+  it('the Codex 0.169 request reaches a chat server as chat completions; the trace has the usage', async () => {
+    const recorded = fixtureJson<{ body: Record<string, unknown> }>('responses/codex-0.169.0-request.json');
+    const res = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...recorded.body, model: 'chat/gpt-4o-mini' }),
+    });
+    const text = await res.text();
+    expect(text).toMatch(/event: response\.completed\ndata: .*"output_tokens_details":\{"reasoning_tokens":0\}/);
+    const sent = upstream.requests.at(-1)!.body as { messages: { role: string }[]; tools: unknown[]; stream_options: unknown };
+    expect(sent.messages.map((m) => m.role)).toEqual(['system', 'system', 'user', 'user']);
+    expect(sent.stream_options).toEqual({ include_usage: true });
+    const trace = await traceOf(res.headers.get('x-gatehouse-trace-id')!);
+    expect(trace).toMatchObject({ api: 'responses', status: 200, error_code: null });
+    expect(trace.tokens_in).toBeGreaterThan(0);
+  });
+
   it('provider errors: 429 keeps retry-after; an error chunk mid-stream becomes response.failed; a cut is reported', async () => {
     const err = (await gw.client.responses.create({ model: 'chat/rate-limit', input: 'x' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(429);
