@@ -70,9 +70,9 @@ afterAll(async () => {
 });
 
 /** Runs `codex exec` to completion without blocking the event loop the gateway runs on. */
-function codexExec(model: string, prompt: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function codexExec(model: string, prompt: string, sandbox = 'read-only'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN!, 'exec', '--skip-git-repo-check', '--sandbox', 'read-only', '--color', 'never', '-m', model, prompt], {
+    const child = spawn(process.execPath, [BIN!, 'exec', '--skip-git-repo-check', '--sandbox', sandbox, '--color', 'never', '-m', model, prompt], {
       cwd: codexHome,
       env: { PATH: process.env.PATH, HOME: codexHome, CODEX_HOME: codexHome, GATEHOUSE_TOKEN: TEST_TOKEN },
     });
@@ -113,5 +113,29 @@ describe.skipIf(skipReason !== null)('Codex CLI through the gateway', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('echo: say hello');
     expect(claude.requests.at(-1)!.body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true });
+  });
+
+  // The model asks Codex to run a command; Codex runs it and sends the output back; the model answers with it.
+  it('runs a tool the model asks for, pass-through, and sends its output back', { timeout: 120_000 }, async () => {
+    const r = await codexExec('up/agent-tool', 'run the check', 'danger-full-access');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tool said: [\s\S]*gatehouse-tool-ok/);
+    const calls = upstream.requests.filter((q) => q.path === '/v1/responses' && (q.body as { model: string }).model === 'agent-tool');
+    expect(calls).toHaveLength(2);
+    const items = (calls[1]!.body as { input: { type: string; name?: string }[] }).input;
+    expect(items.filter((i) => i.type === 'function_call').map((i) => i.name)).toEqual(['exec_command']);
+    expect(items.at(-1)!.type).toBe('function_call_output');
+  });
+
+  it('runs a tool Claude asks for through responses → messages, thinking replayed with its signature', { timeout: 120_000 }, async () => {
+    const before = claude.requests.length;
+    const r = await codexExec('claude/agent-tool', 'run the check', 'danger-full-access');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tool said: [\s\S]*gatehouse-tool-ok/);
+    const second = claude.requests.slice(before)[1]!.body as { messages: { role: string; content: { type: string; signature?: string }[] }[] };
+    const assistant = second.messages.find((m) => m.role === 'assistant')!;
+    expect(assistant.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+    expect(assistant.content[0]!.signature).toBe('EqQBCgIYAhIMsig');
+    expect(second.messages.at(-1)!.content[0]!.type).toBe('tool_result');
   });
 });

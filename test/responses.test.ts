@@ -221,7 +221,7 @@ describe('POST /v1/responses on an Anthropic Messages provider (responses → me
     expect(done).toMatchObject([
       { type: 'reasoning', summary: [{ type: 'summary_text', text: 'The user wants the weather.' }] },
       { type: 'message', content: [{ type: 'output_text', text: 'Checking the weather.' }] },
-      { type: 'function_call', call_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"city": "Paris"}' },
+      { type: 'function_call', call_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"city":"Paris"}' },
     ]);
     expect(completedOf(events).usage).toMatchObject({ input_tokens: 121, output_tokens: 9, output_tokens_details: { reasoning_tokens: 0 } });
     expect(claude.requests.at(-1)!.body.tools).toEqual([{ name: 'get_weather', input_schema: { type: 'object' } }]);

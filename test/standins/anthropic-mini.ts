@@ -2,7 +2,9 @@
  * A small stand-in for api.anthropic.com's Messages API (`POST /v1/messages`), speaking its
  * real wire format: the message object, the stream `message_start` → `content_block_*` →
  * `message_delta` → `message_stop` with `ping`, and `{"type":"error",…}` errors.
- * Scenarios by model: `tool-call` (thinking, text, then a streamed tool_use), `overloaded`
+ * Scenarios by model: `tool-call` (thinking, text, then a streamed tool_use), `agent-tool`
+ * (thinking and an `exec_command` tool_use until a tool_result comes back, then
+ * `tool said: <result>`), `overloaded`
  * (an `error` event mid-stream), `rate-limit` (429 with retry-after), `cut-stream`.
  * Anything else answers `echo: <last user text>`.
  *
@@ -37,7 +39,24 @@ function lastUserText(body: Obj): string {
   return String(last.content.filter((b) => b.type === 'text').at(-1)?.text ?? '');
 }
 
+/** The tool_result the last user message carries, if any. */
+function lastToolResult(body: Obj): string | null {
+  const last = ((body.messages ?? []) as { role: string; content: string | Block[] }[]).at(-1);
+  if (!last || typeof last.content === 'string') return null;
+  const result = last.content.filter((b) => b.type === 'tool_result').at(-1);
+  if (!result) return null;
+  return typeof result.content === 'string' ? result.content : JSON.stringify(result.content);
+}
+
 function blocksFor(model: string, body: Obj): Block[] {
+  const toolResult = lastToolResult(body);
+  if (model === 'agent-tool') {
+    if (toolResult !== null) return [{ type: 'text', text: `tool said: ${toolResult}` }];
+    return [
+      { type: 'thinking', thinking: 'I should run the command.', signature: 'EqQBCgIYAhIMsig' },
+      { type: 'tool_use', id: 'toolu_01AgentTool0000000000000', name: 'exec_command', input: { cmd: 'echo gatehouse-tool-ok' } },
+    ];
+  }
   if (model === 'tool-call') {
     return [
       { type: 'thinking', thinking: 'The user wants the weather.', signature: 'EqQBCgIYAhIMsig' },
@@ -73,7 +92,8 @@ export function messageEvents(model: string, content: Block[]): Obj[] {
       events.push({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: b.signature } });
     } else {
       events.push({ type: 'content_block_start', index, content_block: { ...b, input: {} } });
-      for (const partial_json of ['', '{"city": "P', 'aris"}']) events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } });
+      const json = JSON.stringify(b.input);
+      for (const partial_json of ['', json.slice(0, 9), json.slice(9)]) events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } });
     }
     events.push({ type: 'content_block_stop', index });
   });

@@ -6,7 +6,9 @@
  *
  * Deterministic: ids and `created_at` derive from the request text, so a test can rebuild
  * exactly what the stand-in sent and compare it event by event with what a client received.
- * Scenarios by model: `tool-call` (a get_weather function call), `error-in-stream` (text, then
+ * Scenarios by model: `tool-call` (a get_weather function call), `agent-tool` (asks for
+ * `exec_command` until the input ends with its output, then answers `tool said: <output>`),
+ * `error-in-stream` (text, then
  * `error` and `response.failed`), `cut-stream` (the connection drops after a few events);
  * the error scenarios of the chat endpoint (`fail-500`, `rate-limit`, `bad-request`) apply too.
  */
@@ -19,6 +21,8 @@ export interface ResponsesRequest {
   /** Text of the last user message (or the string input). */
   lastUser: string;
   inputChars: number;
+  /** Output of the last input item when it is a function_call_output (a tool's answer). */
+  toolOutput: string | null;
   /** The request text, the seed of every id. */
   seed: string;
 }
@@ -35,7 +39,9 @@ export function parseResponsesRequest(body: unknown, text: string): ResponsesReq
   const items = typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : (b.input as Obj[]);
   const users = items.filter((i) => i.role === 'user');
   const inputChars = items.reduce((n, i) => n + textOf(i.content).length + (typeof i.output === 'string' ? i.output.length : 0), 0) + String(b.instructions ?? '').length;
-  return { model: b.model, stream: b.stream === true, lastUser: textOf(users.at(-1)?.content), inputChars, seed: text };
+  const last = items.at(-1);
+  const toolOutput = last?.type === 'function_call_output' ? (typeof last.output === 'string' ? last.output : textOf(last.output)) : null;
+  return { model: b.model, stream: b.stream === true, lastUser: textOf(users.at(-1)?.content), inputChars, toolOutput, seed: text };
 }
 
 function idFor(seed: string, prefix: string, n: number): string {
@@ -43,12 +49,15 @@ function idFor(seed: string, prefix: string, n: number): string {
 }
 
 export const WEATHER_CALL = { name: 'get_weather', arguments: '{"city":"Paris"}' };
+/** What the `agent-tool` model asks an agent to run (Codex's shell tool), before answering with its output. */
+export const AGENT_CALL = { name: 'exec_command', arguments: '{"cmd":"echo gatehouse-tool-ok"}' };
 
 function items(req: ResponsesRequest): Obj[] {
-  if (req.model === 'tool-call') {
-    return [{ id: idFor(req.seed, 'fc', 1), type: 'function_call', status: 'completed', arguments: WEATHER_CALL.arguments, call_id: idFor(req.seed, 'call', 1).slice(0, 29), name: WEATHER_CALL.name }];
+  const call = req.model === 'tool-call' ? WEATHER_CALL : req.model === 'agent-tool' && req.toolOutput === null ? AGENT_CALL : null;
+  if (call) {
+    return [{ id: idFor(req.seed, 'fc', 1), type: 'function_call', status: 'completed', arguments: call.arguments, call_id: idFor(req.seed, 'call', 1).slice(0, 29), name: call.name }];
   }
-  const text = `echo: ${req.lastUser}`;
+  const text = req.toolOutput !== null ? `tool said: ${req.toolOutput}` : `echo: ${req.lastUser}`;
   return [
     { id: idFor(req.seed, 'rs', 1), type: 'reasoning', summary: [] },
     { id: idFor(req.seed, 'msg', 1), type: 'message', status: 'completed', content: [{ type: 'output_text', annotations: [], logprobs: [], text }], role: 'assistant' },
@@ -113,7 +122,7 @@ export function streamEvents(req: ResponsesRequest): Obj[] {
       push({ type: 'response.output_item.done', output_index, item });
     } else if (item.type === 'function_call') {
       push({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', arguments: '' } });
-      for (const delta of ['{"', 'city', '":"', 'Paris', '"}']) push({ type: 'response.function_call_arguments.delta', item_id: id, output_index, delta, obfuscation: 'x1' });
+      for (const delta of (item.arguments as string).match(/.{1,6}/gs) ?? []) push({ type: 'response.function_call_arguments.delta', item_id: id, output_index, delta, obfuscation: 'x1' });
       push({ type: 'response.function_call_arguments.done', item_id: id, output_index, arguments: item.arguments });
       push({ type: 'response.output_item.done', output_index, item });
     } else {
