@@ -22,7 +22,7 @@ export async function anthropicRoutes(fastify: FastifyInstance): Promise<void> {
     // Routed as a Messages request: any provider that can answer one can have it counted.
     timed(ctx, 'route', () => route(ctx, providers, 'messages', req.body.model));
     if (ctx.provider!.apis.has('messages.count_tokens')) return pipeline.handle(req, reply, countTokens);
-    timed(ctx, 'identity', () => resolveIdentity(ctx));
+    timed(ctx, 'identity', () => resolveIdentity(ctx, app.gateway.identity.current()));
     const answer = { input_tokens: estimateInputTokens(req.body) };
     ctx.status = 200;
     ctx.usage = { input: answer.input_tokens, output: null, cached: null };

@@ -1,5 +1,7 @@
 import type { ClientApi, ProviderAdapter } from '../providers/types.js';
 import { chatToMessages, messagesToChat } from './messages-chat/index.js';
+import { responsesToChat } from './responses-to-chat/index.js';
+import { responsesToMessages } from './responses-to-messages/index.js';
 import type { Translation } from './types.js';
 
 export type { SseEvent, StreamTranslator, Translation } from './types.js';
@@ -11,6 +13,9 @@ export type { SseEvent, StreamTranslator, Translation } from './types.js';
 export const TRANSLATIONS: readonly Translation[] = [
   messagesToChat,
   chatToMessages,
+  // A Responses client on a provider without Responses: Anthropic's own API first, then chat.
+  responsesToMessages,
+  responsesToChat,
 ];
 
 /** How one request reaches one provider: natively, or through a translation. */

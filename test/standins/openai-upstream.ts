@@ -37,6 +37,7 @@ import {
   usageFor,
 } from './openai-wire.js';
 import type { ChatRequest } from './openai-wire.js';
+import { serveResponses } from './responses-wire.js';
 
 /** One request as the stand-in received it. */
 export interface RecordedRequest {
@@ -169,6 +170,7 @@ async function handle(
   }
   if (method === 'POST' && path === '/v1/chat/completions') return chatCompletions(res, body, ctx, req.headers.authorization);
   if (method === 'POST' && path === '/v1/embeddings') return embeddings(res, body);
+  if (method === 'POST' && path === '/v1/responses') return serveResponses(res, body, text, { sendJson, scenarioError, errorBody });
   if (method === 'GET' && path === '/v1/models') return sendJson(res, 200, modelsBody());
   if (method === 'GET' && path.startsWith('/v1/models/')) return retrieveModel(res, decodeURIComponent(path.slice(11)));
   sendJson(res, 404, errorBody(`Invalid URL (${method} ${path})`, 'invalid_request_error'));

@@ -6,6 +6,7 @@ import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, Ups
 const PATHS: Partial<Record<ClientApi, string>> = {
   'chat.completions': '/chat/completions',
   embeddings: '/embeddings',
+  responses: '/responses',
 };
 
 /**
@@ -31,7 +32,7 @@ export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryConte
   return {
     id: config.id,
     kind: 'openai',
-    apis: new Set<ClientApi>(['chat.completions', 'embeddings', 'models']),
+    apis: new Set<ClientApi>(['chat.completions', 'responses', 'embeddings', 'models']),
     models: config.models,
     async call(req: UpstreamRequest) {
       const res = await send(pool, {
