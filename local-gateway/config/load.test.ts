@@ -60,7 +60,7 @@ policy: ./policy.yaml
       message = (err as Error).message;
     }
     expect(message).toContain(`${file}:5: providers[0].api_key: must reference a secret as env:NAME`);
-    expect(message).toContain(`${file}:7: providers[1].kind: unknown provider kind "anthropc": this build speaks openai`);
+    expect(message).toContain(`${file}:7: providers[1].kind: unknown provider kind "anthropc": this build speaks openai, azure-openai, gemini, ollama, bedrock`);
   });
 
   it('refuses a provider id used twice', () => {

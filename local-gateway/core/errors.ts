@@ -15,6 +15,8 @@ export const ERRORS = {
   GH_ERR_UNKNOWN_MODEL: { status: 404, type: 'invalid_request_error' },
   GH_ERR_UNKNOWN_PROVIDER: { status: 404, type: 'invalid_request_error' },
   GH_ERR_UNSUPPORTED_API: { status: 400, type: 'invalid_request_error' },
+  /** A request part the chosen provider's wire format cannot carry (e.g. an image URL to Bedrock). */
+  GH_ERR_UNSUPPORTED_CONTENT: { status: 400, type: 'invalid_request_error' },
   GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
   GH_ERR_PROVIDER_KEY_MISSING: { status: 502, type: 'upstream_error' },
   GH_ERR_UPSTREAM_CONNECT: { status: 502, type: 'upstream_error' },
