@@ -128,9 +128,12 @@ function fromText(status: number, headers: Record<string, string>, text: () => P
 }
 
 /** The provider's error answer, re-worded (and its status corrected) once it is read. */
-export async function convertedError(up: UpstreamResponse, convert: (text: string, status: number) => { status: number; text: string }): Promise<UpstreamResponse> {
-  const { status, text } = convert(await up.text(), up.status);
-  return fromText(status, convertedHeaders(up.headers, 'application/json'), async () => text, up.dispose);
+export async function convertedError(
+  up: UpstreamResponse,
+  convert: (text: string, status: number) => { status: number; text: string; headers?: Record<string, string> },
+): Promise<UpstreamResponse> {
+  const { status, text, headers } = convert(await up.text(), up.status);
+  return fromText(status, { ...convertedHeaders(up.headers, 'application/json'), ...headers }, async () => text, up.dispose);
 }
 
 /** The provider's complete answer, converted when it is read. */

@@ -100,7 +100,7 @@ async function* streamChunks(body: AsyncIterable<Uint8Array>, model: string): As
  * Google's error body as OpenAI's. A rejected key comes as 400 INVALID_ARGUMENT with reason
  * API_KEY_INVALID; it is answered as 401 so the gateway blames its config, not the caller.
  */
-export function geminiErrorAnswer(text: string, status: number): { status: number; text: string } {
+export function geminiErrorAnswer(text: string, status: number): { status: number; text: string; headers?: Record<string, string> } {
   let parsed: GeminiError;
   try {
     parsed = JSON.parse(text) as GeminiError;
@@ -111,5 +111,12 @@ export function geminiErrorAnswer(text: string, status: number): { status: numbe
   if (!e?.message) return { status, text };
   const keyRejected = e.details?.some((d) => d.reason === 'API_KEY_INVALID') === true;
   const finalStatus = keyRejected ? 401 : status;
-  return { status: finalStatus, text: openAIErrorText(finalStatus, e.status ? `${e.message} (${e.status})` : e.message, e.status ?? null) };
+  // Google says when to retry in the body (RetryInfo), not in a header; clients read retry-after.
+  const delay = e.details?.map((d) => d.retryDelay).find((d) => typeof d === 'string');
+  const seconds = delay ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined;
+  return {
+    status: finalStatus,
+    text: openAIErrorText(finalStatus, e.status ? `${e.message} (${e.status})` : e.message, e.status ?? null),
+    ...(seconds ? { headers: { 'retry-after': String(Math.ceil(Number(seconds))) } } : {}),
+  };
 }

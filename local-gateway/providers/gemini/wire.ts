@@ -51,5 +51,5 @@ export interface GeminiResponse {
 
 /** Google's error body: `{"error":{"code":400,"message":"…","status":"INVALID_ARGUMENT","details":[…]}}`. */
 export interface GeminiError {
-  error?: { code?: number; message?: string; status?: string; details?: { reason?: string }[] };
+  error?: { code?: number; message?: string; status?: string; details?: { reason?: string; retryDelay?: string }[] };
 }
