@@ -6,11 +6,11 @@ import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
-import { eventStreamMessages } from './event-stream.js';
 import { chatToConverse } from './request.js';
-import { ConverseStreamConverter, converseToChat } from './response.js';
+import { converseToChat } from './response.js';
+import { converseStreamToChat } from './stream.js';
 import { signRequest } from './signing.js';
-import type { ConverseResponse, ConverseStreamEvents } from './wire.js';
+import type { ConverseResponse } from './wire.js';
 
 type BedrockConfig = ProviderConfigOf<'bedrock'>;
 
@@ -43,7 +43,7 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
     const headers = await authorize(path, { ...config.headers, 'content-type': 'application/json', accept }, body);
     const up = await send(pool, { providerId: config.id, method: 'POST', path, headers, body, signal: req.signal });
     if (up.status >= 400) return convertedError(up, (text, status) => ({ status, text: bedrockErrorText(text, status, up.headers['x-amzn-errortype']) }));
-    if (req.stream) return convertedStream(up, streamChunks(up.body, req.model));
+    if (req.stream) return convertedStream(up, converseStreamToChat(up.body, req.model));
     return convertedJson(up, (text) => {
       try {
         return JSON.stringify(converseToChat(JSON.parse(text) as ConverseResponse, req.model));
@@ -67,23 +67,6 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
     secrets: () => heldSecrets(config.id, [config.api_key, config.access_key_id, config.secret_access_key, config.session_token], ctx.env),
     close: () => pool.close(),
   };
-}
-
-async function* streamChunks(body: AsyncIterable<Uint8Array>, model: string): AsyncIterable<string> {
-  const converter = new ConverseStreamConverter(model);
-  for await (const m of eventStreamMessages(body)) {
-    const kind = m.headers[':message-type'];
-    let payload: { message?: string } & Record<string, unknown>;
-    try {
-      payload = m.payload ? (JSON.parse(m.payload) as typeof payload) : {};
-    } catch (err) {
-      throw new GatehouseError('GH_ERR_UPSTREAM_BAD_RESPONSE', `Bedrock sent a stream event Gatehouse could not read (${(err as Error).message}): retry the request.`, { cause: err });
-    }
-    if (kind === 'event') yield* converter.event(m.headers[':event-type'] as keyof ConverseStreamEvents, payload as never);
-    else if (kind === 'exception') yield* converter.exception(m.headers[':exception-type'] ?? 'exception', payload.message ?? m.payload);
-    else if (kind === 'error') yield* converter.exception(m.headers[':error-code'] ?? 'error', m.headers[':error-message'] ?? 'the provider reported an error');
-  }
-  yield* converter.end();
 }
 
 /** Bedrock's error body `{"message":…}`, named by its `x-amzn-errortype` header, as OpenAI's. */

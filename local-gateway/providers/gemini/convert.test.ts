@@ -31,7 +31,7 @@ const chunk = (delta: object, finish: string | null = null) => expect.objectCont
 
 describe('chat completions → Gemini generateContent', () => {
   it('converts system, images, tool calls, tool results, tools and generation settings', () => {
-    const body = json<ChatRequestBody>('chat-request.json');
+    const body = json<ChatRequestBody>('../chat-request.json');
     expect(chatToGemini(body)).toEqual(json('generate-content-request.json'));
   });
 
