@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 
 export interface StandinRequest {
   method: string;
-  /** Path without the query string. */
+  /** Path without the query string, percent-decoding left as sent. */
   path: string;
+  /** The request target's path exactly as sent (for signature checks). */
+  rawPath: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   /** The body text exactly as received. */
@@ -45,7 +47,8 @@ export async function startStandinServer(handler: StandinHandler): Promise<Stand
       } catch {
         body = undefined;
       }
-      const req: StandinRequest = { method: raw.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: raw.headers, text, body };
+      const rawPath = (raw.url ?? '/').split('?')[0]!;
+      const req: StandinRequest = { method: raw.method ?? 'GET', path: url.pathname, rawPath, query: url.searchParams, headers: raw.headers, text, body };
       requests.push(req);
       await handler(req, res, raw);
     })().catch((err: unknown) => {
