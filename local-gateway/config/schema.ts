@@ -67,7 +67,7 @@ const BedrockProviderSchema = z
   })
   .superRefine((p, ctx) => {
     if (p.api_key === undefined && (p.access_key_id === undefined || p.secret_access_key === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['access_key_id'], message: 'set access_key_id and secret_access_key (e.g. env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY), or api_key for a Bedrock API key' });
+      ctx.addIssue({ code: 'custom', path: [p.access_key_id === undefined ? 'access_key_id' : 'secret_access_key'], message: 'set access_key_id and secret_access_key (e.g. env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY), or api_key for a Bedrock API key' });
     }
   })
   // The runtime endpoint follows from the region; every kind ends up with a base_url.

@@ -89,3 +89,24 @@ export function write(res: ServerResponse, data: string | Uint8Array): Promise<v
 export function echoOf(text: string): string {
   return `echo: ${text}`;
 }
+
+/**
+ * Relays a request to another stand-in and its answer back as it arrives (streams included);
+ * a connection the other side drops is dropped here too, so cut streams stay cut.
+ */
+export async function forward(res: ServerResponse, url: string, method: string, body: string | undefined): Promise<void> {
+  const up = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body || undefined });
+  const headers: Record<string, string> = {};
+  // fetch has already undone the framing and any compression: those headers no longer apply.
+  up.headers.forEach((v, k) => {
+    if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'].includes(k)) headers[k] = v;
+  });
+  res.writeHead(up.status, headers);
+  if (!up.body) return void res.end();
+  try {
+    for await (const chunk of up.body) await write(res, chunk);
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
