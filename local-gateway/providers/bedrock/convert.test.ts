@@ -60,6 +60,13 @@ describe('chat completions → Bedrock Converse', () => {
     expect(chatToConverse({ ...base, tool_choice: 'required' }).toolConfig).toEqual({ tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object', properties: {} } } } }], toolChoice: { any: {} } });
     expect(chatToConverse({ ...base, tool_choice: { type: 'function', function: { name: 'f' } } }).toolConfig?.toolChoice).toEqual({ tool: { name: 'f' } });
     expect(chatToConverse({ ...base, tool_choice: 'none' }).toolConfig).toBeUndefined();
+    // With tool blocks in the history Converse needs the toolConfig; it goes without a choice.
+    const history: ChatRequestBody = {
+      ...base,
+      tool_choice: 'none',
+      messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 't1', content: 'ok' }],
+    };
+    expect(chatToConverse(history).toolConfig).toEqual({ tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object', properties: {} } } } }] });
   });
 
   it('refuses image links and formats Bedrock cannot take, saying what to send', () => {

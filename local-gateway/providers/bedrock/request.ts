@@ -83,8 +83,10 @@ export function chatToConverse(body: ChatRequestBody): ConverseRequest {
     else if (m.role === 'tool') push(messages, 'user', [toolResultBlock(m, i)]);
     else throw invalid(`messages[${i}] has role "${m.role}", which Bedrock models cannot take: use system, user, assistant or tool.`, `messages[${i}].role`);
   });
-  // tool_choice "none": Converse has no such mode, so the tools are not offered at all.
-  const tools = body.tool_choice === 'none' ? [] : (body.tools ?? []).filter((t) => t.type === 'function');
+  // tool_choice "none": Converse has no such mode, so the tools are not offered, unless the
+  // history holds tool blocks, which Converse accepts only alongside a toolConfig.
+  const historyUsesTools = messages.some((m) => m.content.some((b) => b.toolUse || b.toolResult));
+  const tools = body.tool_choice === 'none' && !historyUsesTools ? [] : (body.tools ?? []).filter((t) => t.type === 'function');
   const inference = compact({
     maxTokens: maxTokens(body),
     temperature: body.temperature ?? undefined,
@@ -99,7 +101,7 @@ export function chatToConverse(body: ChatRequestBody): ConverseRequest {
       tools.length > 0
         ? compact({
             tools: tools.map((t) => ({ toolSpec: compact({ name: t.function.name, description: t.function.description, inputSchema: { json: t.function.parameters ?? { type: 'object', properties: {} } } }) })),
-            toolChoice: toolChoice(body.tool_choice),
+            toolChoice: body.tool_choice === 'none' ? undefined : toolChoice(body.tool_choice),
           })
         : undefined,
   }) as ConverseRequest;

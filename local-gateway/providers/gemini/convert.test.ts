@@ -75,6 +75,19 @@ describe('Gemini generateContent → chat completion', () => {
     expect(new Set(choice.message.tool_calls.map((c) => c.id)).size).toBe(2);
   });
 
+  it("carries a function call's thoughtSignature in the tool call id, and back to Gemini with the history", () => {
+    const out = geminiToChat(json<GeminiResponse>('generate-content-function-call.json'), 'gemini-2.5-flash') as { choices: { message: ChatRequestBody['messages'][number] }[] };
+    const message = out.choices[0]!.message;
+    expect(message.tool_calls![0]!.id).toMatch(/^call_\w+__thought__CiQB0e2Kb7Zl0X4o1Gq3bRz4xQ==$/);
+    expect(message.tool_calls![1]!.id).not.toContain('__thought__');
+    const next = chatToGemini({ messages: [{ role: 'user', content: 'weather?' }, message] });
+    expect(next.contents[1]!.parts).toEqual([
+      { text: 'Let me look that up.' },
+      { functionCall: { name: 'get_weather', args: { city: 'Paris', unit: 'celsius' } }, thoughtSignature: 'CiQB0e2Kb7Zl0X4o1Gq3bRz4xQ==' },
+      { functionCall: { name: 'get_time', args: { city: 'Paris' } } },
+    ]);
+  });
+
   it('maps every finish reason, and a blocked prompt to content_filter', () => {
     const finish = (finishReason: string) => (geminiToChat({ candidates: [{ content: { parts: [{ text: 'x' }] }, finishReason }] }, 'm') as { choices: { finish_reason: string }[] }).choices[0]!.finish_reason;
     expect(finish('STOP')).toBe('stop');

@@ -14,6 +14,7 @@ import {
   type ChatRequestBody,
   type ChatToolChoice,
 } from '../chat-request.js';
+import { thoughtSignatureOf } from './tool-ids.js';
 import type { GeminiContent, GeminiPart, GeminiRequest } from './wire.js';
 
 /** Thinking budgets for OpenAI's `reasoning_effort`, within what Gemini 2.5 models accept. */
@@ -40,7 +41,8 @@ function assistantParts(m: ChatMessage, i: number): GeminiPart[] {
   const text = contentText(m.content);
   if (text) parts.push({ text });
   (m.tool_calls ?? []).forEach((c, j) => {
-    parts.push({ functionCall: { name: c.function.name, args: parseArguments(c, `messages[${i}].tool_calls[${j}].function.arguments`) } });
+    const signature = thoughtSignatureOf(c.id);
+    parts.push({ functionCall: { name: c.function.name, args: parseArguments(c, `messages[${i}].tool_calls[${j}].function.arguments`) }, ...(signature ? { thoughtSignature: signature } : {}) });
   });
   return parts;
 }
@@ -100,7 +102,6 @@ function generationConfig(body: ChatRequestBody): Record<string, unknown> | unde
     topP: body.top_p ?? undefined,
     maxOutputTokens: maxTokens(body),
     stopSequences: stopSequences(body),
-    candidateCount: body.n ?? undefined,
     seed: body.seed ?? undefined,
     presencePenalty: body.presence_penalty ?? undefined,
     frequencyPenalty: body.frequency_penalty ?? undefined,

@@ -1,4 +1,5 @@
 import { ChatChunkWriter, chatCompletion, toolCallId, type ChatAnswerToolCall, type ChatUsage, type FinishReason } from '../chat-answer.js';
+import { toolCallIdFor } from './tool-ids.js';
 import type { GeminiCandidate, GeminiError, GeminiResponse, GeminiUsage } from './wire.js';
 
 const BLOCKED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
@@ -27,7 +28,7 @@ export function chatUsage(u: GeminiUsage): ChatUsage {
 function toolCallsOf(c: GeminiCandidate | undefined): ChatAnswerToolCall[] {
   return (c?.content?.parts ?? [])
     .filter((p) => p.functionCall)
-    .map((p) => ({ id: p.functionCall!.id ?? toolCallId(), type: 'function' as const, function: { name: p.functionCall!.name, arguments: JSON.stringify(p.functionCall!.args ?? {}) } }));
+    .map((p) => ({ id: toolCallIdFor(p.functionCall!.id ?? toolCallId(), p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall!.name, arguments: JSON.stringify(p.functionCall!.args ?? {}) } }));
 }
 
 /** Answer text without thought summaries, which OpenAI's message content does not carry. */
