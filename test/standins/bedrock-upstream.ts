@@ -14,8 +14,8 @@
  * mid-stream), `cut-stream`. Other models echo the last user text.
  */
 import type { ServerResponse } from 'node:http';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { EventStreamCodec, type MessageHeaders } from '@smithy/core/event-streams';
+import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { sendJson, startStandinServer, write, type StandinRequest, type StandinServer } from './http-server.js';
@@ -42,6 +42,7 @@ interface ConverseBody {
 
 const FIELDS = new Set(['messages', 'system', 'inferenceConfig', 'toolConfig', 'guardrailConfig', 'additionalModelRequestFields', 'promptVariables', 'additionalModelResponseFieldPaths', 'requestMetadata', 'performanceConfig']);
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
+const Sha256 = Hash.bind(null, 'sha256');
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/bedrock\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
 function awsError(res: ServerResponse, status: number, type: string, message: string): void {
