@@ -43,6 +43,9 @@ describe('chat completions → Gemini generateContent', () => {
     const schema = { type: 'object', properties: { a: { type: 'string' } } };
     expect(chatToGemini({ ...base, response_format: { type: 'json_schema', json_schema: { name: 's', schema } } }).generationConfig).toEqual({ responseMimeType: 'application/json', responseJsonSchema: schema });
     expect(chatToGemini({ ...base, response_format: { type: 'json_object' } }).generationConfig).toEqual({ responseMimeType: 'application/json' });
+    // reasoning_effort: a budget for 2.5 models, a level for Gemini 3.
+    expect(chatToGemini({ ...base, model: 'gemini-2.5-pro', reasoning_effort: 'high' }).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 24576 } });
+    expect(chatToGemini({ ...base, model: 'gemini-3-pro-preview', reasoning_effort: 'low' }).generationConfig).toEqual({ thinkingConfig: { thinkingLevel: 'low' } });
   });
 
   it('refuses a tool result for a call no assistant made, and arguments that are not JSON', () => {

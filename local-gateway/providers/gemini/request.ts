@@ -17,8 +17,17 @@ import {
 import { thoughtSignatureOf } from './tool-ids.js';
 import type { GeminiContent, GeminiPart, GeminiRequest } from './wire.js';
 
-/** Thinking budgets for OpenAI's `reasoning_effort`, within what Gemini 2.5 models accept. */
-const THINKING_BUDGET: Record<string, number> = { minimal: 0, low: 1024, medium: 8192, high: 24576 };
+/**
+ * OpenAI's `reasoning_effort` as Gemini thinking: Gemini 3 takes a level; 2.5 models take a
+ * token budget, and 512 is the least every 2.5 model accepts (Pro cannot turn thinking off).
+ */
+const THINKING_BUDGET: Record<string, number> = { minimal: 512, low: 1024, medium: 8192, high: 24576 };
+
+function thinkingConfig(model: string | undefined, effort: string | null | undefined): Record<string, unknown> | undefined {
+  if (!effort || !(effort in THINKING_BUDGET)) return undefined;
+  if (model?.replace(/^models\//, '').startsWith('gemini-3')) return { thinkingLevel: effort === 'minimal' || effort === 'low' ? 'low' : 'high' };
+  return { thinkingBudget: THINKING_BUDGET[effort] };
+}
 
 const MIME_BY_EXTENSION: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', pdf: 'application/pdf' };
 
@@ -107,7 +116,7 @@ function generationConfig(body: ChatRequestBody): Record<string, unknown> | unde
     frequencyPenalty: body.frequency_penalty ?? undefined,
     responseMimeType: format && format.type !== 'text' ? 'application/json' : undefined,
     responseJsonSchema: format?.type === 'json_schema' ? format.json_schema?.schema : undefined,
-    thinkingConfig: body.reasoning_effort && body.reasoning_effort in THINKING_BUDGET ? { thinkingBudget: THINKING_BUDGET[body.reasoning_effort] } : undefined,
+    thinkingConfig: thinkingConfig(body.model, body.reasoning_effort),
   });
   return Object.keys(config).length > 0 ? config : undefined;
 }
