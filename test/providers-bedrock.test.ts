@@ -34,7 +34,11 @@ const weatherTool = { type: 'function' as const, function: { name: 'get_weather'
 describe('OpenAI chat completions to Bedrock Converse, through the gateway with the openai SDK', () => {
   it('answers from Converse with a SigV4-signed request the stand-in verifies, and traces the usage', async () => {
     const { data, response } = await gw.client.chat.completions
-      .create({ model: `br/${HAIKU}`, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello bedrock' }], max_tokens: 64, stop: ['END'] })
+      .create(
+        { model: `br/${HAIKU}`, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello bedrock' }], max_tokens: 64, stop: ['END'] },
+        // A client that echoes credentials in a header: the adapter's secrets() get them masked in the trace.
+        { headers: { 'x-debug-note': `creds ${AWS.secretAccessKey} ${ENV.AWS_SESSION_TOKEN}` } },
+      )
       .withResponse();
     expect(data.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'echo: hello bedrock' }, finish_reason: 'stop' });
     const req = last();
@@ -45,6 +49,7 @@ describe('OpenAI chat completions to Bedrock Converse, through the gateway with 
     expect(req.body).toEqual({ messages: [{ role: 'user', content: [{ text: 'hello bedrock' }] }], system: [{ text: 'be brief' }], inferenceConfig: { maxTokens: 64, stopSequences: ['END'] } });
     const trace = await gw.api<Trace>(`/api/traces/${response.headers.get('x-gatehouse-trace-id')}`);
     expect(trace).toMatchObject({ provider: 'br', status: 200, tokens_in: data.usage!.prompt_tokens, tokens_out: data.usage!.completion_tokens });
+    expect(trace.request_headers['x-debug-note']).toBe('creds [redacted] [redacted]');
     expect(JSON.stringify(trace)).not.toContain(AWS.secretAccessKey);
   });
 
