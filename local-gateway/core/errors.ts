@@ -19,6 +19,8 @@ export const ERRORS = {
   GH_ERR_UNSUPPORTED_API: { status: 400, type: 'invalid_request_error' },
   /** The request uses a feature the provider's API has no equivalent for, so it cannot be translated. */
   GH_ERR_UNTRANSLATABLE: { status: 400, type: 'invalid_request_error' },
+  /** A request part the chosen provider's wire format cannot carry (e.g. an image URL to Bedrock). */
+  GH_ERR_UNSUPPORTED_CONTENT: { status: 400, type: 'invalid_request_error' },
   GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
   GH_ERR_PROVIDER_KEY_MISSING: { status: 502, type: 'upstream_error' },
   /** The OS keychain holds a key the request needs but is locked or absent (headless Linux). */

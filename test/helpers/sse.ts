@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SseSplitter, parseSseEvent } from '../../local-gateway/stream/sse.js';
 import type { SseEvent, StreamTranslator } from '../../local-gateway/translate/index.js';
+import { TEST_TOKEN, type TestGateway } from './gateway.js';
 
 /** The events of an SSE text, in order. */
 export function sseEvents(text: string): SseEvent[] {
@@ -19,4 +20,26 @@ export function fixture(name: string): string {
 export function replay(translator: StreamTranslator, text: string): { event: string | null; data: Record<string, unknown> | '[DONE]' }[] {
   const out = [...sseEvents(text).flatMap((ev) => translator.event(ev)), ...translator.end()];
   return sseEvents(out.join('')).map((ev) => ({ event: ev.event, data: ev.data === '[DONE]' ? '[DONE]' : (JSON.parse(ev.data) as Record<string, unknown>) }));
+}
+
+/** POSTs a streamed request and returns each event's `data:` text, as the client received them. */
+export async function rawStream(gw: TestGateway, path: string, body: unknown): Promise<{ status: number; headers: Headers; events: string[] }> {
+  const res = await fetch(gw.url + path, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' } });
+  const text = await res.text();
+  const events = text
+    .split(/\n\n/)
+    .map((e) => e.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
+    .filter((d) => d !== '');
+  return { status: res.status, headers: res.headers, events };
+}
+
+/** Drains an SDK stream; the items seen and the error it ended with, if any. */
+export async function drain<T>(stream: AsyncIterable<T>): Promise<{ items: T[]; error: unknown }> {
+  const items: T[] = [];
+  try {
+    for await (const item of stream) items.push(item);
+  } catch (error) {
+    return { items, error };
+  }
+  return { items, error: null };
 }

@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../../config/schema.js';
+import type { ProviderConfigOf } from '../../config/schema.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
@@ -24,7 +24,7 @@ function single(value: string | string[] | undefined): string | undefined {
  * with the client's `anthropic-version` and `anthropic-beta`, and the stream comes back byte
  * for byte. `base_url` is `https://api.anthropic.com`; a trailing `/v1` is accepted too.
  */
-export function anthropicProvider(config: ProviderConfig, ctx: ProviderFactoryContext): ProviderAdapter {
+export function anthropicProvider(config: ProviderConfigOf<'anthropic'>, ctx: ProviderFactoryContext): ProviderAdapter {
   const pool = createPool(config.base_url, ctx.timeouts);
   const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
 
