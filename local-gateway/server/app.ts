@@ -1,7 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes } from '../routes/admin.js';
+import { anthropicRoutes } from '../routes/anthropic.js';
+import { modelsRoutes } from '../routes/models.js';
 import { openaiRoutes } from '../routes/openai.js';
+import { responsesRoutes } from '../routes/responses.js';
 import { uiRoutes } from '../routes/ui.js';
 import { installBodyParser } from './body-parser.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -42,6 +45,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(servicesPlugin, opts);
   await app.register(securityPlugin);
   await app.register(openaiRoutes);
+  await app.register(anthropicRoutes);
+  await app.register(responsesRoutes);
+  await app.register(modelsRoutes);
   await app.register(adminRoutes);
   await app.register(uiRoutes);
   return app;
