@@ -136,6 +136,10 @@ describe('dev enforced, prod in shadow', () => {
     expect(upstreamSaw()).not.toContain('sk-live-abc123');
     expect(upstreamSaw()).toContain('[redacted:key]');
     expect(r.json.choices![0]!.message.content).toBe('echo: deploy with [redacted:key] now');
+    // The trace keeps the request as it went upstream: redacted.
+    const trace = await gw.api<{ request_body: unknown }>(`/api/traces/${r.headers.get('x-gatehouse-trace-id')}`);
+    expect(JSON.stringify(trace.request_body)).toContain('[redacted:key]');
+    expect(JSON.stringify(trace.request_body)).not.toContain('sk-live-abc123');
   });
 
   it('an output guardrail is shadowed: the answer is delivered, the header names it', async () => {
