@@ -1,5 +1,5 @@
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
@@ -38,6 +38,8 @@ describe('gatehouse CLI', () => {
     const s = JSON.parse(status.stdout) as { store: { traces: number }; providers: { id: string }[] };
     expect(s.store.traces).toBe(1);
     expect(s.providers.map((p) => p.id)).toEqual(['demo']);
+    // Without a PAT the OS user is the identity.
+    expect(runCli(['status'], { GATEHOUSE_HOME: home }).stdout).toContain(`Identity   ${userInfo().username}, the OS user (no PAT)`);
   });
 
   it('loses no trace of a received response when killed with SIGKILL right after', async () => {

@@ -1,9 +1,10 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
-import { startGateway, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
+import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
 import { chat, writePolicy } from './helpers/policy.js';
 
 const EMAIL = '[a-z0-9._%+-]+@[a-z0-9.-]+\\\\.[a-z]{2,}';
@@ -74,6 +75,16 @@ describe('dev enforced, prod in shadow', () => {
     expect(upstreamSaw()).toContain('ana@example.com');
   });
 
+  it('the same holds for an Anthropic client on /v1/messages', async () => {
+    const anthropic = new Anthropic({ apiKey: TEST_TOKEN, baseURL: gw.url, maxRetries: 0 });
+    const { data, response } = await anthropic.messages
+      .create({ model: 'up/gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', content: 'mail ana@example.com the report' }] })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(data.content[0]).toMatchObject({ type: 'text', text: 'echo: mail ana@example.com the report' });
+    expect(response.headers.get('x-gatehouse-shadow')).toBe('prod; would=block; rules=metadata.ticket_id,pii');
+  });
+
   it('a shadow tier adds only x-gatehouse-shadow: same status, body and other headers', async () => {
     const clean = await chat(gw, 'hello', { metadata: TICKET });
     const flagged = await chat(gw, 'hello', { model: 'gpt-4o-mini' });
@@ -125,6 +136,10 @@ describe('dev enforced, prod in shadow', () => {
     expect(upstreamSaw()).not.toContain('sk-live-abc123');
     expect(upstreamSaw()).toContain('[redacted:key]');
     expect(r.json.choices![0]!.message.content).toBe('echo: deploy with [redacted:key] now');
+    // The trace keeps the request as it went upstream: redacted.
+    const trace = await gw.api<{ request_body: unknown }>(`/api/traces/${r.headers.get('x-gatehouse-trace-id')}`);
+    expect(JSON.stringify(trace.request_body)).toContain('[redacted:key]');
+    expect(JSON.stringify(trace.request_body)).not.toContain('sk-live-abc123');
   });
 
   it('an output guardrail is shadowed: the answer is delivered, the header names it', async () => {
@@ -171,6 +186,17 @@ describe('prod enforced', () => {
     expect(r.json.error!.message).toBe('prod requires metadata key ticket_id: send x-gatehouse-metadata: {"ticket_id":"…"} with the request.');
     expect(r.headers.get('x-gatehouse-tier')).toBe('prod');
     expect(upstream.requests.length).toBe(before);
+  });
+
+  it("refuses in the caller's API shape: Anthropic Messages and Responses too", async () => {
+    const post = (path: string, body: unknown, auth: Record<string, string>) =>
+      fetch(`${gw.url}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const messages = await post('/v1/messages', { model: 'up/gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': TEST_TOKEN, 'anthropic-version': '2023-06-01' });
+    expect(messages.status).toBe(400);
+    expect(await messages.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('ticket_id') } });
+    const responses = await post('/v1/responses', { model: 'up/gpt-4o-mini', input: 'hi' }, { authorization: `Bearer ${TEST_TOKEN}` });
+    expect(responses.status).toBe(400);
+    expect(((await responses.json()) as { error: { code: string } }).error.code).toBe('GH_ERR_METADATA_REQUIRED');
   });
 
   it('refuses a model outside the allowlist with 403', async () => {

@@ -1,6 +1,8 @@
 import { CommandError, EXIT, UsageError } from './args.js';
 import { status, token } from './info.js';
+import { keys } from './keys.js';
 import { policy, POLICY_HELP } from './policy.js';
+import { setup } from './setup.js';
 import { start } from './start.js';
 import { VERSION } from '../core/version.js';
 
@@ -12,13 +14,15 @@ Commands:
   start     Run the gateway on 127.0.0.1 (--port 4141, --config FILE, --log-level warn)
   token     Print the local client token
   status    Show the running gateway's state
+  keys      Keys in the OS keychain: keys set NAME (value on stdin), keys list, keys rm NAME
+  setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M]
   policy    show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
 
 Every command takes --home DIR (default: the OS app-data dir), --config FILE and --json.
-Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN.
+Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN, GATEHOUSE_KEYCHAIN=off.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status, policy };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status, keys, setup, policy };
 /** Commands with their own usage text for --help. */
 const HELPS: Record<string, string> = { policy: POLICY_HELP };
 

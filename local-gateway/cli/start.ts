@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { clearRuntime, ensureHome, localToken, writeRuntime } from '../core/home.js';
+import { clearRuntime, ensureHome, writeRuntime, type LocalToken } from '../core/home.js';
+import { resolveLocalToken } from '../keychain/token.js';
 import { VERSION } from '../core/version.js';
 import { buildGateway, listenLoopback } from '../server/app.js';
 import { CommandError, UsageError, parse, resolveHome, resolvePort } from './args.js';
@@ -9,6 +10,14 @@ import { LOG_LEVELS, type LogLevel } from '../core/log.js';
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
 
 const STOP_GRACE_MS = 5_000;
+
+function describeToken(token: LocalToken): string {
+  const print = '(print it with `gatehouse token`)';
+  if (token.source === 'env') return 'fixed by GATEHOUSE_TOKEN';
+  if (token.source === 'keychain') return `in the OS keychain ${print}`;
+  const why = token.keychainProblem ? `; no OS keychain is reachable (${token.keychainProblem}), so it is kept in this file, readable by you only` : '';
+  return `in ${token.file} ${print}${why}`;
+}
 
 /** `gatehouse start`: runs the gateway in the foreground until SIGINT/SIGTERM. */
 export async function start(argv: string[]): Promise<void> {
@@ -24,7 +33,7 @@ export async function start(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) throw new CommandError(`Config not loaded:\n${err.message}`);
     throw err;
   }
-  const token = localToken(paths)!;
+  const token = (await resolveLocalToken(paths))!;
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
 
@@ -49,7 +58,7 @@ export async function start(argv: string[]): Promise<void> {
   const actualPort = Number(new URL(url).port);
   writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
 
-  const tokenWhere = token.source === 'env' ? 'fixed by GATEHOUSE_TOKEN' : `in ${token.file} (print it with \`gatehouse token\`)`;
+  const tokenWhere = describeToken(token);
   const providers = [...app.gateway.providers.values()].map((p) => (p.id === 'demo' ? 'demo (built-in)' : p.id)).join(', ');
   process.stdout.write(
     [

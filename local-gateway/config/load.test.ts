@@ -60,7 +60,7 @@ policy: ./policy.yaml
       message = (err as Error).message;
     }
     expect(message).toContain(`${file}:5: providers[0].api_key: must reference a secret as env:NAME`);
-    expect(message).toContain(`${file}:7: providers[1].kind: unknown provider kind "anthropc": this build speaks openai`);
+    expect(message).toContain(`${file}:7: providers[1].kind: unknown provider kind "anthropc": this build speaks openai, anthropic, azure-openai, gemini, ollama, bedrock`);
   });
 
   it('refuses a provider id used twice', () => {
@@ -69,6 +69,53 @@ policy: ./policy.yaml
   - { id: a, kind: openai, base_url: http://127.0.0.1:2/v1 }
 `);
     expect(() => loadConfig(file)).toThrow(`${file}:3: providers[1].id: provider id "a" is used twice`);
+  });
+
+  it('reads each kind with its own fields and defaults', () => {
+    const file = write(`providers:
+  - { id: az, kind: azure-openai, base_url: https://acme.openai.azure.com, api_key: env:AZURE_KEY, deployments: { gpt-4o: acme-gpt4o } }
+  - { id: gem, kind: gemini, api_key: env:GEMINI_API_KEY }
+  - { id: br, kind: bedrock, region: eu-central-1, access_key_id: env:AWS_ACCESS_KEY_ID, secret_access_key: env:AWS_SECRET_ACCESS_KEY }
+  - { id: local, kind: ollama }
+`);
+    const [az, gem, br, local] = loadConfig(file).config.providers;
+    expect(az).toMatchObject({ kind: 'azure-openai', api_version: '2024-10-21', deployments: { 'gpt-4o': 'acme-gpt4o' } });
+    expect(gem).toMatchObject({ kind: 'gemini', base_url: 'https://generativelanguage.googleapis.com/v1beta' });
+    expect(br).toMatchObject({ kind: 'bedrock', base_url: 'https://bedrock-runtime.eu-central-1.amazonaws.com', region: 'eu-central-1' });
+    expect(local).toMatchObject({ kind: 'ollama', base_url: 'http://127.0.0.1:11434/v1' });
+  });
+
+  it('names the line of a field another kind has, a missing region and missing AWS credentials', () => {
+    const file = write(`providers:
+  - id: gem
+    kind: gemini
+    region: us-east-1
+  - id: br
+    kind: bedrock
+  - id: br2
+    kind: bedrock
+    region: us-east-1
+    secret_access_key: AKIALITERAL
+`);
+    let message = '';
+    try {
+      loadConfig(file);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`${file}:2: providers[0]: Unrecognized key: "region"`);
+    expect(message).toContain(`${file}:5: providers[1].region: `);
+    expect(message).toContain(`${file}:10: providers[2].secret_access_key: must reference a secret as env:NAME`);
+  });
+
+  it('asks for AWS credentials or a Bedrock API key', () => {
+    const file = write(`providers:
+  - id: br
+    kind: bedrock
+    region: us-east-1
+    access_key_id: env:AWS_ACCESS_KEY_ID
+`);
+    expect(() => loadConfig(file)).toThrow(`${file}:2: providers[0].secret_access_key: set access_key_id and secret_access_key (e.g. env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY), or api_key for a Bedrock API key`);
   });
 
   it('reports YAML syntax errors with their line', () => {

@@ -1,31 +1,112 @@
 import { z } from 'zod';
 
-/** Provider kinds this build can talk to; each has a folder under `local-gateway/providers/`. */
-export const PROVIDER_KINDS = ['openai'] as const;
-
 /**
- * A secret is referenced, never written: `env:NAME` reads the environment at start.
- * A literal key in a config file would end up in backups and screenshots.
+ * A secret is referenced, never written: `keychain:NAME` reads the OS keychain entry NAME
+ * (set with `gatehouse keys set NAME`), `env:NAME` the environment. A literal key in a config
+ * file would end up in backups and screenshots.
  */
 export const SecretRefSchema = z
   .string()
-  .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'must reference a secret as env:NAME (a literal key never belongs in a config file)');
+  .regex(
+    /^(env:[A-Za-z_][A-Za-z0-9_]*|keychain:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/,
+    'must reference a secret as env:NAME or keychain:NAME (a literal key never belongs in a config file)',
+  );
 
-export const ProviderConfigSchema = z.strictObject({
+/** The organisation's central gateway: policy, sync, and who a PAT belongs to. */
+export const CentralSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gatehouse.example.com' }),
+});
+
+const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL such as ${example}` });
+
+/** Fields every provider kind has. `base_url` is required unless the kind has a default. */
+const commonProviderFields = {
   /** Models are addressed as `<id>/<model>`. */
   id: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'use lower-case letters, digits, ".", "_" and "-"')
     .refine((id) => id !== 'demo', '"demo" is the built-in provider; pick another id'),
-  kind: z.enum(PROVIDER_KINDS, { error: (iss) => `unknown provider kind ${JSON.stringify(iss.input)}: this build speaks ${PROVIDER_KINDS.join(', ')}` }),
-  base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.openai.com/v1' }),
+  base_url: httpUrl('https://api.openai.com/v1'),
   api_key: SecretRefSchema.optional(),
   /** Models this provider serves, so a model name without a `<provider>/` prefix can find it. */
   models: z.array(z.string().min(1)).default([]),
   /** Extra headers sent upstream (e.g. `OpenAI-Organization`); never the local token. */
   headers: z.record(z.string(), z.string()).default({}),
+};
+
+const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai') });
+
+/** Anthropic's Messages API; `base_url` with or without its `/v1`. */
+const AnthropicProviderSchema = z.strictObject({
+  ...commonProviderFields,
+  kind: z.literal('anthropic'),
+  base_url: httpUrl('https://api.anthropic.com').default('https://api.anthropic.com'),
 });
+
+/** Azure OpenAI: `base_url` is the resource endpoint, e.g. https://my-resource.openai.azure.com. */
+const AzureOpenAIProviderSchema = z.strictObject({
+  ...commonProviderFields,
+  kind: z.literal('azure-openai'),
+  base_url: httpUrl('https://my-resource.openai.azure.com'),
+  /** The data-plane API version of the deployment routes. */
+  api_version: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'use an Azure API version such as 2024-10-21').default('2024-10-21'),
+  /** Gateway model name → deployment name; a model not listed is used as its own deployment name. */
+  deployments: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a deployment name has letters, digits, ".", "_" and "-"')).default({}),
+});
+
+const GeminiProviderSchema = z.strictObject({
+  ...commonProviderFields,
+  kind: z.literal('gemini'),
+  base_url: httpUrl('https://generativelanguage.googleapis.com/v1beta').default('https://generativelanguage.googleapis.com/v1beta'),
+});
+
+/** Ollama needs no key; `api_key` is for an Ollama behind an authenticating proxy. */
+const OllamaProviderSchema = z.strictObject({
+  ...commonProviderFields,
+  kind: z.literal('ollama'),
+  base_url: httpUrl('http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
+});
+
+/**
+ * AWS Bedrock: SigV4 with credentials given as references, or a Bedrock API key
+ * (`api_key`, sent as a bearer token) instead of them.
+ */
+const BedrockProviderSchema = z
+  .strictObject({
+    ...commonProviderFields,
+    kind: z.literal('bedrock'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'use an AWS region such as us-east-1'),
+    base_url: httpUrl('https://bedrock-runtime.us-east-1.amazonaws.com').optional(),
+    access_key_id: SecretRefSchema.optional(),
+    secret_access_key: SecretRefSchema.optional(),
+    session_token: SecretRefSchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.api_key === undefined && (p.access_key_id === undefined || p.secret_access_key === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [p.access_key_id === undefined ? 'access_key_id' : 'secret_access_key'], message: 'set access_key_id and secret_access_key (e.g. env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY), or api_key for a Bedrock API key' });
+    }
+  })
+  // The runtime endpoint follows from the region; every kind ends up with a base_url.
+  .transform((p) => ({ ...p, base_url: p.base_url ?? `https://bedrock-runtime.${p.region}.amazonaws.com` }));
+
+/** One schema per provider kind; each kind has a folder under `local-gateway/providers/`. */
+export const ProviderConfigSchema = z.discriminatedUnion(
+  'kind',
+  [OpenAIProviderSchema, AnthropicProviderSchema, AzureOpenAIProviderSchema, GeminiProviderSchema, OllamaProviderSchema, BedrockProviderSchema],
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union' && 'options' in iss
+        ? `unknown provider kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}: this build speaks ${(iss.options as unknown[]).join(', ')}`
+        : undefined,
+  },
+);
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+export type ProviderKind = ProviderConfig['kind'];
+/** The config of one kind, e.g. `ProviderConfigOf<'bedrock'>`. */
+export type ProviderConfigOf<K extends ProviderKind> = Extract<ProviderConfig, { kind: K }>;
+
+/** Provider kinds this build can talk to, read from the schema so the list cannot drift from it. */
+export const PROVIDER_KINDS: readonly ProviderKind[] = ProviderConfigSchema.options.map((o) => ('shape' in o ? o.shape.kind.value : o.in.shape.kind.value));
 
 export const TimeoutsSchema = z.strictObject({
   /** TCP + TLS connect to the provider. */
@@ -54,6 +135,8 @@ export const ConfigSchema = z.strictObject({
   prices: z
     .record(z.string().min(1), z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }))
     .default({}),
+  /** Absent until the device belongs to an org; the PAT's identity comes from here. */
+  central: CentralSchema.optional(),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();
   cfg.providers.forEach((p, i) => {

@@ -1,3 +1,5 @@
+import { redactSecrets } from './redact.js';
+
 /**
  * The one catalogue of Gatehouse errors. Every refusal the gateway makes is one of these,
  * rendered by the server's error handler into the caller's API error shape.
@@ -15,6 +17,10 @@ export const ERRORS = {
   GH_ERR_UNKNOWN_MODEL: { status: 404, type: 'invalid_request_error' },
   GH_ERR_UNKNOWN_PROVIDER: { status: 404, type: 'invalid_request_error' },
   GH_ERR_UNSUPPORTED_API: { status: 400, type: 'invalid_request_error' },
+  /** The request uses a feature the provider's API has no equivalent for, so it cannot be translated. */
+  GH_ERR_UNTRANSLATABLE: { status: 400, type: 'invalid_request_error' },
+  /** A request part the chosen provider's wire format cannot carry (e.g. an image URL to Bedrock). */
+  GH_ERR_UNSUPPORTED_CONTENT: { status: 400, type: 'invalid_request_error' },
   GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
   /** A policy tier named in a query that the policy in force does not define. */
   GH_ERR_UNKNOWN_TIER: { status: 400, type: 'invalid_request_error' },
@@ -29,6 +35,8 @@ export const ERRORS = {
   /** Every target of a virtual model is paused by its circuit breaker. */
   GH_ERR_CIRCUIT_OPEN: { status: 503, type: 'upstream_error' },
   GH_ERR_PROVIDER_KEY_MISSING: { status: 502, type: 'upstream_error' },
+  /** The OS keychain holds a key the request needs but is locked or absent (headless Linux). */
+  GH_ERR_KEYCHAIN_UNAVAILABLE: { status: 503, type: 'keychain_unavailable' },
   GH_ERR_UPSTREAM_CONNECT: { status: 502, type: 'upstream_error' },
   GH_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'upstream_error' },
   GH_ERR_UPSTREAM_STREAM_CUT: { status: 502, type: 'upstream_error' },
@@ -62,7 +70,8 @@ export class GatehouseError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, opts: GatehouseErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    // Masked at birth: a provider's error text may echo the key it was sent, and this message reaches clients, traces and logs.
+    super(redactSecrets(message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'GatehouseError';
     this.code = code;
     this.statusCode = opts.status ?? ERRORS[code].status;
@@ -74,5 +83,6 @@ export class GatehouseError extends Error {
 
 /** The OpenAI error body: `{"error":{"message","type","param","code"}}`. */
 export function openAIErrorBody(err: GatehouseError): { error: { message: string; type: string; param: string | null; code: string } } {
-  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+  // Masked again on the way out: a secret may have become known after the error was made.
+  return { error: { message: redactSecrets(err.message), type: err.type, param: err.param, code: err.code } };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,6 +25,10 @@ export interface HomePaths {
   config: string;
   /** Traces written but not yet moved into the database (see store/writer.ts). */
   journal: string;
+  /** Names, kinds and set times of the keys in the OS keychain; never a value. */
+  keys: string;
+  /** The identity the central gateway gave the PAT, for a restart without network. */
+  identity: string;
 }
 
 export function homePaths(dir: string): HomePaths {
@@ -35,6 +39,8 @@ export function homePaths(dir: string): HomePaths {
     runtime: join(dir, 'gateway.json'),
     config: join(dir, 'gatehouse.yaml'),
     journal: join(dir, 'traces.journal'),
+    keys: join(dir, 'keys.json'),
+    identity: join(dir, 'identity.json'),
   };
 }
 
@@ -47,13 +53,16 @@ export function ensureHome(dir: string): HomePaths {
 export interface LocalToken {
   value: string;
   /** Where it came from, for `gatehouse start` to tell the developer. */
-  source: 'env' | 'file';
+  source: 'env' | 'file' | 'keychain';
   file: string | null;
+  /** Why it is in a file rather than the OS keychain, when a keychain was tried. */
+  keychainProblem?: string;
 }
 
 /**
- * The token every local client sends. `GATEHOUSE_TOKEN` fixes it (scripts, tests);
- * otherwise it is created once and kept in a file only the user can read.
+ * The token every local client sends, from `GATEHOUSE_TOKEN` (scripts, tests) or from a
+ * file only the user can read, created once. `keychain/token.ts` prefers the OS keychain
+ * and comes here only when none is reachable.
  */
 export function localToken(paths: HomePaths, env: NodeJS.ProcessEnv = process.env, create = true): LocalToken | null {
   const fromEnv = env.GATEHOUSE_TOKEN?.trim();
@@ -67,6 +76,13 @@ export function localToken(paths: HomePaths, env: NodeJS.ProcessEnv = process.en
   writeFileSync(paths.token, `${value}\n`, { mode: 0o600 });
   chmodSync(paths.token, 0o600);
   return { value, source: 'file', file: paths.token };
+}
+
+/** Writes a small JSON file only the user can read, atomically, so a crash never leaves half of it. */
+export function writePrivateJson(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 export interface RuntimeInfo {

@@ -30,12 +30,71 @@ export function redactHeaders(
   return out;
 }
 
-/** Replaces every occurrence of a known secret in a string. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    // Short values would mask ordinary words; real keys and tokens are long.
-    if (s.length >= 8 && out.includes(s)) out = out.split(s).join(REDACTED);
+/** Short values would mask ordinary words; real keys and tokens are long. */
+const MIN_SECRET_LENGTH = 8;
+
+/**
+ * Every secret value this process has held: the local token, each provider key once it is
+ * resolved, the PAT. One process-wide list, because a secret known anywhere in the process
+ * must be masked everywhere: traces, log lines, error messages. It only grows.
+ */
+const known: string[] = [];
+
+/** Adds a value to the process-wide list of secrets to mask. */
+export function registerSecret(value: string | null | undefined): void {
+  if (value && value.length >= MIN_SECRET_LENGTH && !known.includes(value)) known.push(value);
+}
+
+/** The live list: it grows as secrets are registered, so holders always mask the latest. */
+export function knownSecrets(): readonly string[] {
+  return known;
+}
+
+/** How often a character starts a false match in prompts, code and JSON: lower is rarer. */
+function commonness(ch: string): number {
+  if (/[BDFGHJKLMNOPQRUVWXYZ]/.test(ch)) return 0;
+  if (/[A-Z_~^|]/.test(ch)) return 1;
+  if (/[3-9]/.test(ch)) return 2;
+  if (/[^a-z0-9 ]/.test(ch)) return 3;
+  return 4;
+}
+
+const PROBE_LENGTH = 8;
+const probes = new Map<string, string>();
+
+/**
+ * A window of the secret that begins with a character ordinary text seldom has. V8's
+ * `includes` stops at every occurrence of the needle's first character; for `sk-…` that is
+ * every "s" of a 256 KiB prompt (~20 µs a secret), for a window starting at an upper-case
+ * letter of the random part almost nothing (~2 µs). The whole secret is checked only where
+ * the window occurs. See `bench/redact.ts`.
+ */
+function probeOf(secret: string): string {
+  let probe = probes.get(secret);
+  if (probe === undefined) {
+    let best = 0;
+    for (let i = 1; i <= secret.length - PROBE_LENGTH; i++) if (commonness(secret[i]!) < commonness(secret[best]!)) best = i;
+    probe = secret.slice(best, best + PROBE_LENGTH);
+    probes.set(secret, probe);
   }
+  return probe;
+}
+
+function occursIn(text: string, secret: string): boolean {
+  return secret.length >= MIN_SECRET_LENGTH && text.includes(probeOf(secret)) && text.includes(secret);
+}
+
+/** Replaces every occurrence of a known secret in a string. */
+export function redactSecrets(text: string, secrets: readonly string[] = known): string {
+  // Found in the original first: the string a replacement returns is searched slowly until V8 flattens it.
+  const found = secrets.filter((s) => occursIn(text, s));
+  let out = text;
+  // Longest first, so a secret that contains another is masked whole.
+  for (const s of found.sort((a, b) => b.length - a.length)) out = out.replaceAll(s, REDACTED);
   return out;
+}
+
+/** Whether any known secret occurs in the text: a few fast scans, no copy. */
+export function holdsSecret(text: string, secrets: readonly string[] = known): boolean {
+  return secrets.some((s) => occursIn(text, s));
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { ApiSurface } from '../apis/types.js';
 import type { GatehouseError } from '../core/errors.js';
+import type { IdentityService } from '../identity/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
 import { requestTexts, responseTexts, streamText } from '../policy/engine/index.js';
@@ -40,6 +41,8 @@ export interface PipelineDeps {
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
   log: Logger;
+  /** Who is calling, resolved in the background (PAT via the central gateway, or the OS user). */
+  identity: IdentityService;
   policy: PolicyEngine;
 }
 
@@ -136,7 +139,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // The route's schema validated the body against B.
     const body = req.body as B;
     ctx.stream = surface.wantsStream(body);
-    timed(ctx, 'identity', () => resolveIdentity(ctx));
+    timed(ctx, 'identity', () => resolveIdentity(ctx, deps.identity.current()));
     const rp = beginPolicy(deps.policy, ctx, body, []);
     const plan = await admit(ctx, surface, body, rp).catch((err: unknown) => unserved(rp, err));
 

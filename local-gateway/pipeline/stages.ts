@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { userInfo } from 'node:os';
 import { GatehouseError } from '../core/errors.js';
+import type { Identity } from '../identity/index.js';
 import type { ClientApi, ProviderAdapter } from '../providers/types.js';
 import { planUpstream } from '../translate/index.js';
 import type { RequestContext } from './context.js';
@@ -24,24 +24,13 @@ export function tokenChecker(token: string): (headers: IncomingHttpHeaders) => v
   };
 }
 
-let osUser: string | null = null;
-function currentUser(): string {
-  if (osUser === null) {
-    try {
-      osUser = userInfo().username;
-    } catch {
-      osUser = process.env.USER ?? process.env.USERNAME ?? 'unknown';
-    }
-  }
-  return osUser;
-}
-
 const METADATA_HEADERS = ['x-gatehouse-metadata', 'x-tfy-metadata'] as const;
 const METADATA_HELP = 'send it as a JSON object of strings, e.g. x-gatehouse-metadata: {"team":"payments","ticket_id":"PAY-12"}';
 
-/** Who is calling (the OS user until a PAT is enrolled) and the metadata the caller attached. */
-export function resolveIdentity(ctx: RequestContext): void {
-  ctx.user = currentUser();
+/** Who is calling (the PAT's owner, or the OS user without one) and the metadata the caller attached. */
+export function resolveIdentity(ctx: RequestContext, identity: Identity): void {
+  ctx.user = identity.user;
+  ctx.team = identity.team;
   const name = METADATA_HEADERS.find((h) => ctx.headers[h] !== undefined);
   if (!name) return;
   const raw = ctx.headers[name];
@@ -96,7 +85,7 @@ export function findTarget(providers: ReadonlyMap<string, ProviderAdapter>, api:
   return { provider, model: upstreamModel };
 }
 
-/** Routes a model name straight to its provider (no virtual models). */
+/** Routes a model name straight to its provider (no virtual models), for calls outside the policy pipeline such as counting tokens. */
 export function route(ctx: RequestContext, providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): void {
   ctx.requestedModel = model;
   const t = findTarget(providers, api, model);

@@ -152,8 +152,10 @@ export function upstreamErrorResponse(providerId: string, status: number, header
       headers: passHeaders,
     });
   }
+  // 529 is Anthropic's "overloaded": kept with its type, since clients back off on it.
   return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" failed with ${status}: ${message}. Retry, or try another model.`, {
-    status: status === 503 || status === 504 ? status : 502,
+    status: status === 503 || status === 504 || status === 529 ? status : 502,
+    ...(type === 'overloaded_error' ? { type } : {}),
     headers: passHeaders,
   });
 }

@@ -1,16 +1,35 @@
-import type { Config } from '../config/schema.js';
+import { anthropicProvider } from './anthropic/index.js';
+import type { Config, ProviderConfigOf, ProviderKind } from '../config/schema.js';
+import { azureOpenAIProvider } from './azure-openai/index.js';
+import { bedrockProvider } from './bedrock/index.js';
 import { demoProvider } from './demo/index.js';
+import { geminiProvider } from './gemini/index.js';
+import { ollamaProvider } from './ollama/index.js';
 import { openaiProvider } from './openai/index.js';
 import type { ProviderAdapter, ProviderFactory, ProviderFactoryContext } from './types.js';
 
-/** Every provider kind, by the `kind` of its config entry. Adding one touches its folder and this map. */
-export const PROVIDER_FACTORIES: Record<Config['providers'][number]['kind'], ProviderFactory> = {
+/**
+ * Every provider kind, by the `kind` of its config entry. Adding one touches its folder, its
+ * config schema and this map; the type makes a kind without a factory a compile error.
+ */
+export const PROVIDER_FACTORIES: { [K in ProviderKind]: ProviderFactory<ProviderConfigOf<K>> } = {
   openai: openaiProvider,
+  anthropic: anthropicProvider,
+  'azure-openai': azureOpenAIProvider,
+  gemini: geminiProvider,
+  bedrock: bedrockProvider,
+  ollama: ollamaProvider,
 };
+
+function createProvider<K extends ProviderKind>(config: ProviderConfigOf<K>, ctx: ProviderFactoryContext): ProviderAdapter {
+  // TypeScript cannot correlate the key with the union member; the map's type guarantees it.
+  const factory = PROVIDER_FACTORIES[config.kind as K] as ProviderFactory<ProviderConfigOf<K>>;
+  return factory(config, ctx);
+}
 
 /** The configured providers plus the built-in demo, by id. */
 export function createProviders(config: Config, ctx: ProviderFactoryContext): Map<string, ProviderAdapter> {
   const providers = new Map<string, ProviderAdapter>([['demo', demoProvider()]]);
-  for (const p of config.providers) providers.set(p.id, PROVIDER_FACTORIES[p.kind](p, ctx));
+  for (const p of config.providers) providers.set(p.id, createProvider(p, ctx));
   return providers;
 }

@@ -65,4 +65,5 @@ export interface ProviderFactoryContext {
   env: NodeJS.ProcessEnv;
 }
 
-export type ProviderFactory = (config: ProviderConfig, ctx: ProviderFactoryContext) => ProviderAdapter;
+/** Builds one adapter from its config entry; each kind's factory takes its own kind's config. */
+export type ProviderFactory<C extends ProviderConfig = ProviderConfig> = (config: C, ctx: ProviderFactoryContext) => ProviderAdapter;

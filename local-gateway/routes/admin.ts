@@ -33,8 +33,12 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     config_file: gw.configFile,
     tier: gw.config.tiers,
     token_source: gw.tokenSource,
+    identity: gw.identity.current(),
     providers: [...gw.providers.values()].map((p) => ({ id: p.id, kind: p.kind, apis: [...p.apis], models: [...p.models] })),
     store: (await traces()).stats(),
     memory_rss_bytes: process.memoryUsage.rss(),
   }));
+
+  // `gatehouse keys set|rm` calls this, so a changed key or PAT applies without a restart.
+  app.post('/api/keys/reload', async () => ({ identity: await gw.reloadSecrets() }));
 }

@@ -1,4 +1,8 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Logger } from '../core/log.js';
+import { gatehouseHeaders } from '../pipeline/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 
 export interface ModelEntry {
@@ -36,4 +40,41 @@ async function modelsOf(p: ProviderAdapter, log: Logger): Promise<ModelEntry[]> 
   const models = infos.map((m) => ({ id: `${p.id}/${m.id}`, object: 'model' as const, created, owned_by: m.owned_by }));
   cache.set(p, { at: Date.now(), models });
   return models;
+}
+
+/** Anthropic's list shape, which Claude Code reads (it sends `anthropic-version`). */
+export function anthropicModelList(models: ModelEntry[]) {
+  const data = models.map((m) => ({ type: 'model' as const, id: m.id, display_name: m.id, created_at: new Date(m.created * 1000).toISOString() }));
+  return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}
+
+/**
+ * The list for Codex CLI, which asks `GET /models?client_version=…` and decodes
+ * `{"models":[ModelInfo…]}` (LiteLLM #36854). Codex's ModelInfo carries each model's full
+ * system prompt (`base_instructions`), which only OpenAI has: an entry from the gateway would
+ * replace Codex's prompt with an empty one. So `models` is empty (Codex keeps its own
+ * catalogue and uses the model its config names) and `data` is the OpenAI list beside it.
+ */
+export function codexModelList(models: ModelEntry[]) {
+  return { object: 'list' as const, data: models, models: [] as unknown[] };
+}
+
+export const ModelsQuerySchema = z.looseObject({ client_version: z.string().optional() });
+
+/** `GET /v1/models` in the shape each client reads: OpenAI's, Anthropic's, or Codex's. */
+export async function modelsRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const handler = async (req: FastifyRequest<{ Querystring: z.infer<typeof ModelsQuerySchema> }>, reply: FastifyReply) => {
+    const ctx = req.gh!;
+    const data = await listModels(app.gateway.providers, app.gateway.log);
+    let body: unknown;
+    if (req.headers['anthropic-version'] !== undefined) body = anthropicModelList(data);
+    else if (req.query.client_version !== undefined) body = codexModelList(data);
+    else body = { object: 'list', data };
+    ctx.status = 200;
+    ctx.responseJson = JSON.stringify({ object: 'list', count: data.length });
+    app.gateway.pipeline.record(ctx);
+    return reply.headers(gatehouseHeaders(ctx)).send(body);
+  };
+  app.get('/v1/models', { schema: { querystring: ModelsQuerySchema }, config: { api: 'models' } }, handler);
 }

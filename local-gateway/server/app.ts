@@ -1,8 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes } from '../routes/admin.js';
+import { anthropicRoutes } from '../routes/anthropic.js';
+import { modelsRoutes } from '../routes/models.js';
 import { openaiRoutes } from '../routes/openai.js';
 import { policyRoutes } from '../routes/policy.js';
+import { responsesRoutes } from '../routes/responses.js';
 import { uiRoutes } from '../routes/ui.js';
 import { installBodyParser } from './body-parser.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -43,6 +46,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(servicesPlugin, opts);
   await app.register(securityPlugin);
   await app.register(openaiRoutes);
+  await app.register(anthropicRoutes);
+  await app.register(responsesRoutes);
+  await app.register(modelsRoutes);
   await app.register(adminRoutes);
   await app.register(policyRoutes);
   await app.register(uiRoutes);

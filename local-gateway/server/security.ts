@@ -50,6 +50,10 @@ async function security(app: FastifyInstance): Promise<void> {
     }
     const ctx = createContext({ method: req.method, path: req.url.split('?')[0] ?? req.url, api, tier: tier.active, headers: req.headers });
     timed(ctx, 'authenticate', () => checkToken(req.headers));
+    // Stamped now so a request refused before the pipeline runs (bad JSON, too large) still names its caller.
+    const who = app.gateway.identity.current();
+    ctx.user = who.user;
+    ctx.team = who.team;
     // Only authenticated client calls are traced: an unauthenticated caller may not fill the store.
     req.gh = ctx;
   }

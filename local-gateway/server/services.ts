@@ -3,6 +3,8 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config/schema.js';
 import { homePaths, type LocalToken } from '../core/home.js';
 import { createLogger, type LogLevel, type Logger } from '../core/log.js';
+import { knownSecrets, registerSecret } from '../core/redact.js';
+import { createIdentityService, type Identity, type IdentityService } from '../identity/index.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
 import { createPolicyEngine, type PolicyEngine, type PolicyEngineOptions } from '../pipeline/policy.js';
@@ -12,6 +14,7 @@ import { staticPolicy, type PolicySource } from '../policy/source.js';
 import { watchPolicyFile } from '../policy/watch.js';
 import { dirname, resolve } from 'node:path';
 import { createProviders } from '../providers/index.js';
+import { forgetSecret, loadSecret } from '../providers/secrets.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import { TraceStore } from '../store/traces.js';
@@ -47,6 +50,9 @@ export interface GatewayServices {
   policy: PolicyEngine;
   /** Values masked wherever they would be stored or logged. */
   secrets: readonly string[];
+  identity: IdentityService;
+  /** Reads keychain keys and the PAT's identity again, e.g. after `gatehouse keys set`. */
+  reloadSecrets(): Promise<Identity>;
   log: Logger;
   startedAt: number;
 }
@@ -74,10 +80,22 @@ declare module 'fastify' {
  */
 async function services(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
   const { config } = opts;
-  const providers = createProviders(config, { timeouts: config.timeouts, env: opts.env ?? process.env });
-  const secrets = [opts.token.value, ...[...providers.values()].flatMap((p) => p.secrets())];
+  const env = opts.env ?? process.env;
+  const providers = createProviders(config, { timeouts: config.timeouts, env });
+  registerSecret(opts.token.value);
+  for (const p of providers.values()) p.secrets().forEach(registerSecret);
+  // The live list: keychain keys and the PAT join it when they are first read.
+  const secrets = knownSecrets();
   const log = createLogger(opts.logging ?? false, secrets);
   const paths = homePaths(opts.home);
+  const identity = createIdentityService({ central: config.central?.url ?? null, paths, log, env });
+  const reloadSecrets = async () => {
+    for (const p of config.providers) forgetSecret(p.api_key, env);
+    await warmKeychainKeys(config, env, log);
+    return identity.refresh();
+  };
+  // Neither blocks the start: a headless machine without a keychain still serves (and says why in the log).
+  void reloadSecrets().catch((err: unknown) => log.error('could not resolve the identity', { err: (err as Error).message }));
   const db = openDatabase(paths.db);
   const traces = new TraceStore(db);
   const writer = new TraceWriter(traces, paths.journal, paths.db, (err, trace) =>
@@ -107,9 +125,11 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     providers,
     traces,
     writer,
-    pipeline: createPipeline({ providers, traces: writer, secrets, log, policy }),
+    pipeline: createPipeline({ providers, traces: writer, secrets, log, identity, policy }),
     policy,
     secrets,
+    identity,
+    reloadSecrets,
     log,
     startedAt: Date.now(),
   } satisfies GatewayServices);
@@ -131,6 +151,17 @@ function policySource(config: Config, configFile: string | null, tiers: string[]
   if (config.policy === undefined) return staticPolicy(null, tiers);
   const file = resolve(configFile ? dirname(configFile) : process.cwd(), config.policy);
   return watchPolicyFile(file, tiers, { log });
+}
+
+/**
+ * Reads the config's `keychain:` keys in the background, so the first request finds them in
+ * memory and a missing or locked one shows in the log at start, not only in a failed call.
+ */
+async function warmKeychainKeys(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
+  const keyed = config.providers.filter((p) => p.api_key?.startsWith('keychain:'));
+  await Promise.all(
+    keyed.map((p) => loadSecret(p.id, p.api_key, env).catch((err: unknown) => log.warn((err as Error).message, { provider: p.id }))),
+  );
 }
 
 export const servicesPlugin = fp(services, { name: 'gatehouse-services' });

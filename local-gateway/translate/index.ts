@@ -1,4 +1,7 @@
 import type { ClientApi, ProviderAdapter } from '../providers/types.js';
+import { chatToMessages, messagesToChat } from './messages-chat/index.js';
+import { responsesToChat } from './responses-to-chat/index.js';
+import { responsesToMessages } from './responses-to-messages/index.js';
 import type { Translation } from './types.js';
 
 export type { SseEvent, StreamTranslator, Translation } from './types.js';
@@ -7,7 +10,13 @@ export type { SseEvent, StreamTranslator, Translation } from './types.js';
  * Every translation, in order of preference for a given client API: when a provider does
  * not speak the client's API natively, the first translation to an API it does speak is used.
  */
-export const TRANSLATIONS: readonly Translation[] = [];
+export const TRANSLATIONS: readonly Translation[] = [
+  messagesToChat,
+  chatToMessages,
+  // A Responses client on a provider without Responses: Anthropic's own API first, then chat.
+  responsesToMessages,
+  responsesToChat,
+];
 
 /** How one request reaches one provider: natively, or through a translation. */
 export interface UpstreamPlan {

@@ -1,23 +1,42 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Commands run with the keychain off unless a test opts in (with its own keychain service):
+ * a developer's `npm test` must never write into their real keychain.
+ */
+const BASE_ENV = { GATEHOUSE_TOKEN: '', GATEHOUSE_KEYCHAIN: 'off' };
+
 export const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
 
-/** Runs one `gatehouse` command to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, GATEHOUSE_TOKEN: '', ...env }, encoding: 'utf8', timeout: 15_000 });
+/** Runs one `gatehouse` command to completion; `input` is its stdin. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input = '') {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env }, encoding: 'utf8', timeout: 15_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same without blocking the test's event loop, for commands that call a server the test itself runs. */
+export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}, input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 export interface RunningGateway {
   child: ChildProcessWithoutNullStreams;
   url: string;
   stdout: string;
+  /** Everything the gateway wrote to stderr (its log) so far. */
+  stderr(): string;
 }
 
 /** Starts `gatehouse start` as its own process and waits for its banner. */
 export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], { env: { ...process.env, GATEHOUSE_TOKEN: '', ...env } });
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -36,5 +55,5 @@ export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}):
       reject(new Error(`gateway exited with ${code}: ${stderr}`));
     });
   });
-  return { child, url, stdout };
+  return { child, url, stdout, stderr: () => stderr };
 }

@@ -4,7 +4,7 @@
  *
  * Scenarios are picked by the request's `model`, so a test can trigger them through the
  * gateway: `fail-500`, `rate-limit`, `bad-request`, `cut-stream`, `stall-stream`, `slow`,
- * `slow-stream`, `tool-call`, `error-in-stream` (an error event after the first chunk, then the
+ * `slow-stream`, `tool-call`, `echo-key` (a 500 quoting the Authorization header), `error-in-stream` (an error event after the first chunk, then the
  * end of the response, as OpenAI does when a stream fails server-side), `bare-done` (the final
  * `data: [DONE]` without its blank line), `no-stream-options` (refuses a body with
  * `stream_options`, as servers that predate it do). Any other model gets an echo of the last user message.
@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
+  bashThenAnswer,
   chunkBody,
   completionBody,
   embeddingInputs,
@@ -36,6 +37,7 @@ import {
   usageFor,
 } from './openai-wire.js';
 import type { ChatRequest } from './openai-wire.js';
+import { serveResponses } from './responses-wire.js';
 
 /** One request as the stand-in received it. */
 export interface RecordedRequest {
@@ -71,6 +73,8 @@ export interface OpenAIStandin {
   requests: RecordedRequest[];
   /** Stops listening and destroys every open socket, including keep-alive and stalled ones. */
   close(): Promise<void>;
+  /** Replaces the key requests must carry, as a rotated provider key would. */
+  setApiKey(key: string | undefined): void;
 }
 
 interface Ctx {
@@ -93,7 +97,15 @@ export async function startOpenAIStandin(opts: OpenAIStandinOptions = {}): Promi
   });
   await listen(server, opts.port ?? 0);
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/v1`, port, requests, close: () => closeServer(server) };
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    close: () => closeServer(server),
+    setApiKey: (key) => {
+      ctx.apiKey = key;
+    },
+  };
 }
 
 function listen(server: Server, port: number): Promise<void> {
@@ -156,8 +168,9 @@ async function handle(
     const msg = 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)';
     return sendJson(res, 400, errorBody(msg, 'invalid_request_error'));
   }
-  if (method === 'POST' && path === '/v1/chat/completions') return chatCompletions(res, body, ctx);
+  if (method === 'POST' && path === '/v1/chat/completions') return chatCompletions(res, body, ctx, req.headers.authorization);
   if (method === 'POST' && path === '/v1/embeddings') return embeddings(res, body);
+  if (method === 'POST' && path === '/v1/responses') return serveResponses(res, body, text, { sendJson, scenarioError, errorBody });
   if (method === 'GET' && path === '/v1/models') return sendJson(res, 200, modelsBody());
   if (method === 'GET' && path.startsWith('/v1/models/')) return retrieveModel(res, decodeURIComponent(path.slice(11)));
   sendJson(res, 404, errorBody(`Invalid URL (${method} ${path})`, 'invalid_request_error'));
@@ -183,13 +196,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /** Errors that scenarios answer with, exactly as OpenAI words and types them. */
-function scenarioError(res: ServerResponse, model: string): boolean {
+function scenarioError(res: ServerResponse, model: string, authorization?: string): boolean {
   if (model === 'fail-500') {
     const msg = 'The server had an error while processing your request. Sorry about that!';
     sendJson(res, 500, errorBody(msg, 'server_error'));
   } else if (model === 'rate-limit') {
     const msg = `Rate limit reached for ${model} on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 7s.`;
     sendJson(res, 429, errorBody(msg, 'requests', 'rate_limit_exceeded'), { 'retry-after': '7' });
+  } else if (model === 'echo-key') {
+    // Some providers quote the credential they refused; the gateway must mask it.
+    sendJson(res, 500, errorBody(`Upstream failure while checking credential ${String(authorization)}`, 'server_error'));
   } else if (model === 'bad-request') {
     const msg = "Invalid value for 'messages': the stand-in was asked to refuse this request.";
     sendJson(res, 400, errorBody(msg, 'invalid_request_error', null, 'messages'));
@@ -199,10 +215,10 @@ function scenarioError(res: ServerResponse, model: string): boolean {
   return true;
 }
 
-async function chatCompletions(res: ServerResponse, body: unknown, ctx: Ctx): Promise<void> {
+async function chatCompletions(res: ServerResponse, body: unknown, ctx: Ctx, authorization?: string): Promise<void> {
   const parsed = parseChatRequest(body);
   if (typeof parsed === 'string') return sendJson(res, 400, errorBody(parsed, 'invalid_request_error'));
-  if (scenarioError(res, parsed.model)) return;
+  if (scenarioError(res, parsed.model, authorization)) return;
   // Like OpenAI-compatible servers that predate stream_options and refuse unknown fields.
   if (parsed.model === 'no-stream-options' && (body as Record<string, unknown>).stream_options !== undefined) {
     return sendJson(res, 400, errorBody('Unrecognized request argument supplied: stream_options', 'invalid_request_error'));
@@ -211,7 +227,7 @@ async function chatCompletions(res: ServerResponse, body: unknown, ctx: Ctx): Pr
     await pause(res, ctx.delayHeadersMs);
     if (res.destroyed) return;
   }
-  const reply = replyFor(parsed, parsed.model === 'tool-call');
+  const reply = parsed.model === 'bash-then-answer' ? bashThenAnswer(parsed) : replyFor(parsed, parsed.model === 'tool-call');
   const usage = usageFor(parsed, reply);
   if (!parsed.stream) return sendJson(res, 200, completionBody(newMeta(parsed.model), reply, usage));
   await streamCompletion(res, parsed, reply, usage);

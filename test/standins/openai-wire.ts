@@ -122,6 +122,19 @@ export function replyFor(req: ChatRequest, toolCall: boolean): Reply {
   return { kind: 'text', text: `echo: ${lastUser ? textOf(lastUser.content) : ''}` };
 }
 
+export const BASH_COMMAND = 'echo gatehouse-tool-ok';
+
+/**
+ * The `bash-then-answer` agent turn: a Bash tool call first; once the tool's result is the
+ * last message, "tool said: <result>".
+ */
+export function bashThenAnswer(req: ChatRequest): Reply {
+  const last = req.messages.at(-1);
+  if (last?.role === 'tool') return { kind: 'text', text: `tool said: ${textOf(last.content)}` };
+  const args = JSON.stringify({ command: BASH_COMMAND, description: 'Print a marker' });
+  return { kind: 'tool', call: { id: openaiId('call_', 24), type: 'function', function: { name: 'Bash', arguments: args } } };
+}
+
 function completionTokens(reply: Reply): number {
   if (reply.kind === 'tool') return tokensOfText(reply.call.function.name + reply.call.function.arguments);
   return Math.max(1, reply.text.split(/\s+/).filter(Boolean).length);

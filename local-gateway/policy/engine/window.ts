@@ -50,12 +50,18 @@ function parse(period: string): (now: number) => Window {
   return aligned(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
 }
 
+/** Keeps the last window: nearly every request falls in the same one (a month is two Date objects otherwise). */
+function remembering(f: (now: number) => Window): (now: number) => Window {
+  let last: Window = { start: 0, end: 0 };
+  return (now) => (now >= last.start && now < last.end ? last : (last = f(now)));
+}
+
 // Every request reads a window per rule: parse each period once.
 const parsed = new Map<string, (now: number) => Window>();
 
 /** The window of `period` (as `PeriodSchema` accepts it: `30s`, `1h`, `month`, …) that holds `now`. */
 export function windowOf(period: string, now: number): Window {
   let f = parsed.get(period);
-  if (!f) parsed.set(period, (f = parse(period)));
+  if (!f) parsed.set(period, (f = remembering(parse(period))));
   return f(now);
 }

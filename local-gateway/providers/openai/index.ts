@@ -1,11 +1,12 @@
 import type { ProviderConfig } from '../../config/schema.js';
 import { createPool, send } from '../http.js';
-import { resolveSecret } from '../secrets.js';
+import { forgetSecret, knownSecret, loadSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
 
 const PATHS: Partial<Record<ClientApi, string>> = {
   'chat.completions': '/chat/completions',
   embeddings: '/embeddings',
+  responses: '/responses',
 };
 
 /**
@@ -16,29 +17,36 @@ export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryConte
   const pool = createPool(config.base_url, ctx.timeouts);
   const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '');
 
-  function headers(extra: Record<string, string>): Record<string, string> {
-    const key = resolveSecret(config.id, config.api_key, ctx.env);
+  async function headers(extra: Record<string, string>): Promise<Record<string, string>> {
+    const key = await loadSecret(config.id, config.api_key, ctx.env);
     // Built from config only: nothing the client sent, least of all its local token, goes upstream.
     return { ...config.headers, ...(key ? { authorization: `Bearer ${key}` } : {}), ...extra };
+  }
+
+  /** A 401 may mean the key was replaced in the keychain since it was read: read it again next time. */
+  function onStatus<R extends { status: number }>(res: R): R {
+    if (res.status === 401) forgetSecret(config.api_key, ctx.env);
+    return res;
   }
 
   return {
     id: config.id,
     kind: 'openai',
-    apis: new Set<ClientApi>(['chat.completions', 'embeddings', 'models']),
+    apis: new Set<ClientApi>(['chat.completions', 'responses', 'embeddings', 'models']),
     models: config.models,
-    call(req: UpstreamRequest) {
-      return send(pool, {
+    async call(req: UpstreamRequest) {
+      const res = await send(pool, {
         providerId: config.id,
         method: 'POST',
         path: basePath + PATHS[req.api],
-        headers: headers({ 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
+        headers: await headers({ 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
         body: req.bodyText ?? JSON.stringify(req.body),
         signal: req.signal,
       });
+      return onStatus(res);
     },
     async listModels(signal: AbortSignal): Promise<ModelInfo[]> {
-      const res = await send(pool, { providerId: config.id, method: 'GET', path: `${basePath}/models`, headers: headers({ accept: 'application/json' }), signal });
+      const res = onStatus(await send(pool, { providerId: config.id, method: 'GET', path: `${basePath}/models`, headers: await headers({ accept: 'application/json' }), signal }));
       const text = await res.text();
       if (res.status !== 200) return config.models.map((id) => ({ id, owned_by: config.id }));
       const parsed = JSON.parse(text) as { data?: { id?: unknown; owned_by?: unknown }[] };
@@ -47,8 +55,7 @@ export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryConte
         .map((m) => ({ id: m.id, owned_by: typeof m.owned_by === 'string' ? m.owned_by : config.id }));
     },
     secrets() {
-      const name = config.api_key?.slice('env:'.length);
-      const value = name ? ctx.env[name] : undefined;
+      const value = knownSecret(config.api_key, ctx.env);
       return value ? [value] : [];
     },
     close: () => pool.close(),

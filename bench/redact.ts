@@ -1,0 +1,44 @@
+/**
+ * What masking known secrets costs a trace: `tsx bench/redact.ts`. Builds an agent-sized
+ * (256 KiB) chat body and times `buildTrace`'s masking step for a body without any secret
+ * (the usual case) and one carrying a secret, with 4 known secrets as a gateway with a token, two provider keys and a PAT holds.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { holdsSecret, redactSecrets } from '../local-gateway/core/redact.js';
+
+// Shaped like the real ones: a fixed prefix, then random base64url.
+const random = (prefix: string) => prefix + randomBytes(30).toString('base64url');
+const SECRETS = [random('gh_local_'), random('sk-proj-'), random('sk-ant-api03-'), random('ghp_')];
+const KIB = 256;
+
+function body(withSecret: boolean): string {
+  const turns: { role: string; content: string }[] = [];
+  let size = 0;
+  for (let i = 0; size < KIB * 1024; i++) {
+    const content = `Turn ${i}: refactor the module so that the retry policy is read from config; keep the tests green. `.repeat(8);
+    turns.push({ role: i % 2 ? 'assistant' : 'user', content });
+    size += content.length + 40;
+  }
+  if (withSecret) turns[turns.length - 1]!.content += ` my key is ${SECRETS[1]}`;
+  return JSON.stringify({ model: 'openai/gpt-4o-mini', messages: turns });
+}
+
+let sink = 0;
+function time(label: string, text: string, rounds = 2000): void {
+  const mask = (t: string) => (holdsSecret(t, SECRETS) ? redactSecrets(t, SECRETS) : t);
+  for (let i = 0; i < 200; i++) sink += mask(text).length;
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    sink += mask(text).length;
+    samples.push((performance.now() - t0) * 1000);
+  }
+  samples.sort((a, b) => a - b);
+  const p = (q: number) => samples[Math.floor(q * (samples.length - 1))]!.toFixed(1);
+  console.log(`${label.padEnd(28)} ${(text.length / 1024).toFixed(0)} KiB  p50 ${p(0.5)} µs  p99 ${p(0.99)} µs`);
+}
+
+time('no secret in the body', body(false));
+time('one secret in the body', body(true));
+if (sink === 0) console.log('(nothing measured)');

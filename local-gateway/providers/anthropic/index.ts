@@ -1,0 +1,71 @@
+import type { ProviderConfigOf } from '../../config/schema.js';
+import { createPool, send } from '../http.js';
+import { resolveSecret } from '../secrets.js';
+import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
+
+const PATHS: Partial<Record<ClientApi, string>> = {
+  messages: '/v1/messages',
+  'messages.count_tokens': '/v1/messages/count_tokens',
+};
+
+/** The version Anthropic's SDKs send; used when the client (e.g. a translated chat client) sent none. */
+export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
+
+/** Protocol headers the client chose and Anthropic reads; copied as sent, never credentials. */
+const FORWARDED = ['anthropic-version', 'anthropic-beta'] as const;
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/**
+ * Anthropic's Messages API, natively: the client's body goes upstream as sent (system blocks,
+ * cache_control, thinking, tools, server tools, metadata) with only the model name rewritten,
+ * with the client's `anthropic-version` and `anthropic-beta`, and the stream comes back byte
+ * for byte. `base_url` is `https://api.anthropic.com`; a trailing `/v1` is accepted too.
+ */
+export function anthropicProvider(config: ProviderConfigOf<'anthropic'>, ctx: ProviderFactoryContext): ProviderAdapter {
+  const pool = createPool(config.base_url, ctx.timeouts);
+  const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+
+  function headers(clientHeaders: UpstreamRequest['clientHeaders'] | null, extra: Record<string, string>): Record<string, string> {
+    const key = resolveSecret(config.id, config.api_key, ctx.env);
+    const protocol: Record<string, string> = { 'anthropic-version': DEFAULT_ANTHROPIC_VERSION };
+    for (const name of FORWARDED) {
+      const value = clientHeaders ? single(clientHeaders[name]) : undefined;
+      if (value) protocol[name] = value;
+    }
+    // The key comes from config only: the client's own x-api-key is the local token.
+    return { ...config.headers, ...protocol, ...(key ? { 'x-api-key': key } : {}), ...extra };
+  }
+
+  return {
+    id: config.id,
+    kind: 'anthropic',
+    apis: new Set<ClientApi>(['messages', 'messages.count_tokens', 'models']),
+    models: config.models,
+    call(req: UpstreamRequest) {
+      return send(pool, {
+        providerId: config.id,
+        method: 'POST',
+        path: basePath + PATHS[req.api],
+        headers: headers(req.clientHeaders, { 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
+        body: req.bodyText ?? JSON.stringify(req.body),
+        signal: req.signal,
+      });
+    },
+    async listModels(signal: AbortSignal): Promise<ModelInfo[]> {
+      const res = await send(pool, { providerId: config.id, method: 'GET', path: `${basePath}/v1/models?limit=1000`, headers: headers(null, { accept: 'application/json' }), signal });
+      const text = await res.text();
+      if (res.status !== 200) return config.models.map((id) => ({ id, owned_by: config.id }));
+      const parsed = JSON.parse(text) as { data?: { id?: unknown }[] };
+      return (parsed.data ?? []).filter((m): m is { id: string } => typeof m.id === 'string').map((m) => ({ id: m.id, owned_by: 'anthropic' }));
+    },
+    secrets() {
+      const name = config.api_key?.slice('env:'.length);
+      const value = name ? ctx.env[name] : undefined;
+      return value ? [value] : [];
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,67 @@
+import type { ProviderConfigOf } from '../../config/schema.js';
+import { replaceModel } from '../../apis/json-text.js';
+import { GatehouseError } from '../../core/errors.js';
+import { heldSecrets } from '../credentials.js';
+import { createPool, send } from '../http.js';
+import { resolveSecret } from '../secrets.js';
+import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
+
+type AzureConfig = ProviderConfigOf<'azure-openai'>;
+
+/**
+ * Where each API lives on an Azure OpenAI resource. Chat completions and embeddings go to a
+ * deployment with the configured `api-version`; the Responses API lives on the v1 surface,
+ * which takes the deployment as `model` and needs no api-version.
+ */
+export function azurePath(basePath: string, config: AzureConfig, api: ClientApi, deployment: string): string {
+  const version = encodeURIComponent(config.api_version);
+  const dep = encodeURIComponent(deployment);
+  if (api === 'chat.completions') return `${basePath}/openai/deployments/${dep}/chat/completions?api-version=${version}`;
+  if (api === 'embeddings') return `${basePath}/openai/deployments/${dep}/embeddings?api-version=${version}`;
+  if (api === 'responses') return `${basePath}/openai/v1/responses`;
+  throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${config.id}" (azure-openai) cannot serve ${api}: pick a model on another provider.`);
+}
+
+/** Azure OpenAI: OpenAI's wire format on per-deployment URLs, authenticated with an `api-key` header. */
+export function azureOpenAIProvider(config: AzureConfig, ctx: ProviderFactoryContext): ProviderAdapter {
+  const pool = createPool(config.base_url, ctx.timeouts);
+  // The resource endpoint, whether configured with or without its `/openai` path.
+  const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '').replace(/\/openai$/, '');
+  const models = [...new Set([...config.models, ...Object.keys(config.deployments)])];
+
+  function headers(extra: Record<string, string>): Record<string, string> {
+    const key = resolveSecret(config.id, config.api_key, ctx.env);
+    return { ...config.headers, ...(key ? { 'api-key': key } : {}), ...extra };
+  }
+
+  function body(req: UpstreamRequest, deployment: string): string {
+    // Deployment URLs ignore `model`; the v1 Responses API reads the deployment from it.
+    if (req.api !== 'responses' || deployment === req.model) return req.bodyText ?? JSON.stringify(req.body);
+    const edited = req.bodyText && replaceModel(req.bodyText, req.model, deployment);
+    return edited ?? JSON.stringify({ ...req.body, model: deployment });
+  }
+
+  return {
+    id: config.id,
+    kind: config.kind,
+    apis: new Set<ClientApi>(['chat.completions', 'responses', 'embeddings', 'models']),
+    models,
+    call(req: UpstreamRequest) {
+      const deployment = config.deployments[req.model] ?? req.model;
+      return send(pool, {
+        providerId: config.id,
+        method: 'POST',
+        path: azurePath(basePath, config, req.api, deployment),
+        headers: headers({ 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
+        body: body(req, deployment),
+        signal: req.signal,
+      });
+    },
+    // The data plane cannot list a resource's deployments; the configured names are the list.
+    async listModels(): Promise<ModelInfo[]> {
+      return models.map((id) => ({ id, owned_by: config.id }));
+    },
+    secrets: () => heldSecrets(config.id, [config.api_key], ctx.env),
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,84 @@
+import type { ProviderConfigOf } from '../../config/schema.js';
+import { GatehouseError } from '../../core/errors.js';
+import { convertedError, convertedJson, convertedStream, openAIErrorText } from '../chat-answer.js';
+import type { ChatRequestBody } from '../chat-request.js';
+import { heldSecrets } from '../credentials.js';
+import { createPool, send } from '../http.js';
+import { resolveSecret } from '../secrets.js';
+import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
+import { chatToConverse } from './request.js';
+import { converseToChat } from './response.js';
+import { converseStreamToChat } from './stream.js';
+import { signRequest } from './signing.js';
+import type { ConverseResponse } from './wire.js';
+
+type BedrockConfig = ProviderConfigOf<'bedrock'>;
+
+/**
+ * AWS Bedrock through the Converse API: chat completions requests are converted to Converse
+ * and its answers (JSON, or ConverseStream's binary event stream) back, in this folder.
+ */
+export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryContext): ProviderAdapter {
+  const pool = createPool(config.base_url, ctx.timeouts);
+  const url = new URL(config.base_url);
+  const basePath = url.pathname.replace(/\/+$/, '');
+
+  /** Auth headers: a Bedrock API key as a bearer token, else a SigV4 signature over the request. */
+  async function authorize(path: string, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
+    const apiKey = resolveSecret(config.id, config.api_key, ctx.env);
+    if (apiKey) return { ...headers, authorization: `Bearer ${apiKey}` };
+    const accessKeyId = resolveSecret(config.id, config.access_key_id, ctx.env)!;
+    const secretAccessKey = resolveSecret(config.id, config.secret_access_key, ctx.env)!;
+    const sessionToken = resolveSecret(config.id, config.session_token, ctx.env) ?? undefined;
+    return signRequest({ url, path, headers, body }, config.region, { accessKeyId, secretAccessKey, sessionToken });
+  }
+
+  async function call(req: UpstreamRequest): Promise<UpstreamResponse> {
+    if (req.api !== 'chat.completions') {
+      throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${config.id}" (bedrock) cannot serve ${req.api}: pick a model on another provider.`);
+    }
+    const body = JSON.stringify(chatToConverse(req.body as unknown as ChatRequestBody));
+    const path = `${basePath}/model/${encodeURIComponent(req.model)}/${req.stream ? 'converse-stream' : 'converse'}`;
+    const accept = req.stream ? 'application/vnd.amazon.eventstream' : 'application/json';
+    const headers = await authorize(path, { ...config.headers, 'content-type': 'application/json', accept }, body);
+    const up = await send(pool, { providerId: config.id, method: 'POST', path, headers, body, signal: req.signal });
+    if (up.status >= 400) return convertedError(up, (text, status) => ({ status, text: bedrockErrorText(text, status, up.headers['x-amzn-errortype']) }));
+    if (req.stream) return convertedStream(up, converseStreamToChat(up.body, req.model));
+    return convertedJson(up, (text) => {
+      try {
+        return JSON.stringify(converseToChat(JSON.parse(text) as ConverseResponse, req.model));
+      } catch {
+        // Not JSON: handed on for the pipeline to report.
+        return text;
+      }
+    });
+  }
+
+  return {
+    id: config.id,
+    kind: config.kind,
+    apis: new Set<ClientApi>(['chat.completions', 'models']),
+    models: config.models,
+    call,
+    // Listing foundation models is a control-plane call on another endpoint; the configured list is the answer.
+    async listModels(): Promise<ModelInfo[]> {
+      return config.models.map((id) => ({ id, owned_by: 'bedrock' }));
+    },
+    secrets: () => heldSecrets(config.id, [config.api_key, config.access_key_id, config.secret_access_key, config.session_token], ctx.env),
+    close: () => pool.close(),
+  };
+}
+
+/** Bedrock's error body `{"message":…}`, named by its `x-amzn-errortype` header, as OpenAI's. */
+export function bedrockErrorText(text: string, status: number, errorType: string | undefined): string {
+  const type = errorType?.split(':')[0] ?? null;
+  let message = text.slice(0, 500).trim() || '(empty body)';
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; Message?: unknown };
+    const m = parsed.message ?? parsed.Message;
+    if (typeof m === 'string') message = m;
+  } catch {
+    // Not JSON: the text itself is the message.
+  }
+  return openAIErrorText(status, type ? `${message} (${type})` : message, type);
+}

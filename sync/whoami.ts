@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+/**
+ * `GET /v1/fleet/whoami` on the central gateway, with the PAT as bearer: who the PAT belongs
+ * to. An addition to the sync protocol; the device stamps every trace with the answer and
+ * scopes `user`/`team` rate limits and budgets by it.
+ */
+export const WHOAMI_PATH = '/v1/fleet/whoami';
+
+export const WhoamiSchema = z.object({
+  user: z.string().min(1),
+  team: z.string().min(1).nullable(),
+  org: z.string().min(1),
+});
+export type Whoami = z.infer<typeof WhoamiSchema>;

@@ -1,0 +1,141 @@
+/**
+ * The real Codex CLI (`@openai/codex`, a native binary shipped inside the npm package) as a
+ * client: `codex exec` with a CODEX_HOME whose config.toml points a `wire_api = "responses"`
+ * provider at the gateway. Once to a Responses upstream (pass-through), once to a
+ * chat-completions-only upstream and once to an Anthropic Messages one (translation).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProviderConfigSchema } from '../local-gateway/config/schema.js';
+import { openaiProvider } from '../local-gateway/providers/openai/index.js';
+import type { ClientApi, ProviderAdapter } from '../local-gateway/providers/types.js';
+import { anthropicMiniAdapter, startAnthropicMini, type AnthropicMini } from './standins/anthropic-mini.js';
+import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
+import { runCli } from './helpers/cli.js';
+import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
+
+function codexBin(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@openai/codex/package.json');
+    const bin = join(dirname(pkg), 'bin', 'codex.js');
+    return existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
+const BIN = codexBin();
+const platformPackage = (() => {
+  try {
+    createRequire(import.meta.url).resolve(`@openai/codex-${process.platform}-${process.arch}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const skipReason = !BIN ? '@openai/codex is not installed' : !platformPackage ? `@openai/codex ships no binary for ${process.platform}-${process.arch}` : null;
+if (skipReason) console.warn(`skipping the Codex end-to-end tests: ${skipReason}`);
+
+let upstream: OpenAIStandin;
+let claude: AnthropicMini;
+let gw: TestGateway;
+let codexHome: string;
+
+beforeAll(async () => {
+  if (skipReason) return;
+  upstream = await startOpenAIStandin({ apiKey: UPSTREAM_KEY });
+  claude = await startAnthropicMini();
+  gw = await startGateway(upstreamConfig(upstream.url));
+  const providers = gw.app.gateway.providers as Map<string, ProviderAdapter>;
+  // Providers the config cannot make on this branch: a server without /responses, and Claude's wire.
+  const chatOnly = openaiProvider(ProviderConfigSchema.parse({ id: 'chat', kind: 'openai', base_url: upstream.url, api_key: 'env:UPSTREAM_KEY' }), { timeouts: gw.app.gateway.config.timeouts, env: { UPSTREAM_KEY } });
+  providers.set('chat', { ...chatOnly, apis: new Set<ClientApi>(['chat.completions']) });
+  providers.set('claude', anthropicMiniAdapter('claude', claude.url));
+  codexHome = mkdtempSync(join(tmpdir(), 'gatehouse-codex-'));
+  // The config is what `gatehouse setup codex --write` writes: the e2e proves the setup too.
+  const port = new URL(gw.url).port;
+  const r = runCli(['setup', 'codex', '--write', '--port', port], { HOME: codexHome, CODEX_HOME: codexHome, GATEHOUSE_HOME: join(codexHome, 'gh'), GATEHOUSE_TOKEN: TEST_TOKEN });
+  if (r.code !== 0) throw new Error(`gatehouse setup codex failed: ${r.stderr}`);
+});
+afterAll(async () => {
+  if (skipReason) return;
+  await gw.close();
+  await upstream.close();
+  await claude.close();
+  rmSync(codexHome, { recursive: true, force: true });
+});
+
+/** Runs `codex exec` to completion without blocking the event loop the gateway runs on. */
+function codexExec(model: string, prompt: string, sandbox = 'read-only'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN!, 'exec', '--skip-git-repo-check', '--sandbox', sandbox, '--color', 'never', '-m', model, prompt], {
+      cwd: codexHome,
+      env: { PATH: process.env.PATH, HOME: codexHome, CODEX_HOME: codexHome, GATEHOUSE_TOKEN: TEST_TOKEN },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(skipReason !== null)('Codex CLI through the gateway', () => {
+  it('reaches a Responses upstream by pass-through', { timeout: 120_000 }, async () => {
+    const r = await codexExec('up/gpt-4o-mini', 'say hello');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('echo: say hello');
+    const sent = upstream.requests.filter((q) => q.path === '/v1/responses').at(-1)!;
+    expect(sent.body).toMatchObject({ model: 'gpt-4o-mini', stream: true, include: ['reasoning.encrypted_content'] });
+    expect(readFileSync(join(codexHome, 'config.toml'), 'utf8')).toContain('wire_api = "responses"');
+  });
+
+  it('reaches a chat-completions-only upstream through responses → chat', { timeout: 120_000 }, async () => {
+    const r = await codexExec('chat/gpt-4o-mini', 'say hello');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('echo: say hello');
+    const sent = upstream.requests.filter((q) => q.path === '/v1/chat/completions').at(-1)!;
+    expect((sent.body as { messages: { role: string }[] }).messages[0]!.role).toBe('system');
+  });
+
+  it('reaches an Anthropic Messages upstream through responses → messages', { timeout: 120_000 }, async () => {
+    const r = await codexExec('claude/claude-sonnet-4-5', 'say hello');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('echo: say hello');
+    expect(claude.requests.at(-1)!.body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true });
+  });
+
+  // The model asks Codex to run a command; Codex runs it and sends the output back; the model answers with it.
+  it('runs a tool the model asks for, pass-through, and sends its output back', { timeout: 120_000 }, async () => {
+    const r = await codexExec('up/agent-tool', 'run the check', 'danger-full-access');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tool said: [\s\S]*gatehouse-tool-ok/);
+    const calls = upstream.requests.filter((q) => q.path === '/v1/responses' && (q.body as { model: string }).model === 'agent-tool');
+    expect(calls).toHaveLength(2);
+    const items = (calls[1]!.body as { input: { type: string; name?: string }[] }).input;
+    expect(items.filter((i) => i.type === 'function_call').map((i) => i.name)).toEqual(['exec_command']);
+    expect(items.at(-1)!.type).toBe('function_call_output');
+  });
+
+  it('runs a tool Claude asks for through responses → messages, thinking replayed with its signature', { timeout: 120_000 }, async () => {
+    const before = claude.requests.length;
+    const r = await codexExec('claude/agent-tool', 'run the check', 'danger-full-access');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tool said: [\s\S]*gatehouse-tool-ok/);
+    const second = claude.requests.slice(before)[1]!.body as { messages: { role: string; content: { type: string; signature?: string }[] }[] };
+    const assistant = second.messages.find((m) => m.role === 'assistant')!;
+    expect(assistant.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+    expect(assistant.content[0]!.signature).toBe('EqQBCgIYAhIMsig');
+    expect(second.messages.at(-1)!.content[0]!.type).toBe('tool_result');
+  });
+});
