@@ -26,6 +26,7 @@ interface OpenAIUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 function readUsage(u: OpenAIUsage | null | undefined): Usage | null {
@@ -34,6 +35,7 @@ function readUsage(u: OpenAIUsage | null | undefined): Usage | null {
     input: u.prompt_tokens ?? null,
     output: u.completion_tokens ?? null,
     cached: u.prompt_tokens_details?.cached_tokens ?? null,
+    reasoning: u.completion_tokens_details?.reasoning_tokens ?? null,
   };
 }
 
