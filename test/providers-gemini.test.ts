@@ -151,7 +151,7 @@ describe('Gemini errors reach the client in its API shape', () => {
   it('a rejected key is the gateway config, not the caller: 502 naming api_key', async () => {
     const err = (await badKey.client.chat.completions.create({ model: 'gem/gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(502);
-    expect(err.message).toMatch(/rejected the API key .*check its api_key in gatehouse\.yaml/);
+    expect(err.message).toMatch(/rejected its credentials .*check its api_key in gatehouse\.yaml/);
   });
 
   it('an error event mid-stream reaches the client once, without [DONE]', async () => {
