@@ -244,3 +244,36 @@ describe('POST /v1/responses on an Anthropic Messages provider (responses → me
     expect(events.slice(-2)).toMatchObject([{ type: 'error', code: 'overloaded_error', message: 'Overloaded' }, { type: 'response.failed' }]);
   });
 });
+
+describe('Cursor\'s agent: a Responses-shaped body (input, no messages) on /v1/chat/completions', () => {
+  const post = (body: unknown) =>
+    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('is answered as a Responses request and traced as one, passed through or translated', async () => {
+    for (const [model, path] of [['up/gpt-4o-mini', '/v1/responses'], ['chat/gpt-4o-mini', '/v1/chat/completions']] as const) {
+      const res = await post({ model, input: [{ role: 'user', content: [{ type: 'input_text', text: 'from cursor' }] }] });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as OpenAI.Responses.Response;
+      expect(body).toMatchObject({ object: 'response', status: 'completed' });
+      const message = body.output.find((i) => i.type === 'message') as OpenAI.Responses.ResponseOutputMessage;
+      expect(message.content[0]).toMatchObject({ type: 'output_text', text: 'echo: from cursor' });
+      expect(upstream.requests.at(-1)!.path).toBe(path);
+      expect(await traceOf(res.headers.get('x-gatehouse-trace-id')!)).toMatchObject({ api: 'responses', path: '/v1/chat/completions', status: 200 });
+    }
+  });
+
+  it('streams Responses events', async () => {
+    const res = await post({ model: 'chat/gpt-4o-mini', input: 'stream for cursor', stream: true });
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(text.startsWith('event: response.created\n')).toBe(true);
+    expect(text).toMatch(/event: response\.completed\ndata: .*echo: stream for cursor/);
+  });
+
+  it('a bad body is refused in the terms of the API it is shaped as', async () => {
+    const responsesShaped = (await (await post({ model: 'up/gpt-4o-mini', input: 42 })).json()) as { error: { code: string; message: string } };
+    expect(responsesShaped.error).toMatchObject({ code: 'GH_ERR_INVALID_REQUEST', message: expect.stringContaining('input must be a string or an array of input items') });
+    const neither = (await (await post({ model: 'up/gpt-4o-mini' })).json()) as { error: { code: string; message: string } };
+    expect(neither.error).toMatchObject({ code: 'GH_ERR_INVALID_REQUEST', message: expect.stringContaining('field messages: missing: send the conversation as messages (or Responses-style as input') });
+  });
+});
