@@ -5,7 +5,10 @@
  * providers point at stand-ins speaking each kind's real wire format. Each cell drives the
  * official SDK of its client API and checks the wire event by event and the SDK's result.
  */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planUpstream } from '../local-gateway/translate/index.js';
 import type { ProviderKind } from '../local-gateway/config/schema.js';
 import type { Trace } from '../local-gateway/store/schema.js';
 import { chatText, chatToolRound } from './helpers/matrix-chat.js';
@@ -60,6 +63,14 @@ const cells = (Object.keys(MATRIX) as ClientApiName[]).flatMap((api) =>
   (Object.keys(MATRIX[api]) as ProviderKind[]).flatMap((kind) => [false, true].map((stream) => ({ api, kind, stream, via: MATRIX[api][kind] }))),
 );
 
+it('the table says how each client API reaches each kind, as the router plans it', () => {
+  const api = { chat: 'chat.completions', responses: 'responses', messages: 'messages' } as const;
+  for (const { api: name, kind, via } of cells) {
+    const plan = planUpstream(api[name], m.gw.app.gateway.providers.get(m.providerOf[kind])!);
+    expect(plan && (plan.translation ? `→ ${plan.api === 'chat.completions' ? 'chat' : plan.api}` : 'native'), `${name} × ${kind}`).toBe(via.replace(' (converted)', ''));
+  }
+});
+
 describe.each(cells)('$api × $kind ($via), stream: $stream', ({ api, kind, stream }) => {
   it('answers a plain turn, and traces its usage', async () => {
     const c = clients(m.gw);
@@ -73,5 +84,33 @@ describe.each(cells)('$api × $kind ($via), stream: $stream', ({ api, kind, stre
 
   it('runs a tool round: the call, the result sent back, the answer', async () => {
     await APIS[api].toolRound(clients(m.gw), `${m.providerOf[kind]}/${MATRIX_TOOL}`, stream, KIND_USAGE[kind], TOOL);
+  });
+});
+
+/**
+ * A pairing the gateway cannot serve is refused, never skipped: here a provider configured for
+ * embeddings only. Each client API gets GH_ERR_UNSUPPORTED_API in its own error shape, and
+ * the provider is not called.
+ */
+const REFUSALS: { api: ClientApiName; call: (c: Clients, model: string) => Promise<unknown>; shape: 'openai' | 'anthropic' }[] = [
+  { api: 'chat', call: (c, model) => c.openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }), shape: 'openai' },
+  { api: 'responses', call: (c, model) => c.openai.responses.create({ model, input: 'hi' }), shape: 'openai' },
+  { api: 'messages', call: (c, model) => c.anthropic.messages.create({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }), shape: 'anthropic' },
+];
+
+describe.each(REFUSALS)('$api × a provider with apis: [embeddings]', ({ api, call, shape }) => {
+  it('is refused with GH_ERR_UNSUPPORTED_API in the API\'s error shape', async () => {
+    const before = m.openaiRequests();
+    const err = await call(clients(m.gw), 'embed-only/matrix-text').catch((e: unknown) => e);
+    expect(m.openaiRequests()).toBe(before);
+    const wire = { chat: 'chat.completions', responses: 'responses', messages: 'messages' }[api];
+    const message = `Provider "embed-only" (openai) cannot serve ${wire}: pick a model on another provider.`;
+    if (shape === 'openai') {
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'GH_ERR_UNSUPPORTED_API', param: 'model', message });
+    } else {
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } });
+    }
   });
 });

@@ -32,6 +32,8 @@ export interface Matrix {
   gw: TestGateway;
   /** The provider id configured for each kind. */
   providerOf: Record<ProviderKind, string>;
+  /** Requests the OpenAI stand-in (behind `oai` and `embed-only`) has received. */
+  openaiRequests(): number;
   close(): Promise<void>;
 }
 
@@ -61,11 +63,14 @@ export async function startMatrix(): Promise<Matrix> {
     { id: 'az', kind: 'azure-openai', base_url: s.azure.url, api_key: key },
     { id: 'bed', kind: 'bedrock', region: AWS.region, base_url: s.bedrock.url, access_key_id: 'env:AWS_ACCESS_KEY_ID', secret_access_key: 'env:AWS_SECRET_ACCESS_KEY' },
     { id: 'oll', kind: 'ollama', base_url: s.ollama.url },
+    // A server configured to serve embeddings only: every conversational API must be refused.
+    { id: 'embed-only', kind: 'openai', base_url: s.openai.url, api_key: key, apis: ['embeddings'] },
   ];
   const gw = await startGateway({ providers }, { AWS_ACCESS_KEY_ID: AWS.accessKeyId, AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey });
   return {
     gw,
     providerOf: { openai: 'oai', anthropic: 'claude', gemini: 'gem', 'azure-openai': 'az', bedrock: 'bed', ollama: 'oll' },
+    openaiRequests: () => s.openai.requests.length,
     async close() {
       await gw.close();
       await Promise.all(Object.values(s).map((x: { close(): Promise<void> }) => x.close()));
