@@ -38,6 +38,7 @@ export function checkResponsesStream(raw: string, expected: Expected): void {
   const added = new Map<number, string>();
   const done = new Map<number, OpenAI.Responses.ResponseOutputItem>();
   const args = new Map<string, string>();
+  const argsDone = new Set<string>();
   let text = '';
   for (const d of data) {
     if (d.type === 'response.output_item.added') {
@@ -56,6 +57,7 @@ export function checkResponsesStream(raw: string, expected: Expected): void {
       args.set(d.item_id, (args.get(d.item_id) ?? '') + d.delta);
     } else if (d.type === 'response.function_call_arguments.done') {
       expect(args.get(d.item_id)).toBe(d.arguments);
+      argsDone.add(d.item_id);
     }
   }
   expect([...done.keys()].sort()).toEqual([...added.keys()].sort());
@@ -70,6 +72,7 @@ export function checkResponsesStream(raw: string, expected: Expected): void {
     if (call?.type !== 'function_call') throw new Error('no function_call item was done');
     expect(call.name).toBe(expected.tool.name);
     expect(args.get(call.id!)).toBe(call.arguments);
+    expect(argsDone.has(call.id!)).toBe(true);
     expect(JSON.parse(call.arguments)).toEqual(expected.tool.input);
   }
 }
