@@ -37,13 +37,14 @@ export async function start(argv: string[]): Promise<void> {
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
 
-  const app = await buildGateway({
-    config: loaded.config,
-    configFile: loaded.file,
-    home,
-    token,
-    logging: level,
-  });
+  let app;
+  try {
+    app = await buildGateway({ config: loaded.config, configFile: loaded.file, home, token, logging: level });
+  } catch (err) {
+    // What only the providers can check (e.g. an `apis` entry the kind does not speak).
+    if (err instanceof ConfigError) throw new CommandError(`Config not loaded:\n${err.message}`);
+    throw err;
+  }
   let url: string;
   try {
     url = await listenLoopback(app, port);

@@ -68,4 +68,12 @@ export const MIGRATIONS: readonly Migration[] = [
 
     `,
   },
+  {
+    version: 2,
+    name: 'reasoning tokens',
+    sql: `
+      -- Reasoning (thinking) tokens, part of tokens_out; NULL where the provider does not say.
+      ALTER TABLE traces ADD COLUMN tokens_reasoning INTEGER;
+    `,
+  },
 ];
