@@ -44,7 +44,7 @@ function evaluator(shadow: string[]): (body: Body) => Promise<void> {
     await guardrailStage(ctx, rp, 'llm_output', ['Hello, benchmark!']);
     ctx.provider = provider;
     ctx.upstreamModel = 'bench-model';
-    ctx.usage = { input: 20, output: 8, cached: 0 };
+    ctx.usage = { input: 20, output: 8, cached: 0, reasoning: null };
     ctx.status = 200;
     await settle(engine, ctx, rp);
   };

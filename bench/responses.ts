@@ -5,10 +5,12 @@
  * translated), each measured against calling the stand-in directly in that provider's API.
  * See bench/README.md.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sequentialLatency, streamingFirstByte, type Percentiles, type Target } from './lib/measure.js';
-import { startChild, stopAll } from './lib/procs.js';
+import { freePort, startChild, stopAll, waitHealthy } from './lib/procs.js';
 import { table } from './lib/report.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -30,9 +32,23 @@ function target(name: string, origin: string, path: string, body: string, auth: 
 
 const tsx = (name: string, script: string, args: string[]) => startChild(name, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
 
+/**
+ * `gatehouse start` with the stand-in twice: `up` as an OpenAI provider (it speaks Responses:
+ * pass-through) and `chat` narrowed to chat completions (Responses requests are translated).
+ */
+async function startGatehouse(standinUrl: string, home: string): Promise<string> {
+  const config = join(home, 'gatehouse.yaml');
+  writeFileSync(config, ['providers:', '  - { id: up, kind: openai, base_url: "URL" }', '  - { id: chat, kind: openai, base_url: "URL", apis: [chat.completions] }', ''].join('\n').replaceAll('URL', standinUrl));
+  const env = { GATEHOUSE_HOME: home, GATEHOUSE_PORT: String(await freePort()), GATEHOUSE_TOKEN: TOKEN, GATEHOUSE_CONFIG: config };
+  const { match } = await startChild('gatehouse', [join(ROOT, 'bin/gatehouse.js'), 'start'], { cwd: ROOT, ready: /(http:\/\/127\.0\.0\.1:\d+)\/v1/, timeoutMs: 20_000, env });
+  await waitHealthy(`${match}/healthz`);
+  return match;
+}
+
+const home = mkdtempSync(join(tmpdir(), 'gatehouse-bench-responses-'));
 try {
   const { match: standinUrl } = await tsx('standin', 'test/standins/openai-upstream.ts', ['--port', '0']);
-  const { match: gatewayUrl } = await tsx('gatehouse', 'bench/lib/responses-gateway.ts', [standinUrl, TOKEN]);
+  const gatewayUrl = await startGatehouse(standinUrl, home);
   const standin = new URL(standinUrl).origin;
   const targets = [
     target('direct responses', standin, '/v1/responses', responsesBody('bench-model'), false),
@@ -57,4 +73,5 @@ try {
   process.stdout.write(`\nTranslation cost over pass-through (p50, whole stream): ${us(addedWhole('responses → chat', 'direct chat') - addedWhole('pass-through', 'direct responses'))} µs\n`);
 } finally {
   await stopAll();
+  rmSync(home, { recursive: true, force: true });
 }

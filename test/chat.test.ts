@@ -152,6 +152,14 @@ describe('chat completions through the gateway with the openai SDK', () => {
     expect(sent).toEqual([{ include_usage: true }, undefined]);
   });
 
+  it('does not resend on a 400 that is not about stream_options: the client gets the provider\'s refusal once', async () => {
+    const before = upstream.requests.length;
+    const err = (await gw.client.chat.completions.create({ model: 'up/bad-request', stream: true, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as { status: number; message: string };
+    expect(err.status).toBe(400);
+    expect(err.message).toContain('the stand-in was asked to refuse this request');
+    expect(upstream.requests.length - before).toBe(1);
+  });
+
   it('keeps the usage chunk for a client that asked for it', async () => {
     const stream = await gw.client.chat.completions.create({
       model: 'up/gpt-4o-mini',

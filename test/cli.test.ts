@@ -81,6 +81,15 @@ describe('gatehouse CLI', () => {
     expect(r.stderr).toContain(`${file}:2: providers[0]: Unrecognized key: "modles"`);
   });
 
+  it('refuses a provider whose apis list one its kind does not speak', () => {
+    const home = newHome();
+    const file = join(home, 'gatehouse.yaml');
+    writeFileSync(file, 'providers:\n  - { id: gem, kind: gemini, api_key: env:GEMINI_API_KEY, apis: [chat.completions, responses] }\n');
+    const r = runCli(['start', '--port', '0', '--config', file], { GATEHOUSE_HOME: home });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Config not loaded:\nproviders "gem": apis lists responses, which kind gemini does not speak; it can only narrow chat.completions, embeddings, models.');
+  });
+
   it('says how to start the gateway when none runs', () => {
     const r = runCli(['status', '--port', '1'], { GATEHOUSE_HOME: newHome() });
     expect(r.code).toBe(1);

@@ -10,10 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderConfigSchema } from '../local-gateway/config/schema.js';
-import { openaiProvider } from '../local-gateway/providers/openai/index.js';
-import type { ClientApi, ProviderAdapter } from '../local-gateway/providers/types.js';
-import { anthropicMiniAdapter, startAnthropicMini, type AnthropicMini } from './standins/anthropic-mini.js';
+import { startAnthropicMini, type AnthropicMini } from './standins/anthropic-mini.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
 import { runCli } from './helpers/cli.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
@@ -49,12 +46,14 @@ beforeAll(async () => {
   if (skipReason) return;
   upstream = await startOpenAIStandin({ apiKey: UPSTREAM_KEY });
   claude = await startAnthropicMini();
-  gw = await startGateway(upstreamConfig(upstream.url));
-  const providers = gw.app.gateway.providers as Map<string, ProviderAdapter>;
-  // Providers the config cannot make on this branch: a server without /responses, and Claude's wire.
-  const chatOnly = openaiProvider(ProviderConfigSchema.parse({ id: 'chat', kind: 'openai', base_url: upstream.url, api_key: 'env:UPSTREAM_KEY' }), { timeouts: gw.app.gateway.config.timeouts, env: { UPSTREAM_KEY } });
-  providers.set('chat', { ...chatOnly, apis: new Set<ClientApi>(['chat.completions']) });
-  providers.set('claude', anthropicMiniAdapter('claude', claude.url));
+  gw = await startGateway({
+    providers: [
+      ...upstreamConfig(upstream.url).providers,
+      // A server without /responses (Ollama speaks chat only), and Claude's own wire.
+      { id: 'chat', kind: 'ollama', base_url: upstream.url, api_key: 'env:UPSTREAM_KEY' },
+      { id: 'claude', kind: 'anthropic', base_url: claude.url, api_key: 'env:UPSTREAM_KEY' },
+    ],
+  });
   codexHome = mkdtempSync(join(tmpdir(), 'gatehouse-codex-'));
   // The config is what `gatehouse setup codex --write` writes: the e2e proves the setup too.
   const port = new URL(gw.url).port;

@@ -40,4 +40,28 @@ describe('GET /v1/models in the shape each client reads', () => {
     expect(body.models).toEqual([]);
     expect(body.data.map((m) => m.id)).toContain('up/gpt-4o-mini');
   });
+
+  it('refuses Claude Code (anthropic-version) in Anthropic\'s error shape, through the official SDK, and others in OpenAI\'s', async () => {
+    const claude = new Anthropic({ apiKey: 'not-the-token', baseURL: gw.url, maxRetries: 0 });
+    const err = (await claude.models.list().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: expect.stringContaining('gatehouse token') } });
+    const openai = await fetch(`${gw.url}/v1/models`, { headers: { authorization: 'Bearer not-the-token' } });
+    expect(openai.status).toBe(401);
+    expect(await openai.json()).toMatchObject({ error: { code: 'GH_ERR_UNAUTHORIZED', type: 'authentication_error' } });
+  });
+});
+
+describe('an unknown path', () => {
+  it('names every client route, in the caller\'s error shape', async () => {
+    const res = await fetch(`${gw.url}/v1/complete`, { method: 'POST', headers: { 'x-api-key': TEST_TOKEN, 'anthropic-version': '2023-06-01' } });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    expect(body).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    for (const route of ['POST /v1/chat/completions', 'POST /v1/responses', 'POST /v1/messages,', 'POST /v1/messages/count_tokens', 'POST /v1/embeddings', 'GET /v1/models']) {
+      expect(body.error.message).toContain(route);
+    }
+    const openai = (await (await fetch(`${gw.url}/v1/complete`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()) as { error: { code: string } };
+    expect(openai.error.code).toBe('GH_ERR_NOT_FOUND');
+  });
 });

@@ -62,7 +62,10 @@ describe('OpenAI chat completions to Bedrock Converse, through the gateway with 
   it('a signature AWS refuses is the gateway config, not the caller: 502', async () => {
     const err = (await wrongSecret.client.chat.completions.create({ model: `br/${HAIKU}`, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(502);
-    expect(err.message).toMatch(/rejected the API key \(403: The request signature we calculated does not match/);
+    expect(err.message).toMatch(/rejected its credentials \(403: The request signature we calculated does not match/);
+    // The fields that hold a SigV4 provider's credentials, not an api_key it does not have.
+    expect(err.message).toContain('check its access_key_id, secret_access_key and session_token in gatehouse.yaml');
+    expect(err.message).not.toContain('api_key');
   });
 
   it('streams ConverseStream frames as chunks event by event, with usage (cache reads included) and [DONE]', async () => {

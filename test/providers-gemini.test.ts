@@ -141,10 +141,17 @@ describe('Gemini errors reach the client in its API shape', () => {
     expect(await status('gem/fail-500')).toMatchObject({ status: 502 });
   });
 
+  it('a streamed 400 is sent once: Gemini ignores stream_options, so its refusal is never about it', async () => {
+    const before = upstream.requests.length;
+    const err = (await gw.client.chat.completions.create({ model: 'gem/bad-request', stream: true, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(err).toMatchObject({ status: 400 });
+    expect(upstream.requests.length - before).toBe(1);
+  });
+
   it('a rejected key is the gateway config, not the caller: 502 naming api_key', async () => {
     const err = (await badKey.client.chat.completions.create({ model: 'gem/gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(502);
-    expect(err.message).toMatch(/rejected the API key .*check its api_key in gatehouse\.yaml/);
+    expect(err.message).toMatch(/rejected its credentials .*check its api_key in gatehouse\.yaml/);
   });
 
   it('an error event mid-stream reaches the client once, without [DONE]', async () => {

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { openaiProvider } from '../local-gateway/providers/openai/index.js';
-import type { ClientApi, ProviderAdapter } from '../local-gateway/providers/types.js';
-import { ProviderConfigSchema } from '../local-gateway/config/schema.js';
 import type { Trace } from '../local-gateway/store/schema.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
 import { parseResponsesRequest, streamEvents } from './standins/responses-wire.js';
-import { anthropicMiniAdapter, startAnthropicMini, type AnthropicMini } from './standins/anthropic-mini.js';
+import { startAnthropicMini, type AnthropicMini } from './standins/anthropic-mini.js';
 import { fixtureJson } from './helpers/sse-fixtures.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
 
@@ -14,24 +11,18 @@ let upstream: OpenAIStandin;
 let claude: AnthropicMini;
 let gw: TestGateway;
 
-/**
- * Providers the config cannot make on this branch: an OpenAI-compatible server without
- * /responses (the real openai adapter, declaring chat only) and an Anthropic-wire one.
- */
-function addProvider(adapter: ProviderAdapter): void {
-  (gw.app.gateway.providers as Map<string, ProviderAdapter>).set(adapter.id, adapter);
-}
-
 beforeAll(async () => {
   upstream = await startOpenAIStandin({ apiKey: UPSTREAM_KEY });
   claude = await startAnthropicMini();
-  gw = await startGateway(upstreamConfig(upstream.url));
-  const chatOnly = openaiProvider(ProviderConfigSchema.parse({ id: 'chat', kind: 'openai', base_url: upstream.url, api_key: 'env:UPSTREAM_KEY' }), {
-    timeouts: gw.app.gateway.config.timeouts,
-    env: { UPSTREAM_KEY },
+  const { providers } = upstreamConfig(upstream.url);
+  gw = await startGateway({
+    providers: [
+      ...providers,
+      // An OpenAI-compatible server without /responses (vLLM, LM Studio, llama.cpp): Responses is translated to chat.
+      { id: 'chat', kind: 'openai', base_url: upstream.url, api_key: 'env:UPSTREAM_KEY', apis: ['chat.completions', 'embeddings', 'models'] },
+      { id: 'claude', kind: 'anthropic', base_url: claude.url, api_key: 'env:UPSTREAM_KEY' },
+    ],
   });
-  addProvider({ ...chatOnly, apis: new Set<ClientApi>(['chat.completions']) });
-  addProvider(anthropicMiniAdapter('claude', claude.url));
 });
 afterAll(async () => {
   await gw.close();
@@ -169,8 +160,9 @@ describe('POST /v1/responses on a chat-completions provider (responses → chat)
     ]);
   });
 
-  it('the Codex 0.169 request reaches a chat server as chat completions; the trace has the usage', async () => {
+  it('the Codex 0.169 request reaches an openai-kind provider narrowed to chat as chat completions; the trace has the usage', async () => {
     const recorded = fixtureJson<{ body: Record<string, unknown> }>('responses/codex-0.169.0-request.json');
+    const before = upstream.requests.length;
     const res = await fetch(`${gw.url}/v1/responses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
@@ -181,6 +173,8 @@ describe('POST /v1/responses on a chat-completions provider (responses → chat)
     const sent = upstream.requests.at(-1)!.body as { messages: { role: string }[]; tools: unknown[]; stream_options: unknown };
     expect(sent.messages.map((m) => m.role)).toEqual(['system', 'system', 'user', 'user']);
     expect(sent.stream_options).toEqual({ include_usage: true });
+    // Translated, never tried on /responses first: the server has none.
+    expect(upstream.requests.slice(before).map((r) => r.path)).toEqual(['/v1/chat/completions']);
     const trace = await traceOf(res.headers.get('x-gatehouse-trace-id')!);
     expect(trace).toMatchObject({ api: 'responses', status: 200, error_code: null });
     expect(trace.tokens_in).toBeGreaterThan(0);
@@ -248,5 +242,38 @@ describe('POST /v1/responses on an Anthropic Messages provider (responses → me
     expect(err.message).toContain('per-minute rate limit');
     const events = await collect({ model: 'claude/overloaded', input: 'x' });
     expect(events.slice(-2)).toMatchObject([{ type: 'error', code: 'overloaded_error', message: 'Overloaded' }, { type: 'response.failed' }]);
+  });
+});
+
+describe('Cursor\'s agent: a Responses-shaped body (input, no messages) on /v1/chat/completions', () => {
+  const post = (body: unknown) =>
+    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('is answered as a Responses request and traced as one, passed through or translated', async () => {
+    for (const [model, path] of [['up/gpt-4o-mini', '/v1/responses'], ['chat/gpt-4o-mini', '/v1/chat/completions']] as const) {
+      const res = await post({ model, input: [{ role: 'user', content: [{ type: 'input_text', text: 'from cursor' }] }] });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as OpenAI.Responses.Response;
+      expect(body).toMatchObject({ object: 'response', status: 'completed' });
+      const message = body.output.find((i) => i.type === 'message') as OpenAI.Responses.ResponseOutputMessage;
+      expect(message.content[0]).toMatchObject({ type: 'output_text', text: 'echo: from cursor' });
+      expect(upstream.requests.at(-1)!.path).toBe(path);
+      expect(await traceOf(res.headers.get('x-gatehouse-trace-id')!)).toMatchObject({ api: 'responses', path: '/v1/chat/completions', status: 200 });
+    }
+  });
+
+  it('streams Responses events', async () => {
+    const res = await post({ model: 'chat/gpt-4o-mini', input: 'stream for cursor', stream: true });
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(text.startsWith('event: response.created\n')).toBe(true);
+    expect(text).toMatch(/event: response\.completed\ndata: .*echo: stream for cursor/);
+  });
+
+  it('a bad body is refused in the terms of the API it is shaped as', async () => {
+    const responsesShaped = (await (await post({ model: 'up/gpt-4o-mini', input: 42 })).json()) as { error: { code: string; message: string } };
+    expect(responsesShaped.error).toMatchObject({ code: 'GH_ERR_INVALID_REQUEST', message: expect.stringContaining('input must be a string or an array of input items') });
+    const neither = (await (await post({ model: 'up/gpt-4o-mini' })).json()) as { error: { code: string; message: string } };
+    expect(neither.error).toMatchObject({ code: 'GH_ERR_INVALID_REQUEST', message: expect.stringContaining('field messages: missing: send the conversation as messages (or Responses-style as input') });
   });
 });

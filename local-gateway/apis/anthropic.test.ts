@@ -17,13 +17,20 @@ describe('Messages stream filter', () => {
     expect(f.complete).toBe(true);
     expect(f.error).toBeNull();
     // input 85 from message_start; output 143 from message_delta, replacing message_start's 1.
-    expect(f.usage).toEqual({ input: 85, output: 143, cached: 0 });
+    expect(f.usage).toEqual({ input: 85, output: 143, cached: 0, reasoning: null });
   });
 
   it('counts cache reads and writes into the input and reports the reads as cached', () => {
     const f = messagesStreamFilter();
     for (const ev of rawEvents(fixture('anthropic-messages-stream-tool-use.sse'))) f.event(ev);
-    expect(f.usage).toEqual({ input: 472 + 2048, output: 89, cached: 2048 });
+    expect(f.usage).toEqual({ input: 472 + 2048, output: 89, cached: 2048, reasoning: null });
+  });
+
+  it('reads thinking tokens where Anthropic reports them (output_tokens_details) as reasoning', () => {
+    const f = messagesStreamFilter();
+    f.event(`event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":10,"output_tokens":1}}}\n\n`);
+    f.event(`event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":30,"output_tokens_details":{"thinking_tokens":12}}}\n\n`);
+    expect(f.usage).toEqual({ input: 10, output: 30, cached: null, reasoning: 12 });
   });
 
   it('records an error event and is not complete without message_stop', () => {

@@ -38,7 +38,8 @@ export function readAnthropicUsage(u: AnthropicUsage | null | undefined): Usage 
   if (!u || typeof u !== 'object') return null;
   const read = u.cache_read_input_tokens ?? 0;
   const input = u.input_tokens == null ? null : u.input_tokens + read + (u.cache_creation_input_tokens ?? 0);
-  return { input, output: u.output_tokens ?? null, cached: u.cache_read_input_tokens ?? null };
+  // Thinking tokens are reported only with the thinking-token-count beta.
+  return { input, output: u.output_tokens ?? null, cached: u.cache_read_input_tokens ?? null, reasoning: u.output_tokens_details?.thinking_tokens ?? null };
 }
 
 /** The event name of an SSE event from its first line, without parsing the rest. */
@@ -62,7 +63,8 @@ export function messagesStreamFilter(): StreamFilter {
   let error: string | null = null;
   const merge = (u: AnthropicUsage | undefined) => {
     if (!u) return;
-    for (const [k, v] of Object.entries(u) as [keyof AnthropicUsage, unknown][]) if (typeof v === 'number') usage[k] = v;
+    for (const [k, v] of Object.entries(u) as [keyof AnthropicUsage, unknown][]) if (typeof v === 'number' && k !== 'output_tokens_details') usage[k] = v;
+    if (u.output_tokens_details) usage.output_tokens_details = u.output_tokens_details;
   };
   return {
     event(text: string): string | null {
@@ -119,7 +121,7 @@ export const countTokens: ApiSurface<CountTokensRequest> = {
   upstreamBody: passThrough,
   usage: (response) => {
     const n = (response as { input_tokens?: unknown } | null)?.input_tokens;
-    return typeof n === 'number' ? { input: n, output: null, cached: null } : null;
+    return typeof n === 'number' ? { input: n, output: null, cached: null, reasoning: null } : null;
   },
   streamFilter: () => messagesStreamFilter(),
   errorBody: anthropicErrorBody,

@@ -1,6 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
 import type { ClientApi } from '../providers/types.js';
-import { countTokens, messages } from './anthropic.js';
+import { anthropicErrorBody, countTokens, messages } from './anthropic.js';
 import { chatCompletions, embeddings } from './openai.js';
 import { responses } from './responses.js';
 import type { ApiSurface } from './types.js';
@@ -14,8 +15,13 @@ export const SURFACES: Partial<Record<ClientApi, Pick<ApiSurface, 'api' | 'error
   responses,
 };
 
-/** A refusal in the shape the caller's API uses; OpenAI's for routes that are not a client API. */
-export function errorBodyFor(api: string | undefined, err: GatehouseError): unknown {
+/**
+ * A refusal in the shape the caller's API uses. Routes every client calls (`GET /v1/models`)
+ * and unknown paths have no API of their own: Anthropic clients (Claude Code) say who they
+ * are with `anthropic-version` and get Anthropic's shape; everyone else OpenAI's.
+ */
+export function errorBodyFor(api: string | undefined, err: GatehouseError, headers: IncomingHttpHeaders = {}): unknown {
   const surface = api === undefined ? undefined : SURFACES[api as ClientApi];
-  return surface ? surface.errorBody(err) : openAIErrorBody(err);
+  if (surface) return surface.errorBody(err);
+  return headers['anthropic-version'] !== undefined ? anthropicErrorBody(err) : openAIErrorBody(err);
 }

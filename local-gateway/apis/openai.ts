@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
 import { sseData } from '../stream/sse.js';
 import { prependField, replaceModel } from './json-text.js';
+import { ResponsesRequestSchema } from './responses.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
 
 /**
@@ -10,11 +11,30 @@ import type { ApiSurface, StreamFilter, Usage } from './types.js';
  */
 export const ChatCompletionRequestSchema = z.looseObject({
   model: z.string().min(1, 'name a model, e.g. "demo/echo" or "<provider>/<model>"'),
-  messages: z.array(z.looseObject({ role: z.string() })).min(1, 'send at least one message'),
+  messages: z
+    .array(z.looseObject({ role: z.string() }), { error: (iss) => (iss.input === undefined ? 'missing: send the conversation as messages (or Responses-style as input, without messages)' : undefined) })
+    .min(1, 'send at least one message'),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+
+/**
+ * Cursor's agent sends Responses-shaped bodies (`input`, no `messages`) to the chat route.
+ * Such a body is served as a Responses request; anything else is a chat request.
+ */
+export function isResponsesShaped(body: Record<string, unknown>): boolean {
+  return 'input' in body && !('messages' in body);
+}
+
+/**
+ * The chat route's body: a chat request, or a Responses request (see `isResponsesShaped`),
+ * each checked against its own schema so a mistake is reported in its own terms.
+ */
+export const ChatRouteBodySchema = z.looseObject({}).superRefine((body, ctx) => {
+  const result = (isResponsesShaped(body) ? ResponsesRequestSchema : ChatCompletionRequestSchema).safeParse(body);
+  if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', input: body });
+});
 
 export const EmbeddingsRequestSchema = z.looseObject({
   model: z.string().min(1, 'name a model, e.g. "demo/echo" or "<provider>/<model>"'),
@@ -26,6 +46,7 @@ interface OpenAIUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 function readUsage(u: OpenAIUsage | null | undefined): Usage | null {
@@ -34,6 +55,7 @@ function readUsage(u: OpenAIUsage | null | undefined): Usage | null {
     input: u.prompt_tokens ?? null,
     output: u.completion_tokens ?? null,
     cached: u.prompt_tokens_details?.cached_tokens ?? null,
+    reasoning: u.completion_tokens_details?.reasoning_tokens ?? null,
   };
 }
 

@@ -27,7 +27,12 @@ export interface ResponsesUsage {
 
 export function readResponsesUsage(u: ResponsesUsage | null | undefined): Usage | null {
   if (!u || typeof u !== 'object') return null;
-  return { input: u.input_tokens ?? null, output: u.output_tokens ?? null, cached: u.input_tokens_details?.cached_tokens ?? null };
+  return {
+    input: u.input_tokens ?? null,
+    output: u.output_tokens ?? null,
+    cached: u.input_tokens_details?.cached_tokens ?? null,
+    reasoning: u.output_tokens_details?.reasoning_tokens ?? null,
+  };
 }
 
 /** Stream events after which nothing follows: the answer is whole (or finally failed). */

@@ -16,6 +16,8 @@ export interface Usage {
   input: number | null;
   output: number | null;
   cached: number | null;
+  /** Reasoning (thinking) tokens, counted inside `output`; null when the provider does not say. */
+  reasoning: number | null;
 }
 
 /** Watches a relayed event stream: decides what each event becomes for the client. */

@@ -41,8 +41,12 @@ export async function start(argv: string[]): Promise<void> {
   try {
     app = await buildGateway({ config: loaded.config, configFile: loaded.file, home, token, logging: level });
   } catch (err) {
-    // The config was fine; what is left to refuse at build is the policy file it names.
-    if (err instanceof ConfigError) throw new CommandError(`Policy not loaded (fix it, check it with \`gatehouse policy check\`):\n${err.message}`);
+    // What only the providers can check (e.g. an `apis` entry the kind does not speak), and the policy file the config names.
+    if (err instanceof ConfigError) {
+      const policy = loaded.config.policy;
+      if (policy !== undefined && err.message.includes(policy)) throw new CommandError(`Policy not loaded (fix it, check it with \`gatehouse policy check\`):\n${err.message}`);
+      throw new CommandError(`Config not loaded:\n${err.message}`);
+    }
     throw err;
   }
   let url: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLIENT_APIS } from '../providers/types.js';
 
 /**
  * A secret is referenced, never written: `keychain:NAME` reads the OS keychain entry NAME
@@ -32,6 +33,15 @@ const commonProviderFields = {
   models: z.array(z.string().min(1)).default([]),
   /** Extra headers sent upstream (e.g. `OpenAI-Organization`); never the local token. */
   headers: z.record(z.string(), z.string()).default({}),
+  /**
+   * Narrows the APIs the provider is called with, for servers that speak less than their
+   * kind (an OpenAI-compatible vLLM has no `/responses`): requests in the others are
+   * translated to one listed here, or refused. Absent: everything the kind speaks.
+   */
+  apis: z
+    .array(z.enum(CLIENT_APIS, { error: `use the client APIs ${CLIENT_APIS.join(', ')}` }))
+    .min(1, 'list at least one API, e.g. [chat.completions], or leave apis out')
+    .optional(),
 };
 
 const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai') });

@@ -31,7 +31,7 @@ export async function failFromUpstream(ctx: RequestContext, up: UpstreamResponse
   const text = await up.text();
   ctx.responseHeaders = up.headers;
   ctx.responseJson = parseJson(text) === NOT_JSON ? JSON.stringify(text) : text;
-  throw upstreamErrorResponse(ctx.provider!.id, up.status, up.headers, text);
+  throw upstreamErrorResponse(ctx.provider!.id, up.status, up.headers, text, ctx.provider!.credentialFields);
 }
 
 /** Reads a complete JSON answer; the bytes go to the client, and the trace, exactly as the provider sent them. */

@@ -38,6 +38,7 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     tokens_in: ctx.usage?.input ?? null,
     tokens_out: ctx.usage?.output ?? null,
     tokens_cached: ctx.usage?.cached ?? null,
+    tokens_reasoning: ctx.usage?.reasoning ?? null,
     metadata: ctx.metadata,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),

@@ -45,9 +45,22 @@ export async function callTarget<B extends Record<string, unknown>>(
     target.provider.call({ api: plan.api, model: target.model, body: b.body, bodyText: b.text, stream: ctx.stream, clientHeaders: ctx.headers, signal });
   const up = await call(upstream);
   if (up.status !== 400 || !upstream.plain) return up;
-  // The provider refused what the gateway added (e.g. stream_options): send the client's own body.
-  await up.text().catch(() => '');
+  const refusal = await up.text().catch(() => '');
+  // Only a refusal of what the gateway added (stream_options) is worth the client's own body:
+  // any other 400 would fail again, and a provider that ignores the field never names it.
+  if (!ADDED_FIELD.test(refusal)) return readAgain(up, refusal);
   return call(upstream.plain);
+}
+
+/** What the gateway adds to a client's body; a provider's 400 that names it refused the addition. */
+const ADDED_FIELD = /stream_options/;
+
+/** An answer whose body was read, offered again as the text read. */
+function readAgain(up: UpstreamResponse, text: string): UpstreamResponse {
+  async function* body(): AsyncIterable<Uint8Array> {
+    yield Buffer.from(text);
+  }
+  return { status: up.status, headers: up.headers, body: body(), text: async () => text, dispose: () => {} };
 }
 
 function badUpstream(providerId: string, err: unknown): GatehouseError {

@@ -136,12 +136,19 @@ function providerMessage(text: string): { message: string; type: string | null }
  * a rejected provider key is the gateway's configuration problem, not the caller's, so it
  * becomes 502 rather than a 401 the client would blame on its local token.
  */
-export function upstreamErrorResponse(providerId: string, status: number, headers: Record<string, string>, text: string): GatehouseError {
+export function upstreamErrorResponse(
+  providerId: string,
+  status: number,
+  headers: Record<string, string>,
+  text: string,
+  credentialFields: readonly string[] = ['api_key'],
+): GatehouseError {
   const { message, type } = providerMessage(text);
   const passHeaders: Record<string, string> = {};
   if (headers['retry-after']) passHeaders['retry-after'] = headers['retry-after'];
   if (status === 401 || status === 403) {
-    return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" rejected the API key (${status}: ${message}): check its api_key in gatehouse.yaml.`, { status: 502 });
+    const fields = credentialFields.length > 1 ? `${credentialFields.slice(0, -1).join(', ')} and ${credentialFields.at(-1)}` : credentialFields[0];
+    return new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "${providerId}" rejected its credentials (${status}: ${message}): check its ${fields} in gatehouse.yaml.`, { status: 502 });
   }
   if (status === 429 || (status >= 400 && status < 500)) {
     // A 404 that is not an API error is usually a base_url without the API's version path.

@@ -55,6 +55,11 @@ export interface ProviderAdapter {
   readonly models: readonly string[];
   call(req: UpstreamRequest): Promise<UpstreamResponse>;
   listModels(signal: AbortSignal): Promise<ModelInfo[]>;
+  /**
+   * The config fields that hold its credentials, named when the provider rejects them
+   * (e.g. Bedrock's `access_key_id` and `secret_access_key`); absent means `api_key`.
+   */
+  readonly credentialFields?: readonly string[];
   /** Credential values this adapter holds, so redaction can mask them anywhere. */
   secrets(): string[];
   close(): Promise<void>;

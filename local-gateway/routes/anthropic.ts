@@ -25,7 +25,7 @@ export async function anthropicRoutes(fastify: FastifyInstance): Promise<void> {
     timed(ctx, 'identity', () => resolveIdentity(ctx, app.gateway.identity.current()));
     const answer = { input_tokens: estimateInputTokens(req.body) };
     ctx.status = 200;
-    ctx.usage = { input: answer.input_tokens, output: null, cached: null };
+    ctx.usage = { input: answer.input_tokens, output: null, cached: null, reasoning: null };
     ctx.responseJson = JSON.stringify(answer);
     pipeline.record(ctx);
     return reply.headers({ ...gatehouseHeaders(ctx), 'x-gatehouse-estimate': 'true' }).send(answer);

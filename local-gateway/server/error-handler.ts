@@ -4,6 +4,9 @@ import { errorBodyFor } from '../apis/index.js';
 import { GatehouseError } from '../core/errors.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 
+/** Every client API route, for the not-found message: a client on the wrong path learns where to go. */
+const CLIENT_ROUTES = 'POST /v1/chat/completions, POST /v1/responses, POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models';
+
 const INVALID_JSON = 'The request body is not valid JSON: send one JSON object (look for a cut-off body, unquoted keys or a trailing comma).';
 
 /** Maps anything thrown while serving a request to the coded catalogue. */
@@ -45,14 +48,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return reply
       .code(err.statusCode)
       .headers({ ...(ctx ? gatehouseHeaders(ctx) : {}), ...err.headers })
-      .send(errorBodyFor(req.routeOptions.config.api, err));
+      .send(errorBodyFor(req.routeOptions.config.api, err, req.headers));
   });
 
   app.setNotFoundHandler((req, reply) => {
     const err = new GatehouseError(
       'GH_ERR_NOT_FOUND',
-      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, the admin API under /api and the trace viewer at /ui/.`,
+      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves ${CLIENT_ROUTES}, the admin API under /api and the trace viewer at /ui/.`,
     );
-    reply.code(err.statusCode).send(errorBodyFor(undefined, err));
+    reply.code(err.statusCode).send(errorBodyFor(undefined, err, req.headers));
   });
 }

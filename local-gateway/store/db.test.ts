@@ -36,6 +36,17 @@ describe('openDatabase', () => {
     closeDatabase(db);
   });
 
+  it('adds tokens_reasoning to a database made before it, keeping its rows', () => {
+    const f = file();
+    const old = openDatabase(f, { migrations: MIGRATIONS.slice(0, 1) });
+    old.prepare(`INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user, api, method, path, tier, status, stream, metadata, request_headers, response_headers)
+      VALUES ('t1', 1, 2, 1, '{}', '{}', 'ada', 'chat.completions', 'POST', '/v1/chat/completions', 'dev', 200, 0, '{}', '{}', '{}')`).run();
+    closeDatabase(old);
+    const db = openDatabase(f);
+    expect(db.prepare("SELECT id, tokens_reasoning FROM traces").all()).toEqual([{ id: 't1', tokens_reasoning: null }]);
+    closeDatabase(db);
+  });
+
   it('applies only the pending migrations of a longer history', () => {
     const f = file();
     const one: Migration[] = [{ version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER)' }];

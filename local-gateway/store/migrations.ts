@@ -70,6 +70,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    name: 'reasoning tokens',
+    sql: `
+      -- Reasoning (thinking) tokens, part of tokens_out; NULL where the provider does not say.
+      ALTER TABLE traces ADD COLUMN tokens_reasoning INTEGER;
+    `,
+  },
+  {
+    version: 3,
     name: 'verdicts per tier, per trace',
     sql: `
       -- What each tier's policy stages decided for a trace: the active tier's enforced, the

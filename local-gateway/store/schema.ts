@@ -34,6 +34,8 @@ export const TraceSchema = z.object({
   tokens_in: z.number().int().nullable(),
   tokens_out: z.number().int().nullable(),
   tokens_cached: z.number().int().nullable(),
+  /** Reasoning tokens, part of tokens_out; null when the provider does not report them. */
+  tokens_reasoning: z.number().int().nullable(),
   metadata: z.record(z.string(), z.string()),
   request_headers: z.record(z.string(), z.string()),
   response_headers: z.record(z.string(), z.string()),

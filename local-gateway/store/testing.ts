@@ -34,6 +34,7 @@ export function makeTrace(over: Partial<Trace> = {}): Trace {
     tokens_in: 12,
     tokens_out: 5,
     tokens_cached: null,
+    tokens_reasoning: 2,
     metadata: { team: 'platform', ticket_id: 'ENG-1' },
     request_headers: { 'content-type': 'application/json', 'user-agent': 'OpenAI/JS 6.4.0' },
     response_headers: { 'content-type': 'application/json' },

@@ -27,6 +27,7 @@ interface SummaryRow {
   tokens_in: number | null;
   tokens_out: number | null;
   tokens_cached: number | null;
+  tokens_reasoning: number | null;
   metadata: string;
 }
 interface FullRow extends SummaryRow {
@@ -38,12 +39,12 @@ interface FullRow extends SummaryRow {
 
 const SUMMARY_COLUMNS = `t.id, t.started_at, t.ended_at, t.duration_ms, t.phases, t.caller, t.api, t.method,
   t.path, t.tier, t.requested_model, t.resolved_model, t.provider, t.status, t.error_code,
-  t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.metadata`;
+  t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.tokens_reasoning, t.metadata`;
 
 const INSERT_TRACE = `INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user,
   api, method, path, tier, requested_model, resolved_model, provider, status, error_code, error_message,
-  stream, tokens_in, tokens_out, tokens_cached, metadata, request_headers, response_headers,
-  request_body, response_body) VALUES (${Array<string>(26).fill('?').join(', ')})`;
+  stream, tokens_in, tokens_out, tokens_cached, tokens_reasoning, metadata, request_headers, response_headers,
+  request_body, response_body) VALUES (${Array<string>(27).fill('?').join(', ')})`;
 
 /** What the store holds, for status pages and the size budget. */
 export interface StoreStats {
@@ -110,7 +111,8 @@ export class TraceStore {
       t.id, t.started_at, t.ended_at, t.duration_ms, JSON.stringify(t.phases), JSON.stringify(t.caller),
       t.caller.user, t.api, t.method, t.path, t.tier, t.requested_model, t.resolved_model, t.provider,
       t.status, t.error_code, t.error_message, t.stream ? 1 : 0, t.tokens_in, t.tokens_out, t.tokens_cached,
-      JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
+      // Journal lines written before the field existed have none.
+      t.tokens_reasoning ?? null, JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
       req, res,
     );
     // A journal line written before verdicts were traced has none.
@@ -213,6 +215,7 @@ function toSummary(row: SummaryRow): TraceSummary {
     tokens_in: row.tokens_in,
     tokens_out: row.tokens_out,
     tokens_cached: row.tokens_cached,
+    tokens_reasoning: row.tokens_reasoning,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
   };
 }

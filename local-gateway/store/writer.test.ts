@@ -66,6 +66,17 @@ describe('TraceWriter', () => {
     expect(journalLines(journal)).toEqual([]);
   });
 
+  it('imports a journal line written before traces had tokens_reasoning, as null', () => {
+    const { file, journal } = setup();
+    const { tokens_reasoning: _, ...older } = makeTrace();
+    appendFileSync(journal, `${JSON.stringify(older)}\n`);
+    const db2 = openDatabase(file);
+    cleanups.push(() => closeDatabase(db2));
+    const store2 = new TraceStore(db2);
+    expect(new TraceWriter(store2, journal, file, () => {}).recover()).toBe(1);
+    expect(store2.get(older.id)).toMatchObject({ id: older.id, tokens_reasoning: null });
+  });
+
   it('close stores everything still pending, and reports nothing', async () => {
     const { store, writer, errors } = setup();
     for (let i = 0; i < 20; i++) writer.write(toRecord(makeTrace()));

@@ -7,13 +7,9 @@
  * `tool said: <result>`), `overloaded`
  * (an `error` event mid-stream), `rate-limit` (429 with retry-after), `cut-stream`.
  * Anything else answers `echo: <last user text>`.
- *
- * Also `anthropicMiniAdapter`: a provider speaking only `messages`, so tests can route a
- * Responses client to Anthropic's wire format through the gateway's translation.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ClientApi, ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../../local-gateway/providers/types.js';
 
 export interface MiniRequest {
   path: string;
@@ -143,31 +139,5 @@ export async function startAnthropicMini(): Promise<AnthropicMini> {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
-  };
-}
-
-/** A provider that speaks only Anthropic Messages, calling the stand-in with fetch. */
-export function anthropicMiniAdapter(id: string, url: string): ProviderAdapter {
-  return {
-    id,
-    kind: 'anthropic-mini',
-    apis: new Set<ClientApi>(['messages']),
-    models: [],
-    async call(req: UpstreamRequest): Promise<UpstreamResponse> {
-      const res = await fetch(`${url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-standin', 'anthropic-version': '2023-06-01' },
-        body: req.bodyText ?? JSON.stringify(req.body),
-        signal: req.signal,
-      });
-      const body = res.body!;
-      const iterate = async function* () {
-        for await (const chunk of body) yield chunk;
-      };
-      return { status: res.status, headers: Object.fromEntries(res.headers), body: iterate(), text: () => new Response(body).text(), dispose: () => void body.cancel() };
-    },
-    listModels: async () => [{ id: 'claude-sonnet-4-5', owned_by: 'anthropic' }],
-    secrets: () => [],
-    close: async () => {},
   };
 }

@@ -8,7 +8,7 @@
  * input_json_delta), `thinking` (a signed thinking block, then text), `max-tokens`,
  * `overloaded-in-stream` (an `overloaded_error` event after the first delta, then the end),
  * `cut-stream` (the connection drops after the first delta), `bash-then-answer` (an agent
- * turn: a Bash tool call, then, once the result is sent back, "tool said: <result>"), `rate-limit` (429 with
+ * turn: a Bash tool call, then, once the result is sent back, "tool said: <result>"), `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`), `rate-limit` (429 with
  * retry-after), `overloaded` (529), `bad-request` (400). Any other model echoes the last user
  * turn. Every response's exact bytes are kept in `sent` of its recorded request.
  *

@@ -4,6 +4,7 @@
  * `anthropic-upstream.ts` only deals with HTTP. Deterministic except ids.
  */
 import { randomBytes } from 'node:crypto';
+import { MATRIX_USAGE, isMatrixModel, matrixReply } from './matrix-scenario.js';
 
 type Json = Record<string, unknown>;
 export type Block = Json & { type: string };
@@ -48,12 +49,23 @@ export function textOfContent(content: unknown): string {
 
 /** What the assistant answers: an echo of the last user turn, or a scenario's fixed blocks. */
 export function replyBlocks(model: string, messages: Json[]): Block[] {
+  if (isMatrixModel(model)) return matrixBlocks(model, messages);
   if (model === 'tool-use') return [{ type: 'text', text: 'Let me check the weather.' }, { type: 'tool_use', id: anthropicId('toolu_01'), name: 'get_weather', input: WEATHER_INPUT }];
   const last = [...messages].reverse().find((m) => m.role === 'user');
   if (model === 'bash-then-answer') return bashThenAnswer(last);
   const text = `echo: ${last ? textOfContent(last.content) : ''}`;
   if (model === 'thinking') return [{ type: 'thinking', thinking: THINKING_TEXT, signature: THINKING_SIGNATURE }, { type: 'text', text }];
   return [{ type: 'text', text }];
+}
+
+/** The matrix scenarios: a tool result is a `tool_result` block in the last message. */
+function matrixBlocks(model: string, messages: Json[]): Block[] {
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user' && (typeof m.content === 'string' || (m.content as Json[]).some((b) => b.type === 'text')));
+  const last = messages.at(-1);
+  const results = Array.isArray(last?.content) ? (last.content as Json[]).filter((b) => b.type === 'tool_result') : [];
+  const r = matrixReply(model, lastUser ? textOfContent(lastUser.content) : '', results.length > 0 ? textOfContent(results) : null);
+  if (r.kind === 'text') return [{ type: 'text', text: r.text }];
+  return [{ type: 'tool_use', id: anthropicId('toolu_01'), name: r.name, input: r.input }];
 }
 
 export const BASH_COMMAND = 'echo gatehouse-tool-ok';
@@ -76,6 +88,11 @@ export function stopReasonFor(model: string, blocks: Block[]): string {
  * (Anthropic's `input_tokens` then counts only the rest); output = words of the reply.
  */
 export function usageFor(bodyText: string, body: Json, blocks: Block[]): MessagesUsage {
+  if (isMatrixModel(String(body.model))) {
+    // Anthropic's input_tokens leaves out cache reads; it has no reasoning count.
+    const u = MATRIX_USAGE;
+    return { input_tokens: u.input - u.cached, cache_creation_input_tokens: 0, cache_read_input_tokens: u.cached, output_tokens: u.output, service_tier: 'standard' };
+  }
   const total = inputTokens(body);
   const cacheRead = bodyText.includes('"cache_control"') ? Math.floor((total * 3) / 4) : 0;
   const words = blocks.map((b) => (b.type === 'text' ? String(b.text) : b.type === 'thinking' ? String(b.thinking) : JSON.stringify(b.input))).join(' ');

@@ -4,10 +4,12 @@
  * deployment routes, and a known deployment. Chat completions and embeddings are then
  * answered by the OpenAI stand-in (same wire format, same scenarios by `model`); the v1
  * Responses route (`/openai/v1/responses`) answers a minimal completed response naming the
- * deployment it was given as `model`.
+ * deployment it was given as `model`, except for the matrix scenarios (`matrix-scenario.ts`),
+ * which the OpenAI stand-in answers in full, streams included.
  */
 import type { ServerResponse } from 'node:http';
 import { forward, sendJson, startStandinServer, type StandinRequest, type StandinServer } from './http-server.js';
+import { isMatrixModel } from './matrix-scenario.js';
 import { startOpenAIStandin, type OpenAIStandin } from './openai-upstream.js';
 
 export interface AzureStandinOptions {
@@ -23,9 +25,10 @@ export interface AzureStandin extends StandinServer {
 
 const azureError = (res: ServerResponse, status: number, code: string, message: string) => sendJson(res, status, { error: { code, message } }, { 'apim-request-id': crypto.randomUUID() });
 
-function responses(req: StandinRequest, res: ServerResponse, deployments: string[]): void {
+async function responses(req: StandinRequest, res: ServerResponse, deployments: string[], openaiUrl: string): Promise<void> {
   const model = (req.body as { model?: string } | undefined)?.model ?? '';
   if (!deployments.includes(model)) return azureError(res, 404, 'DeploymentNotFound', `The API deployment ${model} does not exist.`);
+  if (isMatrixModel(model)) return forward(res, `${openaiUrl}/responses`, 'POST', req.text);
   sendJson(res, 200, {
     id: 'resp_azure_1',
     object: 'response',
@@ -42,7 +45,7 @@ export async function startAzureStandin(opts: AzureStandinOptions): Promise<Azur
     if (req.headers['api-key'] !== opts.apiKey) {
       return azureError(res, 401, '401', 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
     }
-    if (req.method === 'POST' && req.path === '/openai/v1/responses') return responses(req, res, opts.deployments);
+    if (req.method === 'POST' && req.path === '/openai/v1/responses') return responses(req, res, opts.deployments, openai.url);
     const m = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(req.path);
     const version = req.query.get('api-version');
     if (req.method !== 'POST' || !m || !version || !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(version)) return azureError(res, 404, '404', 'Resource not found');

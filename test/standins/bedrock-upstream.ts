@@ -11,13 +11,14 @@
  * toolConfig present when tool blocks are, and each toolResult answering a toolUse of the
  * turn before. Scenarios by model id: `tool-call`, `max-tokens`, `cached`, `throttle` (429),
  * `bad-request` (400), `stream-throttle` and `model-stream-error` (exception events
- * mid-stream), `cut-stream`. Other models echo the last user text.
+ * mid-stream), `cut-stream`, `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`). Other models echo the last user text.
  */
 import type { ServerResponse } from 'node:http';
 import { EventStreamCodec, type MessageHeaders } from '@smithy/core/event-streams';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { MATRIX_USAGE, isMatrixModel, matrixReply } from './matrix-scenario.js';
 import { sendJson, startStandinServer, write, type StandinRequest, type StandinServer } from './http-server.js';
 
 export interface BedrockStandinOptions {
@@ -97,6 +98,7 @@ function validate(body: ConverseBody & Record<string, unknown>): string | null {
 function reply(model: string, body: ConverseBody): { text: string } | { toolUse: { toolUseId: string; name: string; input: unknown } } {
   const last = body.messages!.at(-1)!;
   const result = last.content.find((b) => b.toolResult)?.toolResult;
+  if (isMatrixModel(model)) return matrixOut(model, body, result);
   if (result) return { text: `result of ${result.toolUseId}: ${JSON.stringify(result.content)}` };
   const tool = body.toolConfig?.tools[0]?.toolSpec.name;
   if (model === 'tool-call' && tool) return { toolUse: { toolUseId: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', name: tool, input: { city: 'Paris' } } };
@@ -105,7 +107,20 @@ function reply(model: string, body: ConverseBody): { text: string } | { toolUse:
   return { text: `echo: ${text}${images > 0 ? ` [${images} image]` : ''}` };
 }
 
+/** The matrix scenarios: a tool result is a toolResult block (text or json) in the last turn. */
+function matrixOut(model: string, body: ConverseBody, result: Block['toolResult']): { text: string } | { toolUse: { toolUseId: string; name: string; input: unknown } } {
+  const resultText = result ? result.content.map((c) => { const b = c as { text?: string; json?: unknown }; return b.text ?? JSON.stringify(b.json); }).join('') : null;
+  const lastUser = [...body.messages!].reverse().find((m) => m.role === 'user' && m.content.some((b) => b.text !== undefined));
+  const r = matrixReply(model, lastUser?.content.map((b) => b.text ?? '').join(' ').trim() ?? '', resultText);
+  return r.kind === 'text' ? { text: r.text } : { toolUse: { toolUseId: 'tooluse_MatrixRound0000000000', name: r.name, input: r.input } };
+}
+
 function usage(model: string, body: ConverseBody, out: unknown) {
+  if (isMatrixModel(model)) {
+    // Bedrock's inputTokens leaves out cache reads; Converse has no reasoning count.
+    const u = MATRIX_USAGE;
+    return { inputTokens: u.input - u.cached, outputTokens: u.output, totalTokens: u.input + u.output, cacheReadInputTokens: u.cached, cacheWriteInputTokens: 0 };
+  }
   const input = Math.max(1, Math.ceil(JSON.stringify(body.messages).length / 4));
   const output = Math.max(1, Math.ceil(JSON.stringify(out).length / 4));
   const cacheRead = model === 'cached' ? 1024 : 0;

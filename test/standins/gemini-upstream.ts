@@ -7,12 +7,13 @@
  * unknown request fields, user/model roles, and that each functionResponse answers a
  * functionCall of the turn before. Scenarios by model name: `tool-call` (calls the first
  * declared function, then answers from its response), `max-tokens`, `fail-500`,
- * `rate-limit`, `bad-request`, `not-found`, `error-in-stream`, `cut-stream`. Other models
+ * `rate-limit`, `bad-request`, `not-found`, `error-in-stream`, `cut-stream`, `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`). Other models
  * echo the last user text.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { MATRIX_USAGE, isMatrixModel, matrixReply } from './matrix-scenario.js';
 import { sendJson, startStandinServer, write, type StandinRequest, type StandinServer } from './http-server.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/providers/gemini');
@@ -84,6 +85,7 @@ function scenarioError(res: ServerResponse, model: string): boolean {
 /** The answer's parts: an echo, or for `tool-call` a function call and then a reply to its result. */
 function replyParts(model: string, body: GenerateRequest): Part[] {
   const last = body.contents!.at(-1)!;
+  if (isMatrixModel(model)) return matrixParts(model, body);
   const result = last.parts.find((p) => p.functionResponse);
   if (result) return [{ text: `result of ${result.functionResponse!.name}: ${JSON.stringify(result.functionResponse!.response)}` }];
   const fn = body.tools?.[0]?.functionDeclarations?.[0];
@@ -93,7 +95,23 @@ function replyParts(model: string, body: GenerateRequest): Part[] {
   return [{ text: `echo: ${text}${images > 0 ? ` [${images} image${images > 1 ? 's' : ''}]` : ''}` }];
 }
 
-function usage(body: GenerateRequest, parts: Part[], done: boolean) {
+/** The matrix scenarios: a tool result is a functionResponse (plain text comes as `{result}`) in the last turn. */
+function matrixParts(model: string, body: GenerateRequest): Part[] {
+  const last = body.contents!.at(-1)!;
+  const response = last.parts.find((p) => p.functionResponse)?.functionResponse?.response as { result?: unknown } | undefined;
+  const result = response === undefined ? null : typeof response.result === 'string' ? response.result : JSON.stringify(response);
+  const lastUser = [...body.contents!].reverse().find((c) => c.role === 'user' && c.parts.some((p) => p.text !== undefined));
+  const r = matrixReply(model, lastUser?.parts.map((p) => p.text ?? '').join(' ').trim() ?? '', result);
+  return r.kind === 'text' ? [{ text: r.text }] : [{ functionCall: { name: r.name, args: r.input } }];
+}
+
+function usage(body: GenerateRequest, parts: Part[], done: boolean, model = '') {
+  if (isMatrixModel(model)) {
+    // Gemini counts thinking apart from the candidates, and cached tokens inside the prompt.
+    const u = MATRIX_USAGE;
+    if (!done) return { promptTokenCount: u.input, totalTokenCount: u.input };
+    return { promptTokenCount: u.input, cachedContentTokenCount: u.cached, candidatesTokenCount: u.output - u.reasoning, thoughtsTokenCount: u.reasoning, totalTokenCount: u.input + u.output };
+  }
   const prompt = Math.max(1, Math.ceil(JSON.stringify(body.contents).length / 4));
   if (!done) return { promptTokenCount: prompt, totalTokenCount: prompt };
   const candidates = Math.max(1, Math.ceil(JSON.stringify(parts).length / 4));
@@ -111,7 +129,7 @@ async function generate(req: StandinRequest, res: ServerResponse, model: string,
   const parts = replyParts(model, body);
   const finish = model === 'max-tokens' ? 'MAX_TOKENS' : 'STOP';
   const meta = { modelVersion: model, responseId: 'c51kaNnXLu2cz7IP7e6hmAo' };
-  if (!stream) return sendJson(res, 200, { candidates: [candidate(parts, finish)], usageMetadata: usage(body, parts, true), ...meta });
+  if (!stream) return sendJson(res, 200, { candidates: [candidate(parts, finish)], usageMetadata: usage(body, parts, true, model), ...meta });
 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' });
   const event = (data: unknown) => write(res, `data: ${JSON.stringify(data)}\r\n\r\n`);
@@ -119,7 +137,7 @@ async function generate(req: StandinRequest, res: ServerResponse, model: string,
   // Text streams in pieces; function calls come whole in one event, as Gemini sends them.
   const pieces = text ? [text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))] : [];
   if (pieces.length > 0) {
-    await event({ candidates: [candidate([{ text: pieces[0] }])], usageMetadata: usage(body, parts, false), ...meta });
+    await event({ candidates: [candidate([{ text: pieces[0] }])], usageMetadata: usage(body, parts, false, model), ...meta });
     if (model === 'cut-stream') return void res.destroy();
     if (model === 'error-in-stream') {
       await event(googleError(503, 'The model is overloaded. Please try again later.', 'UNAVAILABLE'));
@@ -127,7 +145,7 @@ async function generate(req: StandinRequest, res: ServerResponse, model: string,
     }
   }
   const last = pieces.length > 0 ? [{ text: pieces[1] }] : parts;
-  await event({ candidates: [candidate(last, finish)], usageMetadata: usage(body, parts, true), ...meta });
+  await event({ candidates: [candidate(last, finish)], usageMetadata: usage(body, parts, true, model), ...meta });
   res.end();
 }
 

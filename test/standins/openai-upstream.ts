@@ -7,7 +7,8 @@
  * `slow-stream`, `tool-call`, `echo-key` (a 500 quoting the Authorization header), `error-in-stream` (an error event after the first chunk, then the
  * end of the response, as OpenAI does when a stream fails server-side), `bare-done` (the final
  * `data: [DONE]` without its blank line), `no-stream-options` (refuses a body with
- * `stream_options`, as servers that predate it do). Any other model gets an echo of the last user message.
+ * `stream_options`, as servers that predate it do), `matrix-text` and `matrix-tool` (see
+ * `matrix-scenario.ts`). Any other model gets an echo of the last user message.
  *
  * Run directly (`tsx test/standins/openai-upstream.ts --port 0`) it prints one line
  * `listening <url>` and exits on SIGTERM; that mode records nothing, so a long bench does
@@ -26,6 +27,8 @@ import {
   embeddingsBody,
   errorBody,
   finishChoice,
+  matrixChatReply,
+  matrixChatUsage,
   MODEL_IDS,
   modelObject,
   modelsBody,
@@ -37,6 +40,7 @@ import {
   usageFor,
 } from './openai-wire.js';
 import type { ChatRequest } from './openai-wire.js';
+import { isMatrixModel } from './matrix-scenario.js';
 import { serveResponses } from './responses-wire.js';
 
 /** One request as the stand-in received it. */
@@ -227,8 +231,9 @@ async function chatCompletions(res: ServerResponse, body: unknown, ctx: Ctx, aut
     await pause(res, ctx.delayHeadersMs);
     if (res.destroyed) return;
   }
-  const reply = parsed.model === 'bash-then-answer' ? bashThenAnswer(parsed) : replyFor(parsed, parsed.model === 'tool-call');
-  const usage = usageFor(parsed, reply);
+  const matrix = isMatrixModel(parsed.model);
+  const reply = parsed.model === 'bash-then-answer' ? bashThenAnswer(parsed) : matrix ? matrixChatReply(parsed) : replyFor(parsed, parsed.model === 'tool-call');
+  const usage = matrix ? matrixChatUsage() : usageFor(parsed, reply);
   if (!parsed.stream) return sendJson(res, 200, completionBody(newMeta(parsed.model), reply, usage));
   await streamCompletion(res, parsed, reply, usage);
 }

@@ -5,6 +5,7 @@
  * except ids and `created`, which is what tests need to assert on token counts.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { MATRIX_USAGE, matrixReply } from './matrix-scenario.js';
 
 export interface ChatMessage {
   role: string;
@@ -133,6 +134,27 @@ export function bashThenAnswer(req: ChatRequest): Reply {
   if (last?.role === 'tool') return { kind: 'text', text: `tool said: ${textOf(last.content)}` };
   const args = JSON.stringify({ command: BASH_COMMAND, description: 'Print a marker' });
   return { kind: 'tool', call: { id: openaiId('call_', 24), type: 'function', function: { name: 'Bash', arguments: args } } };
+}
+
+/** The matrix scenarios (`matrix-text`, `matrix-tool`): a tool result is a last `tool` message. */
+export function matrixChatReply(req: ChatRequest): Reply {
+  const last = req.messages.at(-1);
+  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
+  const r = matrixReply(req.model, lastUser ? textOf(lastUser.content) : '', last?.role === 'tool' ? textOf(last.content) : null);
+  if (r.kind === 'text') return r;
+  return { kind: 'tool', call: { id: openaiId('call_', 24), type: 'function', function: { name: r.name, arguments: JSON.stringify(r.input) } } };
+}
+
+/** `MATRIX_USAGE` in OpenAI's shape: cached tokens inside prompt_tokens, reasoning inside completion_tokens. */
+export function matrixChatUsage(): Usage {
+  const { input, cached, output, reasoning } = MATRIX_USAGE;
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+    prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
 }
 
 function completionTokens(reply: Reply): number {

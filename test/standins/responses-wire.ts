@@ -10,10 +10,12 @@
  * `exec_command` until the input ends with its output, then answers `tool said: <output>`),
  * `error-in-stream` (text, then
  * `error` and `response.failed`), `cut-stream` (the connection drops after a few events);
+ * `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`);
  * the error scenarios of the chat endpoint (`fail-500`, `rate-limit`, `bad-request`) apply too.
  */
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { MATRIX_USAGE, isMatrixModel, matrixReply } from './matrix-scenario.js';
 
 export interface ResponsesRequest {
   model: string;
@@ -53,6 +55,7 @@ export const WEATHER_CALL = { name: 'get_weather', arguments: '{"city":"Paris"}'
 export const AGENT_CALL = { name: 'exec_command', arguments: '{"cmd":"echo gatehouse-tool-ok"}' };
 
 function items(req: ResponsesRequest): Obj[] {
+  if (isMatrixModel(req.model)) return matrixItems(req);
   const call = req.model === 'tool-call' ? WEATHER_CALL : req.model === 'agent-tool' && req.toolOutput === null ? AGENT_CALL : null;
   if (call) {
     return [{ id: idFor(req.seed, 'fc', 1), type: 'function_call', status: 'completed', arguments: call.arguments, call_id: idFor(req.seed, 'call', 1).slice(0, 29), name: call.name }];
@@ -64,7 +67,21 @@ function items(req: ResponsesRequest): Obj[] {
   ];
 }
 
+/** The matrix scenarios: a reasoning item, then the function call or the message. */
+function matrixItems(req: ResponsesRequest): Obj[] {
+  const r = matrixReply(req.model, req.lastUser, req.toolOutput);
+  const reasoning = { id: idFor(req.seed, 'rs', 1), type: 'reasoning', summary: [] };
+  if (r.kind === 'tool') {
+    return [reasoning, { id: idFor(req.seed, 'fc', 1), type: 'function_call', status: 'completed', arguments: JSON.stringify(r.input), call_id: idFor(req.seed, 'call', 1).slice(0, 29), name: r.name }];
+  }
+  return [reasoning, { id: idFor(req.seed, 'msg', 1), type: 'message', status: 'completed', content: [{ type: 'output_text', annotations: [], logprobs: [], text: r.text }], role: 'assistant' }];
+}
+
 function usage(req: ResponsesRequest, output: Obj[]) {
+  if (isMatrixModel(req.model)) {
+    const u = MATRIX_USAGE;
+    return { input_tokens: u.input, input_tokens_details: { cached_tokens: u.cached }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: u.reasoning }, total_tokens: u.input + u.output };
+  }
   const input = Math.max(1, Math.ceil(req.inputChars / 4));
   const out = output.reduce((n, o) => n + (o.type === 'function_call' ? 8 : o.type === 'message' ? JSON.stringify(o.content).split(' ').length : 0), 0);
   return { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: out + 4, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: input + out + 4 };

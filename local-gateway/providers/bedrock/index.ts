@@ -59,6 +59,8 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
     kind: config.kind,
     apis: new Set<ClientApi>(['chat.completions', 'models']),
     models: config.models,
+    // A Bedrock API key takes precedence over the access keys (see authorize).
+    credentialFields: config.api_key ? ['api_key'] : ['access_key_id', 'secret_access_key', ...(config.session_token ? ['session_token'] : [])],
     call,
     // Listing foundation models is a control-plane call on another endpoint; the configured list is the answer.
     async listModels(): Promise<ModelInfo[]> {
