@@ -6,9 +6,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anthropicClient, bothProviders, drain, postRaw, traceOf } from './helpers/anthropic.js';
+import { anthropicClient, bothProviders, postRaw, traceOf } from './helpers/anthropic.js';
 import { startGateway, UPSTREAM_KEY, type TestGateway } from './helpers/gateway.js';
-import { sseEvents } from './helpers/sse.js';
+import { drain, sseEvents } from './helpers/sse.js';
 import { startAnthropicStandin, type AnthropicStandin } from './standins/anthropic-upstream.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
 

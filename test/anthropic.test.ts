@@ -4,9 +4,8 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sseEvents } from './helpers/sse.js';
-import { anthropicClient, bothProviders, drain, postRaw, traceOf } from './helpers/anthropic.js';
-import { fixture } from './helpers/sse.js';
+import { drain, fixture, sseEvents } from './helpers/sse.js';
+import { anthropicClient, bothProviders, postRaw, traceOf } from './helpers/anthropic.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, type TestGateway } from './helpers/gateway.js';
 import { startAnthropicStandin, type AnthropicStandin } from './standins/anthropic-upstream.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';

@@ -30,14 +30,3 @@ export async function postRaw(gw: TestGateway, path: string, text: string, heade
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
-
-/** Drains a stream and returns what it yielded and what it threw. */
-export async function drain<T>(stream: AsyncIterable<T>): Promise<{ items: T[]; error: unknown }> {
-  const items: T[] = [];
-  try {
-    for await (const item of stream) items.push(item);
-  } catch (error) {
-    return { items, error };
-  }
-  return { items, error: null };
-}

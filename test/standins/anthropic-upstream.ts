@@ -18,8 +18,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { runIfMain } from './cli.js';
 import { anthropicId, errorBody, inputTokens, messageBody, modelsBody, replyBlocks, sse, stopReasonFor, streamEvents, usageFor } from './anthropic-wire.js';
 
 export interface RecordedAnthropicRequest {
@@ -142,30 +141,4 @@ async function messages(res: ServerResponse, b: Record<string, unknown>, text: s
   res.end();
 }
 
-
-function portFromArgs(argv: string[]): number {
-  const i = argv.indexOf('--port');
-  const value = i >= 0 ? Number(argv[i + 1]) : 0;
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error('--port must be an integer 0..65535');
-  return value;
-}
-
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  const standin = await startAnthropicStandin({ port: portFromArgs(process.argv), record: false });
-  process.stdout.write(`listening ${standin.url}\n`);
-  const stop = (): void => {
-    void standin.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
+await runIfMain(import.meta.url, (port) => startAnthropicStandin({ port, record: false }));

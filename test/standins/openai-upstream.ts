@@ -17,8 +17,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { runIfMain } from './cli.js';
 import {
   bashThenAnswer,
   chunkBody,
@@ -312,29 +311,4 @@ function embeddings(res: ServerResponse, body: unknown): void {
   sendJson(res, 200, embeddingsBody(b.model, inputs, b.encoding_format === 'base64'));
 }
 
-function portFromArgs(argv: string[]): number {
-  const i = argv.indexOf('--port');
-  const value = i >= 0 ? Number(argv[i + 1]) : 0;
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error('--port must be an integer 0..65535');
-  return value;
-}
-
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  const standin = await startOpenAIStandin({ port: portFromArgs(process.argv), record: false });
-  process.stdout.write(`listening ${standin.url}\n`);
-  const stop = (): void => {
-    void standin.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
+await runIfMain(import.meta.url, (port) => startOpenAIStandin({ port, record: false }));
