@@ -102,4 +102,17 @@ describe('gatehouse CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('not a port number');
   });
+
+  it('--help lists every command, and each command with its own options has its own usage', () => {
+    const help = runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['start', 'token', 'status', 'keys', 'setup', 'policy']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    const usages: Record<string, string> = { start: '--log-level', keys: 'rm NAME', setup: '--write', policy: 'replay FILE' };
+    for (const [command, option] of Object.entries(usages)) {
+      const r = runCli([command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: gatehouse ${command} `));
+      expect(r.stdout).toContain(option);
+    }
+  });
 });

@@ -12,6 +12,16 @@ import { readSecretInput } from './secret-input.js';
 
 const USAGE = 'Usage: gatehouse keys set NAME (the value on stdin) | keys list [--json] | keys rm NAME';
 
+export const KEYS_HELP = `Usage: gatehouse keys <set NAME | list | rm NAME>
+
+  set NAME [--json]   Store a key in the OS keychain; the value comes on stdin (at a terminal it asks,
+                      input hidden), never as an argument. "pat" is the central gateway's PAT.
+  list [--json]       Names, kinds (provider, pat, token, other) and when each was set; never a value
+  rm NAME [--json]    Remove a key
+
+A running gateway reads its keys again at once. api_key: keychain:NAME in gatehouse.yaml uses the entry NAME.
+`;
+
 /** The config, for telling provider keys from others; a broken or missing one only loses that hint. */
 function configFor(paths: HomePaths, flag: string | undefined): Config | null {
   const file = flag ?? (process.env.GATEHOUSE_CONFIG || null) ?? (existsSync(paths.config) ? paths.config : null);

@@ -1,9 +1,9 @@
 import { CommandError, EXIT, UsageError } from './args.js';
 import { status, token } from './info.js';
-import { keys } from './keys.js';
+import { keys, KEYS_HELP } from './keys.js';
 import { policy, POLICY_HELP } from './policy.js';
-import { setup } from './setup.js';
-import { start } from './start.js';
+import { setup, SETUP_HELP } from './setup.js';
+import { start, START_HELP } from './start.js';
 import { VERSION } from '../core/version.js';
 
 const HELP = `gatehouse ${VERSION}: a local AI gateway for IDE agents and scripts
@@ -13,10 +13,12 @@ Usage: gatehouse <command> [options]
 Commands:
   start     Run the gateway on 127.0.0.1 (--port 4141, --config FILE, --log-level warn)
   token     Print the local client token
-  status    Show the running gateway's state
+  status    Show the running gateway's state (--port P)
   keys      Keys in the OS keychain: keys set NAME (value on stdin), keys list, keys rm NAME
-  setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M]
-  policy    show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
+  setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M] [--port P]
+  policy    The org policy: policy show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
+
+\`gatehouse <command> --help\` shows a command's options.
 
 Every command takes --home DIR (default: the OS app-data dir), --config FILE and --json.
 Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN, GATEHOUSE_KEYCHAIN=off.
@@ -24,7 +26,7 @@ Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN, 
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status, keys, setup, policy };
 /** Commands with their own usage text for --help. */
-const HELPS: Record<string, string> = { policy: POLICY_HELP };
+const HELPS: Record<string, string> = { start: START_HELP, keys: KEYS_HELP, setup: SETUP_HELP, policy: POLICY_HELP };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -9,6 +9,17 @@ import { CONTINUE_PREFIX, mergeClaudeSettings, mergeContinueYaml, mergeToml } fr
 export const SETUP_TOOLS = ['claude-code', 'codex', 'cursor', 'continue'] as const;
 type Tool = (typeof SETUP_TOOLS)[number];
 
+export const SETUP_HELP = `Usage: gatehouse setup <claude-code | codex | cursor | continue> [options]
+
+  --model M[,M…]   The model(s) the tool asks for, as <provider>/<model>
+  --port P         The gateway's port (default: the running gateway's, else GATEHOUSE_PORT or 4141)
+  --write          Merge the settings into the file the tool reads, after printing the diff,
+                   keeping a backup beside it (Cursor keeps its settings where nothing can write them)
+  --json           The same as JSON
+
+Without --write it prints the settings, with the local token, to set by hand.
+`;
+
 /** A file the tool reads, and how Gatehouse's settings merge into what is there. */
 interface SettingsFile {
   path: string;

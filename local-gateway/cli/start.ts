@@ -19,6 +19,16 @@ function describeToken(token: LocalToken): string {
   return `in ${token.file} ${print}${why}`;
 }
 
+export const START_HELP = `Usage: gatehouse start [options]
+
+  --port P          Port on 127.0.0.1 (default 4141, or GATEHOUSE_PORT; 0 picks a free one)
+  --home DIR        Traces, token and key index (default: the OS app-data dir, or GATEHOUSE_HOME)
+  --config FILE     gatehouse.yaml (default: GATEHOUSE_CONFIG, else <home>/gatehouse.yaml if present)
+  --log-level L     error, warn (default), info or debug, one line per event on stderr
+
+Ctrl-C or SIGTERM stops it; open requests get up to 5 s to finish.
+`;
+
 /** `gatehouse start`: runs the gateway in the foreground until SIGINT/SIGTERM. */
 export async function start(argv: string[]): Promise<void> {
   const { values } = parse(argv, { port: { type: 'string', short: 'p' }, 'log-level': { type: 'string', default: 'warn' } });
