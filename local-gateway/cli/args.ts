@@ -35,3 +35,4 @@ export function resolvePort(flag: string | undefined, env: NodeJS.ProcessEnv = p
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`Port "${raw}" is not a port number: use 0–65535.`);
   return port;
 }
+

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import type { Whoami } from '../../sync/whoami.js';
@@ -8,6 +7,7 @@ import { KEY_NAME, KeychainUnavailableError, keychainAdvice, openKeychain } from
 import { forgetKey, kindOf, listKeys, PAT_NAME, readKeyIndex, recordKey } from '../keychain/names.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import { CommandError, parse, resolveHome, UsageError } from './args.js';
+import { resolveConfigFile } from './config-file.js';
 import { readSecretInput } from './secret-input.js';
 
 const USAGE = 'Usage: gatehouse keys set NAME (the value on stdin) | keys list [--json] | keys rm NAME';
@@ -24,9 +24,8 @@ A running gateway reads its keys again at once. api_key: keychain:NAME in gateho
 
 /** The config, for telling provider keys from others; a broken or missing one only loses that hint. */
 function configFor(paths: HomePaths, flag: string | undefined): Config | null {
-  const file = flag ?? (process.env.GATEHOUSE_CONFIG || null) ?? (existsSync(paths.config) ? paths.config : null);
   try {
-    return loadConfig(file).config;
+    return loadConfig(resolveConfigFile(flag, paths.config)).config;
   } catch {
     return null;
   }

@@ -1,23 +1,8 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
-import { homePaths } from '../core/home.js';
+import { ConfigError, type LoadedConfig } from '../config/load.js';
 import { resolveTier, type PolicyBundle, type ResolvedTier } from '../policy/schema.js';
 import { loadPolicyFile } from '../policy/source.js';
-import { CommandError, resolveHome, UsageError } from './args.js';
-
-/** The config the way `gatehouse start` finds it: --config, GATEHOUSE_CONFIG, then the home's gatehouse.yaml. */
-export function cliConfig(values: { home?: string | undefined; config?: string | undefined }): LoadedConfig & { home: string } {
-  const home = resolveHome(values.home);
-  const fallback = homePaths(home).config;
-  const file = values.config ?? (process.env.GATEHOUSE_CONFIG || null) ?? (existsSync(fallback) ? fallback : null);
-  try {
-    return { ...loadConfig(file), home };
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CommandError(`Config not loaded:\n${err.message}`);
-    throw err;
-  }
-}
+import { CommandError, UsageError } from './args.js';
 
 /** The bundle file a command works on: the one named, else the config's `policy:`. */
 export function policyFileArg(file: string | undefined, loaded: LoadedConfig, command: string): string {

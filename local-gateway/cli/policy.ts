@@ -6,7 +6,8 @@ import { checkPolicyText } from '../policy/validate.js';
 import { activePolicy, readPolicyText } from '../policy/source.js';
 import { policyView, type PolicyView } from '../policy/view.js';
 import { CommandError, parse, UsageError } from './args.js';
-import { cliConfig, loadBundleOrFail, policyFileArg, tierOrUsage } from './policy-files.js';
+import { cliConfig } from './config-file.js';
+import { loadBundleOrFail, policyFileArg, tierOrUsage } from './policy-files.js';
 import { replay } from './replay.js';
 
 export const POLICY_HELP = `Usage: gatehouse policy <show | check FILE | diff [FILE] | replay FILE>

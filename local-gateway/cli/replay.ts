@@ -6,7 +6,8 @@ import { closeDatabase, openDatabase } from '../store/db.js';
 import type { Trace } from '../store/schema.js';
 import { TraceStore } from '../store/traces.js';
 import { CommandError, parse, UsageError } from './args.js';
-import { cliConfig, loadBundleOrFail, policyFileArg, tierOrUsage } from './policy-files.js';
+import { cliConfig } from './config-file.js';
+import { loadBundleOrFail, policyFileArg, tierOrUsage } from './policy-files.js';
 
 /** A replay this long draws a progress bar (on a terminal); a short one finishes before it would be read. */
 const PROGRESS_FROM = 200;

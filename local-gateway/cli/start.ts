@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
 import { clearRuntime, ensureHome, writeRuntime, type LocalToken } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import { VERSION } from '../core/version.js';
 import { buildGateway, listenLoopback } from '../server/app.js';
 import { CommandError, UsageError, parse, resolveHome, resolvePort } from './args.js';
+import { cliConfig } from './config-file.js';
 import { LOG_LEVELS, type LogLevel } from '../core/log.js';
 
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
@@ -35,14 +35,7 @@ export async function start(argv: string[]): Promise<void> {
   const home = resolveHome(values.home);
   const port = resolvePort(values.port);
   const paths = ensureHome(home);
-  const configFile = values.config ?? (process.env.GATEHOUSE_CONFIG || null) ?? (existsSync(paths.config) ? paths.config : null);
-  let loaded;
-  try {
-    loaded = loadConfig(configFile);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CommandError(`Config not loaded:\n${err.message}`);
-    throw err;
-  }
+  const loaded = cliConfig(values);
   const token = (await resolveLocalToken(paths))!;
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
