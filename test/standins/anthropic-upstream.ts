@@ -16,9 +16,9 @@
  * `listening <url>` and records nothing.
  */
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { runIfMain } from './cli.js';
+import { closeServer, listenLoopback, readBody } from './http-server.js';
 import { anthropicId, errorBody, inputTokens, messageBody, modelsBody, replyBlocks, sse, stopReasonFor, streamEvents, usageFor } from './anthropic-wire.js';
 
 export interface RecordedAnthropicRequest {
@@ -55,25 +55,8 @@ export async function startAnthropicStandin(opts: AnthropicStandinOptions = {}):
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLoopback(server, opts.port ?? 0);
   return { url: `http://127.0.0.1:${port}`, port, requests, close: () => closeServer(server) };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, rec: RecordedAnthropicRequest | null, headers: Record<string, string> = {}): void {

@@ -3,7 +3,7 @@
  * each request, and closes with every socket it holds (keep-alive, stalled streams).
  */
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface StandinRequest {
@@ -29,7 +29,7 @@ export interface StandinServer {
 
 export type StandinHandler = (req: StandinRequest, res: ServerResponse, raw: IncomingMessage) => Promise<void> | void;
 
-async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
@@ -56,20 +56,27 @@ export async function startStandinServer(handler: StandinHandler): Promise<Stand
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
+  const port = await listenLoopback(server, 0);
+  return { origin: `http://127.0.0.1:${port}`, requests, close: () => closeServer(server) };
+}
+
+/** Listens on 127.0.0.1 (port 0: a free one) and returns the port. */
+export function listenLoopback(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
   });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // close() alone waits for keep-alive and stalled streams; tests must not.
+    server.closeAllConnections();
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -15,9 +15,9 @@
  * not grow its memory.
  */
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { runIfMain } from './cli.js';
+import { closeServer, listenLoopback, readBody } from './http-server.js';
 import {
   bashThenAnswer,
   chunkBody,
@@ -98,8 +98,7 @@ export async function startOpenAIStandin(opts: OpenAIStandinOptions = {}): Promi
       else res.destroy();
     });
   });
-  await listen(server, opts.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLoopback(server, opts.port ?? 0);
   return {
     url: `http://127.0.0.1:${port}/v1`,
     port,
@@ -109,30 +108,6 @@ export async function startOpenAIStandin(opts: OpenAIStandinOptions = {}): Promi
       ctx.apiKey = key;
     },
   };
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // close() alone waits for keep-alive and stalled streams; tests must not.
-    server.closeAllConnections();
-  });
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseBody(raw: string): { body: unknown; json: boolean } {
