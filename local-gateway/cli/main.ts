@@ -1,8 +1,4 @@
 import { CommandError, EXIT, UsageError } from './args.js';
-import { status, token } from './info.js';
-import { keys } from './keys.js';
-import { setup } from './setup.js';
-import { start } from './start.js';
 import { VERSION } from '../core/version.js';
 
 const HELP = `gatehouse ${VERSION}: a local AI gateway for IDE agents and scripts
@@ -20,7 +16,18 @@ Every command takes --home DIR (default: the OS app-data dir), --config FILE and
 Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN, GATEHOUSE_KEYCHAIN=off.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status, keys, setup };
+/**
+ * Each command's module is imported when it runs: the gateway (`start`) then never carries
+ * what only the other commands use (the diff library of `setup`, the key prompts), about
+ * 1–2 MB of its idle memory.
+ */
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  start: async (argv) => (await import('./start.js')).start(argv),
+  token: async (argv) => (await import('./info.js')).token(argv),
+  status: async (argv) => (await import('./info.js')).status(argv),
+  keys: async (argv) => (await import('./keys.js')).keys(argv),
+  setup: async (argv) => (await import('./setup.js')).setup(argv),
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
