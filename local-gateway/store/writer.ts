@@ -175,7 +175,7 @@ const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
  * it is escaped), so it becomes a space and the line stays one line.
  */
 export function journalLine(record: TraceRecord): string {
-  const head = JSON.stringify(record.head);
+  const head = record.headJson ?? JSON.stringify(record.head);
   return `${head.slice(0, -1)},"request_body":${oneLine(record.request)},"response_body":${oneLine(record.response)}}`;
 }
 
