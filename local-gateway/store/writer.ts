@@ -97,6 +97,9 @@ export class TraceWriter {
       // Cleared first, so its exit is not taken for a failure.
       this.worker = null;
       const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Unref'd while the gateway runs; a stopping gateway must wait for it, or the process
+      // ends with the last batches still in the journal instead of the store.
+      worker.ref();
       worker.postMessage({ close: true } satisfies ToImporter);
       await exited;
     }
