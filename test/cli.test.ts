@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -70,6 +70,25 @@ describe('gatehouse CLI', () => {
     const db = new Database(join(home, 'gatehouse.db'), { readonly: true });
     expect(db.prepare('SELECT id FROM traces ORDER BY id').pluck().all()).toEqual(ids);
     db.close();
+  });
+
+  it('stores every trace in the database before it exits on SIGTERM, and leaves the journal empty', async () => {
+    const home = newHome();
+    const gw = await spawnGateway([], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'stop-test-token-123' });
+    running.push(gw);
+    const client = new OpenAI({ apiKey: 'stop-test-token-123', baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const ids: string[] = [];
+    // Traces wait up to 100 ms to be handed to the importer: these are still waiting when the stop comes.
+    for (let i = 0; i < 3; i++) {
+      const r = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: `turn ${i}` }] }).withResponse();
+      ids.push(r.response.headers.get('x-gatehouse-trace-id')!);
+    }
+    gw.child.kill('SIGTERM');
+    await new Promise((r) => gw.child.once('exit', r));
+    const db = new Database(join(home, 'gatehouse.db'), { readonly: true });
+    expect(db.prepare('SELECT id FROM traces ORDER BY id').pluck().all()).toEqual(ids);
+    db.close();
+    expect(readFileSync(join(home, 'traces.journal'), 'utf8')).toBe('');
   });
 
   it('refuses a config with a typo, naming the file, line and field', () => {

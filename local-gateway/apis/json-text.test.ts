@@ -8,6 +8,11 @@ describe('replaceModel', () => {
     expect(JSON.parse(out)).toEqual({ ...JSON.parse(text), model: 'gpt-4o' });
   });
 
+  it('leaves the same value under another key alone, and finds the key across line breaks', () => {
+    const text = '{"metadata":{"name":"up/gpt-4o"},\n"model"\n:\t"up/gpt-4o","user":"up/gpt-4o"}';
+    expect(JSON.parse(replaceModel(text, 'up/gpt-4o', 'gpt-4o')!)).toEqual({ metadata: { name: 'up/gpt-4o' }, model: 'gpt-4o', user: 'up/gpt-4o' });
+  });
+
   it('refuses when the same pair also appears in a nested object', () => {
     const text = '{"tools":[{"model":"up/gpt-4o"}],"model":"up/gpt-4o"}';
     expect(replaceModel(text, 'up/gpt-4o', 'gpt-4o')).toBeNull();

@@ -1,9 +1,4 @@
 import { CommandError, EXIT, UsageError } from './args.js';
-import { status, token } from './info.js';
-import { keys, KEYS_HELP } from './keys.js';
-import { policy, POLICY_HELP } from './policy.js';
-import { setup, SETUP_HELP } from './setup.js';
-import { start, START_HELP } from './start.js';
 import { VERSION } from '../core/version.js';
 
 const HELP = `gatehouse ${VERSION}: a local AI gateway for IDE agents and scripts
@@ -24,9 +19,25 @@ Every command takes --home DIR (default: the OS app-data dir), --config FILE and
 Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN, GATEHOUSE_KEYCHAIN=off.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { start, token, status, keys, setup, policy };
-/** Commands with their own usage text for --help. */
-const HELPS: Record<string, string> = { start: START_HELP, keys: KEYS_HELP, setup: SETUP_HELP, policy: POLICY_HELP };
+/** A command: what runs it, and its own usage text for --help when it has one. */
+interface Command {
+  run(argv: string[]): Promise<void>;
+  help?: string;
+}
+
+/**
+ * Each command's module is imported when it runs: the gateway (`start`) then never carries
+ * what only the other commands use (the diff library of `setup`, the key prompts, replay),
+ * about 1–2 MB of its idle memory.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => import('./start.js').then((m) => ({ run: m.start, help: m.START_HELP })),
+  token: async () => import('./info.js').then((m) => ({ run: m.token })),
+  status: async () => import('./info.js').then((m) => ({ run: m.status })),
+  keys: async () => import('./keys.js').then((m) => ({ run: m.keys, help: m.KEYS_HELP })),
+  setup: async () => import('./setup.js').then((m) => ({ run: m.setup, help: m.SETUP_HELP })),
+  policy: async () => import('./policy.js').then((m) => ({ run: m.policy, help: m.POLICY_HELP })),
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -38,17 +49,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     process.stderr.write(`Unknown command "${name}": run \`gatehouse --help\` for the list.\n`);
     return EXIT.usage;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(HELPS[name] ?? HELP);
+    process.stdout.write(command.help ?? HELP);
     return EXIT.ok;
   }
   try {
-    await command(rest);
+    await command.run(rest);
     return EXIT.ok;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -80,8 +80,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  /** The policy stages before the provider call; mutates `body` when an input guardrail redacts. */
-  async function admit<B extends Record<string, unknown>>(ctx: RequestContext, surface: ApiSurface<B>, body: B, rp: RequestPolicy): Promise<RoutePlan> {
+  /**
+   * The policy stages before the provider call; mutates `body` when an input guardrail redacts.
+   * Only input guardrails can be asynchronous: without them the plan comes back at once, and
+   * a request costs no promise and no microtask here.
+   */
+  function admit<B extends Record<string, unknown>>(ctx: RequestContext, surface: ApiSurface<B>, body: B, rp: RequestPolicy): RoutePlan | Promise<RoutePlan> {
     const slots = requestTexts(body);
     setInput(rp, body, slots.map((s) => s.text));
     timed(ctx, 'metadata', () => runStage(ctx, rp, 'metadata'));
@@ -95,20 +99,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     timed(ctx, 'budgets', () => runStage(ctx, rp, 'budgets'));
     timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits'));
     ctx.phases.input_guardrails = 0;
-    if (hasHook(rp, 'llm_input')) {
-      const texts = await timedAsync(ctx, 'input_guardrails', () => guardrailStage(ctx, rp, 'llm_input', rp.facts.input));
+    if (!hasHook(rp, 'llm_input')) return plan;
+    return timedAsync(ctx, 'input_guardrails', () => guardrailStage(ctx, rp, 'llm_input', rp.facts.input)).then((texts) => {
       if (texts !== rp.facts.input) {
         texts.forEach((t, i) => slots[i]!.text !== t && slots[i]!.set(t));
         // The redacted body is what goes upstream and what the trace keeps.
         ctx.requestText = JSON.stringify(body);
         ctx.requestIsJson = true;
       }
-    }
-    return plan;
+      return plan;
+    });
   }
 
-  /** Output guardrails on a complete answer; returns the text to send (redacted when a guardrail mutated it). */
-  async function checkOutput(ctx: RequestContext, rp: RequestPolicy, text: string): Promise<string> {
+  /** Output guardrails on a complete answer; returns the text to send (redacted when a guardrail mutated it), at once when there are none. */
+  function checkOutput(ctx: RequestContext, rp: RequestPolicy, text: string): string | Promise<string> {
     ctx.phases.output_guardrails = 0;
     if (!hasHook(rp, 'llm_output')) return text;
     return timedAsync(ctx, 'output_guardrails', async () => {
@@ -141,7 +145,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     ctx.stream = surface.wantsStream(body);
     timed(ctx, 'identity', () => resolveIdentity(ctx, deps.identity.current()));
     const rp = beginPolicy(deps.policy, ctx, body, []);
-    const plan = await admit(ctx, surface, body, rp).catch((err: unknown) => unserved(rp, err));
+    let plan: RoutePlan;
+    try {
+      const admitted = admit(ctx, surface, body, rp);
+      plan = admitted instanceof Promise ? await admitted : admitted;
+    } catch (err) {
+      unserved(rp, err);
+    }
 
     const res = reply.raw;
     const controller = new AbortController();
@@ -172,8 +182,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const complete = await timedAsync(ctx, 'response', () => readComplete(ctx, up, surface));
     rp.facts.tokensIn = ctx.usage?.input ?? null;
     rp.facts.tokensOut = ctx.usage?.output ?? null;
-    await settle(deps.policy, ctx, rp);
-    const text = await checkOutput(ctx, rp, complete);
+    // Awaited only when there is something to wait for: `await` of a plain value still costs a turn.
+    const settling = settle(deps.policy, ctx, rp);
+    if (settling) await settling;
+    const checked = checkOutput(ctx, rp, complete);
+    const text = typeof checked === 'string' ? checked : await checked;
     record(ctx);
     reply.code(up.status).headers({ ...gatehouseHeaders(ctx), ...forwardedHeaders(up) }).type('application/json').send(text);
   }

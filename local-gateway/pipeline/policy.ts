@@ -179,8 +179,9 @@ export function release(rp: RequestPolicy): void {
 /**
  * After the answer: token limits move from the estimate to the real usage, budgets get the
  * real cost. Awaited before the last bytes go out, so the caller's next request sees it.
+ * Returns a promise only when a budget needs the answer's price; otherwise it is done on return.
  */
-export async function settle(engine: PolicyEngine, ctx: RequestContext, rp: RequestPolicy): Promise<void> {
+export function settle(engine: PolicyEngine, ctx: RequestContext, rp: RequestPolicy): Promise<void> | undefined {
   const served = ctx.usage !== null;
   const tokensIn = ctx.usage?.input ?? 0;
   const tokensOut = ctx.usage?.output ?? 0;
@@ -188,10 +189,10 @@ export async function settle(engine: PolicyEngine, ctx: RequestContext, rp: Requ
     // No usage from a served request: the estimate stands; a request never served used nothing.
     if (run.counted && (served || ctx.status >= 400)) settleTokens(run.tier, rp.facts, run.state, tokensIn + tokensOut);
   }
-  if (!served || !ctx.provider || !rp.runs.some((r) => r.tier.budgets.length > 0)) return;
-  const usd = await engine.prices.cost(`${ctx.provider.id}/${ctx.upstreamModel}`, ctx.provider.kind, tokensIn, tokensOut);
-  if (usd === null) return;
-  for (const run of rp.runs) chargeBudgets(run.tier, rp.facts, run.state, usd);
+  if (!served || !ctx.provider || !rp.runs.some((r) => r.tier.budgets.length > 0)) return undefined;
+  return engine.prices.cost(`${ctx.provider.id}/${ctx.upstreamModel}`, ctx.provider.kind, tokensIn, tokensOut).then((usd) => {
+    if (usd !== null) for (const run of rp.runs) chargeBudgets(run.tier, rp.facts, run.state, usd);
+  });
 }
 
 const firing = (v: Verdict) => v.decision !== 'allow';

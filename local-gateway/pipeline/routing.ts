@@ -40,6 +40,9 @@ export function orderTargets(targets: readonly TargetSpec[], random: () => numbe
   return out;
 }
 
+/** A model addressed directly has one target and nothing to fall back on. */
+const NO_FALLBACK: ReadonlySet<number | 'timeout'> = new Set();
+
 /**
  * Resolves a model name: the tier's virtual models first, then a provider model. The name
  * of a virtual model is the policy's; its targets are `<provider>/<model>` names.
@@ -48,7 +51,7 @@ export function planRoute(tier: ResolvedTier, providers: ReadonlyMap<string, Pro
   const vm: VirtualModel | undefined = Object.hasOwn(tier.virtual_models, model) ? tier.virtual_models[model] : undefined;
   if (!vm) {
     const target = findTarget(providers, api, model);
-    return { virtual: null, targets: [{ name: `${target.provider.id}/${target.model}`, target, spec: null }], fallbackOn: new Set(), breaker: null };
+    return { virtual: null, targets: [{ name: `${target.provider.id}/${target.model}`, target, spec: null }], fallbackOn: NO_FALLBACK, breaker: null };
   }
   // The org's policy may name providers this laptop has not configured: those targets are
   // left out, so the virtual model still works through the ones it has.

@@ -65,8 +65,8 @@ export function findTarget(providers: ReadonlyMap<string, ProviderAdapter>, api:
   } else {
     provider = [...providers.values()].find((p) => p.models.includes(model));
   }
-  const ids = [...providers.keys()].join(', ');
   if (!provider) {
+    const ids = [...providers.keys()].join(', ');
     if (slash > 0) {
       throw new GatehouseError('GH_ERR_UNKNOWN_PROVIDER', `Unknown provider "${model.slice(0, slash)}" in model "${model}": configured providers are ${ids}.`, { param: 'model' });
     }

@@ -22,7 +22,7 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     started_at: ctx.startedAt,
     ended_at: endedAt,
     duration_ms: Math.round((performance.now() - ctx.t0) * 1000) / 1000,
-    phases: Object.fromEntries(Object.entries(ctx.phases).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+    phases: roundedPhases(ctx.phases),
     caller: { user: ctx.user, team: ctx.team, agent: agentOf(ctx) },
     api: ctx.api,
     method: ctx.method,
@@ -44,7 +44,13 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     response_headers: redactHeaders(ctx.responseHeaders, secrets),
     verdicts: ctx.verdicts,
   };
-  return { head: maskHead(head, secrets), request: mask(requestJson(ctx), secrets), response: mask(ctx.responseJson ?? 'null', secrets) };
+  return { ...maskHead(head, secrets), request: mask(requestJson(ctx), secrets), response: mask(ctx.responseJson ?? 'null', secrets) };
+}
+
+function roundedPhases(phases: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k in phases) out[k] = Math.round(phases[k]! * 1000) / 1000;
+  return out;
 }
 
 /**
@@ -56,10 +62,15 @@ function mask(text: string, secrets: readonly string[]): string {
   return holdsSecret(text, secrets) ? redactSecrets(text, secrets) : text;
 }
 
-/** The head's free-text fields (error message, metadata, model names) may carry a secret too; it is small, so check it whole. */
-function maskHead(head: TraceHead, secrets: readonly string[]): TraceHead {
+/**
+ * The head's free-text fields (error message, metadata, model names) may carry a secret too;
+ * it is small, so check it whole. Its JSON text goes with it, for the journal line.
+ */
+function maskHead(head: TraceHead, secrets: readonly string[]): { head: TraceHead; headJson: string } {
   const text = JSON.stringify(head);
-  return holdsSecret(text, secrets) ? (JSON.parse(redactSecrets(text, secrets)) as TraceHead) : head;
+  if (!holdsSecret(text, secrets)) return { head, headJson: text };
+  const masked = redactSecrets(text, secrets);
+  return { head: JSON.parse(masked) as TraceHead, headJson: masked };
 }
 
 function requestJson(ctx: RequestContext): string {

@@ -1,4 +1,5 @@
-import type { Pool } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher, Pool } from 'undici';
 import type { Config } from '../config/schema.js';
 import { GatehouseError } from '../core/errors.js';
 import type { UpstreamResponse } from './types.js';
@@ -50,35 +51,120 @@ export interface HttpCall {
 /** Sends one request; connection and timeout failures become coded errors naming the provider. */
 export async function send(lazy: LazyPool, call: HttpCall): Promise<UpstreamResponse> {
   const pool = await lazy.get();
-  try {
-    const res = await pool.request({
-      method: call.method,
-      path: call.path,
-      headers: call.headers,
-      body: call.body,
-      signal: call.signal,
-    });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    }
-    return {
-      status: res.statusCode,
-      headers,
-      body: mapBodyErrors(res.body, call.providerId),
-      text: () => res.body.text().catch((err: unknown) => Promise.reject(upstreamFailure(err, call.providerId))),
-      dispose: () => res.body.destroy(),
-    };
-  } catch (err) {
-    throw upstreamFailure(err, call.providerId);
-  }
+  if (call.signal.aborted) throw upstreamFailure(call.signal.reason, call.providerId);
+  return new Promise((resolve, reject) => {
+    pool.dispatch({ method: call.method, path: call.path, headers: call.headers, body: call.body }, new ResponseHandler(call, resolve, reject));
+  });
 }
 
-async function* mapBodyErrors(body: AsyncIterable<Uint8Array>, providerId: string): AsyncIterable<Uint8Array> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (err) {
-    throw upstreamFailure(err, providerId);
+/** Chunks held before the connection is paused, when nobody reads the body yet. */
+const HIGH_WATER_CHUNKS = 16;
+
+/**
+ * Receives one response through undici's dispatch API and hands it on as an
+ * `UpstreamResponse`. `pool.request` wraps every response in a Node stream (a `Readable`, its
+ * buffers and events) and a promise per body read; a gateway reads a small JSON answer once,
+ * or relays a stream chunk by chunk, so a queue and one waiting reader are all it needs.
+ */
+class ResponseHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private started = false;
+  private readonly chunks: Buffer[] = [];
+  private ended = false;
+  private failure: GatehouseError | null = null;
+  /** The body's reader, waiting for the next chunk or the end. */
+  private wake: (() => void) | null = null;
+  private readonly onAbort = () => this.abort(this.call.signal.reason as Error);
+
+  constructor(
+    private readonly call: HttpCall,
+    private readonly resolve: (res: UpstreamResponse) => void,
+    private readonly reject: (err: GatehouseError) => void,
+  ) {
+    call.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.call.signal.aborted) controller.abort(this.call.signal.reason as Error);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, raw: IncomingHttpHeaders): void {
+    // A 1xx is informational: the answer's own status and headers follow.
+    if (statusCode < 200) return;
+    this.started = true;
+    const headers: Record<string, string> = {};
+    for (const k in raw) {
+      const v = raw[k];
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    this.resolve({ status: statusCode, headers, body: this.iterate(), text: () => this.text(), dispose: () => this.dispose() });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+    if (this.wake) this.notify();
+    else if (this.chunks.length >= HIGH_WATER_CHUNKS) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.failure = upstreamFailure(err, this.call.providerId);
+    this.finish();
+    if (!this.started) this.reject(this.failure);
+  }
+
+  private finish(): void {
+    this.call.signal.removeEventListener('abort', this.onAbort);
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private abort(reason: Error): void {
+    if (this.controller) this.controller.abort(reason);
+  }
+
+  private dispose(): void {
+    if (!this.ended && this.failure === null) this.abort(new Error('the gateway stopped reading the response'));
+  }
+
+  /** Resumes a paused response; undici may hand over what it holds (and the end) at once, so look again before waiting. */
+  private resumed(): boolean {
+    if (!this.controller?.paused) return false;
+    this.controller.resume();
+    return true;
+  }
+
+  private async *iterate(): AsyncIterable<Uint8Array> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk !== undefined) {
+        yield chunk;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      if (this.resumed()) continue;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private async text(): Promise<string> {
+    while (!this.ended && this.failure === null) {
+      if (this.resumed()) continue;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.failure) throw this.failure;
+    return this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
   }
 }
 

@@ -57,6 +57,8 @@ export type TraceHead = Omit<Trace, 'request_body' | 'response_body'>;
  */
 export interface TraceRecord {
   head: TraceHead;
+  /** `head` as JSON text, when whoever built the record had it already (saves serializing it twice). */
+  headJson?: string;
   request: string;
   response: string;
 }

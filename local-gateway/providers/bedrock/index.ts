@@ -8,11 +8,26 @@ import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
 import { chatToConverse } from './request.js';
 import { converseToChat } from './response.js';
-import { converseStreamToChat } from './stream.js';
-import { signRequest } from './signing.js';
+import type { signRequest } from './signing.js';
+import type { converseStreamToChat } from './stream.js';
 import type { ConverseResponse } from './wire.js';
 
 type BedrockConfig = ProviderConfigOf<'bedrock'>;
+
+/**
+ * Smithy's SigV4 signer and event-stream codec, about 10 MB resident: loaded when a Bedrock
+ * provider is configured (its factory starts the import, so the first call finds them
+ * loaded), never by a gateway without one.
+ */
+let aws: Promise<{ signRequest: typeof signRequest; converseStreamToChat: typeof converseStreamToChat }> | null = null;
+
+function loadAws() {
+  aws ??= Promise.all([import('./signing.js'), import('./stream.js')]).then(([signing, stream]) => ({
+    signRequest: signing.signRequest,
+    converseStreamToChat: stream.converseStreamToChat,
+  }));
+  return aws;
+}
 
 /**
  * AWS Bedrock through the Converse API: chat completions requests are converted to Converse
@@ -22,6 +37,8 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
   const pool = createPool(config.base_url, ctx.timeouts);
   const url = new URL(config.base_url);
   const basePath = url.pathname.replace(/\/+$/, '');
+  // A failed import shows at the first call, which awaits it again.
+  loadAws().catch(() => undefined);
 
   /** Auth headers: a Bedrock API key as a bearer token, else a SigV4 signature over the request. */
   async function authorize(path: string, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
@@ -30,7 +47,7 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
     const accessKeyId = resolveSecret(config.id, config.access_key_id, ctx.env)!;
     const secretAccessKey = resolveSecret(config.id, config.secret_access_key, ctx.env)!;
     const sessionToken = resolveSecret(config.id, config.session_token, ctx.env) ?? undefined;
-    return signRequest({ url, path, headers, body }, config.region, { accessKeyId, secretAccessKey, sessionToken });
+    return (await loadAws()).signRequest({ url, path, headers, body }, config.region, { accessKeyId, secretAccessKey, sessionToken });
   }
 
   async function call(req: UpstreamRequest): Promise<UpstreamResponse> {
@@ -43,7 +60,7 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
     const headers = await authorize(path, { ...config.headers, 'content-type': 'application/json', accept }, body);
     const up = await send(pool, { providerId: config.id, method: 'POST', path, headers, body, signal: req.signal });
     if (up.status >= 400) return convertedError(up, (text, status) => ({ status, text: bedrockErrorText(text, status, up.headers['x-amzn-errortype']) }));
-    if (req.stream) return convertedStream(up, converseStreamToChat(up.body, req.model));
+    if (req.stream) return convertedStream(up, (await loadAws()).converseStreamToChat(up.body, req.model));
     return convertedJson(up, (text) => {
       try {
         return JSON.stringify(converseToChat(JSON.parse(text) as ConverseResponse, req.model));
