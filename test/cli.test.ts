@@ -39,7 +39,10 @@ describe('gatehouse CLI', () => {
     expect(s.store.traces).toBe(1);
     expect(s.providers.map((p) => p.id)).toEqual(['demo']);
     // Without a PAT the OS user is the identity.
-    expect(runCli(['status'], { GATEHOUSE_HOME: home }).stdout).toContain(`Identity   ${userInfo().username}, the OS user (no PAT)`);
+    const text = runCli(['status'], { GATEHOUSE_HOME: home }).stdout;
+    expect(text).toContain(`Identity   ${userInfo().username}, the OS user (no PAT)`);
+    expect(text).toContain('Policy     built-in permissive tier (no policy file configured); tiers dev\n');
+    expect((JSON.parse(status.stdout) as { policy: unknown }).policy).toMatchObject({ source: 'builtin', file: null, version: null, last_error: null });
   });
 
   it('loses no trace of a received response when killed with SIGKILL right after', async () => {
