@@ -43,8 +43,9 @@ export async function status(argv: string[]): Promise<void> {
   const t = await resolveLocalToken(paths, process.env, false);
   if (!t) throw new CommandError(`No gateway has run with home ${paths.dir}: start one with \`gatehouse start\`.`);
   const get = (path: string) => adminGet(port, t.value, path);
-  const s = (await get('/api/status')) as GatewayStatus;
-  const policy = StatusPolicySchema.parse(await get('/api/policy'));
+  const [statusBody, view] = await Promise.all([get('/api/status'), get('/api/policy')]);
+  const s = statusBody as GatewayStatus;
+  const policy = StatusPolicySchema.parse(view);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...s, policy })}\n`);
     return;
