@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, spawnGateway, type RunningGateway } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli, spawnGateway, type RunningGateway } from './helpers/cli.js';
+import { waitFor } from './helpers/gateway.js';
 
 const running: RunningGateway[] = [];
 afterEach(() => {
@@ -39,7 +41,36 @@ describe('gatehouse CLI', () => {
     expect(s.store.traces).toBe(1);
     expect(s.providers.map((p) => p.id)).toEqual(['demo']);
     // Without a PAT the OS user is the identity.
-    expect(runCli(['status'], { GATEHOUSE_HOME: home }).stdout).toContain(`Identity   ${userInfo().username}, the OS user (no PAT)`);
+    const text = runCli(['status'], { GATEHOUSE_HOME: home }).stdout;
+    expect(text).toContain(`Identity   ${userInfo().username}, the OS user (no PAT)`);
+    expect(text).toContain('Policy     built-in permissive tier (no policy file configured); tiers dev\n');
+    expect((JSON.parse(status.stdout) as { policy: unknown }).policy).toMatchObject({ source: 'builtin', file: null, version: null, last_error: null });
+  });
+
+  it('start --json prints one JSON line of where everything is, and never the token', async () => {
+    const home = newHome();
+    const config = join(home, 'gatehouse.yaml');
+    writeFileSync(config, 'providers: []\n');
+    const token = 'json-start-token-0123456789';
+    const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--json', '--config', config], {
+      env: { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: token, GATEHOUSE_KEYCHAIN: 'off' },
+    });
+    running.push({ child, url: '', stdout: '', stderr: () => '' });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await waitFor(() => stdout.includes('\n'), 'the JSON line', 15_000);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    const ready = JSON.parse(stdout) as Record<string, unknown>;
+    expect(ready).toEqual({
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      dashboard_url: `${String(ready.url)}/ui/`,
+      token_source: 'env',
+      token_file: null,
+      config,
+      home,
+    });
+    expect(stdout).not.toContain(token);
+    expect((await fetch(`${String(ready.url)}/healthz`)).status).toBe(200);
   });
 
   it('loses no trace of a received response when killed with SIGKILL right after', async () => {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
-import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
+import { writeFileSync } from 'node:fs';
+import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, waitFor, type TestGateway } from './helpers/gateway.js';
+import { writePolicy } from './helpers/policy.js';
 
 let upstream: OpenAIStandin;
 let gw: TestGateway;
@@ -49,6 +51,57 @@ describe('GET /v1/models in the shape each client reads', () => {
     const openai = await fetch(`${gw.url}/v1/models`, { headers: { authorization: 'Bearer not-the-token' } });
     expect(openai.status).toBe(401);
     expect(await openai.json()).toMatchObject({ error: { code: 'GH_ERR_UNAUTHORIZED', type: 'authentication_error' } });
+  });
+});
+
+const policyText = (version: number, name: string) => `
+apiVersion: gatehouse/v1
+org: acme
+version: ${version}
+tiers:
+  dev:
+    virtual_models:
+      ${name}:
+        targets: [{ model: demo/echo }]
+  prod:
+    extends: dev
+    virtual_models:
+      prod-only:
+        targets: [{ model: demo/echo }]
+`;
+
+describe("the active tier's virtual models in GET /v1/models", () => {
+  let vgw: TestGateway;
+  let policyFile: string;
+  beforeAll(async () => {
+    policyFile = writePolicy(policyText(1, 'engineering-assistant'));
+    vgw = await startGateway({ policy: policyFile, tiers: { active: 'dev', shadow: ['prod'] } });
+  });
+  afterAll(() => vgw.close());
+
+  const listed = async (headers: Record<string, string>, query = '') => {
+    const res = await fetch(`${vgw.url}/v1/models${query}`, { headers: { authorization: `Bearer ${TEST_TOKEN}`, ...headers } });
+    return (await res.json()) as { data: { id: string; owned_by?: string; type?: string }[] };
+  };
+
+  it('lists them, owned by gatehouse, in the OpenAI, Anthropic and Codex shapes; a shadow tier\'s are not listed', async () => {
+    const openai = await listed({});
+    expect(openai.data.find((m) => m.id === 'engineering-assistant')).toMatchObject({ object: 'model', owned_by: 'gatehouse' });
+    expect(openai.data.map((m) => m.id)).toContain('demo/echo');
+    expect(openai.data.map((m) => m.id)).not.toContain('prod-only');
+    const client = new Anthropic({ apiKey: TEST_TOKEN, baseURL: vgw.url, maxRetries: 0 });
+    const page = await client.models.list();
+    expect(page.data.find((m) => m.id === 'engineering-assistant')).toMatchObject({ type: 'model', display_name: 'engineering-assistant' });
+    const codex = await listed({}, '?client_version=0.169.0');
+    expect(codex.data.map((m) => m.id)).toContain('engineering-assistant');
+  });
+
+  it('follows the policy file as it changes while the gateway runs', async () => {
+    writeFileSync(policyFile, policyText(2, 'review-assistant'));
+    await waitFor(async () => (await vgw.api<{ version: number | null }>('/api/policy')).version === 2, 'version 2 to apply');
+    const ids = (await listed({})).data.map((m) => m.id);
+    expect(ids).toContain('review-assistant');
+    expect(ids).not.toContain('engineering-assistant');
   });
 });
 

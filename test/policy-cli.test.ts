@@ -128,6 +128,10 @@ describe('gatehouse start with a policy file', () => {
     gw = await spawnGateway(['--config', config], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'live-policy-token-123' });
     const show = () => JSON.parse(runCli(['policy', 'show', '--json', '--config', config], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'live-policy-token-123' }).stdout) as PolicyView;
     expect(show()).toMatchObject({ version: 4, last_error: null });
+    const env = { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'live-policy-token-123' };
+    const statusJson = () => (JSON.parse(runCli(['status', '--json'], env).stdout) as { policy: Record<string, unknown> }).policy;
+    expect(statusJson()).toEqual({ source: 'file', file: policy, org: 'acme', version: 4, tiers: { active: 'dev', shadow: ['prod'], defined: ['dev', 'prod'] }, last_error: null });
+    expect(runCli(['status'], env).stdout).toContain(`  Policy     acme v4 (file ${policy}); tiers dev, shadow prod\n`);
     writeFileSync(policy, GOOD.replace('version: 4', 'version: 5').replace('requests: 100', 'requests: -1'));
     const view = await waitFor(() => {
       const v = show();
@@ -138,6 +142,10 @@ describe('gatehouse start with a policy file', () => {
     const text = runCli(['policy', 'show', '--config', config], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'live-policy-token-123' });
     expect(text.stdout).toContain('by the running gateway');
     expect(text.stdout).toContain('Refused edit at');
+    expect(statusJson()).toMatchObject({ version: 4, last_error: { file: policy, message: view.last_error!.message } });
+    const status = runCli(['status'], env).stdout;
+    expect(status).toContain(`  Refused    the edit of ${policy} at ${view.last_error!.at}; the policy above stays in force until it is fixed:`);
+    expect(status).toContain(`${policy}:10: tiers.prod.rate_limits[0].limit.requests:`);
   });
 });
 

@@ -1,5 +1,7 @@
 import { ensureHome, homePaths, readRuntime } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
+import type { z } from 'zod';
+import { PolicyViewSchema } from '../policy/view.js';
 import { CommandError, parse, resolveHome, resolvePort } from './args.js';
 
 /** `gatehouse token`: prints the local client token, for scripts and IDE settings. */
@@ -17,7 +19,22 @@ const IDENTITY_SOURCES: Record<string, string> = {
   os: 'the OS user (no PAT)',
 };
 
-/** `gatehouse status`: asks the running gateway how it is doing. */
+/** What `gatehouse status` shows of the policy in force (`GET /api/policy` without the resolved tiers). */
+const StatusPolicySchema = PolicyViewSchema.pick({ source: true, file: true, org: true, version: true, tiers: true, last_error: true });
+type StatusPolicy = z.infer<typeof StatusPolicySchema>;
+
+interface GatewayStatus {
+  version: string;
+  pid: number;
+  uptime_s: number;
+  tier: { active: string; shadow: string[] };
+  providers: { id: string; kind: string }[];
+  identity?: { user: string; team: string | null; source: string };
+  store: { traces: number; bytes: number };
+  memory_rss_bytes: number;
+}
+
+/** `gatehouse status`: asks the running gateway how it is doing, and which policy it enforces. */
 export async function status(argv: string[]): Promise<void> {
   const { values } = parse(argv, { port: { type: 'string', short: 'p' } });
   const paths = homePaths(resolveHome(values.home));
@@ -25,31 +42,19 @@ export async function status(argv: string[]): Promise<void> {
   const port = values.port !== undefined || process.env.GATEHOUSE_PORT ? resolvePort(values.port) : (runtime?.port ?? 4141);
   const t = await resolveLocalToken(paths, process.env, false);
   if (!t) throw new CommandError(`No gateway has run with home ${paths.dir}: start one with \`gatehouse start\`.`);
-  let res: Response;
-  try {
-    res = await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { authorization: `Bearer ${t.value}` }, signal: AbortSignal.timeout(3000) });
-  } catch {
-    throw new CommandError(`Gatehouse is not running on 127.0.0.1:${port}: start it with \`gatehouse start\`.`);
-  }
-  if (!res.ok) throw new CommandError(`The gateway on port ${port} answered ${res.status}: it may belong to another home (--home) or token.`);
-  const s = (await res.json()) as {
-    version: string;
-    pid: number;
-    uptime_s: number;
-    tier: { active: string; shadow: string[] };
-    providers: { id: string; kind: string }[];
-    identity?: { user: string; team: string | null; source: string };
-    store: { traces: number; bytes: number };
-    memory_rss_bytes: number;
-  };
+  const get = (path: string) => adminGet(port, t.value, path);
+  const [statusBody, view] = await Promise.all([get('/api/status'), get('/api/policy')]);
+  const s = statusBody as GatewayStatus;
+  const policy = StatusPolicySchema.parse(view);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(s)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...s, policy })}\n`);
     return;
   }
   process.stdout.write(
     [
       `Gatehouse ${s.version} running on http://127.0.0.1:${port} (pid ${s.pid}, up ${s.uptime_s}s)`,
       `  Tier       ${s.tier.active}${s.tier.shadow.length ? ` (shadow: ${s.tier.shadow.join(', ')})` : ''}`,
+      ...policyLines(policy),
       `  Providers  ${s.providers.map((p) => `${p.id} (${p.kind})`).join(', ')}`,
       ...(s.identity ? [`  Identity   ${s.identity.user}${s.identity.team ? ` (team ${s.identity.team})` : ''}, ${IDENTITY_SOURCES[s.identity.source] ?? s.identity.source}`] : []),
       `  Traces     ${s.store.traces} (${(s.store.bytes / 1048576).toFixed(1)} MiB)`,
@@ -57,4 +62,28 @@ export async function status(argv: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+async function adminGet(port: number, token: string, path: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3000) });
+  } catch {
+    throw new CommandError(`Gatehouse is not running on 127.0.0.1:${port}: start it with \`gatehouse start\`.`);
+  }
+  if (!res.ok) throw new CommandError(`The gateway on port ${port} answered ${res.status} to ${path}: it may belong to another home (--home) or token.`);
+  return res.json();
+}
+
+const POLICY_SOURCES: Record<StatusPolicy['source'], string> = { builtin: 'built-in', file: 'file', org: 'org' };
+
+/** The policy line, and the refused edit (the last good policy stays in force) when there is one. */
+function policyLines(p: StatusPolicy): string[] {
+  const what = p.source === 'builtin' ? 'built-in permissive tier (no policy file configured)' : `${p.org ?? 'no org'}${p.version !== null ? ` v${p.version}` : ''} (${POLICY_SOURCES[p.source]}${p.file ? ` ${p.file}` : ''})`;
+  const lines = [`  Policy     ${what}; tiers ${p.tiers.active}${p.tiers.shadow.length ? `, shadow ${p.tiers.shadow.join(', ')}` : ''}`];
+  if (p.last_error) {
+    lines.push(`  Refused    the edit of ${p.last_error.file} at ${p.last_error.at}; the policy above stays in force until it is fixed:`);
+    lines.push(...p.last_error.message.split('\n').map((l) => `             ${l}`));
+  }
+  return lines;
 }

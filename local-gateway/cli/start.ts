@@ -25,6 +25,7 @@ export const START_HELP = `Usage: gatehouse start [options]
   --home DIR        Traces, token and key index (default: the OS app-data dir, or GATEHOUSE_HOME)
   --config FILE     gatehouse.yaml (default: GATEHOUSE_CONFIG, else <home>/gatehouse.yaml if present)
   --log-level L     error, warn (default), info or debug, one line per event on stderr
+  --json            One JSON line (url, dashboard_url, token_source, token_file, config, home) instead of the banner
 
 Ctrl-C or SIGTERM stops it; open requests get up to 5 s to finish.
 `;
@@ -65,23 +66,11 @@ export async function start(argv: string[]): Promise<void> {
   const actualPort = Number(new URL(url).port);
   writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
 
-  const tokenWhere = describeToken(token);
-  const providers = [...app.gateway.providers.values()].map((p) => (p.id === 'demo' ? 'demo (built-in)' : p.id)).join(', ');
-  process.stdout.write(
-    [
-      `Gatehouse ${VERSION} listening on ${url} (tier ${loaded.config.tiers.active})`,
-      `  API base URL  ${url}/v1`,
-      `  Dashboard     ${url}/ui/#token=${token.value}`,
-      `  Local token   ${tokenWhere}`,
-      `  Providers     ${providers}`,
-      `  Config        ${loaded.file ?? 'none (built-in defaults; try model "demo/echo")'}`,
-      `  Traces        ${paths.db}`,
-      '',
-      `Try it: curl ${url}/v1/chat/completions -H "Authorization: Bearer $(npx gatehouse token${values.home ? ` --home ${values.home}` : ''})" \\`,
-      `          -d '{"model":"${loaded.config.providers.length === 0 ? 'demo/echo' : `${loaded.config.providers[0]!.id}/<model>`}","messages":[{"role":"user","content":"hello"}]}'`,
-      '',
-    ].join('\n'),
-  );
+  if (values.json) {
+    // For scripts and supervisors: where everything is, never the token itself (`gatehouse token` prints it).
+    const ready = { url, dashboard_url: `${url}/ui/`, token_source: token.source, token_file: token.file, config: loaded.file, home: paths.dir };
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+  } else printBanner(url, token, loaded, paths.db, values.home, [...app.gateway.providers.values()].map((p) => p.id));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -100,4 +89,24 @@ export async function start(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The banner a developer reads: where the API, the dashboard (with the token) and the traces are. */
+function printBanner(url: string, token: LocalToken, loaded: ReturnType<typeof cliConfig>, db: string, homeFlag: string | undefined, providerIds: string[]): void {
+  const providers = providerIds.map((id) => (id === 'demo' ? 'demo (built-in)' : id)).join(', ');
+  process.stdout.write(
+    [
+      `Gatehouse ${VERSION} listening on ${url} (tier ${loaded.config.tiers.active})`,
+      `  API base URL  ${url}/v1`,
+      `  Dashboard     ${url}/ui/#token=${token.value}`,
+      `  Local token   ${describeToken(token)}`,
+      `  Providers     ${providers}`,
+      `  Config        ${loaded.file ?? 'none (built-in defaults; try model "demo/echo")'}`,
+      `  Traces        ${db}`,
+      '',
+      `Try it: curl ${url}/v1/chat/completions -H "Authorization: Bearer $(npx gatehouse token${homeFlag ? ` --home ${homeFlag}` : ''})" \\`,
+      `          -d '{"model":"${loaded.config.providers.length === 0 ? 'demo/echo' : `${loaded.config.providers[0]!.id}/<model>`}","messages":[{"role":"user","content":"hello"}]}'`,
+      '',
+    ].join('\n'),
+  );
 }

@@ -84,11 +84,3 @@ export function findTarget(providers: ReadonlyMap<string, ProviderAdapter>, api:
   }
   return { provider, model: upstreamModel };
 }
-
-/** Routes a model name straight to its provider (no virtual models), for calls outside the policy pipeline such as counting tokens. */
-export function route(ctx: RequestContext, providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): void {
-  ctx.requestedModel = model;
-  const t = findTarget(providers, api, model);
-  ctx.provider = t.provider;
-  ctx.upstreamModel = t.model;
-}

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Logger } from '../core/log.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import type { PolicySource } from '../policy/source.js';
 
 export interface ModelEntry {
   id: string;
@@ -42,6 +43,17 @@ async function modelsOf(p: ProviderAdapter, log: Logger): Promise<ModelEntry[]> 
   return models;
 }
 
+/**
+ * The active tier's virtual models, read from the policy in force now (the watched file can
+ * change while the gateway runs), so agents can discover names such as `engineering-assistant`.
+ */
+export function virtualModels(source: PolicySource, activeTier: string): ModelEntry[] {
+  const policy = source.current();
+  const tier = policy.tiers.get(activeTier);
+  const created = Math.floor(policy.loadedAt / 1000);
+  return Object.keys(tier?.virtual_models ?? {}).map((id) => ({ id, object: 'model', created, owned_by: 'gatehouse' }));
+}
+
 /** Anthropic's list shape, which Claude Code reads (it sends `anthropic-version`). */
 export function anthropicModelList(models: ModelEntry[]) {
   const data = models.map((m) => ({ type: 'model' as const, id: m.id, display_name: m.id, created_at: new Date(m.created * 1000).toISOString() }));
@@ -66,7 +78,8 @@ export async function modelsRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const handler = async (req: FastifyRequest<{ Querystring: z.infer<typeof ModelsQuerySchema> }>, reply: FastifyReply) => {
     const ctx = req.gh!;
-    const data = await listModels(app.gateway.providers, app.gateway.log);
+    const { source, active } = app.gateway.policy;
+    const data = [...virtualModels(source, active), ...(await listModels(app.gateway.providers, app.gateway.log))];
     let body: unknown;
     if (req.headers['anthropic-version'] !== undefined) body = anthropicModelList(data);
     else if (req.query.client_version !== undefined) body = codexModelList(data);

@@ -26,6 +26,16 @@ export interface RequestFacts {
   at: number;
 }
 
+/**
+ * Client APIs that ask about a request without making it (counting tokens): they use no
+ * model, so they take no rate-limit slot and cost no budget.
+ */
+const NOT_MODEL_CALLS: ReadonlySet<string> = new Set(['messages.count_tokens']);
+
+export function isModelCall(facts: Pick<RequestFacts, 'api'>): boolean {
+  return !NOT_MODEL_CALLS.has(facts.api);
+}
+
 /** Rough tokens of a text: ~4 characters per token for English and code (the usual estimate). */
 export function estimateTokens(texts: readonly string[], maxOutput = 0): number {
   let chars = 0;

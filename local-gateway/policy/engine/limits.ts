@@ -1,5 +1,5 @@
 import type { Budget, RateLimit, ResolvedTier } from '../schema.js';
-import { tokensOf, type RequestFacts } from './facts.js';
+import { isModelCall, tokensOf, type RequestFacts } from './facts.js';
 import { matches, scopeKey } from './match.js';
 import type { TierState } from './state.js';
 import { verdict, type Role } from './verdict.js';
@@ -23,6 +23,7 @@ function unitOf(r: RateLimit): { limit: number; unit: 'requests' | 'tokens' } {
  * refuse is not counted, as that tier would never have served it.
  */
 export function rateLimitStage(tier: ResolvedTier, facts: RequestFacts, state: TierState, role: Role): Verdict[] {
+  if (!isModelCall(facts)) return [];
   const rule = matchingRateLimit(tier, facts);
   if (!rule) return [];
   const scope = scopeKey(rule.scope, facts);
@@ -44,6 +45,7 @@ export function rateLimitStage(tier: ResolvedTier, facts: RequestFacts, state: T
 
 /** Moves a token limit's count from the estimate to the real usage once the response is in. */
 export function settleTokens(tier: ResolvedTier, facts: RequestFacts, state: TierState, actual: number): void {
+  if (!isModelCall(facts)) return;
   const rule = matchingRateLimit(tier, facts);
   if (!rule || rule.limit.tokens === undefined) return;
   state.add(rlKey(rule), scopeKey(rule.scope, facts), rule.limit.per, actual - facts.estimatedTokens, facts.at);
@@ -69,7 +71,7 @@ export function budgetStage(tier: ResolvedTier, facts: RequestFacts, state: Tier
 
 /** Adds a request's cost to every budget it matches, in the period it started in. */
 export function chargeBudgets(tier: ResolvedTier, facts: RequestFacts, state: TierState, usd: number): void {
-  if (usd <= 0) return;
+  if (usd <= 0 || !isModelCall(facts)) return;
   for (const b of tier.budgets) {
     if (matches(b.when, facts)) state.add(budgetKey(b), scopeKey(b.scope, facts), b.limit.per, usd, facts.at);
   }

@@ -1,4 +1,5 @@
 import type { ProviderConfigOf } from '../../config/schema.js';
+import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
@@ -61,11 +62,7 @@ export function anthropicProvider(config: ProviderConfigOf<'anthropic'>, ctx: Pr
       const parsed = JSON.parse(text) as { data?: { id?: unknown }[] };
       return (parsed.data ?? []).filter((m): m is { id: string } => typeof m.id === 'string').map((m) => ({ id: m.id, owned_by: 'anthropic' }));
     },
-    secrets() {
-      const name = config.api_key?.slice('env:'.length);
-      const value = name ? ctx.env[name] : undefined;
-      return value ? [value] : [];
-    },
+    secrets: () => heldSecrets(config.id, [config.api_key], ctx.env),
     close: () => pool.close(),
   };
 }
