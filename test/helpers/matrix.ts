@@ -15,7 +15,7 @@ import { startOllamaStandin, type OllamaStandin } from '../standins/ollama-upstr
 import { startOpenAIStandin, type OpenAIStandin } from '../standins/openai-upstream.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, type TestGateway } from './gateway.js';
 
-const AWS = { region: 'us-east-1', accessKeyId: 'AKIAGATEHOUSEMATRIX1', secretAccessKey: 'matrixSecretAccessKey/0123456789abcdefGHIJ' };
+const AWS = { region: 'us-east-1', accessKeyId: 'TESTKEYIDMATRIX00001', secretAccessKey: 'matrixSecretAccessKey/0123456789abcdefGHIJ' };
 
 /** What the client sees of `MATRIX_USAGE` through a kind: its wire has no reasoning count for some. */
 export interface KindUsage {
