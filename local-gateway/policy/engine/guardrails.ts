@@ -28,7 +28,7 @@ export interface GuardrailType<C = unknown> {
 
 const registry = new Map<string, GuardrailType<never>>();
 
-/** Adds a guardrail kind under its `type` name; the guardrails issue adds pii, secrets and the rest here. */
+/** Adds a guardrail kind under its `type` name; every guardrail type registers here. */
 export function registerGuardrailType<C>(name: string, type: GuardrailType<C>): void {
   registry.set(name, type as unknown as GuardrailType<never>);
 }
