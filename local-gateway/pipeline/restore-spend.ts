@@ -1,24 +1,7 @@
-import { chargeBudgets, windowOf, type RequestFacts } from '../policy/engine/index.js';
+import { chargeBudgets, factsFromSummary, windowOf } from '../policy/engine/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
-import type { TracePage, TraceQuery, TraceSummary } from '../store/schema.js';
+import type { TracePage, TraceQuery } from '../store/schema.js';
 import { stateOf, type PolicyEngine } from './policy.js';
-
-function factsOf(t: TraceSummary): RequestFacts {
-  return {
-    api: t.api,
-    model: t.requested_model ?? '',
-    resolvedModel: t.resolved_model,
-    user: t.caller.user,
-    team: t.caller.team,
-    metadata: t.metadata,
-    input: [],
-    output: null,
-    estimatedTokens: 0,
-    tokensIn: t.tokens_in,
-    tokensOut: t.tokens_out,
-    at: t.started_at,
-  };
-}
 
 /**
  * Rebuilds each tier's budget spend for the current periods from the stored traces (their
@@ -44,7 +27,7 @@ export async function restoreSpend(
       const kind = (t.provider && providers.get(t.provider)?.kind) ?? null;
       const usd = await engine.prices.cost(t.resolved_model, kind, t.tokens_in ?? 0, t.tokens_out ?? 0);
       if (!usd) continue;
-      for (const tier of tiers) chargeBudgets(tier, factsOf(t), stateOf(engine, tier.name), usd);
+      for (const tier of tiers) chargeBudgets(tier, factsFromSummary(t), stateOf(engine, tier.name), usd);
       charged++;
     }
     cursor = page.next_cursor ?? undefined;

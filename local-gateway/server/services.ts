@@ -9,6 +9,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
 import { createPolicyEngine, type PolicyEngine, type PolicyEngineOptions } from '../pipeline/policy.js';
 import { createPriceBook } from '../policy/engine/prices.js';
+import { restoreLimits } from '../pipeline/restore-limits.js';
 import { restoreSpend } from '../pipeline/restore-spend.js';
 import { staticPolicy, type PolicySource } from '../policy/source.js';
 import { watchPolicyFile } from '../policy/watch.js';
@@ -115,6 +116,8 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   });
   // Budgets are per period: spend so far this period is rebuilt from the stored traces.
   await restoreSpend(policy, traces, providers);
+  // So are rate limits: a restart must not open a fresh window (nor forget what a shadow tier counted).
+  restoreLimits(policy, traces);
 
   app.decorate('gateway', {
     config,

@@ -1,9 +1,9 @@
 /** The policy engine: pure stage functions over a tier, a request's facts and the tier's counters. */
 export { evaluateRequest, PRE_STAGES, blocks, type EvaluateOptions, type Role } from './evaluate.js';
-export { estimateTokens, tokensOf, type RequestFacts } from './facts.js';
-export { factsFromTrace } from './trace-facts.js';
+export { estimateTokens, isModelCall, tokensOf, type RequestFacts } from './facts.js';
+export { factsFromSummary, factsFromTrace } from './trace-facts.js';
 export { guardrailConfigErrors, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
-export { chargeBudgets, matchingRateLimit, settleTokens } from './limits.js';
+export { chargeBudgets, countRateLimit, matchingRateLimit, rateLimitStage, settleTokens } from './limits.js';
 export { TierState } from './state.js';
 export { requestTexts, responseTexts, streamText, type TextSlot } from './texts.js';
 export { windowOf } from './window.js';

@@ -52,6 +52,18 @@ export function settleTokens(tier: ResolvedTier, facts: RequestFacts, state: Tie
 }
 
 /**
+ * Counts a request its tier served against the first matching rate limit, without checking
+ * the limit: the tier already decided (used to rebuild counters from stored traces).
+ */
+export function countRateLimit(tier: ResolvedTier, facts: RequestFacts, state: TierState): void {
+  if (!isModelCall(facts)) return;
+  const rule = matchingRateLimit(tier, facts);
+  if (!rule) return;
+  const amount = rule.limit.requests !== undefined ? 1 : tokensOf(facts);
+  state.add(rlKey(rule), scopeKey(rule.scope, facts), rule.limit.per, amount, facts.at);
+}
+
+/**
  * Budgets: every matching budget whose period's spend has reached its limit blocks. Spend
  * is added after the response, from its real cost (`chargeBudgets`).
  */

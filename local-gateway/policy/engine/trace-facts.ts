@@ -1,6 +1,27 @@
-import type { Trace } from '../../store/schema.js';
+import type { Trace, TraceSummary } from '../../store/schema.js';
 import { estimateTokens, type RequestFacts } from './facts.js';
 import { requestTexts, responseTexts, streamText } from './texts.js';
+
+/**
+ * The facts of a stored request without its bodies (no texts, no estimate): enough for the
+ * rules that count and charge, which look at who, which model, and the real usage.
+ */
+export function factsFromSummary(t: TraceSummary): RequestFacts {
+  return {
+    api: t.api,
+    model: t.requested_model ?? t.resolved_model ?? '',
+    resolvedModel: t.resolved_model,
+    user: t.caller.user,
+    team: t.caller.team,
+    metadata: t.metadata,
+    input: [],
+    output: null,
+    estimatedTokens: 0,
+    tokensIn: t.tokens_in,
+    tokensOut: t.tokens_out,
+    at: t.started_at,
+  };
+}
 
 /** The facts of a stored request, for replaying it against another policy. */
 export function factsFromTrace(trace: Trace): RequestFacts {
@@ -9,18 +30,5 @@ export function factsFromTrace(trace: Trace): RequestFacts {
   if (trace.status > 0 && trace.status < 400) {
     output = trace.stream && typeof trace.response_body === 'string' ? [streamText(trace.response_body)] : responseTexts(trace.response_body).map((s) => s.text);
   }
-  return {
-    api: trace.api,
-    model: trace.requested_model ?? trace.resolved_model ?? '',
-    resolvedModel: trace.resolved_model,
-    user: trace.caller.user,
-    team: trace.caller.team,
-    metadata: trace.metadata,
-    input,
-    output,
-    estimatedTokens: estimateTokens(input),
-    tokensIn: trace.tokens_in,
-    tokensOut: trace.tokens_out,
-    at: trace.started_at,
-  };
+  return { ...factsFromSummary(trace), input, output, estimatedTokens: estimateTokens(input) };
 }
