@@ -1,20 +1,11 @@
 import { countRateLimit, factsFromSummary, isModelCall, rateLimitStage, windowOf, type RequestFacts, type TierState } from '../policy/engine/index.js';
 import type { ResolvedTier } from '../policy/schema.js';
-import type { TracePage, TraceQuery, TraceSummary } from '../store/schema.js';
+import type { TraceUsage } from '../store/schema.js';
 import { stateOf, type PolicyEngine } from './policy.js';
 
-const PAGE = 2_000;
-
-/** Summaries since `since`, oldest first: counters must move in the order the requests came. */
-function tracesSince(traces: { list(q: TraceQuery): TracePage }, since: number): TraceSummary[] {
-  const pages: TraceSummary[][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = traces.list({ since: String(since), limit: PAGE, cursor });
-    pages.push(page.traces);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return pages.flat().reverse();
+/** Stored traces oldest first: counters must move in the order the requests came. */
+export interface TraceHistory {
+  since(since: number): Iterable<TraceUsage>;
 }
 
 /**
@@ -26,7 +17,7 @@ function tracesSince(traces: { list(q: TraceQuery): TracePage }, since: number):
  * every request it did not refuse at its limit; a shadow tier (or a tier that was not the
  * enforced one then) runs the same stage again, so a request it would refuse is left out.
  */
-export function restoreLimits(engine: PolicyEngine, traces: { list(q: TraceQuery): TracePage }): number {
+export function restoreLimits(engine: PolicyEngine, traces: TraceHistory): number {
   const policy = engine.source.current();
   const names = [engine.active, ...engine.shadows].filter((n) => (policy.tiers.get(n)?.rate_limits.length ?? 0) > 0);
   if (names.length === 0) return 0;
@@ -34,7 +25,7 @@ export function restoreLimits(engine: PolicyEngine, traces: { list(q: TraceQuery
   const now = engine.clock();
   const since = Math.min(...tiers.flatMap((t) => t.rate_limits.map((r) => windowOf(r.limit.per, now).start)));
   let counted = 0;
-  for (const t of tracesSince(traces, since)) {
+  for (const t of traces.since(since)) {
     if (t.phases.rate_limits === undefined || !isModelCall(t)) continue;
     const facts = factsFromSummary(t);
     for (const tier of tiers) count(tier, facts, stateOf(engine, tier.name), t);
@@ -44,7 +35,7 @@ export function restoreLimits(engine: PolicyEngine, traces: { list(q: TraceQuery
 }
 
 /** The tier that enforced the request says whether it counted it; any other tier decides again. */
-function count(tier: ResolvedTier, facts: RequestFacts, state: TierState, t: TraceSummary): void {
+function count(tier: ResolvedTier, facts: RequestFacts, state: TierState, t: TraceUsage): void {
   if (t.tier !== tier.name) rateLimitStage(tier, facts, state, { tier: tier.name, enforced: false });
   else if (t.error_code !== 'GH_ERR_RATE_LIMITED') countRateLimit(tier, facts, state);
 }

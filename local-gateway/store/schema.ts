@@ -73,6 +73,25 @@ export const TraceSummarySchema = TraceSchema.omit({
 });
 export type TraceSummary = z.infer<typeof TraceSummarySchema>;
 
+/** What replaying policy counters needs of a stored trace: who, which model, how it ended, its usage. */
+export const TraceUsageSchema = TraceSchema.pick({
+  id: true,
+  started_at: true,
+  phases: true,
+  caller: true,
+  api: true,
+  tier: true,
+  requested_model: true,
+  resolved_model: true,
+  provider: true,
+  status: true,
+  error_code: true,
+  tokens_in: true,
+  tokens_out: true,
+  metadata: true,
+});
+export type TraceUsage = z.infer<typeof TraceUsageSchema>;
+
 export const TraceQuerySchema = z.object({
   /** An exact status (`429`), a class (`5xx`), or `error` for every status ≥ 400. */
   status: z.string().regex(/^(\d{3}|[1-5]xx|error|ok)$/, 'use a status code (429), a class (5xx), "ok" or "error"').optional(),

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { uuidv7LowerBound } from '../core/ids.js';
 import { BodyStore } from './bodies.js';
 import { buildFilter } from './query.js';
-import type { Trace, TracePage, TraceQuery, TraceSummary } from './schema.js';
+import type { Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
 import { VerdictStore } from './verdicts.js';
 
 /** A trace row as SQLite returns it: JSON as text, booleans as 0/1. */
@@ -41,6 +41,11 @@ const SUMMARY_COLUMNS = `t.id, t.started_at, t.ended_at, t.duration_ms, t.phases
   t.path, t.tier, t.requested_model, t.resolved_model, t.provider, t.status, t.error_code,
   t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.tokens_reasoning, t.metadata`;
 
+const USAGE_COLUMNS = `t.id, t.started_at, t.phases, t.caller, t.api, t.tier, t.requested_model, t.resolved_model,
+  t.provider, t.status, t.error_code, t.tokens_in, t.tokens_out, t.metadata`;
+
+type UsageRow = Pick<SummaryRow, 'id' | 'started_at' | 'phases' | 'caller' | 'api' | 'tier' | 'requested_model' | 'resolved_model' | 'provider' | 'status' | 'error_code' | 'tokens_in' | 'tokens_out' | 'metadata'>;
+
 const INSERT_TRACE = `INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user,
   api, method, path, tier, requested_model, resolved_model, provider, status, error_code, error_message,
   stream, tokens_in, tokens_out, tokens_cached, tokens_reasoning, metadata, request_headers, response_headers,
@@ -67,6 +72,7 @@ export class TraceStore {
   private readonly hasTrace: Statement<[string], number>;
   private readonly countTraces: Statement<[], number>;
   private readonly countTracesSince: Statement<[string, number], number>;
+  private readonly selectSince: Statement<[string, number], UsageRow>;
   private readonly selectNewestIds: Statement<[number], string>;
   private readonly countBlobs: Statement<[], number>;
   private readonly pages = new Map<string, Statement<unknown[], SummaryRow>>();
@@ -83,6 +89,7 @@ export class TraceStore {
     this.countTraces = db.prepare<[], number>('SELECT count(*) FROM traces').pluck();
     this.selectNewestIds = db.prepare<[number], string>('SELECT id FROM traces ORDER BY id DESC LIMIT ?').pluck();
     this.countTracesSince = db.prepare<[string, number], number>('SELECT count(*) FROM traces WHERE id >= ? AND started_at >= ?').pluck();
+    this.selectSince = db.prepare<[string, number], UsageRow>(`SELECT ${USAGE_COLUMNS} FROM traces t WHERE t.id >= ? AND t.started_at >= ? ORDER BY t.id`);
     this.countBlobs = db.prepare<[], number>('SELECT count(*) FROM blobs').pluck();
     const tx = db.transaction((trace: Trace) => this.write(trace));
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes
@@ -175,6 +182,14 @@ export class TraceStore {
     return this.countTracesSince.get(uuidv7LowerBound(since), since)!;
   }
 
+  /**
+   * What counters need of every trace started at or after `since` (Unix ms), oldest first, read
+   * one row at a time: a start replays these to rebuild counters, so only the columns it uses.
+   */
+  *since(since: number): Generator<TraceUsage> {
+    for (const row of this.selectSince.iterate(uuidv7LowerBound(since), since)) yield toUsage(row);
+  }
+
   /** Counts and the database file's size. */
   stats(): StoreStats {
     const pageCount = this.db.pragma('page_count', { simple: true }) as number;
@@ -216,6 +231,15 @@ function toSummary(row: SummaryRow): TraceSummary {
     tokens_out: row.tokens_out,
     tokens_cached: row.tokens_cached,
     tokens_reasoning: row.tokens_reasoning,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+  };
+}
+
+function toUsage(row: UsageRow): TraceUsage {
+  return {
+    ...row,
+    phases: JSON.parse(row.phases) as Record<string, number>,
+    caller: JSON.parse(row.caller) as TraceUsage['caller'],
     metadata: JSON.parse(row.metadata) as Record<string, string>,
   };
 }

@@ -1,4 +1,4 @@
-import type { Trace, TraceSummary } from '../../store/schema.js';
+import type { Trace, TraceUsage } from '../../store/schema.js';
 import { estimateTokens, type RequestFacts } from './facts.js';
 import { requestTexts, responseTexts, streamText } from './texts.js';
 
@@ -6,7 +6,7 @@ import { requestTexts, responseTexts, streamText } from './texts.js';
  * The facts of a stored request without its bodies (no texts, no estimate): enough for the
  * rules that count and charge, which look at who, which model, and the real usage.
  */
-export function factsFromSummary(t: TraceSummary): RequestFacts {
+export function factsFromSummary(t: TraceUsage): RequestFacts {
   return {
     api: t.api,
     model: t.requested_model ?? t.resolved_model ?? '',
