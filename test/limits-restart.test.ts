@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,11 @@ beforeAll(async () => {
   policyFile = writePolicy(POLICY);
 });
 afterAll(() => upstream.close());
+// A test that straddles the top of the hour would see two windows: start each one clear of it.
+beforeEach(async () => {
+  const toNextHour = HOUR - (Date.now() % HOUR);
+  if (toNextHour < 10_000) await new Promise((r) => setTimeout(r, toNextHour + 50));
+});
 afterEach(async () => {
   await gw?.close();
   gw = undefined;
