@@ -2,12 +2,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7 } from '../core/ids.js';
+import { closeDatabase, openDatabase } from './db.js';
 import type { Trace, TraceRecord } from './schema.js';
+import { TraceStore } from './traces.js';
+import { TraceWriter } from './writer.js';
 
 /** A temporary directory for a test's database file, and a function that removes it. */
 export function tempDir(): { dir: string; file: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
   return { dir, file: join(dir, 'gatehouse.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A store and its journal writer in a temporary directory. The directory and database are
+ * closed by the cleanups pushed onto `cleanups`; closing the writer is the test's to do.
+ */
+export function storeWithWriter(cleanups: (() => void | Promise<void>)[]) {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const db = openDatabase(t.file);
+  cleanups.push(() => closeDatabase(db));
+  const store = new TraceStore(db);
+  const journal = join(t.dir, 'traces.journal');
+  const errors: unknown[] = [];
+  const writer = new TraceWriter(store, journal, t.file, (err) => errors.push(err));
+  return { ...t, db, store, journal, writer, errors };
 }
 
 /** A small chat-completions trace; override any field. */

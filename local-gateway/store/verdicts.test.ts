@@ -1,10 +1,6 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Verdict } from '../policy/schema.js';
-import { closeDatabase, openDatabase } from './db.js';
-import { makeTrace, tempDir, toRecord } from './testing.js';
-import { TraceStore } from './traces.js';
-import { TraceWriter } from './writer.js';
+import { makeTrace, storeWithWriter, toRecord } from './testing.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -12,15 +8,9 @@ afterEach(async () => {
 });
 
 function setup() {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const db = openDatabase(t.file);
-  cleanups.push(() => closeDatabase(db));
-  const store = new TraceStore(db);
-  const errors: unknown[] = [];
-  const writer = new TraceWriter(store, join(t.dir, 'traces.journal'), t.file, (err) => errors.push(err));
-  cleanups.push(() => writer.close());
-  return { db, store, writer, errors };
+  const s = storeWithWriter(cleanups);
+  cleanups.push(() => s.writer.close());
+  return s;
 }
 
 const v = (over: Partial<Verdict>): Verdict => ({

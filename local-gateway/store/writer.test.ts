@@ -1,9 +1,8 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from './db.js';
 import type { Trace } from './schema.js';
-import { makeTrace, tempDir, toRecord } from './testing.js';
+import { makeTrace, storeWithWriter, toRecord } from './testing.js';
 import { TraceStore } from './traces.js';
 import { journalLine, TraceWriter } from './writer.js';
 
@@ -12,17 +11,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function setup() {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const db = openDatabase(t.file);
-  cleanups.push(() => closeDatabase(db));
-  const store = new TraceStore(db);
-  const journal = join(t.dir, 'traces.journal');
-  const errors: unknown[] = [];
-  const writer = new TraceWriter(store, journal, t.file, (err) => errors.push(err));
-  return { ...t, db, store, journal, writer, errors };
-}
+const setup = () => storeWithWriter(cleanups);
 
 const journalLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
