@@ -39,6 +39,11 @@ export interface RequestContext {
   responseJson: string | null;
   /** What each tier's stages decided (the active tier's enforced, shadow tiers' recorded only). */
   verdicts: Verdict[];
+  /**
+   * Placeholder → original value, for the placeholders the active tier's input guardrails put
+   * in place of what they redacted and asked to restore in the answer. Never traced.
+   */
+  placeholders: Map<string, string>;
   /** Set once the trace is written, so a request is never traced twice. */
   traced: boolean;
 }
@@ -72,6 +77,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     responseHeaders: {},
     responseJson: null,
     verdicts: [],
+    placeholders: new Map(),
     traced: false,
   };
 }
