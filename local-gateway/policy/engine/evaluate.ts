@@ -5,7 +5,7 @@ import { runGuardrails } from './guardrails.js';
 import { budgetStage, chargeBudgets, rateLimitStage } from './limits.js';
 import type { TierState } from './state.js';
 import type { Role } from './verdict.js';
-import './deny-regex.js';
+import '../../guardrails/index.js';
 
 export { blocks } from './verdict.js';
 export type { Role } from './verdict.js';

@@ -1,0 +1,6 @@
+/**
+ * The built-in guardrail types. Each module registers its type with the policy engine's
+ * guardrail registry (`policy/engine/guardrails.ts`) when imported; importing this module
+ * makes every type available to policies.
+ */
+import '../policy/engine/deny-regex.js';
