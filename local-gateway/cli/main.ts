@@ -12,6 +12,7 @@ Commands:
   keys      Keys in the OS keychain: keys set NAME (value on stdin), keys list, keys rm NAME
   setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M] [--port P]
   policy    The org policy: policy show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
+  guardrails  Scan texts with a tier's guardrails: guardrails scan [--tier T] < lines of {"text": ...}
 
 \`gatehouse <command> --help\` shows a command's options.
 
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: async () => import('./keys.js').then((m) => ({ run: m.keys, help: m.KEYS_HELP })),
   setup: async () => import('./setup.js').then((m) => ({ run: m.setup, help: m.SETUP_HELP })),
   policy: async () => import('./policy.js').then((m) => ({ run: m.policy, help: m.POLICY_HELP })),
+  guardrails: async () => import('./guardrails.js').then((m) => ({ run: m.guardrails, help: m.GUARDRAILS_HELP })),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -33,6 +33,11 @@ export function registerGuardrailType<C>(name: string, type: GuardrailType<C>): 
   registry.set(name, type as unknown as GuardrailType<never>);
 }
 
+/** Whether this build has a guardrail kind (types are built in parallel; a scan skips the absent ones). */
+export function hasGuardrailType(name: string): boolean {
+  return registry.has(name);
+}
+
 /** Problems with a guardrail rule's `type` or `config`, for `gatehouse policy check`; empty when it is fine. */
 export function guardrailConfigErrors(rule: Guardrail): string[] {
   const type = registry.get(rule.type);
@@ -65,7 +70,8 @@ function build(rule: Guardrail): GuardrailCheck | Error {
   }
 }
 
-function checkFor(rule: Guardrail): GuardrailCheck {
+/** The check a rule runs (built once per rule); throws when the type is missing or its config is bad. */
+export function checkFor(rule: Guardrail): GuardrailCheck {
   let c = built.get(rule);
   if (!c) built.set(rule, (c = build(rule)));
   if (c instanceof Error) throw c;

@@ -1,0 +1,127 @@
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { codePointMapper } from '../guardrails/code-points.js';
+import { BUILTIN_TYPES, builtinPlan, Scanner, tierPlan, type ScanFinding, type ScanPlan } from '../guardrails/scanner.js';
+import { CommandError, parse, UsageError } from './args.js';
+import { cliConfig } from './config-file.js';
+import { loadBundleOrFail, tierOrUsage } from './policy-files.js';
+
+export const GUARDRAILS_HELP = `Usage: gatehouse guardrails scan [--tier T] [--config FILE] [--home DIR] [--json]
+
+  Reads JSON lines {"text": "..."} on stdin and writes one JSON line per input, in input order,
+  as each line is read: {"findings":[{"guardrail","type","start","end"}]}.
+
+  guardrail  the rule id (the type name for the built-in set)
+  type       what was found, e.g. email, github_pat, instruction_override
+  start/end  offsets in Unicode code points (characters, as Python counts them), end exclusive
+
+  --tier T   the policy tier whose llm_input and llm_output guardrails run, validate and mutate
+             rules alike (default: the config's active tier). A tier without guardrails, or no
+             policy at all, scans with the built-in set: pii, secrets, prompt_injection.
+  --json     accepted for symmetry with the other commands: the output is always JSON lines.
+
+  A line that is not JSON or has no string "text" gets {"error": "line N: ..."} and the scan
+  goes on; the exit code is then 1. Bad usage exits 2.
+`;
+
+const LineSchema = z.object({ text: z.string() });
+
+/** The plan for --tier (or the active tier): the policy's guardrails, else the built-in set. */
+function planFor(values: { tier?: string | undefined; home?: string | undefined; config?: string | undefined }): ScanPlan {
+  const loaded = cliConfig(values);
+  const name = values.tier ?? loaded.config.tiers.active;
+  if (loaded.config.policy === undefined) {
+    const known = [loaded.config.tiers.active, ...loaded.config.tiers.shadow];
+    if (!known.includes(name)) throw new UsageError(`No policy is configured, so there is no tier "${name}": drop --tier, or set policy: in ${loaded.file ?? 'gatehouse.yaml'}.`);
+    const builtin = builtinPlan();
+    return { rules: builtin.rules, notes: [`no policy configured: scanning with the built-in set (${BUILTIN_TYPES.join(', ')}).`, ...builtin.notes] };
+  }
+  return tierPlan(tierOrUsage(loadBundleOrFail(loaded.config.policy), name, '--tier'));
+}
+
+/** One output line for one input line. */
+async function scanLine(scanner: Scanner, line: string, n: number): Promise<{ out: string; ok: boolean }> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    return { out: JSON.stringify({ error: `line ${n}: not JSON (${(err as Error).message}): write one object {"text": "..."} per line` }), ok: false };
+  }
+  const parsed = LineSchema.safeParse(value);
+  if (!parsed.success) return { out: JSON.stringify({ error: `line ${n}: no string "text": write one object {"text": "..."} per line` }), ok: false };
+  const text = parsed.data.text;
+  let found: ScanFinding[];
+  try {
+    found = await scanner.scanTexts([text]);
+  } catch (err) {
+    return { out: JSON.stringify({ error: `line ${n}: a guardrail could not run (${(err as Error).message})` }), ok: false };
+  }
+  const at = codePointMapper(text);
+  const findings = found.map((f) => ({ guardrail: f.guardrail, type: f.type, start: at(f.start), end: at(f.end) }));
+  return { out: JSON.stringify({ findings }), ok: true };
+}
+
+/**
+ * Output is gathered while input lines arrive in one burst and written once the burst is
+ * handled: a write per line would cost a system call each on a million-line input.
+ */
+class LineWriter {
+  private buffered = '';
+  private scheduled = false;
+
+  push(line: string): void {
+    this.buffered += `${line}\n`;
+    if (this.buffered.length >= 1 << 16) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.buffered === '') return;
+    process.stdout.write(this.buffered);
+    this.buffered = '';
+  }
+}
+
+/** `gatehouse guardrails scan`: streams findings for JSON lines on stdin. */
+async function scan(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { tier: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": the texts come on stdin as JSON lines (see gatehouse guardrails --help).`);
+  const plan = planFor(values);
+  for (const note of plan.notes) process.stderr.write(`${note}\n`);
+  if (plan.rules.length === 0) process.stderr.write('no guardrail left to run: every line will have no findings.\n');
+  let scanner: Scanner;
+  try {
+    scanner = new Scanner(plan.rules);
+  } catch (err) {
+    throw new CommandError(`${(err as Error).message}: fix the guardrail in the policy (gatehouse policy check).`);
+  }
+  // A reader that stopped early (`| head`): stop reading, and do not crash on the broken pipe.
+  let closed = false;
+  process.stdout.on('error', () => {
+    closed = true;
+    process.stdin.destroy();
+  });
+  const writer = new LineWriter();
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let n = 0;
+  let bad = 0;
+  for await (const line of lines) {
+    if (closed) break;
+    const r = await scanLine(scanner, line, ++n);
+    if (!r.ok) bad++;
+    writer.push(r.out);
+  }
+  writer.flush();
+  if (bad > 0) throw new CommandError(`${bad} of ${n} line${n === 1 ? '' : 's'} could not be scanned: see the "error" lines in the output.`);
+}
+
+/** `gatehouse guardrails …`. */
+export async function guardrails(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'scan') throw new UsageError(`${sub === undefined ? 'Name a subcommand' : `Unknown subcommand "${sub}"`}: gatehouse guardrails scan [--tier T] < texts.jsonl.`);
+  await scan(rest);
+}
