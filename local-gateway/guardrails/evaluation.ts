@@ -99,10 +99,12 @@ export interface EvalReport {
   misses: Miss[];
   /** Expectations of guardrails the scanner does not run, by guardrail. */
   notRun: Map<string, number>;
+  /** The guardrails judged per text (their false-positive rate is per benign case). */
+  perText: Set<string>;
 }
 
 export function emptyReport(): EvalReport {
-  return { cases: 0, byGuardrail: new Map(), byType: new Map(), misses: [], notRun: new Map() };
+  return { cases: 0, byGuardrail: new Map(), byType: new Map(), misses: [], notRun: new Map(), perText: new Set() };
 }
 
 function tally(map: Map<string, Tally>, key: string): Tally {
@@ -229,7 +231,8 @@ export async function evaluate(files: readonly EvalFile[], scanner: TextScanner,
   const used = new Set(files.flatMap((f) => f.cases.flatMap((c) => c.expect.map((e) => e.guardrail))));
   const nameOf = new Map(scanner.rules.map(({ rule }) => [rule.id, used.has(rule.id) ? rule.id : rule.type]));
   const runnable = new Set(nameOf.values());
-  const perText = new Set([...PER_TEXT_GUARDRAILS, ...files.flatMap((f) => f.cases.flatMap((c) => c.expect.filter((e) => e.value === undefined).map((e) => e.guardrail)))]);
+  const perText = report.perText;
+  for (const g of [...PER_TEXT_GUARDRAILS, ...files.flatMap((f) => f.cases.flatMap((c) => c.expect.filter((e) => e.value === undefined).map((e) => e.guardrail)))]) perText.add(g);
   for (const file of files) {
     const about = new Set([...file.cases.flatMap((c) => c.expect.map((e) => e.guardrail)), ...[...runnable].filter((g) => namedAfter(file.file, g))]);
     for (const g of about) {
