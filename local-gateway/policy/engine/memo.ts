@@ -18,15 +18,26 @@ interface Entry {
   id: number;
 }
 
-// Keyed by a short fingerprint, confirmed by comparing the whole text: hashing a 4 KiB
-// string as a Map key costs about ten times a comparison, and an agent turn has 64 of them.
-const byPrint = new Map<string, Entry>();
+// Keyed by a numeric fingerprint, confirmed by comparing the whole text: comparing equal
+// strings runs at memory speed, while hashing them (or building a string key from their
+// ends) cost more than scanning them with a fast detector. A number keeps the Map lookup
+// cheap for the ~100 messages an agent turn resends. The full comparison also means a text
+// crafted to share a fingerprint never borrows another text's (empty) findings.
+const byPrint = new Map<number, Entry>();
 let chars = 0;
 let nextId = 1;
 // The same texts array is handed to every guardrail of every tier of one request.
 const perArray = new WeakMap<readonly string[], (number | null)[]>();
 
-const fingerprint = (t: string) => `${t.length}\u0000${t.slice(0, 48)}\u0000${t.slice(-48)}`;
+/** Samples of the text: its length, ~32 characters spread over it, and its last 16. */
+export function fingerprint(t: string): number {
+  const n = t.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  const step = Math.max(1, n >>> 5);
+  for (let i = 0; i < n; i += step) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  for (let i = Math.max(0, n - 16); i < n; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return h;
+}
 
 function idOf(text: string): number {
   const print = fingerprint(text);
