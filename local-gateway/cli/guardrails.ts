@@ -1,9 +1,10 @@
-import { createInterface } from 'node:readline';
+import { once } from 'node:events';
 import { z } from 'zod';
 import { codePointMapper } from '../guardrails/code-points.js';
 import { BUILTIN_TYPES, builtinPlan, Scanner, tierPlan, type ScanFinding, type ScanPlan } from '../guardrails/scanner.js';
 import { CommandError, parse, UsageError } from './args.js';
 import { cliConfig } from './config-file.js';
+import { readLines } from './lines.js';
 import { loadBundleOrFail, tierOrUsage } from './policy-files.js';
 
 export const GUARDRAILS_HELP = `Usage: gatehouse guardrails scan [--tier T] [--config FILE] [--home DIR] [--json]
@@ -63,11 +64,15 @@ async function scanLine(scanner: Scanner, line: string, n: number): Promise<{ ou
 
 /**
  * Output is gathered while input lines arrive in one burst and written once the burst is
- * handled: a write per line would cost a system call each on a million-line input.
+ * handled: a write per line would cost a system call each on a million-line input. When
+ * the reader of stdout is slower than the scan, `drained` holds the loop back, so neither
+ * the input nor the output piles up in memory.
  */
 class LineWriter {
   private buffered = '';
   private scheduled = false;
+  /** Set while stdout's buffer is full; resolves once it has room again. */
+  drained: Promise<unknown> | null = null;
 
   push(line: string): void {
     this.buffered += `${line}\n`;
@@ -81,8 +86,12 @@ class LineWriter {
   flush(): void {
     this.scheduled = false;
     if (this.buffered === '') return;
-    process.stdout.write(this.buffered);
+    const full = !process.stdout.write(this.buffered);
     this.buffered = '';
+    if (full && this.drained === null) this.drained = once(process.stdout, 'drain')
+        // A reader that went away: the loop sees the stream closed and stops.
+        .catch(() => undefined)
+        .finally(() => (this.drained = null));
   }
 }
 
@@ -106,14 +115,14 @@ async function scan(argv: string[]): Promise<void> {
     process.stdin.destroy();
   });
   const writer = new LineWriter();
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   let n = 0;
   let bad = 0;
-  for await (const line of lines) {
+  for await (const line of readLines(process.stdin)) {
     if (closed) break;
     const r = await scanLine(scanner, line, ++n);
     if (!r.ok) bad++;
     writer.push(r.out);
+    if (writer.drained) await writer.drained;
   }
   writer.flush();
   if (bad > 0) throw new CommandError(`${bad} of ${n} line${n === 1 ? '' : 's'} could not be scanned: see the "error" lines in the output.`);
