@@ -16,7 +16,7 @@ import { guardrailKey } from './runtime.js';
  */
 const CATEGORIES = ['Hate', 'SelfHarm', 'Sexual', 'Violence'] as const;
 
-const Config = z.strictObject({
+export const AzureContentSafetyConfig = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/, error: 'must be the resource endpoint, e.g. https://my-resource.cognitiveservices.azure.com' }),
   api_key: SecretRefSchema,
   /** A category is a finding from this severity up (0, 2, 4, 6): 4 is "medium", Azure OpenAI's default filter level. */
@@ -28,7 +28,7 @@ const Config = z.strictObject({
   api_version: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/).default('2024-09-01'),
   timeout_ms: timeoutField,
 });
-type Config = z.infer<typeof Config>;
+type Config = z.infer<typeof AzureContentSafetyConfig>;
 
 const Analysis = z.object({
   categoriesAnalysis: z.array(z.object({ category: z.string(), severity: z.number().nullable().optional() })),
@@ -59,7 +59,8 @@ export function analysisSpans(answer: z.infer<typeof Analysis>, piece: string, s
   return spans;
 }
 
-function create(config: Config, rule: Guardrail) {
+/** The check for one rule; the registry builds it, tests too. */
+export function createAzureContentSafety(config: Config, rule: Guardrail) {
   const who = describeRule('azure_content_safety', rule);
   const base = config.endpoint.replace(/\/+$/, '');
   const analyze = async (piece: string): Promise<Span[]> => {
@@ -94,4 +95,4 @@ function create(config: Config, rule: Guardrail) {
   });
 }
 
-registerGuardrailType('azure_content_safety', { config: Config, create });
+registerGuardrailType('azure_content_safety', { config: AzureContentSafetyConfig, create: createAzureContentSafety });

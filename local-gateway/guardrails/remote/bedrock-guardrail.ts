@@ -14,7 +14,7 @@ import { borrowedProvider, guardrailKey, providerKey } from './runtime.js';
  * own masked output. Credentials and region come from a Bedrock provider of gatehouse.yaml
  * (`provider:`) or the rule's own references.
  */
-const Config = z
+export const BedrockGuardrailConfig = z
   .strictObject({
     guardrail_id: z.string().regex(/^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+))$/, 'a guardrail id such as gr1a2b3c4d5e, or its ARN'),
     guardrail_version: z.string().regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'a version number or DRAFT').default('DRAFT'),
@@ -29,7 +29,7 @@ const Config = z
   .refine((c) => c.provider !== undefined || (c.region !== undefined && c.access_key_id !== undefined && c.secret_access_key !== undefined), {
     message: 'name a Bedrock provider of gatehouse.yaml (provider: bedrock), or give region, access_key_id and secret_access_key (as env:/keychain: references)',
   });
-type Config = z.infer<typeof Config>;
+type Config = z.infer<typeof BedrockGuardrailConfig>;
 
 const Entry = z.object({ action: z.string().optional(), detected: z.boolean().optional(), match: z.string().optional(), type: z.string().optional(), name: z.string().optional() });
 const list = z.array(Entry).optional();
@@ -120,7 +120,8 @@ async function authorize(t: Target, body: string): Promise<Record<string, string
   return signRequest({ url: t.url, path: t.url.pathname, headers, body }, t.region, t.auth.credentials);
 }
 
-function create(config: Config, rule: Guardrail) {
+/** The check for one rule; the registry builds it, tests too. */
+export function createBedrockGuardrail(config: Config, rule: Guardrail) {
   const who = describeRule('bedrock_guardrail', rule);
   const source = rule.hook === 'llm_output' || rule.hook === 'mcp_post_tool' ? 'OUTPUT' : 'INPUT';
   const apply = async (text: string): Promise<PieceResult> => {
@@ -136,4 +137,4 @@ function create(config: Config, rule: Guardrail) {
   return remoteCheck({ maxChars: MAX_CHARS, classify: (pieces) => mapLimit(pieces, IN_FLIGHT, apply) });
 }
 
-registerGuardrailType('bedrock_guardrail', { config: Config, create });
+registerGuardrailType('bedrock_guardrail', { config: BedrockGuardrailConfig, create: createBedrockGuardrail });

@@ -12,7 +12,7 @@ import { borrowedProvider, guardrailKey, providerKey } from './runtime.js';
  * batched call per request. Credentials come from an OpenAI provider of gatehouse.yaml
  * (`provider:`) or a key reference of the rule's own (`api_key:`); a bundle never holds a key.
  */
-const Config = z
+export const OpenAIModerationConfig = z
   .strictObject({
     provider: z.string().min(1).optional(),
     base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.openai.com/v1' }).optional(),
@@ -27,7 +27,7 @@ const Config = z
   .refine((c) => c.provider !== undefined || c.api_key !== undefined, {
     message: 'name an OpenAI provider of gatehouse.yaml (provider: openai) or a key reference (api_key: env:OPENAI_API_KEY)',
   });
-type Config = z.infer<typeof Config>;
+type Config = z.infer<typeof OpenAIModerationConfig>;
 
 const Answer = z.object({
   results: z.array(
@@ -67,7 +67,8 @@ async function endpoint(config: Config, who: string): Promise<{ url: URL; key: s
   return { url: new URL(`${base}/moderations`), key: await guardrailKey(who, config.api_key!) };
 }
 
-function create(config: Config, rule: Guardrail) {
+/** The check for one rule; the registry builds it, tests too. */
+export function createOpenAIModeration(config: Config, rule: Guardrail) {
   const who = describeRule('openai_moderation', rule);
   const classifyBatch = async (input: readonly string[]): Promise<PieceResult[]> => {
     const { url, key } = await endpoint(config, who);
@@ -91,4 +92,4 @@ function create(config: Config, rule: Guardrail) {
   });
 }
 
-registerGuardrailType('openai_moderation', { config: Config, create });
+registerGuardrailType('openai_moderation', { config: OpenAIModerationConfig, create: createOpenAIModeration });
