@@ -82,7 +82,13 @@ export function assessmentSpans(answer: z.infer<typeof Answer>, text: string): S
     add(a.contextualGroundingPolicy?.filters, (e) => lower(e.type, 'grounding'));
   }
   // Intervened without an assessment this build knows: the whole text, named for what happened.
-  return spans.length > 0 ? spans : [{ type: 'intervened', start: 0, end: text.length }];
+  if (spans.length === 0) return [{ type: 'intervened', start: 0, end: text.length }];
+  // Bedrock lists a value once per occurrence, and each entry finds every occurrence.
+  const seen = new Set<string>();
+  return spans.filter((s) => {
+    const key = `${s.type}\u0000${s.start}\u0000${s.end}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
 }
 
 interface Target {
