@@ -16,6 +16,8 @@ const MAX_CHARS = 10_000;
 
 export interface ContentSafetyStandin extends StandinServer {
   mode: Switch | null;
+  /** Slow requests whose caller gave up and closed the connection. */
+  abandoned: number;
 }
 
 export interface ContentSafetyOptions {
@@ -70,7 +72,7 @@ export async function startContentSafetyStandin(opts: ContentSafetyOptions): Pro
       const body = (req.body ?? {}) as Record<string, unknown>;
       const texts = op === 'analyze' ? [String(body.text ?? '')] : [String(body.userPrompt ?? '')];
       const sw = switchIn(texts, standin.mode);
-      if (sw) return play(res, sw, (status) => ({ body: azureError(status) }));
+      if (sw) return play(res, sw, (status) => ({ body: azureError(status) }), () => void standin.abandoned++);
       if (op === 'shield') {
         if (typeof body.userPrompt !== 'string' && !Array.isArray(body.documents)) return sendJson(res, 400, azureError(400, 'InvalidRequestBody', 'userPrompt or documents is required.'));
         return sendJson(res, 200, { userPromptAnalysis: { attackDetected: texts[0]!.includes('[[attack]]') }, documentsAnalysis: [] });
@@ -79,7 +81,7 @@ export async function startContentSafetyStandin(opts: ContentSafetyOptions): Pro
       if (why) return sendJson(res, 400, azureError(400, 'InvalidRequestBody', why));
       sendJson(res, 200, analyze(body, opts));
     }),
-    { mode: null },
+    { mode: null, abandoned: 0 },
   );
   return standin;
 }

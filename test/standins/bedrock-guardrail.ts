@@ -25,6 +25,8 @@ export interface BedrockGuardrailOptions {
 
 export interface BedrockGuardrailStandin extends StandinServer {
   mode: Switch | null;
+  /** Slow requests whose caller gave up and closed the connection. */
+  abandoned: number;
 }
 
 export const BLOCKED_MESSAGE = 'Sorry, this request is not allowed by your organisation.';
@@ -81,7 +83,7 @@ export async function startBedrockGuardrailStandin(opts: BedrockGuardrailOptions
       const content = texts(req.body);
       if (typeof content === 'string') return awsError(res, 400, 'ValidationException', content);
       const sw = switchIn(content, standin.mode);
-      if (sw) return play(res, sw, (status) => ({ body: { message: 'The server encountered an internal error.' }, headers: { 'x-amzn-errortype': status === 500 ? 'InternalServerException' : 'ServiceUnavailableException' } }));
+      if (sw) return play(res, sw, (status) => ({ body: { message: 'The server encountered an internal error.' }, headers: { 'x-amzn-errortype': status === 500 ? 'InternalServerException' : 'ServiceUnavailableException' } }), () => void standin.abandoned++);
       const results = content.map(assess);
       const intervened = results.some((r) => r.blocked || r.masked !== content[results.indexOf(r)]);
       const chars = content.reduce((n, t) => n + t.length, 0);
@@ -95,7 +97,7 @@ export async function startBedrockGuardrailStandin(opts: BedrockGuardrailOptions
         guardrailCoverage: { textCharacters: { guarded: chars, total: chars } },
       });
     }),
-    { mode: null },
+    { mode: null, abandoned: 0 },
   );
   return standin;
 }

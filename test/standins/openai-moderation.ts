@@ -20,6 +20,8 @@ export interface ModerationStandin extends StandinServer {
   url: string;
   /** Forces a failure for every request while set. */
   mode: Switch | null;
+  /** Slow requests whose caller gave up and closed the connection. */
+  abandoned: number;
 }
 
 const openaiError = (status: number) => ({
@@ -57,10 +59,10 @@ export async function startModerationStandin(opts: { apiKey: string }): Promise<
         return sendJson(res, 400, { error: { message: "Invalid value for 'input': expected a string or an array of strings.", type: 'invalid_request_error', param: 'input', code: null } });
       }
       const sw = switchIn(input as string[], standin.mode);
-      if (sw) return play(res, sw, openaiError);
+      if (sw) return play(res, sw, openaiError, () => void standin.abandoned++);
       sendJson(res, 200, { id: `modr-${crypto.randomUUID().replaceAll('-', '')}`, model: body?.model ?? 'omni-moderation-latest', results: (input as string[]).map(result) });
     }),
-    { url: '', mode: null },
+    { url: '', mode: null, abandoned: 0 },
   );
   standin.url = `${standin.origin}/v1`;
   return standin;

@@ -21,9 +21,10 @@ export function switchIn(texts: readonly string[], forced: Switch | null): Switc
 }
 
 /** Plays a switch; `errorBody` is the service's own error shape for a status. */
-export function play(res: ServerResponse, sw: Switch, errorBody: (status: number) => { body: unknown; headers?: Record<string, string> }): void {
+export function play(res: ServerResponse, sw: Switch, errorBody: (status: number) => { body: unknown; headers?: Record<string, string> }, onAbandoned?: () => void): void {
   if (sw.kind === 'slow') {
-    // Headers never come: the caller's timeout is what ends this.
+    // Headers never come: the caller's timeout is what ends this, by closing the connection.
+    if (onAbandoned) res.once('close', onAbandoned);
     return;
   }
   if (sw.kind === 'malformed') {

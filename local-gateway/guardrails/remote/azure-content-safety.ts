@@ -20,7 +20,7 @@ export const AzureContentSafetyConfig = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/, error: 'must be the resource endpoint, e.g. https://my-resource.cognitiveservices.azure.com' }),
   api_key: SecretRefSchema,
   /** A category is a finding from this severity up (0, 2, 4, 6): 4 is "medium", Azure OpenAI's default filter level. */
-  severity: z.union([z.literal(2), z.literal(4), z.literal(6)]).default(4),
+  severity: z.union([z.literal(2), z.literal(4), z.literal(6)], { error: 'use 2 (low), 4 (medium) or 6 (high)' }).default(4),
   categories: z.array(z.enum(CATEGORIES, { error: `use ${CATEGORIES.join(', ')}` })).min(1).optional(),
   /** Custom blocklists of the resource to match too; a match is a `blocklist:<name>` finding. */
   blocklists: z.array(z.string().regex(/^[A-Za-z0-9_.~-]{1,64}$/, 'a blocklist name')).default([]),

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/helpers/gateway.js';
 import { rule } from '../../../test/helpers/guardrail-rule.js';
 import { startModerationStandin, type ModerationStandin } from '../../../test/standins/openai-moderation.js';
 import { createOpenAIModeration, OpenAIModerationConfig } from './openai-moderation.js';
@@ -66,6 +67,8 @@ describe('openai_moderation', () => {
     await expect(c.scan(['boom [[status:500]]'])).rejects.toThrow(/openai_moderation\) answered 500: The server had an error/);
     await expect(c.scan(['boom [[status:500]]'])).rejects.toThrow(/answered 500/);
     await expect(c.scan(['wait [[slow]]'])).rejects.toThrow(/did not answer within 300 ms \(timeout_ms\)/);
+    // The timed-out call was aborted: its connection is closed, not left to hang.
+    await waitFor(() => standin.abandoned > 0, 'the stand-in to see the slow call abandoned');
     await expect(c.scan(['bad [[malformed]]'])).rejects.toThrow(/not JSON/);
     standin.mode = { kind: 'status', status: 503 };
     await expect(c.scan(['calm'])).rejects.toThrow(/answered 503/);
