@@ -31,6 +31,11 @@ export const timeoutField = z.number().int().positive().max(60_000).default(1500
 /** How the rule is named in errors and verdicts. */
 export const describeRule = (type: string, rule: Guardrail) => `guardrail "${rule.id}" (${type})`;
 
+/** A check whose scan always answers later: it waits on the service. */
+export interface RemoteCheck extends GuardrailCheck {
+  scan(texts: readonly string[]): Promise<GuardrailFinding[]>;
+}
+
 interface TextResult {
   spans: Span[];
   /** The whole text as the service rewrote it, when it masked something. */
@@ -95,7 +100,7 @@ function removeSpans(text: string, spans: readonly Span[]): string {
  * remembered per text (a resent conversation is not sent again), and two tiers scanning the
  * same text at once share one call. Failures are not remembered, so the next request retries.
  */
-export function remoteCheck(adapter: RemoteAdapter): GuardrailCheck {
+export function remoteCheck(adapter: RemoteAdapter): RemoteCheck {
   const known = new Map<Key, TextResult | Promise<TextResult>>();
   const remember = (key: Key, value: TextResult | Promise<TextResult>) => {
     known.delete(key);
