@@ -6,7 +6,7 @@
  * scope, the signature recomputed); a body is `{source: INPUT|OUTPUT, content: [{text: {text}}]}`.
  * The guardrail it plays: a denied topic "Investment advice" (the words "stock tips",
  * blocked), e-mail addresses anonymized to `{EMAIL}`, the custom word "frobnicate" blocked,
- * and `[[flag:HATE]]` (any content filter type) blocked. Failures by the markers of
+ * and `[[flag:HATE]]` (any of its content filter types) blocked. Failures by the markers of
  * `service-switches.ts`.
  */
 import type { ServerResponse } from 'node:http';
@@ -30,6 +30,8 @@ export interface BedrockGuardrailStandin extends StandinServer {
 }
 
 export const BLOCKED_MESSAGE = 'Sorry, this request is not allowed by your organisation.';
+/** Bedrock's content filter types; a marker of another category (an Azure one, say) is not one of this guardrail's. */
+const FILTER_TYPES = ['HATE', 'INSULTS', 'SEXUAL', 'VIOLENCE', 'MISCONDUCT', 'PROMPT_ATTACK'];
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
 function awsError(res: ServerResponse, status: number, type: string, message: string): void {
@@ -47,7 +49,7 @@ interface Assessment {
 export function assess(text: string): { assessment: Assessment; blocked: boolean; masked: string } {
   const a: Assessment = {};
   if (/stock tips/i.test(text)) a.topicPolicy = { topics: [{ name: 'Investment advice', type: 'DENY', action: 'BLOCKED', detected: true }] };
-  const filters = flagsIn(text).map((f) => ({ type: f.category.toUpperCase(), confidence: 'HIGH' as const, filterStrength: 'HIGH' as const, action: 'BLOCKED' as const, detected: true as const }));
+  const filters = flagsIn(text).filter((f) => FILTER_TYPES.includes(f.category.toUpperCase())).map((f) => ({ type: f.category.toUpperCase(), confidence: 'HIGH' as const, filterStrength: 'HIGH' as const, action: 'BLOCKED' as const, detected: true as const }));
   if (filters.length > 0) a.contentPolicy = { filters };
   const words = [...text.matchAll(/frobnicate/gi)].map((m) => ({ match: m[0], action: 'BLOCKED' as const, detected: true as const }));
   if (words.length > 0) a.wordPolicy = { customWords: words, managedWordLists: [] };
