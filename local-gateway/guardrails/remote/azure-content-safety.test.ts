@@ -69,7 +69,7 @@ describe('azure_content_safety', () => {
   });
 
   it('fails with the guardrail named on an error, a timeout, a bad body and a wrong key, never showing the key', async () => {
-    await expect(check().scan(['x [[status:500]]'])).rejects.toThrow(/azure_content_safety\) answered 500: The service encountered an internal error/);
+    await expect(check().scan(['x [[status:500]]'])).rejects.toThrow(/azure_content_safety answered 500: The service encountered an internal error/);
     await expect(check({ timeout_ms: 250 }).scan(['x [[slow]]'])).rejects.toThrow(/did not answer within 250 ms/);
     await expect(check().scan(['x [[malformed]]'])).rejects.toThrow(/not JSON/);
     const err = await check({ api_key: 'env:CS_WRONG' }).scan(['hi']).catch((e: Error) => e);

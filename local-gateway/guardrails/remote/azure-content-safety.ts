@@ -3,9 +3,12 @@ import { SecretRefSchema } from '../../config/schema.js';
 import { registerGuardrailType } from '../../policy/engine/guardrails.js';
 import type { Guardrail } from '../../policy/schema.js';
 import { badAnswer, mapLimit, postJson } from './call.js';
-import { describeRule, remoteCheck, timeoutField, type PieceResult, type Span } from './check.js';
+import { remoteCheck, timeoutField, type PieceResult, type Span } from './check.js';
 import { guardrailKey } from './runtime.js';
 
+
+/** How errors name it; the policy engine's verdict names the rule around them. */
+const WHO = 'azure_content_safety';
 /**
  * `azure_content_safety`: Azure AI Content Safety's text analysis
  * (`POST {endpoint}/contentsafety/text:analyze?api-version=2024-09-01`), one call per text
@@ -60,11 +63,10 @@ export function analysisSpans(answer: z.infer<typeof Analysis>, piece: string, s
 }
 
 /** The check for one rule; the registry builds it, tests too. */
-export function createAzureContentSafety(config: Config, rule: Guardrail) {
-  const who = describeRule('azure_content_safety', rule);
+export function createAzureContentSafety(config: Config, _rule: Guardrail) {
   const base = config.endpoint.replace(/\/+$/, '');
   const analyze = async (piece: string): Promise<Span[]> => {
-    const key = await guardrailKey(who, config.api_key);
+    const key = await guardrailKey(WHO, config.api_key);
     const body = JSON.stringify({
       text: piece,
       ...(config.categories ? { categories: config.categories } : {}),
@@ -72,16 +74,16 @@ export function createAzureContentSafety(config: Config, rule: Guardrail) {
       outputType: 'FourSeverityLevels',
     });
     const url = new URL(`${base}/contentsafety/text:analyze?api-version=${config.api_version}`);
-    const parsed = Analysis.safeParse(await postJson({ who, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms }));
-    if (!parsed.success) throw badAnswer(who, 'no categoriesAnalysis');
+    const parsed = Analysis.safeParse(await postJson({ who: WHO, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms }));
+    if (!parsed.success) throw badAnswer(WHO, 'no categoriesAnalysis');
     return analysisSpans(parsed.data, piece, config.severity);
   };
   const shield = async (piece: string): Promise<Span[]> => {
-    const key = await guardrailKey(who, config.api_key);
+    const key = await guardrailKey(WHO, config.api_key);
     const url = new URL(`${base}/contentsafety/text:shieldPrompt?api-version=${config.api_version}`);
     const body = JSON.stringify({ userPrompt: piece, documents: [] });
-    const parsed = Shield.safeParse(await postJson({ who, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms }));
-    if (!parsed.success) throw badAnswer(who, 'no userPromptAnalysis');
+    const parsed = Shield.safeParse(await postJson({ who: WHO, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms }));
+    if (!parsed.success) throw badAnswer(WHO, 'no userPromptAnalysis');
     return parsed.data.userPromptAnalysis?.attackDetected ? [{ type: 'attack', start: 0, end: piece.length }] : [];
   };
   return remoteCheck({
@@ -95,4 +97,4 @@ export function createAzureContentSafety(config: Config, rule: Guardrail) {
   });
 }
 
-registerGuardrailType('azure_content_safety', { config: AzureContentSafetyConfig, create: createAzureContentSafety });
+registerGuardrailType(WHO, { config: AzureContentSafetyConfig, create: createAzureContentSafety });

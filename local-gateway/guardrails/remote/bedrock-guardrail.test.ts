@@ -73,7 +73,7 @@ describe('bedrock_guardrail', () => {
     expect(String(signed)).toMatch(/key refused \(403: The request signature we calculated does not match/);
     expect(String(signed)).not.toContain(ENV.AWS_BAD_SECRET);
     await expect(check({ guardrail_version: '4' }).scan(['hi'])).rejects.toThrow(/answered 404: The guardrail identifier or version provided in the request does not exist/);
-    await expect(check().scan(['x [[status:500]]'])).rejects.toThrow(/bedrock_guardrail\) answered 500/);
+    await expect(check().scan(['x [[status:500]]'])).rejects.toThrow(/bedrock_guardrail answered 500/);
     await expect(check({ timeout_ms: 250 }).scan(['x [[slow]]'])).rejects.toThrow(/did not answer within 250 ms/);
     await expect(check().scan(['x [[malformed]]'])).rejects.toThrow(/not JSON/);
   });

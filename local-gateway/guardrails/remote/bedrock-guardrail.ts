@@ -4,9 +4,12 @@ import { registerGuardrailType } from '../../policy/engine/guardrails.js';
 import type { Guardrail } from '../../policy/schema.js';
 import type { AwsCredentials } from '../../providers/bedrock/signing.js';
 import { badAnswer, mapLimit, postJson } from './call.js';
-import { describeRule, remoteCheck, timeoutField, type PieceResult, type Span } from './check.js';
+import { remoteCheck, timeoutField, type PieceResult, type Span } from './check.js';
 import { borrowedProvider, guardrailKey, providerKey } from './runtime.js';
 
+
+/** How errors name it; the policy engine's verdict names the rule around them. */
+const WHO = 'bedrock_guardrail';
 /**
  * `bedrock_guardrail`: a guardrail configured in AWS Bedrock, applied with ApplyGuardrail
  * (`POST /guardrail/{id}/version/{version}/apply`, SigV4 for service `bedrock`). One call
@@ -97,10 +100,10 @@ interface Target {
   auth: { bearer: string } | { credentials: AwsCredentials };
 }
 
-async function target(config: Config, who: string): Promise<Target> {
+async function target(config: Config): Promise<Target> {
   const path = `/guardrail/${encodeURIComponent(config.guardrail_id)}/version/${config.guardrail_version}/apply`;
   if (config.provider !== undefined) {
-    const p = borrowedProvider(who, config.provider, ['bedrock'] as const);
+    const p = borrowedProvider(WHO, config.provider, ['bedrock'] as const);
     const base = (config.base_url ?? p.base_url).replace(/\/+$/, '');
     const url = new URL(base + path);
     const bearer = await providerKey(p.id, p.api_key);
@@ -111,9 +114,9 @@ async function target(config: Config, who: string): Promise<Target> {
   const region = config.region!;
   const url = new URL((config.base_url ?? `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/+$/, '') + path);
   const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
-    guardrailKey(who, config.access_key_id!),
-    guardrailKey(who, config.secret_access_key!),
-    config.session_token ? guardrailKey(who, config.session_token) : undefined,
+    guardrailKey(WHO, config.access_key_id!),
+    guardrailKey(WHO, config.secret_access_key!),
+    config.session_token ? guardrailKey(WHO, config.session_token) : undefined,
   ]);
   return { url, region, auth: { credentials: { accessKeyId, secretAccessKey, sessionToken } } };
 }
@@ -128,14 +131,13 @@ async function authorize(t: Target, body: string): Promise<Record<string, string
 
 /** The check for one rule; the registry builds it, tests too. */
 export function createBedrockGuardrail(config: Config, rule: Guardrail) {
-  const who = describeRule('bedrock_guardrail', rule);
   const source = rule.hook === 'llm_output' || rule.hook === 'mcp_post_tool' ? 'OUTPUT' : 'INPUT';
   const apply = async (text: string): Promise<PieceResult> => {
-    const t = await target(config, who);
+    const t = await target(config);
     const body = JSON.stringify({ source, content: [{ text: { text } }] });
     const headers = await authorize(t, body);
-    const parsed = Answer.safeParse(await postJson({ who, url: t.url, headers, body, timeoutMs: config.timeout_ms }));
-    if (!parsed.success) throw badAnswer(who, 'no action');
+    const parsed = Answer.safeParse(await postJson({ who: WHO, url: t.url, headers, body, timeoutMs: config.timeout_ms }));
+    if (!parsed.success) throw badAnswer(WHO, 'no action');
     const spans = assessmentSpans(parsed.data, text);
     const outputs = parsed.data.outputs.map((o) => o.text ?? '');
     return spans.length > 0 && outputs.length > 0 ? { spans, masked: outputs.join('') } : { spans };
@@ -143,4 +145,4 @@ export function createBedrockGuardrail(config: Config, rule: Guardrail) {
   return remoteCheck({ maxChars: MAX_CHARS, classify: (pieces) => mapLimit(pieces, IN_FLIGHT, apply) });
 }
 
-registerGuardrailType('bedrock_guardrail', { config: BedrockGuardrailConfig, create: createBedrockGuardrail });
+registerGuardrailType(WHO, { config: BedrockGuardrailConfig, create: createBedrockGuardrail });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Guardrail } from '../../policy/schema.js';
 import type { GuardrailCheck, GuardrailFinding } from '../../policy/engine/guardrails.js';
 import { textIds } from '../../policy/engine/memo.js';
 
@@ -27,9 +26,6 @@ export interface RemoteAdapter {
 
 /** Fields every remote guardrail's config has. */
 export const timeoutField = z.number().int().positive().max(60_000).default(1500);
-
-/** How the rule is named in errors and verdicts. */
-export const describeRule = (type: string, rule: Guardrail) => `guardrail "${rule.id}" (${type})`;
 
 /** A check whose scan always answers later: it waits on the service. */
 export interface RemoteCheck extends GuardrailCheck {

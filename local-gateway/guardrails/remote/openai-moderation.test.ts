@@ -64,7 +64,7 @@ describe('openai_moderation', () => {
 
   it('an error answer, a timeout and a body that is not JSON throw, and are not remembered', async () => {
     const c = check({ timeout_ms: 300 });
-    await expect(c.scan(['boom [[status:500]]'])).rejects.toThrow(/openai_moderation\) answered 500: The server had an error/);
+    await expect(c.scan(['boom [[status:500]]'])).rejects.toThrow(/openai_moderation answered 500: The server had an error/);
     await expect(c.scan(['boom [[status:500]]'])).rejects.toThrow(/answered 500/);
     await expect(c.scan(['wait [[slow]]'])).rejects.toThrow(/did not answer within 300 ms \(timeout_ms\)/);
     // The timed-out call was aborted: its connection is closed, not left to hang.

@@ -4,9 +4,12 @@ import { GatehouseError } from '../../core/errors.js';
 import { registerGuardrailType } from '../../policy/engine/guardrails.js';
 import type { Guardrail } from '../../policy/schema.js';
 import { badAnswer, mapLimit, postJson } from './call.js';
-import { describeRule, remoteCheck, timeoutField, type PieceResult } from './check.js';
+import { remoteCheck, timeoutField, type PieceResult } from './check.js';
 import { borrowedProvider, guardrailKey, providerKey } from './runtime.js';
 
+
+/** How errors name it; the policy engine's verdict names the rule around them. */
+const WHO = 'openai_moderation';
 /**
  * `openai_moderation`: OpenAI's moderation endpoint (`POST {base_url}/moderations`), one
  * batched call per request. Credentials come from an OpenAI provider of gatehouse.yaml
@@ -56,26 +59,25 @@ export function moderationCategory(r: Result, config: Pick<Config, 'categories' 
   return best;
 }
 
-async function endpoint(config: Config, who: string): Promise<{ url: URL; key: string }> {
+async function endpoint(config: Config): Promise<{ url: URL; key: string }> {
   if (config.provider !== undefined) {
-    const p = borrowedProvider(who, config.provider, ['openai', 'azure-openai'] as const);
-    const key = config.api_key ? await guardrailKey(who, config.api_key) : await providerKey(p.id, p.api_key);
-    if (!key) throw new GatehouseError('GH_ERR_GUARDRAIL_UNAVAILABLE', `${who} uses provider "${p.id}", which has no api_key: give it one, or the guardrail its own api_key.`);
+    const p = borrowedProvider(WHO, config.provider, ['openai'] as const);
+    const key = config.api_key ? await guardrailKey(WHO, config.api_key) : await providerKey(p.id, p.api_key);
+    if (!key) throw new GatehouseError('GH_ERR_GUARDRAIL_UNAVAILABLE', `${WHO} uses provider "${p.id}", which has no api_key: give it one, or the guardrail its own api_key.`);
     return { url: new URL(`${(config.base_url ?? p.base_url).replace(/\/+$/, '')}/moderations`), key };
   }
   const base = (config.base_url ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
-  return { url: new URL(`${base}/moderations`), key: await guardrailKey(who, config.api_key!) };
+  return { url: new URL(`${base}/moderations`), key: await guardrailKey(WHO, config.api_key!) };
 }
 
 /** The check for one rule; the registry builds it, tests too. */
-export function createOpenAIModeration(config: Config, rule: Guardrail) {
-  const who = describeRule('openai_moderation', rule);
+export function createOpenAIModeration(config: Config, _rule: Guardrail) {
   const classifyBatch = async (input: readonly string[]): Promise<PieceResult[]> => {
-    const { url, key } = await endpoint(config, who);
+    const { url, key } = await endpoint(config);
     const body = JSON.stringify({ model: config.model, input });
-    const parsed = Answer.safeParse(await postJson({ who, url, headers: { authorization: `Bearer ${key}` }, body, timeoutMs: config.timeout_ms }));
-    if (!parsed.success) throw badAnswer(who, 'no results list');
-    if (parsed.data.results.length !== input.length) throw badAnswer(who, `${parsed.data.results.length} results for ${input.length} inputs`);
+    const parsed = Answer.safeParse(await postJson({ who: WHO, url, headers: { authorization: `Bearer ${key}` }, body, timeoutMs: config.timeout_ms }));
+    if (!parsed.success) throw badAnswer(WHO, 'no results list');
+    if (parsed.data.results.length !== input.length) throw badAnswer(WHO, `${parsed.data.results.length} results for ${input.length} inputs`);
     return parsed.data.results.map((r, i) => {
       const type = moderationCategory(r, config);
       return { spans: type === null ? [] : [{ type, start: 0, end: input[i]!.length }] };
@@ -92,4 +94,4 @@ export function createOpenAIModeration(config: Config, rule: Guardrail) {
   });
 }
 
-registerGuardrailType('openai_moderation', { config: OpenAIModerationConfig, create: createOpenAIModeration });
+registerGuardrailType(WHO, { config: OpenAIModerationConfig, create: createOpenAIModeration });
