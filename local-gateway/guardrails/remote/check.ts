@@ -114,7 +114,11 @@ export function remoteCheck(adapter: RemoteAdapter): RemoteCheck {
     const fresh = new Map<Key, string>();
     keys.forEach((k, i) => {
       const had = known.get(k);
-      if (had !== undefined) mine.set(k, Promise.resolve(had));
+      if (had !== undefined) {
+        // Used again: it moves to the young end, so a live conversation's history stays remembered.
+        remember(k, had);
+        mine.set(k, Promise.resolve(had));
+      }
       // Nothing to judge: not worth a call (and some services refuse an empty text).
       else if (texts[i]!.trim() === '') mine.set(k, Promise.resolve({ spans: [], masked: null }));
       else if (!fresh.has(k)) fresh.set(k, texts[i]!);
