@@ -101,6 +101,29 @@ describe('enforce', () => {
     expect(moderation.requests.length).toBe(calls);
   });
 
+  it('an agent resending its conversation on /v1/messages sends the service only the new turn', async () => {
+    const anthropic = new Anthropic({ apiKey: TEST_TOKEN, baseURL: gw.url, maxRetries: 0 });
+    // Shaped as Claude Code sends it: system blocks with cache_control, text blocks, a long file.
+    const system = [
+      { type: 'text' as const, text: 'You are Claude Code, an agent for software engineering. e2e-13' },
+      { type: 'text' as const, text: `Tool rules and environment.\n${'- keep edits small and tested\n'.repeat(40)}`, cache_control: { type: 'ephemeral' as const } },
+    ];
+    const turns: Anthropic.MessageParam[] = [
+      { role: 'user', content: [{ type: 'text', text: 'Here is src/app.ts:' }, { type: 'text', text: 'export const app = build();\n'.repeat(60) }] },
+      { role: 'assistant', content: 'I read it. What should change?' },
+      { role: 'user', content: 'Rename build to createApp. e2e-13' },
+    ];
+    const before = moderation.requests.length;
+    await anthropic.messages.create({ model: 'up/gpt-4o-mini', max_tokens: 64, system, messages: turns });
+    expect(moderation.requests.length - before).toBe(1);
+    const firstInputs = (moderation.requests.at(-1)!.body as { input: string[] }).input;
+    expect(firstInputs.length).toBe(6);
+    turns.push({ role: 'assistant', content: 'Done: build is now createApp.' }, { role: 'user', content: 'Now add a test for it. e2e-13' });
+    await anthropic.messages.create({ model: 'up/gpt-4o-mini', max_tokens: 64, system, messages: turns });
+    expect(moderation.requests.length - before).toBe(2);
+    expect((moderation.requests.at(-1)!.body as { input: string[] }).input).toEqual(['Done: build is now createApp.', 'Now add a test for it. e2e-13']);
+  });
+
   it('borrows the key of a provider of gatehouse.yaml, which never lands in the trace', async () => {
     const borrowed = await gateway('borrowed');
     try {
