@@ -30,6 +30,8 @@ export const ERRORS = {
   GH_ERR_METADATA_REQUIRED: { status: 400, type: 'invalid_request_error' },
   GH_ERR_MODEL_NOT_ALLOWED: { status: 403, type: 'permission_error' },
   GH_ERR_GUARDRAIL_BLOCKED: { status: 403, type: 'permission_error' },
+  /** A remote guardrail service (moderation, content safety, Bedrock guardrail) failed, timed out or is not configured. */
+  GH_ERR_GUARDRAIL_UNAVAILABLE: { status: 502, type: 'upstream_error' },
   GH_ERR_RATE_LIMITED: { status: 429, type: 'rate_limit_error' },
   GH_ERR_BUDGET_EXCEEDED: { status: 429, type: 'rate_limit_error' },
   /** Every target of a virtual model is paused by its circuit breaker. */

@@ -14,6 +14,7 @@ import { restoreSpend } from '../pipeline/restore-spend.js';
 import { staticPolicy, type PolicySource } from '../policy/source.js';
 import { watchPolicyFile } from '../policy/watch.js';
 import { dirname, resolve } from 'node:path';
+import { closeGuardrailPools, setGuardrailRuntime } from '../guardrails/remote/index.js';
 import { createProviders } from '../providers/index.js';
 import { forgetSecret, loadSecret } from '../providers/secrets.js';
 import type { ProviderAdapter } from '../providers/types.js';
@@ -83,6 +84,8 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   const { config } = opts;
   const env = opts.env ?? process.env;
   const providers = createProviders(config, { timeouts: config.timeouts, env });
+  // Remote guardrails resolve their keys here and may borrow a provider's endpoint and key.
+  setGuardrailRuntime({ env, providers: config.providers });
   registerSecret(opts.token.value);
   for (const p of providers.values()) p.secrets().forEach(registerSecret);
   // The live list: keychain keys and the PAT join it when they are first read.
@@ -141,6 +144,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   app.addHook('onClose', async () => {
     policy.source.close();
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
+    await closeGuardrailPools();
     await writer.close();
     closeDatabase(db);
   });

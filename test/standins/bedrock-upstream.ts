@@ -51,7 +51,7 @@ function awsError(res: ServerResponse, status: number, type: string, message: st
 }
 
 /** Why AWS would refuse this request's signature, or null when it verifies. */
-async function checkSignature(req: StandinRequest, opts: BedrockStandinOptions): Promise<string | null> {
+export async function checkSignature(req: StandinRequest, opts: BedrockStandinOptions): Promise<string | null> {
   const auth = String(req.headers.authorization ?? '');
   if (opts.apiKey && auth === `Bearer ${opts.apiKey}`) return null;
   const m = AUTH.exec(auth);
