@@ -23,4 +23,16 @@ export default tseslint.config(
       ] }],
     },
   },
+  {
+    // The dashboard runs in a browser (and the desktop app's sandboxed renderer): no Node, no
+    // Electron, and only types from the gateway, so none of its server code or zod is bundled.
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['electron', '**/electron/**'], message: 'The dashboard never imports Electron: the preload hands it what it needs.' },
+        { group: ['node:*'], message: 'The dashboard runs in a browser: no Node modules.' },
+        { group: ['**/local-gateway/**', '**/sync/**'], allowTypeImports: true, message: 'The dashboard imports only types from the gateway (import type).' },
+      ] }],
+    },
+  },
 );
