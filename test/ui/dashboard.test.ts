@@ -284,6 +284,25 @@ describe.skipIf(!RUN)('dashboard in Chromium', () => {
     await fresh.close();
   });
 
+  it('keeps only the rows on screen in the DOM and pages in older traces as the list scrolls', async () => {
+    const extra = 450;
+    for (let i = 0; i < extra; i += 15) {
+      await Promise.all(Array.from({ length: Math.min(15, extra - i) }, (_, j) => chat(gw, `bulk ${i + j}`, { model: 'demo/echo', metadata: { ticket_id: `BULK-${i + j}` } })));
+    }
+    await dash.nav('settings').click();
+    await dash.nav('traces').click();
+    await waitFor(async () => /^.*· 200 loaded, more on scroll$/.test((await dash.testId('list-hint').textContent()) ?? ''), 'the first page');
+    expect(await traces.rows().count()).toBeLessThan(100);
+    await dash.testId('trace-list').focus();
+    await waitFor(async () => {
+      await page.keyboard.press('End');
+      const hint = (await dash.testId('list-hint').textContent()) ?? '';
+      return Number(/· ([\d,]+) loaded/.exec(hint)?.[1]?.replace(',', '')) >= extra + 6 && !hint.includes('more on scroll');
+    }, 'every page loaded', 15_000);
+    expect(await traces.rows().count()).toBeLessThan(100);
+    expect(await traces.ids()).toContain(seeded.card);
+  });
+
   it('broke no Content-Security-Policy rule in the whole run, the live socket included', async () => {
     expect(await page.evaluate('window.__violations')).toEqual([]);
     expect(problems).toEqual([]);

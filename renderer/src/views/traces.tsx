@@ -168,7 +168,7 @@ export function TracesView({ params }: { params: URLSearchParams }) {
       ) : (
         <TraceList traces={traces} selected={selected} onSelect={setSelected} onOpen={open} onNearEnd={more} />
       )}
-      <p className="hint">j/k or ↑/↓ move · Enter opens · / searches · {traces.length.toLocaleString('en-US')} loaded{cursor ? ', more on scroll' : ''}</p>
+      <p className="hint" data-testid="list-hint">j/k or ↑/↓ move · Enter opens · / searches · {traces.length.toLocaleString('en-US')} loaded{cursor ? ', more on scroll' : ''}</p>
     </section>
   );
 }
