@@ -42,6 +42,11 @@ export class TracesPage {
     return this.rows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id') ?? ''));
   }
 
+  /** The id of the row the keyboard is on. */
+  async selected(): Promise<string | null> {
+    return this.page.locator('[data-testid="trace-row"][aria-selected="true"]').getAttribute('data-trace-id');
+  }
+
   async filterText(testId: string, value: string): Promise<void> {
     const input = this.page.getByTestId(testId);
     await input.fill(value);

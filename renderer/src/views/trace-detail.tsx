@@ -85,7 +85,7 @@ export function TraceDetailView({ id }: { id: string }) {
       {raw ? (
         <pre className="raw" data-testid="raw-json">{JSON.stringify({ request: trace.request_body, response: trace.response_body, request_headers: trace.request_headers, response_headers: trace.response_headers }, null, 2)}</pre>
       ) : (
-        <Conversation turns={turns} verdicts={trace.verdicts} />
+        <Conversation turns={turns} verdicts={trace.verdicts} tier={trace.tier} />
       )}
     </article>
   );

@@ -73,6 +73,14 @@ export function TraceList({ traces, selected, onSelect, onOpen, onNearEnd }: Pro
     if (last && last.index >= traces.length - 50) onNearEnd();
   }, [last, traces.length, onNearEnd]);
 
+  // Arriving at the list (or back from a trace) puts the keyboard on it, at the selected row.
+  useEffect(() => {
+    if (document.activeElement === document.body) scroller.current?.focus();
+    if (selected > 0) v.scrollToIndex(selected, { align: 'center' });
+    // Only on mount: later moves scroll themselves.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
   const onKey = (e: KeyboardEvent) => {
     const move = (to: number) => {
       e.preventDefault();

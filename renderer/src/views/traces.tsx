@@ -38,6 +38,9 @@ function liveMatch(t: TraceSummary, f: TraceFilters): boolean {
   return matchesLocally(t, f);
 }
 
+/** The trace last opened from the list, so coming back (Esc) lands on the same row. */
+let lastOpened: string | null = null;
+
 function liveLabel(state: LiveState, polling: boolean): string {
   if (state === 'live') return 'live';
   return polling ? 'reconnecting… (polling meanwhile)' : 'connecting…';
@@ -75,6 +78,7 @@ export function TracesView({ params }: { params: URLSearchParams }) {
         if (!live) return;
         seen.current = new Set(page.traces.map((t) => t.id));
         setTraces(page.traces);
+        setSelected(Math.max(0, page.traces.findIndex((t) => t.id === lastOpened)));
         setCursor(page.next_cursor);
         setError(null);
         setLoading(false);
@@ -135,7 +139,10 @@ export function TracesView({ params }: { params: URLSearchParams }) {
   const setFilters = (f: TraceFilters) => {
     if (JSON.stringify(f) !== key) navigate('traces', f as Record<string, string>, true);
   };
-  const open = (t: TraceSummary) => navigate(`traces/${encodeURIComponent(t.id)}`);
+  const open = (t: TraceSummary) => {
+    lastOpened = t.id;
+    navigate(`traces/${encodeURIComponent(t.id)}`);
+  };
   const filtered = Object.keys(filters).length > 0;
 
   return (
