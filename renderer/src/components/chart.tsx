@@ -11,6 +11,8 @@ export interface ChartProps {
   title: string;
   /** Formats a y value for the axis and the legend. */
   unit?: 'count' | 'usd' | 'tokens';
+  /** The buckets' width: day buckets get date ticks, hour buckets time ticks. */
+  interval: 'day' | 'hour';
   testId?: string;
 }
 

@@ -7,14 +7,25 @@ const COLORS = ['#3b82f6', '#ef4444', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899'
 
 function format(unit: ChartProps['unit'], v: number | null): string {
   if (v === null) return '–';
-  if (unit === 'usd') return `$${v.toFixed(v < 1 ? 4 : 2)}`;
+  if (unit === 'usd') return `$${v.toFixed(v !== 0 && Math.abs(v) < 0.01 ? 4 : 2)}`;
   if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
   if (v >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
   return String(Math.round(v * 100) / 100);
 }
 
 /** The uPlot chart behind `Chart`: bars for one series, lines for several. Resizes with its box. */
-export default function Plot({ data, unit }: ChartProps) {
+const DAY_S = 86_400;
+
+/** Ticks on bucket boundaries: whole days (labelled as UTC dates, like the buckets) or hours. */
+function xAxis(interval: ChartProps['interval'], stroke: string): uPlot.Axis {
+  const grid = { stroke: '#8883' };
+  if (interval === 'day') {
+    return { stroke, grid, incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 30 * DAY_S], values: (_u, vals) => vals.map((v) => new Date(v * 1000).toISOString().slice(5, 10)) };
+  }
+  return { stroke, grid, incrs: [3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, DAY_S], values: (_u, vals) => vals.map((v) => new Date(v * 1000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false })) };
+}
+
+export default function Plot({ data, unit, interval }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -37,8 +48,8 @@ export default function Plot({ data, unit }: ChartProps) {
         })),
       ],
       axes: [
-        { stroke: axisColor, grid: { stroke: '#8883' } },
-        { stroke: axisColor, grid: { stroke: '#8883' }, values: (_u, vals) => vals.map((v) => format(unit, v)), size: 60 },
+        xAxis(interval, axisColor),
+        { stroke: axisColor, grid: { stroke: '#8883' }, values: (_u, vals) => vals.map((v) => format(unit, v)), size: 70 },
       ],
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
     };
@@ -49,6 +60,6 @@ export default function Plot({ data, unit }: ChartProps) {
       resize.disconnect();
       plot.destroy();
     };
-  }, [data, unit]);
+  }, [data, unit, interval]);
   return <div ref={box} className="plot" />;
 }

@@ -74,7 +74,7 @@ export function PreviewView() {
       {timeline.error ? (
         <Failure error={timeline.error} missing="This gateway has no shadow timeline endpoint yet, so there is no chart; the table below has the counts." />
       ) : timeline.data ? (
-        <Chart title={`Would-fire count per rule (${timeline.data.interval})`} data={pivot(timeline.data.series, (s) => s.bucket, (s) => s.rule, (s) => s.count)} testId="preview-chart" />
+        <Chart title={`Would-fire count per rule (${timeline.data.interval})`} data={pivot(timeline.data.series, (s) => s.bucket, (s) => s.rule, (s) => s.count)} interval={timeline.data.interval} testId="preview-chart" />
       ) : null}
       {t && t.rules.length > 0 ? (
         <table className="table" data-testid="preview-rules">

@@ -33,6 +33,14 @@ function TokenCard() {
   );
 }
 
+/** Whether a provider's key is there and, when it is not, how to put it there. Never the value. */
+function keyState(key: Settings['providers'][number]['key']): string {
+  if (key.ref === null) return 'no key needed';
+  if (key.present) return `present (${key.ref})`;
+  if (key.ref.startsWith('env:')) return `missing: set ${key.ref.slice(4)} in the gateway's environment and restart it`;
+  return `missing: gatehouse keys set ${key.ref.replace(/^keychain:/, '')} (value on stdin)`;
+}
+
 function Providers({ s }: { s: Settings }) {
   return (
     <section className="card" data-testid="settings-providers">
@@ -44,7 +52,7 @@ function Providers({ s }: { s: Settings }) {
             <tr key={p.id} data-testid="provider-row">
               <td>{p.id}</td><td>{p.kind}</td><td className="mono">{p.base_url}</td>
               <td className={p.key.ref === null || p.key.present ? 'ok' : 'err'} data-testid="provider-key">
-                {p.key.ref === null ? 'no key needed' : p.key.present ? `present (${p.key.ref})` : `missing: gatehouse keys set ${p.key.ref.replace(/^keychain:/, '')}`}
+                {keyState(p.key)}
               </td>
               <td>{p.models.join(', ') || 'any'}</td>
             </tr>

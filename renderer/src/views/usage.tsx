@@ -93,8 +93,8 @@ export function UsageView() {
         <>
           <Totals t={u.totals} />
           <div className="charts">
-            <Chart title={`Tokens per ${u.interval}`} data={charts.tokens} unit="tokens" testId="usage-tokens-chart" />
-            <Chart title={`Cost per ${u.interval}`} data={charts.cost} unit="usd" testId="usage-cost-chart" />
+            <Chart title={`Tokens per ${u.interval}`} data={charts.tokens} unit="tokens" interval={u.interval} testId="usage-tokens-chart" />
+            <Chart title={`Cost per ${u.interval}`} data={charts.cost} unit="usd" interval={u.interval} testId="usage-cost-chart" />
           </div>
           <table className="table" data-testid="usage-table">
             <thead><tr><th>{by === 'none' ? '' : by}</th><th>Requests</th><th>Errors</th><th>Tokens in</th><th>Tokens out</th><th>Cost</th></tr></thead>
