@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,6 +230,13 @@ describe.skipIf(!RUN)('dashboard in Chromium', () => {
     expect(await report.textContent()).toMatch(/Replayed \d+ traces/);
     expect(await report.textContent()).toMatch(/prod blocks [1-9]/);
     await page.screenshot({ path: screenshotPath('policy'), fullPage: true });
+  });
+
+  it.skipIf(skipUnless(EVENTS, 'WS /api/events'))('shows a new policy version as soon as the file changes', async () => {
+    await dash.nav('policy').click();
+    await dash.testId('policy-diff').waitFor();
+    writeFileSync(policyFile, POLICY.replace('version: 3', 'version: 4'));
+    await waitFor(async () => (await dash.testId('policy-version').textContent())?.startsWith('4'), 'version 4 on the page', 10_000);
   });
 
   it('shows usage, or says the gateway has no usage endpoint yet', async () => {

@@ -1,4 +1,5 @@
 import { useApi, query } from '../api';
+import { useEvents } from '../events';
 import type { PolicyView as View, TierChange, TierDiff } from '../api-types';
 import { Failure, Loading, Notice } from '../components/states';
 import { Replay } from './replay';
@@ -64,6 +65,12 @@ export function PolicyView() {
   const p = policy.data;
   const to = p?.tiers.shadow[0];
   const diff = useApi<TierDiff>(p && to ? `/api/policy/diff${query({ from: p.tiers.active, to })}` : null);
+  // A new policy in force (the file saved, or a sync) shows at once.
+  useEvents((ev) => {
+    if (ev.type !== 'policy') return;
+    policy.reload();
+    diff.reload();
+  });
   if (policy.error) return <Failure error={policy.error} missing="This gateway has no policy endpoint." />;
   if (!p) return <Loading />;
   return (

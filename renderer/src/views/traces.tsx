@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, query, useApi } from '../api';
 import type { Status, TraceFilters, TracePage, TraceSummary } from '../api-types';
 import { Loading, Notice } from '../components/states';
-import { useEvents, type LiveState } from '../events';
+import { useEvents, useLiveState, type LiveState } from '../events';
 import { navigate } from '../router';
 import { FilterBar, filtersFrom } from './trace-filters';
 import { TraceList } from './trace-list';
@@ -104,9 +104,10 @@ export function TracesView({ params }: { params: URLSearchParams }) {
     setSelected((i) => (i === 0 ? 0 : i + add.length));
   }, []);
 
-  const liveState = useEvents((ev) => {
+  useEvents((ev) => {
     if (ev.type === 'trace' && liveMatch(ev.trace, JSON.parse(key) as TraceFilters)) prepend([ev.trace]);
   });
+  const liveState = useLiveState();
 
   // Without the socket (an older gateway, or while reconnecting) new traces still arrive, by polling.
   const polling = liveState !== 'live' && !loading && error === null;
