@@ -17,7 +17,8 @@ export function usd(n: number | null | undefined): string {
 }
 
 export function ms(n: number): string {
-  return n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${Math.round(n)} ms`;
+  if (n >= 1000) return `${(n / 1000).toFixed(2)} s`;
+  return n >= 10 ? `${Math.round(n)} ms` : `${n.toFixed(n >= 1 ? 1 : 2)} ms`;
 }
 
 /** `claude-cli/2.1.197 (external, cli)` → `claude-cli/2.1.197`. */

@@ -19,7 +19,7 @@ function Why({ trace }: { trace: Trace }) {
       <h2>
         {trace.status} {trace.error_code ?? 'failed'}
       </h2>
-      {trace.error_message && <p data-testid="why-error">{trace.error_message}</p>}
+      {trace.error_message && !blocking.some((v) => trace.error_message?.includes(v.reason)) && <p data-testid="why-error">{trace.error_message}</p>}
       {blocking.map((v, i) => (
         <p key={i} data-testid="why-verdict">
           <strong>
