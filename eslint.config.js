@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -20,6 +21,21 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [
         { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
         { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
+      ] }],
+    },
+  },
+  {
+    // The dashboard runs in a browser (and the desktop app's sandboxed renderer): no Node, no
+    // Electron, and only types from the gateway, so none of its server code or zod is bundled.
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['electron', '**/electron/**'], message: 'The dashboard never imports Electron: the preload hands it what it needs.' },
+        { group: ['node:*'], message: 'The dashboard runs in a browser: no Node modules.' },
+        { group: ['**/local-gateway/**', '**/sync/**'], allowTypeImports: true, message: 'The dashboard imports only types from the gateway (import type).' },
       ] }],
     },
   },

@@ -266,20 +266,34 @@ describe('security', () => {
   });
 });
 
-describe('built-in trace viewer', () => {
-  it('is served without the token, under a strict CSP, and holds no data itself', async () => {
+describe('dashboard assets', () => {
+  it('serves the built dashboard without the token, under a strict CSP, index revalidated and hashed assets cached long', async () => {
     const res = await fetch(`${gw.url}/ui/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('cache-control')).toBe('no-cache');
     const html = await res.text();
-    expect(html).toContain('<script src="/ui/app.js">');
     expect(html).not.toContain(TEST_TOKEN);
-    const js = await fetch(`${gw.url}/ui/app.js`);
+    // No inline script: every script is a file under /ui/assets/.
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const src = /<script[^>]+src="(\/ui\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(src).toBeDefined();
+    const js = await fetch(gw.url + src!);
+    expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toContain('javascript');
-    // Trace data is only ever written as text.
-    expect(await js.text()).not.toContain('innerHTML');
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(js.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect((await fetch(`${gw.url}/ui`, { redirect: 'manual' })).headers.get('location')).toBe('/ui/');
+  });
+
+  it('answers a missing or malformed asset name with a coded 404 or 400, never a file outside the build', async () => {
+    const missing = await fetch(`${gw.url}/ui/assets/nope-123.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('GH_ERR_NOT_FOUND');
+    const escape = await fetch(`${gw.url}/ui/assets/..%2F..%2Fpackage.json`);
+    expect([400, 404]).toContain(escape.status);
+    expect(await escape.text()).not.toContain('"dependencies"');
   });
 });
 

@@ -22,6 +22,8 @@ export const ERRORS = {
   /** A request part the chosen provider's wire format cannot carry (e.g. an image URL to Bedrock). */
   GH_ERR_UNSUPPORTED_CONTENT: { status: 400, type: 'invalid_request_error' },
   GH_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
+  /** The dashboard's build output (dist/ui) is missing from this checkout. */
+  GH_ERR_UI_NOT_BUILT: { status: 503, type: 'not_found_error' },
   /** A policy tier named in a query that the policy in force does not define. */
   GH_ERR_UNKNOWN_TIER: { status: 400, type: 'invalid_request_error' },
   /** A candidate policy bundle sent to the admin API that does not validate. */

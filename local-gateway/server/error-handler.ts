@@ -54,7 +54,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     const err = new GatehouseError(
       'GH_ERR_NOT_FOUND',
-      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves ${CLIENT_ROUTES}, the admin API under /api and the trace viewer at /ui/.`,
+      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves ${CLIENT_ROUTES}, the admin API under /api and the dashboard at /ui/.`,
     );
     reply.code(err.statusCode).send(errorBodyFor(undefined, err, req.headers));
   });

@@ -1,0 +1,63 @@
+import type { Locator, Page } from 'playwright-core';
+
+/** Page objects for the dashboard: tests speak in views and rows, the selectors live here. */
+export class Dashboard {
+  constructor(
+    readonly page: Page,
+    readonly base: string,
+  ) {}
+
+  async open(token: string, route = ''): Promise<void> {
+    await this.page.goto(`${this.base}/ui/#token=${encodeURIComponent(token)}`);
+    await this.page.getByTestId('nav-traces').waitFor();
+    if (route) await this.go(route);
+  }
+
+  async go(route: string): Promise<void> {
+    await this.page.evaluate(`window.location.hash = ${JSON.stringify(`#/${route}`)}`);
+  }
+
+  nav(view: 'traces' | 'preview' | 'policy' | 'usage' | 'settings'): Locator {
+    return this.page.getByTestId(`nav-${view}`);
+  }
+
+  testId(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+}
+
+export class TracesPage {
+  constructor(readonly page: Page) {}
+
+  rows(): Locator {
+    return this.page.getByTestId('trace-row');
+  }
+
+  row(id: string): Locator {
+    return this.page.locator(`[data-testid="trace-row"][data-trace-id="${id}"]`);
+  }
+
+  /** The trace ids of the rows on screen, top to bottom. */
+  async ids(): Promise<string[]> {
+    return this.rows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id') ?? ''));
+  }
+
+  /** The id of the row the keyboard is on. */
+  async selected(): Promise<string | null> {
+    return this.page.locator('[data-testid="trace-row"][aria-selected="true"]').getAttribute('data-trace-id');
+  }
+
+  async filterText(testId: string, value: string): Promise<void> {
+    const input = this.page.getByTestId(testId);
+    await input.fill(value);
+    await input.press('Enter');
+  }
+
+  async select(testId: string, value: string): Promise<void> {
+    await this.page.getByTestId(testId).selectOption(value);
+  }
+
+  async clear(): Promise<void> {
+    await this.page.getByTestId('filter-clear').click();
+  }
+}
