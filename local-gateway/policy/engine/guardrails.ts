@@ -65,7 +65,8 @@ function build(rule: Guardrail): GuardrailCheck | Error {
   }
 }
 
-function checkFor(rule: Guardrail): GuardrailCheck {
+/** The built check of a rule (built once per rule); throws when its type or config is unusable. */
+export function checkFor(rule: Guardrail): GuardrailCheck {
   let c = built.get(rule);
   if (!c) built.set(rule, (c = build(rule)));
   if (c instanceof Error) throw c;
@@ -80,12 +81,12 @@ export interface GuardrailOutcome {
 
 type Hook = Guardrail['hook'];
 
-function findingsOf(found: readonly GuardrailFinding[], label: string): Verdict['findings'] {
+export function findingsOf(found: readonly GuardrailFinding[], label: string): Verdict['findings'] {
   return found.map((f) => ({ type: f.type, start: f.start, end: f.end, detail: `${label}[${f.text}]` }));
 }
 
 /** A guardrail that failed: audit and enforce let the request through and record it; strict blocks. */
-function failed(role: Role, stage: Verdict['stage'], rule: Guardrail, err: unknown): Verdict {
+export function failed(role: Role, stage: Verdict['stage'], rule: Guardrail, err: unknown): Verdict {
   const msg = (err as Error).message;
   if (rule.mode === 'strict') {
     return verdict(role, stage, rule.id, 'block', 'strict', `${role.tier} guardrail "${rule.id}" could not run (${msg}) and is strict, so the request is refused: fix the guardrail or retry.`, [{ type: 'error', detail: msg }]);
