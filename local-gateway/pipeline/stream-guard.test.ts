@@ -123,6 +123,8 @@ describe('placeholders in a stream', () => {
   it('restores each placeholder and never sends half of one', async () => {
     const guard = chatGuard([], map);
     const { out, text } = await runChat(guard, ['write to <EM', 'AIL_1', '> and <EMAIL_1', '0> today']);
+    // With no guardrail nothing else is held: text without a placeholder leaves with its own event.
+    expect(chatText(out[0]!)).toBe('write to ');
     expect(text).toBe('write to ana@example.com and bo@example.com today');
     for (const o of out) expect(chatText(o)).not.toMatch(/<|EMAIL/);
   });
@@ -179,6 +181,6 @@ describe('StreamGuard on Messages and Responses events', () => {
     expect(events.find((e) => e.type === 'response.output_item.done')).toMatchObject({ item: { content: [{ text: redacted }] } });
     expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { output: [{ content: [{ text: redacted }] }] } });
     expect(out).not.toContain('abcdef12');
-    expect(guard.renumber('{"type":"error","sequence_number":8}')).toBe(`{"type":"error","sequence_number":${8 + events.length - upstream.length}}`);
+    expect(guard.renumber('{"type":"error","sequence_number":99}')).toBe(`{"type":"error","sequence_number":${events.length}}`);
   });
 });

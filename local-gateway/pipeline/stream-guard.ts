@@ -29,6 +29,8 @@ interface Block {
   text: string;
   /** How much of `text` went out (redacted and restored). */
   released: number;
+  /** How much of `text` the guardrails have seen. */
+  scanned: number;
   /** What the client was sent for this block. */
   sent: string;
   restore: RestoreBuffer;
@@ -125,8 +127,8 @@ export class StreamGuard {
 
   /** An event the gateway adds (the error event), numbered after what the client was sent. */
   renumber(text: string): string {
-    if (this.shift === 0) return text;
-    return text.replace(/"sequence_number":(\d+)/g, (_m, n: string) => `"sequence_number":${Number(n) + this.shift}`);
+    if (this.nextSeq === 0) return text;
+    return text.replace(/"sequence_number":\d+/g, () => `"sequence_number":${this.nextSeq++}`);
   }
 
   /** The verdicts of the guarded rules, for the trace. */
@@ -182,7 +184,7 @@ export class StreamGuard {
 
   private block(key: string): Block {
     let b = this.blocks.get(key);
-    if (!b) this.blocks.set(key, (b = { index: this.blocks.size, text: '', released: 0, sent: '', restore: new RestoreBuffer(this.restorer), template: null }));
+    if (!b) this.blocks.set(key, (b = { index: this.blocks.size, text: '', released: 0, scanned: 0, sent: '', restore: new RestoreBuffer(this.restorer), template: null }));
     return b;
   }
 
@@ -207,10 +209,14 @@ export class StreamGuard {
   /** Scans a block and returns the text that may leave now, redacted and restored. */
   private async release(block: Block, final: boolean): Promise<string> {
     const end = block.text.length;
-    let cut = final ? end : end - HOLD_CHARS;
-    if (this.rules.length > 0 && cut > block.released) {
-      if (!final && this.asyncScans && cut - block.released < ASYNC_STEP_CHARS) return '';
+    // Without guardrails only a cut placeholder is held (by the restore buffer).
+    const hold = this.rules.length > 0 ? HOLD_CHARS : 0;
+    let cut = final ? end : Math.max(block.released, end - hold);
+    if (this.rules.length > 0 && (end > block.scanned || (final && end > block.released))) {
+      // New text is scanned even while all of it is held: a validator's finding ends the stream, and the provider's work, at once.
+      if (!final && this.asyncScans && end - block.scanned < ASYNC_STEP_CHARS) return '';
       const spans = await this.scan(block);
+      block.scanned = end;
       // A redaction that crosses the boundary (or may still grow) leaves whole, later.
       for (const s of spans) if (s.start < cut && s.end > cut && !final) cut = s.start;
       cut = Math.max(cut, block.released);
