@@ -133,8 +133,9 @@ export class StreamGuard {
 
   /** The verdicts of the guarded rules, for the trace. */
   verdicts(): Verdict[] {
-    if (this.blocked.length > 0) return [...this.blocked, ...this.rules.filter((r) => r.rule.action === 'mutate').flatMap((r) => this.mutateVerdict(r))];
-    return this.rules.flatMap((r) => (r.error !== null ? [failed(this.role, 'output_guardrails', r.rule, r.error)] : this.mutateVerdict(r)));
+    // A strict rule that failed is among the blocking verdicts already.
+    const others = this.rules.flatMap((r) => (r.error === null ? this.mutateVerdict(r) : r.rule.mode === 'strict' ? [] : [failed(this.role, 'output_guardrails', r.rule, r.error)]));
+    return [...this.blocked, ...others];
   }
 
   private mutateVerdict(r: Rule): Verdict[] {
