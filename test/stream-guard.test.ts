@@ -34,6 +34,7 @@ tiers:
   redact:
     guardrails:
       - { id: split-secret, action: mutate, mode: enforce, ${RULE} }
+      - { id: city, type: deny_regex, hook: llm_output, action: mutate, mode: enforce, config: { patterns: ["Paris"], label: city } }
   block:
     guardrails:
       - { id: split-secret, action: validate, mode: enforce, ${RULE} }
@@ -139,6 +140,41 @@ describe('mutate (enforce) on streamed answers', () => {
     expect(completed.response.output.find((o) => o.type === 'message')!.content![0]!.text).toBe(REDACTED);
     expect(JSON.stringify(r.events)).not.toContain('4242');
     expect(r.events.map((e) => e.sequence_number)).toEqual(r.events.map((_, i) => i));
+  });
+});
+
+describe('mutate on tool-call arguments', () => {
+  const ARGS = '{"city":"[redacted:city]"}';
+  let gw: TestGateway;
+  beforeAll(async () => (gw = await gateway('redact')));
+
+  it('chat: tool_calls arguments are redacted and stay JSON', async () => {
+    const stream = await gw.client.chat.completions.create({ model: 'up/tool-call', messages: [{ role: 'user', content: 'weather?' }], stream: true });
+    let args = '';
+    let name = '';
+    for await (const chunk of stream) {
+      const call = chunk.choices[0]?.delta.tool_calls?.[0];
+      args += call?.function?.arguments ?? '';
+      name += call?.function?.name ?? '';
+    }
+    expect(args).toBe(ARGS);
+    expect(name).toBe('get_weather');
+  });
+
+  it('Messages: input_json_delta is redacted, and the SDK parses the tool input', async () => {
+    const message = await anthropicClient(gw).messages.stream({ model: 'claude/tool-use', max_tokens: 64, messages: [{ role: 'user', content: 'weather?' }] }).finalMessage();
+    expect(message.content.find((b) => b.type === 'tool_use')).toMatchObject({ name: 'get_weather', input: { city: '[redacted:city]' } });
+  });
+
+  it('Responses: argument deltas, function_call_arguments.done, output_item.done and response.completed', async () => {
+    const { data } = await gw.client.responses.create({ model: 'up/tool-call', input: 'weather?', stream: true }).withResponse();
+    const events: Record<string, unknown>[] = [];
+    for await (const e of data) events.push(e as unknown as Record<string, unknown>);
+    expect(events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('')).toBe(ARGS);
+    expect(events.find((e) => e.type === 'response.function_call_arguments.done')).toMatchObject({ arguments: ARGS });
+    expect(events.find((e) => e.type === 'response.output_item.done')).toMatchObject({ item: { type: 'function_call', arguments: ARGS } });
+    expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { output: [{ type: 'function_call', arguments: ARGS }] } });
+    expect(JSON.stringify(events)).not.toContain('Paris');
   });
 });
 

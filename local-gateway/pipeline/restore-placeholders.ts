@@ -23,11 +23,14 @@ export class PlaceholderRestorer {
     return this.longest > 0;
   }
 
-  /** Restores whole placeholders in `text`. */
-  restore(text: string): string {
+  /** Restores whole placeholders in `text`; in JSON text (tool-call arguments) as escaped string content. */
+  restore(text: string, json = false): string {
     if (!this.active) return text;
     this.pattern.lastIndex = 0;
-    return text.replace(this.pattern, (m) => this.originals.get(m) ?? m);
+    return text.replace(this.pattern, (m) => {
+      const original = this.originals.get(m) ?? m;
+      return json ? JSON.stringify(original).slice(1, -1) : original;
+    });
   }
 
   /** How many characters at the end of `text` could be the start of a placeholder. */
@@ -42,7 +45,10 @@ export class PlaceholderRestorer {
 export class RestoreBuffer {
   private held = '';
 
-  constructor(private readonly restorer: PlaceholderRestorer) {}
+  constructor(
+    private readonly restorer: PlaceholderRestorer,
+    private readonly json = false,
+  ) {}
 
   /** The restored text that can go out now; with `final`, everything. */
   push(text: string, final: boolean): string {
@@ -50,6 +56,6 @@ export class RestoreBuffer {
     const all = this.held + text;
     const keep = final ? 0 : this.restorer.heldBack(all);
     this.held = all.slice(all.length - keep);
-    return this.restorer.restore(all.slice(0, all.length - keep));
+    return this.restorer.restore(all.slice(0, all.length - keep), this.json);
   }
 }

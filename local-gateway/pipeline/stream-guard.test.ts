@@ -114,6 +114,27 @@ describe('StreamGuard on chat deltas', () => {
   });
 });
 
+describe('StreamGuard on chat tool-call arguments', () => {
+  const toolEvent = (delta: object) => `data: ${JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...delta }] }, finish_reason: null }] })}\n\n`;
+
+  it('redacts a secret split over argument deltas, sends the call id and name once, and restores placeholders JSON-escaped', async () => {
+    const guard = chatGuard([rule('mutate')], new Map([['<NAME_1>', 'Ana "the" Dev']]));
+    const out: string[] = [await guard.event(toolEvent({ id: 'call_1', type: 'function', function: { name: 'write_env', arguments: '' } }))];
+    for (const a of ['{"key":"sk-li', 've-abcdef12","owner":"<NAM', 'E_1>"}']) out.push(await guard.event(toolEvent({ function: { arguments: a } })));
+    out.push(await guard.event(chatEvent('', 'tool_calls')));
+    let args = '';
+    let names = 0;
+    for (const raw of out.join('').split('\n\n').filter(Boolean)) {
+      const data = JSON.parse(parseSseEvent(raw)!.data) as { choices: { delta: { tool_calls?: { function?: { name?: string; arguments?: string } }[] } }[] };
+      const call = data.choices[0]?.delta.tool_calls?.[0];
+      args += call?.function?.arguments ?? '';
+      if (call?.function?.name) names++;
+    }
+    expect(JSON.parse(args)).toEqual({ key: '[redacted:key]', owner: 'Ana "the" Dev' });
+    expect(names).toBe(1);
+  });
+});
+
 describe('placeholders in a stream', () => {
   const map = new Map([
     ['<EMAIL_1>', 'ana@example.com'],

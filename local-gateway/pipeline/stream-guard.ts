@@ -161,7 +161,7 @@ export class StreamGuard {
     let before = '';
     let empty = true;
     for (const d of deltas) {
-      const block = this.block(d.key);
+      const block = this.block(d.key, d.json);
       block.text += d.text;
       block.template = { name: ev.event, data };
       const out = await this.release(block, closing(d.key));
@@ -183,9 +183,9 @@ export class StreamGuard {
     return before + this.codec.render(ev.event, data);
   }
 
-  private block(key: string): Block {
+  private block(key: string, json: boolean): Block {
     let b = this.blocks.get(key);
-    if (!b) this.blocks.set(key, (b = { index: this.blocks.size, text: '', released: 0, scanned: 0, sent: '', restore: new RestoreBuffer(this.restorer), template: null }));
+    if (!b) this.blocks.set(key, (b = { index: this.blocks.size, text: '', released: 0, scanned: 0, sent: '', restore: new RestoreBuffer(this.restorer, json), template: null }));
     return b;
   }
 
@@ -196,8 +196,7 @@ export class StreamGuard {
       if (skip?.has(key) || (which !== 'all' && !which.includes(key))) continue;
       const text = await this.release(block, true);
       if (text === '' || !block.template) continue;
-      const data = structuredClone(block.template.data);
-      this.codec.setDelta(data, key, text);
+      const data = this.codec.synth(block.template.data, key, text);
       if (typeof data.sequence_number === 'number') {
         data.sequence_number = this.nextSeq++;
         this.shift++;
