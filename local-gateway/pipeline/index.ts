@@ -166,7 +166,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       res.flushHeaders();
       const guard = createStreamGuard(ctx, rp, surface.api);
       const { tail } = await relayStream(ctx, up, surface, body, res, guard);
-      await recordStreamOutput(ctx, rp, guard);
+      await recordStreamOutput(ctx, rp, guard, surface.api);
       await settle(deps.policy, ctx, rp);
       record(ctx);
       if (!res.destroyed) res.end(tail);

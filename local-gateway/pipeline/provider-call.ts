@@ -152,6 +152,7 @@ export async function relayStream(
       ctx.errorMessage = `Provider "${ctx.provider!.id}" reported an error inside the stream: ${filter.error}`;
     }
   }
-  ctx.responseJson = JSON.stringify(sent.join('') + tail);
+  const received = sent.join('') + tail;
+  ctx.responseJson = JSON.stringify(guard ? guard.traced(received) : received);
   return { tail };
 }

@@ -59,3 +59,16 @@ export class RestoreBuffer {
     return this.restorer.restore(all.slice(0, all.length - keep), this.json);
   }
 }
+
+/**
+ * An event stream as the trace keeps it: the originals a client got back replaced by their
+ * placeholders again, as in the stored request, so restoring them for the developer does not
+ * put the values in the database.
+ */
+export function withPlaceholders(sse: string, originals: ReadonlyMap<string, string>): string {
+  let out = sse;
+  const pairs = [...originals].filter(([, original]) => original.length > 0).sort((a, b) => b[1].length - a[1].length);
+  // In event data every string is JSON: the original appears escaped.
+  for (const [placeholder, original] of pairs) out = out.split(JSON.stringify(original).slice(1, -1)).join(placeholder);
+  return out;
+}

@@ -1,4 +1,5 @@
 import type { ClientApi } from '../providers/types.js';
+import { parseSseEvent } from '../stream/sse.js';
 
 /**
  * How each client API's stream carries answer text, for the stream guard: which events hold
@@ -219,4 +220,22 @@ const CODECS: Partial<Record<ClientApi, StreamCodec>> = {
 /** The codec of an API's stream; none for APIs that do not stream answer text. */
 export function streamCodec(api: ClientApi): StreamCodec | null {
   return CODECS[api] ?? null;
+}
+
+/** Each block's text in an event stream, in the order blocks appeared: what a guardrail scans at the stream's end. */
+export function blockTexts(codec: StreamCodec, sse: string): string[] {
+  const blocks = new Map<string, string>();
+  for (const raw of sse.split(/\r?\n\r?\n/)) {
+    const ev = parseSseEvent(raw);
+    if (ev === null) continue;
+    let data: unknown;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      continue;
+    }
+    if (!isObj(data)) continue;
+    for (const d of codec.deltas(data)) blocks.set(d.key, (blocks.get(d.key) ?? '') + d.text);
+  }
+  return [...blocks.values()];
 }

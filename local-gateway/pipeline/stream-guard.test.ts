@@ -4,8 +4,8 @@ import '../guardrails/index.js';
 import { registerGuardrailType } from '../policy/engine/guardrails.js';
 import { GuardrailSchema } from '../policy/schema.js';
 import { parseSseEvent } from '../stream/sse.js';
-import { PlaceholderRestorer, RestoreBuffer } from './restore-placeholders.js';
-import { streamCodec } from './stream-events.js';
+import { PlaceholderRestorer, RestoreBuffer, withPlaceholders } from './restore-placeholders.js';
+import { blockTexts, streamCodec } from './stream-events.js';
 import { HOLD_CHARS, StreamBlocked, StreamGuard } from './stream-guard.js';
 
 registerGuardrailType('test_unavailable', {
@@ -150,6 +150,15 @@ describe('placeholders in a stream', () => {
     for (const o of out) expect(chatText(o)).not.toMatch(/<|EMAIL/);
   });
 
+  it('the trace keeps the placeholders, not the restored values', async () => {
+    const guard = chatGuard([], map);
+    const { out } = await runChat(guard, ['write to <EMAIL_1> now']);
+    const traced = guard.traced(out.join(''));
+    expect(traced).not.toContain('ana@example.com');
+    expect(chatText(traced)).toBe('write to <EMAIL_1> now');
+    expect(withPlaceholders('data: {"t":"say \\"hi\\" to me"}', new Map([['<Q_1>', 'say "hi"']]))).toBe('data: {"t":"<Q_1> to me"}');
+  });
+
   it('a buffer flushes a cut that never completes at the end, and leaves other angle brackets alone', () => {
     const buf = new RestoreBuffer(new PlaceholderRestorer(map));
     expect(buf.push('a <b> c <EMA', false)).toBe('a <b> c ');
@@ -203,5 +212,12 @@ describe('StreamGuard on Messages and Responses events', () => {
     expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { output: [{ content: [{ text: redacted }] }] } });
     expect(out).not.toContain('abcdef12');
     expect(guard.renumber('{"type":"error","sequence_number":99}')).toBe(`{"type":"error","sequence_number":${events.length}}`);
+  });
+});
+
+describe('blockTexts', () => {
+  it('joins each block of a stream the client got, text and tool arguments apart', () => {
+    const sse = anthropicEvents(['hello ', 'world']).join('') + `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":1}' } })}\n\n`;
+    expect(blockTexts(streamCodec('messages')!, sse)).toEqual(['hello world', '{"a":1}']);
   });
 });

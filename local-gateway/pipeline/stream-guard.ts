@@ -9,8 +9,8 @@ import type { Guardrail, Verdict } from '../policy/schema.js';
 import { parseSseEvent } from '../stream/sse.js';
 import { timedAsync, type RequestContext } from './context.js';
 import { hasHook, refusal, type RequestPolicy } from './policy.js';
-import { PlaceholderRestorer, RestoreBuffer } from './restore-placeholders.js';
-import { streamCodec, type EventData, type StreamCodec } from './stream-events.js';
+import { PlaceholderRestorer, RestoreBuffer, withPlaceholders } from './restore-placeholders.js';
+import { blockTexts, streamCodec, type EventData, type StreamCodec } from './stream-events.js';
 
 /**
  * Characters of each block's newest text held back until more arrives: a match up to this
@@ -87,7 +87,7 @@ export class StreamGuard {
   constructor(
     private readonly codec: StreamCodec,
     rules: Guardrail[],
-    placeholders: ReadonlyMap<string, string>,
+    private readonly placeholders: ReadonlyMap<string, string>,
     tier: string,
   ) {
     this.rules = rules.map((rule) => ({ rule, check: null, found: [], values: [], error: null }));
@@ -98,6 +98,11 @@ export class StreamGuard {
   /** The rules this guard enforces; the end-of-stream record leaves them out. */
   get handled(): ReadonlySet<Guardrail> {
     return new Set(this.rules.map((r) => r.rule));
+  }
+
+  /** What the trace stores of the stream the client got: restored originals are placeholders again. */
+  traced(sse: string): string {
+    return this.restorer.active ? withPlaceholders(sse, this.placeholders) : sse;
   }
 
   /** The model's text of every block, in order: what the end-of-stream record scans. */
@@ -330,13 +335,15 @@ export function createStreamGuard(ctx: RequestContext, rp: RequestPolicy, api: C
  * the model's whole text by every rule the guard did not enforce (audit rules, shadow tiers),
  * recorded only: what they would have done, on an answer the client already has.
  */
-export async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy, guard: StreamGuard | null): Promise<void> {
+export async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy, guard: StreamGuard | null, api: ClientApi): Promise<void> {
   if (guard) {
     ctx.verdicts.push(...guard.verdicts());
     ctx.phases.output_guardrails = (ctx.phases.output_guardrails ?? 0) + guard.elapsed;
   }
   if (!hasHook(rp, 'llm_output') || ctx.responseJson === null) return;
-  const texts = guard ? guard.texts() : [streamText(JSON.parse(ctx.responseJson) as string)];
+  const codec = streamCodec(api);
+  const sse = JSON.parse(ctx.responseJson) as string;
+  const texts = guard ? guard.texts() : codec ? blockTexts(codec, sse) : [streamText(sse)];
   const handled = guard?.handled ?? new Set<Guardrail>();
   rp.facts.output = texts;
   await timedAsync(ctx, 'output_guardrails', async () => {
