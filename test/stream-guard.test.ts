@@ -120,6 +120,13 @@ describe('mutate (enforce) on streamed answers', () => {
     expect(trace.verdicts).toContainEqual(expect.objectContaining({ tier: 'redact', rule: 'split-secret', decision: 'mutate', enforced: true }));
   });
 
+  it('a cut stream: the held text, scanned, goes out before the error event', async () => {
+    const r = await chat(gw, 'up/cut-stream');
+    expect(r.error?.message).toContain('Provider "up"');
+    expect(r.text).toBe('echo: here');
+    expect((await traceOf(gw, r.trace)).error_code).toMatch(/^GH_ERR_UPSTREAM_/);
+  });
+
   it('Messages, relayed from an Anthropic provider and translated from a chat one', async () => {
     for (const model of ['claude/claude-sonnet-4-5', 'up/gpt-4o-mini']) {
       const r = await messages(gw, model);

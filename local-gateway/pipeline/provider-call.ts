@@ -70,6 +70,21 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * After the provider failed mid-stream: the text the guard still holds is scanned and sent
+ * before the error event, as the client would have had it without the guard. Returns the
+ * failure to report: the guardrail's refusal if the held text has a finding.
+ */
+async function releaseHeld(guard: StreamGuard, write: (out: string) => Promise<void>, failure: GatehouseError): Promise<GatehouseError> {
+  try {
+    const held = await guard.end();
+    if (held !== '') await write(held);
+    return failure;
+  } catch (err) {
+    return err instanceof StreamBlocked ? err.error : failure;
+  }
+}
+
 export interface StreamOutcome {
   /** The stream's closing bytes, held back until the trace is committed. */
   tail: string;
@@ -97,12 +112,12 @@ export async function relayStream(
   let failure: GatehouseError | null = null;
   let firstChunkAt = 0;
   const start = performance.now();
+  const write = async (out: string) => {
+    sent.push(out);
+    if (!res.write(out)) await drained(res);
+    if (res.destroyed) throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream; the upstream request was aborted.');
+  };
   try {
-    const write = async (out: string) => {
-      sent.push(out);
-      if (!res.write(out)) await drained(res);
-      if (res.destroyed) throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream; the upstream request was aborted.');
-    };
     const relay = async (event: string) => {
       const filtered = filter.event(event);
       if (filtered === null) return;
@@ -134,6 +149,7 @@ export async function relayStream(
     // A guardrail's refusal stops the answer: the provider is told to stop too, so it costs no more tokens.
     failure = err instanceof StreamBlocked ? err.error : upstreamFailure(err, ctx.provider!.id);
     up.dispose();
+    if (guard && !(err instanceof StreamBlocked) && failure.code !== 'GH_ERR_CLIENT_CLOSED') failure = await releaseHeld(guard, write, failure);
   }
   ctx.phases.stream = performance.now() - (firstChunkAt || start);
   ctx.usage = filter.usage;

@@ -18,6 +18,20 @@ registerGuardrailType('test_unavailable', {
   }),
 });
 
+// A detector that answers asynchronously, as a remote provider does; counts its calls.
+let remoteCalls = 0;
+registerGuardrailType('test_remote', {
+  config: z.strictObject({}),
+  create: () => ({
+    scan(texts) {
+      remoteCalls++;
+      const at = texts[0]!.indexOf('forbidden');
+      return Promise.resolve(at === -1 ? [] : [{ type: 'word', text: 0, start: at, end: at + 9 }]);
+    },
+    redact: (texts) => [...texts],
+  }),
+});
+
 const KEY = { patterns: ['sk-live-[a-z0-9]{6,}'], label: 'key' };
 const rule = (action: 'mutate' | 'validate', mode: 'enforce' | 'strict' | 'audit' = 'enforce', type = 'deny_regex', config: object = KEY) =>
   GuardrailSchema.parse({ id: `${type}-${action}`, type, hook: 'llm_output', action, mode, config });
@@ -103,6 +117,18 @@ describe('StreamGuard on chat deltas', () => {
     const lenient = chatGuard([rule('validate', 'enforce', 'test_unavailable', {})]);
     expect((await runChat(lenient, ['a'.repeat(200)])).text).toBe('a'.repeat(200));
     expect(lenient.verdicts()).toMatchObject([{ decision: 'allow', mode: 'enforce' }]);
+  });
+
+  it('asks an asynchronous guardrail once per batch of text, not once per event, and still ends the stream on a finding', async () => {
+    const guard = chatGuard([rule('validate', 'enforce', 'test_remote', {})]);
+    remoteCalls = 0;
+    const words = Array.from({ length: 500 }, () => 'abcd ');
+    const out: string[] = [];
+    for (const w of words) out.push(await guard.event(chatEvent(w)));
+    expect(remoteCalls).toBeLessThan(words.length / 10);
+    expect(chatText(out.join('')).length).toBeGreaterThan(0);
+    expect(chatText(await guard.event(chatEvent('forbidden')))).not.toContain('forbidden');
+    await expect(guard.event(chatEvent('', 'stop'))).rejects.toBeInstanceOf(StreamBlocked);
   });
 
   it('completes on adversarial input: long runs of what the patterns repeat, in one-character deltas', async () => {
