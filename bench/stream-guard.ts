@@ -9,7 +9,8 @@
  *    to the first answer text (TTFT: the first event with non-empty `content`) and to the
  *    last byte.
  *
- * Writes test-results/bench-stream-guard.json. See bench/README.md.
+ * `--in-process` runs the first part only. Writes test-results/bench-stream-guard.json. See
+ * bench/README.md.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     ['placeholder restore only', String(restoreOnly.events), restoreOnly.usPerEvent.toFixed(1), restoreOnly.mbPerS.toFixed(2)],
   ];
   process.stdout.write(`${table(rows)}\n\n`);
+  if (process.argv.includes('--in-process')) return;
 
   const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-bench-stream-guard-'));
   try {
