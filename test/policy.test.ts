@@ -222,14 +222,17 @@ describe('prod enforced', () => {
     expect(r.json.error!.message).toContain('no-forbidden-out');
   });
 
-  it('records output guardrails on a stream without cutting the answer the client already has', async () => {
+  it('ends a stream an enforced output guardrail blocks before the client sees what it found', async () => {
     const stream = await gw.client.chat.completions.create(
       { model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'say forbidden' }], stream: true },
       { headers: { 'x-gatehouse-metadata': JSON.stringify(TICKET) } },
     );
     let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe('echo: say forbidden');
+    const read = async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    };
+    await expect(read()).rejects.toThrow(/no-forbidden-out/);
+    expect(text).not.toContain('forbidden');
   });
 
   it('counts token limits from the real usage after the response', async () => {

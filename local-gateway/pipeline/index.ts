@@ -5,13 +5,14 @@ import type { GatehouseError } from '../core/errors.js';
 import type { IdentityService } from '../identity/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
-import { requestTexts, responseTexts, streamText } from '../policy/engine/index.js';
+import { requestTexts, responseTexts } from '../policy/engine/index.js';
 import { beginPolicy, guardrailStage, hasHook, release, runStage, setInput, settle, shadowHeaders, type PolicyEngine, type RequestPolicy } from './policy.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
 import { callRouted, planRoute, type Attempt, type RoutePlan } from './routing.js';
 import { resolveIdentity } from './stages.js';
 import { callTarget } from './upstream.js';
 import { buildTrace, type TraceSink } from './trace.js';
+import { createStreamGuard, recordStreamOutput } from './stream-guard.js';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -129,15 +130,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     });
   }
 
-  /** Output guardrails on a streamed answer, at its end: the client has it already, so they record only. */
-  async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy): Promise<void> {
-    if (!hasHook(rp, 'llm_output') || ctx.responseJson === null) return;
-    await timedAsync(ctx, 'output_guardrails', async () => {
-      rp.facts.output = [streamText(JSON.parse(ctx.responseJson!) as string)];
-      await guardrailStage(ctx, rp, 'llm_output', rp.facts.output, true);
-    });
-  }
-
   async function handle<B extends Record<string, unknown>>(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface<B>): Promise<void> {
     const ctx = req.gh!;
     // The route's schema validated the body against B.
@@ -172,8 +164,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         'x-accel-buffering': 'no',
       });
       res.flushHeaders();
-      const { tail } = await relayStream(ctx, up, surface, body, res);
-      await recordStreamOutput(ctx, rp);
+      const guard = createStreamGuard(ctx, rp, surface.api);
+      const { tail } = await relayStream(ctx, up, surface, body, res, guard);
+      await recordStreamOutput(ctx, rp, guard, surface.api);
       await settle(deps.policy, ctx, rp);
       record(ctx);
       if (!res.destroyed) res.end(tail);

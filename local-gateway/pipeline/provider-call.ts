@@ -6,6 +6,7 @@ import { upstreamErrorResponse, upstreamFailure } from '../providers/http.js';
 import type { UpstreamResponse } from '../providers/types.js';
 import { SseSplitter } from '../stream/sse.js';
 import type { RequestContext } from './context.js';
+import { StreamBlocked, type StreamGuard } from './stream-guard.js';
 
 /** Upstream headers worth showing the client: request ids and rate-limit state. */
 const FORWARDED = /^(x-request-id|request-id|retry-after|x-ratelimit-|openai-|anthropic-ratelimit-)/;
@@ -69,6 +70,21 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * After the provider failed mid-stream: the text the guard still holds is scanned and sent
+ * before the error event, as the client would have had it without the guard. Returns the
+ * failure to report: the guardrail's refusal if the held text has a finding.
+ */
+async function releaseHeld(guard: StreamGuard, write: (out: string) => Promise<void>, failure: GatehouseError): Promise<GatehouseError> {
+  try {
+    const held = await guard.end();
+    if (held !== '') await write(held);
+    return failure;
+  } catch (err) {
+    return err instanceof StreamBlocked ? err.error : failure;
+  }
+}
+
 export interface StreamOutcome {
   /** The stream's closing bytes, held back until the trace is committed. */
   tail: string;
@@ -78,7 +94,8 @@ export interface StreamOutcome {
  * Relays an event stream event by event as each one completes, never buffering the answer.
  * The stream's end marker is held back and returned, so the caller can commit the trace
  * before the client has the whole response. A stream that breaks off ends with an error
- * event in the caller's format.
+ * event in the caller's format. With a `guard`, each event goes through it first: it holds
+ * back a short tail of text, redacts, restores placeholders, or ends the stream.
  */
 export async function relayStream(
   ctx: RequestContext,
@@ -86,6 +103,7 @@ export async function relayStream(
   surface: ApiSurface,
   body: Record<string, unknown>,
   res: ServerResponse,
+  guard: StreamGuard | null = null,
 ): Promise<StreamOutcome> {
   const filter = surface.streamFilter(body);
   const splitter = new SseSplitter();
@@ -94,17 +112,21 @@ export async function relayStream(
   let failure: GatehouseError | null = null;
   let firstChunkAt = 0;
   const start = performance.now();
+  const write = async (out: string) => {
+    sent.push(out);
+    if (!res.write(out)) await drained(res);
+    if (res.destroyed) throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream; the upstream request was aborted.');
+  };
   try {
     const relay = async (event: string) => {
-      const out = filter.event(event);
-      if (out === null) return;
+      const filtered = filter.event(event);
+      if (filtered === null) return;
+      const out = guard ? await guard.event(filtered) : filtered;
       if (filter.complete && !tail) {
         tail = out;
         return;
       }
-      sent.push(out);
-      if (!res.write(out)) await drained(res);
-      if (res.destroyed) throw new GatehouseError('GH_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream; the upstream request was aborted.');
+      if (out !== '') await write(out);
     };
     for await (const chunk of up.body) {
       if (firstChunkAt === 0) {
@@ -116,10 +138,18 @@ export async function relayStream(
     // A last event without its blank line (some servers end so) is still an event; complete it.
     const rest = splitter.rest()?.toString('utf8');
     if (rest?.trim()) await relay(rest.endsWith('\n') ? `${rest}\n` : `${rest}\n\n`);
+    // Text still held when a stream ends without its closing events (a cut) was scanned: it goes out before the error.
+    const held = guard ? await guard.end() : '';
+    if (held !== '') {
+      if (tail) tail = held + tail;
+      else await write(held);
+    }
     if (!filter.complete) failure = incompleteStream(ctx, filter.error);
   } catch (err) {
-    failure = upstreamFailure(err, ctx.provider!.id);
+    // A guardrail's refusal stops the answer: the provider is told to stop too, so it costs no more tokens.
+    failure = err instanceof StreamBlocked ? err.error : upstreamFailure(err, ctx.provider!.id);
     up.dispose();
+    if (guard && !(err instanceof StreamBlocked) && failure.code !== 'GH_ERR_CLIENT_CLOSED') failure = await releaseHeld(guard, write, failure);
   }
   ctx.phases.stream = performance.now() - (firstChunkAt || start);
   ctx.usage = filter.usage;
@@ -128,7 +158,9 @@ export async function relayStream(
     ctx.errorCode = failure.code;
     ctx.errorMessage = failure.message;
     // The provider's own error event already told the client; do not send a second one.
-    if (failure.code !== 'GH_ERR_CLIENT_CLOSED' && !(failure.code === 'GH_ERR_UPSTREAM_ERROR' && filter.error)) tail = filter.errorEvent(failure);
+    if (failure.code !== 'GH_ERR_CLIENT_CLOSED' && !(failure.code === 'GH_ERR_UPSTREAM_ERROR' && filter.error)) {
+      tail = guard ? guard.renumber(filter.errorEvent(failure)) : filter.errorEvent(failure);
+    }
   } else {
     ctx.status = 200;
     if (filter.error) {
@@ -136,6 +168,7 @@ export async function relayStream(
       ctx.errorMessage = `Provider "${ctx.provider!.id}" reported an error inside the stream: ${filter.error}`;
     }
   }
-  ctx.responseJson = JSON.stringify(sent.join('') + tail);
+  const received = sent.join('') + tail;
+  ctx.responseJson = JSON.stringify(guard ? guard.traced(received) : received);
   return { tail };
 }

@@ -86,12 +86,12 @@ export interface GuardrailOutcome {
 
 type Hook = Guardrail['hook'];
 
-function findingsOf(found: readonly GuardrailFinding[], label: string): Verdict['findings'] {
+export function findingsOf(found: readonly GuardrailFinding[], label: string): Verdict['findings'] {
   return found.map((f) => ({ type: f.type, start: f.start, end: f.end, detail: `${label}[${f.text}]` }));
 }
 
 /** A guardrail that failed: audit and enforce let the request through and record it; strict blocks. */
-function failed(role: Role, stage: Verdict['stage'], rule: Guardrail, err: unknown): Verdict {
+export function failed(role: Role, stage: Verdict['stage'], rule: Guardrail, err: unknown): Verdict {
   const msg = (err as Error).message;
   if (rule.mode === 'strict') {
     return verdict(role, stage, rule.id, 'block', 'strict', `${role.tier} guardrail "${rule.id}" could not run (${msg}) and is strict, so the request is refused: fix the guardrail or retry.`, [{ type: 'error', detail: msg }]);
