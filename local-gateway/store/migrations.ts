@@ -103,4 +103,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX verdicts_fired ON verdicts (trace_id, tier, rule, stage, decision, mode, enforced) WHERE decision <> 'allow';
     `,
   },
+  {
+    version: 4,
+    name: 'cost per trace, and indexes for the list filters',
+    sql: `
+      -- The answer's price, fixed when the trace was built; NULL for rows stored before.
+      ALTER TABLE traces ADD COLUMN cost_usd REAL;
+      CREATE INDEX traces_provider ON traces (provider, id);
+
+      -- What a page can be filtered by that is not a column: a rule that fired ('rule:pii'),
+      -- a tier's verdict ('verdict:prod:block') and each metadata pair ('meta:team:platform').
+      -- Keyed (tag, trace_id), a filtered page walks one tag's ids newest first and stops at
+      -- the page's end, however rare or common the tag. Rows go with their trace: written in
+      -- its transaction, deleted with it (trace_tags_trace serves that delete).
+      CREATE TABLE trace_tags (
+        tag      TEXT NOT NULL,
+        trace_id TEXT NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, trace_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX trace_tags_trace ON trace_tags (trace_id);
+      INSERT OR IGNORE INTO trace_tags (tag, trace_id)
+        SELECT 'rule:' || rule, trace_id FROM verdicts WHERE decision <> 'allow';
+      INSERT OR IGNORE INTO trace_tags (tag, trace_id)
+        SELECT 'verdict:' || tier || ':' || decision, trace_id FROM verdicts WHERE decision <> 'allow';
+      INSERT OR IGNORE INTO trace_tags (tag, trace_id)
+        SELECT 'meta:' || j.key || ':' || j.value, t.id FROM traces t, json_each(t.metadata) j;
+    `,
+  },
 ];
