@@ -3,6 +3,7 @@ import { uuidv7LowerBound } from '../core/ids.js';
 import { BodyStore } from './bodies.js';
 import { buildFilter, type Filter } from './query.js';
 import type { Fired, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
+import { UsageStore } from './usage.js';
 import { VerdictStore } from './verdicts.js';
 
 /** A trace row as SQLite returns it: JSON as text, booleans as 0/1. */
@@ -76,6 +77,8 @@ export class TraceStore {
   private readonly bodies: BodyStore;
   /** Each trace's verdicts, and the per-tier summary of what fired. */
   readonly verdicts: VerdictStore;
+  /** Tokens and cost per time bucket and group. */
+  readonly usage: UsageStore;
   private readonly insertTrace: Statement<unknown[]>;
   private readonly insertTag: Statement<[string, string]>;
   private readonly selectTrace: Statement<[string], FullRow>;
@@ -92,6 +95,7 @@ export class TraceStore {
   constructor(private readonly db: Database) {
     this.bodies = new BodyStore(db);
     this.verdicts = new VerdictStore(db);
+    this.usage = new UsageStore(db);
     this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
     this.insertTag = db.prepare<[string, string]>('INSERT OR IGNORE INTO trace_tags (tag, trace_id) VALUES (?, ?)');
     this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
