@@ -13,6 +13,8 @@ tiers:
   dev: {}
   prod:
     metadata: { required: [ticket_id] }
+    guardrails:
+      - { id: card, type: deny_regex, hook: llm_input, action: validate, mode: enforce, config: { patterns: ["4[0-9]{15}"], label: card } }
 `;
 
 let gw: TestGateway;
@@ -65,14 +67,17 @@ describe('WS /api/events', () => {
     await waitFor(() => events.length > 0, 'the hello');
     expect(events[0]).toMatchObject({ type: 'hello', tier: 'dev' });
 
-    const r = await chat(gw, 'live one', { model: 'demo/echo' });
+    const r = await chat(gw, 'live one, card 4111111111111111', { model: 'demo/echo' });
     const id = r.headers.get('x-gatehouse-trace-id');
     const event = await waitFor(() => events.find((e) => e.type === 'trace' && e.trace.id === id), 'the trace event');
     if (event.type !== 'trace') throw new Error('not a trace event');
     // The same shape as the list's item for that trace.
     const listed = (await gw.api<TracePage>('/api/traces?limit=1')).traces[0]!;
     expect(event.trace).toEqual(listed);
-    expect(event.trace.fired).toEqual([{ tier: 'prod', rule: 'metadata.ticket_id', stage: 'metadata', decision: 'block', mode: 'enforce', enforced: false }]);
+    expect(event.trace.fired).toEqual([
+      { tier: 'prod', rule: 'metadata.ticket_id', stage: 'metadata', decision: 'block', mode: 'enforce', enforced: false },
+      { tier: 'prod', rule: 'card', stage: 'input_guardrails', decision: 'block', mode: 'enforce', enforced: false },
+    ]);
   });
 
   it('accepts an Authorization header from scripts', async () => {

@@ -32,7 +32,7 @@ interface SummaryRow {
   cost_usd: number | null;
   metadata: string;
 }
-/** A list row: its fired verdicts as a JSON array of `[tier, rule, stage, decision, mode, enforced]`. */
+/** A list row: its fired verdicts as a JSON array of `[idx, tier, rule, stage, decision, mode, enforced]`. */
 interface ListRow extends SummaryRow {
   fired: string;
 }
@@ -47,8 +47,11 @@ const SUMMARY_COLUMNS = `t.id, t.started_at, t.ended_at, t.duration_ms, t.phases
   t.path, t.tier, t.requested_model, t.resolved_model, t.provider, t.status, t.error_code,
   t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.tokens_reasoning, t.cost_usd, t.metadata`;
 
-/** The verdicts that fired, read from `verdicts_fired` alone (it covers these columns). */
-const FIRED_COLUMN = `(SELECT json_group_array(json_array(v.tier, v.rule, v.stage, v.decision, v.mode, v.enforced))
+/**
+ * The verdicts that fired, in the order they were recorded (`idx`), as the live event lists
+ * them. The primary key (trace_id, idx) finds a trace's verdicts in one range.
+ */
+const FIRED_COLUMN = `(SELECT json_group_array(json_array(v.idx, v.tier, v.rule, v.stage, v.decision, v.mode, v.enforced))
   FROM verdicts v WHERE v.trace_id = t.id AND v.decision <> 'allow') AS fired`;
 
 const USAGE_COLUMNS = `t.id, t.started_at, t.phases, t.caller, t.api, t.tier, t.requested_model, t.resolved_model,
@@ -236,10 +239,12 @@ export function traceTags(t: Pick<Trace, 'verdicts' | 'metadata'>): Set<string> 
   return tags;
 }
 
-type FiredTuple = [string, string, Fired['stage'], Fired['decision'], Fired['mode'], number];
+type FiredTuple = [number, string, string, Fired['stage'], Fired['decision'], Fired['mode'], number];
 
 function toListItem(row: ListRow): TraceSummary {
-  const fired = (JSON.parse(row.fired) as FiredTuple[]).map(([tier, rule, stage, decision, mode, enforced]) => ({ tier, rule, stage, decision, mode, enforced: enforced === 1 }));
+  const fired = (JSON.parse(row.fired) as FiredTuple[])
+    .sort((a, b) => a[0] - b[0])
+    .map(([, tier, rule, stage, decision, mode, enforced]) => ({ tier, rule, stage, decision, mode, enforced: enforced === 1 }));
   return { ...toSummary(row), fired };
 }
 
