@@ -8,8 +8,9 @@
  *
  * The file is built through the store's own insert path (`insertMany`, the importer's), so its
  * rows, tags, verdicts and blobs are what the gateway writes; it is kept under the OS temp
- * dir, named by the schema version and this generator's version, and reused.
+ * dir, named by a hash of the schema's SQL and this generator's version, and reused.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,9 @@ const GENERATOR = 1;
 const RUNS = 60;
 const TEXT_RUNS = 5;
 
-const FILE = join(tmpdir(), `gatehouse-bench-traces-1m-s${MIGRATIONS.length}-g${GENERATOR}.db`);
+/** Named by the schema's SQL and the generator, so a file built for another schema is never reused. */
+const SCHEMA = createHash('sha256').update(MIGRATIONS.map((m) => m.sql).join('\n')).digest('hex').slice(0, 8);
+const FILE = join(tmpdir(), `gatehouse-bench-traces-1m-${SCHEMA}-g${GENERATOR}.db`);
 
 /** provider, model, share of traffic (sums to 1). */
 const MODELS: [string, string, number][] = [

@@ -111,8 +111,8 @@ describe('a growing 50-turn conversation', () => {
     // completion envelope, which top-level dedupe does not share with the next request.
     const ratio = fileBytes / (messageBytes + responseBytes);
     console.log(`50 turns: file ${fileBytes} B, unique messages ${messageBytes} B, responses ${responseBytes} B, ratio ${ratio.toFixed(3)} (${(fileBytes / messageBytes).toFixed(3)} of messages alone)`);
-    // 1.48× before migration 4; its list-filter indexes (a tag row per metadata pair, indexed
-    // both ways) add ~0.04×.
+    // 1.48× before migration 4; its list-filter tags (models, provider, each metadata pair)
+    // add ~0.04×.
     expect(ratio).toBeLessThanOrEqual(1.6);
     // Sanity: without dedupe the requests alone would be ~25× the messages.
     expect(store.get(store.list({ limit: 1 }).traces[0]!.id)!.request_body).toEqual({ model: 'gpt-4o-mini', messages: messages.slice(0, -1) });

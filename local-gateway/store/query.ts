@@ -1,7 +1,7 @@
 import { GatehouseError } from '../core/errors.js';
 import { uuidv7LowerBound } from '../core/ids.js';
 import { skeletonRefsSql } from './bodies.js';
-import type { TraceQuery } from './schema.js';
+import type { Trace, TraceQuery } from './schema.js';
 
 /** The FROM, WHERE and ORDER BY of a page query and its positional parameters, built from a trace query's filters. */
 export interface Filter {
@@ -31,18 +31,15 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-// Repeating the partial index's own condition lets SQLite use `traces_failed` for failures.
-const FAILED = 't.status >= 400';
-
-function statusClause(status: string): { sql: string; params: number[] } {
-  if (status === 'ok') return { sql: 't.status < 400', params: [] };
-  if (status === 'error') return { sql: FAILED, params: [] };
-  const failed = Number(status[0]) >= 4;
+/** A status filter as a condition on `col` (a trace's or its tag's status column). */
+function statusClause(status: string, col: string): { sql: string; params: number[] } {
+  if (status === 'ok') return { sql: `${col} < 400`, params: [] };
+  if (status === 'error') return { sql: `${col} >= 400`, params: [] };
   if (status.endsWith('xx')) {
     const base = Number(status[0]) * 100;
-    return { sql: `${failed ? `${FAILED} AND ` : ''}t.status >= ? AND t.status < ?`, params: [base, base + 100] };
+    return { sql: `${col} >= ? AND ${col} < ?`, params: [base, base + 100] };
   }
-  return { sql: `${failed ? `${FAILED} AND ` : ''}t.status = ?`, params: [Number(status)] };
+  return { sql: `${col} = ?`, params: [Number(status)] };
 }
 
 /**
@@ -63,57 +60,76 @@ const TEXT_CLAUSE = `(
 
 const TEXT_PARAMS = TEXT_CLAUSE.split('?').length - 1;
 
-/** The `trace_tags` values a query's rule, verdict and metadata filters ask for (see migration 4). */
-export function queryTags(q: Pick<TraceQuery, 'rule' | 'verdict' | 'meta'>): string[] {
+/** What a trace is tagged with in `trace_tags` (see migration 4): every value a page can be filtered by through a tag. */
+export function traceTags(t: Pick<Trace, 'requested_model' | 'resolved_model' | 'provider' | 'status' | 'verdicts' | 'metadata'>): Set<string> {
+  const tags = new Set<string>();
+  if (t.requested_model !== null) tags.add(`model:${t.requested_model}`);
+  if (t.resolved_model !== null) tags.add(`model:${t.resolved_model}`);
+  if (t.provider !== null) tags.add(`provider:${t.provider}`);
+  // Only failures: "what failed" is the status filter that must be fast, and a tag for every
+  // 200 would double the table for a filter a plain scan answers as fast.
+  if (t.status >= 400) tags.add('status:error').add(`status:${Math.floor(t.status / 100)}xx`).add(`status:${t.status}`);
+  // A journal line written before verdicts were traced has none.
+  for (const v of t.verdicts ?? []) {
+    if (v.decision === 'allow') continue;
+    tags.add(`rule:${v.rule}`).add(`verdict:${v.tier}:${v.decision}`);
+  }
+  for (const [k, v] of Object.entries(t.metadata)) tags.add(`meta:${k}:${v}`);
+  return tags;
+}
+
+/** The failure tag a status filter names; null for the statuses a scan answers (ok, 2xx, 200). */
+function statusTag(status: string): string | null {
+  if (status === 'error') return 'status:error';
+  return status !== 'ok' && Number(status[0]) >= 4 ? `status:${status}` : null;
+}
+
+/**
+ * The tags a query's filters ask for, the likely rarest first (a metadata pair names a
+ * project or a ticket; a model or provider is a large share of traffic): the first drives.
+ */
+export function queryTags(q: Pick<TraceQuery, 'meta' | 'rule' | 'verdict' | 'model' | 'provider'>): string[] {
   const tags: string[] = [];
+  if (q.meta !== undefined) tags.push(`meta:${q.meta}`);
   if (q.rule !== undefined) tags.push(`rule:${q.rule}`);
   if (q.verdict !== undefined) tags.push(`verdict:${q.verdict}`);
-  if (q.meta !== undefined) tags.push(`meta:${q.meta}`);
+  if (q.model !== undefined) tags.push(`model:${q.model}`);
+  if (q.provider !== undefined) tags.push(`provider:${q.provider}`);
   return tags;
 }
 
 /**
- * Builds a page query's clauses (without the LIMIT). With a tag filter, the first tag drives
- * the walk: `trace_tags` is read newest first for that one tag and each of its traces is
- * checked against the other filters, so a page costs about a page of index reads however
- * many traces carry the tag. CROSS JOIN keeps SQLite from reordering that walk.
+ * Builds a page query's clauses (without the LIMIT). A tag filter drives the walk: one
+ * tag's `trace_tags` rows are read newest first, the status checked on the tag row itself,
+ * each further tag by a primary-key lookup, so a page costs about a page of index reads
+ * however many traces carry the tag. A failing-status filter alone drives by its tag; with
+ * no tag filter, the newest traces are scanned in id order. CROSS JOIN keeps SQLite from
+ * reordering the walk.
  */
 export function buildFilter(q: TraceQuery): Filter {
   const parts: string[] = [];
   const keys: string[] = [];
   const params: (string | number)[] = [];
   const tags = queryTags(q);
-  const id = tags.length > 0 ? 'd.trace_id' : 't.id';
-  if (tags.length > 0) {
+  const byStatusTag = tags.length === 0 && q.status !== undefined ? statusTag(q.status) : null;
+  if (byStatusTag !== null) tags.push(byStatusTag);
+  const driven = tags.length > 0;
+  const id = driven ? 'd.trace_id' : 't.id';
+  if (driven) {
     parts.push('d.tag = ?');
     params.push(tags[0]!);
     keys.push('tag');
     for (const tag of tags.slice(1)) {
-      parts.push('EXISTS (SELECT 1 FROM trace_tags g WHERE g.tag = ? AND g.trace_id = t.id)');
+      parts.push('EXISTS (SELECT 1 FROM trace_tags g WHERE g.tag = ? AND g.trace_id = d.trace_id)');
       params.push(tag);
       keys.push('tag+');
     }
   }
-  if (q.text !== undefined) {
-    parts.push(TEXT_CLAUSE);
-    params.push(...Array<string>(TEXT_PARAMS).fill(likePattern(q.text)));
-    keys.push('text');
-  }
-  if (q.status !== undefined) {
-    const s = statusClause(q.status);
+  if (q.status !== undefined && byStatusTag === null) {
+    const s = statusClause(q.status, driven ? 'd.status' : 't.status');
     parts.push(s.sql);
     params.push(...s.params);
     keys.push(`status:${s.sql}`);
-  }
-  if (q.model !== undefined) {
-    parts.push('(t.requested_model = ? OR t.resolved_model = ?)');
-    params.push(q.model, q.model);
-    keys.push('model');
-  }
-  if (q.provider !== undefined) {
-    parts.push('t.provider = ?');
-    params.push(q.provider);
-    keys.push('provider');
   }
   if (q.since !== undefined) {
     const ms = parseSince(q.since);
@@ -133,9 +149,15 @@ export function buildFilter(q: TraceQuery): Filter {
     params.push(q.cursor);
     keys.push('cursor');
   }
+  // Last: the costliest check runs only on rows every other filter let through.
+  if (q.text !== undefined) {
+    parts.push(TEXT_CLAUSE);
+    params.push(...Array<string>(TEXT_PARAMS).fill(likePattern(q.text)));
+    keys.push('text');
+  }
   return {
     key: keys.join('|'),
-    from: tags.length > 0 ? 'trace_tags d CROSS JOIN traces t ON t.id = d.trace_id' : 'traces t',
+    from: driven ? 'trace_tags d CROSS JOIN traces t ON t.id = d.trace_id' : 'traces t',
     where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`,
     order: `ORDER BY ${id} DESC`,
     params,

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { uuidv7LowerBound } from '../core/ids.js';
 import { BodyStore } from './bodies.js';
-import { buildFilter, type Filter } from './query.js';
+import { buildFilter, traceTags, type Filter } from './query.js';
 import type { Fired, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
 import { UsageStore } from './usage.js';
 import { VerdictStore } from './verdicts.js';
@@ -83,7 +83,7 @@ export class TraceStore {
   /** Tokens and cost per time bucket and group. */
   readonly usage: UsageStore;
   private readonly insertTrace: Statement<unknown[]>;
-  private readonly insertTag: Statement<[string, string]>;
+  private readonly insertTag: Statement<[string, string, number]>;
   private readonly selectTrace: Statement<[string], FullRow>;
   private readonly hasTrace: Statement<[string], number>;
   private readonly countTraces: Statement<[], number>;
@@ -100,7 +100,7 @@ export class TraceStore {
     this.verdicts = new VerdictStore(db);
     this.usage = new UsageStore(db);
     this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
-    this.insertTag = db.prepare<[string, string]>('INSERT OR IGNORE INTO trace_tags (tag, trace_id) VALUES (?, ?)');
+    this.insertTag = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO trace_tags (tag, trace_id, status) VALUES (?, ?, ?)');
     this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
       t.request_body, t.response_body FROM traces t WHERE t.id = ?`);
     this.hasTrace = db.prepare<[string], number>('SELECT 1 FROM traces WHERE id = ?').pluck();
@@ -142,7 +142,7 @@ export class TraceStore {
     );
     // A journal line written before verdicts were traced has none.
     if (t.verdicts !== undefined) this.verdicts.put(t.id, t.verdicts);
-    for (const tag of traceTags(t)) this.insertTag.run(tag, t.id);
+    for (const tag of traceTags(t)) this.insertTag.run(tag, t.id, t.status);
   }
 
   /** The full trace with headers and decoded bodies, or null if there is none with that id. */
@@ -225,18 +225,6 @@ export class TraceStore {
     }
     return stmt;
   }
-}
-
-/** What a trace can be filtered by beyond its columns: the rules that fired, each tier's verdict, its metadata pairs. */
-export function traceTags(t: Pick<Trace, 'verdicts' | 'metadata'>): Set<string> {
-  const tags = new Set<string>();
-  for (const v of t.verdicts ?? []) {
-    if (v.decision === 'allow') continue;
-    tags.add(`rule:${v.rule}`);
-    tags.add(`verdict:${v.tier}:${v.decision}`);
-  }
-  for (const [k, v] of Object.entries(t.metadata)) tags.add(`meta:${k}:${v}`);
-  return tags;
 }
 
 type FiredTuple = [number, string, string, Fired['stage'], Fired['decision'], Fired['mode'], number];
