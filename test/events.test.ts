@@ -2,7 +2,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { listItem } from '../local-gateway/admin/events.js';
 import { EVENTS_PROTOCOL, ServerEventSchema, type ServerEvent, type TracePage } from '../local-gateway/admin/schemas.js';
+import { CLOSE_TOO_SLOW } from '../local-gateway/routes/events.js';
+import { makeTrace } from '../local-gateway/store/testing.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
 import { chat, writePolicy } from './helpers/policy.js';
 
@@ -91,6 +94,29 @@ describe('WS /api/events', () => {
     writeFileSync(policyFile, policy(2));
     const event = await waitFor(() => events.find((e) => e.type === 'policy'), 'the policy event');
     expect(event).toEqual({ type: 'policy', version: 2, source: 'file' });
+  });
+
+  it('drops a client that stops reading once it is more than 4 MB behind, with close code 1013, and keeps one that reads', async () => {
+    const reader = await connect([EVENTS_PROTOCOL, `bearer.${TEST_TOKEN}`]);
+    const { ws } = await connect([EVENTS_PROTOCOL, `bearer.${TEST_TOKEN}`]);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.pause();
+    // Events of 512 KiB, published as the trace sink publishes them, each once the reading
+    // client has the one before: the stalled client's kernel buffers fill first, then the
+    // server's own queue for it grows past the limit.
+    const { request_body: _req, response_body: _res, ...head } = makeTrace({ error_message: 'x'.repeat(512 * 1024) });
+    const event: ServerEvent = { type: 'trace', trace: listItem(head) };
+    const events = gw.app.gateway.events;
+    const before = events.subscribers;
+    for (let i = 0; i < 256 && events.subscribers === before; i++) {
+      const got = reader.events.length;
+      events.publish(event);
+      await waitFor(() => reader.events.length > got, 'the reading client to get the event');
+    }
+    expect(events.subscribers).toBe(before - 1);
+    ws.resume();
+    expect(await closed).toBe(CLOSE_TOO_SLOW);
+    expect(reader.ws.readyState).toBe(reader.ws.OPEN);
   });
 
   it('refuses a wrong or missing token, a foreign origin or host, and a socket elsewhere', async () => {

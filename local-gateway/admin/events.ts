@@ -10,8 +10,8 @@ import type { ServerEvent } from './schemas.js';
  * request thread, so they only queue a frame.
  */
 export interface EventBus {
-  /** Whether anyone listens; without listeners an event is not even built. */
-  readonly listening: boolean;
+  /** How many listen (open sockets); with none, an event is not even built. */
+  readonly subscribers: number;
   publish(event: ServerEvent): void;
   /** Returns the unsubscribe function. */
   subscribe(listener: (event: ServerEvent) => void): () => void;
@@ -20,8 +20,8 @@ export interface EventBus {
 export function createEventBus(log: Logger): EventBus {
   const listeners = new Set<(event: ServerEvent) => void>();
   return {
-    get listening() {
-      return listeners.size > 0;
+    get subscribers() {
+      return listeners.size;
     },
     publish(event) {
       for (const listener of listeners) {
@@ -54,7 +54,7 @@ export function publishingSink(sink: TraceSink, bus: EventBus): TraceSink {
   return {
     write(record: TraceRecord) {
       sink.write(record);
-      if (bus.listening) bus.publish({ type: 'trace', trace: listItem(record.head) });
+      if (bus.subscribers > 0) bus.publish({ type: 'trace', trace: listItem(record.head) });
     },
   };
 }
