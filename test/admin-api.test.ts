@@ -165,7 +165,7 @@ describe('GET /api/usage', () => {
     expect(byProject.totals).toEqual(none.totals);
     const byProvider = await gw.api<UsageReport>(`/api/usage?since=${since}&by=provider`);
     expect(byProvider.buckets.map((b) => [b.key, b.requests, b.errors])).toEqual([['demo', 1, 0], ['up', 4, 1]]);
-    const later = await gw.api<UsageReport>(`/api/usage?since=${Date.now() + 60_000}`);
+    const later = await gw.api<UsageReport>(`/api/usage?since=${Date.now() + 60_000}&until=${Date.now() + 3_600_000}`);
     expect(later.totals.requests).toBe(0);
   });
 
@@ -185,10 +185,14 @@ describe('GET /api/usage', () => {
     expect(cells.map((c) => c[1])).toEqual(json.buckets.map((b) => b.key ?? ''));
   });
 
-  it('refuses an unknown grouping', async () => {
+  it('refuses an unknown grouping and a window that ends before it starts', async () => {
     const r = await get('/api/usage?by=color');
     expect(r.status).toBe(400);
     expect(r.text).toContain('GH_ERR_INVALID_QUERY');
+    const backwards = await get('/api/usage?since=2026-02-01&until=2026-01-01');
+    expect(backwards.status).toBe(400);
+    expect(JSON.parse(backwards.text)).toMatchObject({ error: { code: 'GH_ERR_INVALID_QUERY', param: 'until' } });
+    expect(backwards.text).toContain('must be after');
   });
 });
 

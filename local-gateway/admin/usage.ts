@@ -1,3 +1,4 @@
+import { GatehouseError } from '../core/errors.js';
 import { parseSince } from '../store/query.js';
 import type { TraceStore } from '../store/traces.js';
 import type { UsageCounts, UsageQuery, UsageReport } from './schemas.js';
@@ -11,6 +12,9 @@ const COLUMNS = ['bucket', 'key', 'requests', 'errors', 'tokens_in', 'tokens_out
 export function usageReport(traces: TraceStore, q: Omit<UsageQuery, 'format'>, now = Date.now()): UsageReport {
   const since = q.since === undefined ? now - DEFAULT_USAGE_WINDOW_MS : parseSince(q.since);
   const until = q.until === undefined ? now + 1 : parseSince(q.until, 'until');
+  if (until <= since) {
+    throw new GatehouseError('GH_ERR_INVALID_QUERY', `"until" (${new Date(until).toISOString()}) must be after "since" (${new Date(since).toISOString()}): swap them, or leave until out for now.`, { param: 'until' });
+  }
   const buckets = traces.usage.report(since, until, q.interval, q.by);
   const totals: UsageCounts = { requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, tokens_cached: 0, cost_usd: 0 };
   for (const b of buckets) {
