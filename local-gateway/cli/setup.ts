@@ -148,6 +148,14 @@ function render(plan: SetupPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * What `gatehouse setup <tool>` prints, for no particular model. The dashboard shows it with
+ * `<token>` as the token, so the page never holds a secret it did not need.
+ */
+export function setupText(tool: Tool, origin: string, token: string, env: NodeJS.ProcessEnv): string {
+  return render(PLANS[tool]({ origin, token, models: [], env, home: homedir() }));
+}
+
 interface Written {
   path: string;
   changed: boolean;

@@ -34,6 +34,8 @@ export interface RequestContext {
   errorCode: string | null;
   errorMessage: string | null;
   usage: Usage | null;
+  /** The answer's price in USD, set once it is known (`priceCall`); null when unpriced. */
+  costUsd: number | null;
   responseHeaders: Record<string, string>;
   /** The response body as JSON text, ready to store. */
   responseJson: string | null;
@@ -74,6 +76,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     errorCode: null,
     errorMessage: null,
     usage: null,
+    costUsd: null,
     responseHeaders: {},
     responseJson: null,
     verdicts: [],

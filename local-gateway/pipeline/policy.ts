@@ -177,9 +177,30 @@ export function release(rp: RequestPolicy): void {
 }
 
 /**
+ * Prices a served request into `ctx.costUsd` (the trace keeps it). At once when the model's
+ * rate is known; a promise only for a model's first price lookup. A price that cannot be
+ * found leaves the cost null rather than failing a request that was answered.
+ */
+export function priceCall(engine: PolicyEngine, ctx: RequestContext): Promise<void> | undefined {
+  if (ctx.usage === null || !ctx.provider || !ctx.upstreamModel) return undefined;
+  const model = `${ctx.provider.id}/${ctx.upstreamModel}`;
+  const tokensIn = ctx.usage.input ?? 0;
+  const tokensOut = ctx.usage.output ?? 0;
+  const now = engine.prices.costNow(model, tokensIn, tokensOut);
+  if (now !== undefined) {
+    ctx.costUsd = now;
+    return undefined;
+  }
+  return engine.prices.cost(model, ctx.provider.kind, tokensIn, tokensOut).then(
+    (usd) => void (ctx.costUsd = usd),
+    () => void (ctx.costUsd = null),
+  );
+}
+
+/**
  * After the answer: token limits move from the estimate to the real usage, budgets get the
  * real cost. Awaited before the last bytes go out, so the caller's next request sees it.
- * Returns a promise only when a budget needs the answer's price; otherwise it is done on return.
+ * Returns a promise only when the answer's price needs looking up; otherwise it is done on return.
  */
 export function settle(engine: PolicyEngine, ctx: RequestContext, rp: RequestPolicy): Promise<void> | undefined {
   const served = ctx.usage !== null;
@@ -189,10 +210,15 @@ export function settle(engine: PolicyEngine, ctx: RequestContext, rp: RequestPol
     // No usage from a served request: the estimate stands; a request never served used nothing.
     if (run.counted && (served || ctx.status >= 400)) settleTokens(run.tier, rp.facts, run.state, tokensIn + tokensOut);
   }
-  if (!served || !ctx.provider || !rp.runs.some((r) => r.tier.budgets.length > 0)) return undefined;
-  return engine.prices.cost(`${ctx.provider.id}/${ctx.upstreamModel}`, ctx.provider.kind, tokensIn, tokensOut).then((usd) => {
-    if (usd !== null) for (const run of rp.runs) chargeBudgets(run.tier, rp.facts, run.state, usd);
-  });
+  const charge = () => {
+    if (ctx.costUsd !== null) for (const run of rp.runs) if (run.tier.budgets.length > 0) chargeBudgets(run.tier, rp.facts, run.state, ctx.costUsd);
+  };
+  const pricing = priceCall(engine, ctx);
+  if (pricing === undefined) {
+    charge();
+    return undefined;
+  }
+  return pricing.then(charge);
 }
 
 const firing = (v: Verdict) => v.decision !== 'allow';

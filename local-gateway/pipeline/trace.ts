@@ -39,6 +39,7 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     tokens_out: ctx.usage?.output ?? null,
     tokens_cached: ctx.usage?.cached ?? null,
     tokens_reasoning: ctx.usage?.reasoning ?? null,
+    cost_usd: ctx.costUsd,
     metadata: ctx.metadata,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),

@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes } from '../routes/admin.js';
 import { anthropicRoutes } from '../routes/anthropic.js';
+import { dashboardRoutes } from '../routes/dashboard.js';
+import { eventsRoutes } from '../routes/events.js';
 import { modelsRoutes } from '../routes/models.js';
 import { openaiRoutes } from '../routes/openai.js';
 import { policyRoutes } from '../routes/policy.js';
@@ -51,6 +53,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(modelsRoutes);
   await app.register(adminRoutes);
   await app.register(policyRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(eventsRoutes);
   await app.register(uiRoutes);
   return app;
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
@@ -9,6 +10,22 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 function hostname(host: string): string {
   // `[::1]:4141` keeps its brackets; `127.0.0.1:4141` loses its port.
   return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+}
+
+/**
+ * Refuses a foreign `Host` (DNS rebinding) or a foreign `Origin` (a web page calling the
+ * gateway). Shared by HTTP requests and WebSocket upgrades, which Fastify's hooks never see.
+ */
+export function checkBrowserHeaders(headers: IncomingHttpHeaders): void {
+  const host = headers.host ?? '';
+  if (!LOOPBACK_HOSTS.has(hostname(host).toLowerCase())) {
+    throw new GatehouseError('GH_ERR_FORBIDDEN_HOST', `Host "${host}" is not a loopback name: call the gateway as 127.0.0.1 or localhost.`);
+  }
+  const origin = headers.origin;
+  // The dashboard is served by the gateway itself, so its origin is the host it was loaded from.
+  if (origin !== undefined && origin !== `http://${host}`) {
+    throw new GatehouseError('GH_ERR_FORBIDDEN_ORIGIN', `Origin "${origin}" may not call the gateway: only its own dashboard can, from the browser.`);
+  }
 }
 
 /**
@@ -32,15 +49,7 @@ async function security(app: FastifyInstance): Promise<void> {
 
   function guard(req: FastifyRequest): void {
     req.gh = null;
-    const host = req.headers.host ?? '';
-    if (!LOOPBACK_HOSTS.has(hostname(host).toLowerCase())) {
-      throw new GatehouseError('GH_ERR_FORBIDDEN_HOST', `Host "${host}" is not a loopback name: call the gateway as 127.0.0.1 or localhost.`);
-    }
-    const origin = req.headers.origin;
-    // The dashboard is served by the gateway itself, so its origin is the host it was loaded from.
-    if (origin !== undefined && origin !== `http://${host}`) {
-      throw new GatehouseError('GH_ERR_FORBIDDEN_ORIGIN', `Origin "${origin}" may not call the gateway: only its own dashboard can, from the browser.`);
-    }
+    checkBrowserHeaders(req.headers);
     const config = req.routeOptions.config;
     if (config.public) return;
     const api = config.api;

@@ -18,6 +18,7 @@ import { closeGuardrailPools, setGuardrailRuntime } from '../guardrails/remote/i
 import { createProviders } from '../providers/index.js';
 import { forgetSecret, loadSecret } from '../providers/secrets.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import { createEventBus, policyEvent, publishingSink, type EventBus } from '../admin/events.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
@@ -43,10 +44,14 @@ export interface GatewayServices {
   home: string;
   token: string;
   tokenSource: LocalToken['source'];
+  /** The environment `env:` key references are read from. */
+  env: NodeJS.ProcessEnv;
   providers: ReadonlyMap<string, ProviderAdapter>;
   /** Readers `await writer.flush()` first, so they see every trace written so far. */
   traces: TraceStore;
   writer: TraceWriter;
+  /** Recorded requests and policy changes, as `WS /api/events` sends them. */
+  events: EventBus;
   pipeline: Pipeline;
   /** The policy in force, its tiers' counters and the routing breakers. */
   policy: PolicyEngine;
@@ -117,6 +122,8 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     random: opts.policy?.random,
     sleep: opts.policy?.sleep,
   });
+  const events = createEventBus(log);
+  policy.source.onChange((p) => events.publish(policyEvent(p)));
   // Budgets are per period: spend so far this period is rebuilt from the stored traces.
   await restoreSpend(policy, traces, providers);
   // So are rate limits: a restart must not open a fresh window (nor forget what a shadow tier counted).
@@ -128,10 +135,12 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     home: opts.home,
     token: opts.token.value,
     tokenSource: opts.token.source,
+    env,
     providers,
     traces,
     writer,
-    pipeline: createPipeline({ providers, traces: writer, secrets, log, identity, policy }),
+    events,
+    pipeline: createPipeline({ providers, traces: publishingSink(writer, events), secrets, log, identity, policy }),
     policy,
     secrets,
     identity,

@@ -84,7 +84,7 @@ describe('BodyStore on SQLite', () => {
 });
 
 describe('a growing 50-turn conversation', () => {
-  it('takes at most 1.5× the bytes of its unique content on disk', () => {
+  it('takes at most 1.6× the bytes of its unique content on disk', () => {
     const t = tempDir();
     const db = openDatabase(t.file);
     const store = new TraceStore(db);
@@ -111,7 +111,9 @@ describe('a growing 50-turn conversation', () => {
     // completion envelope, which top-level dedupe does not share with the next request.
     const ratio = fileBytes / (messageBytes + responseBytes);
     console.log(`50 turns: file ${fileBytes} B, unique messages ${messageBytes} B, responses ${responseBytes} B, ratio ${ratio.toFixed(3)} (${(fileBytes / messageBytes).toFixed(3)} of messages alone)`);
-    expect(ratio).toBeLessThanOrEqual(1.5);
+    // 1.48× before migration 4; its list-filter tags (models, provider, each metadata pair)
+    // add ~0.04×.
+    expect(ratio).toBeLessThanOrEqual(1.6);
     // Sanity: without dedupe the requests alone would be ~25× the messages.
     expect(store.get(store.list({ limit: 1 }).traces[0]!.id)!.request_body).toEqual({ model: 'gpt-4o-mini', messages: messages.slice(0, -1) });
     closeDatabase(db);

@@ -103,4 +103,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX verdicts_fired ON verdicts (trace_id, tier, rule, stage, decision, mode, enforced) WHERE decision <> 'allow';
     `,
   },
+  {
+    version: 4,
+    name: 'cost per trace, and tags for the list filters',
+    sql: `
+      -- The answer's price, fixed when the trace was built; NULL for rows stored before.
+      ALTER TABLE traces ADD COLUMN cost_usd REAL;
+
+      -- What a page can be filtered by, one row per value a trace has: its models (requested
+      -- and resolved) and provider, a failing status ('status:error', 'status:4xx',
+      -- 'status:429'), a rule that fired ('rule:pii'), a tier's verdict ('verdict:prod:block')
+      -- and each metadata pair ('meta:team:platform'). Keyed (tag, trace_id), a filtered page
+      -- walks one tag's traces newest first and stops at the page's end, however rare or
+      -- common the tag; the trace's status rides along so "failures of this model" is
+      -- checked without reading the trace. Written in the trace's transaction. No foreign
+      -- key: a cascade would need a second index on trace_id for every delete; retention
+      -- deletes a window's tags in one pass (trace_id < the cutoff), and a page joins tags to
+      -- their traces, so a tag left behind is never shown.
+      CREATE TABLE trace_tags (
+        tag      TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        status   INTEGER NOT NULL,
+        PRIMARY KEY (tag, trace_id)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO trace_tags (tag, trace_id, status)
+        SELECT 'model:' || requested_model, id, status FROM traces WHERE requested_model IS NOT NULL
+        UNION ALL SELECT 'model:' || resolved_model, id, status FROM traces WHERE resolved_model IS NOT NULL
+        UNION ALL SELECT 'provider:' || provider, id, status FROM traces WHERE provider IS NOT NULL
+        UNION ALL SELECT 'status:error', id, status FROM traces WHERE status >= 400
+        UNION ALL SELECT 'status:' || (status / 100) || 'xx', id, status FROM traces WHERE status >= 400
+        UNION ALL SELECT 'status:' || status, id, status FROM traces WHERE status >= 400
+        UNION ALL SELECT 'meta:' || j.key || ':' || j.value, t.id, t.status FROM traces t, json_each(t.metadata) j;
+      INSERT OR IGNORE INTO trace_tags (tag, trace_id, status)
+        SELECT 'rule:' || v.rule, v.trace_id, t.status FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE v.decision <> 'allow'
+        UNION ALL SELECT 'verdict:' || v.tier || ':' || v.decision, v.trace_id, t.status FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE v.decision <> 'allow';
+    `,
+  },
 ];

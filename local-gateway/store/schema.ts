@@ -36,6 +36,8 @@ export const TraceSchema = z.object({
   tokens_cached: z.number().int().nullable(),
   /** Reasoning tokens, part of tokens_out; null when the provider does not report them. */
   tokens_reasoning: z.number().int().nullable(),
+  /** USD priced when the trace was built (bundled prices, `prices:` overrides); null when unpriced or stored before pricing. */
+  cost_usd: z.number().nullable(),
   metadata: z.record(z.string(), z.string()),
   request_headers: z.record(z.string(), z.string()),
   response_headers: z.record(z.string(), z.string()),
@@ -63,13 +65,20 @@ export interface TraceRecord {
   response: string;
 }
 
-/** What the list view needs: a trace without verdicts, headers and bodies. */
+/** A verdict that fired (block or mutate), without its findings: enough for the list to badge it. */
+export const FiredSchema = VerdictSchema.pick({ tier: true, rule: true, stage: true, decision: true, mode: true, enforced: true });
+export type Fired = z.infer<typeof FiredSchema>;
+
+/** What the list view needs: a trace without headers and bodies, with only the verdicts that fired. */
 export const TraceSummarySchema = TraceSchema.omit({
   verdicts: true,
   request_headers: true,
   response_headers: true,
   request_body: true,
   response_body: true,
+}).extend({
+  /** Every tier's non-allow verdicts, so the list can show "prod would block" without another request. */
+  fired: z.array(FiredSchema),
 });
 export type TraceSummary = z.infer<typeof TraceSummarySchema>;
 
@@ -97,8 +106,18 @@ export const TraceQuerySchema = z.object({
   status: z.string().regex(/^(\d{3}|[1-5]xx|error|ok)$/, 'use a status code (429), a class (5xx), "ok" or "error"').optional(),
   /** Matches the requested or the resolved model. */
   model: z.string().min(1).optional(),
+  /** The provider id that served the call, e.g. `openai`. */
+  provider: z.string().min(1).optional(),
+  /** A rule id that fired (blocked or mutated) in any tier, e.g. `pii`. */
+  rule: z.string().min(1).optional(),
+  /** `<tier>:<block|mutate>`: that tier's verdict, e.g. `prod:block`. */
+  verdict: z.string().regex(/^[^:]+:(block|mutate)$/, 'use <tier>:block or <tier>:mutate, e.g. prod:block').optional(),
+  /** `key:value`: the metadata key equals the value, e.g. `project:checkout`. */
+  meta: z.string().regex(/^[^:]+:/, 'use key:value, e.g. project:checkout').optional(),
   /** ISO 8601 time or Unix milliseconds; only traces started at or after it. */
   since: z.string().min(1).optional(),
+  /** ISO 8601 time or Unix milliseconds; only traces started before it. */
+  until: z.string().min(1).optional(),
   /** Case-insensitive substring of the error, models, caller, metadata or message content. */
   text: z.string().min(1).max(500).optional(),
   /** The `next_cursor` of the previous page. */

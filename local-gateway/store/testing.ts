@@ -54,6 +54,7 @@ export function makeTrace(over: Partial<Trace> = {}): Trace {
     tokens_out: 5,
     tokens_cached: null,
     tokens_reasoning: 2,
+    cost_usd: 0.0000048,
     metadata: { team: 'platform', ticket_id: 'ENG-1' },
     request_headers: { 'content-type': 'application/json', 'user-agent': 'OpenAI/JS 6.4.0' },
     response_headers: { 'content-type': 'application/json' },

@@ -1,8 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { uuidv7LowerBound } from '../core/ids.js';
 import { BodyStore } from './bodies.js';
-import { buildFilter } from './query.js';
-import type { Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
+import { buildFilter, traceTags, type Filter } from './query.js';
+import type { Fired, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
+import { UsageStore } from './usage.js';
 import { VerdictStore } from './verdicts.js';
 
 /** A trace row as SQLite returns it: JSON as text, booleans as 0/1. */
@@ -28,7 +29,12 @@ interface SummaryRow {
   tokens_out: number | null;
   tokens_cached: number | null;
   tokens_reasoning: number | null;
+  cost_usd: number | null;
   metadata: string;
+}
+/** A list row: its fired verdicts as a JSON array of `[idx, tier, rule, stage, decision, mode, enforced]`. */
+interface ListRow extends SummaryRow {
+  fired: string;
 }
 interface FullRow extends SummaryRow {
   request_headers: string;
@@ -39,7 +45,14 @@ interface FullRow extends SummaryRow {
 
 const SUMMARY_COLUMNS = `t.id, t.started_at, t.ended_at, t.duration_ms, t.phases, t.caller, t.api, t.method,
   t.path, t.tier, t.requested_model, t.resolved_model, t.provider, t.status, t.error_code,
-  t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.tokens_reasoning, t.metadata`;
+  t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.tokens_reasoning, t.cost_usd, t.metadata`;
+
+/**
+ * The verdicts that fired, in the order they were recorded (`idx`), as the live event lists
+ * them. The primary key (trace_id, idx) finds a trace's verdicts in one range.
+ */
+const FIRED_COLUMN = `(SELECT json_group_array(json_array(v.idx, v.tier, v.rule, v.stage, v.decision, v.mode, v.enforced))
+  FROM verdicts v WHERE v.trace_id = t.id AND v.decision <> 'allow') AS fired`;
 
 const USAGE_COLUMNS = `t.id, t.started_at, t.phases, t.caller, t.api, t.tier, t.requested_model, t.resolved_model,
   t.provider, t.status, t.error_code, t.tokens_in, t.tokens_out, t.metadata`;
@@ -48,8 +61,8 @@ type UsageRow = Pick<SummaryRow, 'id' | 'started_at' | 'phases' | 'caller' | 'ap
 
 const INSERT_TRACE = `INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user,
   api, method, path, tier, requested_model, resolved_model, provider, status, error_code, error_message,
-  stream, tokens_in, tokens_out, tokens_cached, tokens_reasoning, metadata, request_headers, response_headers,
-  request_body, response_body) VALUES (${Array<string>(27).fill('?').join(', ')})`;
+  stream, tokens_in, tokens_out, tokens_cached, tokens_reasoning, cost_usd, metadata, request_headers, response_headers,
+  request_body, response_body) VALUES (${Array<string>(28).fill('?').join(', ')})`;
 
 /** What the store holds, for status pages and the size budget. */
 export interface StoreStats {
@@ -67,7 +80,10 @@ export class TraceStore {
   private readonly bodies: BodyStore;
   /** Each trace's verdicts, and the per-tier summary of what fired. */
   readonly verdicts: VerdictStore;
+  /** Tokens and cost per time bucket and group. */
+  readonly usage: UsageStore;
   private readonly insertTrace: Statement<unknown[]>;
+  private readonly insertTag: Statement<[string, string, number]>;
   private readonly selectTrace: Statement<[string], FullRow>;
   private readonly hasTrace: Statement<[string], number>;
   private readonly countTraces: Statement<[], number>;
@@ -75,14 +91,16 @@ export class TraceStore {
   private readonly selectSince: Statement<[string, number], UsageRow>;
   private readonly selectNewestIds: Statement<[number], string>;
   private readonly countBlobs: Statement<[], number>;
-  private readonly pages = new Map<string, Statement<unknown[], SummaryRow>>();
+  private readonly pages = new Map<string, Statement<unknown[], ListRow>>();
   private readonly insertTx: (trace: Trace) => void;
   private readonly insertManyTx: (traces: readonly Trace[]) => void;
 
   constructor(private readonly db: Database) {
     this.bodies = new BodyStore(db);
     this.verdicts = new VerdictStore(db);
+    this.usage = new UsageStore(db);
     this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
+    this.insertTag = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO trace_tags (tag, trace_id, status) VALUES (?, ?, ?)');
     this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
       t.request_body, t.response_body FROM traces t WHERE t.id = ?`);
     this.hasTrace = db.prepare<[string], number>('SELECT 1 FROM traces WHERE id = ?').pluck();
@@ -118,12 +136,13 @@ export class TraceStore {
       t.id, t.started_at, t.ended_at, t.duration_ms, JSON.stringify(t.phases), JSON.stringify(t.caller),
       t.caller.user, t.api, t.method, t.path, t.tier, t.requested_model, t.resolved_model, t.provider,
       t.status, t.error_code, t.error_message, t.stream ? 1 : 0, t.tokens_in, t.tokens_out, t.tokens_cached,
-      // Journal lines written before the field existed have none.
-      t.tokens_reasoning ?? null, JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
+      // Journal lines written before these fields existed have none.
+      t.tokens_reasoning ?? null, t.cost_usd ?? null, JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
       req, res,
     );
     // A journal line written before verdicts were traced has none.
     if (t.verdicts !== undefined) this.verdicts.put(t.id, t.verdicts);
+    for (const tag of traceTags(t)) this.insertTag.run(tag, t.id, t.status);
   }
 
   /** The full trace with headers and decoded bodies, or null if there is none with that id. */
@@ -146,10 +165,10 @@ export class TraceStore {
    */
   list(q: TraceQuery): TracePage {
     const filter = buildFilter(q);
-    const rows = this.pageStatement(filter.key, filter.where).all(...filter.params, q.limit + 1);
+    const rows = this.pageStatement(filter).all(...filter.params, q.limit + 1);
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
-    return { traces: page.map(toSummary), next_cursor: more ? page[page.length - 1]!.id : null };
+    return { traces: page.map(toListItem), next_cursor: more ? page[page.length - 1]!.id : null };
   }
 
   /** Runs a transaction; if it rolls back, blob ids it remembered may not exist: forget them. */
@@ -198,17 +217,26 @@ export class TraceStore {
   }
 
   /** One prepared statement per combination of filters, made on first use. */
-  private pageStatement(key: string, where: string): Statement<unknown[], SummaryRow> {
-    let stmt = this.pages.get(key);
+  private pageStatement(f: Filter): Statement<unknown[], ListRow> {
+    let stmt = this.pages.get(f.key);
     if (stmt === undefined) {
-      stmt = this.db.prepare<unknown[], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM traces t ${where} ORDER BY t.id DESC LIMIT ?`);
-      this.pages.set(key, stmt);
+      stmt = this.db.prepare<unknown[], ListRow>(`SELECT ${SUMMARY_COLUMNS}, ${FIRED_COLUMN} FROM ${f.from} ${f.where} ${f.order} LIMIT ?`);
+      this.pages.set(f.key, stmt);
     }
     return stmt;
   }
 }
 
-function toSummary(row: SummaryRow): TraceSummary {
+type FiredTuple = [number, string, string, Fired['stage'], Fired['decision'], Fired['mode'], number];
+
+function toListItem(row: ListRow): TraceSummary {
+  const fired = (JSON.parse(row.fired) as FiredTuple[])
+    .sort((a, b) => a[0] - b[0])
+    .map(([, tier, rule, stage, decision, mode, enforced]) => ({ tier, rule, stage, decision, mode, enforced: enforced === 1 }));
+  return { ...toSummary(row), fired };
+}
+
+function toSummary(row: SummaryRow): Omit<TraceSummary, 'fired'> {
   return {
     id: row.id,
     started_at: row.started_at,
@@ -231,6 +259,7 @@ function toSummary(row: SummaryRow): TraceSummary {
     tokens_out: row.tokens_out,
     tokens_cached: row.tokens_cached,
     tokens_reasoning: row.tokens_reasoning,
+    cost_usd: row.cost_usd,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
   };
 }

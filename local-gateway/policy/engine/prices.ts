@@ -12,6 +12,12 @@ export interface PriceBook {
    * pick the vendor); null when the model has no known price.
    */
   cost(model: string, kind: string | null, tokensIn: number, tokensOut: number): Promise<number | null>;
+  /**
+   * The same, at once, when the model's rate is known already (an override, or looked up
+   * before); undefined when it still has to be looked up with `cost`. Lets a request that
+   * repeats a model be priced without a promise on its hot path.
+   */
+  costNow(model: string, tokensIn: number, tokensOut: number): number | null | undefined;
 }
 
 type CalcPrice = typeof calcPriceFn;
@@ -39,11 +45,16 @@ export function createPriceBook(overrides: Readonly<Record<string, ModelPrice>> 
     return rate;
   }
 
+  const priced = (rate: ModelPrice | null, tokensIn: number, tokensOut: number) =>
+    rate ? (tokensIn * rate.input_per_mtok + tokensOut * rate.output_per_mtok) / 1_000_000 : null;
+
   return {
     async cost(model, kind, tokensIn, tokensOut) {
-      const rate = await rateOf(model, kind);
-      if (!rate) return null;
-      return (tokensIn * rate.input_per_mtok + tokensOut * rate.output_per_mtok) / 1_000_000;
+      return priced(await rateOf(model, kind), tokensIn, tokensOut);
+    },
+    costNow(model, tokensIn, tokensOut) {
+      const known = overrides[model] ?? rates.get(model);
+      return known === undefined ? undefined : priced(known, tokensIn, tokensOut);
     },
   };
 }

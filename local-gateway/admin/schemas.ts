@@ -1,0 +1,145 @@
+/**
+ * The admin API's contracts, in one place for the dashboard: the renderer imports their
+ * types only (`import type`), so zod stays out of its bundle. New schemas live here; the ones
+ * other modules own are re-exported.
+ */
+import { z } from 'zod';
+import { TraceSummarySchema } from '../store/schema.js';
+
+export {
+  FiredSchema,
+  TracePageSchema,
+  TraceQuerySchema,
+  TraceSchema,
+  TraceSummarySchema,
+  type Fired,
+  type Trace,
+  type TracePage,
+  type TraceQuery,
+  type TraceSummary,
+} from '../store/schema.js';
+export { RuleSummarySchema, TierSummarySchema, type RuleSummary, type TierSummary } from '../store/verdicts.js';
+export { ReplayRequestSchema, ShadowSummarySchema } from '../routes/policy.js';
+export { PolicyViewSchema, type PolicyView } from '../policy/view.js';
+export { TierDiffSchema, type TierDiff } from '../policy/diff.js';
+export { ReplayReportSchema, type ReplayReport } from '../policy/replay.js';
+export { VerdictSchema, type Verdict } from '../policy/schema.js';
+
+/** A tier name as queries take it. */
+export const TierParamSchema = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a tier name such as dev or prod');
+
+// ---- WS /api/events -------------------------------------------------------------------
+
+/** The subprotocol the server answers with; the client offers it beside `bearer.<token>`. */
+export const EVENTS_PROTOCOL = 'gatehouse.v1';
+
+export const HelloEventSchema = z.object({ type: z.literal('hello'), version: z.string(), tier: z.string() });
+/** One recorded request, in the shape of a `GET /api/traces` item. */
+export const TraceEventSchema = z.object({ type: z.literal('trace'), trace: TraceSummarySchema });
+/** The policy in force changed. */
+export const PolicyEventSchema = z.object({
+  type: z.literal('policy'),
+  version: z.number().int().nullable(),
+  source: z.enum(['builtin', 'file', 'org']),
+});
+export const ServerEventSchema = z.discriminatedUnion('type', [HelloEventSchema, TraceEventSchema, PolicyEventSchema]);
+export type ServerEvent = z.infer<typeof ServerEventSchema>;
+
+// ---- GET /api/usage -------------------------------------------------------------------
+
+export const USAGE_BY = ['none', 'model', 'provider', 'project', 'team', 'user'] as const;
+export type UsageBy = (typeof USAGE_BY)[number];
+
+export const UsageQuerySchema = z.object({
+  /** ISO 8601 time or Unix milliseconds; default 30 days ago. */
+  since: z.string().min(1).optional(),
+  /** ISO 8601 time or Unix milliseconds (exclusive); default now. */
+  until: z.string().min(1).optional(),
+  interval: z.enum(['day', 'hour']).default('day'),
+  /** `project` is the metadata key `project`; `team` the caller's team, else the metadata key `team`. */
+  by: z.enum(USAGE_BY).default('none'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+export type UsageQuery = z.infer<typeof UsageQuerySchema>;
+
+const UsageCountsSchema = z.object({
+  requests: z.number().int(),
+  /** Requests answered with a status ≥ 400. */
+  errors: z.number().int(),
+  tokens_in: z.number().int(),
+  tokens_out: z.number().int(),
+  tokens_cached: z.number().int(),
+  /** Sum of the priced traces; traces without a price count 0. */
+  cost_usd: z.number(),
+});
+export type UsageCounts = z.infer<typeof UsageCountsSchema>;
+
+export const UsageBucketSchema = UsageCountsSchema.extend({
+  /** UTC: `YYYY-MM-DD` by day, `YYYY-MM-DDTHH:00:00Z` by hour. */
+  bucket: z.string(),
+  /** The group's value; null when by=none, or for traces that lack it (e.g. no `project` metadata). */
+  key: z.string().nullable(),
+});
+export type UsageBucket = z.infer<typeof UsageBucketSchema>;
+
+export const UsageReportSchema = z.object({
+  since: z.string(),
+  until: z.string(),
+  interval: z.enum(['day', 'hour']),
+  by: z.enum(USAGE_BY),
+  buckets: z.array(UsageBucketSchema),
+  totals: UsageCountsSchema,
+});
+export type UsageReport = z.infer<typeof UsageReportSchema>;
+
+// ---- GET /api/shadow/timeline ---------------------------------------------------------
+
+export const TimelineQuerySchema = z.object({
+  since: z.string().min(1).optional(),
+  /** Default: the first shadow tier, else the active tier. */
+  tier: TierParamSchema.optional(),
+  interval: z.enum(['hour', 'day']).default('hour'),
+});
+
+export const TimelinePointSchema = z.object({
+  bucket: z.string(),
+  rule: z.string(),
+  /** Firings in the bucket (block + mutate). */
+  count: z.number().int(),
+  block: z.number().int(),
+  mutate: z.number().int(),
+});
+export type TimelinePoint = z.infer<typeof TimelinePointSchema>;
+
+export const TimelineSchema = z.object({
+  since: z.string(),
+  interval: z.enum(['hour', 'day']),
+  tier: z.string(),
+  /** By bucket, then rule. */
+  series: z.array(TimelinePointSchema),
+});
+export type Timeline = z.infer<typeof TimelineSchema>;
+
+// ---- GET /api/settings ----------------------------------------------------------------
+
+export const SETUP_AGENTS = ['claude-code', 'codex', 'cursor', 'continue'] as const;
+
+export const SettingsSchema = z.object({
+  providers: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      /** Null for the built-in demo provider, which calls no server. */
+      base_url: z.string().nullable(),
+      models: z.array(z.string()),
+      /** Where the key is read from and whether it is there; never the value. */
+      key: z.object({ ref: z.string().nullable(), present: z.boolean() }),
+    }),
+  ),
+  token: z.object({ source: z.enum(['keychain', 'file', 'env']) }),
+  identity: z.object({ user: z.string(), team: z.string().nullable(), org: z.string().nullable().optional(), source: z.string() }),
+  enrollment: z.object({ enrolled: z.boolean(), central: z.string().nullable() }),
+  /** What `gatehouse setup <agent>` prints, with the token shown as `<token>`. */
+  setup: z.object({ 'claude-code': z.string(), codex: z.string(), cursor: z.string(), continue: z.string() }),
+});
+export type Settings = z.infer<typeof SettingsSchema>;

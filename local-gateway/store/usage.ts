@@ -1,0 +1,61 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { uuidv7LowerBound } from '../core/ids.js';
+import { BUCKET_FORMAT } from './verdicts.js';
+
+export type UsageInterval = keyof typeof BUCKET_FORMAT;
+export type UsageGroup = 'none' | 'model' | 'provider' | 'project' | 'team' | 'user';
+
+/** One group's usage in one bucket; sums of absent token counts and prices are 0. */
+export interface UsageRow {
+  bucket: string;
+  key: string | null;
+  requests: number;
+  errors: number;
+  tokens_in: number;
+  tokens_out: number;
+  tokens_cached: number;
+  cost_usd: number;
+}
+
+/**
+ * What each grouping groups by. `team` is the caller's (from the PAT) where there is one, else
+ * what the agent said in its metadata; `project` only comes from metadata.
+ */
+const GROUP_SQL: Record<UsageGroup, string> = {
+  none: 'NULL',
+  model: 'coalesce(t.resolved_model, t.requested_model)',
+  provider: 't.provider',
+  project: "json_extract(t.metadata, '$.project')",
+  team: "coalesce(json_extract(t.caller, '$.team'), json_extract(t.metadata, '$.team'))",
+  user: 't.caller_user',
+};
+
+/**
+ * Tokens, requests and cost per time bucket and group, summed in SQLite over a window of
+ * traces (an id range: ids are UUIDv7), so a month of traces costs no JS object per row.
+ */
+export class UsageStore {
+  private readonly statements = new Map<string, Statement<[string, number, string, number], UsageRow>>();
+
+  constructor(private readonly db: Database) {}
+
+  /** Usage of the traces started in [since, until) (Unix ms), by bucket then key. */
+  report(since: number, until: number, interval: UsageInterval, by: UsageGroup): UsageRow[] {
+    return this.statement(interval, by).all(uuidv7LowerBound(since), since, uuidv7LowerBound(until), until);
+  }
+
+  private statement(interval: UsageInterval, by: UsageGroup): Statement<[string, number, string, number], UsageRow> {
+    const name = `${interval}:${by}`;
+    let stmt = this.statements.get(name);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(`SELECT strftime('${BUCKET_FORMAT[interval]}', t.started_at / 1000, 'unixepoch') AS bucket,
+          ${GROUP_SQL[by]} AS key, count(*) AS requests, sum(t.status >= 400) AS errors,
+          coalesce(sum(t.tokens_in), 0) AS tokens_in, coalesce(sum(t.tokens_out), 0) AS tokens_out,
+          coalesce(sum(t.tokens_cached), 0) AS tokens_cached, coalesce(sum(t.cost_usd), 0.0) AS cost_usd
+        FROM traces t WHERE t.id >= ? AND t.started_at >= ? AND t.id < ? AND t.started_at < ?
+        GROUP BY bucket, key ORDER BY bucket, key`);
+      this.statements.set(name, stmt);
+    }
+    return stmt;
+  }
+}
