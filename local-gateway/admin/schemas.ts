@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TraceSummarySchema } from '../store/schema.js';
+import { TierSummarySchema } from '../store/verdicts.js';
 
 export {
   FiredSchema,
@@ -19,7 +20,6 @@ export {
   type TraceSummary,
 } from '../store/schema.js';
 export { RuleSummarySchema, TierSummarySchema, type RuleSummary, type TierSummary } from '../store/verdicts.js';
-export { ReplayRequestSchema, ShadowSummarySchema } from '../routes/policy.js';
 export { PolicyViewSchema, type PolicyView } from '../policy/view.js';
 export { TierDiffSchema, type TierDiff } from '../policy/diff.js';
 export { ReplayReportSchema, type ReplayReport } from '../policy/replay.js';
@@ -27,6 +27,27 @@ export { VerdictSchema, type Verdict } from '../policy/schema.js';
 
 /** A tier name as queries take it. */
 export const TierParamSchema = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a tier name such as dev or prod');
+
+/** `GET /api/shadow/summary`: what each tier's rules fired on in a window. */
+export const ShadowSummarySchema = z.object({
+  since: z.string(),
+  /** Traces stored in the window, to set the counts against. */
+  traces: z.number().int(),
+  tiers: z.array(TierSummarySchema),
+});
+
+/** `POST /api/policy/replay`: a candidate bundle to replay over stored traces. */
+export const ReplayRequestSchema = z.strictObject({
+  /** The candidate bundle: YAML or JSON text, or the bundle as a JSON object. */
+  policy: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+  /** How many of the newest traces to replay. */
+  last: z.number().int().min(1).max(5000).default(1000),
+  /** Tiers of the candidate to evaluate; default: the gateway's active and shadow tiers it has. */
+  tiers: z.array(TierParamSchema).min(1).optional(),
+  /** List rules that fire as recorded too, not only those that change. */
+  all: z.boolean().default(false),
+});
+
 
 // ---- WS /api/events -------------------------------------------------------------------
 

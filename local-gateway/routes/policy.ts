@@ -10,19 +10,10 @@ import { checkPolicyText } from '../policy/validate.js';
 import type { ActivePolicy } from '../policy/source.js';
 import { policyView, PolicyViewSchema, tierOf } from '../policy/view.js';
 import { parseSince } from '../store/query.js';
-import { TierSummarySchema } from '../store/verdicts.js';
+import { ReplayRequestSchema, ShadowSummarySchema, TierParamSchema as TierParam } from '../admin/schemas.js';
 
 /** The summary's window when the caller names none. */
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
-
-const TierParam = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a tier name such as dev or prod');
-
-export const ShadowSummarySchema = z.object({
-  since: z.string(),
-  /** Traces stored in the window, to set the counts against. */
-  traces: z.number().int(),
-  tiers: z.array(TierSummarySchema),
-});
 
 function tierOrFail(policy: ActivePolicy, name: string, param: string) {
   const tier = tierOf(policy, name);
@@ -30,17 +21,6 @@ function tierOrFail(policy: ActivePolicy, name: string, param: string) {
   const defined = policy.bundle === null ? [...policy.tiers.keys()] : Object.keys(policy.bundle.tiers);
   throw new GatehouseError('GH_ERR_UNKNOWN_TIER', `The policy in force has no tier "${name}": pass ${param}= one of ${defined.join(', ')}.`, { param });
 }
-
-export const ReplayRequestSchema = z.strictObject({
-  /** The candidate bundle: YAML or JSON text, or the bundle as a JSON object. */
-  policy: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
-  /** How many of the newest traces to replay. */
-  last: z.number().int().min(1).max(5000).default(1000),
-  /** Tiers of the candidate to evaluate; default: the gateway's active and shadow tiers it has. */
-  tiers: z.array(TierParam).min(1).optional(),
-  /** List rules that fire as recorded too, not only those that change. */
-  all: z.boolean().default(false),
-});
 
 /** A candidate bundle from a request body; every problem is named, with its line when it came as text. */
 function candidateBundle(policy: string | Record<string, unknown>): PolicyBundle {

@@ -30,9 +30,3 @@ export function screenshotPath(name: string): string {
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.png`);
 }
-
-/** Prints why a test of a not-yet-served endpoint is skipped, and returns whether to skip. */
-export function skipUnless(present: boolean, what: string): boolean {
-  if (!present) console.log(`skipping: this gateway does not serve ${what} yet`);
-  return !present;
-}

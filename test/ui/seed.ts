@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { TEST_TOKEN, type TestGateway } from '../helpers/gateway.js';
 import { chat } from '../helpers/policy.js';
 
@@ -62,35 +61,4 @@ export async function seed(gw: TestGateway): Promise<Seeded> {
     mutated: await traced(gw, 'mail bob@example.com the report', { ticket_id: 'ENG-3', team: 'platform' }, 200),
     tools: await toolConversation(gw),
   };
-}
-
-/** Whether the gateway serves a route: its not-found handler answers "No route …" for one it does not. */
-export async function hasRoute(gw: TestGateway, path: string): Promise<boolean> {
-  const res = await fetch(gw.url + path, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
-  if (res.status !== 404) return true;
-  const body = (await res.json()) as { error?: { message?: string } };
-  return !(body.error?.message ?? '').startsWith('No route');
-}
-
-/** Whether `WS /api/events` accepts the dashboard's handshake (token in the subprotocol list). */
-export function hasEvents(gw: TestGateway): Promise<boolean> {
-  const { hostname, port } = new URL(gw.url);
-  return new Promise((resolve) => {
-    const req = request({
-      host: hostname,
-      port,
-      path: '/api/events',
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': `gatehouse.v1, bearer.${TEST_TOKEN}` },
-    });
-    req.on('upgrade', (_res, socket) => {
-      socket.destroy();
-      resolve(true);
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(false);
-    });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
 }

@@ -11,7 +11,7 @@ export function Badges({ trace }: { trace: TraceSummary }) {
   const shadow = new Map<string, 'block' | 'mutate'>();
   for (const f of fired) {
     // The active tier's verdicts already show in the status; the badge is about the tiers shadowed.
-    if (f.enforced) continue;
+    if (f.enforced || f.decision === 'allow') continue;
     if (shadow.get(f.tier) !== 'block') shadow.set(f.tier, f.decision);
   }
   return (
