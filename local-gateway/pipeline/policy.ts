@@ -1,5 +1,5 @@
 import { GatehouseError, type ErrorCode } from '../core/errors.js';
-import { blocks, PRE_STAGES, estimateTokens, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
+import { blocks, PRE_STAGES, estimateTokens, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
 import type { PriceBook } from '../policy/engine/prices.js';
 import type { ResolvedTier, Verdict } from '../policy/schema.js';
 import type { PolicySource } from '../policy/source.js';
@@ -58,6 +58,8 @@ export interface TierRun {
   state: TierState;
   /** Whether this tier's rate limit counted the request (so the real usage corrects it). */
   counted: boolean;
+  /** The placeholders this tier's mutating guardrails put in, shared by the input and output hooks so numbers never clash. */
+  names: Placeholders;
 }
 
 /** The policy of one request: read once at its start, so a change mid-request never mixes versions. */
@@ -78,12 +80,6 @@ export function setInput(rp: RequestPolicy, body: Record<string, unknown>, input
 
 export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Record<string, unknown>, input: string[]): RequestPolicy {
   const policy = engine.source.current();
-  const runs: TierRun[] = [engine.active, ...engine.shadows].map((name, i) => ({
-    tier: policy.tiers.get(name)!,
-    role: { tier: name, enforced: i === 0 },
-    state: stateOf(engine, name),
-    counted: false,
-  }));
   const maxOut = MAX_OUTPUT_FIELDS.map((f) => body[f]).find((v): v is number => typeof v === 'number') ?? 0;
   const facts: RequestFacts = {
     api: ctx.api,
@@ -99,6 +95,13 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     tokensOut: null,
     at: engine.clock(),
   };
+  const runs: TierRun[] = [engine.active, ...engine.shadows].map((name, i) => ({
+    tier: policy.tiers.get(name)!,
+    role: { tier: name, enforced: i === 0 },
+    state: stateOf(engine, name),
+    counted: false,
+    names: new Placeholders(() => facts.input),
+  }));
   return { active: runs[0]!, runs, facts };
 }
 
@@ -155,11 +158,14 @@ export async function guardrailStage(
   recordOnly = false,
 ): Promise<string[]> {
   const outcomes = await Promise.all(
-    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role)),
+    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role, run.names)),
   );
   const perTier = outcomes.map((o) => o.verdicts);
   if (recordOnly) for (const v of perTier) ctx.verdicts.push(...v);
   else applyVerdicts(ctx, perTier);
+  // Only what the active tier took out of the prompt comes back: a value an output guardrail
+  // redacted from the answer stays redacted, and shadow tiers never change the answer.
+  if (hook === 'llm_input') for (const [p, v] of rp.active.names.restorable) ctx.placeholders.set(p, v);
   return outcomes[0]!.texts;
 }
 
