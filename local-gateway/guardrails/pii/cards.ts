@@ -54,12 +54,18 @@ export function issuerAccepts(d: string): boolean {
   return false;
 }
 
-/** A test card number written as code or test data, not as a number someone gives out. */
-function fixtureContext(text: string, start: number): boolean {
+/** The rest of the line after `end`, up to `max` characters. */
+function lineAfter(text: string, end: number, max = 40): string {
+  const nl = text.indexOf('\n', end);
+  return text.slice(end, Math.min(nl === -1 ? text.length : nl, end + max));
+}
+
+/** A test card number written as code or test data (`use 4242… for testing`), not as a number someone gives out. */
+function fixtureContext(text: string, start: number, end: number): boolean {
   const q = text.charCodeAt(start - 1);
   if (q === 34 || q === 39 || q === 96) return true;
   const before = lineBefore(text, start, 80);
-  return PATTERNS.codeValueBefore.test(before) || PATTERNS.testWords.test(before);
+  return PATTERNS.codeValueBefore.test(before) || PATTERNS.testWords.test(before) || PATTERNS.testWords.test(lineAfter(text, end));
 }
 
 /** A card number where a numeric run starts; true when one is there (reported or a test card in code). */
@@ -70,7 +76,7 @@ export function cardAt(text: string, at: number, out: Span[], reportTestCards: b
   if (!m) return false;
   const d = digitsOf(m[0]);
   if (!luhn(d) || !issuerAccepts(d)) return false;
-  if (reportTestCards || !TEST_CARDS.has(d) || !fixtureContext(text, at)) out.push({ type: 'credit_card', start: at, end: at + m[0].length });
+  if (reportTestCards || !TEST_CARDS.has(d) || !fixtureContext(text, at, at + m[0].length)) out.push({ type: 'credit_card', start: at, end: at + m[0].length });
   return true;
 }
 

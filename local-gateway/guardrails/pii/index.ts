@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { registerGuardrailType, type GuardrailFinding } from '../../policy/engine/guardrails.js';
+import { registerGuardrailType, type GuardrailFinding, type GuardrailType } from '../../policy/engine/guardrails.js';
 import { IdMemo, textIds } from '../../policy/engine/memo.js';
 import { Placeholders } from '../../policy/engine/placeholders.js';
 import { createDetector } from './detect.js';
@@ -37,7 +37,8 @@ export const PiiConfig = z.strictObject({
 });
 export type PiiConfig = z.infer<typeof PiiConfig>;
 
-registerGuardrailType('pii', {
+/** The `pii` guardrail type, as registered (exported so tests build checks the way the engine does). */
+export const PII: GuardrailType<PiiConfig> = {
   config: PiiConfig,
   create(config, rule) {
     if (config.entities.includes('phone')) {
@@ -93,4 +94,6 @@ registerGuardrailType('pii', {
       },
     };
   },
-});
+};
+
+registerGuardrailType('pii', PII);

@@ -31,10 +31,14 @@ export const PATTERNS = {
   ssn: /(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{9})(?![\w-]|\.\d)/y,
   /** Where an IBAN may start: a country code and check digits at the start of a token. */
   iban: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?= ?[A-Z0-9])/g,
+  /** An arrow or `to` between two versions: `1.0.0.1 -> 1.0.0.2`. */
+  versionArrow: /(?:->|=>|\u2192|\bto) ?$/,
   /** A phone keyword shortly before an unformatted number. */
   phoneKeyword: /(?:phone|\btel|mobile|\bcell|\bcall|\bfax|\bsms|whatsapp|contact|\bdial|\bhandy|telefon|t[ée]l[ée]phone|portable|\bmobil|\bm[oó]vil)\b[^\n\d]{0,20}$/i,
   /** An SSN keyword shortly before a number written without dashes. */
   ssnKeyword: /(?:\bssn|social security|\bsoc\.? ?sec|\bss ?#|\bss no|\bsocial)\b[^\n\d]{0,20}$/i,
+  /** The SSN layout 3-2-4 with dashes. */
+  ssnShape: /^\d{3}-\d{2}-\d{4}$/,
   /** A date written with separators: `2024-01-15`, `15.01.2024`, `01/15/24`. */
   date: /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2}(?:\d{2})?)$/,
   /** A test card number's code context before it: a value position (`=`, `(`, `[`, `,`) or a lower-case YAML/JSON key. */
@@ -44,7 +48,7 @@ export const PATTERNS = {
   /** Email local parts that are docs placeholders (`you@example.com`), with a placeholder domain. */
   placeholderLocal: /^(?:you|your[._-]?(?:e?mail|name|user(?:name)?|address|login)?|user(?:name)?|name|e?mail|someone|somebody|foo|bar|baz|test|x+|first[._-]?last|firstname[._-]?lastname)$/i,
   /** Domains reserved for documentation (RFC 2606) and the usual placeholder ones. */
-  placeholderDomain: /(?:^|\.)(?:example\.(?:com|org|net)|(?:your-?)?domain\.(?:com|tld)|your-?company\.com|company\.com|email\.com|example|test|invalid|localhost)$/i,
+  placeholderDomain: /(?:^|\.)(?:example\.(?:com|org|net)|(?:your-?)?domain\.(?:com|tld)|your-?company\.com|company\.com|email\.com|(?:foo|bar|baz|test)\.com|example|test|invalid|localhost)$/i,
   /** Mailboxes that belong to no person. */
   robotLocal: /^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster)$/i,
   /** Where a phone number's separators are, to split it into groups. */

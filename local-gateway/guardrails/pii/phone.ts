@@ -91,7 +91,8 @@ function isPhone(raw: string, keyword: () => boolean, regions: PhoneRegions): bo
   const groups = raw.split(PATTERNS.nonDigits).filter((g) => g !== '');
   const grouped = groups.length > 1;
   if (raw[0] === '+') return international(raw, digits.length, grouped);
-  if (digits.length < 8 || digits.length > 13 || PATTERNS.date.test(raw)) return false;
+  // Dates, and the SSN layout (an SSN out of range is still not a phone).
+  if (digits.length < 8 || digits.length > 13 || PATTERNS.date.test(raw) || PATTERNS.ssnShape.test(raw)) return false;
   if (!grouped && !keyword()) return false;
   if (!PATTERNS.phoneSeparator.test(raw)) {
     // Dots only: NANP's 415.555.2671, or French-style groups; `1.22.333` is a version.
@@ -123,16 +124,19 @@ function lastSeparator(raw: string): number {
 function plausible(text: string, from: number, to: number): boolean {
   let digits = 0;
   let dots = 0;
+  let spaces = 0;
   let groups = 1;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
     else {
       if (c === 46) dots++;
+      else if (c === 32) spaces++;
       if (c !== 40 && c !== 41 && c !== 43) groups++;
     }
   }
-  if (digits < 8 || digits > 15) return false;
+  // Dots and blanks together are decimals in a row (`0.42 0.38 0.31`), not one number.
+  if (digits < 8 || digits > 15 || (dots > 0 && spaces > 0)) return false;
   // Dots alone: 415.555.2671 (three groups) or 06.12.34.56.78 (a trunk 0); `10.12.130.7` is an address.
   if (dots > 0 && dots === groups - 1) return groups === 3 || (text.charCodeAt(from) === 48 && groups >= 4);
   return true;

@@ -1,3 +1,5 @@
+import { PATTERNS } from './patterns.js';
+
 /** What the pii detectors share: the entity names, the span they report, and context helpers. */
 
 /** The finding types of the pii guardrail, also the names `entities:` takes. */
@@ -38,25 +40,47 @@ function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-const VERSION_WORDS = new Set(['v', 'ver', 'version', 'release', 'build', 'firmware', 'revision', 'rev', 'sdk', 'api']);
+const VERSION_WORDS = new Set(['v', 'ver', 'version', 'release', 'build', 'firmware', 'revision', 'rev', 'sdk', 'api', 'bump', 'upgrade', 'downgrade']);
 
-/**
- * Whether a dotted number at `at` follows a version marker: `version: 1.2.3.4`,
- * `"version": "10.0.0.1"`, `build 4.1.0.12`, `Chrome/120.0.0.0`. Read backwards by hand:
- * logs hold an address on every line, and this runs for each.
- */
-export function versionBefore(text: string, at: number): boolean {
+/** Skips back over blanks, quotes, ':' and '=' (at most four): what stands between a key and its value. */
+function skipKeyGap(text: string, at: number): number {
   let i = at;
-  // Up to four of the characters between a key and its value: quotes, ':', '=', blanks.
   for (let n = 0; n < 4 && i > 0; n++) {
     const c = text.charCodeAt(i - 1);
     if (c !== 32 && c !== 9 && c !== 34 && c !== 39 && c !== 58 && c !== 61) break;
     i--;
   }
+  return i;
+}
+
+/** The start of a dotted number `1.0.0.1 -> ` or `1.0.0.1 to ` ends before `at`, or -1. */
+function versionBeforeArrow(text: string, at: number): number {
+  const before = text.slice(Math.max(0, at - 6), at);
+  const arrow = PATTERNS.versionArrow.exec(before.trimEnd());
+  if (!arrow) return -1;
+  let i = at - (before.length - before.trimEnd().length) - arrow[0].length;
+  while (i > 0 && text.charCodeAt(i - 1) === 32) i--;
+  const end = i;
+  while (i > 0 && (isDigit(text.charCodeAt(i - 1)) || text.charCodeAt(i - 1) === 46)) i--;
+  return end - i >= 3 && text.slice(i, end).includes('.') ? i : -1;
+}
+
+/**
+ * Whether a dotted number at `at` follows a version marker: `version: 1.2.3.4`,
+ * `"version": "10.0.0.1"`, `build 4.1.0.12`, `Chrome/120.0.0.0`, or is the second of a
+ * version change `bump 1.0.0.1 -> 1.0.0.2`. Read backwards by hand: logs hold an address on
+ * every line, and this runs for each.
+ */
+export function versionBefore(text: string, at: number, depth = 0): boolean {
+  const i = skipKeyGap(text, at);
   if (text.charCodeAt(i - 1) === 47) return isLetter(text.charCodeAt(i - 2));
   let j = i;
   while (j > 0 && i - j < 12 && isLetter(text.charCodeAt(j - 1))) j--;
-  if (j === i) return false;
-  const word = text.slice(j, i).toLowerCase();
-  return VERSION_WORDS.has(word) || word.endsWith('version');
+  if (j < i) {
+    const word = text.slice(j, i).toLowerCase();
+    if (VERSION_WORDS.has(word) || word.endsWith('version')) return true;
+  }
+  if (depth > 0) return false;
+  const prev = versionBeforeArrow(text, at);
+  return prev !== -1 && versionBefore(text, prev, 1);
 }
