@@ -39,8 +39,8 @@ export const PATTERNS = {
   ssnKeyword: /(?:\bssn|social security|\bsoc\.? ?sec|\bss ?#|\bss no|\bsocial)\b[^\n\d]{0,20}$/i,
   /** The SSN layout 3-2-4 with dashes. */
   ssnShape: /^\d{3}-\d{2}-\d{4}$/,
-  /** A date written with separators: `2024-01-15`, `15.01.2024`, `01/15/24`. */
-  date: /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2}(?:\d{2})?)$/,
+  /** A run that starts with a date: `2024-01-15`, `15.01.2024`, `01/15/2024 10` (and its hour). */
+  date: /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2}(?:\d{2})?)(?: |$)/,
   /** A test card number's code context before it: a value position (`=`, `(`, `[`, `,`) or a lower-case YAML/JSON key. */
   codeValueBefore: /(?:[=([,]\s*["'`]?|^\s*["']?[a-z_][\w.-]*["']?:\s*["'`]?)$/,
   /** Words that say a card number is a test fixture. */

@@ -94,6 +94,8 @@ function isPhone(raw: string, keyword: () => boolean, regions: PhoneRegions): bo
   // Dates, and the SSN layout (an SSN out of range is still not a phone).
   if (digits.length < 8 || digits.length > 13 || PATTERNS.date.test(raw) || PATTERNS.ssnShape.test(raw)) return false;
   if (!grouped && !keyword()) return false;
+  // Single digits past a country code or trunk (`+33 6 12…`, `(0)20`) are counting, not dialling: `0 1 2 3 4 5 6 7 8 9`.
+  if (groups.slice(2).some((g) => g.length === 1)) return false;
   if (!PATTERNS.phoneSeparator.test(raw)) {
     // Dots only: NANP's 415.555.2671, or French-style groups; `1.22.333` is a version.
     const nanpDots = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 3 && groups[2]!.length === 4;
