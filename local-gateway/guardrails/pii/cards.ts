@@ -80,12 +80,14 @@ export function cardAt(text: string, at: number, out: Span[], reportTestCards: b
   return true;
 }
 
-/** Area 001-899 but not 666, group not 00, serial not 0000; and the two numbers the SSA voided after they were printed in ads. */
+/**
+ * Area 001-899 but not 666, group not 00, serial not 0000. The numbers the SSA voided after
+ * they were printed in ads (078-05-1120) stay findings: whoever writes one as an SSN means one.
+ */
 export function validSsn(d: string): boolean {
   const area = Number(d.slice(0, 3));
   if (area === 0 || area === 666 || area >= 900) return false;
-  if (d.slice(3, 5) === '00' || d.slice(5) === '0000') return false;
-  return d !== '078051120' && d !== '219099999';
+  return d.slice(3, 5) !== '00' && d.slice(5) !== '0000';
 }
 
 /** An SSN where a numeric run starts; true when one was found. */

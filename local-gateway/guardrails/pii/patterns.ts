@@ -34,7 +34,7 @@ export const PATTERNS = {
   /** An arrow or `to` between two versions: `1.0.0.1 -> 1.0.0.2`. */
   versionArrow: /(?:->|=>|\u2192|\bto) ?$/,
   /** A phone keyword shortly before an unformatted number. */
-  phoneKeyword: /(?:phone|\btel|mobile|\bcell|\bcall|\bfax|\bsms|whatsapp|contact|\bdial|\bhandy|telefon|t[ée]l[ée]phone|portable|\bmobil|\bm[oó]vil)\b[^\n\d]{0,20}$/i,
+  phoneKeyword: /(?:phone|\btel|mobile|\bmob|\bph|\bcell|\bcall|\bfax|\bsms|whatsapp|contact|\bdial|\bhandy|telefon|t[ée]l[ée]phone|portable|\bmobil|\bm[oó]vil)\b[^\n\d]{0,20}$/i,
   /** An SSN keyword shortly before a number written without dashes. */
   ssnKeyword: /(?:\bssn|social security|\bsoc\.? ?sec|\bss ?#|\bss no|\bsocial)\b[^\n\d]{0,20}$/i,
   /** The SSN layout 3-2-4 with dashes. */
