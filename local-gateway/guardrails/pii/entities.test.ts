@@ -115,7 +115,11 @@ describe('credit_card', () => {
       'test_cards:\n  visa: 4012888888881881',
       'Use the Stripe test card 4242 4242 4242 4242 with any expiry.',
       'Use 4242 4242 4242 4242 for testing',
+      "cardNumber: '4000 0027 6000 3184'",
+      "const declined = '4000000000000077';",
     ]);
+    expect(found('my card 4000 0000 0000 0002')).toEqual(['credit_card:4000 0000 0000 0002']);
+    expect(found("card = '4539148803436467'")).toEqual(['credit_card:4539148803436467']);
     expect(found("number: '4242424242424242'", { report_test_cards: true })).toEqual(['credit_card:4242424242424242']);
   });
 });
