@@ -22,6 +22,10 @@ tiers:
       - { id: pii-keep, type: pii, hook: llm_input, action: mutate, mode: enforce, when: { metadata: { pii: keep } }, config: { restore: false } }
       - { id: pii-audit, type: pii, hook: llm_input, action: mutate, mode: audit, when: { metadata: { pii: audit } } }
       - { id: pii-block, type: pii, hook: llm_input, action: validate, mode: enforce, when: { metadata: { pii: block } } }
+      - { id: pii-out, type: pii, hook: llm_output, action: mutate, mode: enforce, when: { metadata: { pii: out } } }
+  prod:
+    guardrails:
+      - { id: pii-prod, type: pii, hook: llm_input, action: mutate, mode: enforce, when: { metadata: { pii: shadow } } }
 `;
 
 const PROMPT = 'Email jane@acme.io or call +44 20 7946 0958 about the refund.';
@@ -35,7 +39,7 @@ let claude: Anthropic;
 beforeAll(async () => {
   openaiUp = await startOpenAIStandin({ apiKey: UPSTREAM_KEY });
   claudeUp = await startAnthropicStandin({ apiKey: UPSTREAM_KEY });
-  gw = await startGateway({ ...bothProviders(claudeUp.url, openaiUp.url), policy: writePolicy(POLICY) });
+  gw = await startGateway({ ...bothProviders(claudeUp.url, openaiUp.url), policy: writePolicy(POLICY), tiers: { active: 'dev', shadow: ['prod'] } });
   claude = anthropicClient(gw);
 });
 afterAll(async () => {
@@ -105,6 +109,21 @@ describe('pii in other modes', () => {
     const v = trace.verdicts.find((x) => x.rule === 'pii-audit');
     expect(v).toMatchObject({ decision: 'mutate', mode: 'audit', reason: expect.stringContaining('would redact 2 finding(s) (email, phone)') });
     expect(v!.findings.map((f) => f.type)).toEqual(['email', 'phone']);
+  });
+
+  it('a shadow tier that would redact changes nothing and says so in a header', async () => {
+    const { data, response } = await gw.client.chat.completions
+      .create({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] }, meta('shadow'))
+      .withResponse();
+    expect((JSON.parse(openaiSaw()) as { messages: { content: string }[] }).messages[0]!.content).toBe(PROMPT);
+    expect(data.choices[0]!.message.content).toBe(`echo: ${PROMPT}`);
+    expect(response.headers.get('x-gatehouse-shadow')).toBe('prod; would=mutate; rules=pii-prod');
+  });
+
+  it('an output mutator redacts values in the answer, and they are not restored', async () => {
+    const r = await gw.client.chat.completions.create({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'say bob@acme.io' }] }, meta('out'));
+    expect(JSON.parse(openaiSaw())).toMatchObject({ messages: [{ content: 'say bob@acme.io' }] });
+    expect(r.choices[0]!.message.content).toBe('echo: say <EMAIL_1>');
   });
 
   it('validate + enforce refuses with 403 in the OpenAI shape and never calls the upstream', async () => {
