@@ -82,6 +82,8 @@ describe('phone', () => {
       '4155552671abc',
       'digits 0 1 2 3 4 5 6 7 8 9',
       'deployed 01/15/2024 10:30 UTC',
+      'placeholder="(000) 000-0000"',
+      'Phone: 555-555-5555',
     ]);
   });
 
@@ -177,6 +179,7 @@ describe('ip_address', () => {
       '"version": "1.2.3.4"',
       'Chrome/120.0.0.0 Safari/537.36',
       'Bump 1.0.0.1 -> 1.0.0.2',
+      'released 2.0.0.1 yesterday',
       'OID 1.3.6.1.4.1.311',
       '01.02.03.04',
       'ether 00:1a:2b:3c:4d:5e',

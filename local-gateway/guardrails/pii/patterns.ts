@@ -37,6 +37,8 @@ export const PATTERNS = {
   phoneKeyword: /(?:phone|\btel|mobile|\bmob|\bph|\bcell|\bcall|\bfax|\bsms|whatsapp|contact|\bdial|\bhandy|telefon|t[ée]l[ée]phone|portable|\bmobil|\bm[oó]vil)\b[^\n\d]{0,20}$/i,
   /** An SSN keyword shortly before a number written without dashes. */
   ssnKeyword: /(?:\bssn|social security|\bsoc\.? ?sec|\bss ?#|\bss no|\bsocial)\b[^\n\d]{0,20}$/i,
+  /** Seven equal digits (the end of a placeholder number such as 000-000-0000). */
+  sameDigits: /^(?:0{7}|1{7}|2{7}|3{7}|4{7}|5{7}|6{7}|7{7}|8{7}|9{7})$/,
   /** The SSN layout 3-2-4 with dashes. */
   ssnShape: /^\d{3}-\d{2}-\d{4}$/,
   /** A run that starts with a date: `2024-01-15`, `15.01.2024`, `01/15/2024 10` (and its hour). */

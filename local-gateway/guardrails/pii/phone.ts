@@ -90,6 +90,8 @@ function isPhone(raw: string, keyword: () => boolean, regions: PhoneRegions): bo
   const digits = digitsOf(raw);
   const groups = raw.split(PATTERNS.nonDigits).filter((g) => g !== '');
   const grouped = groups.length > 1;
+  // `000-000-0000`, `555-555-5555`: a form's placeholder.
+  if (PATTERNS.sameDigits.test(digits.slice(-7))) return false;
   if (raw[0] === '+') return international(raw, digits.length, grouped);
   // Dates, and the SSN layout (an SSN out of range is still not a phone).
   if (digits.length < 8 || digits.length > 13 || PATTERNS.date.test(raw) || PATTERNS.ssnShape.test(raw)) return false;
@@ -104,7 +106,7 @@ function isPhone(raw: string, keyword: () => boolean, regions: PhoneRegions): bo
   return national(raw, groups, regions);
 }
 
-/** Drops an unbalanced bracket at either end: `(0)20 7946 0958` keeps its, `see 555-2671)` loses one. */
+/** Drops an unbalanced bracket at either end: `(0)20 7946 0958` keeps its brackets, `see 555-2671)` loses one. */
 function balance(text: string, start: number, end: number): { start: number; end: number } {
   const raw = text.slice(start, end);
   const open = raw.split('(').length - 1;

@@ -40,7 +40,9 @@ function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-const VERSION_WORDS = new Set(['v', 'ver', 'version', 'release', 'build', 'firmware', 'revision', 'rev', 'sdk', 'api', 'bump', 'upgrade', 'downgrade']);
+const VERSION_WORDS = new Set(['v', 'ver', 'rev', 'sdk', 'api']);
+/** Stems of the words (`released`, `builds`, `upgraded to`) after which a dotted number is a version. */
+const VERSION_STEMS = ['version', 'release', 'build', 'firmware', 'revision', 'upgrad', 'downgrad', 'bump', 'patch'];
 
 /** Skips back over blanks, quotes, ':' and '=' (at most four): what stands between a key and its value. */
 function skipKeyGap(text: string, at: number): number {
@@ -78,7 +80,7 @@ export function versionBefore(text: string, at: number, depth = 0): boolean {
   while (j > 0 && i - j < 12 && isLetter(text.charCodeAt(j - 1))) j--;
   if (j < i) {
     const word = text.slice(j, i).toLowerCase();
-    if (VERSION_WORDS.has(word) || word.endsWith('version')) return true;
+    if (VERSION_WORDS.has(word) || word.endsWith('version') || VERSION_STEMS.some((v) => word.startsWith(v))) return true;
   }
   if (depth > 0) return false;
   const prev = versionBeforeArrow(text, at);
