@@ -84,6 +84,8 @@ describe('phone', () => {
       'deployed 01/15/2024 10:30 UTC',
       'placeholder="(000) 000-0000"',
       'Phone: 555-555-5555',
+      'Boston, MA  02110-1301  USA',
+      'octal octets (0300.0250.01.01)',
     ]);
   });
 
@@ -180,6 +182,8 @@ describe('ip_address', () => {
       'Chrome/120.0.0.0 Safari/537.36',
       'Bump 1.0.0.1 -> 1.0.0.2',
       'released 2.0.0.1 yesterday',
+      "host: '10.10.10.10.example.com'",
+      'ES6$24.2.4.21 - DataView, see section 8.6.1.5',
       'OID 1.3.6.1.4.1.311',
       '01.02.03.04',
       'ether 00:1a:2b:3c:4d:5e',

@@ -17,9 +17,9 @@ export const PATTERNS = {
    * after a `+`. One pass of it feeds every number-shaped entity (IPv4, card, SSN, phone);
    * the sticky patterns below are then tried where the run starts.
    */
-  numeric: /(?<![\w.+-])\+?\(?\d+(?:(?:[ ./-]\(?|\)[ .-]?|\()\d+)*\)?/g,
-  /** Dotted-quad IPv4, not followed by more of a dotted number (OIDs, versions `1.2.3.4.5`). */
-  ipv4: new RegExp(`${OCTET}(?:\\.${OCTET}){3}(?![\\w\\-]|\\.\\d)`, 'y'),
+  numeric: /(?<![\w.+$-])\+?\(?\d+(?:(?:[ ./-]\(?|\)[ .-]?|\()\d+)*\)?/g,
+  /** Dotted-quad IPv4, not followed by more of a dotted name (OIDs `1.3.6.1.4`, hosts `10.1.2.3.nip.io`). */
+  ipv4: new RegExp(`${OCTET}(?:\\.${OCTET}){3}(?![\\w-]|\\.[\\w-])`, 'y'),
   /** Where an IPv6 address may be: two colons with at most one hex group between; the candidate is grown around it. */
   ipv6Anchor: /:[0-9A-Fa-f]{0,4}:/g,
   /**
@@ -31,14 +31,16 @@ export const PATTERNS = {
   ssn: /(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{9})(?![\w-]|\.\d)/y,
   /** Where an IBAN may start: a country code and check digits at the start of a token. */
   iban: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?= ?[A-Z0-9])/g,
-  /** An arrow or `to` between two versions: `1.0.0.1 -> 1.0.0.2`. */
-  versionArrow: /(?:->|=>|\u2192|\bto) ?$/,
+  /** What joins two versions: `1.0.0.1 -> 1.0.0.2`, `… to …`, `… and …`, a comma. */
+  versionArrow: /(?:->|=>|\u2192|\bto|\band|\bor|,) ?$/,
   /** A phone keyword shortly before an unformatted number. */
   phoneKeyword: /(?:phone|\btel|mobile|\bmob|\bph|\bcell|\bcall|\bfax|\bsms|whatsapp|contact|\bdial|\bhandy|telefon|t[ée]l[ée]phone|portable|\bmobil|\bm[oó]vil)\b[^\n\d]{0,20}$/i,
   /** An SSN keyword shortly before a number written without dashes. */
   ssnKeyword: /(?:\bssn|social security|\bsoc\.? ?sec|\bss ?#|\bss no|\bsocial)\b[^\n\d]{0,20}$/i,
   /** Seven equal digits (the end of a placeholder number such as 000-000-0000). */
   sameDigits: /^(?:0{7}|1{7}|2{7}|3{7}|4{7}|5{7}|6{7}|7{7}|8{7}|9{7})$/,
+  /** A US ZIP+4 code (`02110-1301`, in every GPL header). */
+  zipShape: /^\d{5}-\d{4}$/,
   /** The SSN layout 3-2-4 with dashes. */
   ssnShape: /^\d{3}-\d{2}-\d{4}$/,
   /** A run that starts with a date: `2024-01-15`, `15.01.2024`, `01/15/2024 10` (and its hour). */

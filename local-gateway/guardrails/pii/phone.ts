@@ -93,15 +93,17 @@ function isPhone(raw: string, keyword: () => boolean, regions: PhoneRegions): bo
   // `000-000-0000`, `555-555-5555`: a form's placeholder.
   if (PATTERNS.sameDigits.test(digits.slice(-7))) return false;
   if (raw[0] === '+') return international(raw, digits.length, grouped);
-  // Dates, and the SSN layout (an SSN out of range is still not a phone).
-  if (digits.length < 8 || digits.length > 13 || PATTERNS.date.test(raw) || PATTERNS.ssnShape.test(raw)) return false;
+  // Dates, ZIP+4 codes, and the SSN layout (an SSN out of range is still not a phone).
+  if (digits.length < 8 || digits.length > 13 || PATTERNS.date.test(raw) || PATTERNS.zipShape.test(raw) || PATTERNS.ssnShape.test(raw)) return false;
   if (!grouped && !keyword()) return false;
   // Single digits past a country code or trunk (`+33 6 12…`, `(0)20`) are counting, not dialling: `0 1 2 3 4 5 6 7 8 9`.
   if (groups.slice(2).some((g) => g.length === 1)) return false;
-  if (!PATTERNS.phoneSeparator.test(raw)) {
-    // Dots only: NANP's 415.555.2671, or French-style groups; `1.22.333` is a version.
+  if (grouped && !PATTERNS.phoneSeparator.test(raw)) {
+    // Dots only: NANP's 415.555.2671, or a trunk 0 then pairs (06.12.34.56.78, 0475.12.34.56);
+    // `1.22.333` is a version, `0300.0250.01.01` an address in octal.
     const nanpDots = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 3 && groups[2]!.length === 4;
-    if (grouped && !nanpDots && !(raw[0] === '0' && groups.length >= 4)) return false;
+    const pairs = raw[0] === '0' && groups.length >= 4 && groups.slice(1).every((g) => g.length === 2);
+    if (!nanpDots && !pairs) return false;
   }
   return national(raw, groups, regions);
 }

@@ -41,8 +41,8 @@ function isLetter(c: number): boolean {
 }
 
 const VERSION_WORDS = new Set(['v', 'ver', 'rev', 'sdk', 'api']);
-/** Stems of the words (`released`, `builds`, `upgraded to`) after which a dotted number is a version. */
-const VERSION_STEMS = ['version', 'release', 'build', 'firmware', 'revision', 'upgrad', 'downgrad', 'bump', 'patch'];
+/** Stems of the words (`released`, `builds`, `upgraded to`, `section`) after which a dotted number is a version or a section. */
+const VERSION_STEMS = ['version', 'release', 'build', 'firmware', 'revision', 'upgrad', 'downgrad', 'bump', 'patch', 'section', 'chapter', 'clause'];
 
 /** Skips back over blanks, quotes, ':' and '=' (at most four): what stands between a key and its value. */
 function skipKeyGap(text: string, at: number): number {
@@ -55,7 +55,7 @@ function skipKeyGap(text: string, at: number): number {
   return i;
 }
 
-/** The start of a dotted number `1.0.0.1 -> ` or `1.0.0.1 to ` ends before `at`, or -1. */
+/** The start of a dotted number before `at` joined to it by `->`, `to`, `and`, `or` or a comma, or -1. */
 function versionBeforeArrow(text: string, at: number): number {
   const before = text.slice(Math.max(0, at - 6), at);
   const arrow = PATTERNS.versionArrow.exec(before.trimEnd());
@@ -69,8 +69,8 @@ function versionBeforeArrow(text: string, at: number): number {
 
 /**
  * Whether a dotted number at `at` follows a version marker: `version: 1.2.3.4`,
- * `"version": "10.0.0.1"`, `build 4.1.0.12`, `Chrome/120.0.0.0`, or is the second of a
- * version change `bump 1.0.0.1 -> 1.0.0.2`. Read backwards by hand: logs hold an address on
+ * `"version": "10.0.0.1"`, `build 4.1.0.12`, `Chrome/120.0.0.0`, or follows one of them
+ * (`bump 1.0.0.1 -> 1.0.0.2`, `section 25.4.5.4 and 24.2.4.21`). Read backwards by hand: logs hold an address on
  * every line, and this runs for each.
  */
 export function versionBefore(text: string, at: number, depth = 0): boolean {
