@@ -87,6 +87,16 @@ describe('pii in the engine', () => {
     expect(JSON.stringify([mutated.verdicts, blocked.verdicts])).not.toContain('jane@acme.io');
   });
 
+  it('the next turn gets the findings of a long message from the memo, not from a new scan', () => {
+    const check = checkFor();
+    const long = `${'const x = 1;\n'.repeat(100)}owner: jane@acme.io\n`;
+    const first = check.scan([long, 'short one']) as object[];
+    const second = check.scan([long, 'short two', 'call (415) 555-2671']) as object[];
+    expect(second[0]).toBe(first[0]);
+    expect(Object.isFrozen(second[0])).toBe(true);
+    expect(second).toHaveLength(2);
+  });
+
   it('a remembered long text keeps its spans wherever it sits in the next request', async () => {
     const check = checkFor();
     const long = `${'const x = 1;\n'.repeat(100)}owner: jane@acme.io\n`;

@@ -5,7 +5,7 @@ import { Placeholders } from '../../policy/engine/placeholders.js';
 import { createDetector } from './detect.js';
 import { PATTERNS } from './patterns.js';
 import { phoneLib } from './phone.js';
-import { ENTITIES, type Span } from './span.js';
+import { ENTITIES } from './span.js';
 
 /**
  * `pii`: personal data in prompts and answers: email, phone, credit_card, iban, ssn,
@@ -52,22 +52,25 @@ export const PII: GuardrailType<PiiConfig> = {
       privateIps: config.private_ips,
       allow: config.allow,
     });
-    // Spans per long text, shared by every tier whose guardrail has this same config: the
-    // 50th turn of a conversation scans only its new messages.
-    const memo = new IdMemo<Span[]>();
-    const spansOf = (text: string, id: number | null): Span[] => {
+    // Findings per long text, shared by every tier whose guardrail has this same config: the
+    // 50th turn of a conversation scans only its new messages. They are kept as the findings
+    // of the text's last position (frozen, as they are handed out again), since a message
+    // keeps its place in a conversation that grows at the end.
+    const memo = new IdMemo<{ at: number; found: readonly GuardrailFinding[] }>();
+    const findingsOf = (text: string, id: number | null, at: number): readonly GuardrailFinding[] => {
       const known = id === null ? undefined : memo.get(id);
-      if (known) return known;
-      const spans = detect(text);
-      if (id !== null) memo.set(id, spans);
-      return spans;
+      if (known?.at === at) return known.found;
+      const spans: readonly Pick<GuardrailFinding, 'type' | 'start' | 'end'>[] = known ? known.found : detect(text);
+      const found = spans.map((s) => Object.freeze({ type: s.type, text: at, start: s.start, end: s.end }));
+      if (id !== null) memo.set(id, { at, found });
+      return found;
     };
     return {
       scan(texts) {
         const ids = textIds(texts);
         const found: GuardrailFinding[] = [];
         texts.forEach((text, i) => {
-          for (const s of spansOf(text, ids[i]!)) found.push({ type: s.type, text: i, start: s.start, end: s.end });
+          for (const f of findingsOf(text, ids[i]!, i)) found.push(f);
         });
         return found;
       },
