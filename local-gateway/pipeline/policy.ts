@@ -80,6 +80,14 @@ export function setInput(rp: RequestPolicy, body: Record<string, unknown>, input
 
 export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Record<string, unknown>, input: string[]): RequestPolicy {
   const policy = engine.source.current();
+  const runs: TierRun[] = [engine.active, ...engine.shadows].map((name, i) => ({
+    tier: policy.tiers.get(name)!,
+    role: { tier: name, enforced: i === 0 },
+    state: stateOf(engine, name),
+    counted: false,
+    // Reads the texts when a first value is named, once `facts` below holds them.
+    names: new Placeholders(() => facts.input),
+  }));
   const maxOut = MAX_OUTPUT_FIELDS.map((f) => body[f]).find((v): v is number => typeof v === 'number') ?? 0;
   const facts: RequestFacts = {
     api: ctx.api,
@@ -95,13 +103,6 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     tokensOut: null,
     at: engine.clock(),
   };
-  const runs: TierRun[] = [engine.active, ...engine.shadows].map((name, i) => ({
-    tier: policy.tiers.get(name)!,
-    role: { tier: name, enforced: i === 0 },
-    state: stateOf(engine, name),
-    counted: false,
-    names: new Placeholders(() => facts.input),
-  }));
   return { active: runs[0]!, runs, facts };
 }
 
