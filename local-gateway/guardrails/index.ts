@@ -5,3 +5,4 @@
  */
 import '../policy/engine/deny-regex.js';
 import './remote/index.js';
+import './pii/index.js';

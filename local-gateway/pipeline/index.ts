@@ -5,7 +5,7 @@ import type { GatehouseError } from '../core/errors.js';
 import type { IdentityService } from '../identity/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
-import { requestTexts, responseTexts } from '../policy/engine/index.js';
+import { requestTexts, responseTexts, restoreJson } from '../policy/engine/index.js';
 import { beginPolicy, guardrailStage, hasHook, release, runStage, setInput, settle, shadowHeaders, type PolicyEngine, type RequestPolicy } from './policy.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
 import { callRouted, planRoute, type Attempt, type RoutePlan } from './routing.js';
@@ -179,7 +179,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const settling = settle(deps.policy, ctx, rp);
     if (settling) await settling;
     const checked = checkOutput(ctx, rp, complete);
-    const text = typeof checked === 'string' ? checked : await checked;
+    // Placeholders go back after the output guardrails, which judge what the model wrote; the
+    // trace keeps that too (ctx.responseJson), so a redacted value never reaches the store.
+    const text = restoreJson(typeof checked === 'string' ? checked : await checked, ctx.placeholders);
     record(ctx);
     reply.code(up.status).headers({ ...gatehouseHeaders(ctx), ...forwardedHeaders(up) }).type('application/json').send(text);
   }

@@ -1,5 +1,5 @@
 import { GatehouseError, type ErrorCode } from '../core/errors.js';
-import { blocks, PRE_STAGES, estimateTokens, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
+import { blocks, PRE_STAGES, estimateTokens, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
 import type { PriceBook } from '../policy/engine/prices.js';
 import type { ResolvedTier, Verdict } from '../policy/schema.js';
 import type { PolicySource } from '../policy/source.js';
@@ -58,6 +58,8 @@ export interface TierRun {
   state: TierState;
   /** Whether this tier's rate limit counted the request (so the real usage corrects it). */
   counted: boolean;
+  /** The placeholders this tier's mutating guardrails put in, shared by the input and output hooks so numbers never clash. */
+  names: Placeholders;
 }
 
 /** The policy of one request: read once at its start, so a change mid-request never mixes versions. */
@@ -83,6 +85,8 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     role: { tier: name, enforced: i === 0 },
     state: stateOf(engine, name),
     counted: false,
+    // Reads the texts when a first value is named, once `facts` below holds them.
+    names: new Placeholders(() => facts.input),
   }));
   const maxOut = MAX_OUTPUT_FIELDS.map((f) => body[f]).find((v): v is number => typeof v === 'number') ?? 0;
   const facts: RequestFacts = {
@@ -155,11 +159,14 @@ export async function guardrailStage(
   recordOnly = false,
 ): Promise<string[]> {
   const outcomes = await Promise.all(
-    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role)),
+    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role, run.names)),
   );
   const perTier = outcomes.map((o) => o.verdicts);
   if (recordOnly) for (const v of perTier) ctx.verdicts.push(...v);
   else applyVerdicts(ctx, perTier);
+  // Only what the active tier took out of the prompt comes back: a value an output guardrail
+  // redacted from the answer stays redacted, and shadow tiers never change the answer.
+  if (hook === 'llm_input') for (const [p, v] of rp.active.names.restorable) ctx.placeholders.set(p, v);
   return outcomes[0]!.texts;
 }
 

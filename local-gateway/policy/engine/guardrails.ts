@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Guardrail, ResolvedTier, Verdict } from '../schema.js';
 import type { RequestFacts } from './facts.js';
 import { matches } from './match.js';
+import { Placeholders } from './placeholders.js';
 import { verdict, type Role } from './verdict.js';
 
 /** One thing a guardrail found: a span of one of the texts it was given. Never the matched text itself, which may be the secret. */
@@ -16,8 +17,12 @@ export interface GuardrailFinding {
 /** A configured guardrail, ready to run. */
 export interface GuardrailCheck {
   scan(texts: readonly string[]): GuardrailFinding[] | Promise<GuardrailFinding[]>;
-  /** The texts with the findings replaced, for `action: mutate`. */
-  redact(texts: readonly string[], findings: readonly GuardrailFinding[]): string[];
+  /**
+   * The texts with the findings replaced, for `action: mutate`. A type that puts typed
+   * placeholders in (`<EMAIL_1>`) names them through `names`, the request's placeholders in
+   * this tier, so a value gets the same name in every text and can be restored in the answer.
+   */
+  redact(texts: readonly string[], findings: readonly GuardrailFinding[], names?: Placeholders): string[];
 }
 
 /** A guardrail kind: the schema of its `config` and how to build a check from it. */
@@ -109,7 +114,14 @@ async function scan(rule: Guardrail, texts: readonly string[]): Promise<{ check:
  * before it redacted), then validators in parallel on the result. An `audit` mutator records
  * what it would redact and changes nothing.
  */
-export async function runGuardrails(tier: ResolvedTier, hook: Hook, facts: RequestFacts, texts: string[], role: Role): Promise<GuardrailOutcome> {
+export async function runGuardrails(
+  tier: ResolvedTier,
+  hook: Hook,
+  facts: RequestFacts,
+  texts: string[],
+  role: Role,
+  names: Placeholders = new Placeholders(() => texts),
+): Promise<GuardrailOutcome> {
   const stage = hook === 'llm_output' ? 'output_guardrails' : 'input_guardrails';
   const label = hook === 'llm_output' ? 'output' : 'input';
   const rules = tier.guardrails.filter((g) => g.hook === hook && matches(g.when, facts));
@@ -119,7 +131,7 @@ export async function runGuardrails(tier: ResolvedTier, hook: Hook, facts: Reque
     try {
       const { check, found } = await scan(rule, current);
       if (found.length === 0) continue;
-      if (rule.mode !== 'audit') current = check.redact(current, found);
+      if (rule.mode !== 'audit') current = check.redact(current, found, names);
       const reason = `${role.tier} guardrail "${rule.id}" ${rule.mode === 'audit' ? 'would redact' : 'redacted'} ${found.length} finding(s) (${[...new Set(found.map((f) => f.type))].join(', ')}).`;
       verdicts.push(verdict(role, stage, rule.id, 'mutate', rule.mode, reason, findingsOf(found, label)));
     } catch (err) {
