@@ -92,6 +92,23 @@ describe('pii mutate (enforce): the model sees placeholders, the developer the v
     expect(r.output_text).toBe(`echo: ${PROMPT}`);
   });
 
+  it('a streamed chat answer gets the values back, placeholders split over chunks included', async () => {
+    const stream = await gw.client.chat.completions.create({ model: 'up/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: PROMPT }] }, meta('mask'));
+    const pieces: string[] = [];
+    for await (const chunk of stream) pieces.push(chunk.choices[0]?.delta.content ?? '');
+    expect(JSON.parse(openaiSaw())).toMatchObject({ messages: [{ content: MASKED }] });
+    expect(pieces.join('')).toBe(`echo: ${PROMPT}`);
+    // No piece carries half a placeholder.
+    expect(pieces.some((p) => /<[A-Z_]*$|^[A-Z_]*\d*>/.test(p))).toBe(false);
+  });
+
+  it('a streamed Messages answer gets the values back', async () => {
+    const stream = claude.messages.stream({ model: 'claude/claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: PROMPT }] }, meta('mask'));
+    const msg = await stream.finalMessage();
+    expectNoValues(claudeSaw());
+    expect(msg.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining(PROMPT) });
+  });
+
   it('with restore: false the answer keeps the placeholders', async () => {
     const r = await gw.client.chat.completions.create({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] }, meta('keep'));
     expect(r.choices[0]!.message.content).toBe(`echo: ${MASKED}`);
