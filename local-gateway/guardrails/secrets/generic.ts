@@ -1,0 +1,72 @@
+import type { Candidate, Outcome } from './checks.js';
+
+/**
+ * Heuristics for `generic_secret`: a value is a secret because of the name it is given, so
+ * the name and the value both have to look the part. Code is full of `token`, `password`
+ * and `secret` that name no secret (`max_tokens`, `tokenizer`, `secretName`,
+ * `password: string`, `token = getToken()`); these rules keep those quiet.
+ */
+
+// The word right after the keyword says the value is about the secret, not the secret.
+const AFTER_DENY = new Set([
+  'name', 'names', 'id', 'ids', 'type', 'types', 'url', 'uri', 'endpoint', 'path', 'file', 'filename', 'dir',
+  'length', 'len', 'count', 'size', 'field', 'fields', 'header', 'env', 'var', 'ref', 'reference', 'prefix',
+  'suffix', 'hash', 'hashed', 'digest', 'policy', 'expiry', 'expires', 'expiration', 'ttl', 'timeout',
+  'format', 'pattern', 'regex', 'label', 'placeholder', 'hint', 'input', 'limit', 'limits', 'usage', 'index',
+  'version', 'store', 'storage', 'manager', 'provider', 'service', 'mode', 'enabled', 'required', 'arn',
+  'location', 'source', 'strategy', 'rotation', 'created', 'updated', 'validator', 'reset', 'confirm',
+  'confirmation', 'min', 'max', 'template', 'schema', 'class', 'kind', 'param', 'option', 'options',
+  'config', 'settings', 'description', 'help', 'text', 'message', 'error', 'title', 'prompt', 'rule',
+  'mask', 'visible', 'strength', 'cache', 'scope', 'scopes', 'audience', 'issuer', 'lifetime', 'budget',
+  'encoding', 'algorithm', 'alg', 'bits', 'store', 'vault', 'mount', 'volume', 'key_name',
+]);
+
+// The word right before the keyword makes it something else: pagination, CSRF, token counts, tokenizer specials.
+const BEFORE_DENY = new Set([
+  'page', 'next', 'prev', 'previous', 'continuation', 'cursor', 'csrf', 'xsrf', 'sync', 'cancel', 'cancellation',
+  'max', 'min', 'num', 'total', 'input', 'output', 'prompt', 'completion', 'cached', 'reasoning', 'eos', 'bos',
+  'pad', 'unk', 'sep', 'mask', 'cls', 'special', 'start', 'end', 'stop', 'reset', 'forgot', 'confirm', 'show',
+  'hide', 'toggle', 'validate', 'check', 'hashed', 'encrypted', 'is', 'has', 'use', 'require', 'verify',
+  'last', 'first', 'lexer', 'parse', 'no', 'skip', 'count', 'design', 'css', 'color', 'theme', 'old',
+]);
+
+// Secrets people reach for in examples and tests.
+const WEAK = /test|secret|passw|admin|demo|dummy|\bfoo|\bbar\b|baz|letmein|hunter2|abc123|123456|mypass|token|api[_-]?key|sample|default|none|null|undefined/i;
+
+const words = (s: string) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+
+function keyOk(key: NonNullable<Candidate['key']>): boolean {
+  const hit = key.name.slice(key.at, key.at + key.length);
+  const next = key.name[key.at + key.length];
+  // `tokenizer`, `tokens`, `secretary`, `TOKENS`: the keyword is part of a longer word.
+  if (next && /[a-z]/.test(next)) return false;
+  if (next && /[A-Z]/.test(next) && hit === hit.toUpperCase()) return false;
+  const after = words(key.name.slice(key.at + key.length))[0];
+  const before = words(key.name.slice(0, key.at)).at(-1);
+  return !(after && AFTER_DENY.has(after)) && !(before && BEFORE_DENY.has(before));
+}
+
+// A value that names where the secret is rather than being it: `env:X`, `keychain:x`,
+// `vault:…`, `arn:aws:…`, a URL or a path.
+const REFERENCE = /^(?:[A-Za-z][A-Za-z0-9+-]*:|\/|\.{1,2}\/|~\/|\$|%)/;
+// In unquoted code, a dotted name or a call is a variable, not a literal.
+const CODE_REF = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()[\]{}<>]/;
+
+function valueOk(value: string, quoted: boolean): boolean {
+  if (REFERENCE.test(value) || WEAK.test(value)) return false;
+  if (!quoted && CODE_REF.test(value)) return false;
+  if (/^\d+$/.test(value) || !/[A-Za-z]/.test(value)) return false;
+  // Letters only is a word or an identifier unless it is long and random-looking.
+  if (/^[A-Za-z]+$/.test(value)) return value.length >= 20 && /[a-z]/.test(value) && /[A-Z]/.test(value) && new Set(value).size >= 14;
+  return true;
+}
+
+export function genericValue(c: Candidate): Outcome {
+  if (!c.key || !keyOk(c.key)) return 'fail';
+  return valueOk(c.body, c.quoted ?? false) ? 'pass' : 'fail';
+}
