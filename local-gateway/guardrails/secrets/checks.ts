@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { genericValue } from './generic.js';
+import { entropy, hasRun, isPlaceholder, isWordy } from './heuristics.js';
 import type { CheckName } from './rules.js';
 
 /** A possible secret: its span in the text (checks may widen it) and the random part the heuristics read. */
@@ -17,38 +18,6 @@ export interface Candidate {
 
 /** `proven`: the format's own checksum holds, so placeholder and entropy heuristics are skipped. */
 export type Outcome = 'pass' | 'fail' | 'proven';
-
-/** Shannon entropy in bits per character. */
-export function entropy(s: string): number {
-  if (s.length === 0) return 0;
-  const counts = new Map<string, number>();
-  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
-    h -= p * Math.log2(p);
-  }
-  return h;
-}
-
-// Words docs and templates put where a key goes; a real random token contains one by chance
-// about once in 10^4 (four letters of a 62-character alphabet at ~40 positions).
-const PLACEHOLDER = /example|sample|dummy|placeholder|changeme|change[_-]me|your[_-]?|xxxx|\*\*\*|redacted|insert|replace|fake|todo|\.\.\.|…|<[^<>]*>|\$\{|\{\{|%\(|\bprocess\.env|os\.environ|getenv|01234567|12345678|23456789|abcdefgh|bcdefghi|qwerty/i;
-
-/** Values a human wrote as an obvious stand-in: `sk-your-key-here`, `<token>`, `xxxx…`, `${VAR}`, repeated or sequential characters. */
-export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || hasRun(value, 6);
-}
-
-/** A character repeated `n` times in a row (`000000`, `aaaaaa`): typed, not generated. */
-function hasRun(s: string, n: number): boolean {
-  let run = 1;
-  for (let i = 1; i < s.length; i++) {
-    run = s.charCodeAt(i) === s.charCodeAt(i - 1) ? run + 1 : 1;
-    if (run >= n) return true;
-  }
-  return false;
-}
 
 // Documented example credentials (Stripe's docs test keys, jwt.io's sample token), kept as
 // SHA-256 so this file carries nothing credential-shaped. Examples containing EXAMPLE
@@ -136,10 +105,11 @@ function connectionString(c: Candidate): Outcome {
   return 'pass';
 }
 
-/** Random tokens mix character classes; `sk-my-words-here` does not. */
+/** Random tokens mix character classes (`sk-my-words-here` does not) and are not made of words. */
 function mixedChars(c: Candidate): Outcome {
   const b = c.body;
-  return /\d/.test(b) || (/[a-z]/.test(b) && /[A-Z]/.test(b)) ? 'pass' : 'fail';
+  const mixed = /\d/.test(b) || (/[a-z]/.test(b) && /[A-Z]/.test(b));
+  return mixed && !isWordy(b) ? 'pass' : 'fail';
 }
 
 const DEFAULT_PASSWORDS = /^(?:pass(?:word)?\d*|secret\d*|root|admin|postgres|mysql|guest|user|test\w*|changeme|default|redis|mongo|rabbitmq|minio123|minioadmin)$/i;
@@ -152,6 +122,8 @@ function notUsername(c: Candidate): Outcome {
 
 const IMPL: Record<CheckName, (c: Candidate) => Outcome> = {
   github_crc32: (c) => (githubChecksumValid(c.body) ? 'proven' : 'pass'),
+  // OpenAI keys carry base64("OpenAI") in the middle.
+  openai_marker: (c) => (c.body.includes('T3BlbkFJ') ? 'proven' : 'pass'),
   jwt_header: jwtHeader,
   pem_block: pemBlock,
   connection_string: connectionString,

@@ -1,4 +1,5 @@
 import type { Candidate, Outcome } from './checks.js';
+import { isWordy } from './heuristics.js';
 
 /**
  * Heuristics for `generic_secret`: a value is a secret because of the name it is given, so
@@ -52,17 +53,19 @@ function keyOk(key: NonNullable<Candidate['key']>): boolean {
 }
 
 // A value that names where the secret is rather than being it: `env:X`, `keychain:x`,
-// `vault:…`, `arn:aws:…`, a URL or a path.
-const REFERENCE = /^(?:[A-Za-z][A-Za-z0-9+-]*:|\/|\.{1,2}\/|~\/|\$|%)/;
-// In unquoted code, a dotted name or a call is a variable, not a literal.
-const CODE_REF = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()[\]{}<>]/;
+// `vault:…`, `arn:aws:…`, a URL, a path, or an escape that starts a string (`\\n…`).
+const REFERENCE = /^(?:[A-Za-z][A-Za-z0-9+-]*:|\/|\.{1,2}\/|~\/|\$|%|\\)|:\/\//;
+// In unquoted code, a dotted name (`t!.value`), a call or an UPPER_SNAKE constant is a variable, not a literal.
+const CODE_REF = /^[A-Za-z_$][\w$]*[!?]?(?:\.[A-Za-z_$][\w$]*[!?]?)+$|[()[\]{}<>]|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
 function valueOk(value: string, quoted: boolean): boolean {
   if (REFERENCE.test(value) || WEAK.test(value)) return false;
   if (!quoted && CODE_REF.test(value)) return false;
-  if (/^\d+$/.test(value) || !/[A-Za-z]/.test(value)) return false;
+  if (!/[A-Za-z]/.test(value) || isWordy(value)) return false;
+  // `sk-bench`, `my-app-secret`: one letter case, no digit, no symbol beyond separators is a name.
+  if (!/\d/.test(value) && !(/[a-z]/.test(value) && /[A-Z]/.test(value)) && !/[^A-Za-z0-9_.-]/.test(value)) return false;
   // Letters only is a word or an identifier unless it is long and random-looking.
-  if (/^[A-Za-z]+$/.test(value)) return value.length >= 20 && /[a-z]/.test(value) && /[A-Z]/.test(value) && new Set(value).size >= 14;
+  if (/^[A-Za-z]+$/.test(value)) return quoted && value.length >= 20 && /[a-z]/.test(value) && /[A-Z]/.test(value) && new Set(value).size >= 14;
   return true;
 }
 

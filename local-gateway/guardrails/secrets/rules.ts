@@ -12,12 +12,13 @@ import { z } from 'zod';
  *   (`AWS_SECRET_ACCESS_KEY=…`, `password: "…"`). Keywords are found case-insensitively in
  *   key names; `key` must match the whole name and `value` the whole value.
  *
- * Every pattern is linear-time: a sticky match starts at an anchor and each repetition is a
- * single character class (proved by `recheck` in rules.test.ts).
+ * Every pattern is linear-time: a sticky match starts at an anchor, a lookbehind keeps it from
+ * starting inside a longer word (`task-…` is no OpenAI key), and each repetition is a single
+ * character class (proved by `recheck` in patterns.test.ts).
  */
 
 /** Validations beyond the pattern, implemented in checks.ts. */
-export const CHECKS = ['github_crc32', 'jwt_header', 'pem_block', 'connection_string', 'mixed_chars', 'not_username', 'generic_value'] as const;
+export const CHECKS = ['github_crc32', 'jwt_header', 'pem_block', 'connection_string', 'mixed_chars', 'not_username', 'generic_value', 'openai_marker'] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 const Common = {
@@ -59,9 +60,6 @@ export const SecretRuleSchema = z.discriminatedUnion('kind', [TokenRuleSchema, A
 export type SecretRule = z.infer<typeof SecretRuleSchema>;
 export type TokenRule = z.infer<typeof TokenRuleSchema>;
 export type AssignmentRule = z.infer<typeof AssignmentRuleSchema>;
-
-// A token's left edge: not inside a longer word, so `task-…` is not an OpenAI key.
-const W = '(?<![A-Za-z0-9_-])';
 
 const DATA: z.input<typeof SecretRuleSchema>[] = [
   {
@@ -190,7 +188,7 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
     keywords: ['sk-'],
     pattern: /(?<![A-Za-z0-9_-])sk-(?!ant-)(?:(?:proj|svcacct|admin|None)-)?(?<body>[A-Za-z0-9_-]{20,250})(?![A-Za-z0-9_-])/y,
     minEntropy: 3.5,
-    checks: ['mixed_chars'],
+    checks: ['openai_marker', 'mixed_chars'],
   },
   {
     id: 'sendgrid_api_key',

@@ -21,26 +21,82 @@ interface Found extends SecretSpan {
 }
 
 // Key names: identifier characters plus the separators of dotted and dashed names.
-const ID_CHAR = /[A-Za-z0-9_.-]/;
 const MAX_KEY = 64;
 // After a key: its closing quote or bracket, an operator, an optional quote and the value.
 const ASSIGN = /["']?\]?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?<q>["'`]?)(?:(?:Bearer|Basic|Token|bearer|basic|token)[ \t]+)?(?<v>[^\s"'`]{1,512})/y;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
-/** Builds the scanner for one configured rule set. */
+type Trie = Map<string, Trie>;
+
+/**
+ * The keywords as one regex factored by common prefix (`g(?:h(?:p_|o_)|l(?:pat-|dt-))`): the
+ * engine then rejects a position on its first character instead of trying every keyword. At
+ * equal prefixes the longer keyword comes first.
+ */
+function alternation(keywords: readonly string[]): string {
+  const root: Trie = new Map();
+  for (const k of keywords) {
+    let node = root;
+    for (const ch of k) node = node.get(ch) ?? node.set(ch, new Map()).get(ch)!;
+    node.set('', new Map());
+  }
+  const emit = (node: Trie): string => {
+    const alts = [...node].filter(([ch]) => ch !== '').map(([ch, next]) => escape(ch) + emit(next));
+    if (alts.length === 0) return '';
+    return `(?:${alts.join('|')})${node.has('') ? '?' : ''}`;
+  };
+  return emit(root);
+}
+
+interface Anchor {
+  keyword: string;
+  token?: { rule: TokenRule; priority: number };
+}
+
+/**
+ * Builds the scanner for one configured rule set. One case-insensitive pass over the text
+ * finds every anchor of every rule (token prefixes and key-name words alike); a 45-keyword
+ * `indexOf` loop would read the text 45 times.
+ */
 export function createScanner(opts: ScannerOptions): (text: string) => SecretSpan[] {
-  const tokens = opts.rules.flatMap((r, priority) => (r.kind === 'token' ? [{ rule: r, priority }] : []));
   const assignments = opts.rules.flatMap((r, priority) => (r.kind === 'assignment' ? [{ rule: r, priority }] : []));
-  const words = [...new Set(assignments.flatMap((a) => a.rule.keywords))].sort((a, b) => b.length - a.length);
-  // One pass over the text finds every key-name keyword, whatever its case.
-  const keywordRe = words.length ? new RegExp(words.map(escape).join('|'), 'gi') : null;
+  const words = new Set(assignments.flatMap((a) => a.rule.keywords));
+  // Anchors by lower-cased keyword: a hit may be a key-name word, a token prefix, or both.
+  const anchors = new Map<string, Anchor[]>();
+  const addAnchor = (keyword: string, a: Anchor) => {
+    const k = keyword.toLowerCase();
+    anchors.set(k, [...(anchors.get(k) ?? []), a]);
+  };
+  opts.rules.forEach((rule, priority) => {
+    if (rule.kind === 'token') for (const keyword of rule.keywords) addAnchor(keyword, { keyword, token: { rule, priority } });
+  });
+  const all = [...new Set([...anchors.keys(), ...words])];
+  const anchorRe = all.length ? new RegExp(alternation(all), 'gi') : null;
+  // The regex reports the longest keyword at a position; shorter ones it starts with (`sk-` in `sk-ant-`) are anchors there too.
+  const startsOf = new Map(all.map((k) => [k, all.filter((o) => k.startsWith(o))]));
   const entropyOf = (r: SecretRule) => (r.id === 'generic_secret' && opts.genericMinEntropy !== undefined ? opts.genericMinEntropy : r.minEntropy);
 
   return (text) => {
+    if (!anchorRe) return [];
     const found: Found[] = [];
-    for (const { rule, priority } of tokens) scanTokens(text, rule, priority, entropyOf(rule), found);
-    if (keywordRe) scanAssignments(text, keywordRe, assignments, entropyOf, found);
+    const floors = new Map<TokenRule, number>();
+    anchorRe.lastIndex = 0;
+    for (let hit = anchorRe.exec(text); hit; hit = anchorRe.exec(text)) {
+      const at = hit.index;
+      for (const k of startsOf.get(hit[0].toLowerCase()) ?? []) {
+        if (words.has(k)) scanAssignment(text, at, k.length, assignments, entropyOf, found);
+        for (const a of anchors.get(k) ?? []) {
+          if (!a.token || !text.startsWith(a.keyword, at)) continue;
+          const { rule, priority } = a.token;
+          const floor = floors.get(rule) ?? 0;
+          if (at < floor) continue;
+          const end = scanToken(text, at, a.keyword, rule, priority, entropyOf(rule), floor, found);
+          if (end > floor) floors.set(rule, end);
+        }
+      }
+      anchorRe.lastIndex = at + 1;
+    }
     return resolve(found.filter((f) => !opts.allowed(text.slice(f.start, f.end))));
   };
 }
@@ -55,17 +111,13 @@ function matchAt(rule: TokenRule, text: string, pos: number, floor: number): Reg
   return null;
 }
 
-function scanTokens(text: string, rule: TokenRule, priority: number, minEntropy: number | undefined, out: Found[]): void {
-  for (const kw of rule.keywords) {
-    let floor = 0;
-    for (let pos = text.indexOf(kw); pos !== -1; pos = text.indexOf(kw, Math.max(pos + 1, floor))) {
-      const m = matchAt(rule, text, pos, floor);
-      if (!m) continue;
-      const c = tokenCandidate(text, rule, m, kw);
-      floor = m.index + m[0].length;
-      if (accept(c, rule.checks, minEntropy)) out.push({ type: rule.id, start: c.start, end: c.end, priority });
-    }
-  }
+/** Tries one token rule at one anchor; returns where its match ended (0 when none), so the rule does not rescan its own match. */
+function scanToken(text: string, pos: number, kw: string, rule: TokenRule, priority: number, minEntropy: number | undefined, floor: number, out: Found[]): number {
+  const m = matchAt(rule, text, pos, floor);
+  if (!m) return 0;
+  const c = tokenCandidate(text, rule, m, kw);
+  if (accept(c, rule.checks, minEntropy)) out.push({ type: rule.id, start: c.start, end: c.end, priority });
+  return m.index + m[0].length;
 }
 
 function tokenCandidate(text: string, rule: TokenRule, m: RegExpExecArray, kw: string): Candidate {
@@ -79,43 +131,43 @@ function tokenCandidate(text: string, rule: TokenRule, m: RegExpExecArray, kw: s
   return { text, start, end: m.index + m[0].length, body, match: m };
 }
 
+const isIdChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+
 /** The key name around a keyword, or null when the keyword sits inside something too long to be a name (a base64 blob). */
 function keyAround(text: string, at: number, length: number): { start: number; end: number } | null {
   let start = at;
-  while (start > 0 && ID_CHAR.test(text[start - 1]!)) if (at - --start > MAX_KEY) return null;
+  while (start > 0 && isIdChar(text.charCodeAt(start - 1))) if (at - --start > MAX_KEY) return null;
   let end = at + length;
-  while (end < text.length && ID_CHAR.test(text[end]!)) if (++end - at > MAX_KEY) return null;
+  while (end < text.length && isIdChar(text.charCodeAt(end))) if (++end - at > MAX_KEY) return null;
   return { start, end };
 }
 
-function scanAssignments(
+function scanAssignment(
   text: string,
-  keywordRe: RegExp,
+  at: number,
+  length: number,
   rules: readonly { rule: AssignmentRule; priority: number }[],
   entropyOf: (r: SecretRule) => number | undefined,
   out: Found[],
 ): void {
-  keywordRe.lastIndex = 0;
-  for (let hit = keywordRe.exec(text); hit; hit = keywordRe.exec(text)) {
-    const key = keyAround(text, hit.index, hit[0].length);
-    if (!key) continue;
-    ASSIGN.lastIndex = key.end;
-    const m = ASSIGN.exec(text);
-    if (!m) continue;
-    const quote = m.groups!.q!;
-    let value = m.groups!.v!;
-    const valueStart = m.index + m[0].length - value.length;
-    if (quote && text[valueStart + value.length] !== quote) continue;
-    if (!quote) value = value.replace(/[,;]+$/, '');
-    const name = text.slice(key.start, key.end);
-    const word = hit[0].toLowerCase();
-    for (const { rule, priority } of rules) {
-      if (!rule.keywords.includes(word) || !rule.key.test(name) || !rule.value.test(value)) continue;
-      const c: Candidate = { text, start: valueStart, end: valueStart + value.length, body: value, key: { name, at: hit.index - key.start, length: hit[0].length }, quoted: quote !== '' };
-      if (accept(c, rule.checks, entropyOf(rule))) {
-        out.push({ type: rule.id, start: c.start, end: c.end, priority });
-        break;
-      }
+  const key = keyAround(text, at, length);
+  if (!key) return;
+  ASSIGN.lastIndex = key.end;
+  const m = ASSIGN.exec(text);
+  if (!m) return;
+  const quote = m.groups!.q!;
+  let value = m.groups!.v!;
+  const valueStart = m.index + m[0].length - value.length;
+  if (quote && text[valueStart + value.length] !== quote) return;
+  if (!quote) value = value.replace(/[,;]+$/, '');
+  const name = text.slice(key.start, key.end);
+  const word = text.slice(at, at + length).toLowerCase();
+  for (const { rule, priority } of rules) {
+    if (!rule.keywords.includes(word) || !rule.key.test(name) || !rule.value.test(value)) continue;
+    const c: Candidate = { text, start: valueStart, end: valueStart + value.length, body: value, key: { name, at: at - key.start, length }, quoted: quote !== '' };
+    if (accept(c, rule.checks, entropyOf(rule))) {
+      out.push({ type: rule.id, start: c.start, end: c.end, priority });
+      return;
     }
   }
 }

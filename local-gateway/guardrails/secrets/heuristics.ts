@@ -1,0 +1,41 @@
+/** Text heuristics shared by the secrets rules: how random a value looks, and whether a human typed it as a stand-in. */
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+// Words docs and templates put where a key goes; a real random token contains one by chance
+// about once in 10^4 (four letters of a 62-character alphabet at ~40 positions).
+const PLACEHOLDER = /example|sample|dummy|placeholder|changeme|change[_-]me|your[_-]?|xxxx|\*\*\*|redacted|insert|replace|fake|todo|\.\.\.|…|<[^<>]*>|\$\{|\{\{|%\(|\bprocess\.env|os\.environ|getenv|01234567|12345678|23456789|abcdefgh|bcdefghi|qwerty/i;
+
+/** Values a human wrote as an obvious stand-in: `sk-your-key-here`, `<token>`, `xxxx…`, `${VAR}`, repeated or sequential characters. */
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value) || hasRun(value, 6);
+}
+
+/** A character repeated `n` times in a row (`000000`, `aaaaaa`): typed, not generated. */
+export function hasRun(s: string, n: number): boolean {
+  let run = 1;
+  for (let i = 1; i < s.length; i++) {
+    run = s.charCodeAt(i) === s.charCodeAt(i - 1) ? run + 1 : 1;
+    if (run >= n) return true;
+  }
+  return false;
+}
+
+/** Most of the dash- or underscore-separated parts are plain words: `sk-on-the-command-line-123` is a test fixture's name, not a key. */
+export function isWordy(body: string): boolean {
+  const parts = body.split(/[-_.]/).filter(Boolean);
+  if (parts.length < 3) return false;
+  const words = parts.filter((p) => /^(?:[a-z]{3,}|[A-Z][a-z]{2,})$/.test(p));
+  return words.length * 2 >= parts.length;
+}
