@@ -19,13 +19,14 @@ export interface Candidate {
 /** `proven`: the format's own checksum holds, so placeholder and entropy heuristics are skipped. */
 export type Outcome = 'pass' | 'fail' | 'proven';
 
-// Documented example credentials (Stripe's docs test keys, jwt.io's sample token), kept as
+// Documented example credentials (Stripe's docs test keys, jwt.io's sample token, GitHub's docs PAT), kept as
 // SHA-256 so this file carries nothing credential-shaped. Examples containing EXAMPLE
 // (AWS's AKIAIOSFODNN7EXAMPLE) are caught by the placeholder words instead.
 const DOCUMENTED = new Set([
   '2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326', // Stripe docs test key
   'f2d6ca16515033e5dce14eba840b979d27b5cbae24bb3e5bf484339667f86397', // Stripe docs test key (older docs)
   '7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606', // jwt.io's sample HS256 token
+  '3543c50b0cb9cea8e55eb1f529b79f043cb250d485fde7b66cabbb5183add7da', // GitHub docs' sample classic PAT
 ]);
 
 export function isDocumentedExample(value: string): boolean {
@@ -145,3 +146,6 @@ export function accept(c: Candidate, checks: readonly CheckName[], minEntropy: n
   if (isPlaceholder(c.body)) return false;
   return minEntropy === undefined || entropy(c.body) >= minEntropy;
 }
+
+/** For the linear-time proof. */
+export const CHECK_PATTERNS: readonly RegExp[] = [PEM_END, PEM_HEADERS, PEM_CHARS, PEM_TRAIL, CONN_START, CONN_CHAR, DEFAULT_PASSWORDS];

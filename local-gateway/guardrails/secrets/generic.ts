@@ -73,3 +73,6 @@ export function genericValue(c: Candidate): Outcome {
   if (!c.key || !keyOk(c.key)) return 'fail';
   return valueOk(c.body, c.quoted ?? false) ? 'pass' : 'fail';
 }
+
+/** For the linear-time proof. */
+export const GENERIC_PATTERNS: readonly RegExp[] = [WEAK, REFERENCE, CODE_REF];

@@ -39,3 +39,6 @@ export function isWordy(body: string): boolean {
   const words = parts.filter((p) => /^(?:[a-z]{3,}|[A-Z][a-z]{2,})$/.test(p));
   return words.length * 2 >= parts.length;
 }
+
+/** For the linear-time proof. */
+export const HEURISTIC_PATTERNS: readonly RegExp[] = [PLACEHOLDER];

@@ -281,6 +281,16 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
     checks: ['mixed_chars'],
   },
   {
+    id: 'aws_session_token',
+    kind: 'assignment',
+    description: 'AWS session token of temporary credentials (STS), assigned to a session-token name',
+    source: 'AWS docs "Using temporary credentials" (AWS_SESSION_TOKEN, SessionToken in STS output)',
+    keywords: ['token'],
+    key: /^(?:aws)?[_.-]?session[_.-]?token$/i,
+    value: /^[A-Za-z0-9/+=]{100,}$/,
+    minEntropy: 4,
+  },
+  {
     id: 'azure_storage_key',
     kind: 'assignment',
     description: 'Azure Storage account key (88 base64 characters) assigned to a storage/account key name',

@@ -23,7 +23,7 @@ interface Found extends SecretSpan {
 // Key names: identifier characters plus the separators of dotted and dashed names.
 const MAX_KEY = 64;
 // After a key: its closing quote or bracket, an operator, an optional quote and the value.
-const ASSIGN = /["']?\]?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?<q>["'`]?)(?:(?:Bearer|Basic|Token|bearer|basic|token)[ \t]+)?(?<v>[^\s"'`]{1,512})/y;
+const ASSIGN = /["']?\]?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?<q>["'`]?)(?:(?:Bearer|Basic|Token|bearer|basic|token)[ \t]+)?(?<v>[^\s"'`]{1,4096})/y;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
@@ -72,7 +72,7 @@ export function createScanner(opts: ScannerOptions): (text: string) => SecretSpa
     if (rule.kind === 'token') for (const keyword of rule.keywords) addAnchor(keyword, { keyword, token: { rule, priority } });
   });
   const all = [...new Set([...anchors.keys(), ...words])];
-  const anchorRe = all.length ? new RegExp(alternation(all), 'gi') : null;
+  const anchorRe = all.length ? anchorPattern(all) : null;
   // The regex reports the longest keyword at a position; shorter ones it starts with (`sk-` in `sk-ant-`) are anchors there too.
   const startsOf = new Map(all.map((k) => [k, all.filter((o) => k.startsWith(o))]));
   const entropyOf = (r: SecretRule) => (r.id === 'generic_secret' && opts.genericMinEntropy !== undefined ? opts.genericMinEntropy : r.minEntropy);
@@ -159,7 +159,12 @@ function scanAssignment(
   let value = m.groups!.v!;
   const valueStart = m.index + m[0].length - value.length;
   if (quote && text[valueStart + value.length] !== quote) return;
-  if (!quote) value = value.replace(/[,;]+$/, '');
+  // Unquoted, a trailing comma or semicolon ends the statement, not the value.
+  if (!quote) {
+    let end = value.length;
+    while (end > 0 && (value[end - 1] === ',' || value[end - 1] === ';')) end--;
+    value = value.slice(0, end);
+  }
   const name = text.slice(key.start, key.end);
   const word = text.slice(at, at + length).toLowerCase();
   for (const { rule, priority } of rules) {
