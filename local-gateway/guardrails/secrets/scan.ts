@@ -54,6 +54,14 @@ interface Anchor {
   token?: { rule: TokenRule; priority: number };
 }
 
+/** The one regex that finds every keyword, whatever its case. */
+export function anchorPattern(keywords: readonly string[]): RegExp {
+  return new RegExp(alternation(keywords), 'gi');
+}
+
+/** For the linear-time proof (with `anchorPattern`). */
+export const SCAN_PATTERNS: readonly RegExp[] = [ASSIGN];
+
 /**
  * Builds the scanner for one configured rule set. One case-insensitive pass over the text
  * finds every anchor of every rule (token prefixes and key-name words alike); a 45-keyword
