@@ -306,7 +306,8 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
     description: 'Azure client secret assigned to an Azure client-secret name (AZURE_CLIENT_SECRET=…)',
     source: 'learn.microsoft.com azure-identity environment variables (AZURE_CLIENT_SECRET)',
     keywords: ['secret'],
-    key: /^(?:[\w.-]*azure[\w.-]*secret[\w.-]*|arm[_.-]?client[_.-]?secret)$/i,
+    // With the keyword `secret` required, a name that also says azure (or Terraform's ARM_CLIENT_SECRET).
+    key: /azure|^arm[_.-]?client[_.-]?secret$/i,
     value: /^[A-Za-z0-9_~.+/=-]{20,100}$/,
     minEntropy: 3.5,
     checks: ['mixed_chars'],
