@@ -270,6 +270,16 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
     checks: ['not_username'],
   },
   {
+    id: 'generic_secret',
+    kind: 'token',
+    description: 'Password given to a command line as user:password (curl -u, --user)',
+    source: 'curl(1) --user; gitleaks generic curl-auth-user',
+    keywords: ['-u ', '--user '],
+    pattern: /(?<![A-Za-z0-9_-])(?:-u|--user) (?<user>[A-Za-z0-9._@+-]{1,64}):(?<body>[A-Za-z0-9._~%!#&*+=^@-]{6,128})(?![A-Za-z0-9._~%!#&*+=^@-])/dy,
+    minEntropy: 3,
+    checks: ['not_username'],
+  },
+  {
     id: 'aws_secret_access_key',
     kind: 'assignment',
     description: 'AWS secret access key (40 base64 characters) assigned to an AWS secret key name',

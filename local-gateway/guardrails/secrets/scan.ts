@@ -22,8 +22,8 @@ interface Found extends SecretSpan {
 
 // Key names: identifier characters plus the separators of dotted and dashed names.
 const MAX_KEY = 64;
-// After a key: its closing quote or bracket, an operator, an optional quote and the value.
-const ASSIGN = /["']?\]?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?<q>["'`]?)(?:(?:Bearer|Basic|Token|bearer|basic|token)[ \t]+)?(?<v>[^\s"'`]{1,4096})/y;
+// After a key: its closing quote or bracket, an operator (or .NET config's `key="ApiKey" value=`), an optional quote and the value.
+const ASSIGN = /["']?\]?[ \t]{0,4}(?::=|=>|=|:|value=)[ \t]{0,4}(?<q>["'`]?)(?:(?:Bearer|Basic|Token|bearer|basic|token)[ \t]+)?(?<v>[^\s"'`]{1,4096})/y;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 

@@ -101,6 +101,8 @@ function positives(): [string, string, string][] {
     ['private_key', `{"type": "service_account", "private_key": "${escaped}\\n"}`, escaped],
     ['url_password', `DATABASE_URL=postgres://app:${dbPassword}@db:5432/app`, dbPassword],
     ['generic_secret', `SECRET_KEY = '${generic}'`, generic],
+    ['generic_secret', `curl -u deploy:${dbPassword}x https://ci.acme.io/api/json`, `${dbPassword}x`],
+    ['generic_secret', `<add key="ApiKey" value="${dbPassword}" />`, dbPassword],
   ];
 }
 
