@@ -32,7 +32,11 @@ const BEFORE_DENY = new Set([
 ]);
 
 // Secrets people reach for in examples and tests.
-const WEAK = /test|secret|passw|admin|demo|dummy|\bfoo|\bbar\b|baz|letmein|hunter2|abc123|123456|mypass|token|api[_-]?key|sample|default|none|null|undefined/i;
+const WEAK = ['test', 'secret', 'passw', 'admin', 'demo', 'dummy', 'foo', 'baz', 'letmein', 'hunter2', 'abc123', '123456', 'mypass', 'token', 'apikey', 'api_key', 'api-key', 'sample', 'default', 'none', 'null', 'undefined'];
+const isWeak = (value: string) => {
+  const lower = value.toLowerCase();
+  return WEAK.some((w) => lower.includes(w));
+};
 
 const words = (s: string) =>
   s
@@ -59,7 +63,7 @@ const REFERENCE = /^(?:[A-Za-z][A-Za-z0-9+-]*:|\/|\.{1,2}\/|~\/|\$|%|\\)|:\/\//;
 const CODE_REF = /^[A-Za-z_$][\w$]*[!?]?(?:\.[A-Za-z_$][\w$]*[!?]?)+$|[()[\]{}<>]|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
 function valueOk(value: string, quoted: boolean): boolean {
-  if (REFERENCE.test(value) || WEAK.test(value)) return false;
+  if (REFERENCE.test(value) || isWeak(value)) return false;
   if (!quoted && CODE_REF.test(value)) return false;
   if (!/[A-Za-z]/.test(value) || isWordy(value)) return false;
   // `sk-bench`, `my-app-secret`: one letter case, no digit, no symbol beyond separators is a name.
@@ -75,4 +79,4 @@ export function genericValue(c: Candidate): Outcome {
 }
 
 /** For the linear-time proof. */
-export const GENERIC_PATTERNS: readonly RegExp[] = [WEAK, REFERENCE, CODE_REF];
+export const GENERIC_PATTERNS: readonly RegExp[] = [REFERENCE, CODE_REF];

@@ -13,13 +13,20 @@ export function entropy(s: string): number {
   return h;
 }
 
-// Words docs and templates put where a key goes; a real random token contains one by chance
-// about once in 10^4 (four letters of a 62-character alphabet at ~40 positions).
-const PLACEHOLDER = /example|sample|dummy|placeholder|changeme|change[_-]me|your[_-]?|xxxx|\*\*\*|redacted|insert|replace|fake|todo|\.\.\.|…|<[^<>]*>|\$\{|\{\{|%\(|\bprocess\.env|os\.environ|getenv|01234567|12345678|23456789|abcdefgh|bcdefghi|qwerty/i;
+// What docs and templates put where a key goes; a real random token contains one of these
+// four-letter-or-longer strings by chance about once in 10^4. Plain substrings: values are
+// short, and a word list needs no linear-time proof.
+const PLACEHOLDER_WORDS = [
+  'example', 'sample', 'dummy', 'placeholder', 'changeme', 'change_me', 'change-me', 'your', 'xxxx', '***',
+  'redacted', 'insert', 'replace', 'fake', 'todo', '...', '\u2026', '${', '{{', '%(', 'process.env', 'os.environ',
+  'getenv', '01234567', '12345678', '23456789', 'abcdefgh', 'bcdefghi', 'qwerty',
+];
+const ANGLED = /<[^<>]*>/;
 
 /** Values a human wrote as an obvious stand-in: `sk-your-key-here`, `<token>`, `xxxx…`, `${VAR}`, repeated or sequential characters. */
 export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || hasRun(value, 6);
+  const lower = value.toLowerCase();
+  return PLACEHOLDER_WORDS.some((w) => lower.includes(w)) || ANGLED.test(value) || hasRun(value, 6);
 }
 
 /** A character repeated `n` times in a row (`000000`, `aaaaaa`): typed, not generated. */
@@ -41,4 +48,4 @@ export function isWordy(body: string): boolean {
 }
 
 /** For the linear-time proof. */
-export const HEURISTIC_PATTERNS: readonly RegExp[] = [PLACEHOLDER];
+export const HEURISTIC_PATTERNS: readonly RegExp[] = [ANGLED];
