@@ -19,7 +19,7 @@ const AFTER_DENY = new Set([
   'confirmation', 'min', 'max', 'template', 'schema', 'class', 'kind', 'param', 'option', 'options',
   'config', 'settings', 'description', 'help', 'text', 'message', 'error', 'title', 'prompt', 'rule',
   'mask', 'visible', 'strength', 'cache', 'scope', 'scopes', 'audience', 'issuer', 'lifetime', 'budget',
-  'encoding', 'algorithm', 'alg', 'bits', 'store', 'vault', 'mount', 'volume', 'key_name',
+  'encoding', 'algorithm', 'alg', 'bits', 'vault', 'mount', 'volume', 'query', 'claim', 'claims', 'method',
 ]);
 
 // The word right before the keyword makes it something else: pagination, CSRF, token counts, tokenizer specials.
@@ -28,7 +28,7 @@ const BEFORE_DENY = new Set([
   'max', 'min', 'num', 'total', 'input', 'output', 'prompt', 'completion', 'cached', 'reasoning', 'eos', 'bos',
   'pad', 'unk', 'sep', 'mask', 'cls', 'special', 'start', 'end', 'stop', 'reset', 'forgot', 'confirm', 'show',
   'hide', 'toggle', 'validate', 'check', 'hashed', 'encrypted', 'is', 'has', 'use', 'require', 'verify',
-  'last', 'first', 'lexer', 'parse', 'no', 'skip', 'count', 'design', 'css', 'color', 'theme', 'old',
+  'last', 'first', 'lexer', 'parse', 'no', 'skip', 'count', 'design', 'css', 'color', 'theme', 'old', 'allow', 'with',
 ]);
 
 // Secrets people reach for in examples and tests.
@@ -57,19 +57,40 @@ function keyOk(key: NonNullable<Candidate['key']>): boolean {
 }
 
 // A value that names where the secret is rather than being it: `env:X`, `keychain:x`,
-// `vault:…`, `arn:aws:…`, a URL, a path, or an escape that starts a string (`\\n…`).
-const REFERENCE = /^(?:[A-Za-z][A-Za-z0-9+-]*:|\/|\.{1,2}\/|~\/|\$|%|\\)|:\/\//;
+// `vault:…`, `arn:aws:…`, a URL, `$VAR`, `%VAR%`, or an escape that starts a string (`\\n…`).
+const REFERENCE = /^(?:[a-z][a-z0-9+-]{1,15}:|\$[A-Za-z_{(]|%[A-Za-z_]|\\)|:\/\//;
+// A path: segments that are words (`/run/secrets/db`, `~/.ssh/id_rsa`, `/Users/jane`), where
+// a base64 value that happens to start with `/` has mixed-case noise.
+const PATH = /^(?:~|\.{1,2})?(?:\/[A-Z]?[a-z0-9_.@-]*)+$/;
+
 // In unquoted code, a dotted name (`t!.value`), a call or an UPPER_SNAKE constant is a variable, not a literal.
 const CODE_REF = /^[A-Za-z_$][\w$]*[!?]?(?:\.[A-Za-z_$][\w$]*[!?]?)+$|[()[\]{}<>]|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
+// `Uint8Array`, `X-Amz-Credential`, `Content-Type`: names made of words, not random characters.
+function madeOfWords(value: string): boolean {
+  const pieces = value.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g) ?? [];
+  const letters = pieces.reduce((n, p) => n + p.length, 0);
+  // A word has vowels (about 40% of its letters); a random lower-case run has about 20%.
+  const isWord = (p: string) => /^[A-Z]?[a-z]{2,}$/.test(p) && (p.match(/[aeiouy]/gi)?.length ?? 0) >= 0.3 * p.length;
+  const inWords = pieces.filter(isWord).reduce((n, p) => n + p.length, 0);
+  return letters > 0 && inWords >= 0.75 * letters;
+}
+
 function valueOk(value: string, quoted: boolean): boolean {
-  if (REFERENCE.test(value) || isWeak(value)) return false;
-  if (!quoted && CODE_REF.test(value)) return false;
+  if (REFERENCE.test(value) || PATH.test(value) || isWeak(value)) return false;
+  // A literal `\n` or `\r` inside: the value ran on into the next line of an escaped string.
+  if (/\\[nrt]/.test(value)) return false;
+  if (!quoted && (CODE_REF.test(value) || madeOfWords(value))) return false;
+  if (!/\d/.test(value) && /^[A-Za-z]+(?:-[A-Za-z]+)+$/.test(value) && madeOfWords(value)) return false;
   if (!/[A-Za-z]/.test(value) || isWordy(value)) return false;
   // `sk-bench`, `my-app-secret`: one letter case, no digit, no symbol beyond separators is a name.
   if (!/\d/.test(value) && !(/[a-z]/.test(value) && /[A-Z]/.test(value)) && !/[^A-Za-z0-9_.-]/.test(value)) return false;
-  // Letters only is a word or an identifier unless it is long and random-looking.
-  if (/^[A-Za-z]+$/.test(value)) return quoted && value.length >= 20 && /[a-z]/.test(value) && /[A-Z]/.test(value) && new Set(value).size >= 14;
+  // Letters only is a word or an identifier, unless quoted and random-looking: random letters
+  // are about half upper case, words in camelCase (`CorrectHorseBatteryStaple`) far fewer.
+  if (/^[A-Za-z]+$/.test(value)) {
+    const upper = value.replace(/[^A-Z]/g, '').length / value.length;
+    return quoted && value.length >= 12 && upper >= 0.3 && upper <= 0.7;
+  }
   return true;
 }
 
@@ -79,4 +100,4 @@ export function genericValue(c: Candidate): Outcome {
 }
 
 /** For the linear-time proof. */
-export const GENERIC_PATTERNS: readonly RegExp[] = [REFERENCE, CODE_REF];
+export const GENERIC_PATTERNS: readonly RegExp[] = [REFERENCE, PATH, CODE_REF];

@@ -14,19 +14,20 @@ export function entropy(s: string): number {
 }
 
 // What docs and templates put where a key goes; a real random token contains one of these
-// four-letter-or-longer strings by chance about once in 10^4. Plain substrings: values are
+// four-letter-or-longer strings by chance about once in 10^5. Plain substrings: values are
 // short, and a word list needs no linear-time proof.
 const PLACEHOLDER_WORDS = [
   'example', 'sample', 'dummy', 'placeholder', 'changeme', 'change_me', 'change-me', 'your', 'xxxx', '***',
   'redacted', 'insert', 'replace', 'fake', 'todo', '...', '\u2026', '${', '{{', '%(', 'process.env', 'os.environ',
   'getenv', '01234567', '12345678', '23456789', 'abcdefgh', 'bcdefghi', 'qwerty',
 ];
+// A human writes `your`, `YOUR` or `Your`; random text has `yOuR` as often, so mixed case does not count.
+const PLACEHOLDER_VARIANTS = [...new Set(PLACEHOLDER_WORDS.flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1)]))];
 const ANGLED = /<[^<>]*>/;
 
 /** Values a human wrote as an obvious stand-in: `sk-your-key-here`, `<token>`, `xxxx…`, `${VAR}`, repeated or sequential characters. */
 export function isPlaceholder(value: string): boolean {
-  const lower = value.toLowerCase();
-  return PLACEHOLDER_WORDS.some((w) => lower.includes(w)) || ANGLED.test(value) || hasRun(value, 6);
+  return PLACEHOLDER_VARIANTS.some((w) => value.includes(w)) || ANGLED.test(value) || hasRun(value, 6);
 }
 
 /** A character repeated `n` times in a row (`000000`, `aaaaaa`): typed, not generated. */
@@ -43,8 +44,9 @@ export function hasRun(s: string, n: number): boolean {
 export function isWordy(body: string): boolean {
   const parts = body.split(/[-_.]/).filter(Boolean);
   if (parts.length < 3) return false;
-  const words = parts.filter((p) => /^(?:[a-z]{3,}|[A-Z][a-z]{2,})$/.test(p));
-  return words.length * 2 >= parts.length;
+  // Lower-case words only: random base64url has capitalised runs (`Mtngt`) as often as not.
+  const words = parts.filter((p) => /^[a-z]{3,}$/.test(p)).length;
+  return words >= 2 && words * 2 >= parts.length;
 }
 
 /** For the linear-time proof. */
