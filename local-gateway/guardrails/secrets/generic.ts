@@ -29,6 +29,7 @@ const BEFORE_DENY = new Set([
   'pad', 'unk', 'sep', 'mask', 'cls', 'special', 'start', 'end', 'stop', 'reset', 'forgot', 'confirm', 'show',
   'hide', 'toggle', 'validate', 'check', 'hashed', 'encrypted', 'is', 'has', 'use', 'require', 'verify',
   'last', 'first', 'lexer', 'parse', 'no', 'skip', 'count', 'design', 'css', 'color', 'theme', 'old', 'allow', 'with',
+  'public', 'publishable', 'primary', 'sort', 'partition', 'cache', 'foreign', 'idempotency', 'site', 'by',
 ]);
 
 // Secrets people reach for in examples and tests.
@@ -47,6 +48,8 @@ const words = (s: string) =>
 
 function keyOk(key: NonNullable<Candidate['key']>): boolean {
   const hit = key.name.slice(key.at, key.at + key.length);
+  // `…_KEY` names a secret in an environment variable (`MAILGUN_KEY=`); in code `cache_key`, `sort_key` name anything.
+  if (hit.toLowerCase() === '_key' && !/^[A-Z0-9_]+$/.test(key.name)) return false;
   const next = key.name[key.at + key.length];
   // `tokenizer`, `tokens`, `secretary`, `TOKENS`: the keyword is part of a longer word.
   if (next && /[a-z]/.test(next)) return false;

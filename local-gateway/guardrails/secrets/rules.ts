@@ -325,9 +325,9 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
   {
     id: 'generic_secret',
     kind: 'assignment',
-    description: 'High-entropy value assigned to a secret-looking name (SECRET=…, api_key: "…", password = \'…\', Authorization: Bearer …)',
+    description: 'High-entropy value assigned to a secret-looking name (SECRET=…, api_key: "…", password = \'…\', DB_PASS=…, an UPPER_SNAKE …_KEY=…, Authorization: Bearer …)',
     source: 'gitleaks generic-api-key (keyword + entropy); detect-secrets KeywordDetector',
-    keywords: ['secret', 'password', 'passwd', 'pwd', 'passphrase', 'token', 'apikey', 'api_key', 'api-key', 'access_key', 'accesskey', 'private_key', 'privatekey', 'auth_key', 'authkey', 'authorization', 'credential', 'credentials', 'signing_key', 'encryption_key'],
+    keywords: ['secret', 'password', 'passwd', 'pass', 'pwd', 'passphrase', 'token', '_key', 'apikey', 'api_key', 'api-key', 'access_key', 'accesskey', 'private_key', 'privatekey', 'auth_key', 'authkey', 'authorization', 'credential', 'credentials', 'signing_key', 'encryption_key'],
     key: /./,
     value: /^[^\s"'`]{8,512}$/,
     minEntropy: 3,

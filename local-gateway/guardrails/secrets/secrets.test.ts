@@ -103,6 +103,8 @@ function positives(): [string, string, string][] {
     ['generic_secret', `SECRET_KEY = '${generic}'`, generic],
     ['generic_secret', `curl -u deploy:${dbPassword}x https://ci.acme.io/api/json`, `${dbPassword}x`],
     ['generic_secret', `<add key="ApiKey" value="${dbPassword}" />`, dbPassword],
+    ['generic_secret', `DB_PASS=${dbPassword}`, dbPassword],
+    ['generic_secret', `MAILGUN_KEY=${generic}`, generic],
   ];
 }
 
