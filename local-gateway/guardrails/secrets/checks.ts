@@ -60,8 +60,8 @@ function jwtHeader(c: Candidate): Outcome {
 // The end of a block is searched within this reach; real keys are under 4 KB (RSA 4096 ~3.3 KB).
 const PEM_REACH = 16 * 1024;
 const PEM_END = /-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----/y;
-// RFC 1421 headers of encrypted keys, then base64 lines with real or JSON-escaped newlines.
-const PEM_HEADERS = /(?:Proc-Type|DEK-Info|Comment):[^\n\\]*/g;
+// RFC 1421 headers of encrypted keys and OpenPGP armor headers, then base64 lines with real or JSON-escaped newlines.
+const PEM_HEADERS = /(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\n\\]*/g;
 const PEM_CHARS = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*$/;
 const PEM_TRAIL = /[A-Za-z0-9+/=\s\\]/;
 

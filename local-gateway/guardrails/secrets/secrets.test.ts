@@ -71,6 +71,7 @@ function positives(): [string, string, string][] {
   const clientSecret = rand(3) + '8Q' + '~' + rand(34);
   const jwt = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: 'user-42', exp: 1900000000 })}.${rand(43)}`;
   const key = pem('RSA PRIVATE KEY');
+  const pgp = ['-----BEGIN PGP PRIVATE KEY BLOCK-----', 'Version: GnuPG v2', '', rand(64, B64), rand(64, B64), '=' + rand(4, B64), '-----END PGP PRIVATE KEY BLOCK-----'].join('\n');
   const escaped = pem('PRIVATE KEY', true);
   const dbPassword = rand(18);
   const generic = rand(30) + '!';
@@ -98,6 +99,7 @@ function positives(): [string, string, string][] {
     ['azure_client_secret', `AZURE_CLIENT_SECRET=${clientSecret}`, clientSecret],
     ['jwt', `Authorization: Bearer ${jwt}`, jwt],
     ['private_key', `my key:\n${key}\nthanks`, key],
+    ['private_key', pgp, pgp],
     ['private_key', `{"type": "service_account", "private_key": "${escaped}\\n"}`, escaped],
     ['url_password', `DATABASE_URL=postgres://app:${dbPassword}@db:5432/app`, dbPassword],
     ['generic_secret', `SECRET_KEY = '${generic}'`, generic],
