@@ -6,3 +6,4 @@
 import '../policy/engine/deny-regex.js';
 import './remote/index.js';
 import './pii/index.js';
+import './secrets/index.js';
