@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { makeTrace } from '../store/testing.js';
-import { replayTraces, unknownIn } from './replay.js';
+import { formatReplay, replayTraces, unknownIn } from './replay.js';
 import { PolicyBundleSchema, type Verdict } from './schema.js';
 
 const bundle = PolicyBundleSchema.parse({
@@ -38,5 +40,43 @@ describe('replay baseline', () => {
     expect(rule('old-words')).toMatchObject({ before: 1, after: 0, no_longer: 0 });
     expect(rule('metadata.ticket_id')).toMatchObject({ before: 1, after: 1, newly: 0, no_longer: 0 });
     expect(report.tiers).toEqual([{ tier: 'dev', blocked_before: 1, blocked_after: 2 }]);
+  });
+});
+
+describe('replay and remote guardrails', () => {
+  it('leaves remote guardrails out, never calls their service, and names them', async () => {
+    let calls = 0;
+    const service = createServer((_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: [{ flagged: true, categories: { harassment: true }, category_scores: { harassment: 1 } }] }));
+    });
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+    const { port } = service.address() as AddressInfo;
+    process.env.GH_REPLAY_TEST_KEY = 'k';
+    try {
+      const withRemote = PolicyBundleSchema.parse({
+        apiVersion: 'gatehouse/v1',
+        org: 'acme',
+        version: 3,
+        tiers: {
+          dev: {
+            guardrails: [
+              { id: 'words', type: 'deny_regex', hook: 'llm_input', action: 'validate', config: { patterns: ['secret'] } },
+              { id: 'mod', type: 'openai_moderation', hook: 'llm_input', action: 'validate', config: { base_url: `http://127.0.0.1:${port}/v1`, api_key: 'env:GH_REPLAY_TEST_KEY' } },
+            ],
+          },
+        },
+      });
+      // Recorded: the moderation rule blocked this one when it was served.
+      const flagged = makeTrace({ request_body: ask('my secret'), verdicts: [v({ stage: 'input_guardrails', rule: 'mod' })] });
+      const report = await replayTraces(withRemote, [flagged], { tiers: ['dev'] }, true);
+      expect(calls).toBe(0);
+      expect(report.not_replayed).toEqual(['dev/mod']);
+      expect(report.rules.map((r) => r.rule)).toEqual(['words']);
+      expect(formatReplay(report)).toContain('Not replayed (remote guardrails, which would send stored prompts to their service): dev/mod.');
+    } finally {
+      delete process.env.GH_REPLAY_TEST_KEY;
+      service.close();
+    }
   });
 });

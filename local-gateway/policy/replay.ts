@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Trace } from '../store/schema.js';
 import type { TraceStore } from '../store/traces.js';
-import { blocks, evaluateRequest, factsFromTrace, TierState } from './engine/index.js';
+import { blocks, evaluateRequest, factsFromTrace, isRemoteGuardrail, TierState } from './engine/index.js';
 import { resolveTier, type PolicyBundle, type Verdict } from './schema.js';
 
 /**
@@ -49,6 +49,11 @@ export const ReplayReportSchema = z.object({
   ),
   /** Rules whose firings change, most changes first; `--all` lists unchanged firing rules too. */
   rules: z.array(RuleReplaySchema),
+  /**
+   * Guardrails left out of the replay, as `tier/rule`: remote ones (a moderation or content
+   * safety service), which would send stored prompts to a third party and pay for each.
+   */
+  not_replayed: z.array(z.string()),
 });
 export type ReplayReport = z.infer<typeof ReplayReportSchema>;
 
@@ -140,7 +145,14 @@ class Tally {
  * as it arrived (counting starts at the first replayed trace).
  */
 export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>, opts: ReplayOptions, all = false): Promise<ReplayReport> {
-  const tiers = opts.tiers.map((name) => ({ tier: resolveTier(bundle, name), state: new TierState() }));
+  const notReplayed: string[] = [];
+  const tiers = opts.tiers.map((name) => {
+    const tier = resolveTier(bundle, name);
+    const remote = new Set(tier.guardrails.filter(isRemoteGuardrail).map((g) => g.id));
+    for (const id of remote) notReplayed.push(`${name}/${id}`);
+    const local = remote.size === 0 ? tier : { ...tier, guardrails: tier.guardrails.filter((g) => !remote.has(g.id)) };
+    return { tier: local, remote, state: new TierState() };
+  });
   const tally = new Tally();
   let count = 0;
   let first: number | null = null;
@@ -149,9 +161,11 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
     const facts = factsFromTrace(trace);
     const unknown = unknownIn(trace);
     const costUsd = opts.costOf ? await opts.costOf(trace) : null;
-    for (const { tier, state } of tiers) {
+    for (const { tier, remote, state } of tiers) {
       const replayed = await evaluateRequest(tier, facts, state, { role: { tier: tier.name, enforced: false }, costUsd });
-      tally.compare(trace.id, tier.name, trace.verdicts, replayed, unknown);
+      // What a left-out rule recorded is not compared: it did not run again.
+      const recorded = remote.size === 0 ? trace.verdicts : trace.verdicts.filter((v) => !(v.tier === tier.name && remote.has(v.rule)));
+      tally.compare(trace.id, tier.name, recorded, replayed, unknown);
     }
     first ??= trace.started_at;
     last = trace.started_at;
@@ -169,6 +183,7 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
     to: last === null ? null : new Date(last).toISOString(),
     tiers: opts.tiers.map((tier) => ({ tier, blocked_before: tally.blocked.get(tier)?.before ?? 0, blocked_after: tally.blocked.get(tier)?.after ?? 0 })),
     rules,
+    not_replayed: notReplayed,
   };
 }
 
@@ -196,6 +211,7 @@ export function formatReplay(r: ReplayReport): string {
   const lines = [`Replayed ${r.traces} traces (${r.from} to ${r.to}) against ${r.org} version ${r.version}:`];
   for (const t of r.tiers) lines.push(`  ${t.tier}: ${t.blocked_after} would be stopped (recorded: ${t.blocked_before})`);
   if (r.rules.length === 0) lines.push('No rule fires differently.');
+  if (r.not_replayed.length > 0) lines.push(`Not replayed (remote guardrails, which would send stored prompts to their service): ${r.not_replayed.join(', ')}.`);
   for (const x of r.rules) {
     const parts = [];
     if (x.newly > 0) parts.push(`newly ${x.effect} ${x.newly} (e.g. ${x.examples.newly.join(', ')})`);

@@ -97,4 +97,4 @@ export function createAzureContentSafety(config: Config, _rule: Guardrail) {
   });
 }
 
-registerGuardrailType(WHO, { config: AzureContentSafetyConfig, create: createAzureContentSafety });
+registerGuardrailType(WHO, { config: AzureContentSafetyConfig, create: createAzureContentSafety, remote: true });

@@ -145,4 +145,4 @@ export function createBedrockGuardrail(config: Config, rule: Guardrail) {
   return remoteCheck({ maxChars: MAX_CHARS, classify: (pieces) => mapLimit(pieces, IN_FLIGHT, apply) });
 }
 
-registerGuardrailType(WHO, { config: BedrockGuardrailConfig, create: createBedrockGuardrail });
+registerGuardrailType(WHO, { config: BedrockGuardrailConfig, create: createBedrockGuardrail, remote: true });

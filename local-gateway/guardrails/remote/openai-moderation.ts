@@ -94,4 +94,4 @@ export function createOpenAIModeration(config: Config, _rule: Guardrail) {
   });
 }
 
-registerGuardrailType(WHO, { config: OpenAIModerationConfig, create: createOpenAIModeration });
+registerGuardrailType(WHO, { config: OpenAIModerationConfig, create: createOpenAIModeration, remote: true });

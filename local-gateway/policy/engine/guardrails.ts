@@ -29,6 +29,8 @@ export interface GuardrailCheck {
 export interface GuardrailType<C = unknown> {
   config: z.ZodType<C>;
   create(config: C, rule: Guardrail): GuardrailCheck;
+  /** Sends the text to a third-party service: replaying stored traffic must not call it. */
+  remote?: boolean;
 }
 
 const registry = new Map<string, GuardrailType<never>>();
@@ -41,6 +43,11 @@ export function registerGuardrailType<C>(name: string, type: GuardrailType<C>): 
 /** Whether this build has a guardrail kind (types are built in parallel; a scan skips the absent ones). */
 export function hasGuardrailType(name: string): boolean {
   return registry.has(name);
+}
+
+/** Whether a rule's type calls a remote service (see `GuardrailType.remote`). */
+export function isRemoteGuardrail(rule: Guardrail): boolean {
+  return registry.get(rule.type)?.remote === true;
 }
 
 /** Problems with a guardrail rule's `type` or `config`, for `gatehouse policy check`; empty when it is fine. */
