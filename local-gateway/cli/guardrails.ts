@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { z } from 'zod';
 import { codePointMapper } from '../guardrails/code-points.js';
+import { closeGuardrailPools, setGuardrailRuntime } from '../guardrails/remote/index.js';
 import { BUILTIN_TYPES, builtinPlan, Scanner, tierPlan, type ScanFinding, type ScanPlan } from '../guardrails/scanner.js';
 import { CommandError, parse, UsageError } from './args.js';
 import { cliConfig } from './config-file.js';
@@ -30,6 +31,8 @@ const LineSchema = z.object({ text: z.string() });
 /** The plan for --tier (or the active tier): the policy's guardrails, else the built-in set. */
 function planFor(values: { tier?: string | undefined; home?: string | undefined; config?: string | undefined }): ScanPlan {
   const loaded = cliConfig(values);
+  // A remote guardrail that borrows a provider (`provider: openai`) finds it in this config, as in the gateway.
+  setGuardrailRuntime({ env: process.env, providers: loaded.config.providers });
   const name = values.tier ?? loaded.config.tiers.active;
   if (loaded.config.policy === undefined) {
     const known = [loaded.config.tiers.active, ...loaded.config.tiers.shadow];
@@ -117,12 +120,17 @@ async function scan(argv: string[]): Promise<void> {
   const writer = new LineWriter();
   let n = 0;
   let bad = 0;
-  for await (const line of readLines(process.stdin)) {
-    if (closed) break;
-    const r = await scanLine(scanner, line, ++n);
-    if (!r.ok) bad++;
-    writer.push(r.out);
-    if (writer.drained) await writer.drained;
+  try {
+    for await (const line of readLines(process.stdin)) {
+      if (closed) break;
+      const r = await scanLine(scanner, line, ++n);
+      if (!r.ok) bad++;
+      writer.push(r.out);
+      if (writer.drained) await writer.drained;
+    }
+  } finally {
+    // Kept-alive connections to a remote guardrail's service would hold the process open.
+    await closeGuardrailPools();
   }
   writer.flush();
   if (bad > 0) throw new CommandError(`${bad} of ${n} line${n === 1 ? '' : 's'} could not be scanned: see the "error" lines in the output.`);
