@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Guardrail, ResolvedTier, Verdict } from '../schema.js';
 import type { RequestFacts } from './facts.js';
 import { matches } from './match.js';
+import { keepKinds } from './texts.js';
 import { verdict, type Role } from './verdict.js';
 
 /** One thing a guardrail found: a span of one of the texts it was given. Never the matched text itself, which may be the secret. */
@@ -113,7 +114,7 @@ export async function runGuardrails(tier: ResolvedTier, hook: Hook, facts: Reque
     try {
       const { check, found } = await scan(rule, current);
       if (found.length === 0) continue;
-      if (rule.mode !== 'audit') current = check.redact(current, found);
+      if (rule.mode !== 'audit') current = keepKinds(current, check.redact(current, found));
       const reason = `${role.tier} guardrail "${rule.id}" ${rule.mode === 'audit' ? 'would redact' : 'redacted'} ${found.length} finding(s) (${[...new Set(found.map((f) => f.type))].join(', ')}).`;
       verdicts.push(verdict(role, stage, rule.id, 'mutate', rule.mode, reason, findingsOf(found, label)));
     } catch (err) {

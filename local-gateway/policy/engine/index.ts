@@ -5,5 +5,5 @@ export { factsFromSummary, factsFromTrace } from './trace-facts.js';
 export { guardrailConfigErrors, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
 export { chargeBudgets, countRateLimit, matchingRateLimit, rateLimitStage, settleTokens } from './limits.js';
 export { TierState } from './state.js';
-export { requestTexts, responseTexts, streamText, type TextSlot } from './texts.js';
+export { keepKinds, requestTexts, responseTexts, slotTexts, streamText, textKinds, type TextKind, type TextSlot } from './texts.js';
 export { windowOf } from './window.js';
