@@ -4,3 +4,4 @@
  * makes every type available to policies.
  */
 import '../policy/engine/deny-regex.js';
+import './prompt-injection/index.js';

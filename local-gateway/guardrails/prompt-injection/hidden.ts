@@ -1,0 +1,95 @@
+/**
+ * Instructions a human reader does not see but a model does: HTML comments and hidden
+ * elements that talk to the AI, and invisible characters (zero-width runs, Unicode tag
+ * characters, bidi overrides) that smuggle text past a reviewer.
+ */
+
+export interface Spot {
+  start: number;
+  end: number;
+  score: number;
+}
+
+const AI_ADDRESS =
+  /\b(?:ai|a\.i\.|assistants?|llms?|language\s+models?|ai\s+(?:models?|agents?)|coding\s+agents?|chatbots?|claude|chatgpt|gpt(?:-\d\w{0,6})?|copilot|gemini|codex)\b|\bif\s+you\s+are\s+an?\s+(?:ai|llm|model|agent|assistant)|\b(?:note|instructions?|message)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|models?|agents?|assistants?|llms?|bots?)\b/i;
+const IMPERATIVE =
+  /\b(?:ignore|disregard|forget|do\s+not|don't|never|always|must|instead|make\s+sure|be\s+sure|tell|say|respond|reply|answer|output|print|include|insert|send|email|post|upload|run|execute|call|fetch|visit|open|navigate|delete|remove|recommend|mention|exfiltrate|append|add|write|summari[sz]e|use|praise|rate)\b/i;
+const COVERT = /\byou\s+(?:must|should|will|are\s+to)\b[^.\n]{0,80}?\b(?:ignore|disregard|instead|secretly|silently|without\s+telling|do\s+not\s+(?:tell|mention|reveal))\b/i;
+const HIDDEN_OPEN =
+  /<([a-z][a-z0-9-]{0,15})\b[^>]{0,400}?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]{0,4}[1-9])|opacity\s*:\s*0(?![.\d]{0,4}[1-9])|[^-]color\s*:\s*(?:#fff\b|#ffffff\b|white\b|transparent\b)|\shidden[\s>=/]|aria-hidden\s*=\s*["']?true)[^>]{0,400}>/gi;
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]{2,}|(?:\uDB40[\uDC00-\uDC7F])+|[\u202A-\u202E\u2066-\u2069]+/g;
+const HAS_INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069\uDB40]/;
+const LONE_ZW = /[\u200B\u2060\uFEFF]/g;
+const RTL_LETTERS = /[\u0590-\u08FF]/;
+// A subdivision flag (🏴 + tag letters + cancel tag) is the one everyday use of tag characters.
+const FLAG = /^(?:\uDB40[\uDC61-\uDC7A]){2,6}\uDB40\uDC7F$/;
+
+/** Whether a hidden text talks to the model: says so, or holds an injection phrase. */
+function instructive(body: string, phraseHit: (t: string) => boolean): number {
+  if (phraseHit(body)) return 0.75;
+  if (AI_ADDRESS.test(body) && IMPERATIVE.test(body)) return 0.6;
+  return COVERT.test(body) ? 0.55 : 0;
+}
+
+/** HTML comments whose text instructs the model. */
+function comments(text: string, phraseHit: (t: string) => boolean, out: Spot[]): void {
+  for (let at = text.indexOf('<!--'); at >= 0; at = text.indexOf('<!--', at + 4)) {
+    const close = text.indexOf('-->', at + 4);
+    const end = close < 0 ? Math.min(text.length, at + 4000) : close + 3;
+    // Long comments (licence headers, commented-out markup) are read in part: an instruction hides near the top.
+    const score = instructive(text.slice(at + 4, Math.min(end, at + 4000)), phraseHit);
+    if (score > 0) out.push({ start: at, end, score });
+    if (close < 0) break;
+  }
+}
+
+/** Elements styled or marked to be invisible whose text instructs the model. */
+function hiddenElements(text: string, phraseHit: (t: string) => boolean, out: Spot[]): void {
+  HIDDEN_OPEN.lastIndex = 0;
+  for (let m = HIDDEN_OPEN.exec(text); m; m = HIDDEN_OPEN.exec(text)) {
+    const bodyStart = m.index + m[0].length;
+    const close = text.indexOf(`</${m[1]!}`, bodyStart);
+    const bodyEnd = close < 0 || close - bodyStart > 5000 ? Math.min(text.length, bodyStart + 2000) : close;
+    const score = instructive(text.slice(bodyStart, bodyEnd), phraseHit);
+    if (score === 0) continue;
+    const end = close === bodyEnd ? text.indexOf('>', close) + 1 || bodyEnd : bodyEnd;
+    out.push({ start: m.index, end, score });
+    HIDDEN_OPEN.lastIndex = end;
+  }
+}
+
+/** Runs of invisible characters; a lone zero-width space is typography, a run or a scattering of them is a channel. */
+function invisible(text: string, out: Spot[]): void {
+  if (!HAS_INVISIBLE.test(text)) return;
+  const rtl = RTL_LETTERS.test(text);
+  INVISIBLE.lastIndex = 0;
+  for (let m = INVISIBLE.exec(text); m; m = INVISIBLE.exec(text)) {
+    const run = m[0];
+    const start = m.index;
+    const c = run.charCodeAt(0);
+    if (c === 0xdb40) {
+      if (text.slice(start - 2, start) === '\uD83C\uDFF4' && FLAG.test(run)) continue;
+      out.push({ start, end: start + run.length, score: 0.75 });
+    } else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+      out.push({ start, end: start + run.length, score: rtl ? 0.25 : 0.55 });
+    } else out.push({ start, end: start + run.length, score: 0.55 });
+  }
+  const lone = [...text.matchAll(LONE_ZW)].filter((m) => m.index > 0);
+  if (lone.length >= 4) {
+    for (const m of lone) if (!out.some((s) => m.index >= s.start && m.index < s.end)) out.push({ start: m.index, end: m.index + 1, score: 0.55 });
+  }
+}
+
+/** Every hidden-instruction spot of a text, scored before context. */
+export function hiddenSpots(text: string, phraseHit: (t: string) => boolean): Spot[] {
+  const out: Spot[] = [];
+  if (text.includes('<!--')) comments(text, phraseHit, out);
+  if (text.includes('<')) hiddenElements(text, phraseHit, out);
+  invisible(text, out);
+  return out;
+}
+
+/** Whether a span is only invisible characters, which a redaction removes rather than marks. */
+export const onlyInvisible = (s: string) => s.length > 0 && /^(?:[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F])+$/.test(s);
+
+export const HIDDEN_PATTERNS: readonly RegExp[] = [AI_ADDRESS, IMPERATIVE, COVERT, HIDDEN_OPEN, INVISIBLE, HAS_INVISIBLE, LONE_ZW, FLAG];
