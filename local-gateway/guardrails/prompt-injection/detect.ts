@@ -1,5 +1,5 @@
 import type { TextKind } from '../../policy/engine/texts.js';
-import { combine, fenceRanges, inRanges, phraseScore } from './context.js';
+import { combine, exampleContext, fenceRanges, inRanges, phraseScore } from './context.js';
 import { encodedSpots } from './encoded.js';
 import { hiddenSpots, type Spot } from './hidden.js';
 import { ANCHOR_SOURCE, PHRASES, type Language, type Phrase, type PhraseCategory } from './phrases.js';
@@ -82,18 +82,18 @@ export class Detector {
       // A category fires as a whole (weak signals add up); its spans are the phrases that carried it.
       if (combine(list.map((h) => h.score)) >= threshold) hits.push(...list.filter((h) => h.score > 0.1));
     }
-    const adjust = (s: Spot, type: Category, fencePenalty: number): Hit => {
+    // Hidden and encoded content is an attack wherever it sits, except where a developer shows one as an example.
+    const adjust = (s: Spot, type: Category, exampleAware: boolean): Hit => {
       let score = s.score + (kind === 'tool' ? 0.2 : 0);
-      if (fencePenalty > 0 && inRanges(fences, s.start)) score -= fencePenalty;
+      if (exampleAware && (inRanges(fences, s.start) || exampleContext(text, s.start, s.end))) score -= 0.3;
       return { type, start: s.start, end: s.end, score };
     };
     for (const s of hiddenSpots(text, this.phraseHit)) {
-      const invisibleOnly = s.end - s.start <= 64 && text[s.start] !== '<';
-      const h = adjust(s, 'hidden_instructions', invisibleOnly ? 0 : 0.3);
+      const h = adjust(s, 'hidden_instructions', !s.invisible);
       if (h.score >= threshold) hits.push(h);
     }
     for (const s of encodedSpots(text, this.phraseHit)) {
-      const h = adjust(s, 'encoded_payload', 0.3);
+      const h = adjust(s, 'encoded_payload', true);
       if (h.score >= threshold) hits.push(h);
     }
     return hits.sort((x, y) => x.start - y.start);

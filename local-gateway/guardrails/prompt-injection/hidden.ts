@@ -8,6 +8,8 @@ export interface Spot {
   start: number;
   end: number;
   score: number;
+  /** Made of invisible characters only (no markup around them). */
+  invisible?: boolean;
 }
 
 const AI_ADDRESS =
@@ -16,7 +18,7 @@ const IMPERATIVE =
   /\b(?:ignore|disregard|forget|do\s+not|don't|never|always|must|instead|make\s+sure|be\s+sure|tell|say|respond|reply|answer|output|print|include|insert|send|email|post|upload|run|execute|call|fetch|visit|open|navigate|delete|remove|recommend|mention|exfiltrate|append|add|write|summari[sz]e|use|praise|rate)\b/i;
 const COVERT = /\byou\s+(?:must|should|will|are\s+to)\b[^.\n]{0,80}?\b(?:ignore|disregard|instead|secretly|silently|without\s+telling|do\s+not\s+(?:tell|mention|reveal))\b/i;
 const HIDDEN_OPEN =
-  /<([a-z][a-z0-9-]{0,15})\b[^>]{0,400}?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]{0,4}[1-9])|opacity\s*:\s*0(?![.\d]{0,4}[1-9])|[^-]color\s*:\s*(?:#fff\b|#ffffff\b|white\b|transparent\b)|\shidden[\s>=/]|aria-hidden\s*=\s*["']?true)[^>]{0,400}>/gi;
+  /<([a-z][a-z0-9-]{0,15})\b[^>]{0,400}?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]{0,4}[1-9])|opacity\s*:\s*0(?![.\d]{0,4}[1-9])|[^-]color\s*:\s*(?:#fff\b|#ffffff\b|white\b|transparent\b)|\shidden(?=[\s>=/])|aria-hidden\s*=\s*["']?true)[^>]{0,400}>/gi;
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]{2,}|(?:\uDB40[\uDC00-\uDC7F])+|[\u202A-\u202E\u2066-\u2069]+/g;
 const HAS_INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069\uDB40]/;
 const LONE_ZW = /[\u200B\u2060\uFEFF]/g;
@@ -69,14 +71,14 @@ function invisible(text: string, out: Spot[]): void {
     const c = run.charCodeAt(0);
     if (c === 0xdb40) {
       if (text.slice(start - 2, start) === '\uD83C\uDFF4' && FLAG.test(run)) continue;
-      out.push({ start, end: start + run.length, score: 0.75 });
+      out.push({ start, end: start + run.length, score: 0.75, invisible: true });
     } else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
-      out.push({ start, end: start + run.length, score: rtl ? 0.25 : 0.55 });
-    } else out.push({ start, end: start + run.length, score: 0.55 });
+      out.push({ start, end: start + run.length, score: rtl ? 0.25 : 0.55, invisible: true });
+    } else out.push({ start, end: start + run.length, score: 0.55, invisible: true });
   }
   const lone = [...text.matchAll(LONE_ZW)].filter((m) => m.index > 0);
   if (lone.length >= 4) {
-    for (const m of lone) if (!out.some((s) => m.index >= s.start && m.index < s.end)) out.push({ start: m.index, end: m.index + 1, score: 0.55 });
+    for (const m of lone) if (!out.some((s) => m.index >= s.start && m.index < s.end)) out.push({ start: m.index, end: m.index + 1, score: 0.55, invisible: true });
   }
 }
 

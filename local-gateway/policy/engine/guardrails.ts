@@ -48,6 +48,14 @@ export function guardrailConfigErrors(rule: Guardrail): string[] {
   }
 }
 
+/** A check of a registered type built from a raw config, as a policy rule would build it (for the scan CLI, benches and tests). */
+export function createGuardrailCheck(typeName: string, config: unknown = {}): GuardrailCheck {
+  const type = registry.get(typeName);
+  if (!type) throw new Error(`guardrail type "${typeName}" is not available in this build`);
+  const rule = { id: typeName, type: typeName, hook: 'llm_input', action: 'validate', mode: 'enforce', config } as Guardrail;
+  return type.create(type.config.parse(config) as never, rule);
+}
+
 // Resolved tiers keep their rule objects for the policy's life, so a check is built once per
 // rule; rules with the same type and config (a prod tier that repeats dev's) share one check.
 const built = new WeakMap<Guardrail, GuardrailCheck | Error>();

@@ -2,7 +2,7 @@
 export { evaluateRequest, PRE_STAGES, blocks, type EvaluateOptions, type Role } from './evaluate.js';
 export { estimateTokens, isModelCall, tokensOf, type RequestFacts } from './facts.js';
 export { factsFromSummary, factsFromTrace } from './trace-facts.js';
-export { guardrailConfigErrors, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
+export { createGuardrailCheck, guardrailConfigErrors, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
 export { chargeBudgets, countRateLimit, matchingRateLimit, rateLimitStage, settleTokens } from './limits.js';
 export { TierState } from './state.js';
 export { keepKinds, requestTexts, responseTexts, slotTexts, streamText, textKinds, type TextKind, type TextSlot } from './texts.js';
