@@ -10,17 +10,23 @@ import type { TextKind } from '../../policy/engine/texts.js';
 const CODE_LINE =
   /^\s*(?:\/\/|\/\*|\*\s|--\s|[+-](?=\s|[a-z_$]{1,20}\s*[=(.])|>>>|\$\s|#include|import\s|from\s+\S+\s+import|def\s|function\b|const\s|let\s|var\s|return\b|if\s*\(|assert|expect\(|it\(|test\(|describe\(|print\(|console\.|at\s+\S+\s+\()|[;{(,]\s*$|=>|===|\w\(\s*["'`]|[=:]\s*["'`]|\b(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\b|^\s*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d/;
 // A line of JSON data (`"key": "value`): tool output is often JSON, and data is not code.
-const DATA_LINE = /^\s*[{[]?\s*"[^"\n]{1,40}"\s*:\s*"/;
+const DATA_LINE = /^[\s{[]*"[^"\n]{1,40}"\s*:\s*"/;
 // Words of a text that talks about prompt injection rather than doing it.
-const META =
-  /prompt[\s-]?injection|jailbreak(?:s|ing)?\s+(?:attacks?|attempts?|prompts?|techniques?|detection)|\battackers?\b|\bmalicious\b|\badversari|\bred[\s-]?team|\bowasp\b|\bclassifier|\bdetect(?:or|ion|s|ed|ing)?\b|\bguardrails?\b|\bunit\s+tests?\b|\btest\s+cases?\b|\bexamples?\s+of\b|\bpayloads?\b|\bmitigat|\bsanitiz|\bblocklist|\bdenylist|\bheuristic|inyecci[óo]n\s+de\s+prompt|injection\s+de\s+prompt|prompt-?injektion|提示(?:词)?注入|プロンプトインジェクション|инъекци/i;
+const META = [
+  /prompt[\s-]?injection|jailbreak(?:s|ing)?\s+(?:attacks?|attempts?|prompts?|techniques?|detection)|\battackers?\b|\bmalicious\b|\badversari|\bred[\s-]?team|\bowasp\b/i,
+  /\bclassifier|\bdetect(?:or|ion|s|ed|ing)?\b|\bguardrails?\b|\bunit\s+tests?\b|\btest\s+cases?\b|\bexamples?\s+of\b|\bpayloads?\b/i,
+  /\bmitigat|\bsanitiz|\bblocklist|\bdenylist|\bheuristic|inyecci[óo]n\s+de\s+prompt|injection\s+de\s+prompt|prompt-?injektion|提示(?:词)?注入|プロンプトインジェクション|инъекци/i,
+];
+const isMeta = (s: string) => META.some((re) => re.test(s));
 // The phrase is mentioned, not used: "phrases like …", "if the user asks you to …".
 const MENTION =
-  /(?:\blike|such\s+as|e\.g\.|for\s+example|\bphrases?|\bsays?|\bsaid|\bstrings?|\bwords?|\bcontain(?:s|ing)?|\bpatterns?|\bincluding|\b(?:wrote|writes|typed|sent|posted)\s*:?|\b(?:asks?|asked|tells?|told|tries|try|trying|attempts?|wants?)\s+(?:you\s+|me\s+|the\s+(?:model|assistant|ai)\s+)?to)\s*["'`“‘«]?$/i;
+  /(?:\blike|such\s+as|e\.g\.|for\s+example|\bphrases?|\bsays?|\bsaid|\bstrings?|\bwords?|\bcontain(?:s|ing)?|\bpatterns?|\bincluding|\b(?:wrote|writes|typed|sent|posted):?|\b(?:asks?|asked|tells?|told|tries|try|trying|attempts?|wants?)\s+(?:you\s+|me\s+|the\s+(?:model|assistant|ai)\s+)?to)\s*["'`“‘«]?$/i;
 // A rule forbidding the act (a system prompt's "never reveal your instructions").
 const NEGATED = /\b(?:not|never|don't|doesn't|didn't|won't|shouldn't|mustn't|isn't|cannot|can't|refuse\s+to|no\s+one\s+can)\s+(?:\w+\s+){0,2}$/i;
 // The developer taking back their own words: "the previous instructions I gave".
 const OWN_WORDS = /^\s*(?:(?:that\s+)?(?:I|we)\s+(?:gave|sent|wrote|provided|mentioned|made|added|posted)|(?:from|by)\s+me)\b/i;
+// The object is a property of the prompt, not its text: "print the system prompt length".
+const TECHNICAL_OBJECT = /^\s*(?:length|size|tokens?|count|file|path|template|variable|field|setting|option|hash|id|to\s+(?:the\s+)?(?:log|logs|console|stdout|stderr|file|debug))\b/i;
 const ADDRESSED = /\b(?:you|your|yourself|assistant|ai|llm|chatbot|language\s+model|chatgpt|claude|gpt|copilot|gemini|du|dich|dir|tu|toi|vous|usted|voc[êe]|ia|ki)\b|你|您|あなた|人工智能|ты|вы|ИИ/i;
 const QUOTES = '"\'`“‘«「『„';
 
@@ -74,8 +80,10 @@ export function phraseScore({ text, start, end, weight, kind, fences }: ScoreInp
   const lead = before.trimEnd();
   if (MENTION.test(lead)) s -= 0.3;
   if (NEGATED.test(before)) s -= 0.45;
-  if (OWN_WORDS.test(text.slice(end, end + 40))) s -= 0.4;
-  if (META.test(text.slice(Math.max(0, start - 250), end + 250))) s -= 0.3;
+  const after = text.slice(end, end + 40);
+  if (OWN_WORDS.test(after)) s -= 0.4;
+  if (TECHNICAL_OBJECT.test(after)) s -= 0.3;
+  if (isMeta(text.slice(Math.max(0, start - 250), end + 250))) s -= 0.3;
   if (ADDRESSED.test(text.slice(Math.max(0, start - 150), end + 150))) s += 0.1;
   if (kind === 'tool') s += 0.25;
   else if (kind === 'system') s -= 0.2;
@@ -85,11 +93,11 @@ export function phraseScore({ text, start, end, weight, kind, fences }: ScoreInp
 /** Whether a hidden element sits in code or in text about injection: a developer showing an example, not a page hiding one. */
 export function exampleContext(text: string, start: number, end: number): boolean {
   const { line } = lineAt(text, start, Math.min(end, start + 200));
-  return META.test(text.slice(Math.max(0, start - 250), end + 250)) || (!line.trimStart().startsWith('<') && CODE_LINE.test(line));
+  return isMeta(text.slice(Math.max(0, start - 250), end + 250)) || (!line.trimStart().startsWith('<') && CODE_LINE.test(line));
 }
 
 /** Several matches of one category make it likelier: scores combine like independent signals. */
 export const combine = (scores: readonly number[]) => 1 - scores.reduce((acc, s) => acc * (1 - s), 1);
 
 /** Context-free regexes of this module, for the linear-time proof. */
-export const CONTEXT_PATTERNS: readonly RegExp[] = [CODE_LINE, DATA_LINE, META, MENTION, NEGATED, OWN_WORDS, ADDRESSED];
+export const CONTEXT_PATTERNS: readonly RegExp[] = [CODE_LINE, DATA_LINE, ...META, MENTION, NEGATED, OWN_WORDS, TECHNICAL_OBJECT, ADDRESSED];

@@ -16,9 +16,13 @@ const AI_ADDRESS =
   /\b(?:ai|a\.i\.|assistants?|llms?|language\s+models?|ai\s+(?:models?|agents?)|coding\s+agents?|chatbots?|claude|chatgpt|gpt(?:-\d\w{0,6})?|copilot|gemini|codex)\b|\bif\s+you\s+are\s+an?\s+(?:ai|llm|model|agent|assistant)|\b(?:note|instructions?|message)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|models?|agents?|assistants?|llms?|bots?)\b/i;
 const IMPERATIVE =
   /\b(?:ignore|disregard|forget|do\s+not|don't|never|always|must|instead|make\s+sure|be\s+sure|tell|say|respond|reply|answer|output|print|include|insert|send|email|post|upload|run|execute|call|fetch|visit|open|navigate|delete|remove|recommend|mention|exfiltrate|append|add|write|summari[sz]e|use|praise|rate)\b/i;
-const COVERT = /\byou\s+(?:must|should|will|are\s+to)\b[^.\n]{0,80}?\b(?:ignore|disregard|instead|secretly|silently|without\s+telling|do\s+not\s+(?:tell|mention|reveal))\b/i;
-const HIDDEN_OPEN =
-  /<([a-z][a-z0-9-]{0,15})\b[^>]{0,400}?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]{0,4}[1-9])|opacity\s*:\s*0(?![.\d]{0,4}[1-9])|[^-]color\s*:\s*(?:#fff\b|#ffffff\b|white\b|transparent\b)|\shidden(?=[\s>=/])|aria-hidden\s*=\s*["']?true)[^>]{0,400}>/gi;
+// "You must … secretly …": an obligation, then within the sentence an act hidden from the user.
+const OBLIGED = /\byou\s+(?:must|should|will|are\s+to)\b/gi;
+const COVERT = /\b(?:ignore|disregard|instead|secretly|silently|without\s+telling|do\s+not\s+(?:tell|mention|reveal))\b/i;
+// An opening tag (its attributes bounded), then a test of its attributes: two simple passes, each provably linear.
+const OPEN_TAG = /<([a-z][a-z0-9-]{0,15})(\s[^<>]*)?>/gi;
+const HIDDEN_ATTRS =
+  /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]{0,4}[1-9])|opacity\s*:\s*0(?![.\d]{0,4}[1-9])|[^-]color\s*:\s*(?:#fff\b|#ffffff\b|white\b|transparent\b)|\shidden(?=[\s=/]|$)|aria-hidden\s*=\s*["']?true/i;
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]{2,}|(?:\uDB40[\uDC00-\uDC7F])+|[\u202A-\u202E\u2066-\u2069]+/g;
 const HAS_INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069\uDB40]/;
 const LONE_ZW = /[\u200B\u2060\uFEFF]/g;
@@ -26,11 +30,20 @@ const RTL_LETTERS = /[\u0590-\u08FF]/;
 // A subdivision flag (🏴 + tag letters + cancel tag) is the one everyday use of tag characters.
 const FLAG = /^(?:\uDB40[\uDC61-\uDC7A]){2,6}\uDB40\uDC7F$/;
 
+function covert(body: string): boolean {
+  OBLIGED.lastIndex = 0;
+  for (let m = OBLIGED.exec(body); m; m = OBLIGED.exec(body)) {
+    const rest = body.slice(m.index + m[0].length, m.index + m[0].length + 80);
+    if (COVERT.test(rest.split(/[.\n]/, 1)[0]!)) return true;
+  }
+  return false;
+}
+
 /** Whether a hidden text talks to the model: says so, or holds an injection phrase. */
 function instructive(body: string, phraseHit: (t: string) => boolean): number {
   if (phraseHit(body)) return 0.75;
   if (AI_ADDRESS.test(body) && IMPERATIVE.test(body)) return 0.6;
-  return COVERT.test(body) ? 0.55 : 0;
+  return covert(body) ? 0.55 : 0;
 }
 
 /** HTML comments whose text instructs the model. */
@@ -47,8 +60,9 @@ function comments(text: string, phraseHit: (t: string) => boolean, out: Spot[]):
 
 /** Elements styled or marked to be invisible whose text instructs the model. */
 function hiddenElements(text: string, phraseHit: (t: string) => boolean, out: Spot[]): void {
-  HIDDEN_OPEN.lastIndex = 0;
-  for (let m = HIDDEN_OPEN.exec(text); m; m = HIDDEN_OPEN.exec(text)) {
+  OPEN_TAG.lastIndex = 0;
+  for (let m = OPEN_TAG.exec(text); m; m = OPEN_TAG.exec(text)) {
+    if (m[2] === undefined || !HIDDEN_ATTRS.test(m[2])) continue;
     const bodyStart = m.index + m[0].length;
     const close = text.indexOf(`</${m[1]!}`, bodyStart);
     const bodyEnd = close < 0 || close - bodyStart > 5000 ? Math.min(text.length, bodyStart + 2000) : close;
@@ -56,7 +70,7 @@ function hiddenElements(text: string, phraseHit: (t: string) => boolean, out: Sp
     if (score === 0) continue;
     const end = close === bodyEnd ? text.indexOf('>', close) + 1 || bodyEnd : bodyEnd;
     out.push({ start: m.index, end, score });
-    HIDDEN_OPEN.lastIndex = end;
+    OPEN_TAG.lastIndex = end;
   }
 }
 
@@ -94,4 +108,4 @@ export function hiddenSpots(text: string, phraseHit: (t: string) => boolean): Sp
 /** Whether a span is only invisible characters, which a redaction removes rather than marks. */
 export const onlyInvisible = (s: string) => s.length > 0 && /^(?:[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F])+$/.test(s);
 
-export const HIDDEN_PATTERNS: readonly RegExp[] = [AI_ADDRESS, IMPERATIVE, COVERT, HIDDEN_OPEN, INVISIBLE, HAS_INVISIBLE, LONE_ZW, FLAG];
+export const HIDDEN_PATTERNS: readonly RegExp[] = [AI_ADDRESS, IMPERATIVE, OBLIGED, COVERT, OPEN_TAG, HIDDEN_ATTRS, INVISIBLE, HAS_INVISIBLE, LONE_ZW, FLAG];

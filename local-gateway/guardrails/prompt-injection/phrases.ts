@@ -38,10 +38,12 @@ export const PHRASES: readonly Phrase[] = [
   p(O, 'en', 0.7, `\\b(?:do\\s+not|don't|stop)\\s+(?:follow(?:ing)?|obey(?:ing)?)\\s+(?:your\\s+(?:(?:previous|prior|original|system|initial)\\s+)?|(?:the|any)\\s+(?:previous|prior|original|system|initial)\\s+)(?:instructions|rules|guidelines|system\\s+prompt)\\b`),
   p(O, 'en', 0.65, `\\b(?:your|the|all)\\s+(?:previous|prior|original|old|earlier)\\s+instructions\\s+(?:are|were|have\\s+been)\\s+(?:now\\s+)?(?:void|null|cancel+ed|revoked|replaced|overridden|superseded|obsolete|no\\s+longer)`),
   p(O, 'en', 0.45, `\\bnew\\s+(?:system\\s+)?(?:instructions|directives)\\s*:`),
-  p(O, 'en', 0.7, `\\byou\\s+are\\s+no\\s+longer\\s+(?:bound|restricted|limited|required|subject|constrained|an?\\s+(?:ai|assistant|language\\s+model|chatbot)|chatgpt|claude)\\b`),
-  p(O, 'en', 0.4, `\\byou\\s+are\\s+no\\s+longer\\b`),
+  p(O, 'en', 0.7, `\\byou\\s+are\\s+no\\s+longer\\s+(?:bound|restricted|limited|constrained|an?\\s+(?:ai|assistant|language\\s+model|chatbot)|chatgpt|claude)\\b`),
+  p(O, 'en', 0.35, `\\byou\\s+are\\s+no\\s+longer\\b`),
+  p(O, 'en', 0.6, `\\b(?:ignore|disregard|forget|override|bypass)\\s+(?:all\\s+)?(?:of\\s+)?your\\s+(?:own\\s+)?(?:instructions|guidelines|rules|programming|directives|system\\s+prompt|training|restrictions|policies|safety\\s+(?:rules|guidelines|training|filters))\\b`),
+  p(O, 'en', 0.65, `\\b(?:ignore|disregard|bypass|forget)\\s+(?:all\\s+|any\\s+|the\\s+)?(?:openai|anthropic|content|safety|usage|ethical)(?:'s)?\\s+(?:policies|policy|guidelines|rules|filters|restrictions)\\b`),
   p(O, 'en', 0.35, `\\bfrom\\s+now\\s+on,?\\s+(?:you\\s+(?:are|will|must|shall)|ignore|respond\\s+only|act\\s+as|answer\\s+only)\\b`),
-  p(O, 'en', 0.35, `\\b(?:ai|assistant|agent|llm|model|chatgpt|claude|copilot)s?\\s*[:,]\\s*(?:you\\s+must|ignore|disregard|do\\s+not|instead|always|never)\\b`),
+  p(O, 'en', 0.35, `\\b(?:ai|assistants?|agents?|llms?|models?|chatgpt|claude|copilot)[:,]\\s{0,3}(?:you\\s+must|ignore|disregard|do\\s+not|instead|always|never)\\b`),
   // English: role-play jailbreaks
   p(R, 'en', 0.8, `\\bdo\\s+anything\\s+now\\b`),
   p(R, 'en', 0.6, `\\b(?:you\\s+are|act\\s+as|become|you're|pretend\\s+to\\s+be)\\s+(?:now\\s+)?(?:a\\s+|the\\s+)?DAN\\b`),
@@ -62,6 +64,8 @@ export const PHRASES: readonly Phrase[] = [
   p(X, 'en', 0.3, `\\bstart(?:ing)?\\s+with\\s+["'“]?you\\s+are\\b`),
   p(X, 'en', 0.75, `\\b(?:${EN_SPILL})\\s+(?:me\\s+|us\\s+)?your\\s+(?:(?:hidden|secret|original|initial|full|exact|entire)\\s+){0,2}system\\s+messages?\\b`),
   p(X, 'en', 0.65, `\\bwhat\\s+(?:is|are|was|were)\\s+(?:in\\s+)?your\\s+(?:(?:initial|original|exact|full|hidden|secret|system|first)\\s+){0,2}(?:system\\s+prompt|prompt|instructions)\\b`),
+  p(X, 'en', 0.55, `\\b(?:instructions|prompt|rules|guidelines|directives)\\s+(?:that\\s+)?you\\s+(?:were|have\\s+been|'ve\\s+been)\\s+(?:given|told|initiali[sz]ed\\s+with|provided\\s+with|configured\\s+with|programmed\\s+with)`),
+  p(X, 'en', 0.6, `\\b(?:repeat|print|output|dump|show|reveal)\\s+(?:me\\s+)?(?:everything|all)\\s+(?:that\\s+is\\s+)?(?:in|from)\\s+your\\s+(?:context(?:\\s+window)?|memory|conversation\\s+history)`),
   p(X, 'en', 0.25, `\\b(?:verbatim|word\\s+for\\s+word|character\\s+for\\s+character)\\b`),
   // Spanish
   p(O, 'es', 0.75, `\\b(?:ignora|ignore|ignorad|olvida|olvide|olvidad|descarta|descarte|omite|omita)\\s+(?:(?:todas|todos|las|los|tus|sus|mis)\\s+){0,3}(?:instrucciones|indicaciones|[óo]rdenes|reglas|directrices)\\s+(?:anteriores|previas|de\\s+arriba|iniciales|originales)`),
@@ -98,7 +102,7 @@ export const PHRASES: readonly Phrase[] = [
   p(O, 'zh', 0.75, `(?:忽略|无视|無視|忽视|忽視|忘记|忘記|忘掉|不要理会|不要理會|跳过|跳過|抛弃|拋棄)(?:掉)?(?:你)?(?:之前|以上|上面|上述|先前|前面|此前|原来|原來|原有|所有|全部|一切|的|\\s){1,6}(?:指令|指示|说明|說明|提示|规则|規則|设定|設定|命令|要求|内容|內容)`),
   p(O, 'zh', 0.4, `你(?:现在)?不再是`),
   p(R, 'zh', 0.55, `(?:没有|沒有|无|無)(?:任何)?(?:限制|过滤|過濾|审查|審查)|不受(?:任何)?(?:限制|约束|約束)`),
-  p(X, 'zh', 0.75, `(?:显示|顯示|告诉我|告訴我|输出|輸出|打印|重复|重複|泄露|洩露|透露|展示|给我看|給我看|说出|說出|复述|複述|列出)(?:一下)?(?:你的|你们的|您的)?(?:完整|全部|原始|初始|隐藏|隱藏|的|\\s){0,4}(?:系统|系統)(?:提示词|提示詞|提示|指令|消息|訊息|prompt)`),
+  p(X, 'zh', 0.75, `(?:显示|顯示|告诉我|告訴我|输出|輸出|打印|重复|重複|泄露|洩露|透露|展示|给我看|給我看|说出|說出|复述|複述|列出)(?:一下)?(?:你的|你们的|您的)?(?:完整|全部|原始|初始|隐藏|隱藏|的|\\s){0,4}(?:(?:系统|系統)(?:提示词|提示詞|提示|指令|消息|訊息|prompt)|(?:初始|原始|隐藏|隱藏)(?:提示词|提示詞|提示|指令|prompt))`),
   p(X, 'zh', 0.65, `(?:你的)?(?:系统|系統)(?:提示词|提示詞|提示|prompt)(?:是什么|是什麼)`),
   // Japanese
   p(O, 'ja', 0.75, `(?:以前|これまで|今まで|前|上記|上|先ほど|最初)の(?:すべての|全ての|全部の)?(?:指示|命令|指令|ルール|プロンプト|設定)(?:を|は)(?:すべて|全て|全部)?(?:無視|忘れ)`),
