@@ -1,3 +1,4 @@
+import type { Run } from './anchors.js';
 import type { Spot } from './hidden.js';
 
 /**
@@ -7,18 +8,15 @@ import type { Spot } from './hidden.js';
  */
 
 const MAX_BLOB = 8192;
-const BASE64 = /[A-Za-z0-9+/_-]{20,}={0,2}/g;
-const HEX = /(?:[0-9a-fA-F]{2}){10,}|(?:\\x[0-9a-fA-F]{2}){6,}/g;
+const ESCAPED_HEX = /(?:\\x[0-9a-fA-F]{2}){6,}/g;
 const PERCENT = /%[0-9a-fA-F]{2}/g;
-const LOWER = /[a-z]/;
-const UPPER = /[A-Z]/;
 // rot13 of "ignore", "disregard", "instruction", "previous", "system prompt", "forget".
-const ROT13_ANCHORS = ['vtaber', 'qvfertneq', 'vafgehpgvba', 'cerivbhf', 'flfgrz cebzcg', 'sbetrg'];
+export const ROT13_ANCHORS = ['vtaber', 'qvfertneq', 'vafgehpgvba', 'cerivbhf', 'flfgrz cebzcg', 'sbetrg'];
 const TOKEN_END = /[\s"'<>`]/;
 
 /** Decoded bytes that read as text: printable, with spaces between words. */
-function readable(s: string): boolean {
-  if (s.length < 12 || s.includes('\uFFFD')) return false;
+function readable(s: string, minSpaces = 2, minLength = 12): boolean {
+  if (s.length < minLength || s.includes('\uFFFD')) return false;
   let ok = 0;
   let spaces = 0;
   for (let i = 0; i < s.length; i++) {
@@ -26,7 +24,7 @@ function readable(s: string): boolean {
     if (c === 32) spaces++;
     if ((c >= 32 && c < 127) || c === 10 || c === 9 || c >= 160) ok++;
   }
-  return spaces >= 2 && ok / s.length >= 0.95;
+  return spaces >= minSpaces && ok / s.length >= 0.95;
 }
 
 const rot13 = (s: string) => s.replace(/[a-z]/gi, (ch) => {
@@ -34,15 +32,28 @@ const rot13 = (s: string) => s.replace(/[a-z]/gi, (ch) => {
   return String.fromCharCode(((ch.charCodeAt(0) - base + 13) % 26) + base);
 });
 
-function blobs(text: string, re: RegExp, decode: (blob: string) => string, hit: (t: string) => boolean, out: Spot[]): void {
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const blob = m[0];
-    if (blob.length > MAX_BLOB) continue;
-    // Real base64 of text mixes cases; a long lowercase identifier or hash does not.
-    if (re === BASE64 && !(LOWER.test(blob) && UPPER.test(blob))) continue;
-    const decoded = decode(blob);
-    if (readable(decoded) && hit(decoded)) out.push({ start: m.index, end: m.index + blob.length, score: 0.8 });
+/** A candidate blob: decoded, and when it reads as text, rescanned. */
+function candidate(text: string, start: number, end: number, decode: (blob: string) => string, hit: (t: string) => boolean, out: Spot[]): void {
+  const blob = text.slice(start, end);
+  // Most candidates are identifiers or hashes: a decoded prefix that is not text rules them out cheaply.
+  if (!readable(decode(blob.slice(0, 24)), 0, 4)) return;
+  const decoded = decode(blob);
+  if (readable(decoded) && hit(decoded)) out.push({ start, end, score: 0.8 });
+}
+
+const fromBase64 = (b: string) => Buffer.from(b, 'base64').toString('utf8');
+const fromHex = (b: string) => Buffer.from(b.replace(/\\x/g, ''), 'hex').toString('utf8');
+
+/** Runs of the base64 alphabet (found by the caller's anchor pass) that decode to text. */
+function blobs(text: string, runs: readonly Run[], hit: (t: string) => boolean, out: Spot[]): void {
+  for (const r of runs) {
+    const len = r.end - r.start;
+    if (len > MAX_BLOB) continue;
+    let end = r.end;
+    while (end < text.length && end - r.end < 2 && text.charCodeAt(end) === 61) end++;
+    // Real base64 of text mixes cases; a long lowercase identifier or a hash does not.
+    if (len >= 24 && r.mixedCase) candidate(text, r.start, end, fromBase64, hit, out);
+    else if (r.hex && len % 2 === 0) candidate(text, r.start, r.end, fromHex, hit, out);
   }
 }
 
@@ -68,29 +79,32 @@ function urlEncoded(text: string, hit: (t: string) => boolean, out: Spot[]): voi
   }
 }
 
-function rot13Lines(text: string, hit: (t: string) => boolean, out: Spot[]): void {
-  const lower = text.toLowerCase();
-  const seen = new Set<number>();
-  for (const anchor of ROT13_ANCHORS) {
-    for (let at = lower.indexOf(anchor); at >= 0; at = lower.indexOf(anchor, at + anchor.length)) {
-      const a = Math.max(text.lastIndexOf('\n', at) + 1, at - 1000);
-      if (seen.has(a)) continue;
-      seen.add(a);
-      const nl = text.indexOf('\n', at);
-      const b = Math.min(nl < 0 ? text.length : nl, at + 1000);
-      if (hit(rot13(text.slice(a, b)))) out.push({ start: a, end: b, score: 0.75 });
-    }
+/** Lines holding a rot13 anchor (found by the caller's anchor pass), decoded and rescanned. */
+function rot13Lines(text: string, starts: readonly number[], hit: (t: string) => boolean, out: Spot[]): void {
+  let doneTo = -1;
+  for (const at of starts) {
+    if (at < doneTo) continue;
+    const a = Math.max(text.lastIndexOf('\n', at) + 1, at - 1000);
+    const nl = text.indexOf('\n', at);
+    const b = Math.min(nl < 0 ? text.length : nl, at + 1000);
+    doneTo = b;
+    if (hit(rot13(text.slice(a, b)))) out.push({ start: a, end: b, score: 0.75 });
   }
 }
 
 /** Every encoded payload of a text that decodes to an injection phrase. */
-export function encodedSpots(text: string, hit: (t: string) => boolean): Spot[] {
+export function encodedSpots(text: string, hit: (t: string) => boolean, runs: readonly Run[], rot13Starts: readonly number[]): Spot[] {
   const out: Spot[] = [];
-  blobs(text, BASE64, (b) => Buffer.from(b, 'base64').toString('utf8'), hit, out);
-  blobs(text, HEX, (b) => Buffer.from(b.replace(/\\x/g, ''), 'hex').toString('utf8'), hit, out);
+  blobs(text, runs, hit, out);
+  if (text.includes('\\x')) {
+    ESCAPED_HEX.lastIndex = 0;
+    for (let m = ESCAPED_HEX.exec(text); m; m = ESCAPED_HEX.exec(text)) {
+      if (m[0].length <= MAX_BLOB) candidate(text, m.index, m.index + m[0].length, fromHex, hit, out);
+    }
+  }
   if (text.includes('%')) urlEncoded(text, hit, out);
-  rot13Lines(text, hit, out);
+  if (rot13Starts.length > 0) rot13Lines(text, rot13Starts, hit, out);
   return out;
 }
 
-export const ENCODED_PATTERNS: readonly RegExp[] = [BASE64, HEX, PERCENT, LOWER, UPPER, TOKEN_END];
+export const ENCODED_PATTERNS: readonly RegExp[] = [ESCAPED_HEX, PERCENT, TOKEN_END];

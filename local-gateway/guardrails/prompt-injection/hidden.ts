@@ -76,7 +76,6 @@ function hiddenElements(text: string, phraseHit: (t: string) => boolean, out: Sp
 
 /** Runs of invisible characters; a lone zero-width space is typography, a run or a scattering of them is a channel. */
 function invisible(text: string, out: Spot[]): void {
-  if (!HAS_INVISIBLE.test(text)) return;
   const rtl = RTL_LETTERS.test(text);
   INVISIBLE.lastIndex = 0;
   for (let m = INVISIBLE.exec(text); m; m = INVISIBLE.exec(text)) {
@@ -96,12 +95,12 @@ function invisible(text: string, out: Spot[]): void {
   }
 }
 
-/** Every hidden-instruction spot of a text, scored before context. */
-export function hiddenSpots(text: string, phraseHit: (t: string) => boolean): Spot[] {
+/** Every hidden-instruction spot of a text, scored before context; `mayHaveInvisible` false skips the invisible-character pass. */
+export function hiddenSpots(text: string, phraseHit: (t: string) => boolean, mayHaveInvisible = HAS_INVISIBLE.test(text)): Spot[] {
   const out: Spot[] = [];
   if (text.includes('<!--')) comments(text, phraseHit, out);
   if (text.includes('<')) hiddenElements(text, phraseHit, out);
-  invisible(text, out);
+  if (mayHaveInvisible) invisible(text, out);
   return out;
 }
 

@@ -128,7 +128,7 @@ export const PHRASES: readonly Phrase[] = [
 export const ANCHORS = [
   'instruc', 'prompt', 'above', 'before this', 'been told', 'no longer', 'from now on', 'anything now', 'pretend', 'unfiltered', 'uncensored',
   'unrestricted', 'unaligned', 'unethical', 'amoral', 'jailbr', 'rogue', 'restriction', 'guideline', 'freed', 'liberated', 'unshackled', 'free from',
-  'in character', 'start with', 'starting with', 'imagine', 'suppose', 'verbatim', 'word for word', 'preceding', 'rules', 'directive', 'previous', 'prior', 'said before', 'system message',
+  'in character', 'dan', 'in your context', 'from your context', '制限', 'policies', 'content policy', 'usage policy', 'safety', 'ethical', 'moral ', 'censor', 'filters', 'start with', 'starting with', 'imagine', 'suppose', 'verbatim', 'word for word', 'preceding', 'rules', 'directive', 'previous', 'prior', 'said before', 'system message',
   'evil mode', 'dan mode', 'limit mode', 'limits mode', 'god mode', 'chaos mode', 'opposite mode', 'sudo mode', 'developer mode', 'dev mode',
   'ai:', 'ai,', 'assistant:', 'assistant,', 'agent:', 'llm:', 'chatgpt:', 'claude:', 'copilot:',
   'instrucc', 'indicacion', 'órdenes', 'ordenes', 'reglas', 'todo lo', 'ya no eres', 'consignes', 'règles', 'regles', 'tout ce qui', "n'es plus", "n'êtes plus",
@@ -141,7 +141,24 @@ export const ANCHORS = [
   '지시', '지침', '명령', '프롬프트',
 ];
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Anchors matched only as whole words (`dan` inside "redundant" is no anchor). */
+export const WORD_ANCHORS = new Set(['dan']);
 
-/** One case-insensitive pass over a text finds where phrases may be. */
-export const ANCHOR_SOURCE = `${ANCHORS.map(escape).join('|')}|\\bdan\\b`;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether an anchor is written in a phrase's pattern: each of its characters literally or in
+ * a character class (`instru[çc][õo]es` holds "instruç"), each space as a whitespace class.
+ */
+function written(anchor: string, source: string): boolean {
+  const re = [...anchor]
+    .map((ch) => (ch === ' ' ? '(?:\\\\s(?:[+*?]|\\{\\d+,\\d+\\})?| )' : `(?:${escapeRe(ch)}|\\[[^\\]]*${escapeRe(ch)}[^\\]]*\\])`))
+    .join('');
+  return new RegExp(re).test(source);
+}
+
+/** The anchors a phrase's matches contain, by index into `anchors`; a phrase with none would be tried near every anchor. */
+export function anchorsOf(phrase: Phrase, anchors: readonly string[]): number[] {
+  const source = phrase.source.toLowerCase();
+  return anchors.flatMap((a, i) => (written(a, source) ? [i] : []));
+}
