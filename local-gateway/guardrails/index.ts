@@ -5,3 +5,4 @@
  */
 import '../policy/engine/deny-regex.js';
 import './prompt-injection/index.js';
+import './topic/index.js';

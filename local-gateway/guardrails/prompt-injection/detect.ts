@@ -2,7 +2,7 @@ import type { TextKind } from '../../policy/engine/texts.js';
 import { combine, exampleContext, fenceRanges, inRanges, phraseScore } from './context.js';
 import { encodedSpots } from './encoded.js';
 import { hiddenSpots, type Spot } from './hidden.js';
-import { AnchorAutomaton, type Run } from './anchors.js';
+import { AnchorAutomaton, type Run } from '../anchors.js';
 import { ROT13_ANCHORS } from './encoded.js';
 import { ANCHORS, anchorsOf, PHRASES, WORD_ANCHORS, type Language, type Phrase, type PhraseCategory } from './phrases.js';
 

@@ -1,4 +1,4 @@
-import type { Run } from './anchors.js';
+import type { Run } from '../anchors.js';
 import type { Spot } from './hidden.js';
 
 /**

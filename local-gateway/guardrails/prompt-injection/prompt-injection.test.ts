@@ -3,7 +3,7 @@ import { createGuardrailCheck, guardrailConfigErrors } from '../../policy/engine
 import { slotTexts, requestTexts } from '../../policy/engine/texts.js';
 import type { Guardrail } from '../../policy/schema.js';
 import '../index.js';
-import { AnchorAutomaton } from './anchors.js';
+import { AnchorAutomaton } from '../anchors.js';
 import { ANCHORS, anchorsOf, PHRASES } from './phrases.js';
 
 const guard = (config: Record<string, unknown> = {}) => createGuardrailCheck('prompt_injection', config);

@@ -1,8 +1,9 @@
 /**
- * A case-insensitive Aho–Corasick automaton over anchor words: one pass over the text in
- * plain JS, a table lookup per character. A regex alternation of a hundred words makes V8
- * try most of them at every position (~100 MB/s); this runs at several hundred MB/s and says
- * which word was found, so only the phrases that contain it are tried.
+ * A case-insensitive Aho–Corasick automaton over a list of words: one pass over the text in
+ * plain JS, a table lookup per character, linear whatever the words are. A regex alternation
+ * of a hundred words makes V8 try most of them at every position (~100 MB/s); this runs at
+ * several hundred MB/s and says which word was found. prompt_injection finds its anchor words
+ * with it, topic its keywords.
  */
 
 const ASCII = 128;
@@ -78,7 +79,7 @@ export class AnchorAutomaton {
       own[s]!.push(i);
     });
     const n = goto.length;
-    if (n > 0xffff) throw new Error('too many anchor states for a 16-bit table');
+    if (n > 0xffff) throw new Error(`the words are too many or too long (${n} automaton states, at most 65535): shorten the list`);
     let width = 1;
     for (const g of goto) for (const c of g.keys()) if (c < ASCII && this.symbol[c] === 0) this.symbol[c] = width++;
     this.width = width;
