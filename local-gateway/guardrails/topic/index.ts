@@ -53,12 +53,12 @@ registerGuardrailType('topic', {
     const keywords: { word: string; topic: number }[] = [];
     config.topics.forEach((t, i) => t.keywords?.forEach((word) => keywords.push({ word, topic: i })));
     const automaton = new AnchorAutomaton(keywords.map((k) => k.word));
-    const patterns = config.topics.map((t) =>
-      (t.patterns ?? []).map((p) => {
+    const patterns = config.topics.map((t, ti) =>
+      (t.patterns ?? []).map((p, pi) => {
         try {
           return RE2JS.compile(p, RE2JS.CASE_INSENSITIVE);
         } catch (err) {
-          throw new Error(`guardrail ${rule.id}: topic ${t.name} pattern ${JSON.stringify(p)} is not a valid RE2 expression (${(err as Error).message})`);
+          throw new Error(`config.topics.${ti}.patterns.${pi}: guardrail ${rule.id}: topic ${t.name} pattern ${JSON.stringify(p)} is not a valid RE2 expression (${(err as Error).message}); RE2 has no backreferences or lookaround, so rewrite it without them`);
         }
       }),
     );

@@ -46,7 +46,7 @@ describe('topic', () => {
     const rule = (config: Record<string, unknown>) => ({ id: 'topics', type: 'topic', hook: 'llm_input', action: 'validate', mode: 'enforce', config }) as Guardrail;
     expect(guardrailConfigErrors(rule({ topics: [{ name: 'x' }] }))[0]).toMatch(/at least one keyword or pattern/);
     expect(guardrailConfigErrors(rule({ topics: [{ name: 'Bad Name', keywords: ['a'] }] }))[0]).toMatch(/^config\.topics\.0\.name: /);
-    expect(guardrailConfigErrors(rule({ topics: [{ name: 'x', patterns: ['(a'] }] }))[0]).toMatch(/topic x pattern "\(a" is not a valid RE2 expression/);
+    expect(guardrailConfigErrors(rule({ topics: [{ name: 'x', patterns: ['(a'] }] }))[0]).toMatch(/^config\.topics\.0\.patterns\.0: guardrail topics: topic x pattern "\(a" is not a valid RE2 expression/);
     expect(guardrailConfigErrors(rule({ topics: [{ name: 'x', patterns: ['(?=a)b'] }] }))[0]).toMatch(/not a valid RE2 expression/);
   });
 
