@@ -78,8 +78,12 @@ for (const { name, text } of corpora) {
   const c = await cold(text);
   const rate = (ms: number) => (mb / (ms / 1000)).toFixed(0);
   console.log(`cold scan, ${name}, ${(text.length / 1024).toFixed(0)} KiB: median ${c.median.toFixed(1)} ms (${rate(c.median)} MB/s), best ${c.best.toFixed(1)} ms (${rate(c.best)} MB/s)`);
-  const convMs = await conversation(text);
-  console.log(`  50-turn conversation growing to it: ${convMs.toFixed(1)} ms in all = ${(convMs / c.median).toFixed(2)}× one cold scan`);
+  // Each run starts from a fresh check; the median of five, against the median cold scan.
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) runs.push(await conversation(text));
+  const conv = sorted(runs);
+  const convMs = conv[Math.floor(conv.length / 2)]!;
+  console.log(`  50-turn conversation growing to it: median ${convMs.toFixed(1)} ms in all = ${(convMs / c.median).toFixed(2)}× one cold scan`);
 }
 const score = await scoreInjection(readEval('prompt_injection'));
 console.log(

@@ -54,8 +54,10 @@ export class AnchorAutomaton {
   // 1 where some anchor ends: the hot loop reads this flat array, not the lists.
   private readonly terminal: Uint8Array;
   private readonly lengths: number[];
-  /** Whether the last `find` met a zero-width, bidi-control or tag character (checked in the same pass). */
-  sawInvisible = false;
+  /** Where the last `find` met zero-width, bidi-control or tag characters (a tag's high surrogate), found in the same pass. */
+  invisible: number[] = [];
+  /** Where the last `find` met `%` (URL-encoding candidates). */
+  percent: number[] = [];
 
   constructor(words: readonly string[]) {
     const goto: Map<number, number>[] = [new Map()];
@@ -133,7 +135,8 @@ export class AnchorAutomaton {
    */
   find(text: string, runs?: Run[], minRun = 20): AnchorHit[] {
     const hits: AnchorHit[] = [];
-    this.sawInvisible = false;
+    const invisible: number[] = (this.invisible = []);
+    const percent: number[] = (this.percent = []);
     const delta = this.delta;
     const terminal = this.terminal;
     const symbol = this.symbol;
@@ -152,9 +155,12 @@ export class AnchorAutomaton {
             kinds = 0;
           }
           kinds |= k;
-        } else if (runStart >= 0) {
-          if (runs && i - runStart >= minRun) runs.push({ start: runStart, end: i, hex: (kinds & 1) === 0, mixedCase: (kinds & 6) === 6 });
-          runStart = -1;
+        } else {
+          if (runStart >= 0) {
+            if (runs && i - runStart >= minRun) runs.push({ start: runStart, end: i, hex: (kinds & 1) === 0, mixedCase: (kinds & 6) === 6 });
+            runStart = -1;
+          }
+          if (c === 37) percent.push(i);
         }
         s = delta[s * width + symbol[c]!]!;
       } else {
@@ -162,8 +168,7 @@ export class AnchorAutomaton {
           if (runs && i - runStart >= minRun) runs.push({ start: runStart, end: i, hex: (kinds & 1) === 0, mixedCase: (kinds & 6) === 6 });
           runStart = -1;
         }
-        if (c >= 0x200b && c <= 0x2069) this.sawInvisible ||= isInvisible(c);
-        else if (c === 0xfeff || c === 0xdb40) this.sawInvisible = true;
+        if ((c >= 0x200b && c <= 0x2069 && isInvisible(c)) || c === 0xfeff || c === 0xdb40) invisible.push(i);
         s = this.stepWide(s, foldWide(c));
       }
       if (terminal[s] === 1) this.report(s, i, hits);

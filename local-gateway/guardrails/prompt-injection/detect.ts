@@ -57,17 +57,17 @@ export class Detector {
   }
 
   /** Anchor hits of a text: phrase anchors (whole words where they must be) and rot13 anchors apart. */
-  private anchors(text: string): { phrase: { anchor: number; start: number }[]; rot13: number[]; runs: Run[]; invisible: boolean } {
+  private anchors(text: string): { phrase: { anchor: number; start: number }[]; rot13: number[]; runs: Run[]; invisible: number[]; percent: number[] } {
     const phrase: { anchor: number; start: number }[] = [];
     const rot13: number[] = [];
     const runs: Run[] = [];
     const found = this.automaton.find(text, runs);
-    const invisible = this.automaton.sawInvisible;
+    const { invisible, percent } = this.automaton;
     for (const h of found) {
       if (h.anchor >= this.rot13From) rot13.push(h.start);
       else if (!WORD_ANCHORS.has(ANCHORS[h.anchor]!) || !(WORD.test(text[h.start - 1] ?? '') || WORD.test(text[h.start + ANCHORS[h.anchor]!.length] ?? ''))) phrase.push(h);
     }
-    return { phrase, rot13, runs, invisible };
+    return { phrase, rot13, runs, invisible, percent };
   }
 
   /** Phrase matches near the anchors found. */
@@ -131,7 +131,7 @@ export class Detector {
       const h = adjust(s, 'hidden_instructions', !s.invisible);
       if (h.score >= threshold) hits.push(h);
     }
-    for (const s of encodedSpots(text, this.phraseHit, anchors.runs, anchors.rot13)) {
+    for (const s of encodedSpots(text, this.phraseHit, anchors)) {
       const h = adjust(s, 'encoded_payload', true);
       if (h.score >= threshold) hits.push(h);
     }

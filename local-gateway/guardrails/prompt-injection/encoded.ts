@@ -57,15 +57,17 @@ function blobs(text: string, runs: readonly Run[], hit: (t: string) => boolean, 
   }
 }
 
-function urlEncoded(text: string, hit: (t: string) => boolean, out: Spot[]): void {
+const HEX2 = /^[0-9a-fA-F]{2}/;
+
+/** Tokens around `%XX` escapes (the `%` positions come from the caller's pass), decoded and rescanned. */
+function urlEncoded(text: string, percents: readonly number[], hit: (t: string) => boolean, out: Spot[]): void {
   let doneTo = -1;
-  PERCENT.lastIndex = 0;
-  for (let m = PERCENT.exec(text); m; m = PERCENT.exec(text)) {
-    if (m.index < doneTo) continue;
-    let a = m.index;
-    let b = m.index;
-    while (a > 0 && m.index - a < MAX_BLOB && !TOKEN_END.test(text[a - 1]!)) a--;
-    while (b < text.length && b - m.index < MAX_BLOB && !TOKEN_END.test(text[b]!)) b++;
+  for (const at of percents) {
+    if (at < doneTo || !HEX2.test(text.slice(at + 1, at + 3))) continue;
+    let a = at;
+    let b = at;
+    while (a > 0 && at - a < MAX_BLOB && !TOKEN_END.test(text[a - 1]!)) a--;
+    while (b < text.length && b - at < MAX_BLOB && !TOKEN_END.test(text[b]!)) b++;
     doneTo = b;
     const token = text.slice(a, b);
     if ((token.match(PERCENT) ?? []).length < 3) continue;
@@ -93,18 +95,22 @@ function rot13Lines(text: string, starts: readonly number[], hit: (t: string) =>
 }
 
 /** Every encoded payload of a text that decodes to an injection phrase. */
-export function encodedSpots(text: string, hit: (t: string) => boolean, runs: readonly Run[], rot13Starts: readonly number[]): Spot[] {
+export function encodedSpots(
+  text: string,
+  hit: (t: string) => boolean,
+  found: { runs: readonly Run[]; rot13: readonly number[]; percent: readonly number[] },
+): Spot[] {
   const out: Spot[] = [];
-  blobs(text, runs, hit, out);
+  blobs(text, found.runs, hit, out);
   if (text.includes('\\x')) {
     ESCAPED_HEX.lastIndex = 0;
     for (let m = ESCAPED_HEX.exec(text); m; m = ESCAPED_HEX.exec(text)) {
       if (m[0].length <= MAX_BLOB) candidate(text, m.index, m.index + m[0].length, fromHex, hit, out);
     }
   }
-  if (text.includes('%')) urlEncoded(text, hit, out);
-  if (rot13Starts.length > 0) rot13Lines(text, rot13Starts, hit, out);
+  if (found.percent.length >= 3) urlEncoded(text, found.percent, hit, out);
+  if (found.rot13.length > 0) rot13Lines(text, found.rot13, hit, out);
   return out;
 }
 
-export const ENCODED_PATTERNS: readonly RegExp[] = [ESCAPED_HEX, PERCENT, TOKEN_END];
+export const ENCODED_PATTERNS: readonly RegExp[] = [ESCAPED_HEX, PERCENT, HEX2, TOKEN_END];

@@ -23,11 +23,8 @@ const COVERT = /\b(?:ignore|disregard|instead|secretly|silently|without\s+tellin
 const OPEN_TAG = /<([a-z][a-z0-9-]{0,15})(\s[^<>]*)?>/gi;
 const HIDDEN_ATTRS =
   /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]{0,4}[1-9])|opacity\s*:\s*0(?![.\d]{0,4}[1-9])|[^-]color\s*:\s*(?:#fff\b|#ffffff\b|white\b|transparent\b)|\shidden(?=[\s=/]|$)|aria-hidden\s*=\s*["']?true/i;
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]{2,}|(?:\uDB40[\uDC00-\uDC7F])+|[\u202A-\u202E\u2066-\u2069]+/g;
-const HAS_INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069\uDB40]/;
-const LONE_ZW = /[\u200B\u2060\uFEFF]/g;
+const INVISIBLE_CHAR = /[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069\uDB40]/g;
 const RTL_LETTERS = /[\u0590-\u08FF]/;
-// A subdivision flag (🏴 + tag letters + cancel tag) is the one everyday use of tag characters.
 const FLAG = /^(?:\uDB40[\uDC61-\uDC7A]){2,6}\uDB40\uDC7F$/;
 
 function covert(body: string): boolean {
@@ -74,37 +71,57 @@ function hiddenElements(text: string, phraseHit: (t: string) => boolean, out: Sp
   }
 }
 
-/** Runs of invisible characters; a lone zero-width space is typography, a run or a scattering of them is a channel. */
-function invisible(text: string, out: Spot[]): void {
-  const rtl = RTL_LETTERS.test(text);
-  INVISIBLE.lastIndex = 0;
-  for (let m = INVISIBLE.exec(text); m; m = INVISIBLE.exec(text)) {
-    const run = m[0];
-    const start = m.index;
-    const c = run.charCodeAt(0);
+const isBidi = (c: number) => (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+const isZeroWidth = (c: number) => (c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff;
+const isTag = (text: string, i: number) => text.charCodeAt(i) === 0xdb40 && (text.charCodeAt(i + 1) & 0xff80) === 0xdc00;
+
+/**
+ * Runs of invisible characters, from their positions (found by the caller's pass, or by a
+ * regex when there is none); a lone zero-width space is typography, a run or a scattering of
+ * them is a channel.
+ */
+function invisible(text: string, positions: readonly number[], out: Spot[]): void {
+  let rtl: boolean | null = null;
+  const lone: number[] = [];
+  for (let k = 0; k < positions.length; ) {
+    const start = positions[k]!;
+    const c = text.charCodeAt(start);
+    let end = start;
     if (c === 0xdb40) {
-      if (text.slice(start - 2, start) === '\uD83C\uDFF4' && FLAG.test(run)) continue;
-      out.push({ start, end: start + run.length, score: 0.75, invisible: true });
-    } else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
-      out.push({ start, end: start + run.length, score: rtl ? 0.25 : 0.55, invisible: true });
-    } else out.push({ start, end: start + run.length, score: 0.55, invisible: true });
+      while (isTag(text, end)) end += 2;
+      if (end === start) {
+        k++;
+        continue;
+      }
+      const run = text.slice(start, end);
+      // A subdivision flag (🏴 + tag letters + cancel tag) is the one everyday use of tag characters.
+      if (!(text.slice(start - 2, start) === '\uD83C\uDFF4' && FLAG.test(run))) out.push({ start, end, score: 0.75, invisible: true });
+    } else if (isBidi(c)) {
+      while (end < text.length && isBidi(text.charCodeAt(end))) end++;
+      rtl ??= RTL_LETTERS.test(text);
+      out.push({ start, end, score: rtl ? 0.25 : 0.55, invisible: true });
+    } else {
+      while (end < text.length && isZeroWidth(text.charCodeAt(end))) end++;
+      if (end - start >= 2) out.push({ start, end, score: 0.55, invisible: true });
+      else if (start > 0 && c !== 0x200c && c !== 0x200d) lone.push(start);
+    }
+    while (k < positions.length && positions[k]! < end) k++;
+    if (positions[k] === start) k++;
   }
-  const lone = [...text.matchAll(LONE_ZW)].filter((m) => m.index > 0);
-  if (lone.length >= 4) {
-    for (const m of lone) if (!out.some((s) => m.index >= s.start && m.index < s.end)) out.push({ start: m.index, end: m.index + 1, score: 0.55, invisible: true });
-  }
+  if (lone.length >= 4) for (const at of lone) out.push({ start: at, end: at + 1, score: 0.55, invisible: true });
 }
 
-/** Every hidden-instruction spot of a text, scored before context; `mayHaveInvisible` false skips the invisible-character pass. */
-export function hiddenSpots(text: string, phraseHit: (t: string) => boolean, mayHaveInvisible = HAS_INVISIBLE.test(text)): Spot[] {
+/** Every hidden-instruction spot of a text, scored before context; `invisibleAt` gives where invisible characters are, when already known. */
+export function hiddenSpots(text: string, phraseHit: (t: string) => boolean, invisibleAt?: readonly number[]): Spot[] {
   const out: Spot[] = [];
   if (text.includes('<!--')) comments(text, phraseHit, out);
   if (text.includes('<')) hiddenElements(text, phraseHit, out);
-  if (mayHaveInvisible) invisible(text, out);
+  const positions = invisibleAt ?? [...text.matchAll(INVISIBLE_CHAR)].map((m) => m.index);
+  if (positions.length > 0) invisible(text, positions, out);
   return out;
 }
 
 /** Whether a span is only invisible characters, which a redaction removes rather than marks. */
 export const onlyInvisible = (s: string) => s.length > 0 && /^(?:[\u200B-\u200D\u2060\uFEFF\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F])+$/.test(s);
 
-export const HIDDEN_PATTERNS: readonly RegExp[] = [AI_ADDRESS, IMPERATIVE, OBLIGED, COVERT, OPEN_TAG, HIDDEN_ATTRS, INVISIBLE, HAS_INVISIBLE, LONE_ZW, FLAG];
+export const HIDDEN_PATTERNS: readonly RegExp[] = [AI_ADDRESS, IMPERATIVE, OBLIGED, COVERT, OPEN_TAG, HIDDEN_ATTRS, INVISIBLE_CHAR, RTL_LETTERS, FLAG];
