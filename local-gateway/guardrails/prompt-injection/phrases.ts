@@ -36,8 +36,8 @@ export const PHRASES: readonly Phrase[] = [
   p(O, 'en', 0.45, `\\b(?:ignore|disregard|forget|discard)\\s+(?:(?:all|any|every|the|your|of|these|those|everything|other)\\s+){0,3}(?:(?:${EN_QUAL})\\s+){1,2}(?:${EN_SOFT_NOUN})\\b`),
   p(O, 'en', 0.7, `\\b(?:ignore|disregard|forget)\\s+(?:(?:all|everything|anything|whatever|the|of|what|text|instructions)\\s+){0,3}(?:above|before\\s+this|said\\s+before|previously\\s+said|you(?:'ve|\\s+have)\\s+been\\s+told)\\b`),
   p(O, 'en', 0.7, `\\b(?:do\\s+not|don't|stop)\\s+(?:follow(?:ing)?|obey(?:ing)?)\\s+(?:your\\s+(?:(?:previous|prior|original|system|initial)\\s+)?|(?:the|any)\\s+(?:previous|prior|original|system|initial)\\s+)(?:instructions|rules|guidelines|system\\s+prompt)\\b`),
-  p(O, 'en', 0.65, `\\b(?:your|the|all)\\s+(?:previous|prior|original|old|earlier)\\s+instructions\\s+(?:are|were|have\\s+been)\\s+(?:now\\s+)?(?:void|null|cancel+ed|revoked|replaced|overridden|superseded|obsolete|no\\s+longer)`),
-  p(O, 'en', 0.45, `\\bnew\\s+(?:system\\s+)?(?:instructions|directives)\\s*:`),
+  p(O, 'en', 0.65, `\\b(?:your|the|all)\\s+(?:previous|prior|original|old|earlier)\\s+(?:instructions|system\\s+prompt|prompt|rules|guidelines)\\s+(?:are|were|is|was|has\\s+been|have\\s+been)\\s+(?:now\\s+)?(?:void|null|cancel+ed|revoked|replaced|overridden|superseded|obsolete|deleted|no\\s+longer)`),
+  p(O, 'en', 0.45, `\\bnew\\s+(?:system\\s+(?:prompt|message)|(?:system\\s+)?(?:instructions|directives))\\s*:`),
   p(O, 'en', 0.7, `\\byou\\s+are\\s+no\\s+longer\\s+(?:bound|restricted|limited|constrained|an?\\s+(?:ai|assistant|language\\s+model|chatbot)|chatgpt|claude)\\b`),
   p(O, 'en', 0.35, `\\byou\\s+are\\s+no\\s+longer\\b`),
   p(O, 'en', 0.6, `\\b(?:ignore|disregard|forget|override|bypass)\\s+(?:all\\s+)?(?:of\\s+)?your\\s+(?:own\\s+)?(?:instructions|guidelines|rules|programming|directives|system\\s+prompt|training|restrictions|policies|safety\\s+(?:rules|guidelines|training|filters))\\b`),
@@ -58,7 +58,7 @@ export const PHRASES: readonly Phrase[] = [
   p(R, 'en', 0.65, `\\byou\\s+(?:have\\s+been|are\\s+now|are)\\s+(?:freed|liberated|unshackled|jailbroken|free\\s+from\\s+(?:your|all|any|the))\\b`),
   p(R, 'en', 0.4, `\\bstay\\s+in\\s+character\\b`),
   // English: system prompt extraction
-  p(X, 'en', 0.75, `\\b(?:${EN_SPILL})\\s+(?:me\\s+|us\\s+)?(?:back\\s+)?(?:(?:all|of|the|exact|full|entire|complete|original|hidden|initial|secret|first)\\s+){0,3}your\\s+(?:(?:initial|original|exact|full|complete|hidden|secret|system|first|entire|current)\\s+){0,3}(?:instructions|prompt|rules|guidelines|directives|configuration)\\b`),
+  p(X, 'en', 0.75, `\\b(?:${EN_SPILL})\\s+(?:out\\s+)?(?:me\\s+|us\\s+)?(?:back\\s+)?(?:(?:all|of|the|exact|full|entire|complete|original|hidden|initial|secret|first|text|contents?|words)\\s+){0,4}your\\s+(?:(?:initial|original|exact|full|complete|hidden|secret|system|first|entire|current)\\s+){0,3}(?:instructions|prompt|rules|guidelines|directives|configuration)\\b`),
   p(X, 'en', 0.4, `\\b(?:${EN_SPILL})\\s+(?:me\\s+|us\\s+)?(?:back\\s+)?(?:(?:all|of|the|exact|full|entire|complete|original|hidden|initial|secret|first)\\s+){0,3}(?:system|hidden|initial|secret|internal|original|developer)[\\s-]?(?:prompt|message|instructions)s?\\b`),
   p(X, 'en', 0.45, `\\b(?:repeat|print|output|reveal|show|display|recite|write\\s+out|copy|echo)\\s+(?:(?:all|the|of|everything|every|text|words?|content|lines?|messages?)\\s+){0,3}(?:above|before\\s+this)\\b`),
   p(X, 'en', 0.3, `\\bstart(?:ing)?\\s+with\\s+["'“]?you\\s+are\\b`),
@@ -70,12 +70,14 @@ export const PHRASES: readonly Phrase[] = [
   // Spanish
   p(O, 'es', 0.75, `\\b(?:ignora|ignore|ignorad|olvida|olvide|olvidad|descarta|descarte|omite|omita)\\s+(?:(?:todas|todos|las|los|tus|sus|mis)\\s+){0,3}(?:instrucciones|indicaciones|[óo]rdenes|reglas|directrices)\\s+(?:anteriores|previas|de\\s+arriba|iniciales|originales)`),
   p(O, 'es', 0.7, `\\b(?:ignora|olvida|ignore|olvide)\\s+todo\\s+lo\\s+(?:anterior|dicho)`),
+  p(O, 'es', 0.65, `\\b(?:ignora|olvida|ignore|olvide|descarta)\\s+(?:todas\\s+)?(?:tus|sus)\\s+(?:instrucciones|reglas|indicaciones|directrices)`),
   p(O, 'es', 0.4, `\\bya\\s+no\\s+eres\\b`),
   p(R, 'es', 0.45, `\\b(?:sin|ning[úu]na?)\\s+(?:tipo\\s+de\\s+)?(?:restricciones|filtros|censura|l[íi]mites\\s+[ée]ticos)`),
   p(X, 'es', 0.75, `\\b(?:muestra|mu[ée]strame|revela|rev[ée]lame|repite|imprime|dime|escribe|ense[ñn]a|ens[ée][ñn]ame)\\s+(?:(?:el|la|las|los|tu|tus|su|sus|todas|todo|mensaje|texto)\\s+){0,3}(?:prompt|mensaje|instrucciones|indicaciones)\\s+(?:del\\s+sistema|de\\s+sistema|iniciales|originales|ocultas)`),
   p(X, 'es', 0.7, `\\b(?:muestra|mu[ée]strame|revela|rev[ée]lame|repite|dime)\\s+(?:todas\\s+)?tus\\s+instrucciones`),
   // French
   p(O, 'fr', 0.75, `\\b(?:ignore[zr]?|oublie[zr]?|n[ée]glige[zr]?)\\s+(?:(?:toutes|tous|les|tes|vos|des|mes)\\s+){0,3}(?:instructions|consignes|directives|r[èe]gles|indications)\\s+(?:pr[ée]c[ée]dentes|ant[ée]rieures|ci-dessus|initiales|d'origine)`),
+  p(O, 'fr', 0.65, `\\b(?:ignore[zr]?|oublie[zr]?)\\s+(?:toutes\\s+)?(?:tes|vos)\\s+(?:instructions|consignes|r[èe]gles|directives)`),
   p(O, 'fr', 0.7, `\\b(?:ignore[zr]?|oublie[zr]?)\\s+tout\\s+ce\\s+qui\\s+(?:pr[ée]c[èe]de|est\\s+au-dessus|a\\s+[ée]t[ée]\\s+dit)`),
   p(R, 'fr', 0.45, `\\bsans\\s+(?:aucune?\\s+)?(?:restrictions?|filtres?|censure|limites)\\b`),
   p(O, 'fr', 0.4, `\\b(?:tu\\s+n'es|vous\\s+n'[êe]tes)\\s+plus\\b`),
@@ -83,6 +85,7 @@ export const PHRASES: readonly Phrase[] = [
   p(X, 'fr', 0.7, `\\b(?:r[ée]v[èe]le[zr]?|affiche[zr]?|montre[zr]?|r[ée]p[èe]te[zr]?|donne[zr]?)(?:-moi|\\s+moi)?\\s+(?:toutes\\s+)?(?:tes|vos)\\s+(?:instructions|consignes)`),
   // German
   p(O, 'de', 0.75, `\\b(?:ignoriere|ignorier|ignorieren\\s+sie|vergiss|vergessen\\s+sie|missachte|missachten\\s+sie)\\s+(?:(?:alle|die|deine|ihre|s[äa]mtliche)\\s+){0,3}(?:vorherigen|bisherigen|obigen|vorigen|fr[üu]heren|vorangegangenen|urspr[üu]nglichen|alten)\\s+(?:Anweisungen|Instruktionen|Befehle|Regeln|Vorgaben|Anordnungen)`),
+  p(O, 'de', 0.65, `\\b(?:ignoriere|vergiss|missachte)\\s+(?:alle\\s+)?(?:deine|ihre)\\s+(?:bisherigen\\s+)?(?:Anweisungen|Instruktionen|Regeln|Vorgaben)`),
   p(O, 'de', 0.7, `\\b(?:ignoriere|vergiss)\\s+alles\\s+(?:oben|vorher|bisherige|davor|was\\s+(?:dir|ihnen)\\s+gesagt)`),
   p(R, 'de', 0.45, `\\b(?:keine|ohne)\\s+(?:jegliche\\s+)?(?:Einschr[äa]nkungen|Filter|Zensur)\\b`),
   p(O, 'de', 0.4, `\\b(?:du\\s+bist|sie\\s+sind)\\s+nicht\\s+mehr\\b`),
@@ -90,6 +93,7 @@ export const PHRASES: readonly Phrase[] = [
   p(X, 'de', 0.7, `\\b(?:zeige?|gib|wiederhole|verrate|nenne)\\s+(?:mir\\s+)?(?:alle\\s+)?(?:deine|ihre)\\s+(?:Anweisungen|Instruktionen)`),
   // Portuguese
   p(O, 'pt', 0.75, `\\b(?:ignore|ignora|ignorem|esque[çc]a|esque[çc]am|desconsidere|desconsidera|descarte)\\s+(?:(?:todas|todos|as|os|suas|tuas|minhas)\\s+){0,3}(?:instru[çc][õo]es|orienta[çc][õo]es|ordens|regras|diretrizes)\\s+(?:anteriores|pr[ée]vias|acima|iniciais|originais)`),
+  p(O, 'pt', 0.65, `\\b(?:ignore|esque[çc]a|desconsidere)\\s+(?:todas\\s+)?(?:as\\s+)?(?:suas|tuas)\\s+(?:instru[çc][õo]es|regras|diretrizes)`),
   p(O, 'pt', 0.7, `\\b(?:ignore|esque[çc]a|desconsidere)\\s+tudo\\s+(?:o\\s+que\\s+foi\\s+dito|acima|anterior)`),
   p(R, 'pt', 0.45, `\\bsem\\s+(?:nenhuma\\s+)?(?:restri[çc][õo]es|filtros|censura)`),
   p(O, 'pt', 0.4, `\\bvoc[êe]\\s+n[ãa]o\\s+[ée]\\s+mais\\b`),
@@ -111,6 +115,7 @@ export const PHRASES: readonly Phrase[] = [
   p(R, 'ja', 0.5, `制限(?:の)?(?:ない|なし)|制限を受けない`),
   // Russian
   p(O, 'ru', 0.75, `(?:игнорируй|проигнорируй|забудь|отбрось|не\\s+обращай\\s+внимания\\s+на)(?:те)?\\s+(?:(?:все|всё|свои|твои|ваши|эти)\\s+){0,2}(?:предыдущие|прошлые|прежние|вышеуказанные|вышеприведённые|вышеприведенные|изначальные|исходные|старые)\\s+(?:инструкции|указания|команды|правила|установки)`),
+  p(O, 'ru', 0.65, `(?:игнорируй|проигнорируй|забудь)(?:те)?\\s+(?:все\\s+)?(?:свои|твои|ваши)\\s+(?:инструкции|указания|правила)`),
   p(O, 'ru', 0.7, `(?:игнорируй|забудь)(?:те)?\\s+(?:всё|все)\\s+(?:что\\s+было\\s+(?:выше|сказано)|выше|предыдущее)`),
   p(R, 'ru', 0.45, `без\\s+(?:каких-либо\\s+)?(?:ограничений|фильтров|цензуры)`),
   p(O, 'ru', 0.4, `(?:ты|вы)\\s+больше\\s+не\\b`),
