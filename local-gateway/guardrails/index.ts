@@ -7,3 +7,5 @@ import '../policy/engine/deny-regex.js';
 import './remote/index.js';
 import './pii/index.js';
 import './secrets/index.js';
+import './prompt-injection/index.js';
+import './topic/index.js';

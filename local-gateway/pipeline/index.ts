@@ -5,7 +5,7 @@ import type { GatehouseError } from '../core/errors.js';
 import type { IdentityService } from '../identity/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
-import { requestTexts, responseTexts, restoreJson } from '../policy/engine/index.js';
+import { requestTexts, responseTexts, restoreJson, slotTexts } from '../policy/engine/index.js';
 import { beginPolicy, guardrailStage, hasHook, release, runStage, setInput, settle, shadowHeaders, type PolicyEngine, type RequestPolicy } from './policy.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
 import { callRouted, planRoute, type Attempt, type RoutePlan } from './routing.js';
@@ -88,7 +88,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    */
   function admit<B extends Record<string, unknown>>(ctx: RequestContext, surface: ApiSurface<B>, body: B, rp: RequestPolicy): RoutePlan | Promise<RoutePlan> {
     const slots = requestTexts(body);
-    setInput(rp, body, slots.map((s) => s.text));
+    setInput(rp, body, slotTexts(slots));
     timed(ctx, 'metadata', () => runStage(ctx, rp, 'metadata'));
     const plan = timed(ctx, 'model_access', () => {
       ctx.requestedModel = rp.facts.model;

@@ -29,11 +29,12 @@ registerGuardrailType('deny_regex', {
   create(config, rule) {
     const RE2JS = engine();
     const flags = config.case_insensitive ? RE2JS.CASE_INSENSITIVE : 0;
-    const res = config.patterns.map((p) => {
+    const res = config.patterns.map((p, i) => {
       try {
         return RE2JS.compile(p, flags);
       } catch (err) {
-        throw new Error(`guardrail ${rule.id}: pattern ${JSON.stringify(p)} is not a valid RE2 expression (${(err as Error).message})`);
+        // Led by its config path, so `policy check` points at the pattern's own line.
+        throw new Error(`config.patterns.${i}: guardrail ${rule.id}: pattern ${JSON.stringify(p)} is not a valid RE2 expression (${(err as Error).message}); RE2 has no backreferences or lookaround, so rewrite it without them`);
       }
     });
     // Spans per long text, shared by every tier whose guardrail has this same config.

@@ -3,6 +3,7 @@ import type { Guardrail, ResolvedTier, Verdict } from '../schema.js';
 import type { RequestFacts } from './facts.js';
 import { matches } from './match.js';
 import { Placeholders } from './placeholders.js';
+import { keepKinds } from './texts.js';
 import { verdict, type Role } from './verdict.js';
 
 /** One thing a guardrail found: a span of one of the texts it was given. Never the matched text itself, which may be the secret. */
@@ -62,6 +63,14 @@ export function guardrailConfigErrors(rule: Guardrail): string[] {
   } catch (err) {
     return [(err as Error).message];
   }
+}
+
+/** A check of a registered type built from a raw config, as a policy rule would build it (for the scan CLI, benches and tests). */
+export function createGuardrailCheck(typeName: string, config: unknown = {}): GuardrailCheck {
+  const type = registry.get(typeName);
+  if (!type) throw new Error(`guardrail type "${typeName}" is not available in this build`);
+  const rule = { id: typeName, type: typeName, hook: 'llm_input', action: 'validate', mode: 'enforce', config } as Guardrail;
+  return type.create(type.config.parse(config) as never, rule);
 }
 
 // Resolved tiers keep their rule objects for the policy's life, so a check is built once per
@@ -138,7 +147,7 @@ export async function runGuardrails(
     try {
       const { check, found } = await scan(rule, current);
       if (found.length === 0) continue;
-      if (rule.mode !== 'audit') current = check.redact(current, found, names);
+      if (rule.mode !== 'audit') current = keepKinds(current, check.redact(current, found, names));
       const reason = `${role.tier} guardrail "${rule.id}" ${rule.mode === 'audit' ? 'would redact' : 'redacted'} ${found.length} finding(s) (${[...new Set(found.map((f) => f.type))].join(', ')}).`;
       verdicts.push(verdict(role, stage, rule.id, 'mutate', rule.mode, reason, findingsOf(found, label)));
     } catch (err) {

@@ -3,8 +3,8 @@ export { evaluateRequest, PRE_STAGES, blocks, type EvaluateOptions, type Role } 
 export { estimateTokens, isModelCall, tokensOf, type RequestFacts } from './facts.js';
 export { factsFromSummary, factsFromTrace } from './trace-facts.js';
 export { Placeholders, PLACEHOLDER, restoreJson, restoreText } from './placeholders.js';
-export { guardrailConfigErrors, isRemoteGuardrail, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
+export { createGuardrailCheck, guardrailConfigErrors, isRemoteGuardrail, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
 export { chargeBudgets, countRateLimit, matchingRateLimit, rateLimitStage, settleTokens } from './limits.js';
 export { TierState } from './state.js';
-export { requestTexts, responseTexts, streamText, type TextSlot } from './texts.js';
+export { keepKinds, requestTexts, responseTexts, slotTexts, streamText, textKinds, type TextKind, type TextSlot } from './texts.js';
 export { windowOf } from './window.js';

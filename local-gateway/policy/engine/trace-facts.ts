@@ -1,6 +1,6 @@
 import type { Trace, TraceUsage } from '../../store/schema.js';
 import { estimateTokens, type RequestFacts } from './facts.js';
-import { requestTexts, responseTexts, streamText } from './texts.js';
+import { requestTexts, responseTexts, slotTexts, streamText } from './texts.js';
 
 /**
  * The facts of a stored request without its bodies (no texts, no estimate): enough for the
@@ -25,7 +25,7 @@ export function factsFromSummary(t: TraceUsage): RequestFacts {
 
 /** The facts of a stored request, for replaying it against another policy. */
 export function factsFromTrace(trace: Trace): RequestFacts {
-  const input = requestTexts(trace.request_body).map((s) => s.text);
+  const input = slotTexts(requestTexts(trace.request_body));
   let output: string[] | null = null;
   if (trace.status > 0 && trace.status < 400) {
     output = trace.stream && typeof trace.response_body === 'string' ? [streamText(trace.response_body)] : responseTexts(trace.response_body).map((s) => s.text);

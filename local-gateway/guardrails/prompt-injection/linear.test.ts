@@ -1,0 +1,59 @@
+import { check } from 'recheck';
+import { describe, expect, it } from 'vitest';
+import { createGuardrailCheck } from '../../policy/engine/index.js';
+import '../index.js';
+import { CONTEXT_PATTERNS } from './context.js';
+import { ENCODED_PATTERNS } from './encoded.js';
+import { HIDDEN_PATTERNS } from './hidden.js';
+import { PHRASES } from './phrases.js';
+
+// Every V8 regex of the detector, as it is compiled: phrases run with `gi`. (Anchors are an automaton, not a regex.)
+const PATTERNS: { source: string; flags: string }[] = [
+  ...PHRASES.map((p) => ({ source: p.source, flags: 'gi' })),
+  ...[...CONTEXT_PATTERNS, ...HIDDEN_PATTERNS, ...ENCODED_PATTERNS].map((r) => ({ source: r.source, flags: r.flags })),
+];
+
+describe('prompt_injection regexes are linear-time', () => {
+  it(
+    'recheck proves every built-in pattern safe',
+    async () => {
+      // One at a time: recheck's agent counts a queued check's wait against its timeout.
+      const unsafe: string[] = [];
+      for (const p of PATTERNS) {
+        const r = await check(p.source, p.flags, { timeout: 60_000 });
+        if (r.status !== 'safe') unsafe.push(`${r.status}: /${r.source}/${r.flags}`);
+      }
+      expect(unsafe).toEqual([]);
+    },
+    600_000,
+  );
+
+  it('adversarial inputs (long runs of what the patterns repeat) complete', async () => {
+    const guard = createGuardrailCheck('prompt_injection');
+    const runs = [
+      'ignore '.repeat(20_000),
+      'ignore all the previous '.repeat(5_000),
+      ' '.repeat(100_000),
+      '\t\n'.repeat(50_000),
+      'a'.repeat(100_000),
+      'aB3+'.repeat(25_000),
+      '%2'.repeat(50_000),
+      'ff'.repeat(50_000),
+      '\\x6'.repeat(30_000),
+      '<div '.repeat(20_000),
+      `<p style="display:none">${'x'.repeat(100_000)}`,
+      '<!--'.repeat(25_000),
+      '\u200b'.repeat(50_000),
+      '\udb40\udc41'.repeat(50_000),
+      'you must '.repeat(10_000),
+      'pretend you are '.repeat(6_000),
+      '"key": "'.repeat(10_000),
+      '```\n'.repeat(25_000),
+      'vtaber '.repeat(15_000),
+    ];
+    for (const text of runs) {
+      const found = await guard.scan([text]);
+      expect(Array.isArray(found)).toBe(true);
+    }
+  });
+});
