@@ -7,8 +7,8 @@
  * 2. Conversation: 50 turns growing to ~500 KB; each turn sends the whole history as
  *    separate texts, freshly parsed from JSON as the gateway would, and the total time of all
  *    50 scans is compared with one cold scan of the final state (fastest of 5 plays per turn). Target: ≤ 2×.
- * 3. Per type: each registered type alone, cold, with its default config (deny_regex with
- *    a typical policy's patterns).
+ * 3. Per type: each registered type alone, cold, with its default config (deny_regex and
+ *    topic, which need one, with a typical policy's patterns and topics).
  * With none of the built-in types in this build, 1 and 2 run the types it does have.
  */
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,12 @@ import { codeText, turnMessage } from './lib/code-corpus.js';
 /** Settings for types whose default config is not enough to build them. */
 const BENCH_CONFIG: Record<string, Record<string, unknown>> = {
   deny_regex: { patterns: ['\\b[a-z0-9-]+\\.corp\\.acme\\.internal\\b', '(?i)project[-_ ]nightjar', '\\bAKIA[0-9A-Z]{16}\\b', '-----BEGIN [A-Z ]*PRIVATE KEY-----'] },
+  topic: {
+    topics: [
+      { name: 'legal_advice', keywords: ['lawsuit', 'sue', 'litigation'], patterns: ['file\\s+a\\s+claim'] },
+      { name: 'medical', keywords: ['diagnosis', 'prescription', 'symptoms'] },
+    ],
+  },
 };
 /** Every type a build may have, in the order the table lists them. */
 const TYPES = ['pii', 'secrets', 'prompt_injection', 'topic', 'deny_regex'];
