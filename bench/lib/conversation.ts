@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Client } from 'undici';
+import { prng } from './code-corpus.js';
 
 export interface Message {
   role: 'system' | 'user' | 'assistant';
@@ -22,18 +23,6 @@ export interface ConversationResult {
 export interface StorageResult {
   storedBytes: number;
   ratio: number;
-}
-
-/** Small deterministic PRNG (mulberry32) so every run sends the same conversation. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = ['buffer', 'config', 'handler', 'index', 'parse', 'render', 'retry', 'session', 'token', 'value', 'window', 'cursor'];
