@@ -8,7 +8,9 @@ import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, waitFor, type T
 
 let upstream: OpenAIStandin;
 let gw: TestGateway;
-let deadPort: number;
+// Port 1 (tcpmux) is never listened on: a port freed by this test could be taken by any
+// server another test starts on port 0 in the meantime.
+const deadPort = 1;
 // A server answering like Ollama's root without /v1: a plain-text 404.
 const plain404 = createServer((_req, res) => {
   res.writeHead(404, { 'content-type': 'text/plain' });
@@ -17,11 +19,6 @@ const plain404 = createServer((_req, res) => {
 
 beforeAll(async () => {
   upstream = await startOpenAIStandin({ apiKey: UPSTREAM_KEY, delayHeadersMs: 3000 });
-  // A port nothing listens on: bind, note it, close.
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  deadPort = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
   plain404.listen(0, '127.0.0.1');
   await new Promise((r) => plain404.once('listening', r));
   gw = await startGateway({
