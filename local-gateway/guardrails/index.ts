@@ -3,7 +3,7 @@
  * guardrail registry (`policy/engine/guardrails.ts`) when imported; importing this module
  * makes every type available to policies.
  */
-import '../policy/engine/deny-regex.js';
+import './deny-regex/index.js';
 import './remote/index.js';
 import './pii/index.js';
 import './secrets/index.js';

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
 import { registerGuardrailType, type GuardrailFinding } from '../../policy/engine/guardrails.js';
-import { IdMemo, textIds } from '../../policy/engine/memo.js';
+import { replaceSpans, spanScanner } from '../spans.js';
 import { RULE_IDS, RULES } from './rules.js';
 import { createScanner, type SecretSpan } from './scan.js';
 
@@ -56,43 +56,15 @@ export function secretsScanner(config: SecretsConfig, ruleId = 'secrets'): (text
   return createScanner({ rules, allowed: allowList(config.allow, ruleId), genericMinEntropy: config.generic_min_entropy });
 }
 
-/** Replaces each finding with `[redacted:<type>]`, from the end so earlier offsets hold. */
+/** Replaces each finding with `[redacted:<type>]`. */
 export function redactSecrets(texts: readonly string[], findings: readonly GuardrailFinding[]): string[] {
-  return texts.map((text, i) => {
-    const spans = findings.filter((f) => f.text === i).sort((a, b) => b.start - a.start);
-    let out = text;
-    let floor = Infinity;
-    for (const f of spans) {
-      if (f.end > floor) continue;
-      out = `${out.slice(0, f.start)}[redacted:${f.type}]${out.slice(f.end)}`;
-      floor = f.start;
-    }
-    return out;
-  });
+  return replaceSpans(texts, findings, (f) => `[redacted:${f.type}]`);
 }
 
 registerGuardrailType('secrets', {
   config: SecretsConfig,
   create(config, rule) {
-    const scanText = secretsScanner(config, rule.id);
     // Spans per long text: the 50th turn of a conversation scans only its new messages.
-    const memo = new IdMemo<SecretSpan[]>();
-    return {
-      scan(texts) {
-        const ids = textIds(texts);
-        const found: GuardrailFinding[] = [];
-        texts.forEach((text, i) => {
-          const id = ids[i]!;
-          let spans = id === null ? undefined : memo.get(id);
-          if (!spans) {
-            spans = scanText(text);
-            if (id !== null) memo.set(id, spans);
-          }
-          for (const s of spans) found.push({ type: s.type, text: i, start: s.start, end: s.end });
-        });
-        return found;
-      },
-      redact: redactSecrets,
-    };
+    return { scan: spanScanner(secretsScanner(config, rule.id)), redact: redactSecrets };
   },
 });

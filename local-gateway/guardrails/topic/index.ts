@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
-import { registerGuardrailType, type GuardrailFinding } from '../../policy/engine/guardrails.js';
-import { IdMemo, textIds } from '../../policy/engine/memo.js';
+import { registerGuardrailType } from '../../policy/engine/guardrails.js';
 import { AnchorAutomaton } from '../anchors.js';
+import { replaceSpans, spanScanner, type Span } from '../spans.js';
 
 /**
  * `topic`: texts about a denied topic. Keywords of every topic are found in one pass (a
@@ -24,8 +24,6 @@ export const TopicConfig = z.strictObject({
   topics: z.array(TopicSchema).min(1, 'list at least one topic'),
   match: z.enum(['any', 'all']).default('any'),
 });
-
-type Span = { type: string; start: number; end: number };
 
 let re2: typeof RE2JSClass | null = null;
 function engine(): typeof RE2JSClass {
@@ -64,7 +62,6 @@ registerGuardrailType('topic', {
     );
     // Per topic, how many terms it has: `match: all` needs each of them found.
     const terms = config.topics.map((t) => (t.keywords?.length ?? 0) + (t.patterns?.length ?? 0));
-    const memo = new IdMemo<Span[]>();
 
     const spansOf = (text: string): Span[] => {
       const byTopic = config.topics.map(() => ({ spans: [] as Span[], found: new Set<string>() }));
@@ -89,34 +86,6 @@ registerGuardrailType('topic', {
       return byTopic.flatMap((b, t) => (b.found.size > 0 && (config.match === 'any' || b.found.size === terms[t]) ? b.spans : [])).sort((a, b) => a.start - b.start);
     };
 
-    return {
-      scan(texts) {
-        const ids = textIds(texts);
-        const found: GuardrailFinding[] = [];
-        texts.forEach((text, i) => {
-          const id = ids[i]!;
-          let spans = id === null ? undefined : memo.get(id);
-          if (!spans) {
-            spans = spansOf(text);
-            if (id !== null) memo.set(id, spans);
-          }
-          for (const s of spans) found.push({ type: s.type, text: i, start: s.start, end: s.end });
-        });
-        return found;
-      },
-      redact(texts, findings) {
-        return texts.map((text, i) => {
-          const spans = findings.filter((f) => f.text === i).sort((a, b) => b.start - a.start || b.end - a.end);
-          let out = text;
-          let floor = Infinity;
-          for (const f of spans) {
-            if (f.end > floor) continue;
-            out = `${out.slice(0, f.start)}[removed:${f.type}]${out.slice(f.end)}`;
-            floor = f.start;
-          }
-          return out;
-        });
-      },
-    };
+    return { scan: spanScanner(spansOf), redact: (texts, findings) => replaceSpans(texts, findings, (f) => `[removed:${f.type}]`) };
   },
 });

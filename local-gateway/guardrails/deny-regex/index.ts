@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
-import { registerGuardrailType, type GuardrailFinding } from './guardrails.js';
-import { IdMemo, textIds } from './memo.js';
+import { replaceSpans, spanScanner, type Span } from '../spans.js';
+import { registerGuardrailType } from '../../policy/engine/guardrails.js';
 
 /**
  * `deny_regex`: finds any of a list of patterns. RE2 semantics (no backreferences or
@@ -38,11 +38,8 @@ registerGuardrailType('deny_regex', {
       }
     });
     // Spans per long text, shared by every tier whose guardrail has this same config.
-    const memo = new IdMemo<{ start: number; end: number }[]>();
-    const spansOf = (text: string, id: number | null) => {
-      const known = id === null ? undefined : memo.get(id);
-      if (known) return known;
-      const spans: { start: number; end: number }[] = [];
+    const scan = spanScanner((text) => {
+      const spans: Span[] = [];
       for (const re of res) {
         // test() is a fast pass without positions; most texts match nothing, so spans are rarely needed.
         if (!re.test(text)) continue;
@@ -50,35 +47,11 @@ registerGuardrailType('deny_regex', {
         while (m.find()) {
           // An empty match would find itself forever; it is no finding anyway.
           if (m.end() === m.start()) break;
-          spans.push({ start: m.start(), end: m.end() });
+          spans.push({ type: config.label, start: m.start(), end: m.end() });
         }
       }
-      if (id !== null) memo.set(id, spans);
       return spans;
-    };
-    return {
-      scan(texts) {
-        const ids = textIds(texts);
-        const found: GuardrailFinding[] = [];
-        texts.forEach((text, i) => {
-          for (const s of spansOf(text, ids[i]!)) found.push({ type: config.label, text: i, start: s.start, end: s.end });
-        });
-        return found;
-      },
-      redact(texts, findings) {
-        return texts.map((text, i) => {
-          const spans = findings.filter((f) => f.text === i).sort((a, b) => b.start - a.start);
-          let out = text;
-          let floor = Infinity;
-          for (const f of spans) {
-            // Overlapping spans from two patterns: the earlier one already covers it.
-            if (f.end > floor) continue;
-            out = `${out.slice(0, f.start)}[redacted:${f.type}]${out.slice(f.end)}`;
-            floor = f.start;
-          }
-          return out;
-        });
-      },
-    };
+    });
+    return { scan, redact: (texts, findings) => replaceSpans(texts, findings, (f) => `[redacted:${f.type}]`) };
   },
 });

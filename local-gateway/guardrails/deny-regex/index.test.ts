@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createGuardrailCheck, guardrailConfigErrors } from './index.js';
-import type { Guardrail } from '../schema.js';
-import './deny-regex.js';
+import { createGuardrailCheck, guardrailConfigErrors } from '../../policy/engine/index.js';
+import type { Guardrail } from '../../policy/schema.js';
+import './index.js';
 
 const rule = (patterns: string[]) => ({ id: 'deny', type: 'deny_regex', hook: 'llm_input', action: 'validate', mode: 'enforce', config: { patterns } }) as Guardrail;
 
