@@ -4,6 +4,8 @@
  * (local-gateway/policy/engine/texts.ts walks the same fields in the same order), so a
  * guardrail finding `input[3]` 9–25 lands on the right characters.
  */
+import { streamText } from '../../local-gateway/policy/engine/texts.js';
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -63,7 +65,9 @@ function itemTurn(item: Obj, slots: Slots, side: Turn['side']): Turn {
     return { role: 'assistant', side, parts: [{ kind: 'tool_call', name: String(item.name), args: stringify(item.arguments), id: typeof item.call_id === 'string' ? item.call_id : null }] };
   }
   if (item.type === 'function_call_output') {
-    return { role: 'tool', side, parts: [{ kind: 'tool_result', id: typeof item.call_id === 'string' ? item.call_id : null, parts: [{ kind: 'text', text: stringify(item.output), slot: null }] }] };
+    // The engine scans a request's tool output when it is text, so it has a slot there.
+    const slot = side === 'input' && typeof item.output === 'string' ? slots.take() : null;
+    return { role: 'tool', side, parts: [{ kind: 'tool_result', id: typeof item.call_id === 'string' ? item.call_id : null, parts: [{ kind: 'text', text: stringify(item.output), slot }] }] };
   }
   return messageTurn(item, slots, side);
 }
@@ -85,28 +89,6 @@ export function requestTurns(body: unknown): Turn[] {
     }
   }
   return turns;
-}
-
-/** The answer's text from an event stream: chat deltas, Anthropic text deltas, Responses text deltas. */
-export function streamText(sse: string): string {
-  let text = '';
-  for (const line of sse.split('\n')) {
-    if (!line.startsWith('data:')) continue;
-    const data = line.slice(5).trim();
-    if (data === '' || data === '[DONE]') continue;
-    let ev: unknown;
-    try {
-      ev = JSON.parse(data);
-    } catch {
-      continue;
-    }
-    if (!isObj(ev)) continue;
-    if (Array.isArray(ev.choices)) {
-      for (const c of ev.choices) if (isObj(c) && isObj(c.delta) && typeof c.delta.content === 'string') text += c.delta.content;
-    } else if (isObj(ev.delta) && typeof ev.delta.text === 'string') text += ev.delta.text;
-    else if (ev.type === 'response.output_text.delta' && typeof ev.delta === 'string') text += ev.delta;
-  }
-  return text;
 }
 
 export function responseTurns(body: unknown): Turn[] {
