@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { genericValue } from './generic.js';
-import { entropy, hasRun, isPlaceholder, isWordy } from './heuristics.js';
+import { cliValue, genericValue } from './generic.js';
+import { entropy, isPlaceholder, isWordy } from './heuristics.js';
 import type { CheckName } from './rules.js';
 
 /** A possible secret: its span in the text (checks may widen it) and the random part the heuristics read. */
@@ -64,6 +64,7 @@ const PEM_END = /-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----/y;
 const PEM_HEADERS = /(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\n\\]*/g;
 const PEM_CHARS = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*$/;
 const PEM_TRAIL = /[A-Za-z0-9+/=\s\\]/;
+const PEM_MIN_ENTROPY = 4;
 
 /** Widens a BEGIN line to its whole block; a docs stub (`...`, `<key>`) has too little base64 to be a key. */
 function pemBlock(c: Candidate): Outcome {
@@ -85,8 +86,10 @@ function pemBlock(c: Candidate): Outcome {
   const body = c.text.slice(bodyStart, bodyEnd).replace(PEM_HEADERS, '');
   if (!PEM_CHARS.test(body)) return 'fail';
   const material = body.replace(/\\[nr]|\s/g, '');
-  // Base64 of real key material has no long runs; a typed filler (`AAAA…`) does.
-  return material.length >= 64 && !hasRun(material, 8) ? 'proven' : 'fail';
+  // Key material is DER, whose zero bytes (length prefixes, OpenSSH's `AAAAAAAAAAAB`) make
+  // runs of `A`, so a run proves nothing; a typed filler (`AAAA…`, `abcabc…`) is what has
+  // little entropy. Real keys measure 5 to 6 bits per character.
+  return material.length >= 64 && entropy(material) >= PEM_MIN_ENTROPY ? 'proven' : 'fail';
 }
 
 const CONN_START = /(?:DefaultEndpointsProtocol|Endpoint|AccountName|BlobEndpoint|HostName|SharedAccessKeyName)=/;
@@ -131,6 +134,7 @@ const IMPL: Record<CheckName, (c: Candidate) => Outcome> = {
   mixed_chars: mixedChars,
   not_username: notUsername,
   generic_value: genericValue,
+  cli_value: cliValue,
 };
 
 /** Runs a rule's checks, then (unless a checksum proved it) the placeholder and entropy heuristics. */

@@ -102,5 +102,10 @@ export function genericValue(c: Candidate): Outcome {
   return valueOk(c.body, c.quoted ?? false) ? 'pass' : 'fail';
 }
 
+/** A command-line flag's value reads like a quoted one: a reference (`$DB_PASS`), a weak or word-made value is no secret. */
+export function cliValue(c: Candidate): Outcome {
+  return valueOk(c.body, true) ? 'pass' : 'fail';
+}
+
 /** For the linear-time proof. */
 export const GENERIC_PATTERNS: readonly RegExp[] = [REFERENCE, PATH, CODE_REF];
