@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { cliValue, genericValue } from './generic.js';
+import { cliValue, genericValue, keyOk, valueOk } from './generic.js';
 import { entropy, isPlaceholder, isWordy } from './heuristics.js';
 import type { CheckName } from './rules.js';
 
@@ -124,6 +124,28 @@ function notUsername(c: Candidate): Outcome {
   return c.body === user || DEFAULT_PASSWORDS.test(c.body) ? 'fail' : 'pass';
 }
 
+const HCL_SECRET_NAME = /password|passwd|secret|token|api_?key|private_?key|access_?key|credential/gi;
+// A variable block closes with `}` at the start of a line; its `default` is one of its own lines.
+const HCL_DEFAULT = /^[ \t]*default[ \t]*=[ \t]*"([^"\s\\]{8,256})"[ \t]*$/m;
+const HCL_REACH = 1024;
+
+/** `variable "db_password" { default = "…" }`: the default of a variable named as a secret is that secret. */
+function hclDefault(c: Candidate): Outcome {
+  const name = c.match?.groups?.name ?? '';
+  // The last secret word is the one the name is about: `db_password_secret_name` names a secret's name.
+  const hit = [...name.matchAll(HCL_SECRET_NAME)].at(-1);
+  if (!hit || !keyOk({ name, at: hit.index, length: hit[0].length })) return 'fail';
+  const close = c.text.indexOf('\n}', c.end);
+  if (close === -1 || close - c.end > HCL_REACH) return 'fail';
+  const block = c.text.slice(c.end, close);
+  const d = HCL_DEFAULT.exec(block);
+  if (!d || !valueOk(d[1]!, true)) return 'fail';
+  c.start = c.end + d.index + d[0].indexOf('"') + 1;
+  c.end = c.start + d[1]!.length;
+  c.body = d[1]!;
+  return 'pass';
+}
+
 const IMPL: Record<CheckName, (c: Candidate) => Outcome> = {
   github_crc32: (c) => (githubChecksumValid(c.body) ? 'proven' : 'pass'),
   // OpenAI keys carry base64("OpenAI") in the middle.
@@ -135,6 +157,7 @@ const IMPL: Record<CheckName, (c: Candidate) => Outcome> = {
   not_username: notUsername,
   generic_value: genericValue,
   cli_value: cliValue,
+  hcl_default: hclDefault,
 };
 
 /** Runs a rule's checks, then (unless a checksum proved it) the placeholder and entropy heuristics. */
@@ -154,4 +177,4 @@ export function accept(c: Candidate, checks: readonly CheckName[], minEntropy: n
 }
 
 /** For the linear-time proof. */
-export const CHECK_PATTERNS: readonly RegExp[] = [PEM_END, PEM_HEADERS, PEM_CHARS, PEM_TRAIL, CONN_START, CONN_CHAR, DEFAULT_PASSWORDS];
+export const CHECK_PATTERNS: readonly RegExp[] = [HCL_SECRET_NAME, HCL_DEFAULT, PEM_END, PEM_HEADERS, PEM_CHARS, PEM_TRAIL, CONN_START, CONN_CHAR, DEFAULT_PASSWORDS];

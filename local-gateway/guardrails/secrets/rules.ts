@@ -18,7 +18,7 @@ import { z } from 'zod';
  */
 
 /** Validations beyond the pattern, implemented in checks.ts. */
-export const CHECKS = ['github_crc32', 'jwt_header', 'pem_block', 'connection_string', 'mixed_chars', 'not_username', 'generic_value', 'cli_value', 'openai_marker'] as const;
+export const CHECKS = ['github_crc32', 'jwt_header', 'pem_block', 'connection_string', 'mixed_chars', 'not_username', 'generic_value', 'cli_value', 'hcl_default', 'openai_marker'] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 const Common = {
@@ -318,6 +318,16 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
     pattern: /(?<![A-Za-z0-9_-])(?:--pass(?:word|wd)?[= ]|-p(?=['"])|redis-cli(?: (?!-a )[^\s|;&]+){0,12} -a )['"]?(?<body>[^\s'"`|;&]{6,128})/dy,
     minEntropy: 3,
     checks: ['cli_value'],
+  },
+  {
+    id: 'generic_secret',
+    kind: 'token',
+    description: 'Literal default of a Terraform variable named as a secret (variable "db_password" { default = "…" }); the default is the finding',
+    source: 'developer.hashicorp.com Terraform "Input variables" (default, sensitive); tfsec general-secrets-no-plaintext-exposure',
+    keywords: ['variable "'],
+    pattern: /variable "(?<name>[A-Za-z0-9_-]{1,64})"[ \t]*\{/y,
+    minEntropy: 3,
+    checks: ['hcl_default'],
   },
   {
     id: 'aws_secret_access_key',

@@ -189,6 +189,24 @@ describe('secrets on a command line', () => {
   });
 });
 
+describe('Terraform variable defaults', () => {
+  const pw = rand(22);
+  const block = (name: string, value: string) => `variable "${name}" {\n  type      = string\n  default   = "${value}"\n  sensitive = true\n}\n`;
+
+  it('the literal default of a variable named as a secret is a generic_secret', () => {
+    expect(found(block('db_password', pw))).toEqual([{ type: 'generic_secret', value: pw }]);
+    expect(found(`# prod\n${block('stripe_api_key', pw)}`)).toEqual([{ type: 'generic_secret', value: pw }]);
+  });
+
+  it('a variable named otherwise, or about the secret, or with a stand-in default, is not', () => {
+    expect(found(block('region', pw))).toEqual([]);
+    expect(found(block('db_password_secret_name', 'prod/db-credentials'))).toEqual([]);
+    expect(found(block('token_ttl', '24h'))).toEqual([]);
+    expect(found(block('api_token', 'CHANGE_ME_BEFORE_APPLY'))).toEqual([]);
+    expect(found('variable "db_password" {\n  type = string\n}\n')).toEqual([]);
+  });
+});
+
 describe('private keys as tools write them', () => {
   // DER zero bytes encode as runs of `A`: every OpenSSH key has `AAAAAAAAAAAB` near its start.
   const openssh = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW', rand(70, B64), rand(70, B64), rand(40, B64), '-----END OPENSSH PRIVATE KEY-----'].join('\n');
