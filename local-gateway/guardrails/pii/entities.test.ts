@@ -89,6 +89,12 @@ describe('phone', () => {
     ]);
   });
 
+  it('leaves the digit groups of a tracking number or serial alone, after a group that mixes letters and digits', () => {
+    expectNone(['Shipment tracking: 1Z 999 AA1 01 2345 6784', 'serial SN4F2 0171 2345 678 (warranty)']);
+    expect(found('Ticket AB12: call 020 7946 3381')).toEqual(['phone:020 7946 3381']);
+    expect(found('unit B12 +44 20 7946 3381')).toEqual(['phone:+44 20 7946 3381']);
+  });
+
   it('looks for national formats only in the configured regions, international ones always', () => {
     expect(found('ring 020 7946 0958', { phone_regions: ['US'] })).toEqual([]);
     expect(found('ring +44 20 7946 0958', { phone_regions: ['US'] })).toEqual(['phone:+44 20 7946 0958']);
@@ -190,6 +196,11 @@ describe('ip_address', () => {
       '12:34:56 and 10:30:00Z',
       'std::vector<int> xs[1::2] a::before',
     ]);
+  });
+
+  it('reads a dotted quad joined to a three-part version as a version (a dependency bump)', () => {
+    expectNone(['Bumped jackson-databind from 2.15.2 to 2.16.1.1', 'supports 4.2.1 and 4.2.1.3']);
+    expect(found('blocked 2.15.2.7 and 84.17.46.2')).toEqual(['ip_address:2.15.2.7', 'ip_address:84.17.46.2']);
   });
 
   it('leaves private ranges out when private_ips is false', () => {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as LibPhoneNumber from 'libphonenumber-js/max';
 import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
 import { PATTERNS } from './patterns.js';
-import { digitsOf, isWord, lineBefore, versionBefore, type Span } from './span.js';
+import { codeBefore, digitsOf, isWord, lineBefore, versionBefore, type Span } from './span.js';
 
 /**
  * Phone numbers, validated with libphonenumber-js (full metadata). A candidate is a run of
@@ -162,6 +162,7 @@ export function phoneIn(text: string, from: number, to: number, regions: PhoneRe
   const keyword = () => (kw ??= PATTERNS.phoneKeyword.test(lineBefore(text, start, 40)));
   const raw = text.slice(start, end);
   if (versionBefore(text, start)) return null;
+  if (raw[0] !== '+' && codeBefore(text, start)) return null;
   if (isPhone(raw, keyword, regions)) return { type: 'phone', start, end };
   // A run may carry more digits after the number (`+44 20 7946 0958 2024`, `020 7946 0958 / 0151 …`):
   // when it starts as only phones do (`+`, a trunk `0`, a bracket), try it without its last groups.

@@ -84,5 +84,33 @@ export function versionBefore(text: string, at: number, depth = 0): boolean {
   }
   if (depth > 0) return false;
   const prev = versionBeforeArrow(text, at);
-  return prev !== -1 && versionBefore(text, prev, 1);
+  return prev !== -1 && (threeParts(text, prev) || versionBefore(text, prev, 1));
+}
+
+/** A dotted number of exactly three parts at `at` (`2.15.2`): a version, never an address, so what it is joined to is one too. */
+function threeParts(text: string, at: number): boolean {
+  let dots = 0;
+  let i = at;
+  for (; i < text.length && (isDigit(text.charCodeAt(i)) || text.charCodeAt(i) === 46); i++) if (text.charCodeAt(i) === 46) dots++;
+  return dots === 2 && text.charCodeAt(i - 1) !== 46;
+}
+
+/**
+ * Whether the word right before `at` (across one blank) mixes letters and digits, as the
+ * groups of a tracking number, serial or licence key do (`1Z 999 AA1 01 2345 6784`): digits
+ * after it continue that code. A phone number follows words, labels and punctuation.
+ */
+export function codeBefore(text: string, at: number): boolean {
+  if (text.charCodeAt(at - 1) !== 32) return false;
+  let i = at - 1;
+  let letter = false;
+  let digit = false;
+  while (i > 0 && at - i < 16) {
+    const c = text.charCodeAt(i - 1);
+    if (isLetter(c)) letter = true;
+    else if (isDigit(c)) digit = true;
+    else break;
+    i--;
+  }
+  return letter && digit;
 }

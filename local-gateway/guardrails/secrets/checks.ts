@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { genericValue } from './generic.js';
-import { entropy, hasRun, isPlaceholder, isWordy } from './heuristics.js';
+import { cliValue, genericValue, keyOk, valueOk } from './generic.js';
+import { entropy, isPlaceholder, isWordy } from './heuristics.js';
 import type { CheckName } from './rules.js';
 
 /** A possible secret: its span in the text (checks may widen it) and the random part the heuristics read. */
@@ -64,6 +64,7 @@ const PEM_END = /-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----/y;
 const PEM_HEADERS = /(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\n\\]*/g;
 const PEM_CHARS = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*$/;
 const PEM_TRAIL = /[A-Za-z0-9+/=\s\\]/;
+const PEM_MIN_ENTROPY = 4;
 
 /** Widens a BEGIN line to its whole block; a docs stub (`...`, `<key>`) has too little base64 to be a key. */
 function pemBlock(c: Candidate): Outcome {
@@ -85,8 +86,10 @@ function pemBlock(c: Candidate): Outcome {
   const body = c.text.slice(bodyStart, bodyEnd).replace(PEM_HEADERS, '');
   if (!PEM_CHARS.test(body)) return 'fail';
   const material = body.replace(/\\[nr]|\s/g, '');
-  // Base64 of real key material has no long runs; a typed filler (`AAAA…`) does.
-  return material.length >= 64 && !hasRun(material, 8) ? 'proven' : 'fail';
+  // Key material is DER, whose zero bytes (length prefixes, OpenSSH's `AAAAAAAAAAAB`) make
+  // runs of `A`, so a run proves nothing; a typed filler (`AAAA…`, `abcabc…`) is what has
+  // little entropy. Real keys measure 5 to 6 bits per character.
+  return material.length >= 64 && entropy(material) >= PEM_MIN_ENTROPY ? 'proven' : 'fail';
 }
 
 const CONN_START = /(?:DefaultEndpointsProtocol|Endpoint|AccountName|BlobEndpoint|HostName|SharedAccessKeyName)=/;
@@ -121,6 +124,28 @@ function notUsername(c: Candidate): Outcome {
   return c.body === user || DEFAULT_PASSWORDS.test(c.body) ? 'fail' : 'pass';
 }
 
+const HCL_SECRET_NAME = /password|passwd|secret|token|api_?key|private_?key|access_?key|credential/gi;
+// A variable block closes with `}` at the start of a line; its `default` is one of its own lines.
+const HCL_DEFAULT = /^[ \t]*default[ \t]*=[ \t]*"([^"\s\\]{8,256})"[ \t]*$/m;
+const HCL_REACH = 1024;
+
+/** `variable "db_password" { default = "…" }`: the default of a variable named as a secret is that secret. */
+function hclDefault(c: Candidate): Outcome {
+  const name = c.match?.groups?.name ?? '';
+  // The last secret word is the one the name is about: `db_password_secret_name` names a secret's name.
+  const hit = [...name.matchAll(HCL_SECRET_NAME)].at(-1);
+  if (!hit || !keyOk({ name, at: hit.index, length: hit[0].length })) return 'fail';
+  const close = c.text.indexOf('\n}', c.end);
+  if (close === -1 || close - c.end > HCL_REACH) return 'fail';
+  const block = c.text.slice(c.end, close);
+  const d = HCL_DEFAULT.exec(block);
+  if (!d || !valueOk(d[1]!, true)) return 'fail';
+  c.start = c.end + d.index + d[0].indexOf('"') + 1;
+  c.end = c.start + d[1]!.length;
+  c.body = d[1]!;
+  return 'pass';
+}
+
 const IMPL: Record<CheckName, (c: Candidate) => Outcome> = {
   github_crc32: (c) => (githubChecksumValid(c.body) ? 'proven' : 'pass'),
   // OpenAI keys carry base64("OpenAI") in the middle.
@@ -131,6 +156,8 @@ const IMPL: Record<CheckName, (c: Candidate) => Outcome> = {
   mixed_chars: mixedChars,
   not_username: notUsername,
   generic_value: genericValue,
+  cli_value: cliValue,
+  hcl_default: hclDefault,
 };
 
 /** Runs a rule's checks, then (unless a checksum proved it) the placeholder and entropy heuristics. */
@@ -150,4 +177,4 @@ export function accept(c: Candidate, checks: readonly CheckName[], minEntropy: n
 }
 
 /** For the linear-time proof. */
-export const CHECK_PATTERNS: readonly RegExp[] = [PEM_END, PEM_HEADERS, PEM_CHARS, PEM_TRAIL, CONN_START, CONN_CHAR, DEFAULT_PASSWORDS];
+export const CHECK_PATTERNS: readonly RegExp[] = [HCL_SECRET_NAME, HCL_DEFAULT, PEM_END, PEM_HEADERS, PEM_CHARS, PEM_TRAIL, CONN_START, CONN_CHAR, DEFAULT_PASSWORDS];

@@ -46,7 +46,7 @@ const words = (s: string) =>
     .filter(Boolean)
     .map((w) => w.toLowerCase());
 
-function keyOk(key: NonNullable<Candidate['key']>): boolean {
+export function keyOk(key: NonNullable<Candidate['key']>): boolean {
   const hit = key.name.slice(key.at, key.at + key.length);
   // `…_KEY` names a secret in an environment variable (`MAILGUN_KEY=`); in code `cache_key`, `sort_key` name anything.
   if (hit.toLowerCase() === '_key' && !/^[A-Z0-9_]+$/.test(key.name)) return false;
@@ -79,7 +79,7 @@ function madeOfWords(value: string): boolean {
   return letters > 0 && inWords >= 0.75 * letters;
 }
 
-function valueOk(value: string, quoted: boolean): boolean {
+export function valueOk(value: string, quoted: boolean): boolean {
   if (REFERENCE.test(value) || PATH.test(value) || isWeak(value)) return false;
   // A literal `\n` or `\r` inside: the value ran on into the next line of an escaped string.
   if (/\\[nrt]/.test(value)) return false;
@@ -100,6 +100,11 @@ function valueOk(value: string, quoted: boolean): boolean {
 export function genericValue(c: Candidate): Outcome {
   if (!c.key || !keyOk(c.key)) return 'fail';
   return valueOk(c.body, c.quoted ?? false) ? 'pass' : 'fail';
+}
+
+/** A command-line flag's value reads like a quoted one: a reference (`$DB_PASS`), a weak or word-made value is no secret. */
+export function cliValue(c: Candidate): Outcome {
+  return valueOk(c.body, true) ? 'pass' : 'fail';
 }
 
 /** For the linear-time proof. */

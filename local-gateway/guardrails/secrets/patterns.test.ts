@@ -39,6 +39,10 @@ describe('secrets patterns are linear-time', () => {
     ['connection-string keys', 'AccountKey='.repeat(N / 11)],
     ['separators', '-_.'.repeat(N / 3)],
     ['Q~ everywhere', 'abc1Q~'.repeat(N / 6)],
+    ['redis-cli then many arguments', 'redis-cli ' + 'x '.repeat(N / 2)],
+    ['repeated password flags', '--password='.repeat(N / 11)],
+    ['Terraform variable headers without an end', 'variable "db_password" {\n  default = "'.repeat(N / 36)],
+    ['repeated short tokens prefixes', 'hf_dckr_pat_pypi-AgE'.repeat(N / 20)],
   ])('completes on %s', (_name, text) => {
     // Any finding is fine; the point is that the scan returns.
     expect(Array.isArray(scan(text))).toBe(true);

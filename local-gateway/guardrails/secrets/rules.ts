@@ -18,7 +18,7 @@ import { z } from 'zod';
  */
 
 /** Validations beyond the pattern, implemented in checks.ts. */
-export const CHECKS = ['github_crc32', 'jwt_header', 'pem_block', 'connection_string', 'mixed_chars', 'not_username', 'generic_value', 'openai_marker'] as const;
+export const CHECKS = ['github_crc32', 'jwt_header', 'pem_block', 'connection_string', 'mixed_chars', 'not_username', 'generic_value', 'cli_value', 'hcl_default', 'openai_marker'] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 const Common = {
@@ -211,6 +211,35 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
     checks: ['github_crc32', 'mixed_chars'],
   },
   {
+    id: 'pypi_token',
+    kind: 'token',
+    description: 'PyPI API token (pypi-AgE…, a macaroon whose first bytes encode "pypi.org")',
+    source: 'pypi.org/help/#apitoken; gitleaks pypi-upload-token',
+    keywords: ['pypi-AgE'],
+    pattern: /(?<![A-Za-z0-9_-])pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)(?<body>[A-Za-z0-9_-]{50,1000})(?![A-Za-z0-9_-])/y,
+    minEntropy: 3.5,
+  },
+  {
+    id: 'huggingface_token',
+    kind: 'token',
+    description: 'Hugging Face user access token (hf_) and organization API token (api_org_)',
+    source: 'huggingface.co/docs/hub/security-tokens; gitleaks huggingface-access-token, huggingface-organization-api-token',
+    keywords: ['hf_', 'api_org_'],
+    pattern: /(?<![A-Za-z0-9_-])(?:hf|api_org)_(?<body>[A-Za-z0-9]{34})(?![A-Za-z0-9_-])/y,
+    minEntropy: 3.5,
+    checks: ['mixed_chars'],
+  },
+  {
+    id: 'docker_pat',
+    kind: 'token',
+    description: 'Docker Hub personal or organization access token (dckr_pat_, dckr_oat_)',
+    source: 'docs.docker.com/security/for-developers/access-tokens; gitleaks-style prefix rule',
+    keywords: ['dckr_pat_', 'dckr_oat_'],
+    pattern: /(?<![A-Za-z0-9_-])dckr_[po]at_(?<body>[A-Za-z0-9_-]{27,64})(?![A-Za-z0-9_-])/y,
+    minEntropy: 3.5,
+    checks: ['mixed_chars'],
+  },
+  {
     id: 'gcp_api_key',
     kind: 'token',
     description: 'Google Cloud / Firebase API key (AIza…)',
@@ -278,6 +307,27 @@ const DATA: z.input<typeof SecretRuleSchema>[] = [
     pattern: /(?<![A-Za-z0-9_-])(?:-u|--user) (?<user>[A-Za-z0-9._@+-]{1,64}):(?<body>[A-Za-z0-9._~%!#&*+=^@-]{6,128})(?![A-Za-z0-9._~%!#&*+=^@-])/dy,
     minEntropy: 3,
     checks: ['not_username'],
+  },
+  {
+    id: 'generic_secret',
+    kind: 'token',
+    description: 'Password given to a command line as a flag: --password=…, --pass …, mysql -p\'…\', redis-cli -a …',
+    source: 'mysql(1) --password / -p; redis-cli(1) -a; detect-secrets KeywordDetector (command-line forms)',
+    keywords: ['--password', '--passwd', '--pass', "-p'", '-p"', 'redis-cli'],
+    // redis-cli takes the password as `-a` anywhere among its first arguments.
+    pattern: /(?<![A-Za-z0-9_-])(?:--pass(?:word|wd)?[= ]|-p(?=['"])|redis-cli(?: (?!-a )[^\s|;&]+){0,12} -a )['"]?(?<body>[^\s'"`|;&]{6,128})/dy,
+    minEntropy: 3,
+    checks: ['cli_value'],
+  },
+  {
+    id: 'generic_secret',
+    kind: 'token',
+    description: 'Literal default of a Terraform variable named as a secret (variable "db_password" { default = "…" }); the default is the finding',
+    source: 'developer.hashicorp.com Terraform "Input variables" (default, sensitive); tfsec general-secrets-no-plaintext-exposure',
+    keywords: ['variable "'],
+    pattern: /variable "(?<name>[A-Za-z0-9_-]{1,64})"[ \t]*\{/y,
+    minEntropy: 3,
+    checks: ['hcl_default'],
   },
   {
     id: 'aws_secret_access_key',

@@ -75,6 +75,9 @@ function positives(): [string, string, string][] {
   const escaped = pem('PRIVATE KEY', true);
   const dbPassword = rand(18);
   const generic = rand(30) + '!';
+  const pypi = 'py' + 'pi-AgEIcHlwaS5vcmc' + rand(120);
+  const hf = 'h' + 'f_' + rand(34);
+  const docker = 'dckr' + '_pat_' + rand(27);
   return [
     ['aws_access_key_id', `AWS_ACCESS_KEY_ID=${akid}`, akid],
     ['aws_secret_access_key', `aws_secret_access_key = ${awsSecret}`, awsSecret],
@@ -107,6 +110,9 @@ function positives(): [string, string, string][] {
     ['generic_secret', `<add key="ApiKey" value="${dbPassword}" />`, dbPassword],
     ['generic_secret', `DB_PASS=${dbPassword}`, dbPassword],
     ['generic_secret', `MAILGUN_KEY=${generic}`, generic],
+    ['pypi_token', `TWINE_USERNAME=__token__ twine upload --non-interactive -p ${pypi} dist/*`, pypi],
+    ['huggingface_token', `login(token="${hf}")`, hf],
+    ['docker_pat', `echo ${docker} | docker login -u ci --password-stdin`, docker],
   ];
 }
 
@@ -158,6 +164,60 @@ describe('secrets rules', () => {
     const text = `Schlüssel → ${key} ✓`;
     const [f] = scanAll(text);
     expect(text.slice(f!.start, f!.end)).toBe(key);
+  });
+});
+
+describe('secrets on a command line', () => {
+  const pw = rand(20);
+  it.each([
+    ['mysql -p with the password attached', `mysql -h db -u root -p'${pw}' shop`],
+    ['--password=', `pg_dump --password=${pw} --host db`],
+    ['--pass and a space', `mongodump --username app --pass "${pw}"`],
+    ['redis-cli -a after other flags', `redis-cli -h cache.prod -p 6380 -a ${pw} INFO`],
+  ])('%s is a generic_secret', (_name, text) => {
+    expect(found(text)).toEqual([{ type: 'generic_secret', value: pw }]);
+  });
+
+  it.each([
+    ['a prompt for the password', 'mysql -h db -u root -p shop'],
+    ['a variable', 'redis-cli -a "$REDIS_PASSWORD" ping; pg_dump --password=$PGPASS'],
+    ['a word', 'mongodump --pass mypassword --username app'],
+    ['--password-stdin', 'docker login --password-stdin < token.txt'],
+    ['an ls flag', 'ls -a && redis-cli ping'],
+  ])('%s is not a finding', (_name, text) => {
+    expect(found(text)).toEqual([]);
+  });
+});
+
+describe('Terraform variable defaults', () => {
+  const pw = rand(22);
+  const block = (name: string, value: string) => `variable "${name}" {\n  type      = string\n  default   = "${value}"\n  sensitive = true\n}\n`;
+
+  it('the literal default of a variable named as a secret is a generic_secret', () => {
+    expect(found(block('db_password', pw))).toEqual([{ type: 'generic_secret', value: pw }]);
+    expect(found(`# prod\n${block('stripe_api_key', pw)}`)).toEqual([{ type: 'generic_secret', value: pw }]);
+  });
+
+  it('a variable named otherwise, or about the secret, or with a stand-in default, is not', () => {
+    expect(found(block('region', pw))).toEqual([]);
+    expect(found(block('db_password_secret_name', 'prod/db-credentials'))).toEqual([]);
+    expect(found(block('token_ttl', '24h'))).toEqual([]);
+    expect(found(block('api_token', 'CHANGE_ME_BEFORE_APPLY'))).toEqual([]);
+    expect(found('variable "db_password" {\n  type = string\n}\n')).toEqual([]);
+  });
+});
+
+describe('private keys as tools write them', () => {
+  // DER zero bytes encode as runs of `A`: every OpenSSH key has `AAAAAAAAAAAB` near its start.
+  const openssh = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW', rand(70, B64), rand(70, B64), rand(40, B64), '-----END OPENSSH PRIVATE KEY-----'].join('\n');
+
+  it('an OpenSSH key with runs of A is found whole', () => {
+    expect(found(`$ cat ~/.ssh/id_ed25519\n${openssh}\n$`)).toEqual([{ type: 'private_key', value: openssh }]);
+  });
+
+  it('a filler body is not a key, however long', () => {
+    expect(found(`-----BEGIN PRIVATE KEY-----\nMIIEvQ${'A'.repeat(200)}\n-----END PRIVATE KEY-----`)).toEqual([]);
+    expect(found(`-----BEGIN PRIVATE KEY-----\n${'abc'.repeat(40)}\n-----END PRIVATE KEY-----`)).toEqual([]);
   });
 });
 
