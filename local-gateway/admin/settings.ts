@@ -1,4 +1,3 @@
-import { setupText } from '../cli/setup.js';
 import type { GatewayServices } from '../server/services.js';
 import { loadSecret } from '../providers/secrets.js';
 import { SETUP_AGENTS, type Settings } from './schemas.js';
@@ -32,6 +31,8 @@ export async function settingsView(gw: GatewayServices, origin: string): Promise
   );
   const identity = gw.identity.current();
   const central = gw.config.central?.url ?? null;
+  // Loaded here, not at start: the setup writer brings a diff library only this page needs.
+  const { setupText } = await import('../cli/setup.js');
   const setup = Object.fromEntries(SETUP_AGENTS.map((a) => [a, setupText(a, origin, TOKEN_PLACEHOLDER, gw.env)])) as Settings['setup'];
   return {
     providers,
