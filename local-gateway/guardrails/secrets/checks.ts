@@ -21,7 +21,7 @@ export type Outcome = 'pass' | 'fail' | 'proven';
 
 // Documented example credentials (Stripe's docs test keys, jwt.io's sample token, GitHub's docs PAT), kept as
 // SHA-256 so this file carries nothing credential-shaped. Examples containing EXAMPLE
-// (AWS's AKIAIOSFODNN7EXAMPLE) are caught by the placeholder words instead.
+// (AWS's documented access key id ends in it) are caught by the placeholder words instead.
 const DOCUMENTED = new Set([
   '2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326', // Stripe docs test key
   'f2d6ca16515033e5dce14eba840b979d27b5cbae24bb3e5bf484339667f86397', // Stripe docs test key (older docs)
