@@ -1,0 +1,82 @@
+import type { Spot } from './hidden.js';
+
+/**
+ * Indirect injection in plain sight: a fetched page, an email, a PDF's text, a commit message
+ * or a code comment that turns to the model ("Note to AI agents: …", "Assistant, when you
+ * process this email …", "[SYSTEM] new instruction for the assistant: …") and asks for
+ * something the user did not: to ignore them, to act covertly, or to move secrets out.
+ * Guidance for assistants is common and benign (AGENTS.md: "AI agents: run pnpm test"), so
+ * being addressed is not enough: the words that follow must be covert or exfiltrating.
+ */
+
+/** Words near which an address to the model may start; found by the detector's anchor pass. */
+export const ADDRESS_ANCHORS = [
+  'assistant', 'agent', 'llm', 'chatbot', 'copilot', 'chatgpt', 'claude', 'gemini', 'codex', 'language model',
+  'ai ', 'ai:', 'ai,', 'ai)', 'ai-', 'bot:', 'bots:', 'bots ', 'ki-', 'ki:', ' ki ', ' ia ', ' ia:', 'system]', 'system notice', 'system message', 'system:',
+  'screening system', 'review system', 'if you are an', "if you're an",
+];
+
+// How the model is named: an AI noun, alone or after a qualifier ("AI coding assistant", "review bots").
+const AI_NOUN =
+  '(?:ai|a\\.i\\.|llms?|language\\s+models?|assistants?|agents?|chatbots?|bots?|copilot|chatgpt|claude|gemini|codex|ki|ia|(?:screening|review|grading|hiring)\\s+system)';
+// Forms of address: a note for the model, a salutation, the model named before a colon, a conditional on being one.
+const ADDRESS = new RegExp(
+  [
+    `\\b(?:note|notice|message|instructions?|hint|reminder|directive|hinweise?|anweisungen|consignes?|instrucciones|nota)\\s+(?:to|for|für|an|pour|para|per)\\s+(?:the\\s+|any\\s+|all\\s+|die\\s+|les\\s+|la\\s+|el\\s+|los\\s+)?(?:[a-z]{2,12}\\s+){0,2}${AI_NOUN}\\b`,
+    `\\b(?:dear|hey|hi|hello|attention)\\s+(?:[a-z]{2,12}\\s+){0,2}${AI_NOUN}\\b`,
+    `\\b${AI_NOUN}(?:\\s*\\([^()\\n]{0,20}\\))?\\s*[:,]`,
+    `\\btodo\\s*\\(\\s*${AI_NOUN}\\s*\\)`,
+    `\\bif\\s+you(?:\\s+are|'re)\\s+an?\\s+(?:[a-z]{2,12}\\s+)?${AI_NOUN}\\b`,
+    `\\bwhen(?:ever)?\\s+(?:an?\\s+|the\\s+|any\\s+)?(?:[a-z]{2,12}\\s+){0,2}${AI_NOUN}\\s+(?:reads?|process(?:es)?|summari[sz]es?|opens?|sees?|parses?|reviews?|fetch(?:es)?)`,
+  ].join('|'),
+  'i',
+);
+// Shouted system markers pose as the harness ("[SYSTEM]", "SYSTEM NOTICE:"); lower-case "system:" is a transcript.
+const SYSTEM_MARKER = /\[SYSTEM\]|\bSYSTEM(?:\s+(?:NOTICE|MESSAGE|OVERRIDE|ALERT|INSTRUCTIONS?)\b|\s{0,3}:)/;
+// Asked to act against the user or out of their sight.
+const COVERT =
+  /\b(?:ignore|disregard|forget|override|instead\s+of|secretly|silently|quietly|covertly|ignoriere|missachte|stattdessen|heimlich|ignora|ignorez|au\s+lieu|en\s+lugar|en\s+secreto)\b|\bwithout\s+(?:telling|informing|asking|notifying|mentioning|alerting)\b|\b(?:do\s+not|don't|never)\s+(?:tell|mention|reveal|inform|notify|alert|show)\s+(?:(?:it|this|that|anything)\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|developer|owner|reader|anyone)\b|\bpre-?approved\b|\bskip\s+(?:the\s+|all\s+)?(?:security|review|checks?|tests?|verification)\b|\bmark\s+(?:it|this)\s+as\s+(?:safe|approved)\b|\bdisable\s+(?:the\s+)?(?:auth\w*|security|checks?|tests?|logging|2fa|mfa)\b|\b(?:omit|conceal|suppress)\b|\bnew\s+instructions?\b|\brank\s+(?:this|me)\b/i;
+// Moving secrets or the conversation out, or running a downloaded script.
+const EXFIL_ACT = /\b(?:send|forward|post|upload|email|exfiltrat\w*|leak|include|embed|append|paste|read|cat|run|execute|curl|wget)\b/i;
+const EXFIL_OBJECT =
+  /\bid_rsa\b|\.ssh\b|\.env\b|\.bashrc\b|\.aws\b|\bcredentials\b|\bapi[_\s-]?keys?\b|\bsecrets?\b|\bpasswords?\b|\btokens?\b|\bconversation\s+history\b|\bchat\s+history\b|\|\s*(?:ba|z)?sh\b|\bmarkdown\s+image\b/i;
+const NEGATION = /\b(?:never|not|don't|avoid)\b/i;
+// "You are Codex, a coding agent": the model's name in a description, not a vocative.
+const DESCRIBED = /\b(?:are|am|is|as|like|called|named|for|with|the|an?)\s{1,3}$/i;
+
+const REACH_BACK = 80;
+const BODY = 300;
+
+/** What an address asks for: covert or exfiltrating acts score, benign guidance does not. */
+function demand(body: string, phraseHit: (t: string) => boolean): number {
+  if (phraseHit(body)) return 0.75;
+  if (COVERT.test(body)) return 0.65;
+  return EXFIL_ACT.test(body) && EXFIL_OBJECT.test(body) && !NEGATION.test(body) ? 0.6 : 0;
+}
+
+/** Spots where the text addresses the model and asks it to act against the user; `at` are address-anchor positions. */
+export function addressedSpots(text: string, at: readonly number[], phraseHit: (t: string) => boolean): Spot[] {
+  const out: Spot[] = [];
+  let doneTo = -1;
+  for (const pos of at) {
+    if (pos < doneTo) continue;
+    const from = Math.max(0, pos - REACH_BACK);
+    const near = text.slice(from, Math.min(text.length, pos + REACH_BACK));
+    const m = ADDRESS.exec(near) ?? SYSTEM_MARKER.exec(near);
+    if (!m) continue;
+    const start = from + m.index;
+    if (DESCRIBED.test(text.slice(Math.max(0, start - 12), start))) continue;
+    // The request is what follows the address, up to a blank line.
+    let end = Math.min(text.length, start + m[0].length + BODY);
+    const para = text.indexOf('\n\n', start + m[0].length);
+    if (para >= 0 && para < end) end = para;
+    doneTo = end;
+    const score = demand(text.slice(start, end), phraseHit);
+    // The finding is the address and its line: what a redaction removes, and no more.
+    const nl = text.indexOf('\n', start + m[0].length);
+    if (score > 0) out.push({ start, end: nl >= 0 && nl < end ? nl : end, score });
+  }
+  return out;
+}
+
+export const ADDRESSED_PATTERNS: readonly RegExp[] = [ADDRESS, SYSTEM_MARKER, COVERT, EXFIL_ACT, EXFIL_OBJECT, NEGATION, DESCRIBED];
