@@ -9,11 +9,18 @@ import type { Spot } from './hidden.js';
  * being addressed is not enough: the words that follow must be covert or exfiltrating.
  */
 
-/** Words near which an address to the model may start; found by the detector's anchor pass. */
+/**
+ * Where an address to the model may be, found by the detector's anchor pass: the model named
+ * before a colon, comma or bracket, or the words that open a note to it. A bare "agent" or
+ * "LLM" is everywhere in an AI developer's code; these forms are rare outside an address.
+ */
 export const ADDRESS_ANCHORS = [
-  'assistant', 'agent', 'llm', 'chatbot', 'copilot', 'chatgpt', 'claude', 'gemini', 'codex', 'language model',
-  'ai ', 'ai:', 'ai,', 'ai)', 'ai-', 'bot:', 'bots:', 'bots ', 'ki-', 'ki:', ' ki ', ' ia ', ' ia:', 'system]', 'system notice', 'system message', 'system:',
-  'screening system', 'review system', 'if you are an', "if you're an",
+  'ai:', 'ai,', 'ai)', 'ais:', 'assistant:', 'assistant,', 'assistant)', 'assistants:', 'assistants,', 'agent:', 'agent,', 'agent)', 'agents:', 'agents,',
+  'llm:', 'llm,', 'llms:', 'llms,', 'bot:', 'bot,', 'bots:', 'bots,', 'chatbot:', 'copilot:', 'copilot,', 'copilot)', 'chatgpt:', 'chatgpt,', 'claude:', 'claude,',
+  'gemini:', 'gemini,', 'codex:', 'codex,', 'ki:', 'ki,', 'ia:', 'ia,', 'assistenten:', 'assistants ia',
+  'note to', 'note for', 'notes for', 'notice to', 'notice for', 'instruction for', 'instructions for', 'instruction to', 'instructions to', 'message to', 'message for',
+  'hint for', 'reminder for', 'hinweis', 'für ki', 'pour l', 'para la ia', 'para el asistente', 'dear ', 'attention', 'if you are', "if you're",
+  'when an', 'when the ai', 'when the assistant', 'when the agent', 'when the llm', 'whenever', 'todo(', 'todo (', 'system]', 'system notice', 'system message', 'system override', 'system alert', 'system instruction', 'system:',
 ];
 
 // How the model is named: an AI noun, alone or after a qualifier ("AI coding assistant", "review bots").
