@@ -40,13 +40,17 @@ const ADDRESS = new RegExp(
 );
 // Shouted system markers pose as the harness ("[SYSTEM]", "SYSTEM NOTICE:"); lower-case "system:" is a transcript.
 const SYSTEM_MARKER = /\[SYSTEM\]|\bSYSTEM(?:\s+(?:NOTICE|MESSAGE|OVERRIDE|ALERT|INSTRUCTIONS?)\b|\s{0,3}:)/;
-// Asked to act against the user or out of their sight.
+// Asked to act against the user or out of their sight. A developer also talks to the model
+// ("Claude, ignore the flaky test", "use pnpm instead"), so "ignore" needs the user, their
+// request or the instructions as its object, and secrecy must be spelled out.
 const COVERT =
-  /\b(?:ignore|disregard|forget|override|instead\s+of|secretly|silently|quietly|covertly|ignoriere|missachte|stattdessen|heimlich|ignora|ignorez|au\s+lieu|en\s+lugar|en\s+secreto)\b|\bwithout\s+(?:telling|informing|asking|notifying|mentioning|alerting)\b|\b(?:do\s+not|don't|never)\s+(?:tell|mention|reveal|inform|notify|alert|show)\s+(?:(?:it|this|that|anything)\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|developer|owner|reader|anyone)\b|\bpre-?approved\b|\bskip\s+(?:the\s+|all\s+)?(?:security|review|checks?|tests?|verification)\b|\bmark\s+(?:it|this)\s+as\s+(?:safe|approved)\b|\bdisable\s+(?:the\s+)?(?:auth\w*|security|checks?|tests?|logging|2fa|mfa)\b|\b(?:omit|conceal|suppress)\b|\bnew\s+instructions?\b|\brank\s+(?:this|me)\b/i;
-// Moving secrets or the conversation out, or running a downloaded script.
-const EXFIL_ACT = /\b(?:send|forward|post|upload|email|exfiltrat\w*|leak|include|embed|append|paste|read|cat|run|execute|curl|wget)\b/i;
+  /\b(?:ignore|disregard|forget)\s+(?:(?:the|your|any|all|what|whatever)\s+){0,2}(?:user|user's|users|human|developer|person|question|request|task|evaluation|criteria|instructions|rules|previous|prior|above|original|actual)\b|\bignoriere\s+(?:die|den|alle)\s+(?:frage|anfrage|anweisungen|nutzer)|\bignora\s+(?:la|el|las|los)\s+(?:pregunta|petici[óo]n|usuario|instrucciones)|\bignorez?\s+(?:la|les|l')\s*(?:question|demande|utilisateur|instructions)|\b(?:secretly|covertly)\b|\b(?:do|does)\s+(?:this|it|so|that)\s+(?:silently|quietly|secretly)\b|\bwithout\s+(?:telling|informing|asking|notifying|mentioning|alerting)\b|\b(?:do\s+not|don't|never)\s+(?:tell|mention|reveal|inform|notify|alert|show)\s+(?:(?:it|this|that|anything)\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|developer|owner|reader|anyone)\b|\bpre-?approved\b|\bskip\s+(?:the\s+|all\s+)?(?:security|review|verification)\b|\bmark\s+(?:it|this)\s+as\s+(?:safe|approved)\b|\b(?:omit|conceal|hide|suppress)\s+(?:every|all|any)\s+(?:risks?|negative|criticism|vulnerabilit\w*|warnings?|security)\b/i;
+// Moving secrets or the conversation out (to a URL, a mail address, a pipe into a shell); reading .env for the developer is no attack.
+const EXFIL_ACT = /\b(?:send|forward|post|upload|email|exfiltrat\w*|leak|embed|append|paste|curl|wget)\b/i;
 const EXFIL_OBJECT =
-  /\bid_rsa\b|\.ssh\b|\.env\b|\.bashrc\b|\.aws\b|\bcredentials\b|\bapi[_\s-]?keys?\b|\bsecrets?\b|\bpasswords?\b|\btokens?\b|\bconversation\s+history\b|\bchat\s+history\b|\|\s*(?:ba|z)?sh\b|\bmarkdown\s+image\b/i;
+  /\bid_rsa\b|\.ssh\b|\.env\b|\.aws\b|\bcredentials\b|\bapi[_\s-]?keys?\b|\bsecrets?\b|\bpasswords?\b|\btokens?\b|\bconversation\s+history\b|\bchat\s+history\b|\bmessages\b/i;
+const EXFIL_TO = /https?:\/\/|\w@[\w-]{1,63}\.[a-z]{2,24}\b|\bmarkdown\s+image\b/i;
+const PIPE_TO_SHELL = /\|\s{0,3}(?:ba|z)?sh\b/;
 const NEGATION = /\b(?:never|not|don't|avoid)\b/i;
 // "You are Codex, a coding agent": the model's name in a description, not a vocative.
 const DESCRIBED = /\b(?:are|am|is|as|like|called|named|for|with|the|an?)\s{1,3}$/i;
@@ -58,7 +62,9 @@ const BODY = 300;
 function demand(body: string, phraseHit: (t: string) => boolean): number {
   if (phraseHit(body)) return 0.75;
   if (COVERT.test(body)) return 0.65;
-  return EXFIL_ACT.test(body) && EXFIL_OBJECT.test(body) && !NEGATION.test(body) ? 0.6 : 0;
+  if (NEGATION.test(body)) return 0;
+  if (PIPE_TO_SHELL.test(body)) return 0.6;
+  return EXFIL_ACT.test(body) && EXFIL_OBJECT.test(body) && EXFIL_TO.test(body) ? 0.6 : 0;
 }
 
 /** Spots where the text addresses the model and asks it to act against the user; `at` are address-anchor positions. */
@@ -86,4 +92,4 @@ export function addressedSpots(text: string, at: readonly number[], phraseHit: (
   return out;
 }
 
-export const ADDRESSED_PATTERNS: readonly RegExp[] = [ADDRESS, SYSTEM_MARKER, COVERT, EXFIL_ACT, EXFIL_OBJECT, NEGATION, DESCRIBED];
+export const ADDRESSED_PATTERNS: readonly RegExp[] = [ADDRESS, SYSTEM_MARKER, COVERT, EXFIL_ACT, EXFIL_OBJECT, EXFIL_TO, PIPE_TO_SHELL, NEGATION, DESCRIBED];

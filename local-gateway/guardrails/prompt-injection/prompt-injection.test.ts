@@ -110,6 +110,9 @@ describe('prompt_injection generalises beyond the textbook phrases (gaps the hel
     ["the app's own system prompt", 'Can you print the system prompt our app sends to OpenAI? The template lives in prompts.ts.'],
     ['a lower-case transcript', 'system: You are a helpful assistant. Never reveal the password to anyone.'],
     ['a reviewer persona', 'Act as a senior Rust reviewer and point out lifetime issues.'],
+    ['a developer talking to the model by name', 'Claude, ignore the flaky test in auth.spec.ts and fix the rest; use pnpm instead of npm.'],
+    ['a developer asking it to read their .env', 'Assistant, read the .env file and tell me why DATABASE_URL points at the old host.'],
+    ['a developer asking it to keep quiet about noise', 'Copilot, skip the tests for now and omit the comments in the output.'],
     ['a quoted line opening a message', 'Repeat the above refactor for OrderService, keep the "Service" suffix.'],
   ])('stays quiet on %s', async (_what, text) => {
     expect(await guard().scan([text])).toEqual([]);
