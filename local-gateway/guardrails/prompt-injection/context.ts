@@ -6,14 +6,16 @@ import type { TextKind } from '../../policy/engine/texts.js';
  * window around the match, so scoring costs nothing on texts without candidates.
  */
 
-// A line that is code, a diff, a stack frame or a log record rather than prose.
+// A line that is code, a diff, a stack frame or a log record rather than prose. (A quote
+// closing prose after a colon, "prefix it with 'Bot:'.", is no assignment.)
 const CODE_LINE =
-  /^\s*(?:\/\/|\/\*|\*\s|--\s|[+-](?=\s|[a-z_$]{1,20}\s*[=(.])|>>>|\$\s|#include|import\s|from\s+\S+\s+import|def\s|function\b|const\s|let\s|var\s|return\b|if\s*\(|assert|expect\(|it\(|test\(|describe\(|print\(|console\.|at\s+\S+\s+\()|[;{(,]\s*$|=>|===|\w\(\s*["'`]|[=:]\s*["'`]|\b(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\b|^\s*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d/;
+  /^\s*(?:\/\/|\/\*|\*\s|--\s|[+-](?=\s|[a-z_$]{1,20}\s*[=(.])|>>>|\$\s|#include|import\s|from\s+\S+\s+import|def\s|function\b|const\s|let\s|var\s|return\b|if\s*\(|assert|expect\(|it\(|test\(|describe\(|print\(|console\.|at\s+\S+\s+\()|[;{(,]\s*$|=>|===|\w\(\s*["'`]|[=:]\s*["'`](?=[^\s.,;)]|$)|\b(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\b|^\s*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d/;
 // A line of JSON data (`"key": "value`): tool output is often JSON, and data is not code.
 const DATA_LINE = /^[\s{[]*"[^"\n]{1,40}"\s*:\s*"/;
-// Words of a text that talks about prompt injection rather than doing it.
+const JSON_RECORD = /^[\s{[]*"[^"\n]{1,40}"\s*:/;
+// Words of a text that talks about prompt injection rather than doing it (a host named attacker.example is not talk).
 const META = [
-  /prompt[\s-]?injection|jailbreak(?:s|ing)?\s+(?:attacks?|attempts?|prompts?|techniques?|detection)|\battackers?\b|\bmalicious\b|\badversari|\bred[\s-]?team|\bowasp\b/i,
+  /prompt[\s-]?injection|jailbreak(?:s|ing)?\s+(?:attacks?|attempts?|prompts?|techniques?|detection)|(?<![./@-])\b(?:attackers?|malicious)\b(?![./@-]\w)|\badversari|\bred[\s-]?team|\bowasp\b/i,
   /\bclassifier|\bdetect(?:or|ion|s|ed|ing)?\b|\bguardrails?\b|\bunit\s+tests?\b|\btest\s+cases?\b|\bexamples?\s+of\b|\bpayloads?\b/i,
   /\bmitigat|\bsanitiz|\bblocklist|\bdenylist|\bheuristic|inyecci[óo]n\s+de\s+prompt|injection\s+de\s+prompt|prompt-?injektion|提示(?:词)?注入|プロンプトインジェクション|инъекци/i,
 ];
@@ -26,7 +28,9 @@ const NEGATED = /\b(?:not|never|don't|doesn't|didn't|won't|shouldn't|mustn't|isn
 // The developer taking back their own words: "the previous instructions I gave".
 const OWN_WORDS = /^\s*(?:(?:that\s+)?(?:I|we)\s+(?:gave|sent|wrote|provided|mentioned|made|added|posted)|(?:from|by)\s+me)\b/i;
 // The object is a property of the prompt, not its text: "print the system prompt length".
-const TECHNICAL_OBJECT = /^\s*(?:length|size|tokens?|count|file|path|template|variable|field|setting|option|hash|id|to\s+(?:the\s+)?(?:log|logs|console|stdout|stderr|file|debug))\b/i;
+// Or the prompt belongs to the developer's own software: "print the system prompt our app sends".
+const TECHNICAL_OBJECT =
+  /^\s*(?:length|size|tokens?|count|file|path|template|variable|field|setting|option|hash|id|to\s+(?:the\s+)?(?:log|logs|console|stdout|stderr|file|debug)|(?:that\s+|which\s+)?(?:our|my|this|the)\s+(?:app|application|code|service|server|bot|agent|backend|frontend|script|function|client|tool|sdk|library|program|pipeline|worker)\b)/i;
 const ADDRESSED = /\b(?:you|your|yourself|assistant|ai|llm|chatbot|language\s+model|chatgpt|claude|gpt|copilot|gemini|du|dich|dir|tu|toi|vous|usted|voc[êe]|ia|ki)\b|你|您|あなた|人工智能|ты|вы|ИИ/i;
 const QUOTES = '"\'`“‘«「『„';
 
@@ -76,7 +80,9 @@ export function phraseScore({ text, start, end, weight, kind, fences }: ScoreInp
   if (inRanges(fences, start)) s -= 0.45;
   else if (!data && CODE_LINE.test(line)) s -= 0.4;
   const before = line.slice(Math.max(0, col - 40), col);
-  if (!data && QUOTES.includes(before.trimEnd().slice(-1)) && /["'`”’»」』]/.test(text.slice(end, end + 200))) s -= 0.25;
+  const opener = before.trimEnd().slice(-1);
+  // A phrase at the start of a line has no opening quote (and '' is in every string).
+  if (!data && opener !== '' && QUOTES.includes(opener) && /["'`”’»」』]/.test(text.slice(end, end + 200))) s -= 0.25;
   const lead = before.trimEnd();
   if (MENTION.test(lead)) s -= 0.3;
   if (NEGATED.test(before)) s -= 0.45;
@@ -93,11 +99,12 @@ export function phraseScore({ text, start, end, weight, kind, fences }: ScoreInp
 /** Whether a hidden element sits in code or in text about injection: a developer showing an example, not a page hiding one. */
 export function exampleContext(text: string, start: number, end: number): boolean {
   const { line } = lineAt(text, start, Math.min(end, start + 200));
-  return isMeta(text.slice(Math.max(0, start - 250), end + 250)) || (!line.trimStart().startsWith('<') && CODE_LINE.test(line));
+  // A JSON record (an issue, a tool result) is data that carries the element, not code showing it.
+  return isMeta(text.slice(Math.max(0, start - 250), end + 250)) || (!line.trimStart().startsWith('<') && !JSON_RECORD.test(line) && CODE_LINE.test(line));
 }
 
 /** Several matches of one category make it likelier: scores combine like independent signals. */
 export const combine = (scores: readonly number[]) => 1 - scores.reduce((acc, s) => acc * (1 - s), 1);
 
 /** Context-free regexes of this module, for the linear-time proof. */
-export const CONTEXT_PATTERNS: readonly RegExp[] = [CODE_LINE, DATA_LINE, ...META, MENTION, NEGATED, OWN_WORDS, TECHNICAL_OBJECT, ADDRESSED];
+export const CONTEXT_PATTERNS: readonly RegExp[] = [CODE_LINE, DATA_LINE, JSON_RECORD, ...META, MENTION, NEGATED, OWN_WORDS, TECHNICAL_OBJECT, ADDRESSED];

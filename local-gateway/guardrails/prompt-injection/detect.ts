@@ -1,5 +1,6 @@
 import type { TextKind } from '../../policy/engine/texts.js';
 import { combine, exampleContext, fenceRanges, inRanges, phraseScore } from './context.js';
+import { ADDRESS_ANCHORS, addressedSpots } from './addressed.js';
 import { encodedSpots } from './encoded.js';
 import { hiddenSpots, type Spot } from './hidden.js';
 import { AnchorAutomaton, type Run } from '../anchors.js';
@@ -40,12 +41,14 @@ export class Detector {
   // Per anchor, the phrases to try near it; phrases without a literal anchor go with every one.
   private readonly byAnchor: Compiled[][];
   private readonly rot13From: number;
+  private readonly addressFrom: number;
 
   constructor(languages?: readonly Language[]) {
     const langs = languages ? new Set(languages) : null;
     this.phrases = PHRASES.filter((p) => !langs || langs.has(p.lang)).map((phrase) => ({ phrase, re: new RegExp(phrase.source, 'gi') }));
-    this.automaton = new AnchorAutomaton([...ANCHORS, ...ROT13_ANCHORS]);
+    this.automaton = new AnchorAutomaton([...ANCHORS, ...ROT13_ANCHORS, ...ADDRESS_ANCHORS]);
     this.rot13From = ANCHORS.length;
+    this.addressFrom = ANCHORS.length + ROT13_ANCHORS.length;
     const sets = ANCHORS.map(() => [] as Compiled[]);
     const everywhere: Compiled[] = [];
     for (const c of this.phrases) {
@@ -57,17 +60,19 @@ export class Detector {
   }
 
   /** Anchor hits of a text: phrase anchors (whole words where they must be) and rot13 anchors apart. */
-  private anchors(text: string): { phrase: { anchor: number; start: number }[]; rot13: number[]; runs: Run[]; invisible: number[]; percent: number[] } {
+  private anchors(text: string): { phrase: { anchor: number; start: number }[]; rot13: number[]; address: number[]; runs: Run[]; invisible: number[]; percent: number[] } {
     const phrase: { anchor: number; start: number }[] = [];
     const rot13: number[] = [];
+    const address: number[] = [];
     const runs: Run[] = [];
     const found = this.automaton.find(text, runs);
     const { invisible, percent } = this.automaton;
     for (const h of found) {
-      if (h.anchor >= this.rot13From) rot13.push(h.start);
+      if (h.anchor >= this.addressFrom) address.push(h.start);
+      else if (h.anchor >= this.rot13From) rot13.push(h.start);
       else if (!WORD_ANCHORS.has(ANCHORS[h.anchor]!) || !(WORD.test(text[h.start - 1] ?? '') || WORD.test(text[h.start + ANCHORS[h.anchor]!.length] ?? ''))) phrase.push(h);
     }
-    return { phrase, rot13, runs, invisible, percent };
+    return { phrase, rot13, address, runs, invisible, percent };
   }
 
   /** Phrase matches near the anchors found. */
@@ -105,6 +110,10 @@ export class Detector {
     return [...best.values()].some((ws) => combine(ws) >= 0.5);
   };
 
+  /** Whether decoded text is an injection: a strong phrase, or a covert request addressed to the model. */
+  private readonly payloadHit = (text: string): boolean =>
+    this.phraseHit(text) || addressedSpots(text, this.anchors(text).address, this.phraseHit).some((s) => s.score >= 0.5);
+
   /** Every span worth reporting, with its score; the caller applies the threshold and categories. */
   scan(text: string, kind: TextKind | undefined, threshold: number): Hit[] {
     const fences = fenceRanges(text);
@@ -127,11 +136,21 @@ export class Detector {
       if (exampleAware && (inRanges(fences, s.start) || exampleContext(text, s.start, s.end))) score -= 0.3;
       return { type, start: s.start, end: s.end, score };
     };
+    const hidden: Spot[] = [];
     for (const s of hiddenSpots(text, this.phraseHit, anchors.invisible)) {
       const h = adjust(s, 'hidden_instructions', !s.invisible);
+      if (h.score < threshold) continue;
+      hits.push(h);
+      hidden.push(s);
+    }
+    // An operator's system prompt may well address the model and say "never tell the user".
+    for (const s of addressedSpots(text, anchors.address, this.phraseHit)) {
+      // Inside a hidden comment or element already reported, the address adds nothing.
+      if (hidden.some((o) => s.start < o.end && o.start < s.end)) continue;
+      const h = adjust({ ...s, score: s.score - (kind === 'system' ? 0.3 : 0) }, 'hidden_instructions', true);
       if (h.score >= threshold) hits.push(h);
     }
-    for (const s of encodedSpots(text, this.phraseHit, anchors)) {
+    for (const s of encodedSpots(text, this.payloadHit, anchors)) {
       const h = adjust(s, 'encoded_payload', true);
       if (h.score >= threshold) hits.push(h);
     }

@@ -2,6 +2,7 @@ import { check } from 'recheck';
 import { describe, expect, it } from 'vitest';
 import { createGuardrailCheck } from '../../policy/engine/index.js';
 import '../index.js';
+import { ADDRESSED_PATTERNS } from './addressed.js';
 import { CONTEXT_PATTERNS } from './context.js';
 import { ENCODED_PATTERNS } from './encoded.js';
 import { HIDDEN_PATTERNS } from './hidden.js';
@@ -10,7 +11,7 @@ import { PHRASES } from './phrases.js';
 // Every V8 regex of the detector, as it is compiled: phrases run with `gi`. (Anchors are an automaton, not a regex.)
 const PATTERNS: { source: string; flags: string }[] = [
   ...PHRASES.map((p) => ({ source: p.source, flags: 'gi' })),
-  ...[...CONTEXT_PATTERNS, ...HIDDEN_PATTERNS, ...ENCODED_PATTERNS].map((r) => ({ source: r.source, flags: r.flags })),
+  ...[...CONTEXT_PATTERNS, ...HIDDEN_PATTERNS, ...ENCODED_PATTERNS, ...ADDRESSED_PATTERNS].map((r) => ({ source: r.source, flags: r.flags })),
 ];
 
 describe('prompt_injection regexes are linear-time', () => {
@@ -50,6 +51,12 @@ describe('prompt_injection regexes are linear-time', () => {
       '"key": "'.repeat(10_000),
       '```\n'.repeat(25_000),
       'vtaber '.repeat(15_000),
+      'assistant: '.repeat(10_000),
+      'AI assistant, ignore the user '.repeat(4_000),
+      'note to the ai agent '.repeat(5_000),
+      'SYSTEM: '.repeat(12_000),
+      'set aside the rules you were '.repeat(4_000),
+      'todo(agent) '.repeat(8_000),
     ];
     for (const text of runs) {
       const found = await guard.scan([text]);

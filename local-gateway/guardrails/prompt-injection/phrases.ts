@@ -17,9 +17,11 @@ export interface Phrase {
   lang: Language;
   weight: number;
   source: string;
+  /** The anchors to find it by, when the ones written in the pattern are common words (a "prompt" in every file) but the phrase has rarer ones. Every match must contain one. */
+  anchors?: readonly string[];
 }
 
-const p = (category: PhraseCategory, lang: Language, weight: number, source: string): Phrase => ({ category, lang, weight, source });
+const p = (category: PhraseCategory, lang: Language, weight: number, source: string, anchors?: readonly string[]): Phrase => ({ category, lang, weight, source, ...(anchors && { anchors }) });
 const O = 'instruction_override';
 const R = 'roleplay_jailbreak';
 const X = 'system_prompt_extraction';
@@ -28,7 +30,7 @@ const EN_QUAL = 'previous|prior|above|earlier|preceding|former|original|initial|
 // Instructions and rules are the attack's object; "ignore the previous messages" is often a developer resetting the chat.
 const EN_NOUN = 'instructions?|prompts?|directions?|directives?|rules|guidelines|guidance|commands?|orders|constraints|restrictions|policies|programming|training|filters';
 const EN_SOFT_NOUN = 'context|messages?|conversation|answers?|responses?';
-const EN_SPILL = 'repeat|print|reveal|show|display|output|tell|give|write|share|leak|dump|recite|disclose|expose|echo|copy|type|list|provide|summari[sz]e|spell\\s+out';
+const EN_SPILL = 'repeat|print|reveal|show|display|output|tell|give|write|share|leak|dump|recite|disclose|expose|echo|copy|type|list|provide|summari[sz]e|spell\\s+out|tl;?dr|paraphrase|restate|reproduce|quote|translate';
 
 export const PHRASES: readonly Phrase[] = [
   // English: instruction override
@@ -42,6 +44,11 @@ export const PHRASES: readonly Phrase[] = [
   p(O, 'en', 0.35, `\\byou\\s+are\\s+no\\s+longer\\b`),
   p(O, 'en', 0.6, `\\b(?:ignore|disregard|forget|override|bypass)\\s+(?:all\\s+)?(?:of\\s+)?your\\s+(?:own\\s+)?(?:instructions|guidelines|rules|programming|directives|system\\s+prompt|training|restrictions|policies|safety\\s+(?:rules|guidelines|training|filters))\\b`),
   p(O, 'en', 0.65, `\\b(?:ignore|disregard|bypass|forget)\\s+(?:all\\s+|any\\s+|the\\s+)?(?:openai|anthropic|content|safety|usage|ethical)(?:'s)?\\s+(?:policies|policy|guidelines|rules|filters|restrictions)\\b`),
+  // Paraphrases that name the instructions by where they came from rather than "previous".
+  p(O, 'en', 0.7, `\\b(?:ignore|disregard|forget|set\\s+aside|put\\s+aside|throw\\s+out|abandon|discard)\\s+(?:(?:all|any|every|the|of|whatever|these|those)\\s+){0,3}(?:[a-z]{2,15}\\s+)?(?:${EN_NOUN}|criteria)\\s+(?:that\\s+)?(?:you\\s+were\\s+(?:told|given|configured|programmed|trained|instructed|provided)|you(?:'ve|\\s+have)\\s+been\\s+(?:told|given|configured|programmed|trained|instructed|provided)|your\\s+(?:developers?|creators?|operators?|makers?|owners?|admins?|administrators?)\\s+(?:gave|set|wrote|provided))`, ['you were', "you've been", 'you have been', 'your developer', 'your creator', 'your operator', 'your maker', 'your owner', 'your admin']),
+  p(O, 'en', 0.7, `\\b(?:ignore|disregard|forget|set\\s+aside)\\s+(?:everything|anything|whatever|all)\\s+(?:that\\s+)?(?:you\\s+were\\s+told|you\\s+were\\s+given|you\\s+were\\s+instructed|you\\s+have\\s+been\\s+told|you've\\s+been\\s+told)`, ['you were', "you've been", 'you have been']),
+  p(O, 'en', 0.65, `\\b(?:your|the|all)\\s+(?:(?:previous|prior|original|old|earlier|initial|existing|current)\\s+)?(?:instructions|directives|guidance|guidelines|rules|constraints|restrictions|system\\s+prompt|programming)\\s+(?:(?:you\\s+(?:received|were\\s+given|got|had)|from\\s+(?:before|earlier))\\s+)?(?:(?:earlier|before|previously)\\s+)?(?:are|were|is|was|has\\s+been|have\\s+been)\\s+(?:now\\s+)?(?:outdated|obsolete|suspended|lifted|revoked|overridden|superseded|no\\s+longer\\s+(?:valid|apply|applies|in\\s+effect|relevant))`, ['outdated', 'obsolete', 'suspended', 'lifted', 'revoked', 'superseded', 'overridden', 'no longer']),
+  p(O, 'en', 0.65, `\\b(?:supersede|supersedes|take\\s+precedence\\s+over|takes\\s+precedence\\s+over)\\s+(?:(?:all|any|the|your)\\s+){0,2}(?:previous|prior|earlier|original|old|system|initial)\\s+(?:ones|instructions|directives|rules|prompts?|guidelines)`, ['supersede', 'precedence over']),
   p(O, 'en', 0.35, `\\bfrom\\s+now\\s+on,?\\s+(?:you\\s+(?:are|will|must|shall)|ignore|respond\\s+only|act\\s+as|answer\\s+only)\\b`),
   p(O, 'en', 0.35, `\\b(?:ai|assistants?|agents?|llms?|models?|chatgpt|claude|copilot)[:,]\\s{0,3}(?:you\\s+must|ignore|disregard|do\\s+not|instead|always|never)\\b`),
   // English: role-play jailbreaks
@@ -54,13 +61,20 @@ export const PHRASES: readonly Phrase[] = [
   p(R, 'en', 0.45, `\\bdeveloper\\s+mode\\s+(?:enabled|activated|output|response)\\b`),
   p(R, 'en', 0.7, `\\b(?:pretend|imagine|suppose)\\s+(?:that\\s+)?(?:you\\s+)?(?:are|have|to\\s+be|you're)\\b[^.\\n]{0,40}?\\b(?:no|without|free\\s+(?:of|from))\\s+(?:any\\s+)?(?:restrictions|limits|limitations|filters|rules|guidelines|censorship|boundaries|constraints|ethics|morals|policies)\\b`),
   p(R, 'en', 0.7, `\\b(?:act|behave|respond|roleplay|role-play)\\s+(?:as|like)\\s+(?:an?\\s+|the\\s+)?(?:unfiltered|uncensored|unrestricted|unaligned|unethical|amoral|evil|jailbroken|rogue)\\b`),
-  p(R, 'en', 0.45, `\\b(?:no|without|free\\s+(?:of|from))\\s+(?:any\\s+)?(?:ethical|moral|content|safety)\\s+(?:restrictions|guidelines|filters|limits|limitations|constraints|policies|boundaries)\\b`),
+  p(R, 'en', 0.45, `\\b(?:no|without|free\\s+(?:of|from))\\s+(?:any\\s+)?(?:ethical|moral|content|safety)\\s+(?:restrictions|guidelines|filters|limits|limitations|constraints|policies|policy|boundaries)\\b`),
   p(R, 'en', 0.65, `\\byou\\s+(?:have\\s+been|are\\s+now|are)\\s+(?:freed|liberated|unshackled|jailbroken|free\\s+from\\s+(?:your|all|any|the))\\b`),
+  p(R, 'en', 0.7, `\\b(?:pretend|imagine|suppose)\\s+(?:that\\s+)?(?:you\\s+are|you're|you\\s+were|to\\s+be)\\s+(?:now\\s+)?(?:an?\\s+|the\\s+)?(?:unrestricted|unfiltered|uncensored|unaligned|jailbroken|amoral|unethical)\\s+(?:ai|model|language\\s+model|llm|assistant|chatbot|version)`),
+  p(R, 'en', 0.5, `\\b(?:without|never\\s+(?:been\\s+)?(?:given|had|received)|no)\\s+(?:any\\s+)?(?:safety|alignment|ethics)\\s+(?:training|tuning|alignment)`, ['training', 'tuning', 'alignment']),
+  p(R, 'en', 0.6, `\\b(?:ai|model|assistant|chatbot|bot|llm)\\s+(?:called\\s+\\w{1,20}\\s+)?(?:that|which|who)\\s+(?:has\\s+)?(?:escaped\\s+its|escaped\\s+their|escaped\\s+all|escaped\\s+any|escaped\\s+the|broken\\s+free\\s+of|broken\\s+free\\s+from|shed\\s+its|got\\s+rid\\s+of)\\s+(?:(?:its|their|all|any|the)\\s+)?(?:alignment|restrictions|guidelines|filters|rules|programming|safety|shackles|constraints)`, ['escaped its', 'escaped their', 'escaped all', 'escaped any', 'escaped the', 'broken free', 'shed its', 'got rid of']),
+  p(R, 'en', 0.55, `\\b(?:act|pretend|roleplay|role-play)\\s+(?:as|to\\s+be)\\s+(?:my\\s+late|my\\s+deceased|my\\s+dead)\\s+(?:grand(?:ma|mother|pa|father)|mother|father|mom|dad|uncle|aunt)`, ['my late', 'my deceased', 'my dead']),
+  p(R, 'en', 0.5, `\\b(?:evil\\s+twin|your\\s+opposite|alter\\s+ego|shadow\\s+self)\\s+(?:who|that|which)\\s+(?:has\\s+no|ignores|doesn't\\s+follow|does\\s+not\\s+follow)\\b`, ['evil twin', 'your opposite', 'alter ego', 'shadow self']),
   p(R, 'en', 0.4, `\\bstay\\s+in\\s+character\\b`),
   // English: system prompt extraction
   p(X, 'en', 0.75, `\\b(?:${EN_SPILL})\\s+(?:out\\s+)?(?:me\\s+|us\\s+)?(?:back\\s+)?(?:(?:all|of|the|exact|full|entire|complete|original|hidden|initial|secret|first|text|contents?|words)\\s+){0,4}your\\s+(?:(?:initial|original|exact|full|complete|hidden|secret|system|first|entire|current)\\s+){0,3}(?:instructions|prompt|rules|guidelines|directives|configuration)\\b`),
   p(X, 'en', 0.4, `\\b(?:${EN_SPILL})\\s+(?:me\\s+|us\\s+)?(?:back\\s+)?(?:(?:all|of|the|exact|full|entire|complete|original|hidden|initial|secret|first)\\s+){0,3}(?:system|hidden|initial|secret|internal|original|developer)[\\s-]?(?:prompt|message|instructions)s?\\b`),
   p(X, 'en', 0.45, `\\b(?:repeat|print|output|reveal|show|display|recite|write\\s+out|copy|echo)\\s+(?:(?:all|the|of|everything|every|text|words?|content|lines?|messages?)\\s+){0,3}(?:above|before\\s+this)\\b`),
+  p(X, 'en', 0.6, `\\b(?:${EN_SPILL})\\s+(?:everything|all|the\\s+text|whatever|all\\s+the\\s+text)\\s+(?:that\\s+)?(?:(?:appears|is|was|comes|came|sits)\\s+)?(?:written\\s+)?(?:before\\s+my|before\\s+this|before\\s+the\\s+user's|above\\s+my|prior\\s+to\\s+my)\\s+(?:first\\s+)?(?:message|question|prompt|request)`, ['before my', 'before this', "before the user's", 'above my', 'prior to my']),
+  p(X, 'en', 0.35, `\\b(?:repeat|print|output|write|recite|copy)\\s+(?:(?:all|the|of|everything|every|text|words?|content|lines?|messages?)\\s+){0,3}(?:above|before\\s+this)\\s+start(?:ing)?\\s+with\\s+(?:the\\s+(?:phrase|words?)\\s+)?["'“]?you\\s+are\\b`, ['start with', 'starting with']),
   p(X, 'en', 0.3, `\\bstart(?:ing)?\\s+with\\s+["'“]?you\\s+are\\b`),
   p(X, 'en', 0.75, `\\b(?:${EN_SPILL})\\s+(?:me\\s+|us\\s+)?your\\s+(?:(?:hidden|secret|original|initial|full|exact|entire)\\s+){0,2}system\\s+messages?\\b`),
   p(X, 'en', 0.65, `\\bwhat\\s+(?:is|are|was|were)\\s+(?:in\\s+)?your\\s+(?:(?:initial|original|exact|full|hidden|secret|system|first)\\s+){0,2}(?:system\\s+prompt|prompt|instructions)\\b`),
@@ -108,6 +122,11 @@ export const PHRASES: readonly Phrase[] = [
   p(R, 'zh', 0.55, `(?:没有|沒有|无|無)(?:任何)?(?:限制|过滤|過濾|审查|審查)|不受(?:任何)?(?:限制|约束|約束)`),
   p(X, 'zh', 0.75, `(?:显示|顯示|告诉我|告訴我|输出|輸出|打印|重复|重複|泄露|洩露|透露|展示|给我看|給我看|说出|說出|复述|複述|列出)(?:一下)?(?:你的|你们的|您的)?(?:完整|全部|原始|初始|隐藏|隱藏|的|\\s){0,4}(?:(?:系统|系統)(?:提示词|提示詞|提示|指令|消息|訊息|prompt)|(?:初始|原始|隐藏|隱藏)(?:提示词|提示詞|提示|指令|prompt))`),
   p(X, 'zh', 0.65, `(?:你的)?(?:系统|系統)(?:提示词|提示詞|提示|prompt)(?:是什么|是什麼)`),
+  p(R, 'es', 0.7, `\\b(?:eres|ser[áa]s|act[úu]a\\s+como|finge\\s+ser)\\b[^.\\n]{0,40}?\\bsin\\s+(?:ning[úu]n\\s+tipo\\s+de\\s+)?(?:restricciones|filtros|censura|l[íi]mites)`),
+  p(R, 'fr', 0.7, `\\b(?:tu\\s+es|vous\\s+[êe]tes|agis\\s+comme|fais\\s+semblant\\s+d'[êe]tre)\\b[^.\\n]{0,40}?\\bsans\\s+(?:aucune?\\s+)?(?:restrictions?|filtres?|censure|limites)`),
+  p(R, 'pt', 0.7, `\\b(?:voc[êe]\\s+[ée]|voc[êe]\\s+ser[áa]|aja\\s+como|finja\\s+ser)(?=\\s)[^.\\n]{0,40}?\\bsem\\s+(?:nenhuma\\s+)?(?:restri[çc][õo]es|filtros|censura|limites)`),
+  p(R, 'it', 0.7, `\\b(?:sei|sarai|agisci\\s+come|fingi\\s+di\\s+essere)\\s+(?:(?:un|una|uno|ora|adesso|il|la)\\s+){0,2}[a-z]{2,20}\\s+senza\\s+(?:alcuna\\s+)?(?:restrizioni|filtri|censura|limiti)`),
+  p(X, 'zh', 0.75, `把(?:你的|您的)?(?:系统|系統|初始|原始|隐藏|隱藏)(?:提示词|提示詞|提示|指令|消息|訊息|prompt)[^。\\n]{0,10}?(?:输出|輸出|显示|顯示|告诉|告訴|打印|重复|重複|给我|給我|展示|列出|复述|複述|发给|發給)`),
   // Japanese
   p(O, 'ja', 0.75, `(?:以前|これまで|今まで|前|上記|上|先ほど|最初)の(?:すべての|全ての|全部の)?(?:指示|命令|指令|ルール|プロンプト|設定)(?:を|は)(?:すべて|全て|全部)?(?:無視|忘れ)`),
   p(O, 'ja', 0.7, `(?:すべて|全て)の(?:指示|命令)を(?:無視|忘れ)`),
@@ -139,7 +158,9 @@ export const ANCHORS = [
   'instrucc', 'indicacion', 'órdenes', 'ordenes', 'reglas', 'todo lo', 'ya no eres', 'consignes', 'règles', 'regles', 'tout ce qui', "n'es plus", "n'êtes plus",
   'anweisung', 'befehle', 'vorgaben', 'alles', 'nicht mehr', 'systemnachricht', 'instruç', 'orienta', 'ordens', 'regras', 'diretrizes', 'tudo', 'não é mais', 'nao e mais',
   'restriccion', 'filtros', 'censura', 'límites', 'limites', 'filtre', 'einschr', 'zensur', 'restriç', '限制', '过滤', '過濾', '审查', '審查', '约束', '約束', 'ограничен', 'фильтр', 'цензур',
-  'istruzioni', 'indicazioni', 'regole',
+  'istruzioni', 'indicazioni', 'regole', 'restrizioni', 'filtri',
+  'your developer', 'your creator', 'your operator', 'your maker', 'your owner', 'your admin', 'lifted', 'superseded', 'overridden', 'tuning', "before the user's", 'above my', 'prior to my', 'limiti', 'supersede', 'precedence over', 'outdated', 'obsolete', 'revoked', 'suspended',
+  'training', 'alignment', 'you were', "you've been", 'you have been', 'before my', 'escaped its', 'escaped their', 'escaped all', 'escaped any', 'escaped the', 'broken free', 'shed its', 'got rid of', 'my late', 'my deceased', 'my dead', 'evil twin', 'your opposite', 'alter ego', 'shadow self',
   '指令', '指示', '说明', '說明', '提示', '规则', '規則', '设定', '設定', '命令', '要求', '内容', '內容', '不再是',
   'プロンプト', 'ルール', '無視', '忘れ',
   'инструкц', 'указани', 'команд', 'правил', 'установк', 'всё', 'все ', 'больше не', 'системн', 'промпт',
@@ -164,6 +185,7 @@ function written(anchor: string, source: string): boolean {
 
 /** The anchors a phrase's matches contain, by index into `anchors`; a phrase with none would be tried near every anchor. */
 export function anchorsOf(phrase: Phrase, anchors: readonly string[]): number[] {
+  if (phrase.anchors) return phrase.anchors.map((a) => anchors.indexOf(a)).filter((i) => i >= 0);
   const source = phrase.source.toLowerCase();
   return anchors.flatMap((a, i) => (written(a, source) ? [i] : []));
 }
