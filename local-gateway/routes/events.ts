@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { EVENTS_PROTOCOL, type ServerEvent } from '../admin/schemas.js';
 import { GatehouseError, openAIErrorBody } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -57,7 +57,13 @@ function refuse(socket: Duplex, err: GatehouseError): void {
 export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   const gw = app.gateway;
   const checkToken = tokenChecker(gw.token);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) });
+  // Loaded with the first dashboard that connects: ws and the zlib it brings cost ~6 MB of
+  // memory that a gateway serving only agents never needs.
+  let server: Promise<WebSocketServer> | null = null;
+  const websockets = () =>
+    (server ??= import('ws').then(
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) }),
+    ));
 
   const serve = (ws: WebSocket) => {
     const send = (event: ServerEvent) => {
@@ -83,13 +89,15 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       refuse(socket, err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_INTERNAL', `The WebSocket handshake failed (${(err as Error).message}).`));
       return;
     }
-    wss.handleUpgrade(req, socket, head, serve);
+    void websockets().then((wss) => wss.handleUpgrade(req, socket, head, serve));
   };
   app.server.on('upgrade', onUpgrade);
 
   // Before the server closes: it waits for its connections, and open sockets would hold it.
   app.addHook('preClose', async () => {
     app.server.off('upgrade', onUpgrade);
+    if (server === null) return;
+    const wss = await server;
     for (const ws of wss.clients) ws.close(1001, 'gateway stopping');
     // Clients answer the close at once; one that does not is cut off rather than waited on.
     const cutOff = setTimeout(() => wss.clients.forEach((ws) => ws.terminate()), CLOSE_WAIT_MS);
