@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { playConversation, storedBytes } from './lib/conversation.js';
 import { load, sampleRss, sequentialLatency, streamingFirstByte } from './lib/measure.js';
 import type { LoadResult, Target } from './lib/measure.js';
-import { freePort, rssBytes, startChild, stopAll, stopChild, waitHealthy } from './lib/procs.js';
+import { freePort, rssBytes, runBench, startChild, stopAll, stopChild, waitHealthy } from './lib/procs.js';
 import type { Child } from './lib/procs.js';
 import { benchPolicy } from './lib/policy.js';
-import { checks, render } from './lib/report.js';
+import { checks, render, writeResults } from './lib/report.js';
 import { policyEval } from './policy-eval.js';
 import type { BenchResults } from './lib/report.js';
 
@@ -231,8 +231,7 @@ async function main(): Promise<number> {
   r.meta.seconds = (performance.now() - started) / 1000;
   r.checks = checks(r);
   process.stdout.write(render(r, CFG));
-  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-  writeFileSync(join(ROOT, 'test-results/bench.json'), `${JSON.stringify(r, null, 2)}\n`);
+  writeResults(ROOT, 'bench.json', r);
   process.stdout.write('\nResults written to test-results/bench.json\n');
   return r.checks.every((c) => c.pass) ? 0 : 1;
 }
@@ -243,11 +242,4 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runBench(main);

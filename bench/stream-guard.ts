@@ -13,7 +13,7 @@
  * bench/README.md.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -23,8 +23,8 @@ import { streamCodec } from '../local-gateway/pipeline/stream-events.js';
 import { StreamGuard } from '../local-gateway/pipeline/stream-guard.js';
 import { GuardrailSchema } from '../local-gateway/policy/schema.js';
 import { percentiles, type Percentiles } from './lib/measure.js';
-import { freePort, startChild, stopAll, waitHealthy } from './lib/procs.js';
-import { table } from './lib/report.js';
+import { freePort, runBench, startChild, stopAll, waitHealthy } from './lib/procs.js';
+import { runMeta, table, writeResults } from './lib/report.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CFG = { n: 300, warmup: 30, token: 'bench-token', rounds: 20 };
@@ -163,20 +163,11 @@ async function main(): Promise<void> {
       ...Object.entries(results).map(([name, v]) => [name, us(v.ttft.p50), us(v.ttft.p99), us(v.total.p50), us(v.total.p99)]),
     ];
     process.stdout.write(`${CFG.n} requests per gateway after ${CFG.warmup} warm-up, interleaved\n\n${table(e2e)}\n`);
-    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-    const meta = { node: process.version, cpus: cpus().length, date: new Date().toISOString(), n: CFG.n };
-    writeFileSync(join(ROOT, 'test-results/bench-stream-guard.json'), `${JSON.stringify({ meta, inProcess: { guardOnly, restoreOnly }, results }, null, 2)}\n`);
+    writeResults(ROOT, 'bench-stream-guard.json', { meta: runMeta(CFG.n), inProcess: { guardOnly, restoreOnly }, results });
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -6,14 +6,14 @@
  * in its own process. Prints p50/p99 time to first byte and to the last byte, side by side,
  * and writes test-results/bench-translation.json. See bench/README.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import { percentiles, type Percentiles } from './lib/measure.js';
-import { freePort, startChild, stopAll, waitHealthy } from './lib/procs.js';
-import { table } from './lib/report.js';
+import { freePort, runBench, startChild, stopAll, waitHealthy } from './lib/procs.js';
+import { runMeta, table, writeResults } from './lib/report.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CFG = { n: 1000, warmup: 100, token: 'bench-token' };
@@ -123,20 +123,11 @@ async function main(): Promise<void> {
     ];
     const results = await measure(targets);
     process.stdout.write(render(results));
-    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-    const meta = { node: process.version, cpus: cpus().length, date: new Date().toISOString(), n: CFG.n };
-    writeFileSync(join(ROOT, 'test-results/bench-translation.json'), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+    writeResults(ROOT, 'bench-translation.json', { meta: runMeta(CFG.n), results });
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -129,3 +129,18 @@ export async function waitHealthy(url: string, timeoutMs = 15_000): Promise<void
     await sleep(50);
   }
 }
+
+/**
+ * Runs a bench's main and exits with its code; a failure is printed and every child still
+ * running is stopped first, so a failed bench leaves no server behind.
+ */
+export function runBench(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    async (err: unknown) => {
+      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      await stopAll();
+      process.exit(1);
+    },
+  );
+}

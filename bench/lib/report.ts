@@ -1,6 +1,9 @@
 /**
  * Turns bench figures into the printed tables and the pass/fail list of targets.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import type { LoadResult, Percentiles } from './measure.js';
 
 export interface Check {
@@ -154,4 +157,15 @@ export function checks(r: BenchResults): Check[] {
   if (r.gatehouseError) out.push({ name: 'gatehouse started', figure: 'no', target: 'yes', pass: false });
   if (r.error) out.push({ name: 'bench completed', figure: 'no', target: 'yes', pass: false });
   return out;
+}
+
+/** Writes a bench's figures as JSON under the checkout's `test-results/` (not committed), for comparing runs. */
+export function writeResults(root: string, file: string, data: unknown): void {
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  writeFileSync(join(root, 'test-results', file), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/** What every bench records beside its figures: where and when it ran. */
+export function runMeta(n: number): { node: string; cpus: number; date: string; n: number } {
+  return { node: process.version, cpus: cpus().length, date: new Date().toISOString(), n };
 }
