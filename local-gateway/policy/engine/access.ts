@@ -3,18 +3,27 @@ import type { RequestFacts } from './facts.js';
 import { globMatch, modelNames } from './match.js';
 import { verdict, type Role } from './verdict.js';
 
-/** How a caller attaches metadata; named in every refusal so the fix is one copy away. */
-export const METADATA_HOW = 'send it in the x-gatehouse-metadata header, e.g. x-gatehouse-metadata: {"ticket_id":"PAY-12"}';
+/** Example values for keys policies commonly require; any other key gets a placeholder. */
+const EXAMPLE_VALUES: Record<string, string> = { ticket_id: 'PAY-12', team: 'payments', project: 'checkout', surface: 'ide-agent', env: 'dev' };
+
+/**
+ * How a caller attaches the keys it lacks, named in every refusal so the fix is one copy
+ * away: the example holds exactly the missing keys, so pasting it satisfies the contract.
+ */
+export function metadataHow(missing: readonly string[]): string {
+  const example = Object.fromEntries(missing.map((k) => [k, EXAMPLE_VALUES[k] ?? `<${k}>`]));
+  return `send it in the x-gatehouse-metadata header, e.g. x-gatehouse-metadata: ${JSON.stringify(example)}`;
+}
 
 /** The metadata contract: one verdict per required key the request lacks (rule `metadata.<key>`). */
 export function metadataStage(tier: ResolvedTier, facts: RequestFacts, role: Role): Verdict[] {
-  const out: Verdict[] = [];
-  for (const key of tier.metadata.required) {
+  const missing = tier.metadata.required.filter((key) => {
     const value = facts.metadata[key];
-    if (value !== undefined && value !== '') continue;
-    out.push(verdict(role, 'metadata', `metadata.${key}`, 'block', 'enforce', `${role.tier} requires metadata key ${key}: ${METADATA_HOW}.`, [{ type: 'missing', detail: key }]));
-  }
-  return out;
+    return value === undefined || value === '';
+  });
+  if (missing.length === 0) return [];
+  const how = metadataHow(missing);
+  return missing.map((key) => verdict(role, 'metadata', `metadata.${key}`, 'block', 'enforce', `${role.tier} requires metadata key ${key}: ${how}.`, [{ type: 'missing', detail: key }]));
 }
 
 /**
