@@ -166,3 +166,27 @@ describe('gatehouse CLI', () => {
     }
   });
 });
+
+describe('the local token of another home', () => {
+  it('says when `token` just created one, and a 401 names the home whose token the gateway wants', async () => {
+    const home = newHome();
+    const first = runCli(['token', '--home', home]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`Created a new local token for home ${home}`);
+    const again = runCli(['token', '--home', home]);
+    expect(again.stdout).toBe(first.stdout);
+    expect(again.stderr).toBe('');
+
+    const gw = await spawnGateway(['--home', home]);
+    running.push(gw);
+    const wrong = runCli(['token', '--home', newHome()]).stdout.trim();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${wrong}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toContain(`run \`gatehouse token --home ${home}\` to print this gateway's token`);
+  });
+});

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** The OS app-data directory: where the trace database, token and runtime state live. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -14,6 +14,15 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
     default:
       return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'gatehouse');
   }
+}
+
+/**
+ * The command that prints the token of the gateway whose home is `dir`. Every home has its own
+ * token, so advice must name the home unless it is the one a bare `gatehouse token` reads.
+ */
+export function tokenCommand(dir: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (resolve(dir) === resolve(defaultHome(env))) return 'gatehouse token';
+  return `gatehouse token --home ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, `'\\''`)}'`}`;
 }
 
 export interface HomePaths {

@@ -7,8 +7,12 @@ import { planUpstream } from '../translate/index.js';
 import type { RequestContext } from './context.js';
 import type { Target } from './upstream.js';
 
-/** Builds the check for the local client token: a bearer, or `x-api-key` as Anthropic clients send it. */
-export function tokenChecker(token: string): (headers: IncomingHttpHeaders) => void {
+/**
+ * Builds the check for the local client token: a bearer, or `x-api-key` as Anthropic clients
+ * send it. `printWith` is the command that prints this gateway's token: each home has its own,
+ * so a client configured from another home's `gatehouse token` must be told which home to ask.
+ */
+export function tokenChecker(token: string, printWith = 'gatehouse token'): (headers: IncomingHttpHeaders) => void {
   const expected = Buffer.from(token);
   return (headers) => {
     const auth = headers.authorization;
@@ -18,7 +22,7 @@ export function tokenChecker(token: string): (headers: IncomingHttpHeaders) => v
     if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new GatehouseError(
         'GH_ERR_UNAUTHORIZED',
-        `${presented ? 'Wrong' : 'Missing'} local token: send "Authorization: Bearer <token>" (or x-api-key); run \`gatehouse token\` to print it.`,
+        `${presented ? 'Wrong' : 'Missing'} local token: send "Authorization: Bearer <token>" (or x-api-key); run \`${printWith}\` to print this gateway's token.`,
       );
     }
   };

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { EVENTS_PROTOCOL, type ServerEvent } from '../admin/schemas.js';
 import { GatehouseError, openAIErrorBody } from '../core/errors.js';
+import { tokenCommand } from '../core/home.js';
 import { VERSION } from '../core/version.js';
 import { tokenChecker } from '../pipeline/stages.js';
 import { checkBrowserHeaders } from '../server/security.js';
@@ -56,7 +57,7 @@ function refuse(socket: Duplex, err: GatehouseError): void {
  */
 export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   const gw = app.gateway;
-  const checkToken = tokenChecker(gw.token);
+  const checkToken = tokenChecker(gw.token, tokenCommand(gw.home));
   // Loaded with the first dashboard that connects: ws and the zlib it brings cost ~6 MB of
   // memory that a gateway serving only agents never needs.
   let server: Promise<WebSocketServer> | null = null;

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
+import { tokenCommand } from '../core/home.js';
 import { createContext, timed } from '../pipeline/context.js';
 import { tokenChecker } from '../pipeline/stages.js';
 
@@ -34,7 +35,7 @@ export function checkBrowserHeaders(headers: IncomingHttpHeaders): void {
  * and opens the request's trace context, before any body is read.
  */
 async function security(app: FastifyInstance): Promise<void> {
-  const checkToken = tokenChecker(app.gateway.token);
+  const checkToken = tokenChecker(app.gateway.token, tokenCommand(app.gateway.home));
   const tier = app.gateway.config.tiers;
 
   // A callback hook, not an async one: it runs on every request and needs no promise.
