@@ -10,7 +10,9 @@ import { waitFor } from './helpers/gateway.js';
 const NO_BUS = { GATEHOUSE_KEYCHAIN: '', GATEHOUSE_KEYCHAIN_SERVICE: 'gatehouse-test-nobus', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/gatehouse-test-bus' };
 
 const linux = process.platform === 'linux';
-if (!linux) console.warn('test/no-keychain.test.ts: skipped: it simulates a missing Secret Service through D-Bus, which only Linux uses');
+const WHY_SKIPPED = 'test/no-keychain.test.ts: it simulates a missing Secret Service through D-Bus, which only Linux uses';
+if (!linux && process.env.GATEHOUSE_TEST_KEYCHAIN === 'required') throw new Error(`${WHY_SKIPPED}; GATEHOUSE_TEST_KEYCHAIN=required needs it to run`);
+if (!linux) console.warn(`${WHY_SKIPPED}: skipped`);
 
 const oneSentence = (text: string) => {
   const lines = text.trim().split('\n');

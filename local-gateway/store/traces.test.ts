@@ -131,22 +131,6 @@ describe('TraceStore', () => {
     expect(stats.blobs).toBeGreaterThan(300);
     expect(stats.bytes).toBeGreaterThan(0);
   });
-
-  it('inserts a small chat trace quickly', () => {
-    const n = 2000;
-    const batch = Array.from({ length: n }, () => makeTrace());
-    const times: number[] = [];
-    for (const tr of batch) {
-      const start = process.hrtime.bigint();
-      store.insert(tr);
-      times.push(Number(process.hrtime.bigint() - start) / 1000);
-    }
-    times.sort((x, y) => x - y);
-    const median = times[n / 2]!;
-    console.log(`insert: median ${median.toFixed(1)} µs, p90 ${times[Math.floor(n * 0.9)]!.toFixed(1)} µs`);
-    // The target is well under 100 µs; the bound leaves room for a loaded CI machine.
-    expect(median).toBeLessThan(500);
-  });
 });
 
 describe('durability', () => {
