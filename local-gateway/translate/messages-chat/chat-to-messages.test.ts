@@ -72,8 +72,9 @@ describe('chat → messages: request', () => {
 
   it('maps reasoning_effort to a thinking budget below max_tokens', () => {
     const out = chatToMessages.request({ model: 'x', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'medium', max_completion_tokens: 1000, temperature: 0.2 }, 'm', false) as Json;
-    expect(out.thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
-    expect(out.max_tokens as number).toBeGreaterThan(4096);
+    // The same budget the Responses translation asks for at `medium`.
+    expect(out.thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
+    expect(out.max_tokens as number).toBeGreaterThan(8192);
     expect(out).not.toHaveProperty('temperature');
   });
 

@@ -5,6 +5,7 @@
 import { GatehouseError } from '../../core/errors.js';
 import { finishReasonOf, toolInput, type AnthropicBlock, type AnthropicMessage, type AnthropicUsage } from './anthropic.js';
 import { parseDataUrl, type ChatToolCall } from './chat.js';
+import { thinkingBudget } from '../thinking.js';
 
 type Json = Record<string, unknown>;
 
@@ -13,8 +14,6 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 /** Anthropic requires `max_tokens`; chat clients often leave it out. Every Claude model can write this many. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-/** Thinking budgets for OpenAI's `reasoning_effort`. */
-const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384 };
 
 function untranslatable(what: string): GatehouseError {
   return new GatehouseError('GH_ERR_UNTRANSLATABLE', `${what} cannot be translated to the Anthropic Messages API: leave it out, or pick a model on a provider that speaks chat completions.`);
@@ -128,7 +127,7 @@ export function chatToMessagesRequest(body: Json, model: string, stream: boolean
   let maxTokens = typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : typeof body.max_tokens === 'number' ? body.max_tokens : DEFAULT_MAX_TOKENS;
   const out: Json = { model, messages };
   if (system.length > 0) out.system = system;
-  const budget = typeof body.reasoning_effort === 'string' ? THINKING_BUDGET[body.reasoning_effort] : undefined;
+  const budget = thinkingBudget(body.reasoning_effort);
   if (budget) {
     out.thinking = { type: 'enabled', budget_tokens: budget };
     // The budget is part of max_tokens and must be below it.

@@ -6,6 +6,7 @@ import type { SseEvent, StreamTranslator, Translation } from '../types.js';
 import { dataUrl, parseArguments, readToolChoice, readTools, readTurns, type Turn, type UserPart } from '../responses-common/input.js';
 import { NO_TOKENS, newMeta, outputText, randomId, responseObject, type Ending, type OutputItem, type OutputOptions, type TokenCounts } from '../responses-common/output.js';
 import { ResponsesStreamWriter } from '../responses-common/writer.js';
+import { thinkingBudget } from '../thinking.js';
 
 type Obj = Record<string, unknown>;
 type Block = Obj & { type: string };
@@ -16,8 +17,6 @@ interface AnthropicMessage {
 
 /** Anthropic needs max_tokens; this is what a request without max_output_tokens gets. */
 export const DEFAULT_MAX_TOKENS = 8192;
-/** Thinking budgets for Responses' reasoning efforts. */
-const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32000 };
 
 function imageBlock(p: UserPart & { type: 'image' }): Block {
   const d = dataUrl(p.url);
@@ -90,7 +89,7 @@ function toolChoice(body: Obj): Obj | undefined {
 export function request(body: Obj, model: string, stream: boolean): Obj {
   const { system, messages } = anthropicMessages(readTurns(body));
   const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
-  const budget = typeof effort === 'string' ? THINKING_BUDGET[effort] : undefined;
+  const budget = thinkingBudget(effort);
   const maxOutput = typeof body.max_output_tokens === 'number' ? body.max_output_tokens : null;
   const out: Obj = { model, max_tokens: maxOutput ?? DEFAULT_MAX_TOKENS + (budget ?? 0), messages };
   if (system.length > 0) out.system = system.map((text) => ({ type: 'text', text }));
