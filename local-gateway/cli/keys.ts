@@ -73,7 +73,7 @@ async function set(paths: HomePaths, config: Config | null, name: string, extra:
     throw unavailable(err, name, 'stored');
   }
   const kind = kindOf(name, config);
-  recordKey(paths.keys, name, kind);
+  recordKey(paths.keys, name, kind, new Date(), sayMovedAside);
   const reloaded = await notifyGateway(paths);
   const owner = kind === 'pat' && config?.central ? await patOwner(config.central.url, value) : null;
   const entry = readKeyIndex(paths.keys).keys[name]!;
@@ -109,15 +109,20 @@ async function remove(paths: HomePaths, name: string, json: boolean): Promise<vo
   } catch (err) {
     throw unavailable(err, name, 'removed');
   }
-  const listed = forgetKey(paths.keys, name);
+  const listed = forgetKey(paths.keys, name, sayMovedAside);
   if (!deleted && !listed) throw new CommandError(`No key named "${name}": \`gatehouse keys list\` shows the names.`);
   const reloaded = await notifyGateway(paths);
   if (json) process.stdout.write(`${JSON.stringify({ name, removed: true, gateway_reloaded: reloaded })}\n`);
   else process.stdout.write(`Removed "${name}" from the OS keychain.\n`);
 }
 
+/** A damaged key index was moved aside: the names it held are not lost, and the user should know where they went. */
+function sayMovedAside(to: string): void {
+  process.stderr.write(`The key index was damaged, so it was moved to ${to} and a new one started; the keys themselves are still in the OS keychain.\n`);
+}
+
 function list(paths: HomePaths, config: Config | null, json: boolean): void {
-  const keys = listKeys(paths.keys, config);
+  const keys = listKeys(paths.keys, config, sayMovedAside);
   if (json) {
     process.stdout.write(`${JSON.stringify({ keys })}\n`);
     return;

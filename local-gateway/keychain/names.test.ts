@@ -37,11 +37,18 @@ describe('the key index', () => {
     expect(readFileSync(f, 'utf8')).toContain('"other"');
   });
 
-  it('reads a damaged index as empty instead of failing every keys command', () => {
+  it('reads a damaged index as empty instead of failing every keys command, and moves it aside', () => {
     const f = file();
     writeFileSync(f, '{"keys": {"x": {"kind": "bogus"}}}');
-    expect(readKeyIndex(f)).toEqual({ keys: {} });
+    const moved: string[] = [];
+    expect(readKeyIndex(f, (to) => moved.push(to))).toEqual({ keys: {} });
+    expect(moved).toHaveLength(1);
+    expect(readFileSync(moved[0]!, 'utf8')).toBe('{"keys": {"x": {"kind": "bogus"}}}');
     writeFileSync(f, 'not json');
-    expect(listKeys(f, null)).toEqual([]);
+    expect(listKeys(f, null, (to) => moved.push(to))).toEqual([]);
+    // The next `keys set` writes a fresh index; the damaged ones are still there to recover names from.
+    recordKey(f, 'openai', 'provider');
+    expect(Object.keys(readKeyIndex(f).keys)).toEqual(['openai']);
+    expect(moved.map((m) => readFileSync(m, 'utf8'))).toEqual(['{"keys": {"x": {"kind": "bogus"}}}', 'not json']);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { writePrivateJson } from '../core/home.js';
@@ -29,24 +29,37 @@ export interface KeyListing {
  * The keychain cannot list its entries on every platform, so Gatehouse keeps their names,
  * kinds and set times in `<home>/keys.json`. It holds no value: it is not a secret.
  */
-export function readKeyIndex(file: string): KeyIndex {
+export function readKeyIndex(file: string, onMovedAside: (to: string) => void = () => {}): KeyIndex {
+  let text: string;
   try {
-    const parsed = KeyIndexSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : { keys: {} };
+    text = readFileSync(file, 'utf8');
   } catch {
     return { keys: {} };
   }
+  let parsed: ReturnType<typeof KeyIndexSchema.safeParse> | null = null;
+  try {
+    parsed = KeyIndexSchema.safeParse(JSON.parse(text));
+  } catch {
+    // Not JSON at all: handled as damaged below.
+  }
+  if (parsed?.success) return parsed.data;
+  // A damaged index reads as empty, so every keys command still works; it is moved aside
+  // rather than left to be overwritten by the next `keys set`, which would lose its names.
+  const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(file, aside);
+  onMovedAside(aside);
+  return { keys: {} };
 }
 
-export function recordKey(file: string, name: string, kind: KeyKind, at = new Date()): void {
-  const index = readKeyIndex(file);
+export function recordKey(file: string, name: string, kind: KeyKind, at = new Date(), onMovedAside?: (to: string) => void): void {
+  const index = readKeyIndex(file, onMovedAside);
   index.keys[name] = { kind, set_at: at.toISOString() };
   writePrivateJson(file, index);
 }
 
 /** Removes a name from the index; true if it was there. */
-export function forgetKey(file: string, name: string): boolean {
-  const index = readKeyIndex(file);
+export function forgetKey(file: string, name: string, onMovedAside?: (to: string) => void): boolean {
+  const index = readKeyIndex(file, onMovedAside);
   if (!(name in index.keys)) return false;
   delete index.keys[name];
   if (Object.keys(index.keys).length === 0) rmSync(file, { force: true });
@@ -68,9 +81,9 @@ export function kindOf(name: string, config: Config | null): KeyKind {
 }
 
 /** The index as a sorted list; a kind recorded as `other` becomes `provider` once the config uses it. */
-export function listKeys(file: string, config: Config | null): KeyListing[] {
+export function listKeys(file: string, config: Config | null, onMovedAside?: (to: string) => void): KeyListing[] {
   const refs = keychainRefs(config);
-  return Object.entries(readKeyIndex(file).keys)
+  return Object.entries(readKeyIndex(file, onMovedAside).keys)
     .map(([name, e]) => ({ name, kind: e.kind === 'other' && refs.has(name) ? ('provider' as const) : e.kind, set_at: e.set_at }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
