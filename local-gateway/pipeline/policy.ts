@@ -58,6 +58,18 @@ export interface TierRun {
   state: TierState;
   /** Whether this tier's rate limit counted the request (so the real usage corrects it). */
   counted: boolean;
+  /**
+   * Whether this tier blocked the request before the provider call. Only a shadow tier can
+   * go on after that, and from then on it must count as the tier would had it enforced: its
+   * limits and budgets never see the request, and the answer costs it nothing.
+   */
+  blocked: boolean;
+  /**
+   * Whether this shadow tier would have ended the streamed answer (an output rule blocking).
+   * Enforced, the stream ends as a refusal before the provider reports usage: it counts no
+   * tokens and is not priced, so the shadow tier counts it the same way.
+   */
+  cutStream: boolean;
   /** The placeholders this tier's mutating guardrails put in, shared by the input and output hooks so numbers never clash. */
   names: Placeholders;
 }
@@ -85,6 +97,8 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     role: { tier: name, enforced: i === 0 },
     state: stateOf(engine, name),
     counted: false,
+    blocked: false,
+    cutStream: false,
     // Reads the texts when a first value is named, once `facts` below holds them.
     names: new Placeholders(() => facts.input),
   }));
@@ -130,8 +144,9 @@ export function refusal(blocking: readonly Verdict[]): GatehouseError {
 }
 
 /** Records a stage's verdicts for every tier, then refuses the request if the active tier blocks. */
-export function applyVerdicts(ctx: RequestContext, perTier: readonly Verdict[][]): void {
+export function applyVerdicts(ctx: RequestContext, perTier: readonly Verdict[][], runs?: readonly TierRun[]): void {
   for (const v of perTier) ctx.verdicts.push(...v);
+  if (runs) perTier.forEach((v, i) => (runs[i]!.blocked ||= v.some(blocks)));
   const blocking = (perTier[0] ?? []).filter(blocks);
   if (blocking.length > 0) throw refusal(blocking);
 }
@@ -139,12 +154,18 @@ export function applyVerdicts(ctx: RequestContext, perTier: readonly Verdict[][]
 /** Runs one of the stages before the provider call for the active tier and every shadow tier. */
 export function runStage(ctx: RequestContext, rp: RequestPolicy, stage: keyof typeof PRE_STAGES): void {
   const perTier = rp.runs.map((run) => {
+    // A tier that enforced would have stopped already: its counters must not see the request.
+    // Its stateless rules still run, so the prod preview lists everything prod objects to.
+    if (run.blocked && COUNTING_STAGES.has(stage)) return [];
     const v = PRE_STAGES[stage](run.tier, rp.facts, run.state, run.role);
     if (stage === 'rate_limits') run.counted = !v.some(blocks);
     return v;
   });
-  applyVerdicts(ctx, perTier);
+  applyVerdicts(ctx, perTier, rp.runs);
 }
+
+/** The stages that count a request against a tier's state. */
+const COUNTING_STAGES: ReadonlySet<string> = new Set(['budgets', 'rate_limits']);
 
 /**
  * Runs a hook's guardrails for every tier in parallel. Each tier scans the texts as the
@@ -163,7 +184,8 @@ export async function guardrailStage(
   );
   const perTier = outcomes.map((o) => o.verdicts);
   if (recordOnly) for (const v of perTier) ctx.verdicts.push(...v);
-  else applyVerdicts(ctx, perTier);
+  // An output block comes after the provider call: by then every tier was charged, as in prod.
+  else applyVerdicts(ctx, perTier, hook === 'llm_input' ? rp.runs : undefined);
   // Only what the active tier took out of the prompt comes back: a value an output guardrail
   // redacted from the answer stays redacted, and shadow tiers never change the answer.
   if (hook === 'llm_input') for (const [p, v] of rp.active.names.restorable) ctx.placeholders.set(p, v);
@@ -215,10 +237,13 @@ export function settle(engine: PolicyEngine, ctx: RequestContext, rp: RequestPol
   const tokensOut = ctx.usage?.output ?? 0;
   for (const run of rp.runs) {
     // No usage from a served request: the estimate stands; a request never served used nothing.
-    if (run.counted && (served || ctx.status >= 400)) settleTokens(run.tier, rp.facts, run.state, tokensIn + tokensOut);
+    // Nor did one a shadow tier blocked: enforced, it would not have been served.
+    if (run.counted && (run.blocked || run.cutStream)) settleTokens(run.tier, rp.facts, run.state, 0);
+    else if (run.counted && (served || ctx.status >= 400)) settleTokens(run.tier, rp.facts, run.state, tokensIn + tokensOut);
   }
   const charge = () => {
-    if (ctx.costUsd !== null) for (const run of rp.runs) if (run.tier.budgets.length > 0) chargeBudgets(run.tier, rp.facts, run.state, ctx.costUsd);
+    if (ctx.costUsd === null) return;
+    for (const run of rp.runs) if (!run.blocked && !run.cutStream && run.tier.budgets.length > 0) chargeBudgets(run.tier, rp.facts, run.state, ctx.costUsd);
   };
   const pricing = priceCall(engine, ctx);
   if (pricing === undefined) {

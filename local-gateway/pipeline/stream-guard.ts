@@ -4,7 +4,7 @@ import type { GatehouseError } from '../core/errors.js';
 import { checkFor, failed, findingsOf, runGuardrails, type GuardrailCheck, type GuardrailFinding } from '../policy/engine/guardrails.js';
 import { streamText } from '../policy/engine/texts.js';
 import { matches } from '../policy/engine/match.js';
-import { verdict, type Role } from '../policy/engine/verdict.js';
+import { blocks, verdict, type Role } from '../policy/engine/verdict.js';
 import type { Guardrail, Verdict } from '../policy/schema.js';
 import { parseSseEvent } from '../stream/sse.js';
 import { timedAsync, type RequestContext } from './context.js';
@@ -353,6 +353,10 @@ export async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy,
         return runGuardrails(tier, 'llm_output', rp.facts, texts, { ...run.role, enforced: false });
       }),
     );
-    for (const o of outcomes) ctx.verdicts.push(...o.verdicts);
+    outcomes.forEach((o, i) => {
+      ctx.verdicts.push(...o.verdicts);
+      const run = rp.runs[i]!;
+      if (run !== rp.active && o.verdicts.some(blocks)) run.cutStream = true;
+    });
   });
 }
