@@ -73,3 +73,33 @@ describe('device shadow vs prod enforced', () => {
     expect(pairs.filter((p) => p.deviceStatus !== 200)).toEqual([]);
   });
 });
+
+describe('replay of the policy the traces were recorded under', () => {
+  it('reproduces the recorded verdicts exactly, leaving out calls the live path never evaluated', async () => {
+    const policy = writePolicy(FIDELITY_POLICY);
+    const gw = await startGateway(
+      { ...upstreamConfig(upstream.url, { models: ['gpt-4o-mini', 'gpt-4o'] }), policy, prices: FIDELITY_PRICES, tiers: { active: 'dev', shadow: ['prod'] } },
+      {},
+      { policy: { clock: () => now } },
+    );
+    try {
+      for (const c of fidelityCases(120, 7)) await send(gw, c);
+      // Calls the pipeline never judges: a model list, and bodies refused before the policy ran.
+      const auth = { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' };
+      for (let i = 0; i < 5; i++) {
+        expect((await fetch(`${gw.url}/v1/models`, { headers: auth })).status).toBe(200);
+        expect((await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: '{"model": "up/gpt-4o-mini", "messages": [' })).status).toBe(400);
+      }
+      const res = await fetch(`${gw.url}/api/policy/replay`, { method: 'POST', headers: auth, body: JSON.stringify({ policy: FIDELITY_POLICY, last: 1000, all: true }) });
+      expect(res.status).toBe(200);
+      const report = (await res.json()) as { traces: number; tiers: { tier: string; blocked_before: number; blocked_after: number }[]; rules: { rule: string; tier: string; before: number; after: number; newly: number; no_longer: number }[] };
+      expect(report.traces).toBe(120);
+      for (const t of report.tiers) expect(t.blocked_after, t.tier).toBe(t.blocked_before);
+      expect(report.tiers.find((t) => t.tier === 'prod')!.blocked_before).toBeGreaterThan(0);
+      expect(report.rules.filter((r) => r.newly + r.no_longer > 0 || r.before !== r.after)).toEqual([]);
+      expect(report.rules.length).toBeGreaterThan(3);
+    } finally {
+      await gw.close();
+    }
+  });
+});

@@ -190,7 +190,7 @@ tiers:
   prod:
     metadata: { required: [ticket_id] }
     rate_limits:
-      - { id: per-user, scope: [user], limit: { requests: 3, per: 1h } }
+      - { id: per-user, scope: [user], limit: { requests: 1, per: 1h } }
     guardrails:
       - { id: passwords, type: deny_regex, hook: llm_input, action: validate, config: { patterns: ["password"] } }
 `;
@@ -209,8 +209,9 @@ tiers:
     // Traces 1, 3 and 5 (ids 0, 2, 4 here) have no ticket_id.
     expect(rule('metadata.ticket_id')).toMatchObject({ effect: 'blocked', before: 0, after: 3, newly: 3, no_longer: 0, examples: { newly: [ids[0], ids[2], ids[4]] } });
     expect(rule('passwords')).toMatchObject({ stage: 'input_guardrails', effect: 'blocked', newly: 2, examples: { newly: [ids[0], ids[3]] } });
-    // Three requests an hour for ada: the 4th and 5th replayed requests are limited.
-    expect(rule('per-user')).toMatchObject({ stage: 'rate_limits', effect: 'limited', newly: 2, examples: { newly: [ids[3], ids[4]] } });
+    // One request an hour for ada, counting only what prod would not refuse first (as enforced,
+    // a request without a ticket never reaches the limit): her second ticketed request is limited.
+    expect(rule('per-user')).toMatchObject({ stage: 'rate_limits', effect: 'limited', newly: 1, examples: { newly: [ids[3]] } });
     expect(rule('metadata.team')).toMatchObject({ effect: 'blocked', before: 5, after: 0, no_longer: 5 });
     expect(report.tiers).toEqual([
       { tier: 'dev', blocked_before: 0, blocked_after: 0 },

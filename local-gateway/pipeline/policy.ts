@@ -1,5 +1,5 @@
 import { GatehouseError, type ErrorCode } from '../core/errors.js';
-import { blocks, PRE_STAGES, estimateTokens, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
+import { blocks, PRE_STAGES, estimateTokens, maxOutputOf, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
 import type { PriceBook } from '../policy/engine/prices.js';
 import type { ResolvedTier, Verdict } from '../policy/schema.js';
 import type { PolicySource } from '../policy/source.js';
@@ -81,13 +81,10 @@ export interface RequestPolicy {
   facts: RequestFacts;
 }
 
-const MAX_OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
-
 /** The request's message texts, and the token estimate made from them. */
 export function setInput(rp: RequestPolicy, body: Record<string, unknown>, input: string[]): void {
-  const maxOut = MAX_OUTPUT_FIELDS.map((f) => body[f]).find((v): v is number => typeof v === 'number') ?? 0;
   rp.facts.input = input;
-  rp.facts.estimatedTokens = estimateTokens(input, maxOut);
+  rp.facts.estimatedTokens = estimateTokens(input, maxOutputOf(body));
 }
 
 export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Record<string, unknown>, input: string[]): RequestPolicy {
@@ -102,7 +99,6 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     // Reads the texts when a first value is named, once `facts` below holds them.
     names: new Placeholders(() => facts.input),
   }));
-  const maxOut = MAX_OUTPUT_FIELDS.map((f) => body[f]).find((v): v is number => typeof v === 'number') ?? 0;
   const facts: RequestFacts = {
     api: ctx.api,
     model: typeof body.model === 'string' ? body.model : '',
@@ -112,7 +108,7 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     metadata: ctx.metadata,
     input,
     output: null,
-    estimatedTokens: estimateTokens(input, maxOut),
+    estimatedTokens: estimateTokens(input, maxOutputOf(body)),
     tokensIn: null,
     tokensOut: null,
     at: engine.clock(),

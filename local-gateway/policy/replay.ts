@@ -36,6 +36,8 @@ export const ReplayReportSchema = z.object({
   org: z.string(),
   version: z.number().int(),
   traces: z.number().int(),
+  /** Stored calls the live policy never judged (model lists, bodies refused before it ran): not replayed. */
+  not_evaluated: z.number().int(),
   /** Start times of the oldest and newest replayed trace (ISO), null with no traces. */
   from: z.string().nullable(),
   to: z.string().nullable(),
@@ -155,14 +157,19 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
   });
   const tally = new Tally();
   let count = 0;
+  let skipped = 0;
   let first: number | null = null;
   let last: number | null = null;
   for (const trace of traces) {
+    if (!wasEvaluated(trace)) {
+      skipped++;
+      continue;
+    }
     const facts = factsFromTrace(trace);
     const unknown = unknownIn(trace);
     const costUsd = opts.costOf ? await opts.costOf(trace) : null;
     for (const { tier, remote, state } of tiers) {
-      const replayed = await evaluateRequest(tier, facts, state, { role: { tier: tier.name, enforced: false }, costUsd });
+      const replayed = await evaluateRequest(tier, facts, state, { role: { tier: tier.name, enforced: false }, costUsd, stream: trace.stream, served: trace.status > 0 && trace.status < 400 });
       // What a left-out rule recorded is not compared: it did not run again.
       const recorded = remote.size === 0 ? trace.verdicts : trace.verdicts.filter((v) => !(v.tier === tier.name && remote.has(v.rule)));
       tally.compare(trace.id, tier.name, recorded, replayed, unknown);
@@ -179,12 +186,22 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
     org: bundle.org,
     version: bundle.version,
     traces: count,
+    not_evaluated: skipped,
     from: first === null ? null : new Date(first).toISOString(),
     to: last === null ? null : new Date(last).toISOString(),
     tiers: opts.tiers.map((tier) => ({ tier, blocked_before: tally.blocked.get(tier)?.before ?? 0, blocked_after: tally.blocked.get(tier)?.after ?? 0 })),
     rules,
     not_replayed: notReplayed,
   };
+}
+
+/**
+ * Whether the live policy judged the trace: its first policy stage ran (and timed itself).
+ * A model list or a body refused as malformed never reached the policy, so replaying it would
+ * report refusals that never happened.
+ */
+export function wasEvaluated(trace: Pick<Trace, 'phases'>): boolean {
+  return trace.phases.metadata !== undefined;
 }
 
 /** The tiers a replay evaluates by default: the gateway's active and shadow tiers the candidate has, else all of its tiers. */
@@ -208,7 +225,8 @@ export function replayStore(store: TraceStore, bundle: PolicyBundle, last: numbe
 /** The report as text: one line per tier, then one per changed rule with example trace ids. */
 export function formatReplay(r: ReplayReport): string {
   if (r.traces === 0) return 'No stored traces to replay: send some requests through the gateway first.\n';
-  const lines = [`Replayed ${r.traces} traces (${r.from} to ${r.to}) against ${r.org} version ${r.version}:`];
+  const skipped = r.not_evaluated > 0 ? `; ${r.not_evaluated} calls the policy never judged left out` : '';
+  const lines = [`Replayed ${r.traces} traces (${r.from} to ${r.to}) against ${r.org} version ${r.version}${skipped}:`];
   for (const t of r.tiers) lines.push(`  ${t.tier}: ${t.blocked_after} would be stopped (recorded: ${t.blocked_before})`);
   if (r.rules.length === 0) lines.push('No rule fires differently.');
   if (r.not_replayed.length > 0) lines.push(`Not replayed (remote guardrails, which would send stored prompts to their service): ${r.not_replayed.join(', ')}.`);

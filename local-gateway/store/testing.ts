@@ -37,7 +37,8 @@ export function makeTrace(over: Partial<Trace> = {}): Trace {
     started_at: started,
     ended_at: started + 420,
     duration_ms: 420.5,
-    phases: { authenticate: 0.1, route: 0.3, provider: 419 },
+    // The stages a chat completion passes, as the pipeline times them (replay reads `metadata` to know the policy ran).
+    phases: { authenticate: 0.1, identity: 0.01, metadata: 0.01, model_access: 0.02, budgets: 0.01, rate_limits: 0.01, input_guardrails: 0, route: 0.3, provider_call: 419 },
     caller: { user: 'ada', team: 'platform', agent: 'OpenAI/JS 6.4.0' },
     api: 'openai.chat',
     method: 'POST',

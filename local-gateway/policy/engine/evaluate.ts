@@ -2,9 +2,9 @@ import type { ResolvedTier, Verdict } from '../schema.js';
 import { metadataStage, modelAccessStage } from './access.js';
 import { tokensOf, type RequestFacts } from './facts.js';
 import { runGuardrails } from './guardrails.js';
-import { budgetStage, chargeBudgets, rateLimitStage } from './limits.js';
+import { budgetStage, chargeBudgets, rateLimitStage, settleTokens } from './limits.js';
 import type { TierState } from './state.js';
-import type { Role } from './verdict.js';
+import { blocks, type Role } from './verdict.js';
 import '../../guardrails/index.js';
 
 export { blocks } from './verdict.js';
@@ -27,12 +27,16 @@ export interface EvaluateOptions {
   role?: Role;
   /** The request's cost, added to the budgets it matches after the stages ran. */
   costUsd?: number | null;
+  /** Whether the answer was streamed: an output block then ends the stream before its usage is known. */
+  stream?: boolean;
+  /** Whether the request got an answer (default true); one that failed used no tokens and cost nothing. */
+  served?: boolean;
 }
 
 /**
  * Evaluates one whole request against one tier, as a shadow tier sees it: every stage runs,
  * so every rule that would fire is named, and the counters move as that tier would have
- * moved them (a request it would refuse at a limit is not counted against that limit).
+ * moved them (a request it would refuse is not counted against its limits or budgets).
  * Input guardrails scan `facts.input`; output guardrails run when `facts.output` is set.
  * Token limits count the real usage when the facts carry it, else the estimate.
  *
@@ -41,11 +45,27 @@ export interface EvaluateOptions {
  */
 export async function evaluateRequest(tier: ResolvedTier, facts: RequestFacts, state: TierState, opts: EvaluateOptions = {}): Promise<Verdict[]> {
   const role = opts.role ?? { tier: tier.name, enforced: false };
-  const counted = { ...facts, estimatedTokens: tokensOf(facts) };
+  // Before the answer the pipeline knows only the estimate; the real usage settles it after.
+  const before: RequestFacts = { ...facts, tokensIn: null, tokensOut: null };
   const verdicts: Verdict[] = [];
-  for (const stage of Object.values(PRE_STAGES)) verdicts.push(...stage(tier, counted, state, role));
-  verdicts.push(...(await runGuardrails(tier, 'llm_input', counted, counted.input, role)).verdicts);
-  if (counted.output !== null) verdicts.push(...(await runGuardrails(tier, 'llm_output', counted, counted.output, role)).verdicts);
-  if (opts.costUsd) chargeBudgets(tier, counted, state, opts.costUsd);
+  // Once the tier would have refused the request, its limits and budgets never see it, as
+  // in the pipeline; the stateless rules still run, to name everything the tier objects to.
+  const refused = () => verdicts.some(blocks);
+  let counted = false;
+  for (const [name, stage] of Object.entries(PRE_STAGES)) {
+    if ((name === 'budgets' || name === 'rate_limits') && refused()) continue;
+    const v = stage(tier, before, state, role);
+    if (name === 'rate_limits') counted = !v.some(blocks);
+    verdicts.push(...v);
+  }
+  verdicts.push(...(await runGuardrails(tier, 'llm_input', before, before.input, role)).verdicts);
+  const served = !refused() && opts.served !== false;
+  if (facts.output !== null) verdicts.push(...(await runGuardrails(tier, 'llm_output', facts, facts.output, role)).verdicts);
+  const cut = opts.stream === true && verdicts.some((v) => v.stage === 'output_guardrails' && blocks(v));
+  const usageKnown = facts.tokensIn !== null || facts.tokensOut !== null;
+  // As the pipeline settles: real usage when served, nothing when refused, failed or cut, and
+  // the estimate stands for an answer that reported no usage.
+  if (counted && !(served && !cut && !usageKnown)) settleTokens(tier, before, state, served && !cut ? tokensOf(facts) : 0);
+  if (opts.costUsd && served && !cut) chargeBudgets(tier, before, state, opts.costUsd);
   return verdicts;
 }

@@ -43,6 +43,16 @@ export function estimateTokens(texts: readonly string[], maxOutput = 0): number 
   return Math.ceil(chars / 4) + maxOutput;
 }
 
+/** The fields a client caps its answer's tokens with, by API (chat, legacy chat, Responses/Messages). */
+const MAX_OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+
+/** The output tokens a request body asks for at most; 0 when it sets no cap. */
+export function maxOutputOf(body: unknown): number {
+  if (body === null || typeof body !== 'object') return 0;
+  const b = body as Record<string, unknown>;
+  return MAX_OUTPUT_FIELDS.map((f) => b[f]).find((v): v is number => typeof v === 'number') ?? 0;
+}
+
 /** Tokens to count for a request: real usage when known, else the estimate. */
 export function tokensOf(facts: RequestFacts): number {
   if (facts.tokensIn === null && facts.tokensOut === null) return facts.estimatedTokens;

@@ -1,5 +1,5 @@
 import type { Trace, TraceUsage } from '../../store/schema.js';
-import { estimateTokens, type RequestFacts } from './facts.js';
+import { estimateTokens, maxOutputOf, type RequestFacts } from './facts.js';
 import { requestTexts, responseTexts, slotTexts, streamText } from './texts.js';
 
 /**
@@ -30,5 +30,6 @@ export function factsFromTrace(trace: Trace): RequestFacts {
   if (trace.status > 0 && trace.status < 400) {
     output = trace.stream && typeof trace.response_body === 'string' ? [streamText(trace.response_body)] : responseTexts(trace.response_body).map((s) => s.text);
   }
-  return { ...factsFromSummary(trace), input, output, estimatedTokens: estimateTokens(input) };
+  // The estimate the live path counted against token limits before the answer came.
+  return { ...factsFromSummary(trace), input, output, estimatedTokens: estimateTokens(input, maxOutputOf(trace.request_body)) };
 }
