@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../local-gateway/core/ids.js';
 import { EnrollResponseSchema, PATHS, PolicyResponseSchema, RecordsPageSchema, RotateKeyResponseSchema, SyncErrorSchema, UsageAnswerSchema, type SyncRecord } from '../sync/protocol.js';
-import { verifyBytes, verifyEndorsement } from '../sync/signing.js';
+import { generateSigningKey, verifyBytes, verifyEndorsement } from '../sync/signing.js';
 import { startCentral, testBundle, type TestCentral } from './helpers/central.js';
 import { testKeychain } from './helpers/keychain.js';
 
@@ -105,6 +108,33 @@ describe('central gateway: signing key rotation', () => {
     } finally {
       await c.close();
       await kc.cleanup();
+    }
+  });
+});
+
+describe('central gateway: restart', () => {
+  it('keeps PATs, devices and the latest signed version across a restart of the same home', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-central-restart-'));
+    const env = { GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
+    try {
+      const first = await startCentral({ home, env });
+      const { pat } = await first.createPat('ada', 'payments');
+      const { device_id } = await enroll(first, pat);
+      await first.publish(testBundle());
+      const refused = await first.admin(PATHS.adminPolicies, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: testBundle() });
+      expect(refused.status).toBe(415);
+      await first.close();
+
+      const second = await startCentral({ home, env });
+      try {
+        const res = await fetch(second.url + PATHS.policy, { headers: { authorization: `Bearer ${pat}`, 'x-gatehouse-device': device_id } });
+        expect(PolicyResponseSchema.parse(await res.json()).version).toBe(1);
+        expect((await second.publish(testBundle())).version).toBe(2);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
