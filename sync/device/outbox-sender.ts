@@ -83,6 +83,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   let lastError: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let started = false;
+  let ticking = false;
   let closed = false;
   const closing = new AbortController();
   const whenClosed = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -218,16 +219,21 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
 
   async function tick(): Promise<void> {
     timer = null;
-    const wait = nextAttemptAt === null ? 0 : nextAttemptAt - clock();
-    if (wait > 0) return schedule(wait);
-    const result = await drain();
-    if (result.remaining > 0) schedule(result.error !== null && nextAttemptAt !== null ? Math.max(intervalMs, nextAttemptAt - clock()) : intervalMs);
-    else schedule(intervalMs);
+    ticking = true;
+    try {
+      // The backoff or Retry-After wait goes through the injected sleep, like waits within a drain.
+      const wait = nextAttemptAt === null ? 0 : nextAttemptAt - clock();
+      if (wait > 0) await Promise.race([sleep(wait), whenClosed]);
+      if (!closed) await drain();
+    } finally {
+      ticking = false;
+    }
+    schedule(intervalMs);
   }
 
   opts.onStored?.(() => {
     // Soon after new traces, unless a wait is running (backoff) or a drain is already due sooner.
-    if (!started || closed || running !== null || nextAttemptAt !== null) return;
+    if (!started || closed || ticking || running !== null || nextAttemptAt !== null) return;
     schedule(soonMs);
   });
 
