@@ -22,6 +22,9 @@ import { createEventBus, policyEvent, publishingSink, type EventBus } from '../a
 import { closeDatabase, openDatabase } from '../store/db.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
+import type { RecordsOutbox } from '../../sync/device/contracts.js';
+import { createRecordsOutbox } from '../../sync/device/outbox-sender.js';
+import { pushPolicyOf } from '../../sync/device/records-batch.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -50,6 +53,8 @@ export interface GatewayServices {
   /** Readers `await writer.flush()` first, so they see every trace written so far. */
   traces: TraceStore;
   writer: TraceWriter;
+  /** Sync records waiting for the central gateway: written with each trace while enrolled, sent in the background. */
+  outbox: RecordsOutbox;
   /** Recorded requests and policy changes, as `WS /api/events` sends them. */
   events: EventBus;
   pipeline: Pipeline;
@@ -122,6 +127,17 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     random: opts.policy?.random,
     sleep: opts.policy?.sleep,
   });
+  const outbox = createRecordsOutbox({
+    store: traces,
+    // Enrollment supplies the link (and calls outbox.setDevice); until then nothing is sent.
+    link: () => null,
+    push: () => pushPolicyOf(policy.source.current(), config.tiers.active),
+    budget: config.sync?.outbox,
+    flush: () => writer.flush(),
+    onStored: (listener) => writer.onStored(listener),
+    log,
+  });
+  outbox.start();
   const events = createEventBus(log);
   policy.source.onChange((p) => events.publish(policyEvent(p)));
   // Budgets are per period: spend so far this period is rebuilt from the stored traces.
@@ -139,6 +155,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     providers,
     traces,
     writer,
+    outbox,
     events,
     pipeline: createPipeline({ providers, traces: publishingSink(writer, events), secrets, log, identity, policy }),
     policy,
@@ -154,6 +171,8 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     policy.source.close();
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
     await closeGuardrailPools();
+    // Before the writer: a send in flight finishes (or is abandoned) while the database is open.
+    await outbox.close();
     await writer.close();
     closeDatabase(db);
   });

@@ -41,6 +41,8 @@ export interface Receiver {
 
 export async function startReceiver(opts: { pat?: string; port?: number } = {}): Promise<Receiver> {
   const sockets = new Set<Socket>();
+  /** Seqs stored per device, for the gaps of an ack. */
+  const seqs = new Map<string, Set<number>>();
   let server: Server | null = null;
   const r: Receiver = {
     url: '',
@@ -71,6 +73,9 @@ export async function startReceiver(opts: { pat?: string; port?: number } = {}):
       if (r.records.has(rec.record_id)) duplicates++;
       else {
         r.records.set(rec.record_id, { ...rec, device_id: deviceId });
+        const have = seqs.get(deviceId) ?? new Set<number>();
+        have.add(rec.seq);
+        seqs.set(deviceId, have);
         accepted++;
       }
     }
@@ -82,9 +87,11 @@ export async function startReceiver(opts: { pat?: string; port?: number } = {}):
   }
 
   function gaps(deviceId: string): RecordsAck['gaps'] {
-    const have = new Set([...r.records.values()].filter((x) => x.device_id === deviceId).map((x) => x.seq));
+    const have = seqs.get(deviceId) ?? new Set<number>();
     const dropped = r.dropped.get(deviceId) ?? new Set<number>();
-    const max = Math.max(0, ...have, ...dropped);
+    let max = 0;
+    for (const s of have) max = Math.max(max, s);
+    for (const s of dropped) max = Math.max(max, s);
     const out: RecordsAck['gaps'] = [];
     for (let s = 1; s <= max; s++) {
       if (have.has(s) || dropped.has(s)) continue;
@@ -96,6 +103,10 @@ export async function startReceiver(opts: { pat?: string; port?: number } = {}):
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && req.url === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ records: r.records.size, duplicates: r.duplicates, batches: r.batches.length }));
+    }
     if (req.method !== 'POST' || req.url !== PATHS.records) return void res.writeHead(404).end();
     r.requests++;
     const chunks: Buffer[] = [];
