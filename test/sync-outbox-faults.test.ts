@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from '../local-gateway/store/db.js';
 import { TraceStore } from '../local-gateway/store/traces.js';
-import { TEST_PAT, deviceOutbox, waitFor } from './helpers/outbox.js';
+import { TEST_PAT, deviceOutbox } from './helpers/outbox.js';
+import { waitFor } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/records-receiver.js';
 
 /**
@@ -134,7 +135,7 @@ describe('outbox faults', () => {
     const d = deviceOutbox(cleanups, () => r.url, { traces: 5, batchSize: 2, intervalMs: 10, soonMs: 0, attemptsPerDrain: 1, requestTimeoutMs: 200 });
     r.script.push({ kind: 'status', status: 500 }, { kind: 'reset', store: true }, { kind: 'status', status: 503, headers: { 'retry-after': '1' } }, { kind: 'hang', store: false });
     d.outbox.start();
-    await waitFor('every record delivered', () => d.outbox.status().depth === 0 && r.records.size === 5, 15_000);
+    await waitFor(() => d.outbox.status().depth === 0 && r.records.size === 5, 'every record delivered', 15_000);
     expectDeliveredOnce(r, d.traces.map((t) => t.id));
   });
 
@@ -150,7 +151,7 @@ describe('outbox faults', () => {
     const stderr: string[] = [];
     child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    await waitFor('the child to send its batch', () => r.batches.length === 1 || child.exitCode !== null, 15_000);
+    await waitFor(() => r.batches.length === 1 || child.exitCode !== null, 'the child to send its batch', 15_000);
     expect(child.exitCode, stderr.join('')).toBeNull();
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEVICE_ID, TEST_PAT, deviceOutbox, waitFor } from '../../test/helpers/outbox.js';
+import { DEVICE_ID, TEST_PAT, deviceOutbox } from '../../test/helpers/outbox.js';
+import { waitFor } from '../../test/helpers/gateway.js';
 import { startReceiver, type Receiver } from '../../test/helpers/records-receiver.js';
 import { DrainResultSchema, OutboxStatusSchema } from './contracts.js';
 import { REDACTION_MARK } from './record-bodies.js';
@@ -120,10 +121,10 @@ describe('records outbox sender', () => {
     let notify = () => {};
     const d = deviceOutbox(cleanups, () => r.url, { traces: 3, intervalMs: 50, soonMs: 5, onStored: (l) => (notify = l) });
     d.outbox.start();
-    await waitFor('the backlog to drain', () => r.records.size === 3);
+    await waitFor(() => r.records.size === 3, 'the backlog to drain');
     d.add(2);
     notify();
-    await waitFor('new traces to drain', () => r.records.size === 5);
+    await waitFor(() => r.records.size === 5, 'new traces to drain');
     await d.outbox.close();
     const before = r.requests;
     d.add(1);

@@ -9,15 +9,6 @@ import type { PushPolicy } from '../../sync/device/records-batch.js';
 export const TEST_PAT = 'ghp_test_pat_for_records_0123456789';
 export const DEVICE_ID = 'dev-test-1';
 
-/** Waits for a condition, polling; fails after `ms` with what it was waiting for. */
-export async function waitFor(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /**
  * An enrolled device's store in a temp dir with `n` traces, and an outbox over it pointed at
  * `url`. Waits go to `sleeps` and return at once; the clock and randomness are fixed.
