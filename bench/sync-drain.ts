@@ -2,8 +2,8 @@
  * `npm run bench:sync`: the records outbox's two targets from the fleet sync issue.
  *
  * 1. Drain: an outbox filled with 100,000 records (traces inserted as the importer does, a
- *    record each) drains to a records endpoint in another process; records/s and total time,
- *    and the receiver's count must equal the records sent with no duplicates. Target: < 30 s.
+ *    record each) drains to the reference central gateway in another process; records/s and
+ *    total time, and the central's count must equal the records sent. Target: < 30 s.
  * 2. Request path: p50 of small chat requests through two gateways in one run, each its own
  *    process, one with an enrolled device (records written with each trace and drained in the
  *    background), one without. Target: no measurable difference.
@@ -18,40 +18,50 @@ import { closeDatabase, openDatabase } from '../local-gateway/store/db.js';
 import { makeTrace } from '../local-gateway/store/testing.js';
 import { TraceStore } from '../local-gateway/store/traces.js';
 import { createRecordsOutbox } from '../sync/device/outbox-sender.js';
+import { FleetViewSchema, PATHS } from '../sync/protocol.js';
 import { sequentialLatency, type Target } from './lib/measure.js';
 import { runBench, startChild, stopAll } from './lib/procs.js';
 import { runMeta, table, writeResults } from './lib/report.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const CFG = { records: 100_000, fillBatch: 1000, drainTargetS: 30, latencyN: 1500, latencyWarmup: 200, pat: 'bench-pat-0123456789abcdef' };
+const CFG = { records: 100_000, fillBatch: 1000, drainTargetS: 30, latencyN: 1500, latencyWarmup: 200 };
 
 const tsxChild = (name: string, script: string, args: string[]) =>
   startChild(name, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
 
-async function stats(url: string): Promise<{ records: number; duplicates: number; batches: number }> {
-  const res = await fetch(`${url}/stats`);
-  return (await res.json()) as { records: number; duplicates: number; batches: number };
+interface Central {
+  url: string;
+  pat: string;
+  drainDevice: string;
+  gatewayDevice: string;
+  admin: string;
 }
 
-async function drainBench(scratch: string, receiver: string) {
+/** Records the central gateway holds for a device, from its fleet view. */
+async function stored(c: Central, device: string): Promise<number> {
+  const res = await fetch(`${c.url}${PATHS.adminFleet}`, { headers: { authorization: `Bearer ${c.admin}` } });
+  const fleet = FleetViewSchema.parse(await res.json());
+  return fleet.devices.find((d) => d.device_id === device)?.records ?? 0;
+}
+
+async function drainBench(scratch: string, c: Central) {
   const db = openDatabase(join(scratch, 'drain.db'));
   try {
     const store = new TraceStore(db);
-    store.outbox.setDevice('bench-drain');
+    store.outbox.setDevice(c.drainDevice);
     const fillStart = performance.now();
     for (let done = 0; done < CFG.records; done += CFG.fillBatch) store.insertMany(Array.from({ length: CFG.fillBatch }, () => makeTrace()));
     const fillS = (performance.now() - fillStart) / 1000;
     const outbox = createRecordsOutbox({
       store,
-      link: () => ({ url: receiver, deviceId: 'bench-drain', pat: async () => CFG.pat }),
+      link: () => ({ url: c.url, deviceId: c.drainDevice, pat: async () => c.pat }),
       push: () => ({ push: ['usage', 'verdicts'], logging: 'full' }),
     });
     const start = performance.now();
     const result = await outbox.drain();
     const seconds = (performance.now() - start) / 1000;
     await outbox.close();
-    const got = await stats(receiver);
-    return { fillS, seconds, recordsPerS: result.sent / seconds, result, receiver: got };
+    return { fillS, seconds, recordsPerS: result.sent / seconds, result, received: await stored(c, c.drainDevice) };
   } finally {
     closeDatabase(db);
   }
@@ -65,31 +75,32 @@ function chatTarget(name: string, origin: string): Target {
 async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-bench-sync-'));
   try {
-    const { match: receiver } = await tsxChild('receiver', 'bench/lib/records-receiver-main.ts', [CFG.pat]);
-    const drain = await drainBench(scratch, receiver);
+    const started = await startChild('central', ['--import', 'tsx', join(ROOT, 'bench/lib/central-main.ts')], { cwd: ROOT, ready: /listening (\S+ \S+ \S+ \S+ \S+)/ });
+    const [url, pat, drainDevice, gatewayDevice, admin] = started.match.split(' ') as [string, string, string, string, string];
+    const c: Central = { url, pat, drainDevice, gatewayDevice, admin };
+    const drain = await drainBench(scratch, c);
 
-    const off = await tsxChild('gateway-off', 'bench/lib/gateway-main.ts', [join(scratch, 'off'), 'off', receiver, CFG.pat]);
-    const on = await tsxChild('gateway-on', 'bench/lib/gateway-main.ts', [join(scratch, 'on'), 'on', receiver, CFG.pat]);
-    const before = await stats(receiver);
+    const off = await tsxChild('gateway-off', 'bench/lib/gateway-main.ts', [join(scratch, 'off'), 'off', c.url, c.pat, c.gatewayDevice]);
+    const on = await tsxChild('gateway-on', 'bench/lib/gateway-main.ts', [join(scratch, 'on'), 'on', c.url, c.pat, c.gatewayDevice]);
     const lat = await sequentialLatency([chatTarget('outbox off', off.match), chatTarget('outbox on', on.match)], CFG.latencyN, CFG.latencyWarmup);
     const p = (name: string) => lat.get(name)!;
     // Give the background sender its next cycle, then check the enrolled gateway's records arrived.
     const expected = CFG.latencyN + CFG.latencyWarmup;
     const until = Date.now() + 20_000;
-    let after = await stats(receiver);
-    while (after.records - before.records < expected && Date.now() < until) {
+    let delivered = await stored(c, c.gatewayDevice);
+    while (delivered < expected && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 250));
-      after = await stats(receiver);
+      delivered = await stored(c, c.gatewayDevice);
     }
     await stopAll();
 
-    const delivered = after.records - before.records;
-    const drainOk = drain.seconds < CFG.drainTargetS && drain.receiver.records === CFG.records && drain.receiver.duplicates === 0;
+    // The central dedupes on record_id: its count equal to what was sent means none lost and none twice.
+    const drainOk = drain.seconds < CFG.drainTargetS && drain.received === CFG.records && drain.result.sent === CFG.records;
     const us = (v: number) => `${(v / 1000).toFixed(3)} ms`;
-    process.stdout.write(`\nOutbox drain (${CFG.records.toLocaleString('en')} records, batches of 1,000, gzip, receiver in its own process)\n`);
+    process.stdout.write(`\nOutbox drain (${CFG.records.toLocaleString('en')} records, batches of 1,000, gzip, to the reference central gateway in its own process)\n`);
     process.stdout.write(table([
-      ['fill (insert traces + records)', 'drain', 'records/s', 'received', 'duplicates', `target < ${CFG.drainTargetS} s`],
-      [`${drain.fillS.toFixed(1)} s`, `${drain.seconds.toFixed(2)} s`, Math.round(drain.recordsPerS).toLocaleString('en'), String(drain.receiver.records), String(drain.receiver.duplicates), drainOk ? 'pass' : 'FAIL'],
+      ['fill (insert traces + records)', 'drain', 'records/s', 'sent', 'stored at central', `target < ${CFG.drainTargetS} s`],
+      [`${drain.fillS.toFixed(1)} s`, `${drain.seconds.toFixed(2)} s`, Math.round(drain.recordsPerS).toLocaleString('en'), String(drain.result.sent), String(drain.received), drainOk ? 'pass' : 'FAIL'],
     ]) + '\n');
     process.stdout.write(`\nRequest path: small chat requests, demo provider, ${CFG.latencyN} interleaved rounds\n`);
     process.stdout.write(table([

@@ -1,13 +1,13 @@
 /**
  * A gateway in its own process for `bench/sync-drain.ts`: the demo provider, a fresh home,
- * and with `on` an enrolled device whose outbox drains to the records endpoint at argv[4].
+ * and with `on` an enrolled device (argv[6]) whose outbox drains to the central gateway at argv[4].
  */
 import { ConfigSchema } from '../../local-gateway/config/schema.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
 import { buildGateway, listenLoopback } from '../../local-gateway/server/app.js';
 import { createRecordsOutbox } from '../../sync/device/outbox-sender.js';
 
-const [home, mode, receiver, pat] = process.argv.slice(2) as [string, 'on' | 'off', string, string];
+const [home, mode, central, pat, deviceId] = process.argv.slice(2) as [string, 'on' | 'off', string, string, string];
 ensureHome(home);
 const app = await buildGateway({
   config: ConfigSchema.parse({}),
@@ -19,10 +19,10 @@ const app = await buildGateway({
 if (mode === 'on') {
   // What enrollment will do: set the device, and give the sender a link.
   const gw = app.gateway;
-  gw.outbox.setDevice('bench-device');
+  gw.outbox.setDevice(deviceId);
   createRecordsOutbox({
     store: gw.traces,
-    link: () => ({ url: receiver, deviceId: 'bench-device', pat: async () => pat }),
+    link: () => ({ url: central, deviceId, pat: async () => pat }),
     push: () => ({ push: ['usage', 'verdicts'], logging: 'full' }),
     flush: () => gw.writer.flush(),
     onStored: (l) => gw.writer.onStored(l),
