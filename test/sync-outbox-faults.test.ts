@@ -86,6 +86,15 @@ describe('outbox faults', () => {
     expectDeliveredOnce(r, d.traces.map((t) => t.id));
   });
 
+  it('a batch refused as too large (413) is split and sent in halves', async () => {
+    const r = await receiver();
+    const d = deviceOutbox(cleanups, () => r.url, { traces: 4, batchSize: 4 });
+    r.script.push({ kind: 'status', status: 413 });
+    expect(await d.outbox.drain()).toMatchObject({ sent: 4, batches: 2, error: null });
+    expect(r.batches.map((b) => b.seqs)).toEqual([[1, 2], [3, 4]]);
+    expectDeliveredOnce(r, d.traces.map((t) => t.id));
+  });
+
   it('central timing out: the request is abandoned and retried', async () => {
     const r = await receiver();
     const d = deviceOutbox(cleanups, () => r.url, { traces: 4, requestTimeoutMs: 200 });

@@ -21,6 +21,7 @@ import { forgetSecret, loadSecret } from '../providers/secrets.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createEventBus, policyEvent, publishingSink, type EventBus } from '../admin/events.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
+import { DEFAULT_OUTBOX_BUDGET } from '../store/outbox.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
 import type { RecordsOutbox } from '../../sync/device/contracts.js';
@@ -146,7 +147,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     // Enrollment supplies the link (and calls outbox.setDevice); until then nothing is sent.
     link: () => null,
     push: () => pushPolicyOf(policy.source.current(), config.tiers.active),
-    budget: config.sync?.outbox,
+    budget: config.sync?.outbox ?? DEFAULT_OUTBOX_BUDGET,
     flush: () => writer.flush(),
     onStored: (listener) => writer.onStored(listener),
     log,

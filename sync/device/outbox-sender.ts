@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Logger } from '../../local-gateway/core/log.js';
-import { DEFAULT_OUTBOX_BUDGET, type OutboxBudget } from '../../local-gateway/store/outbox.js';
+import type { OutboxBudget } from '../../local-gateway/store/outbox.js';
 import type { TraceStore } from '../../local-gateway/store/traces.js';
 import { DEVICE_HEADER, PATHS, RecordsAckSchema, SyncErrorSchema, type RecordsAck } from '../protocol.js';
 import type { CentralLink, DrainResult, OutboxStatus, RecordsOutbox } from './contracts.js';
@@ -18,7 +18,7 @@ export interface RecordsOutboxOptions {
   link: () => CentralLink | null;
   /** What the bundle in force asks to push (read at each batch, so a new bundle applies at once). */
   push: () => PushPolicy;
-  /** The local config's `sync.outbox`. */
+  /** The local config's `sync.outbox`; absent: the budget stored in the database stays (default 200,000, drop_oldest). */
   budget?: OutboxBudget;
   /** Resolves once every trace written so far is stored (the writer's flush), so a drain sends them too. */
   flush?: () => Promise<void>;
@@ -45,7 +45,7 @@ export interface RecordsOutboxOptions {
 }
 
 /** Why a send did not deliver: retry (with an optional server-given wait) or stop. */
-type SendOutcome = { ok: true; ack: RecordsAck } | { ok: false; retry: boolean; waitMs: number | null; error: string };
+type SendOutcome = { ok: true; ack: RecordsAck } | { ok: false; retry: boolean; waitMs: number | null; error: string; status?: number };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -70,9 +70,9 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   const intervalMs = opts.intervalMs ?? 5_000;
   const soonMs = opts.soonMs ?? 1_000;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
-  const budget = opts.budget ?? DEFAULT_OUTBOX_BUDGET;
   const redactor = new BodyRedactor();
-  outbox.configure(budget);
+  // Only when given: a second sender over the same store (a bench, a test) leaves it as set.
+  if (opts.budget !== undefined) outbox.configure(opts.budget);
 
   // Per outbox (never module state): two gateways in one process keep their own.
   let running: Promise<DrainResult> | null = null;
@@ -138,6 +138,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
     const retry = isRetryableStatus(res.status);
     return {
       ok: false,
+      status: res.status,
       retry,
       waitMs: retry ? parseRetryAfter(res.headers.get('retry-after'), clock()) : null,
       error: `the central gateway answered ${res.status} to ${PATHS.records}${detail ? ` (${detail})` : ''}${retry ? '' : hint(res.status)}`,
@@ -154,9 +155,11 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
     const link = opts.link();
     if (link === null) return done(outbox.state().depth > 0 ? 'the device is not enrolled: records wait until `gatehouse enroll`' : null);
     await opts.flush?.();
+    // Halved for this drain when the central refuses a batch as too large (records with bodies).
+    let size = batchSize;
     for (;;) {
       if (closed) return done('the outbox was closed during the drain');
-      const rows = outbox.oldest(link.deviceId, batchSize);
+      const rows = outbox.oldest(link.deviceId, size);
       const dropped = outbox.droppedRanges(100);
       if (rows.length === 0 && dropped.length === 0) {
         lastError = null;
@@ -174,6 +177,10 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
           batches += 1;
           lastSentAt = new Date(clock()).toISOString();
           if (out.ack.gaps.length > 0) log?.warn('the central gateway reports missing records of this device', { gaps: out.ack.gaps.length });
+          break;
+        }
+        if (out.status === 413 && rows.length > 1) {
+          size = Math.ceil(rows.length / 2);
           break;
         }
         failures += 1;
