@@ -127,6 +127,19 @@ export const TimeoutsSchema = z.strictObject({
   idle_ms: z.number().int().positive().default(300_000),
 });
 
+/**
+ * The sync records outbox's disk budget (`sync.outbox`): records wait on disk while the
+ * central gateway is out of reach; past `max_records` the overflow policy drops one (the
+ * oldest waiting, or the new one), counts it, and tells the central gateway which seqs it
+ * dropped, so they show as known losses rather than gaps.
+ */
+export const OutboxBudgetSchema = z.strictObject({
+  /** At most this many records wait on disk (about 1 KiB each without bodies). */
+  max_records: z.number().int().positive().default(200_000),
+  overflow: z.enum(['drop_oldest', 'drop_newest']).default('drop_oldest'),
+});
+export type OutboxBudget = z.infer<typeof OutboxBudgetSchema>;
+
 export const ConfigSchema = z.strictObject({
   providers: z.array(ProviderConfigSchema).default([]),
   /** Local policy bundle, used until the device is enrolled. */
@@ -147,6 +160,10 @@ export const ConfigSchema = z.strictObject({
     .default({}),
   /** Absent until the device belongs to an org; the PAT's identity comes from here. */
   central: CentralSchema.optional(),
+  /** Fleet sync on the device: `sync: { outbox: { max_records: 200000, overflow: drop_oldest } }`. */
+  sync: z
+    .strictObject({ outbox: OutboxBudgetSchema.default({ max_records: 200_000, overflow: 'drop_oldest' }) })
+    .optional(),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();
   cfg.providers.forEach((p, i) => {

@@ -42,6 +42,8 @@ export interface RequestContext {
   responseHeaders: Record<string, string>;
   /** The response body as JSON text, ready to store. */
   responseJson: string | null;
+  /** The org bundle version the request ran under (set with its policy); null for a local or built-in policy. */
+  policyVersion: number | null;
   /** What each tier's stages decided (the active tier's enforced, shadow tiers' recorded only). */
   verdicts: Verdict[];
   /**
@@ -83,6 +85,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     costUsd: null,
     responseHeaders: {},
     responseJson: null,
+    policyVersion: null,
     verdicts: [],
     placeholders: new Map(),
     traced: false,

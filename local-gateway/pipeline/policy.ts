@@ -89,6 +89,7 @@ export function setInput(rp: RequestPolicy, body: Record<string, unknown>, input
 
 export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Record<string, unknown>, input: string[]): RequestPolicy {
   const policy = engine.source.current();
+  ctx.policyVersion = policy.source === 'org' ? (policy.bundle?.version ?? null) : null;
   const runs: TierRun[] = [engine.active, ...engine.shadows].map((name, i) => ({
     tier: policy.tiers.get(name)!,
     role: { tier: name, enforced: i === 0 },

@@ -41,6 +41,7 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     tokens_reasoning: ctx.usage?.reasoning ?? null,
     cost_usd: ctx.costUsd,
     metadata: ctx.metadata,
+    policy_version: ctx.policyVersion,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),
     verdicts: ctx.verdicts,

@@ -21,8 +21,12 @@ import { forgetSecret, loadSecret } from '../providers/secrets.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createEventBus, policyEvent, publishingSink, type EventBus } from '../admin/events.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
+import { DEFAULT_OUTBOX_BUDGET } from '../store/outbox.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
+import type { RecordsOutbox } from '../../sync/device/contracts.js';
+import { createRecordsOutbox } from '../../sync/device/outbox-sender.js';
+import { pushPolicyOf } from '../../sync/device/records-batch.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -61,6 +65,8 @@ export interface GatewayServices {
   /** Readers `await writer.flush()` first, so they see every trace written so far. */
   traces: TraceStore;
   writer: TraceWriter;
+  /** Sync records waiting for the central gateway: written with each trace while enrolled, sent in the background. */
+  outbox: RecordsOutbox;
   /** Recorded requests and policy changes, as `WS /api/events` sends them. */
   events: EventBus;
   pipeline: Pipeline;
@@ -136,6 +142,17 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     random: opts.policy?.random,
     sleep: opts.policy?.sleep,
   });
+  const outbox = createRecordsOutbox({
+    store: traces,
+    // Enrollment supplies the link (and calls outbox.setDevice); until then nothing is sent.
+    link: () => null,
+    push: () => pushPolicyOf(policy.source.current(), config.tiers.active),
+    budget: config.sync?.outbox ?? DEFAULT_OUTBOX_BUDGET,
+    flush: () => writer.flush(),
+    onStored: (listener) => writer.onStored(listener),
+    log,
+  });
+  outbox.start();
   const events = createEventBus(log);
   policy.source.onChange((p) => events.publish(policyEvent(p)));
   // Budgets are per period: spend so far this period is rebuilt from the stored traces.
@@ -153,6 +170,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     providers,
     traces,
     writer,
+    outbox,
     events,
     pipeline: createPipeline({ providers, traces: publishingSink(writer, events), secrets, log, identity, policy }),
     policy,
@@ -170,6 +188,8 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     policy.source.close();
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
     await closeGuardrailPools();
+    // Before the writer: a send in flight finishes (or is abandoned) while the database is open.
+    await outbox.close();
     await writer.close();
     closeDatabase(db);
   });

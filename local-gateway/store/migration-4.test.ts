@@ -29,7 +29,7 @@ describe('migration 4 on a database created at version 3', () => {
 
     const db = openDatabase(t.file);
     cleanups.push(() => closeDatabase(db));
-    expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(4);
+    expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.length);
     const store = new TraceStore(db);
     const all = store.list(query({}));
     expect(all.traces.map((x) => [x.id, x.cost_usd])).toEqual([[b, null], [a, null]]);

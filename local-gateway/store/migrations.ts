@@ -139,4 +139,43 @@ export const MIGRATIONS: readonly Migration[] = [
         UNION ALL SELECT 'verdict:' || v.tier || ':' || v.decision, v.trace_id, t.status FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE v.decision <> 'allow';
     `,
   },
+  {
+    version: 5,
+    name: 'sync records outbox',
+    sql: `
+      -- One row per stored trace while the device is enrolled, written in the trace's own
+      -- transaction and deleted once the central gateway acknowledged it. seq is assigned from
+      -- outbox_state.next_seq in that transaction, so a rolled-back trace leaves no gap.
+      -- payload: the record's fields (SyncRecordSchema) but bodies, as JSON; what is sent of
+      -- it follows the bundle's sync.push at send time.
+      CREATE TABLE outbox (
+        seq        INTEGER PRIMARY KEY,
+        device_id  TEXT NOT NULL,
+        record_id  TEXT NOT NULL UNIQUE,   -- UUIDv7
+        trace_id   TEXT NOT NULL UNIQUE,   -- a trace stored twice never gets a second record
+        started_at INTEGER NOT NULL,
+        payload    TEXT NOT NULL
+      );
+      -- The single state row. depth is kept here rather than counted: the budget is checked
+      -- on every trace insert and count(*) walks the whole table.
+      CREATE TABLE outbox_state (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        device_id   TEXT,                   -- NULL: not enrolled, no records written
+        seq_device  TEXT,                   -- whose sequence next_seq continues (kept across unenroll)
+        next_seq    INTEGER NOT NULL DEFAULT 1,
+        depth       INTEGER NOT NULL DEFAULT 0,
+        dropped     INTEGER NOT NULL DEFAULT 0,  -- ever, by the overflow policy
+        max_records INTEGER NOT NULL DEFAULT 200000,
+        overflow    TEXT NOT NULL DEFAULT 'drop_oldest'
+      );
+      INSERT INTO outbox_state (id) VALUES (1);
+      -- Seq ranges dropped by the overflow policy and not yet reported to the central gateway
+      -- (the next batch carries them, so they are known losses rather than gaps).
+      CREATE TABLE outbox_dropped (
+        from_seq INTEGER PRIMARY KEY,
+        to_seq   INTEGER NOT NULL,
+        reason   TEXT NOT NULL
+      );
+    `,
+  },
 ];

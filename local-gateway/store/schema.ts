@@ -39,6 +39,11 @@ export const TraceSchema = z.object({
   /** USD priced when the trace was built (bundled prices, `prices:` overrides); null when unpriced or stored before pricing. */
   cost_usd: z.number().nullable(),
   metadata: z.record(z.string(), z.string()),
+  /**
+   * The org bundle version in force when the request ran; null under a local or built-in
+   * policy. Carried to the sync record (store/outbox.ts); absent in traces stored before it.
+   */
+  policy_version: z.number().int().nullable().optional(),
   request_headers: z.record(z.string(), z.string()),
   response_headers: z.record(z.string(), z.string()),
   /** What each tier's policy stages decided: the active tier's enforced, shadow tiers' recorded only. */

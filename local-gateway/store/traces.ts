@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { uuidv7LowerBound } from '../core/ids.js';
 import { BodyStore } from './bodies.js';
+import { OutboxStore } from './outbox.js';
 import { buildFilter, traceTags, type Filter } from './query.js';
 import type { Fired, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
 import { UsageStore } from './usage.js';
@@ -82,6 +83,8 @@ export class TraceStore {
   readonly verdicts: VerdictStore;
   /** Tokens and cost per time bucket and group. */
   readonly usage: UsageStore;
+  /** The sync records outbox: a record per trace stored while the device is enrolled, in the trace's transaction. */
+  readonly outbox: OutboxStore;
   private readonly insertTrace: Statement<unknown[]>;
   private readonly insertTag: Statement<[string, string, number]>;
   private readonly selectTrace: Statement<[string], FullRow>;
@@ -99,6 +102,7 @@ export class TraceStore {
     this.bodies = new BodyStore(db);
     this.verdicts = new VerdictStore(db);
     this.usage = new UsageStore(db);
+    this.outbox = new OutboxStore(db);
     this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
     this.insertTag = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO trace_tags (tag, trace_id, status) VALUES (?, ?, ?)');
     this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
@@ -119,7 +123,7 @@ export class TraceStore {
     this.insertManyTx = (traces) => this.rollingBack(() => many.immediate(traces));
   }
 
-  /** Stores a trace and its bodies in one transaction, committed (in the WAL) on return. */
+  /** Stores a trace, its bodies and its outbox record in one transaction, committed (in the WAL) on return. */
   insert(trace: Trace): void {
     this.insertTx(trace);
   }
@@ -143,6 +147,8 @@ export class TraceStore {
     // A journal line written before verdicts were traced has none.
     if (t.verdicts !== undefined) this.verdicts.put(t.id, t.verdicts);
     for (const tag of traceTags(t)) this.insertTag.run(tag, t.id, t.status);
+    // Last, so a trace that fails to insert (a duplicate id) never assigns a seq.
+    this.outbox.append(t);
   }
 
   /** The full trace with headers and decoded bodies, or null if there is none with that id. */

@@ -36,6 +36,7 @@ export class TraceWriter {
   private imported = 0;
   private readonly drains = new Map<number, () => void>();
   private nextDrain = 0;
+  private readonly stored: (() => void)[] = [];
 
   constructor(
     private readonly sink: BatchSink,
@@ -63,7 +64,17 @@ export class TraceWriter {
     }
     if (traces.length > 0) commitTraces(this.sink, traces, (err, t) => this.onError(err, t.id));
     ftruncateSync(this.fd, 0);
+    if (traces.length > 0) this.notifyStored();
     return traces.length;
+  }
+
+  /** Calls `listener` after each batch of traces is stored (the sync outbox drains soon after). */
+  onStored(listener: () => void): void {
+    this.stored.push(listener);
+  }
+
+  private notifyStored(): void {
+    for (const listener of this.stored) listener();
   }
 
   /** Makes the trace durable now; it is indexed into SQLite within milliseconds. */
@@ -153,6 +164,7 @@ export class TraceWriter {
     }
     this.imported += msg.imported;
     for (const f of msg.failed) this.onError(new Error(f.message), f.id);
+    if (msg.imported > msg.failed.length) this.notifyStored();
     // Everything written was handed over and stored: the journal holds nothing else. Writes
     // and this handler share one thread, so nothing is appended in between.
     if (this.imported === this.handed && this.pending.length === 0) ftruncateSync(this.fd, 0);

@@ -1,0 +1,287 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import type { Logger } from '../../local-gateway/core/log.js';
+import type { OutboxBudget } from '../../local-gateway/store/outbox.js';
+import type { TraceStore } from '../../local-gateway/store/traces.js';
+import { DEVICE_HEADER, PATHS, RecordsAckSchema, SyncErrorSchema, type RecordsAck } from '../protocol.js';
+import type { CentralLink, DrainResult, OutboxStatus, RecordsOutbox } from './contracts.js';
+import { BodyRedactor } from './record-bodies.js';
+import { buildBatch, type PushPolicy } from './records-batch.js';
+import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type Backoff } from './retry.js';
+
+const gzip = promisify(gzipCb);
+
+export interface RecordsOutboxOptions {
+  /** The trace store: its `outbox`, and its traces for bodies. */
+  store: TraceStore;
+  /** Where to send and as whom; null while not enrolled (nothing is sent). */
+  link: () => CentralLink | null;
+  /** What the bundle in force asks to push (read at each batch, so a new bundle applies at once). */
+  push: () => PushPolicy;
+  /** The local config's `sync.outbox`; absent: the budget stored in the database stays (default 200,000, drop_oldest). */
+  budget?: OutboxBudget;
+  /** Resolves once every trace written so far is stored (the writer's flush), so a drain sends them too. */
+  flush?: () => Promise<void>;
+  /** Subscribes to "new traces were stored", to drain soon after them. */
+  onStored?: (listener: () => void) => void;
+  fetch?: typeof fetch;
+  clock?: () => number;
+  random?: () => number;
+  /** Waits between retries; tests pass one that does not. */
+  sleep?: (ms: number) => Promise<void>;
+  log?: Logger;
+  /** Records per batch (the protocol allows up to 5,000). */
+  batchSize?: number;
+  /** An answer slower than this counts as no answer, and is retried. */
+  requestTimeoutMs?: number;
+  /** Attempts at one batch within one drain before it stops and leaves the rest to the next. */
+  attemptsPerDrain?: number;
+  /** A wait longer than this ends the drain (the background timer waits instead of a caller). */
+  maxInlineWaitMs?: number;
+  /** Background: how often to drain while records wait, and how soon after new traces. */
+  intervalMs?: number;
+  soonMs?: number;
+  backoff?: Backoff;
+}
+
+/** Why a send did not deliver: retry (with an optional server-given wait) or stop. */
+type SendOutcome = { ok: true; ack: RecordsAck } | { ok: false; retry: boolean; waitMs: number | null; error: string; status?: number };
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * The records outbox over the trace store: `drain` sends the oldest waiting records in gzip
+ * batches to the central gateway and deletes exactly those it acknowledged; the background
+ * loop (`start`) drains on a timer and soon after new traces, honouring `Retry-After` and the
+ * backoff. Sending never runs on the request path: records are written with their trace, and
+ * everything here runs from timers or an explicit `sync now`.
+ */
+export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
+  const { store, log } = opts;
+  const outbox = store.outbox;
+  const doFetch = opts.fetch ?? fetch;
+  const clock = opts.clock ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const sleep = opts.sleep ?? realSleep;
+  const batchSize = opts.batchSize ?? 1000;
+  const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const attemptsPerDrain = opts.attemptsPerDrain ?? 5;
+  const maxInlineWaitMs = opts.maxInlineWaitMs ?? 60_000;
+  const intervalMs = opts.intervalMs ?? 5_000;
+  const soonMs = opts.soonMs ?? 1_000;
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const redactor = new BodyRedactor();
+  // Only when given: a second sender over the same store (a bench, a test) leaves it as set.
+  if (opts.budget !== undefined) outbox.configure(opts.budget);
+
+  // Per outbox (never module state): two gateways in one process keep their own.
+  let running: Promise<DrainResult> | null = null;
+  /** Consecutive failed attempts, across drains: the backoff keeps growing until one succeeds. */
+  let failures = 0;
+  let nextAttemptAt: number | null = null;
+  let lastSentAt: string | null = null;
+  let lastError: string | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let started = false;
+  let ticking = false;
+  let closed = false;
+  const closing = new AbortController();
+  const whenClosed = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
+
+  function status(): OutboxStatus {
+    const s = outbox.state();
+    return {
+      depth: s.depth,
+      oldest_at: outbox.oldestAt(),
+      max_records: s.max_records,
+      overflow: s.overflow,
+      dropped: s.dropped,
+      last_seq: s.next_seq - 1,
+      last_sent_at: lastSentAt,
+      last_error: lastError,
+    };
+  }
+
+  async function send(link: CentralLink, body: Buffer): Promise<SendOutcome> {
+    const url = `${link.url.replace(/\/+$/, '')}${PATHS.records}`;
+    let res: Response;
+    try {
+      const pat = await link.pat();
+      res = await doFetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${pat}`,
+          [DEVICE_HEADER]: link.deviceId,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        },
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), closing.signal]),
+      });
+    } catch (err) {
+      return { ok: false, retry: true, waitMs: null, error: `no answer from ${url} (${describe(err)})` };
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      // Headers came, the body did not: the batch may or may not be stored. Resending is safe (dedupe).
+      return { ok: false, retry: true, waitMs: null, error: `the answer from ${url} was cut off (${describe(err)})` };
+    }
+    if (res.status === 200) {
+      const ack = RecordsAckSchema.safeParse(safeJson(text));
+      if (ack.success) return { ok: true, ack: ack.data };
+      return { ok: false, retry: false, waitMs: null, error: `${url} answered 200 with a body that is not a records acknowledgement: check that the central URL points at a Gatehouse central gateway` };
+    }
+    const why = SyncErrorSchema.safeParse(safeJson(text));
+    const detail = why.success ? `${why.data.error.code}: ${why.data.error.message}` : text.slice(0, 200);
+    const retry = isRetryableStatus(res.status);
+    return {
+      ok: false,
+      status: res.status,
+      retry,
+      waitMs: retry ? parseRetryAfter(res.headers.get('retry-after'), clock()) : null,
+      error: `the central gateway answered ${res.status} to ${PATHS.records}${detail ? ` (${detail})` : ''}${retry ? '' : hint(res.status)}`,
+    };
+  }
+
+  async function runDrain(): Promise<DrainResult> {
+    let sent = 0;
+    let batches = 0;
+    const done = (error: string | null): DrainResult => {
+      if (error !== null) lastError = error;
+      return { sent, batches, remaining: outbox.state().depth, error, next_attempt_at: error !== null && nextAttemptAt !== null ? new Date(nextAttemptAt).toISOString() : null };
+    };
+    const link = opts.link();
+    if (link === null) return done(outbox.state().depth > 0 ? 'the device is not enrolled: records wait until `gatehouse enroll`' : null);
+    await opts.flush?.();
+    // Halved for this drain when the central refuses a batch as too large (records with bodies).
+    let size = batchSize;
+    for (;;) {
+      if (closed) return done('the outbox was closed during the drain');
+      const rows = outbox.oldest(link.deviceId, size);
+      const dropped = outbox.droppedRanges(100);
+      if (rows.length === 0 && dropped.length === 0) {
+        lastError = null;
+        return done(null);
+      }
+      const batch = await buildBatch(link.deviceId, rows, dropped, opts.push(), { trace: (id) => store.get(id), redactor });
+      const body = await gzip(JSON.stringify(batch));
+      for (let attempt = 1; ; attempt++) {
+        const out = await send(link, body);
+        if (out.ok) {
+          failures = 0;
+          nextAttemptAt = null;
+          outbox.acknowledge(link.deviceId, rows.map((r) => r.seq), dropped.map((d) => d.from_seq));
+          sent += rows.length;
+          batches += 1;
+          lastSentAt = new Date(clock()).toISOString();
+          if (out.ack.gaps.length > 0) log?.warn('the central gateway reports missing records of this device', { gaps: out.ack.gaps.length });
+          break;
+        }
+        if (out.status === 413 && rows.length > 1) {
+          size = Math.ceil(rows.length / 2);
+          break;
+        }
+        failures += 1;
+        if (!out.retry) {
+          // Not retried now, never given up: the rows stay for the next cycle.
+          nextAttemptAt = clock() + backoffDelay(failures, random, backoff);
+          log?.warn('could not send records', { err: out.error });
+          return done(out.error);
+        }
+        const wait = out.waitMs ?? backoffDelay(failures, random, backoff);
+        nextAttemptAt = clock() + wait;
+        if (attempt >= attemptsPerDrain || wait > maxInlineWaitMs) {
+          log?.warn('could not send records; retrying later', { err: out.error, retry_in_ms: wait });
+          return done(out.error);
+        }
+        lastError = out.error;
+        await Promise.race([sleep(wait), whenClosed]);
+        if (closed) return done('the outbox was closed during the drain');
+      }
+    }
+  }
+
+  function drain(): Promise<DrainResult> {
+    // One drain at a time: a second caller (sync now during a background drain) joins it.
+    running ??= runDrain()
+      .catch((err: unknown): DrainResult => {
+        lastError = `the outbox drain failed: ${describe(err)}`;
+        return { sent: 0, batches: 0, remaining: outbox.state().depth, error: lastError, next_attempt_at: null };
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  function schedule(ms: number): void {
+    if (closed || !started) return;
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => void tick(), Math.max(0, ms));
+    // A stopping process must not wait for the next cycle: what waits is on disk.
+    timer.unref();
+  }
+
+  async function tick(): Promise<void> {
+    timer = null;
+    ticking = true;
+    try {
+      // The backoff or Retry-After wait goes through the injected sleep, like waits within a drain.
+      const wait = nextAttemptAt === null ? 0 : nextAttemptAt - clock();
+      if (wait > 0) await Promise.race([sleep(wait), whenClosed]);
+      if (!closed) await drain();
+    } finally {
+      ticking = false;
+    }
+    schedule(intervalMs);
+  }
+
+  opts.onStored?.(() => {
+    // Soon after new traces, unless a wait is running (backoff) or a drain is already due sooner.
+    if (!started || closed || ticking || running !== null || nextAttemptAt !== null) return;
+    schedule(soonMs);
+  });
+
+  return {
+    setDevice: (deviceId) => outbox.setDevice(deviceId),
+    status,
+    drain,
+    start() {
+      if (started || closed) return;
+      started = true;
+      schedule(soonMs);
+    },
+    async close() {
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      closing.abort();
+      if (running !== null) await running;
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** The cause of a failed fetch in words (undici hides it under `cause`). */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return 'timed out';
+  const cause = (err as Error & { cause?: unknown }).cause;
+  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
+  return err.message;
+}
+
+function hint(status: number): string {
+  if (status === 401 || status === 403) return ': the PAT was refused; enroll again with a valid PAT (gatehouse enroll)';
+  if (status === 404) return ': the central gateway has no records endpoint at this URL; check the central URL';
+  return ': the records stay on disk and are sent at the next sync';
+}
