@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
+import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
+import { OutboxStatusSchema } from '../../sync/device/contracts.js';
 
 export {
   FiredSchema,
@@ -164,3 +166,15 @@ export const SettingsSchema = z.object({
   setup: z.object({ 'claude-code': z.string(), codex: z.string(), cursor: z.string(), continue: z.string() }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+
+// ---- fleet sync: POST /api/sync, and the `sync` part of GET /api/status ----------------
+
+export { SyncCycleResultSchema, type SyncCycleResult, type OutboxStatus } from '../../sync/device/contracts.js';
+export { DeviceSyncStatusSchema, type DeviceSyncStatus } from '../../sync/device/index.js';
+
+/** Enrollment, the policy in force, the last sync cycle and the outbox, as `GET /api/status` reports them under `sync`. */
+export const SyncStatusSchema = DeviceSyncStatusSchema.extend({
+  policy: z.object({ source: z.enum(['builtin', 'file', 'org']), version: z.number().int().nullable() }),
+  outbox: OutboxStatusSchema,
+});
+export type SyncStatus = z.infer<typeof SyncStatusSchema>;

@@ -20,6 +20,10 @@ import { forgetSecret, loadSecret } from '../providers/secrets.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createEventBus, policyEvent, publishingSink, type EventBus } from '../admin/events.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
+import { openKeychain } from '../keychain/index.js';
+import { createDeviceSync, createOrgPolicySource, noRecordsOutbox, type DeviceSync, type SyncTimers } from '../../sync/device/index.js';
+import type { RecordsOutbox } from '../../sync/device/contracts.js';
+import { readEnrollment } from '../../sync/device/state.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
 
@@ -35,6 +39,8 @@ export interface GatewayOptions {
   logging?: LogLevel | false;
   /** Tests inject a policy source, and a clock, randomness and backoff that do not wait. */
   policy?: Partial<Pick<PolicyEngineOptions, 'source' | 'clock' | 'random' | 'sleep'>>;
+  /** Tests drive fleet sync with their own timers, clock and randomness. */
+  sync?: { timers?: SyncTimers; clock?: () => number; random?: () => number; records?: RecordsOutbox };
 }
 
 /** The services every plugin and route reaches through `app.gateway`. */
@@ -58,6 +64,9 @@ export interface GatewayServices {
   /** Values masked wherever they would be stored or logged. */
   secrets: readonly string[];
   identity: IdentityService;
+  /** Fleet sync: enrollment, the org policy poller and the records outbox's drain. */
+  sync: DeviceSync;
+  records: RecordsOutbox;
   /** Reads keychain keys and the PAT's identity again, e.g. after `gatehouse keys set`. */
   reloadSecrets(): Promise<Identity>;
   log: Logger;
@@ -97,7 +106,9 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   const secrets = knownSecrets();
   const log = createLogger(opts.logging ?? false, secrets);
   const paths = homePaths(opts.home);
-  const identity = createIdentityService({ central: config.central?.url ?? null, paths, log, env });
+  const keychain = openKeychain(env);
+  // The config's central gateway wins; else the one this device enrolled with, read afresh as enrollment changes.
+  const identity = createIdentityService({ central: () => config.central?.url ?? readEnrollment(paths.enrollment)?.central_url ?? null, paths, log, env, keychain });
   const reloadSecrets = async () => {
     for (const p of config.providers) forgetSecret(p.api_key, env);
     await warmKeychainKeys(config, env, log);
@@ -114,8 +125,31 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   if (recovered > 0) log.warn('stored traces a previous run had journaled but not yet indexed', { recovered });
 
   const names = [config.tiers.active, ...config.tiers.shadow];
+  // Once enrolled, the org's verified bundle is in force over the local `policy:` file.
+  const orgPolicy = createOrgPolicySource({
+    paths,
+    fallback: opts.policy?.source ?? policySource(config, opts.configFile, names, log),
+    tiers: names,
+    enrollment: readEnrollment(paths.enrollment),
+    log,
+    clock: opts.sync?.clock,
+  });
+  const records = opts.sync?.records ?? noRecordsOutbox();
+  const sync = createDeviceSync({
+    paths,
+    policy: orgPolicy,
+    records,
+    keychain,
+    env,
+    log,
+    activeTier: config.tiers.active,
+    onEnrollmentChange: () => void identity.refresh().catch((err: unknown) => log.error('could not resolve the identity', { err: (err as Error).message })),
+    clock: opts.sync?.clock,
+    random: opts.sync?.random,
+    timers: opts.sync?.timers,
+  });
   const policy = createPolicyEngine({
-    source: opts.policy?.source ?? policySource(config, opts.configFile, names, log),
+    source: orgPolicy,
     tiers: config.tiers,
     prices: createPriceBook(config.prices),
     clock: opts.policy?.clock,
@@ -144,13 +178,20 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     policy,
     secrets,
     identity,
+    sync,
+    records,
     reloadSecrets,
     log,
     startedAt: Date.now(),
   } satisfies GatewayServices);
   app.decorateRequest('gh', null);
 
+  sync.start();
+  records.start();
+
   app.addHook('onClose', async () => {
+    await sync.close();
+    await records.close();
     policy.source.close();
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
     await closeGuardrailPools();
