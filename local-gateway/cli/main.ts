@@ -16,6 +16,7 @@ Commands:
   setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M] [--port P]
   policy    The org policy: policy show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
   guardrails  Scan texts with a tier's guardrails: guardrails scan [--tier T] < lines of {"text": ...}
+  central   The org's central gateway: central start [--port 4142] | central publish FILE [--url URL]
 
 \`gatehouse <command> --help\` shows a command's options.
 
@@ -46,6 +47,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   setup: async () => import('./setup.js').then((m) => ({ run: m.setup, help: m.SETUP_HELP })),
   policy: async () => import('./policy.js').then((m) => ({ run: m.policy, help: m.POLICY_HELP })),
   guardrails: async () => import('./guardrails.js').then((m) => ({ run: m.guardrails, help: m.GUARDRAILS_HELP })),
+  central: async () => import('../../sync/central/cli.js').then((m) => ({ run: m.central, help: m.CENTRAL_HELP })),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -86,5 +88,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-// `start` keeps running; every other command exits with its code.
-if (code !== EXIT.ok || process.argv[2] !== 'start') process.exitCode = code;
+// `start` and `central start` keep running; every other command exits with its code.
+const serving = process.argv[2] === 'start' || (process.argv[2] === 'central' && process.argv[3] === 'start');
+if (code !== EXIT.ok || !serving) process.exitCode = code;

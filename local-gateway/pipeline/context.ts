@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Usage } from '../apis/types.js';
 import { uuidv7 } from '../core/ids.js';
+import type { Identity } from '../identity/index.js';
 import type { Verdict } from '../policy/schema.js';
 import type { ProviderAdapter } from '../providers/types.js';
 
@@ -20,6 +21,8 @@ export interface RequestContext {
   headers: IncomingHttpHeaders;
   user: string;
   team: string | null;
+  /** Who this request's credential belongs to, when the gateway authenticates each call (the central gateway's PATs); null: the process identity. */
+  identity: Identity | null;
   metadata: Record<string, string>;
   /** The request body exactly as received: the trace stores it without serializing it again. */
   requestText: string | null;
@@ -65,6 +68,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     headers: opts.headers,
     user: '',
     team: null,
+    identity: null,
     metadata: {},
     requestText: null,
     requestIsJson: false,

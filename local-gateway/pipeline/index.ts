@@ -135,7 +135,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // The route's schema validated the body against B.
     const body = req.body as B;
     ctx.stream = surface.wantsStream(body);
-    timed(ctx, 'identity', () => resolveIdentity(ctx, deps.identity.current()));
+    timed(ctx, 'identity', () => resolveIdentity(ctx, ctx.identity ?? deps.identity.current()));
     const rp = beginPolicy(deps.policy, ctx, body, []);
     let plan: RoutePlan;
     try {

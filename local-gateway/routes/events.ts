@@ -26,11 +26,11 @@ function offeredProtocols(req: IncomingMessage): string[] {
  * A browser cannot set headers on a WebSocket, so the dashboard sends its token as a
  * subprotocol; scripts may send the usual Authorization header instead.
  */
-function checkUpgrade(req: IncomingMessage, checkToken: ReturnType<typeof tokenChecker>): void {
+function checkUpgrade(req: IncomingMessage, checkToken: ReturnType<typeof tokenChecker>, allowedHosts: ReadonlySet<string>): void {
   if ((req.url ?? '').split('?')[0] !== EVENTS_PATH) {
     throw new GatehouseError('GH_ERR_NOT_FOUND', `No WebSocket at ${(req.url ?? '').split('?')[0]}: live events are at ${EVENTS_PATH}.`);
   }
-  checkBrowserHeaders(req.headers);
+  checkBrowserHeaders(req.headers, allowedHosts);
   const offered = offeredProtocols(req);
   const bearer = offered.find((p) => p.startsWith(BEARER_PROTOCOL));
   checkToken(bearer === undefined ? req.headers : { authorization: `Bearer ${bearer.slice(BEARER_PROTOCOL.length)}` });
@@ -84,7 +84,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     try {
-      checkUpgrade(req, checkToken);
+      checkUpgrade(req, checkToken, gw.allowedHosts);
     } catch (err) {
       refuse(socket, err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_INTERNAL', `The WebSocket handshake failed (${(err as Error).message}).`));
       return;

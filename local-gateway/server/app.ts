@@ -58,6 +58,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(dashboardRoutes);
   await app.register(eventsRoutes);
   await app.register(uiRoutes);
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
   return app;
 }
 

@@ -2,10 +2,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
-import { createContext, timed } from '../pipeline/context.js';
+import { performance } from 'node:perf_hooks';
+import { createContext, timed, type RequestContext } from '../pipeline/context.js';
 import { tokenChecker } from '../pipeline/stages.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const NO_HOSTS: ReadonlySet<string> = new Set();
 
 function hostname(host: string): string {
   // `[::1]:4141` keeps its brackets; `127.0.0.1:4141` loses its port.
@@ -16,9 +18,10 @@ function hostname(host: string): string {
  * Refuses a foreign `Host` (DNS rebinding) or a foreign `Origin` (a web page calling the
  * gateway). Shared by HTTP requests and WebSocket upgrades, which Fastify's hooks never see.
  */
-export function checkBrowserHeaders(headers: IncomingHttpHeaders): void {
+export function checkBrowserHeaders(headers: IncomingHttpHeaders, allowedHosts: ReadonlySet<string> = NO_HOSTS): void {
   const host = headers.host ?? '';
-  if (!LOOPBACK_HOSTS.has(hostname(host).toLowerCase())) {
+  const name = hostname(host).toLowerCase();
+  if (!LOOPBACK_HOSTS.has(name) && !allowedHosts.has(name)) {
     throw new GatehouseError('GH_ERR_FORBIDDEN_HOST', `Host "${host}" is not a loopback name: call the gateway as 127.0.0.1 or localhost.`);
   }
   const origin = headers.origin;
@@ -37,19 +40,22 @@ async function security(app: FastifyInstance): Promise<void> {
   const checkToken = tokenChecker(app.gateway.token);
   const tier = app.gateway.config.tiers;
 
-  // A callback hook, not an async one: it runs on every request and needs no promise.
+  const { authenticate, allowedHosts } = app.gateway;
+
+  // A callback hook, not an async one: it runs on every request and needs no promise (unless `authenticate` answers with one).
   app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     try {
-      guard(req);
-      done();
+      const pending = guard(req);
+      if (pending) pending.then(() => done(), (err: unknown) => done(err as Error));
+      else done();
     } catch (err) {
       done(err as Error);
     }
   });
 
-  function guard(req: FastifyRequest): void {
+  function guard(req: FastifyRequest): Promise<void> | void {
     req.gh = null;
-    checkBrowserHeaders(req.headers);
+    checkBrowserHeaders(req.headers, allowedHosts);
     const config = req.routeOptions.config;
     if (config.public) return;
     const api = config.api;
@@ -58,12 +64,24 @@ async function security(app: FastifyInstance): Promise<void> {
       return;
     }
     const ctx = createContext({ method: req.method, path: req.url.split('?')[0] ?? req.url, api, tier: tier.active, headers: req.headers });
+    if (authenticate) return authenticateCall(req, ctx, authenticate);
     timed(ctx, 'authenticate', () => checkToken(req.headers));
     // Stamped now so a request refused before the pipeline runs (bad JSON, too large) still names its caller.
     const who = app.gateway.identity.current();
     ctx.user = who.user;
     ctx.team = who.team;
     // Only authenticated client calls are traced: an unauthenticated caller may not fill the store.
+    req.gh = ctx;
+  }
+
+  /** The caller's own credential names them (the central gateway's PATs): the identity is per request. */
+  async function authenticateCall(req: FastifyRequest, ctx: RequestContext, auth: NonNullable<typeof authenticate>): Promise<void> {
+    const t = performance.now();
+    const who = await auth(req.headers);
+    ctx.phases.authenticate = performance.now() - t;
+    ctx.identity = who;
+    ctx.user = who.user;
+    ctx.team = who.team;
     req.gh = ctx;
   }
 }

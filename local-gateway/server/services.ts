@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/schema.js';
 import { homePaths, type LocalToken } from '../core/home.js';
@@ -41,6 +42,16 @@ export interface GatewayOptions {
   policy?: Partial<Pick<PolicyEngineOptions, 'source' | 'clock' | 'random' | 'sleep'>>;
   /** Tests drive fleet sync with their own timers, clock and randomness. */
   sync?: { timers?: SyncTimers; clock?: () => number; random?: () => number; records?: RecordsOutbox };
+  /**
+   * Replaces the local-token check and the process identity on client API routes: the
+   * central gateway authenticates each call by its PAT and names its caller. Throws (a
+   * GatehouseError) to refuse. Absent: the local token, and the identity service's answer.
+   */
+  authenticate?: (headers: IncomingHttpHeaders) => Identity | Promise<Identity>;
+  /** More route plugins in the same app, after the security hook (the central's fleet and admin API; their routes say `public` and authenticate themselves). */
+  plugins?: readonly FastifyPluginAsync[];
+  /** Host names the Host check accepts besides the loopback ones, for a gateway bound beyond loopback. */
+  allowedHosts?: readonly string[];
 }
 
 /** The services every plugin and route reaches through `app.gateway`. */
@@ -71,6 +82,9 @@ export interface GatewayServices {
   reloadSecrets(): Promise<Identity>;
   log: Logger;
   startedAt: number;
+  /** See GatewayOptions. */
+  authenticate: GatewayOptions['authenticate'] | null;
+  allowedHosts: ReadonlySet<string>;
 }
 
 declare module 'fastify' {
@@ -183,6 +197,8 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     reloadSecrets,
     log,
     startedAt: Date.now(),
+    authenticate: opts.authenticate ?? null,
+    allowedHosts: new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase())),
   } satisfies GatewayServices);
   app.decorateRequest('gh', null);
 

@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ConfigSchema, type Config } from '../../local-gateway/config/schema.js';
+import { GatehouseError } from '../../local-gateway/core/errors.js';
+import { ensureHome } from '../../local-gateway/core/home.js';
+import { createLogger, type LogLevel } from '../../local-gateway/core/log.js';
+import { registerSecret } from '../../local-gateway/core/redact.js';
+import type { Identity } from '../../local-gateway/identity/index.js';
+import { openKeychain, type Keychain } from '../../local-gateway/keychain/index.js';
+import { buildGateway } from '../../local-gateway/server/app.js';
+import { authenticatePat } from './auth.js';
+import { CentralError } from './errors.js';
+import { DEFAULT_OVERLAP_MS, Signer } from './keys.js';
+import { PolicyBook } from './policies.js';
+import { adminRoutes } from './routes/admin.js';
+import { fleetRoutes, RECORDS_BODY_LIMIT } from './routes/fleet.js';
+import { installCentralParsers, toCentralError } from './routes/http.js';
+import type { CentralServices } from './services.js';
+import { SqliteStorage } from './sqlite-storage.js';
+import type { CentralStorage } from './storage.js';
+
+export interface CentralOptions {
+  /** Its home directory: `central.db` and the client API traces (`gatehouse.db`). */
+  home: string;
+  /** Required: the bearer of the admin API (and of the central's own /api and dashboard). */
+  adminToken: string;
+  /** Providers, limits and timeouts for the client APIs (the device's config schema); `tiers` is set by the central. */
+  config?: Config;
+  configFile?: string | null;
+  /** Where `GATEHOUSE_SIGNING_KEY` and `env:` provider keys are read. */
+  env?: NodeJS.ProcessEnv;
+  /** Injected in tests where time matters (expiry, STALE, key overlap). */
+  clock?: () => number;
+  /** Holds the signing seed when it does not come from the environment; defaults to the OS keychain. */
+  keychain?: Keychain;
+  /** Defaults to SQLite in `<home>/central.db`. */
+  storage?: CentralStorage;
+  /** The tier the client APIs enforce; no tier is shadowed. Default `prod`. */
+  enforcedTier?: string;
+  /** The org the central serves; default: the latest bundle's `org` (then "default"). */
+  org?: string | null;
+  /** Expected device poll interval; STALE after 3 of them without a poll. Default 60 s. */
+  pollIntervalMs?: number;
+  /** How long a rotated-out key stays valid. Default 7 days. */
+  keyOverlapMs?: number;
+  /** Host names accepted besides loopback ones, when bound beyond 127.0.0.1. */
+  allowedHosts?: readonly string[];
+  logging?: LogLevel | false;
+}
+
+/** Names the central's failure to start in one sentence (the CLI prints it). */
+export class CentralStartError extends Error {}
+
+/**
+ * Builds the reference central gateway without listening: the local gateway's app (client
+ * APIs through the same pipeline, authenticated by PAT, enforcing one tier with the latest
+ * published bundle) plus the fleet and admin API.
+ */
+export async function createCentral(opts: CentralOptions): Promise<FastifyInstance> {
+  if (!opts.adminToken.trim()) throw new CentralStartError('Set GATEHOUSE_ADMIN_TOKEN to a long random secret (e.g. `openssl rand -base64 32`): the central gateway does not start without an admin token.');
+  const env = opts.env ?? process.env;
+  const clock = opts.clock ?? Date.now;
+  const enforcedTier = opts.enforcedTier ?? 'prod';
+  registerSecret(opts.adminToken);
+  ensureHome(opts.home);
+  const storage = opts.storage ?? new SqliteStorage(join(opts.home, 'central.db'));
+  let services: CentralServices;
+  try {
+    const signer = await Signer.open(storage, env, opts.keychain ?? openKeychain(env), clock);
+    const policies = await PolicyBook.open(storage, signer, { enforcedTier, org: opts.org ?? null, clock });
+    services = {
+      storage,
+      signer,
+      policies,
+      clock,
+      pollIntervalMs: opts.pollIntervalMs ?? 60_000,
+      keyOverlapMs: opts.keyOverlapMs ?? DEFAULT_OVERLAP_MS,
+      log: createLogger(opts.logging ?? false, []),
+      org: () => policies.org() ?? 'default',
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+
+  const base = opts.config ?? ConfigSchema.parse({});
+  const config: Config = { ...base, tiers: { active: enforcedTier, shadow: [] }, central: undefined };
+  const authenticate = async (headers: FastifyRequest['headers']): Promise<Identity> => {
+    try {
+      const pat = await authenticatePat(storage, headers);
+      return { user: pat.user, team: pat.team, org: services.org(), source: 'pat' };
+    } catch (err) {
+      // The client APIs answer in their own error shape (OpenAI, Anthropic), from the gateway's catalogue.
+      if (err instanceof CentralError) throw new GatehouseError('GH_ERR_UNAUTHORIZED', err.message);
+      throw err;
+    }
+  };
+
+  const decorate = fp(async (app: FastifyInstance) => {
+    app.decorate('central', services);
+    app.addHook('onClose', async () => storage.close());
+  }, { name: 'gatehouse-central' });
+
+  const central = async (app: FastifyInstance) => {
+    installCentralParsers(app);
+    app.setErrorHandler(async (raw: Error, req: FastifyRequest, reply: FastifyReply) => {
+      const err = toCentralError(raw, RECORDS_BODY_LIMIT / 1024 / 1024);
+      if (err.code === 'GH_ERR_INTERNAL') services.log.error('internal error', { route: req.url.split('?')[0], err: String(raw.stack ?? raw) });
+      return reply.code(err.statusCode).send(err.body());
+    });
+    await app.register(fleetRoutes);
+    await app.register(adminRoutes, { adminToken: opts.adminToken });
+  };
+
+  return buildGateway({
+    config,
+    configFile: opts.configFile ?? null,
+    home: opts.home,
+    // The local admin API and dashboard of the central's own traces take the admin token.
+    token: { value: opts.adminToken, source: 'env', file: null },
+    env,
+    logging: opts.logging ?? false,
+    policy: { source: services.policies.source, clock },
+    authenticate,
+    plugins: [decorate, central],
+    allowedHosts: opts.allowedHosts,
+  });
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { CommandError, UsageError, parse, resolveHome } from '../../local-gateway/cli/args.js';
+import { cliConfig } from '../../local-gateway/cli/config-file.js';
+import { LOG_LEVELS, type LogLevel } from '../../local-gateway/core/log.js';
+import { VERSION } from '../../local-gateway/core/version.js';
+import { PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
+import { createCentral, CentralStartError } from './app.js';
+import { SigningKeyError } from './keys.js';
+
+export const DEFAULT_CENTRAL_PORT = 4142;
+const STOP_GRACE_MS = 5_000;
+
+export const CENTRAL_HELP = `Usage: gatehouse central start [options]
+       gatehouse central publish FILE [--url URL] [--json]
+
+The reference central gateway: the org's signed policy, device enrollment, usage and audit
+records, and the client APIs (/v1/chat/completions, /v1/messages, /v1/responses, /v1/models)
+enforcing the prod tier with PATs as keys.
+
+start
+  --port P          Port (default 4142; 0 picks a free one)
+  --host H          Address to bind (default 127.0.0.1); its name is then accepted as Host
+  --home DIR        central.db and the traces of its client APIs (default: <gatehouse home>/central)
+  --config FILE     gatehouse.yaml: the providers behind its client APIs (the device's schema)
+  --org NAME        The org it serves (default: the latest published bundle's org)
+  --tier T          The tier its client APIs enforce (default prod)
+  --log-level L     error, warn (default), info or debug
+  --json            One JSON line (url, home, key_id, key_source) instead of the banner
+  Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
+  otherwise the OS keychain entry central-signing-key, created at first start).
+
+publish FILE
+  Validates FILE (YAML or JSON) as \`gatehouse policy check\` does, then the central assigns
+  the next version, sets expires (the file's, else 30 days from now) and signs it.
+  --url URL         The central gateway (default GATEHOUSE_CENTRAL_URL, else http://127.0.0.1:4142)
+  Environment: GATEHOUSE_ADMIN_TOKEN.
+`;
+
+const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
+
+/** `gatehouse central start|publish`. */
+export async function central(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === 'start') return start(rest);
+  if (sub === 'publish') return publish(rest);
+  throw new UsageError(`Unknown central command "${sub ?? ''}": use \`gatehouse central start\` or \`gatehouse central publish FILE\` (see gatehouse central --help).`);
+}
+
+function adminToken(env: NodeJS.ProcessEnv): string {
+  const token = env.GATEHOUSE_ADMIN_TOKEN?.trim();
+  if (!token) throw new CommandError('Set GATEHOUSE_ADMIN_TOKEN to a long random secret (e.g. `openssl rand -base64 32`): the central gateway and its admin commands need it.');
+  return token;
+}
+
+async function start(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string', default: '127.0.0.1' },
+    org: { type: 'string' },
+    tier: { type: 'string', default: 'prod' },
+    'log-level': { type: 'string', default: 'warn' },
+  });
+  const token = adminToken(process.env);
+  const port = Number(values.port ?? DEFAULT_CENTRAL_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`Port "${values.port}" is not a port number: use 0–65535.`);
+  const level = values['log-level'];
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
+  const home = values.home ?? join(resolveHome(undefined), 'central');
+  const loaded = cliConfig({ home, config: values.config });
+  const host = values.host;
+
+  let app: FastifyInstance;
+  try {
+    app = await createCentral({
+      home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? null, enforcedTier: values.tier,
+      logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
+    });
+  } catch (err) {
+    if (err instanceof SigningKeyError || err instanceof CentralStartError) throw new CommandError(err.message);
+    throw err;
+  }
+  try {
+    // The central's one place that binds a port: loopback unless --host says otherwise.
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CommandError(`Port ${port} is in use: pick another with --port.`);
+    throw err;
+  }
+  const address = app.server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  const { signer } = app.central;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ url, home, key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
+  } else {
+    process.stdout.write(
+      [
+        `Gatehouse central ${VERSION} listening on ${url} (client APIs enforce tier ${values.tier})`,
+        `  Fleet API     ${url}/v1/fleet (PAT as bearer)`,
+        `  Admin API     ${url}/v1/admin (GATEHOUSE_ADMIN_TOKEN as bearer)`,
+        `  Client APIs   ${url}/v1 (PAT as API key)`,
+        `  Signing key   ${signer.keyId} (${signer.source === 'env' ? 'from GATEHOUSE_SIGNING_KEY' : 'in the OS keychain'})`,
+        `  Policy        ${app.central.policies.latest() ? `version ${app.central.policies.latest()!.version}` : 'none published yet: gatehouse central publish FILE'}`,
+        `  Home          ${home}`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+async function publish(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { url: { type: 'string' } });
+  const file = positionals[0];
+  if (!file) throw new UsageError('Name the bundle to publish: gatehouse central publish FILE.');
+  const token = adminToken(process.env);
+  const base = (values.url ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CommandError(`${file}: cannot read the bundle (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the path.`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(base + PATHS.adminPolicies, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': file.endsWith('.json') ? 'application/json' : 'text/yaml' },
+      body: text,
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    throw new CommandError(`Cannot reach the central gateway at ${base} (${(err as Error).message}): start it with \`gatehouse central start\`, or pass --url.`);
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const parsed = SyncErrorSchema.safeParse(body);
+    if (!parsed.success) throw new CommandError(`The central gateway answered ${res.status}: check --url.`);
+    const lines = (parsed.data.error.problems ?? []).map((p) => `${file}:${p.line ?? '?'}: ${p.field}: ${p.message}`);
+    throw new CommandError([parsed.data.error.message, ...lines].join('\n'));
+  }
+  const answer = PublishResponseSchema.parse(body);
+  if (values.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
+  else process.stdout.write(`Published ${file} as version ${answer.version}, signed by key ${answer.key_id}, expires ${answer.expires}.\n`);
+}

@@ -1,0 +1,45 @@
+import type { Logger } from '../../local-gateway/core/log.js';
+import type { FleetView } from '../protocol.js';
+import type { Signer } from './keys.js';
+import type { PolicyBook } from './policies.js';
+import type { CentralStorage, FleetRow } from './storage.js';
+
+/** What the central's routes reach through `app.central`: one set per central, never module state. */
+export interface CentralServices {
+  storage: CentralStorage;
+  signer: Signer;
+  policies: PolicyBook;
+  clock: () => number;
+  /** The poll interval devices are expected to keep; 3 of them without a poll make a device STALE. */
+  pollIntervalMs: number;
+  /** How long a rotated-out key stays valid. */
+  keyOverlapMs: number;
+  log: Logger;
+  /** The org the central answers for (configured, else the latest bundle's, else "default"). */
+  org(): string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    central: CentralServices;
+  }
+}
+
+/** Polls missed before a device counts as STALE. */
+export const STALE_AFTER_POLLS = 3;
+
+/**
+ * A device's state in the fleet view, against the latest published version:
+ * NEVER — enrolled but never reported a status;
+ * REJECTED — its last report NACKed the latest version or a newer one (the error says why);
+ * STALE — it applied an older version, or NACKed an older one, or has not polled for more
+ *   than 3 poll intervals;
+ * SYNCED — it applied the latest version and polled recently.
+ */
+export function deviceState(d: FleetRow, latest: number | null, now: number, pollIntervalMs: number): FleetView['devices'][number]['state'] {
+  if (d.lastReportAt === null) return 'NEVER';
+  if (d.lastReportRejected && latest !== null && (d.rejectedVersion === null || d.rejectedVersion >= latest)) return 'REJECTED';
+  const silent = d.lastSeen === null || now - d.lastSeen > STALE_AFTER_POLLS * pollIntervalMs;
+  if (silent) return 'STALE';
+  return latest === null || d.appliedVersion === latest ? 'SYNCED' : 'STALE';
+}

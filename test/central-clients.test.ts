@@ -1,0 +1,75 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trace } from '../local-gateway/store/schema.js';
+import { startCentral, testBundle, type TestCentral } from './helpers/central.js';
+import { startGateway, TEST_TOKEN, type TestGateway } from './helpers/gateway.js';
+
+describe('central gateway: client APIs with a PAT, the prod tier enforced by the same pipeline', () => {
+  let c: TestCentral;
+  let pat: string;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    c = await startCentral();
+    ({ pat } = await c.createPat('ada', 'payments'));
+    await c.publish(testBundle({ metadata: { required: ['ticket_id'] } }));
+    client = new OpenAI({ apiKey: pat, baseURL: `${c.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => c.close());
+
+  it('refuses a request without the metadata prod requires, naming the key', async () => {
+    const err = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/prod requires metadata key ticket_id/);
+  });
+
+  it('answers a request that carries it from the demo provider, traced as the PAT owner', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'demo/echo', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-gatehouse-metadata': JSON.stringify({ ticket_id: 'PAY-1' }) } })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gatehouse-tier')).toBe('prod');
+    expect(response.headers.get('x-gatehouse-shadow')).toBeNull();
+    expect(data.choices[0]!.message.content).toBeTruthy();
+    // The central's own traces, behind the admin token.
+    const trace = (await c.adminJson<Trace>(`/api/traces/${response.headers.get('x-gatehouse-trace-id')}`));
+    expect(trace.caller).toMatchObject({ user: 'ada', team: 'payments' });
+    expect(trace.metadata).toEqual({ ticket_id: 'PAY-1' });
+  });
+
+  it('follows a new publish at once', async () => {
+    await c.publish(testBundle());
+    const res = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.choices).toHaveLength(1);
+    await c.publish(testBundle({ metadata: { required: ['ticket_id'] } }));
+  });
+
+  it('refuses an unknown PAT and the local-style token in the OpenAI error shape', async () => {
+    for (const key of ['gh_pat_unknown', TEST_TOKEN]) {
+      const bad = new OpenAI({ apiKey: key, baseURL: `${c.url}/v1`, maxRetries: 0 });
+      const err = await bad.models.list().catch((e: unknown) => e);
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(401);
+      expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/Unknown PAT/);
+    }
+  });
+
+  it('serves a device that uses it as its upstream (kind openai, the PAT as key)', async () => {
+    // The device does not forward its callers' metadata header upstream; a provider's fixed headers do travel.
+    const provider = (headers: Record<string, string>) => ({ providers: [{ id: 'org', kind: 'openai', base_url: `${c.url}/v1`, api_key: 'env:ORG_PAT', headers }] });
+    const devices: TestGateway[] = [];
+    try {
+      const tagged = await startGateway(provider({ 'x-gatehouse-metadata': JSON.stringify({ ticket_id: 'OPS-1' }) }), { ORG_PAT: pat });
+      devices.push(tagged);
+      const ok = await tagged.client.chat.completions.create({ model: 'org/demo/echo', messages: [{ role: 'user', content: 'through the org' }] });
+      expect(ok.choices[0]!.message.content).toBeTruthy();
+      const bare = await startGateway(provider({}), { ORG_PAT: pat });
+      devices.push(bare);
+      const refused = await bare.client.chat.completions.create({ model: 'org/demo/echo', messages: [{ role: 'user', content: 'no ticket' }] }).catch((e: unknown) => e);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).message).toMatch(/ticket_id/);
+    } finally {
+      for (const d of devices) await d.close();
+    }
+  });
+});
