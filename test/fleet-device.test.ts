@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncCycleResult, SyncStatus } from '../local-gateway/admin/schemas.js';
 import type { PolicyView } from '../local-gateway/policy/view.js';
+import type { FleetView, PolicyResponse } from '../sync/protocol.js';
 import { generateSigningKey, signBytes } from '../sync/signing.js';
 import type { SyncTimers } from '../sync/device/index.js';
-import { flipOneByte } from './helpers/bundles.js';
-import { startCentralStandin, type CentralStandin } from './helpers/central-standin.js';
+import { bundleText, flipOneByte, type BundleFields } from './helpers/bundles.js';
+import { startCentral, type TestCentral } from './helpers/central.js';
 import { runCliAsync } from './helpers/cli.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
 import { startTamperProxy, type TamperProxy } from './helpers/tamper-proxy.js';
@@ -26,22 +27,27 @@ function manualTimers() {
   return { timers, pending, fire: () => pending.shift()!.fn() };
 }
 
-let central: CentralStandin;
+let central: TestCentral;
 let proxy: TamperProxy;
 let home: string;
 let gw: TestGateway;
-let now = Date.parse('2030-01-01T00:00:00Z');
-const clock = () => now;
+let pat: string;
+/** The central's clock and the device's: apart only when a test moves the device's on. */
+let centralNow = Date.parse('2030-01-01T00:00:00Z');
+let deviceNow = centralNow;
 const manual = manualTimers();
 
-const start = () => startGateway({}, { GATEHOUSE_PAT: central.pat }, { home, sync: { timers: manual.timers, clock } });
+const start = () => startGateway({}, { GATEHOUSE_PAT: pat }, { home, sync: { timers: manual.timers, clock: () => deviceNow } });
+/** Publishes through the central's admin API; the central assigns the version. */
+const publish = async (f: Partial<BundleFields> = {}) => (await central.publish(bundleText({ version: 0, ...f }))).version;
 const post = async <T>(path: string): Promise<T> => (await (await fetch(gw.url + path, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()) as T;
 const syncNow = () => post<SyncCycleResult>('/api/sync');
 const policy = () => gw.api<PolicyView>('/api/policy');
-const device = () => [...central.devices.values()][0]!;
+const device = async () => (await central.adminJson<FleetView>('/v1/admin/fleet')).devices[0]!;
 
 beforeAll(async () => {
-  central = await startCentralStandin();
+  central = await startCentral({ org: 'acme', clock: () => centralNow });
+  pat = (await central.createPat('ada', 'platform')).pat;
   proxy = await startTamperProxy(central.url);
   home = mkdtempSync(join(tmpdir(), 'gatehouse-fleet-'));
   gw = await start();
@@ -60,20 +66,22 @@ describe('device side of fleet sync', () => {
   it('enrolls from the CLI with GATEHOUSE_PAT, and the next cycle applies the signed org policy and ACKs it', async () => {
     const before = await policy();
     expect([before.source, before.last_sync]).toEqual(['builtin', null]);
-    const v1 = central.publish({ version: 1 });
-    const r = await runCliAsync(['enroll', '--central', proxy.url, '--home', home, '--json'], { GATEHOUSE_PAT: central.pat });
+    expect(await publish()).toBe(1);
+    const r = await runCliAsync(['enroll', '--central', proxy.url, '--home', home, '--json'], { GATEHOUSE_PAT: pat });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { org: string; device_id: string; pat_source: string; signing_key_ids: string[] };
-    expect(out).toMatchObject({ org: 'acme', pat_source: 'env', signing_key_ids: [central.key.keyId] });
-    expect(readFileSync(join(home, 'enrollment.json'), 'utf8')).not.toContain(central.pat);
+    expect(out).toMatchObject({ org: 'acme', pat_source: 'env' });
+    expect(out.signing_key_ids).toHaveLength(1);
+    expect(readFileSync(join(home, 'enrollment.json'), 'utf8')).not.toContain(pat);
 
     const cycle = await syncNow();
     expect(cycle.policy).toEqual({ outcome: 'applied', version: 1, error: null });
     const view = await policy();
     expect(view).toMatchObject({ source: 'org', org: 'acme', version: 1, last_error: null, last_sync: { outcome: 'applied', version: 1, error: null } });
-    expect(device()).toMatchObject({ device_id: out.device_id, applied_version: 1, state: 'SYNCED' });
-    expect(JSON.parse(readFileSync(join(home, 'org-policy.json'), 'utf8'))).toMatchObject({ bundle: v1.bundle, signature: v1.signature });
+    expect(await device()).toMatchObject({ device_id: out.device_id, user: 'ada', applied_version: 1, state: 'SYNCED', last_error: null });
+    const served = proxy.served.at(-1) as PolicyResponse;
+    expect(JSON.parse(readFileSync(join(home, 'org-policy.json'), 'utf8'))).toMatchObject({ version: 1, bundle: served.bundle, signature: served.signature });
 
     const status = (await gw.api<{ sync: SyncStatus }>('/api/status')).sync;
     expect(status).toMatchObject({ enrollment: { device_id: out.device_id, org: 'acme', user: 'ada', central_url: proxy.url }, policy: { source: 'org', version: 1 }, outbox: { depth: 0 } });
@@ -91,7 +99,8 @@ describe('device side of fleet sync', () => {
   ];
 
   it.each(attacks)('refuses a bundle with %s, NACKs it with the reason and keeps the last good one', async (_name, fn, reason) => {
-    central.publish({ version: 2 });
+    // v2 is published once; each attack tampers with the same answer.
+    if ((await central.adminJson<FleetView>('/v1/admin/fleet')).latest_version === 1) await publish({ devModels: ['"openai/*"'] });
     proxy.tamper(fn);
     const cycle = await syncNow();
     expect(cycle.policy.outcome).toBe('rejected');
@@ -99,40 +108,41 @@ describe('device side of fleet sync', () => {
     expect(cycle.policy.error).toContain('the last good policy (v1) stays in force');
     const view = await policy();
     expect(view).toMatchObject({ source: 'org', version: 1, last_error: { message: cycle.policy.error } });
-    expect(device()).toMatchObject({ state: 'REJECTED', applied_version: 1, rejected_version: 2 });
-    expect(device().last_error).toMatch(reason);
+    const d = await device();
+    expect(d).toMatchObject({ state: 'REJECTED', applied_version: 1, rejected_version: 2 });
+    expect(d.last_error).toMatch(reason);
   });
 
   it('applies the genuine v2, then refuses an older validly signed bundle replayed', async () => {
-    const v1 = central.publish({ version: 1 });
-    const v2 = central.publish({ version: 2 });
     expect((await syncNow()).policy).toEqual({ outcome: 'applied', version: 2, error: null });
-    expect(device().state).toBe('SYNCED');
+    expect((await device()).state).toBe('SYNCED');
+    const v1 = proxy.served.find((b) => b.version === 1)!;
     proxy.tamper(() => ({ ...v1 }));
     const cycle = await syncNow();
     expect(cycle.policy).toMatchObject({ outcome: 'rejected', version: 1 });
     expect(cycle.policy.error).toContain('version 1 is not above v2');
     expect((await policy()).version).toBe(2);
-    expect(device()).toMatchObject({ state: 'REJECTED', rejected_version: 1 });
-    // The same version with other bytes is refused too.
-    proxy.tamper(() => ({ ...v2, bundle: `${v2.bundle}# changed\n`, signature: signBytes(central.key, `${v2.bundle}# changed\n`) }));
-    expect((await syncNow()).policy.error).toContain('version 2 is not above v2');
+    // The central counts a NACK of a version older than its latest as STALE, not REJECTED; the reason is there all the same.
+    const d = await device();
+    expect(d).toMatchObject({ applied_version: 2, rejected_version: 1 });
+    expect(d.last_error).toContain('not above v2');
   });
 
   it('refuses an expired bundle (a freeze: the device clock has moved past its expiry)', async () => {
-    central.publish({ version: 3, expires: '2030-02-01T00:00:00Z' });
-    expect((await syncNow()).policy).toMatchObject({ outcome: 'applied', version: 3 });
-    now = Date.parse('2030-03-01T00:00:00Z');
-    proxy.tamper((b) => b);
-    const cycle = await syncNow();
-    expect(cycle.policy).toMatchObject({ outcome: 'unchanged', version: 3 });
-    central.publish({ version: 4, expires: '2030-02-15T00:00:00Z' });
+    // The bundle the central serves expires in a day; the device's clock is two days on.
+    expect(await publish({ expires: new Date(centralNow + 24 * 3600_000).toISOString() })).toBe(3);
+    deviceNow = centralNow + 2 * 24 * 3600_000;
     const refused = await syncNow();
-    expect(refused.policy).toMatchObject({ outcome: 'rejected', version: 4 });
-    expect(refused.policy.error).toContain('it expired at 2030-02-15T00:00:00Z');
-    expect(device()).toMatchObject({ state: 'REJECTED', rejected_version: 4 });
-    central.publish({ version: 5 });
-    expect((await syncNow()).policy).toMatchObject({ outcome: 'applied', version: 5 });
+    expect(refused.policy).toMatchObject({ outcome: 'rejected', version: 3 });
+    expect(refused.policy.error).toMatch(/it expired at 2030-01-02T00:00:00(\.000)?Z; the last good policy \(v2\) stays in force/);
+    expect((await policy()).version).toBe(2);
+    expect(await device()).toMatchObject({ state: 'REJECTED', rejected_version: 3 });
+    centralNow = deviceNow;
+    expect(await publish()).toBe(4);
+    expect((await syncNow()).policy).toMatchObject({ outcome: 'applied', version: 4 });
+    // The same bytes again (no ETag sent) are unchanged, not a replay.
+    proxy.tamper((b) => b);
+    expect((await syncNow()).policy).toMatchObject({ outcome: 'unchanged', version: 4 });
   });
 
   it('refuses a bundle edited on the device disk at restart, NACKs it, and never runs it', async () => {
@@ -148,19 +158,22 @@ describe('device side of fleet sync', () => {
     await waitFor(async () => (await policy()).last_sync !== null, 'the first cycle to end');
     const view = await policy();
     expect(view.source).toBe('builtin');
-    expect(view.last_error?.message).toMatch(/cached org bundle v5: its signature does not verify.*built-in permissive tier is in force/);
+    expect(view.last_error?.message).toMatch(/cached org bundle v4: its signature does not verify.*built-in permissive tier is in force/);
     expect(view.last_sync).toMatchObject({ outcome: 'error' });
     // The next cycle pulls the genuine bundle again.
     proxy.tamper(null);
-    expect((await syncNow()).policy).toMatchObject({ outcome: 'applied', version: 5 });
+    const nacked = await device();
+    expect(nacked).toMatchObject({ state: 'REJECTED', rejected_version: 4 });
+    expect(nacked.last_error).toContain('changed on disk');
+    expect((await syncNow()).policy).toMatchObject({ outcome: 'applied', version: 4 });
     const sent = proxy.reports.slice(reportsBefore);
-    expect(sent[0]).toMatchObject({ rejected_version: 5 });
-    expect(String(sent[0]!.error)).toContain('changed on disk');
-    expect(await policy()).toMatchObject({ source: 'org', version: 5 });
+    expect(sent[0]).toMatchObject({ rejected_version: 4 });
+    expect(await policy()).toMatchObject({ source: 'org', version: 4 });
+    expect((await device()).state).toBe('SYNCED');
   });
 
   it('picks up a new policy within one jittered interval, set by the bundle', async () => {
-    central.publish({ version: 6, intervalSeconds: 30 });
+    expect(await publish({ intervalSeconds: 30 })).toBe(5);
     await syncNow();
     await gw.close();
     manual.pending.splice(0);
@@ -170,17 +183,19 @@ describe('device side of fleet sync', () => {
     const scheduled = manual.pending[0]!.ms;
     expect(scheduled).toBeGreaterThanOrEqual(27_000);
     expect(scheduled).toBeLessThanOrEqual(33_000);
-    central.publish({ version: 7, intervalSeconds: 30 });
+    expect(await publish({ intervalSeconds: 30 })).toBe(6);
     manual.fire();
     await waitForTimer();
-    expect((await policy()).version).toBe(7);
+    expect((await policy()).version).toBe(6);
+    expect((await device()).applied_version).toBe(6);
   });
 
   it('joins a concurrent sync to the running one', async () => {
-    const before = central.policyRequests;
+    proxy.tamper((b) => b);
+    const before = proxy.served.length;
     const [a, b] = await Promise.all([syncNow(), syncNow()]);
     expect(a).toEqual(b);
-    expect(central.policyRequests - before).toBe(1);
+    expect(proxy.served.length - before).toBe(1);
   });
 
   it('unenrolls from the CLI: the enrollment, the org cache and the org policy go, the highest version stays', async () => {
@@ -189,7 +204,7 @@ describe('device side of fleet sync', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ unenrolled: true, org: 'acme' });
     await syncNow();
     expect(await policy()).toMatchObject({ source: 'builtin', version: null });
-    expect(JSON.parse(readFileSync(join(home, 'policy-state.json'), 'utf8'))).toEqual({ highest: { acme: 7 } });
+    expect(JSON.parse(readFileSync(join(home, 'policy-state.json'), 'utf8'))).toEqual({ highest: { acme: 6 } });
     expect((await gw.api<{ sync: SyncStatus }>('/api/status')).sync.enrollment).toBeNull();
   });
 });

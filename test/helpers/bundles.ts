@@ -35,8 +35,8 @@ export function signedResponse(key: SigningKeyPair, f: BundleFields, extra: Part
   return { bundle, signature: signBytes(key, bundle), key_id: key.keyId, version: f.version, endorsements: [], ...extra };
 }
 
-/** Changes one byte of the text (a model name letter), keeping it valid YAML. */
+/** Changes one byte of the text (the first letter of the org name), in YAML and JSON alike. */
 export function flipOneByte(text: string): string {
-  const i = text.indexOf('org: ') + 5;
+  const i = text.indexOf('acme');
   return text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ 1) + text.slice(i + 1);
 }

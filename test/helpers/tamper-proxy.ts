@@ -10,6 +10,8 @@ export interface TamperProxy {
   tamper(fn: PolicyTamper): void;
   /** Every `POST /v1/fleet/status` body the device sent, in order. */
   reports: Record<string, unknown>[];
+  /** Every 200 policy body the central gateway served, untampered, in order (old ones are what a replay sends). */
+  served: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ const readBody = async (req: IncomingMessage) => {
 export async function startTamperProxy(target: string): Promise<TamperProxy> {
   let tamper: PolicyTamper = null;
   const reports: Record<string, unknown>[] = [];
+  const served: Record<string, unknown>[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -42,6 +45,7 @@ export async function startTamperProxy(target: string): Promise<TamperProxy> {
       const upstream = await fetch(target.replace(/\/+$/, '') + path, { method: req.method, headers, body: body.length > 0 ? body : undefined });
       let out = Buffer.from(await upstream.arrayBuffer());
       let status = upstream.status;
+      if (req.method === 'GET' && path.startsWith('/v1/fleet/policy') && status === 200) served.push(JSON.parse(out.toString('utf8')) as Record<string, unknown>);
       if (rewriting && upstream.status === 200) {
         const changed = tamper!(JSON.parse(out.toString('utf8')) as Record<string, unknown>);
         if (typeof changed === 'number') [status, out] = [changed, Buffer.from('{"error":{"code":"GH_ERR_UNAVAILABLE","message":"unavailable"}}')];
@@ -60,6 +64,7 @@ export async function startTamperProxy(target: string): Promise<TamperProxy> {
     url: `http://127.0.0.1:${port}`,
     tamper: (fn) => void (tamper = fn),
     reports,
+    served,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureHome } from '../../local-gateway/core/home.js';
 import { openKeychain } from '../../local-gateway/keychain/index.js';
 import { enroll } from '../../sync/device/enrollment.js';
-import { flipOneByte } from '../helpers/bundles.js';
-import { startCentralStandin, type CentralStandin } from '../helpers/central-standin.js';
+import { bundleText, flipOneByte } from '../helpers/bundles.js';
+import { startCentral, type TestCentral } from '../helpers/central.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { startTamperProxy, type TamperProxy } from '../helpers/tamper-proxy.js';
 import { browserAvailable, launch, screenshotPath } from './browser.js';
@@ -15,7 +15,9 @@ import { Dashboard } from './pages.js';
 
 const RUN = browserAvailable();
 
-let central: CentralStandin;
+let central: TestCentral;
+let pat: string;
+let deviceId: string;
 let proxy: TamperProxy;
 let home: string;
 let gw: TestGateway;
@@ -25,12 +27,13 @@ let dash: Dashboard;
 
 beforeAll(async () => {
   if (!RUN) return;
-  central = await startCentralStandin();
+  central = await startCentral({ org: 'acme' });
+  pat = (await central.createPat('ada', 'platform')).pat;
   proxy = await startTamperProxy(central.url);
   home = mkdtempSync(join(tmpdir(), 'gatehouse-ui-fleet-'));
-  central.publish({ version: 1 });
-  await enroll({ paths: ensureHome(home), centralUrl: proxy.url, pat: central.pat, patSource: 'env', keychain: openKeychain({ GATEHOUSE_KEYCHAIN: 'off' }) });
-  gw = await startGateway({}, { GATEHOUSE_PAT: central.pat }, { home });
+  await central.publish(bundleText({ version: 0 }));
+  deviceId = (await enroll({ paths: ensureHome(home), centralUrl: proxy.url, pat, patSource: 'env', keychain: openKeychain({ GATEHOUSE_KEYCHAIN: 'off' }) })).device_id;
+  gw = await startGateway({}, { GATEHOUSE_PAT: pat }, { home });
   browser = await launch();
   page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
   dash = new Dashboard(page, gw.url);
@@ -53,13 +56,13 @@ describe.skipIf(!RUN)('fleet sync in the dashboard', () => {
     await dash.testId('settings-sync').waitFor();
     expect(await dash.testId('sync-central').textContent()).toBe(proxy.url);
     expect(await dash.testId('sync-org').textContent()).toBe('acme · ada (team platform)');
-    expect(await dash.testId('sync-device').textContent()).toBe(central.devices.keys().next().value);
+    expect(await dash.testId('sync-device').textContent()).toBe(deviceId);
     expect(await dash.testId('sync-policy').textContent()).toBe('org v1');
     expect(await dash.testId('sync-last').textContent()).toContain('applied · v1 in force');
     expect(await dash.testId('sync-outbox').textContent()).toBe('0 waiting');
-    expect(await page.content()).not.toContain(central.pat);
+    expect(await page.content()).not.toContain(pat);
 
-    central.publish({ version: 2 });
+    await central.publish(bundleText({ version: 0, devModels: ['"openai/*"'] }));
     proxy.tamper((b) => ({ ...b, bundle: flipOneByte(b.bundle as string) }));
     await dash.testId('sync-now').click();
     await dash.testId('sync-error').waitFor();
