@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trace } from '../local-gateway/store/schema.js';
+import { generateSigningKey } from '../sync/signing.js';
 import { startCentral, testBundle, type TestCentral } from './helpers/central.js';
 import { startGateway, TEST_TOKEN, type TestGateway } from './helpers/gateway.js';
 
@@ -8,9 +11,10 @@ describe('central gateway: client APIs with a PAT, the prod tier enforced by the
   let c: TestCentral;
   let pat: string;
   let client: OpenAI;
+  const seed = generateSigningKey().seed;
 
   beforeAll(async () => {
-    c = await startCentral();
+    c = await startCentral({ env: { GATEHOUSE_SIGNING_KEY: seed } });
     ({ pat } = await c.createPat('ada', 'payments'));
     await c.publish(testBundle({ metadata: { required: ['ticket_id'] } }));
     client = new OpenAI({ apiKey: pat, baseURL: `${c.url}/v1`, maxRetries: 0 });
@@ -70,6 +74,16 @@ describe('central gateway: client APIs with a PAT, the prod tier enforced by the
       expect((refused as InstanceType<typeof OpenAI.APIError>).message).toMatch(/ticket_id/);
     } finally {
       for (const d of devices) await d.close();
+    }
+  });
+
+  it('keeps no PAT, admin token or signing seed in its home (databases, WAL, traces)', async () => {
+    await c.app.gateway.writer.flush();
+    for (const f of readdirSync(c.home, { recursive: true, encoding: 'utf8' })) {
+      const path = join(c.home, f);
+      if (!statSync(path).isFile()) continue;
+      const bytes = readFileSync(path);
+      for (const secret of [pat, c.adminToken, seed]) expect(bytes.includes(secret), `${f} holds a secret`).toBe(false);
     }
   });
 });

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey } from '../sync/signing.js';
+import { BIN, runCli, runCliAsync } from './helpers/cli.js';
+import { testBundle } from './helpers/central.js';
+
+const ADMIN = 'gh_admin_cli_test_token_abcdef0123456789';
+
+describe('gatehouse central start / publish (real processes)', () => {
+  let home: string;
+  let url: string;
+  let stop: () => void;
+  const env = { GATEHOUSE_ADMIN_TOKEN: ADMIN, GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'gatehouse-central-cli-'));
+    const child = spawn(process.execPath, [BIN, 'central', 'start', '--port', '0', '--home', home, '--json'], {
+      env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', ...env },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    stop = () => child.kill('SIGTERM');
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      child.on('exit', (code) => reject(new Error(`central exited with ${code}: ${stderr}`)));
+    });
+  });
+  afterAll(() => {
+    stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses to start without an admin token, saying what to do', () => {
+    const r = runCli(['central', 'start', '--port', '0', '--home', home], { GATEHOUSE_ADMIN_TOKEN: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^Set GATEHOUSE_ADMIN_TOKEN to a long random secret/);
+  });
+
+  it('publishes a bundle file as the next version', async () => {
+    const file = join(home, 'policy.yaml');
+    writeFileSync(file, testBundle({ metadata: { required: ['ticket_id'] } }));
+    const first = await runCliAsync(['central', 'publish', file, '--url', url], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Published .*policy\.yaml as version 1, signed by key [0-9a-f]{16}, expires /);
+    const second = await runCliAsync(['central', 'publish', file, '--url', url, '--json'], env);
+    expect(JSON.parse(second.stdout)).toMatchObject({ version: 2 });
+  });
+
+  it('refuses a bad bundle with file, line and field', async () => {
+    const file = join(home, 'bad.yaml');
+    writeFileSync(file, 'apiVersion: gatehouse/v1\norg: acme\ntiers:\n  prod:\n    modles: {}\n');
+    const r = await runCliAsync(['central', 'publish', file, '--url', url], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:5: tiers.prod.modles: unknown key "modles"`);
+  });
+
+  it('refuses a publish with the wrong admin token', async () => {
+    const file = join(home, 'policy.yaml');
+    const r = await runCliAsync(['central', 'publish', file, '--url', url], { ...env, GATEHOUSE_ADMIN_TOKEN: 'wrong' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Wrong admin token/);
+  });
+});
