@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
+import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
+import { OutboxStatusSchema } from '../../sync/device/contracts.js';
 
 export {
   FiredSchema,
@@ -24,6 +26,18 @@ export { PolicyViewSchema, type PolicyView } from '../policy/view.js';
 export { TierDiffSchema, type TierDiff } from '../policy/diff.js';
 export { ReplayReportSchema, type ReplayReport } from '../policy/replay.js';
 export { VerdictSchema, type Verdict } from '../policy/schema.js';
+export { SyncCycleResultSchema, type SyncCycleResult, type OutboxStatus } from '../../sync/device/contracts.js';
+export { DeviceSyncStatusSchema, type DeviceSyncStatus } from '../../sync/device/index.js';
+
+// ---- fleet sync: POST /api/sync, and the `sync` part of GET /api/status ----------------
+
+
+/** Enrollment, the policy in force, the last sync cycle and the outbox, as `GET /api/status` reports them under `sync`. */
+export const SyncStatusSchema = DeviceSyncStatusSchema.extend({
+  policy: z.object({ source: z.enum(['builtin', 'file', 'org']), version: z.number().int().nullable() }),
+  outbox: OutboxStatusSchema,
+});
+export type SyncStatus = z.infer<typeof SyncStatusSchema>;
 
 /** A tier name as queries take it. */
 export const TierParamSchema = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a tier name such as dev or prod');
@@ -160,7 +174,10 @@ export const SettingsSchema = z.object({
   token: z.object({ source: z.enum(['keychain', 'file', 'env']) }),
   identity: z.object({ user: z.string(), team: z.string().nullable(), org: z.string().nullable().optional(), source: z.string() }),
   enrollment: z.object({ enrolled: z.boolean(), central: z.string().nullable() }),
+  /** Enrollment details, the policy in force, the last sync and the outbox (as `GET /api/status` says under `sync`). */
+  sync: SyncStatusSchema,
   /** What `gatehouse setup <agent>` prints, with the token shown as `<token>`. */
   setup: z.object({ 'claude-code': z.string(), codex: z.string(), cursor: z.string(), continue: z.string() }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+

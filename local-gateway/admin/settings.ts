@@ -1,6 +1,7 @@
 import type { GatewayServices } from '../server/services.js';
 import { loadSecret } from '../providers/secrets.js';
 import { SETUP_AGENTS, type Settings } from './schemas.js';
+import { syncStatus } from '../routes/sync.js';
 
 /** Shown where the local token goes in a setup snippet; the dashboard copies the token itself. */
 export const TOKEN_PLACEHOLDER = '<token>';
@@ -30,7 +31,8 @@ export async function settingsView(gw: GatewayServices, origin: string): Promise
     }),
   );
   const identity = gw.identity.current();
-  const central = gw.config.central?.url ?? null;
+  const sync = syncStatus(gw);
+  const central = gw.config.central?.url ?? sync.enrollment?.central_url ?? null;
   // Loaded here, not at start: the setup writer brings a diff library only this page needs.
   const { setupText } = await import('../cli/setup.js');
   const setup = Object.fromEntries(SETUP_AGENTS.map((a) => [a, setupText(a, origin, TOKEN_PLACEHOLDER, gw.env)])) as Settings['setup'];
@@ -38,7 +40,8 @@ export async function settingsView(gw: GatewayServices, origin: string): Promise
     providers,
     token: { source: gw.tokenSource },
     identity: { user: identity.user, team: identity.team, org: identity.org, source: identity.source },
-    enrollment: { enrolled: central !== null && identity.source !== 'os', central },
+    enrollment: { enrolled: sync.enrollment !== null || (central !== null && identity.source !== 'os'), central },
+    sync,
     setup,
   };
 }

@@ -3,6 +3,14 @@ import { resolveLocalToken } from '../keychain/token.js';
 import type { z } from 'zod';
 import { PolicyViewSchema } from '../policy/view.js';
 import { CommandError, parse, resolveHome, resolvePort } from './args.js';
+import { SyncStatusSchema, type SyncStatus } from '../admin/schemas.js';
+
+export const STATUS_HELP = `Usage: gatehouse status [--json] [--port P]
+
+Asks the running gateway of this home how it is doing: the tier and policy in force (source,
+version, a refused change), providers, identity, traces, and fleet sync: the enrollment
+(central URL, device id, org, user), the last sync and its error, and the outbox depth.
+`;
 
 /** `gatehouse token`: prints the local client token, for scripts and IDE settings. */
 export async function token(argv: string[]): Promise<void> {
@@ -50,6 +58,7 @@ export async function status(argv: string[]): Promise<void> {
   const [statusBody, view] = await Promise.all([get('/api/status'), get('/api/policy')]);
   const s = statusBody as GatewayStatus;
   const policy = StatusPolicySchema.parse(view);
+  const sync = SyncStatusSchema.safeParse((statusBody as { sync?: unknown }).sync);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...s, policy })}\n`);
     return;
@@ -60,6 +69,7 @@ export async function status(argv: string[]): Promise<void> {
       `  Tier       ${s.tier.active}${s.tier.shadow.length ? ` (shadow: ${s.tier.shadow.join(', ')})` : ''}`,
       ...policyLines(policy),
       `  Providers  ${s.providers.map((p) => `${p.id} (${p.kind})`).join(', ')}`,
+      ...(sync.success ? syncLines(sync.data) : []),
       ...(s.identity ? [`  Identity   ${s.identity.user}${s.identity.team ? ` (team ${s.identity.team})` : ''}, ${IDENTITY_SOURCES[s.identity.source] ?? s.identity.source}`] : []),
       `  Traces     ${s.store.traces} (${(s.store.bytes / 1048576).toFixed(1)} MiB)`,
       `  Memory     ${(s.memory_rss_bytes / 1048576).toFixed(0)} MiB RSS`,
@@ -86,8 +96,26 @@ function policyLines(p: StatusPolicy): string[] {
   const what = p.source === 'builtin' ? 'built-in permissive tier (no policy file configured)' : `${p.org ?? 'no org'}${p.version !== null ? ` v${p.version}` : ''} (${POLICY_SOURCES[p.source]}${p.file ? ` ${p.file}` : ''})`;
   const lines = [`  Policy     ${what}; tiers ${p.tiers.active}${p.tiers.shadow.length ? `, shadow ${p.tiers.shadow.join(', ')}` : ''}`];
   if (p.last_error) {
-    lines.push(`  Refused    the edit of ${p.last_error.file} at ${p.last_error.at}; the policy above stays in force until it is fixed:`);
+    lines.push(
+      p.source === 'org' || p.last_error.file.includes('/v1/fleet/') || p.last_error.file.endsWith('org-policy.json')
+        ? `  Refused    an org bundle from ${p.last_error.file} at ${p.last_error.at}:`
+        : `  Refused    the edit of ${p.last_error.file} at ${p.last_error.at}; the policy above stays in force until it is fixed:`,
+    );
     lines.push(...p.last_error.message.split('\n').map((l) => `             ${l}`));
   }
+  return lines;
+}
+
+/** Enrollment, the last sync and the outbox; for a device that is not enrolled, how to enroll. */
+function syncLines(s: SyncStatus): string[] {
+  const e = s.enrollment;
+  if (e === null) return ['  Fleet      not enrolled (enroll with `gatehouse enroll --central URL`, the PAT on stdin)'];
+  const last = s.last_sync;
+  const lines = [
+    `  Fleet      enrolled in ${e.org} at ${e.central_url} as ${e.user}${e.team ? ` (team ${e.team})` : ''}; device ${e.device_id}`,
+    `  Last sync  ${last === null ? 'not yet' : `${last.at}: ${last.outcome}${last.version !== null ? `, v${last.version} in force` : ''}`}${s.next_sync_at ? `; next ${s.next_sync_at}` : ''}`,
+  ];
+  if (last?.error) lines.push(`  Sync error ${last.error}`);
+  lines.push(`  Outbox     ${s.outbox.depth} record${s.outbox.depth === 1 ? '' : 's'} waiting${s.outbox.dropped > 0 ? `, ${s.outbox.dropped} dropped (${s.outbox.overflow})` : ''}`);
   return lines;
 }

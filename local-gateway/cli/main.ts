@@ -8,7 +8,10 @@ Usage: gatehouse <command> [options]
 Commands:
   start     Run the gateway on 127.0.0.1 (--port 4141, --config FILE, --log-level warn)
   token     Print the local client token
-  status    Show the running gateway's state (--port P)
+  status    Show the running gateway's state: policy, enrollment, last sync, outbox (--port P)
+  enroll    Enroll this device with the org's central gateway: enroll --central URL (PAT on stdin or GATEHOUSE_PAT)
+  unenroll  Remove the enrollment, the org policy and the PAT; the local policy applies again
+  sync      Run a sync cycle on the running gateway now: sync now [--json]
   keys      Keys in the OS keychain: keys set NAME (value on stdin), keys list, keys rm NAME
   setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M] [--port P]
   policy    The org policy: policy show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
@@ -18,7 +21,8 @@ Commands:
 \`gatehouse <command> --help\` shows a command's options.
 
 Every command takes --home DIR (default: the OS app-data dir), --config FILE and --json.
-Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN, GATEHOUSE_KEYCHAIN=off.
+Environment: GATEHOUSE_HOME, GATEHOUSE_PORT, GATEHOUSE_CONFIG, GATEHOUSE_TOKEN, GATEHOUSE_KEYCHAIN=off,
+GATEHOUSE_PAT (the PAT on a machine without a keychain).
 `;
 
 /** A command: what runs it, and its own usage text for --help when it has one. */
@@ -35,7 +39,10 @@ interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => import('./start.js').then((m) => ({ run: m.start, help: m.START_HELP })),
   token: async () => import('./info.js').then((m) => ({ run: m.token })),
-  status: async () => import('./info.js').then((m) => ({ run: m.status })),
+  status: async () => import('./info.js').then((m) => ({ run: m.status, help: m.STATUS_HELP })),
+  enroll: async () => import('./enroll.js').then((m) => ({ run: m.enroll, help: m.ENROLL_HELP })),
+  unenroll: async () => import('./enroll.js').then((m) => ({ run: m.unenroll, help: m.UNENROLL_HELP })),
+  sync: async () => import('./enroll.js').then((m) => ({ run: m.sync, help: m.SYNC_HELP })),
   keys: async () => import('./keys.js').then((m) => ({ run: m.keys, help: m.KEYS_HELP })),
   setup: async () => import('./setup.js').then((m) => ({ run: m.setup, help: m.SETUP_HELP })),
   policy: async () => import('./policy.js').then((m) => ({ run: m.policy, help: m.POLICY_HELP })),

@@ -38,6 +38,12 @@ export interface HomePaths {
   keys: string;
   /** The identity the central gateway gave the PAT, for a restart without network. */
   identity: string;
+  /** The central gateway this device is enrolled with, its device id and pinned keys; no secret. */
+  enrollment: string;
+  /** The last org bundle that verified, with its signature, re-verified at every start. */
+  orgPolicy: string;
+  /** The highest org bundle version ever accepted, per org: never lowered (rollback protection). */
+  policyState: string;
 }
 
 export function homePaths(dir: string): HomePaths {
@@ -50,6 +56,9 @@ export function homePaths(dir: string): HomePaths {
     journal: join(dir, 'traces.journal'),
     keys: join(dir, 'keys.json'),
     identity: join(dir, 'identity.json'),
+    enrollment: join(dir, 'enrollment.json'),
+    orgPolicy: join(dir, 'org-policy.json'),
+    policyState: join(dir, 'policy-state.json'),
   };
 }
 

@@ -75,8 +75,11 @@ export async function whoami(central: string, pat: string): Promise<Whoami> {
 }
 
 export interface IdentityOptions {
-  /** The central gateway's URL from the config; without one the OS user is the identity. */
-  central: string | null;
+  /**
+   * The central gateway's URL: the config's, else the enrolled one (a function, since
+   * enrolling and unenrolling change it while the gateway runs); without one the OS user is the identity.
+   */
+  central: string | null | (() => string | null);
   paths: HomePaths;
   log: Logger;
   keychain?: Keychain;
@@ -89,18 +92,22 @@ export interface IdentityOptions {
  * refreshed in the background: the keychain and the network stay off the request path.
  */
 export function createIdentityService(opts: IdentityOptions): IdentityService {
-  const { central, paths, log } = opts;
+  const { paths, log } = opts;
+  const centralNow = () => (typeof opts.central === 'function' ? opts.central() : opts.central);
   const keychain = opts.keychain ?? openKeychain(opts.env);
-  const cached = central ? readCache(paths, central) : null;
+  const atStart = centralNow();
+  const cached = atStart ? readCache(paths, atStart) : null;
   let identity: Identity = cached ? { ...cached.whoami, source: 'cache' } : osIdentity();
 
   const fromPat = (w: Whoami, source: Identity['source']): Identity => ({ user: w.user, team: w.team, org: w.org, source });
 
   async function resolve(): Promise<Identity> {
+    const central = centralNow();
     if (!central) return osIdentity();
     let pat: string | null;
     try {
-      pat = await keychain.get(PAT_NAME);
+      // A headless machine (CI, a server) has the PAT in the environment and no keychain.
+      pat = opts.env?.GATEHOUSE_PAT?.trim() || (await keychain.get(PAT_NAME));
     } catch (err) {
       if (!(err instanceof KeychainUnavailableError)) throw err;
       log.warn(keychainAdvice(err, 'the PAT', 'read', false), { identity: identity.user });

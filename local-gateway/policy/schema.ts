@@ -101,6 +101,9 @@ export const GuardrailSchema = z.strictObject({
 });
 export type Guardrail = z.infer<typeof GuardrailSchema>;
 
+/** The poll interval of an enrolled device when the bundle's `sync` section names none. */
+export const DEFAULT_SYNC_INTERVAL_S = 60;
+
 /**
  * One tier as written. With `extends`, keys present here replace the parent's, except the
  * id-keyed lists (`rate_limits`, `budgets`, `guardrails`) and `virtual_models`, which merge by
@@ -117,7 +120,13 @@ export const TierSchema = z.strictObject({
   logging: z
     .strictObject({ bodies: z.enum(['full', 'redacted', 'none']).default('full'), retention_days: z.number().int().positive().default(30) })
     .optional(),
-  sync: z.strictObject({ push: z.array(z.enum(['usage', 'verdicts', 'bodies'])).default(['usage', 'verdicts']) }).optional(),
+  sync: z
+    .strictObject({
+      push: z.array(z.enum(['usage', 'verdicts', 'bodies'])).default(['usage', 'verdicts']),
+      /** How often an enrolled device polls for a new bundle (±10% jitter, so a fleet does not poll in step). */
+      interval_seconds: z.number().int().min(10).max(86_400).default(DEFAULT_SYNC_INTERVAL_S),
+    })
+    .optional(),
 });
 export type TierSpec = z.infer<typeof TierSchema>;
 
@@ -167,7 +176,7 @@ export interface ResolvedTier {
   budgets: Budget[];
   guardrails: Guardrail[];
   logging: { bodies: 'full' | 'redacted' | 'none'; retention_days: number };
-  sync: { push: ('usage' | 'verdicts' | 'bodies')[] };
+  sync: { push: ('usage' | 'verdicts' | 'bodies')[]; interval_seconds: number };
 }
 
 function mergeById<T extends { id: string }>(parent: readonly T[], child: readonly T[] | undefined): T[] {
@@ -189,7 +198,7 @@ export function permissiveTier(name: string): ResolvedTier {
     budgets: [],
     guardrails: [],
     logging: { bodies: 'full', retention_days: 30 },
-    sync: { push: ['usage', 'verdicts'] },
+    sync: { push: ['usage', 'verdicts'], interval_seconds: DEFAULT_SYNC_INTERVAL_S },
   };
 }
 

@@ -3,6 +3,16 @@ import type { Config } from '../config/schema.js';
 import { resolveTier, type ResolvedTier } from './schema.js';
 import type { ActivePolicy, PolicyLoadError } from './source.js';
 
+/** The last sync cycle's policy step: when, what it did, the version in force after it and why it failed. */
+export const LastSyncSchema = z.object({
+  at: z.string(),
+  /** `applied`: a new version is in force; `unchanged`: 304 or the same bundle; `rejected`: refused, the last good one stays; `error`: could not fetch. */
+  outcome: z.enum(['applied', 'unchanged', 'rejected', 'error', 'skipped']),
+  version: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type LastSync = z.infer<typeof LastSyncSchema>;
+
 /** `GET /api/policy` and `gatehouse policy show --json`: the policy in force and where it came from. */
 export const PolicyViewSchema = z.object({
   org: z.string().nullable(),
@@ -17,12 +27,12 @@ export const PolicyViewSchema = z.object({
   tiers: z.object({ active: z.string(), shadow: z.array(z.string()), defined: z.array(z.string()) }),
   /** The active and shadow tiers with `extends` resolved and defaults filled in. */
   resolved: z.record(z.string(), z.unknown()),
-  /** The last sync with the central gateway; null until the device is enrolled. */
-  last_sync: z.null(),
+  /** The last sync with the central gateway; null until the enrolled device has run a cycle. */
+  last_sync: LastSyncSchema.nullable(),
 });
 export type PolicyView = z.infer<typeof PolicyViewSchema>;
 
-export function policyView(policy: ActivePolicy, tiers: Config['tiers'], lastError: PolicyLoadError | null): PolicyView {
+export function policyView(policy: ActivePolicy, tiers: Config['tiers'], lastError: PolicyLoadError | null, lastSync: LastSync | null = null): PolicyView {
   const b = policy.bundle;
   return {
     org: b?.org ?? null,
@@ -34,7 +44,7 @@ export function policyView(policy: ActivePolicy, tiers: Config['tiers'], lastErr
     last_error: lastError === null ? null : { file: lastError.file, message: lastError.message, at: new Date(lastError.at).toISOString() },
     tiers: { active: tiers.active, shadow: tiers.shadow, defined: b === null ? [...policy.tiers.keys()] : Object.keys(b.tiers) },
     resolved: Object.fromEntries(policy.tiers),
-    last_sync: null,
+    last_sync: lastSync,
   };
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../core/errors.js';
 import { TraceQuerySchema } from '../store/schema.js';
 import { VERSION } from '../core/version.js';
+import { syncStatus } from './sync.js';
 
 /** Admin API for the dashboard and scripts: same local token as the client API. */
 export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
@@ -34,6 +35,7 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     tier: gw.config.tiers,
     token_source: gw.tokenSource,
     identity: gw.identity.current(),
+    sync: syncStatus(gw),
     providers: [...gw.providers.values()].map((p) => ({ id: p.id, kind: p.kind, apis: [...p.apis], models: [...p.models] })),
     store: (await traces()).stats(),
     memory_rss_bytes: process.memoryUsage.rss(),

@@ -35,7 +35,7 @@ export async function policyRoutes(fastify: FastifyInstance): Promise<void> {
   const gw = app.gateway;
 
   app.get('/api/policy', { schema: { response: { 200: PolicyViewSchema } } }, async () =>
-    policyView(gw.policy.source.current(), gw.config.tiers, gw.policy.source.lastError?.() ?? null),
+    policyView(gw.policy.source.current(), gw.config.tiers, gw.policy.source.lastError?.() ?? null, gw.sync.status().last_sync),
   );
 
   app.get(

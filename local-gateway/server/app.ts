@@ -8,6 +8,7 @@ import { modelsRoutes } from '../routes/models.js';
 import { openaiRoutes } from '../routes/openai.js';
 import { policyRoutes } from '../routes/policy.js';
 import { responsesRoutes } from '../routes/responses.js';
+import { syncRoutes } from '../routes/sync.js';
 import { uiRoutes } from '../routes/ui.js';
 import { installBodyParser } from './body-parser.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -53,6 +54,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(modelsRoutes);
   await app.register(adminRoutes);
   await app.register(policyRoutes);
+  await app.register(syncRoutes);
   await app.register(dashboardRoutes);
   await app.register(eventsRoutes);
   await app.register(uiRoutes);

@@ -22,6 +22,10 @@ import type { ProviderAdapter } from '../providers/types.js';
 import { createEventBus, policyEvent, publishingSink, type EventBus } from '../admin/events.js';
 import { closeDatabase, openDatabase } from '../store/db.js';
 import { DEFAULT_OUTBOX_BUDGET } from '../store/outbox.js';
+import { openKeychain } from '../keychain/index.js';
+import { createDeviceSync, createOrgPolicySource, type DeviceSync, type SyncTimers } from '../../sync/device/index.js';
+import { centralLink } from '../../sync/device/enrollment.js';
+import { readEnrollment } from '../../sync/device/state.js';
 import { TraceStore } from '../store/traces.js';
 import { TraceWriter } from '../store/writer.js';
 import type { RecordsOutbox } from '../../sync/device/contracts.js';
@@ -40,6 +44,8 @@ export interface GatewayOptions {
   logging?: LogLevel | false;
   /** Tests inject a policy source, and a clock, randomness and backoff that do not wait. */
   policy?: Partial<Pick<PolicyEngineOptions, 'source' | 'clock' | 'random' | 'sleep'>>;
+  /** Tests drive fleet sync with their own timers, clock and randomness. */
+  sync?: { timers?: SyncTimers; clock?: () => number; random?: () => number; records?: RecordsOutbox };
   /**
    * Replaces the local-token check and the process identity on client API routes: the
    * central gateway authenticates each call by its PAT and names its caller. Throws (a
@@ -75,6 +81,8 @@ export interface GatewayServices {
   /** Values masked wherever they would be stored or logged. */
   secrets: readonly string[];
   identity: IdentityService;
+  /** Fleet sync: enrollment, the org policy poller and the records outbox's drain. */
+  sync: DeviceSync;
   /** Reads keychain keys and the PAT's identity again, e.g. after `gatehouse keys set`. */
   reloadSecrets(): Promise<Identity>;
   log: Logger;
@@ -117,7 +125,9 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   const secrets = knownSecrets();
   const log = createLogger(opts.logging ?? false, secrets);
   const paths = homePaths(opts.home);
-  const identity = createIdentityService({ central: config.central?.url ?? null, paths, log, env });
+  const keychain = openKeychain(env);
+  // The config's central gateway wins; else the one this device enrolled with, read afresh as enrollment changes.
+  const identity = createIdentityService({ central: () => config.central?.url ?? readEnrollment(paths.enrollment)?.central_url ?? null, paths, log, env, keychain });
   const reloadSecrets = async () => {
     for (const p of config.providers) forgetSecret(p.api_key, env);
     await warmKeychainKeys(config, env, log);
@@ -134,25 +144,51 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   if (recovered > 0) log.warn('stored traces a previous run had journaled but not yet indexed', { recovered });
 
   const names = [config.tiers.active, ...config.tiers.shadow];
+  // Once enrolled, the org's verified bundle is in force over the local `policy:` file.
+  const orgPolicy = createOrgPolicySource({
+    paths,
+    fallback: opts.policy?.source ?? policySource(config, opts.configFile, names, log),
+    tiers: names,
+    enrollment: readEnrollment(paths.enrollment),
+    log,
+    clock: opts.sync?.clock,
+  });
+  const outbox =
+    opts.sync?.records ??
+    createRecordsOutbox({
+      store: traces,
+      // The enrollment on disk: `enroll` and `unenroll` change it from another process.
+      link: () => {
+        const e = readEnrollment(paths.enrollment);
+        return e === null ? null : centralLink(e, keychain, env);
+      },
+      push: () => pushPolicyOf(orgPolicy.current(), config.tiers.active),
+      budget: config.sync?.outbox ?? DEFAULT_OUTBOX_BUDGET,
+      flush: () => writer.flush(),
+      onStored: (listener) => writer.onStored(listener),
+      log,
+    });
+  const sync = createDeviceSync({
+    paths,
+    policy: orgPolicy,
+    records: outbox,
+    keychain,
+    env,
+    log,
+    activeTier: config.tiers.active,
+    onEnrollmentChange: () => void identity.refresh().catch((err: unknown) => log.error('could not resolve the identity', { err: (err as Error).message })),
+    clock: opts.sync?.clock,
+    random: opts.sync?.random,
+    timers: opts.sync?.timers,
+  });
   const policy = createPolicyEngine({
-    source: opts.policy?.source ?? policySource(config, opts.configFile, names, log),
+    source: orgPolicy,
     tiers: config.tiers,
     prices: createPriceBook(config.prices),
     clock: opts.policy?.clock,
     random: opts.policy?.random,
     sleep: opts.policy?.sleep,
   });
-  const outbox = createRecordsOutbox({
-    store: traces,
-    // Enrollment supplies the link (and calls outbox.setDevice); until then nothing is sent.
-    link: () => null,
-    push: () => pushPolicyOf(policy.source.current(), config.tiers.active),
-    budget: config.sync?.outbox ?? DEFAULT_OUTBOX_BUDGET,
-    flush: () => writer.flush(),
-    onStored: (listener) => writer.onStored(listener),
-    log,
-  });
-  outbox.start();
   const events = createEventBus(log);
   policy.source.onChange((p) => events.publish(policyEvent(p)));
   // Budgets are per period: spend so far this period is rebuilt from the stored traces.
@@ -176,6 +212,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
     policy,
     secrets,
     identity,
+    sync,
     reloadSecrets,
     log,
     startedAt: Date.now(),
@@ -184,7 +221,11 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
   } satisfies GatewayServices);
   app.decorateRequest('gh', null);
 
+  sync.start();
+  outbox.start();
+
   app.addHook('onClose', async () => {
+    await sync.close();
     policy.source.close();
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
     await closeGuardrailPools();

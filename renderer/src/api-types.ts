@@ -11,6 +11,8 @@ import type {
   ServerEvent,
   Settings,
   ShadowSummarySchema,
+  SyncCycleResult,
+  SyncStatus,
   TierDiff,
   TierSummary,
   Timeline,
@@ -24,6 +26,7 @@ import type {
 } from '../../local-gateway/admin/schemas';
 import type { TierChange } from '../../local-gateway/policy/diff';
 
+export type { SyncCycleResult, SyncStatus };
 export type { Verdict, PolicyView, TierChange, TierDiff, ReplayReport, Trace, TraceSummary, TracePage, RuleSummary, TierSummary, Settings, ServerEvent, UsageBy };
 export type Finding = Verdict['findings'][number];
 /** A non-allow verdict as the trace list carries it. */
@@ -55,4 +58,6 @@ export interface Status {
   token_source: string;
   identity: { user: string; team: string | null; org?: string | null; source?: string };
   providers: { id: string; kind: string; apis: string[]; models: string[] }[];
+  /** Absent on a gateway older than fleet sync. */
+  sync?: SyncStatus;
 }

@@ -25,13 +25,14 @@ export interface TestGateway {
 export async function startGateway(
   config: Partial<Record<keyof Config, unknown>> = {},
   env: NodeJS.ProcessEnv = {},
-  opts: Pick<GatewayOptions, 'policy'> & { home?: string } = {},
+  opts: Pick<GatewayOptions, 'policy' | 'sync'> & { home?: string } = {},
 ): Promise<TestGateway> {
   // A given home outlives the gateway (a restart test reopens it); a fresh one is removed on close.
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   ensureHome(home);
   const app = await buildGateway({
     policy: opts.policy,
+    sync: opts.sync,
     config: ConfigSchema.parse(config),
     configFile: null,
     home,

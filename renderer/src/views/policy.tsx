@@ -6,13 +6,21 @@ import { Replay } from './replay';
 
 const SOURCE = { builtin: 'built-in permissive tier (no policy file)', file: 'local file', org: 'organisation (synced)' } as const;
 
+/** The last sync in one line; before any, whether the device is enrolled (only an org policy syncs). */
+function lastSync(p: View): string {
+  const s = p.last_sync;
+  if (s === null) return p.source === 'org' ? 'not yet since the gateway started' : 'not enrolled: gatehouse enroll --central URL (your PAT on stdin)';
+  const what = { applied: `applied v${s.version}`, unchanged: 'unchanged', rejected: 'refused a bundle', error: 'failed', skipped: 'skipped' }[s.outcome];
+  return `${new Date(s.at).toLocaleString()} · ${what}${s.error ? ` · ${s.error}` : ''}`;
+}
+
 function Facts({ p }: { p: View }) {
   return (
     <dl className="facts" data-testid="policy-facts">
       <div><dt>version</dt><dd data-testid="policy-version">{p.version ?? '–'}{p.org ? ` · ${p.org}` : ''}</dd></div>
       <div><dt>source</dt><dd>{SOURCE[p.source]}{p.file ? ` · ${p.file}` : ''}</dd></div>
       <div><dt>loaded</dt><dd>{new Date(p.loaded_at).toLocaleString()}</dd></div>
-      <div><dt>last sync</dt><dd>{p.last_sync === null ? 'not enrolled (gatehouse enroll --central URL)' : String(p.last_sync)}</dd></div>
+      <div><dt>last sync</dt><dd data-testid="policy-last-sync">{lastSync(p)}</dd></div>
       <div><dt>tiers</dt><dd>{p.tiers.active} enforced{p.tiers.shadow.length ? `, ${p.tiers.shadow.join(', ')} shadowed` : ''}</dd></div>
       {p.expires && <div><dt>expires</dt><dd>{new Date(p.expires).toLocaleString()}</dd></div>}
     </dl>
@@ -79,7 +87,9 @@ export function PolicyView() {
       <Facts p={p} />
       {p.last_error && (
         <Notice kind="error" testId="policy-last-error">
-          The newest change to {p.last_error.file} was refused ({new Date(p.last_error.at).toLocaleString()}): {p.last_error.message} The last good policy stays in force; fix the file and save it again.
+          {/\/v1\/fleet\/|org-policy\.json$/.test(p.last_error.file)
+            ? <>An org bundle from {p.last_error.file} was refused ({new Date(p.last_error.at).toLocaleString()}): {p.last_error.message}</>
+            : <>The newest change to {p.last_error.file} was refused ({new Date(p.last_error.at).toLocaleString()}): {p.last_error.message} The last good policy stays in force; fix the file and save it again.</>}
         </Notice>
       )}
       {to === undefined ? (

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { isMissingEndpoint, useApi } from '../api';
+import { api, isMissingEndpoint, useApi, type ApiError } from '../api';
 import { clearToken, getToken } from '../auth';
-import type { Settings, Status } from '../api-types';
+import type { Settings, Status, SyncCycleResult, SyncStatus } from '../api-types';
 import { Failure, Loading, Notice } from '../components/states';
 
 /** Copies to the clipboard; 127.0.0.1 is a secure context, so the async clipboard API is there. */
@@ -80,6 +80,54 @@ function Setup({ s }: { s: Settings }) {
   );
 }
 
+const OUTCOME = { applied: 'applied', unchanged: 'unchanged', rejected: 'refused', error: 'failed', skipped: 'skipped' } as const;
+
+/** Enrollment, the policy in force, the last sync and the outbox; a button runs a cycle now (POST /api/sync). */
+function FleetSync({ sync, reload }: { sync: SyncStatus; reload: () => void }) {
+  const [running, setRunning] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const e = sync.enrollment;
+  const last = sync.last_sync;
+  const runNow = () => {
+    setRunning(true);
+    setFailure(null);
+    api<SyncCycleResult>('/api/sync', { method: 'POST' })
+      .then(() => reload(), (err: ApiError) => setFailure(err.message))
+      .finally(() => setRunning(false));
+  };
+  return (
+    <section className="card" data-testid="settings-sync">
+      <h3>Fleet sync</h3>
+      {e === null ? (
+        <p data-testid="sync-enrollment">
+          Not enrolled: the local policy applies. Enroll with <code>gatehouse enroll --central URL</code> (your PAT on stdin, or <code>GATEHOUSE_PAT</code> on a machine without a keychain).
+        </p>
+      ) : (
+        <dl className="facts">
+          <div><dt>central</dt><dd className="mono" data-testid="sync-central">{e.central_url}</dd></div>
+          <div><dt>org · user</dt><dd data-testid="sync-org">{e.org} · {e.user}{e.team ? ` (team ${e.team})` : ''}</dd></div>
+          <div><dt>device</dt><dd className="mono" data-testid="sync-device">{e.device_id}</dd></div>
+          <div><dt>policy</dt><dd data-testid="sync-policy">{sync.policy.source === 'org' ? `org v${sync.policy.version}` : `${sync.policy.source} (no verified org bundle in force)`}</dd></div>
+          <div>
+            <dt>last sync</dt>
+            <dd data-testid="sync-last">{last === null ? 'not yet' : `${new Date(last.at).toLocaleString()} · ${OUTCOME[last.outcome]}${last.version !== null ? ` · v${last.version} in force` : ''}`}</dd>
+          </div>
+          {last?.error && <div><dt>sync error</dt><dd className="err" data-testid="sync-error">{last.error}</dd></div>}
+          <div><dt>outbox</dt><dd data-testid="sync-outbox">{sync.outbox.depth} waiting{sync.outbox.dropped > 0 ? ` · ${sync.outbox.dropped} dropped (${sync.outbox.overflow})` : ''}</dd></div>
+          <div><dt>interval</dt><dd>{sync.interval_seconds} s ± 10%{sync.next_sync_at ? ` · next ${new Date(sync.next_sync_at).toLocaleTimeString()}` : ''}</dd></div>
+        </dl>
+      )}
+      {e !== null && (
+        <p>
+          <button type="button" onClick={runNow} disabled={running} data-testid="sync-now">{running ? 'Syncing…' : 'Sync now'}</button>{' '}
+          <span className="muted">the same as <code>gatehouse sync now</code>; <code>gatehouse unenroll</code> goes back to the local policy.</span>
+        </p>
+      )}
+      {failure && <Notice kind="error" testId="sync-failure">{failure}</Notice>}
+    </section>
+  );
+}
+
 /** Providers and their keys' presence, the token, identity and enrollment, and setup snippets. */
 export function SettingsView() {
   const settings = useApi<Settings>('/api/settings');
@@ -107,9 +155,10 @@ export function SettingsView() {
               {s.identity.user}{s.identity.team ? ` · team ${s.identity.team}` : ''}{s.identity.org ? ` · ${s.identity.org}` : ''} <span className="muted">({s.identity.source}); token from {s.token.source}</span>
             </p>
             <p data-testid="enrollment">
-              {s.enrollment.enrolled ? `Enrolled with ${s.enrollment.central ?? 'the central gateway'}.` : 'Not enrolled: the local policy file applies. Enroll with gatehouse enroll --central URL (your PAT on stdin).'}
+              {s.enrollment.enrolled ? `Enrolled with ${s.enrollment.central ?? 'the central gateway'}.` : 'Not enrolled: the local policy applies. Enroll with gatehouse enroll --central URL (your PAT on stdin).'}
             </p>
           </section>
+          {s.sync && <FleetSync sync={s.sync} reload={settings.reload} />}
           <Setup s={s} />
         </>
       )}
