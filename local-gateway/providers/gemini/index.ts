@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../core/errors.js';
 import type { ProviderConfigOf } from '../../config/schema.js';
 import { convertedError, convertedJson, convertedStream, openAIErrorText, sseData } from '../chat-answer.js';
-import type { ChatRequestBody } from '../chat-request.js';
+import { readChatBody } from '../chat-request.js';
 import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
@@ -32,7 +32,7 @@ export function geminiProvider(config: ProviderConfigOf<'gemini'>, ctx: Provider
   }
 
   async function chat(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const body = chatToGemini(req.body as unknown as ChatRequestBody);
+    const body = chatToGemini(readChatBody(req.body));
     const path = `${modelPath(req.model)}:${req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
     const up = await post(path, body, req, req.stream ? 'text/event-stream' : 'application/json');
     if (up.status >= 400) return convertedError(up, geminiErrorAnswer);
