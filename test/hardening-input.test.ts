@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPolicyText } from '../local-gateway/policy/validate.js';
 import { startGateway, TEST_TOKEN, type TestGateway } from './helpers/gateway.js';
@@ -33,5 +34,56 @@ describe('a YAML alias bomb is refused as a bad policy, not a crash', () => {
   it('the loader every policy path shares reports it as a problem', () => {
     const r = checkPolicyText(aliasBomb(), 'policy.yaml');
     expect(r.ok).toBe(false);
+  });
+});
+
+/** Sends bytes on a fresh connection and returns everything the server answered before it closed. */
+function rawExchange(data: string): Promise<{ status: number; body: unknown }> {
+  const { port } = new URL(gw.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(data));
+    let out = '';
+    socket.on('data', (d) => (out += d.toString('utf8')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      const m = /^HTTP\/1\.1 (\d{3})[^]*?\r\n\r\n([^]*)$/.exec(out);
+      if (!m) return reject(new Error(`not an HTTP answer: ${out.slice(0, 200)}`));
+      resolve({ status: Number(m[1]), body: JSON.parse(m[2]!) as unknown });
+    });
+  });
+}
+
+const CHUNKED_BAD = (path: string, extra = '') =>
+  `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nauthorization: Bearer ${TEST_TOKEN}\r\ncontent-type: application/json\r\n${extra}transfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`;
+
+describe("HTTP-level refusals (header size, framing, path length) come in the caller's API shape", () => {
+  it('a 100 KB header: 431 in the OpenAI shape on chat, the Anthropic shape on Messages', async () => {
+    const big = `x-big: ${'a'.repeat(100_000)}\r\n`;
+    const chat = await rawExchange(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n${big}\r\n`);
+    expect(chat.status).toBe(431);
+    expect(chat.body).toMatchObject({ error: { code: 'GH_ERR_HEADERS_TOO_LARGE', type: 'invalid_request_error' } });
+    const messages = await rawExchange(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nanthropic-version: 2023-06-01\r\n${big}\r\n`);
+    expect(messages.status).toBe(431);
+    expect(messages.body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+
+  it('a malformed chunked body: 400 in the API shape', async () => {
+    const chat = await rawExchange(CHUNKED_BAD('/v1/chat/completions'));
+    expect(chat.status).toBe(400);
+    expect(chat.body).toMatchObject({ error: { code: 'GH_ERR_BAD_HTTP', type: 'invalid_request_error' } });
+    const messages = await rawExchange(CHUNKED_BAD('/v1/messages', 'anthropic-version: 2023-06-01\r\n'));
+    expect(messages.status).toBe(400);
+    expect(messages.body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+
+  it('an over-long path parameter: 414 in the API shape', async () => {
+    const res = await fetch(`${gw.url}/api/traces/${'x'.repeat(600)}`, { headers: auth });
+    expect(res.status).toBe(414);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('GH_ERR_URI_TOO_LONG');
+    expect(body.error.message.length).toBeLessThan(400);
+    const anthropic = await fetch(`${gw.url}/api/traces/${'x'.repeat(600)}`, { headers: { ...auth, 'anthropic-version': '2023-06-01' } });
+    expect(anthropic.status).toBe(414);
+    expect(await anthropic.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
 });
