@@ -87,3 +87,29 @@ describe("HTTP-level refusals (header size, framing, path length) come in the ca
     expect(await anthropic.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
 });
+
+describe('invalid UTF-8 inside a JSON string is refused, not replaced with U+FFFD', () => {
+  const body = (prefix: string) => Buffer.concat([Buffer.from(`${prefix}"messages":[{"role":"user","content":"bad `), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' bytes"}]}')]);
+
+  it('on chat: 400 in the OpenAI shape, and a readable trace', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: body('{"model":"demo/echo",') });
+    const answer = (await res.json()) as { error: { code: string; message: string } };
+    expect(res.status).toBe(400);
+    expect(answer.error.code).toBe('GH_ERR_INVALID_UTF8');
+    expect(answer.error.message).toMatch(/UTF-8/);
+    const trace = await gw.api<{ status: number; error_code: string }>(`/api/traces/${res.headers.get('x-gatehouse-trace-id')}`);
+    expect(trace).toMatchObject({ status: 400, error_code: 'GH_ERR_INVALID_UTF8' });
+  });
+
+  it('on Messages: 400 in the Anthropic shape', async () => {
+    const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { ...auth, 'anthropic-version': '2023-06-01' }, body: body('{"model":"demo/echo","max_tokens":10,') });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+
+  it('valid multi-byte UTF-8 still passes', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: Buffer.from(JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'héllo 日本 🚀' }] })) });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).toContain('héllo 日本 🚀');
+  });
+});

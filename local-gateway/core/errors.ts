@@ -9,6 +9,8 @@ export const ERRORS = {
   GH_ERR_FORBIDDEN_HOST: { status: 403, type: 'permission_error' },
   GH_ERR_FORBIDDEN_ORIGIN: { status: 403, type: 'permission_error' },
   GH_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error' },
+  /** The body holds bytes that are not UTF-8: decoding them would change what the client sent. */
+  GH_ERR_INVALID_UTF8: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_QUERY: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_METADATA: { status: 400, type: 'invalid_request_error' },
