@@ -23,6 +23,8 @@ export const ERRORS = {
   GH_ERR_BAD_HTTP: { status: 400, type: 'invalid_request_error' },
   GH_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   GH_ERR_UNKNOWN_MODEL: { status: 404, type: 'invalid_request_error' },
+  /** A model name no provider could serve (URL syntax, control characters): refused before it reaches an upstream URL. */
+  GH_ERR_INVALID_MODEL: { status: 400, type: 'invalid_request_error' },
   GH_ERR_UNKNOWN_PROVIDER: { status: 404, type: 'invalid_request_error' },
   GH_ERR_UNSUPPORTED_API: { status: 400, type: 'invalid_request_error' },
   /** The request uses a feature the provider's API has no equivalent for, so it cannot be translated. */
