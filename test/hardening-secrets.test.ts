@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trace } from '../local-gateway/store/schema.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, type TestGateway } from './helpers/gateway.js';
 import { sendJson, startStandinServer, write, type StandinServer } from './standins/http-server.js';
 
@@ -90,5 +91,28 @@ describe('a secret written with JSON escapes is masked in what is stored and ret
     await gw.app.gateway.writer.flush();
     expect(homeHolds(TEST_TOKEN)).toEqual([]);
     expect(homeHolds(UPSTREAM_KEY)).toEqual([]);
+  });
+});
+
+describe("a provider answer quoting its own key is masked in the stored trace", () => {
+  it('non-streamed: the trace is masked; the client gets the answer as the provider sent it', async () => {
+    const r = await send('/v1/chat/completions', JSON.stringify({ model: 'q/m', messages: [{ role: 'user', content: 'x' }] }));
+    expect(r.status).toBe(200);
+    const trace = await gw.api<Trace>(`/api/traces/${r.trace}`);
+    expect(JSON.stringify(trace)).not.toContain(UPSTREAM_KEY);
+    expect(JSON.stringify(trace.response_body)).toContain('my key is [redacted]');
+  });
+
+  it('streamed, the key split across two deltas (one escaped): the trace is masked across the boundary', async () => {
+    const r = await send('/v1/chat/completions', JSON.stringify({ model: 'q/m', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    expect(r.status).toBe(200);
+    const trace = await gw.api<Trace>(`/api/traces/${r.trace}`);
+    const stored = decoded(JSON.stringify(trace));
+    expect(stored).not.toContain(UPSTREAM_KEY);
+    expect(stored).not.toContain(UPSTREAM_KEY.slice(0, 10));
+    expect(stored).toContain('[redacted]');
+    await gw.app.gateway.writer.flush();
+    expect(homeHolds(UPSTREAM_KEY)).toEqual([]);
+    expect(homeHolds(UPSTREAM_KEY.slice(0, 10) + UPSTREAM_KEY.slice(10))).toEqual([]);
   });
 });

@@ -2,11 +2,13 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ApiSurface } from '../apis/types.js';
 import { GatehouseError } from '../core/errors.js';
+import { knownSecrets } from '../core/redact.js';
 import { upstreamErrorResponse, upstreamFailure } from '../providers/http.js';
 import type { UpstreamResponse } from '../providers/types.js';
 import { SseSplitter } from '../stream/sse.js';
 import type { RequestContext } from './context.js';
 import { StreamBlocked, type StreamGuard } from './stream-guard.js';
+import { maskStreamText } from './trace-mask.js';
 
 /** Upstream headers worth showing the client: request ids and rate-limit state. */
 const FORWARDED = /^(x-request-id|request-id|retry-after|x-ratelimit-|openai-|anthropic-ratelimit-)/;
@@ -169,6 +171,7 @@ export async function relayStream(
     }
   }
   const received = sent.join('') + tail;
-  ctx.responseJson = JSON.stringify(guard ? guard.traced(received) : received);
+  // The trace masks a key the provider split across deltas; the client got the events as sent (README, limits).
+  ctx.responseJson = JSON.stringify(maskStreamText(guard ? guard.traced(received) : received, knownSecrets()));
   return { tail };
 }

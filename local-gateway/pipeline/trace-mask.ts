@@ -1,8 +1,9 @@
-import { holdsSecret, redactSecrets } from '../core/redact.js';
+import { holdsSecret, REDACTED, redactSecrets } from '../core/redact.js';
 
 /**
  * Masking for what a trace stores. `holdsSecret` over the raw text finds a secret written
- * plainly, but JSON text can spell one with escapes (`\u0072t-tok…`, `\/`). Each check below runs only when the cheaper one
+ * plainly, but JSON text can spell one with escapes (`\u0072t-tok…`, `\/`), and a streamed
+ * answer can split one across two deltas. Each check below runs only when the cheaper one
  * before it cannot rule a secret out, so a clean body costs a few scans and no copy.
  */
 
@@ -48,4 +49,44 @@ export function maskJsonText(text: string, secrets: readonly string[]): string {
   } catch {
     return JSON.stringify(redactSecrets(unescapeText(out), secrets));
   }
+}
+
+/** The text-bearing string fields of streamed events, in every client API's wire format. */
+const DELTA_STRING = /"(content|text|delta|arguments|partial_json|thinking|reasoning|reasoning_content|refusal)":"((?:[^"\\]|\\.)*)"/g;
+
+const decodeJsonString = (raw: string): string => (raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw);
+const encodeJsonString = (s: string): string => JSON.stringify(s).slice(1, -1);
+
+/**
+ * A stream's events as stored: a secret the deltas only form together (`sk-upstr` + `eam…`) is
+ * masked across the boundary. The first delta it touches gets the mask, the rest of it is
+ * taken out of the deltas that carry it.
+ */
+export function maskStreamText(sse: string, secrets: readonly string[]): string {
+  const masked = holdsSecret(sse, secrets) ? redactSecrets(sse, secrets) : sse;
+  const pieces: string[] = [];
+  for (const m of masked.matchAll(DELTA_STRING)) pieces.push(decodeJsonString(m[2]!));
+  const joined = pieces.join('');
+  if (!holdsSecret(joined, secrets)) return masked;
+  // Which characters of the joined text belong to a secret, and where each occurrence starts.
+  const hidden = new Uint8Array(joined.length);
+  const starts = new Set<number>();
+  for (const secret of secrets) {
+    for (let at = joined.indexOf(secret); at !== -1; at = joined.indexOf(secret, at + secret.length)) {
+      hidden.fill(1, at, at + secret.length);
+      starts.add(at);
+    }
+  }
+  let offset = 0;
+  return masked.replace(DELTA_STRING, (_m, field: string, raw: string) => {
+    const piece = decodeJsonString(raw);
+    let out = '';
+    for (let i = 0; i < piece.length; i++) {
+      const at = offset + i;
+      if (starts.has(at)) out += REDACTED;
+      if (!hidden[at]) out += piece[i];
+    }
+    offset += piece.length;
+    return `"${field}":"${encodeJsonString(out)}"`;
+  });
 }
