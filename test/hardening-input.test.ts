@@ -133,3 +133,17 @@ describe('the usage CSV cannot carry a spreadsheet formula', () => {
     expect(text).toContain("'-2+3");
   });
 });
+
+describe('a body starting with a UTF-8 BOM keeps its trace, and the importer thread survives', () => {
+  it('the BOM body is answered and traced, and later traces are still imported by the importer thread', async () => {
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'with a BOM' }] }))]);
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: bom });
+    expect(res.status).toBe(200);
+    const trace = await gw.api<{ request_body: unknown }>(`/api/traces/${res.headers.get('x-gatehouse-trace-id')}`);
+    expect(trace.request_body).toMatchObject({ messages: [{ content: 'with a BOM' }] });
+    const later = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'after' }] }) });
+    await gw.api(`/api/traces/${later.headers.get('x-gatehouse-trace-id')}`);
+    // The importer is still the one storing: its thread is alive.
+    expect(gw.app.gateway.writer.storesInline).toBe(false);
+  });
+});

@@ -14,7 +14,9 @@ export function installBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const parser = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
     const ctx = req.gh;
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+    // A BOM marks the encoding, it is not part of the JSON text (RFC 8259 §8.1 lets a parser ignore it).
+    const decoded = typeof body === 'string' ? body : body.toString('utf8');
+    const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
     if (ctx) ctx.requestText = text;
     if (typeof body !== 'string' && !isUtf8(body)) {
       if (ctx) ctx.requestIsJson = false;
