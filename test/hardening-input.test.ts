@@ -147,3 +147,28 @@ describe('a body starting with a UTF-8 BOM keeps its trace, and the importer thr
     expect(gw.app.gateway.writer.storesInline).toBe(false);
   });
 });
+
+describe('JSON nesting is limited to 256 levels, and every stored trace stays readable', () => {
+  const nested = (levels: number) => `{"model":"demo/echo","max_tokens":5,"messages":[{"role":"user","content":"x"}],"extra":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+
+  for (const [path, headers] of [['/v1/chat/completions', {}], ['/v1/messages', { 'anthropic-version': '2023-06-01' }], ['/v1/responses', {}]] as const) {
+    it(`${path}: 100,000 and 10,000 levels are a 400 naming the limit, with a readable trace`, async () => {
+      for (const levels of [100_000, 10_000, 258]) {
+        const res = await fetch(gw.url + path, { method: 'POST', headers: { ...auth, ...headers }, body: nested(levels) });
+        const text = await res.text();
+        expect(res.status, text.slice(0, 300)).toBe(400);
+        expect(text).toContain('256');
+        const trace = await fetch(`${gw.url}/api/traces/${res.headers.get('x-gatehouse-trace-id')}`, { headers: auth });
+        expect(trace.status).toBe(200);
+        expect(await trace.json()).toMatchObject({ status: 400, error_code: 'GH_ERR_JSON_TOO_DEEP' });
+      }
+    });
+  }
+
+  it('256 levels are accepted and the trace is readable', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: nested(256) });
+    expect(res.status).toBe(200);
+    const trace = await fetch(`${gw.url}/api/traces/${res.headers.get('x-gatehouse-trace-id')}`, { headers: auth });
+    expect(trace.status).toBe(200);
+  });
+});

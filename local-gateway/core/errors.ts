@@ -11,6 +11,8 @@ export const ERRORS = {
   GH_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error' },
   /** The body holds bytes that are not UTF-8: decoding them would change what the client sent. */
   GH_ERR_INVALID_UTF8: { status: 400, type: 'invalid_request_error' },
+  /** The body nests deeper than MAX_JSON_DEPTH (core/json-depth.ts). */
+  GH_ERR_JSON_TOO_DEEP: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_QUERY: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_METADATA: { status: 400, type: 'invalid_request_error' },

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../core/errors.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js';
 
 /**
  * Every body is read as JSON, whatever its content-type: `curl -d` sends JSON as form data,
@@ -24,6 +25,12 @@ export function installBodyParser(app: FastifyInstance): void {
       return;
     }
     parseJson(req, text, (err: Error | null, value?: unknown) => {
+      if (err === null && nestsDeeperThan(value)) {
+        // Kept as text, so the trace holds the body flat and stays readable.
+        if (ctx) ctx.requestIsJson = false;
+        done(new GatehouseError('GH_ERR_JSON_TOO_DEEP', `The request body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays: flatten it (no real request needs more).`));
+        return;
+      }
       if (ctx) ctx.requestIsJson = err === null;
       done(err, value);
     });
