@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { holdsSecret, redactSecrets } from '../local-gateway/core/redact.js';
+import { maskJsonText } from '../local-gateway/pipeline/trace-mask.js';
 
 // Shaped like the real ones: a fixed prefix, then random base64url.
 const random = (prefix: string) => prefix + randomBytes(30).toString('base64url');
@@ -25,8 +26,11 @@ function body(withSecret: boolean): string {
 }
 
 let sink = 0;
-function time(label: string, text: string, rounds = 2000): void {
-  const mask = (t: string) => (holdsSecret(t, SECRETS) ? redactSecrets(t, SECRETS) : t);
+/** The plain check alone (what traces ran before JSON escapes were decoded), and the trace's masking now. */
+const plainMask = (t: string) => (holdsSecret(t, SECRETS) ? redactSecrets(t, SECRETS) : t);
+const traceMask = (t: string) => maskJsonText(t, SECRETS);
+
+function time(label: string, text: string, mask: (t: string) => string = traceMask, rounds = 2000): void {
   for (let i = 0; i < 200; i++) sink += mask(text).length;
   const samples: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -39,6 +43,10 @@ function time(label: string, text: string, rounds = 2000): void {
   console.log(`${label.padEnd(28)} ${(text.length / 1024).toFixed(0)} KiB  p50 ${p(0.5)} µs  p99 ${p(0.99)} µs`);
 }
 
+time('plain check, no secret', body(false), plainMask);
+time('plain check, one secret', body(true), plainMask);
 time('no secret in the body', body(false));
 time('one secret in the body', body(true));
+time('escaped secret in the body', body(true).replace(SECRETS[1]!, `\\u0073${SECRETS[1]!.slice(1)}`));
+time('non-ASCII escapes, no secret', body(false).replaceAll('retry', '\\u00e9retry'));
 if (sink === 0) console.log('(nothing measured)');

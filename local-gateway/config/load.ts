@@ -34,6 +34,9 @@ export interface YamlCheckOptions {
   keyLines?: boolean;
 }
 
+/** The yaml package's default: enough for every hand-written file, far too few for an expansion attack. */
+const MAX_ALIAS_COUNT = 100;
+
 /**
  * Parses YAML text and validates it against a zod schema, collecting every problem with the
  * line it is on, so a typo points at the line to fix.
@@ -50,7 +53,14 @@ export function checkYamlWith<S extends z.ZodType>(
     const e = doc.errors[0]!;
     return { ok: false, problems: [{ file, line: lineCounter.linePos(e.pos[0]).line, path: '', message: e.message.split('\n')[0]! }] };
   }
-  const result = schema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    // The yaml package refuses a document whose aliases would expand it exponentially (a "billion laughs").
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    return { ok: false, problems: [{ file, line: 1, path: '', message: `${(err as Error).message}: use fewer YAML aliases (*name), or write the values out` }] };
+  }
+  const result = schema.safeParse(value ?? {});
   if (result.success) return { ok: true, data: result.data };
   const problems = result.error.issues.flatMap((issue): YamlProblem[] => {
     const at = (path: PropertyKey[]) => ({ file, line: lineOf(doc, lineCounter, path), path: path.length > 0 ? formatPath(path) : '(top level)' });

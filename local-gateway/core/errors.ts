@@ -9,12 +9,24 @@ export const ERRORS = {
   GH_ERR_FORBIDDEN_HOST: { status: 403, type: 'permission_error' },
   GH_ERR_FORBIDDEN_ORIGIN: { status: 403, type: 'permission_error' },
   GH_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error' },
+  /** The body holds bytes that are not UTF-8: decoding them would change what the client sent. */
+  GH_ERR_INVALID_UTF8: { status: 400, type: 'invalid_request_error' },
+  /** The body nests deeper than MAX_JSON_DEPTH (core/json-depth.ts). */
+  GH_ERR_JSON_TOO_DEEP: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_QUERY: { status: 400, type: 'invalid_request_error' },
   GH_ERR_INVALID_METADATA: { status: 400, type: 'invalid_request_error' },
   GH_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error' },
+  /** The request's headers together exceed what the HTTP server reads (Node's 16 KiB by default). */
+  GH_ERR_HEADERS_TOO_LARGE: { status: 431, type: 'invalid_request_error' },
+  /** A path segment longer than the router takes (a trace id is 36 characters). */
+  GH_ERR_URI_TOO_LONG: { status: 414, type: 'invalid_request_error' },
+  /** The bytes are not valid HTTP/1.1 (e.g. a malformed chunked body). */
+  GH_ERR_BAD_HTTP: { status: 400, type: 'invalid_request_error' },
   GH_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   GH_ERR_UNKNOWN_MODEL: { status: 404, type: 'invalid_request_error' },
+  /** A model name no provider could serve (URL syntax, control characters): refused before it reaches an upstream URL. */
+  GH_ERR_INVALID_MODEL: { status: 400, type: 'invalid_request_error' },
   GH_ERR_UNKNOWN_PROVIDER: { status: 404, type: 'invalid_request_error' },
   GH_ERR_UNSUPPORTED_API: { status: 400, type: 'invalid_request_error' },
   /** The request uses a feature the provider's API has no equivalent for, so it cannot be translated. */
@@ -48,6 +60,8 @@ export const ERRORS = {
   /** The provider answered with an error; status and message are the provider's. */
   GH_ERR_UPSTREAM_ERROR: { status: 502, type: 'upstream_error' },
   GH_ERR_CLIENT_CLOSED: { status: 499, type: 'client_closed' },
+  /** The client did not send its headers or body in time (a stalled or slowloris connection). */
+  GH_ERR_CLIENT_TIMEOUT: { status: 408, type: 'invalid_request_error' },
   GH_ERR_INTERNAL: { status: 500, type: 'server_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

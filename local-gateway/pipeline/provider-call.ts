@@ -2,11 +2,14 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ApiSurface } from '../apis/types.js';
 import { GatehouseError } from '../core/errors.js';
+import { nestsDeeperThan } from '../core/json-depth.js';
+import { knownSecrets } from '../core/redact.js';
 import { upstreamErrorResponse, upstreamFailure } from '../providers/http.js';
 import type { UpstreamResponse } from '../providers/types.js';
 import { SseSplitter } from '../stream/sse.js';
 import type { RequestContext } from './context.js';
 import { StreamBlocked, type StreamGuard } from './stream-guard.js';
+import { maskStreamText } from './trace-mask.js';
 
 /** Upstream headers worth showing the client: request ids and rate-limit state. */
 const FORWARDED = /^(x-request-id|request-id|retry-after|x-ratelimit-|openai-|anthropic-ratelimit-)/;
@@ -27,11 +30,16 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** An answer as the trace stores it: as JSON, unless it is not JSON or nests too deep to read back (then as text). */
+function storedJson(text: string, parsed: unknown): string {
+  return parsed === NOT_JSON || nestsDeeperThan(parsed) ? JSON.stringify(text) : text;
+}
+
 /** A provider's error answer: recorded as received, raised as a coded error. */
 export async function failFromUpstream(ctx: RequestContext, up: UpstreamResponse): Promise<never> {
   const text = await up.text();
   ctx.responseHeaders = up.headers;
-  ctx.responseJson = parseJson(text) === NOT_JSON ? JSON.stringify(text) : text;
+  ctx.responseJson = storedJson(text, parseJson(text));
   throw upstreamErrorResponse(ctx.provider!.id, up.status, up.headers, text, ctx.provider!.credentialFields);
 }
 
@@ -44,7 +52,7 @@ export async function readComplete(ctx: RequestContext, up: UpstreamResponse, su
     ctx.responseJson = JSON.stringify(text);
     throw new GatehouseError('GH_ERR_UPSTREAM_BAD_RESPONSE', `Provider "${ctx.provider!.id}" answered with a body that is not JSON: check its base_url points at an OpenAI-compatible API.`);
   }
-  ctx.responseJson = text;
+  ctx.responseJson = storedJson(text, parsed);
   ctx.usage = surface.usage(parsed);
   ctx.status = up.status;
   return text;
@@ -169,6 +177,7 @@ export async function relayStream(
     }
   }
   const received = sent.join('') + tail;
-  ctx.responseJson = JSON.stringify(guard ? guard.traced(received) : received);
+  // The trace masks a key the provider split across deltas; the client got the events as sent (README, limits).
+  ctx.responseJson = JSON.stringify(maskStreamText(guard ? guard.traced(received) : received, knownSecrets()));
   return { tail };
 }

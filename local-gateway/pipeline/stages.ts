@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatehouseError } from '../core/errors.js';
+import { unservableModelName } from '../providers/model-name.js';
 import type { Identity } from '../identity/index.js';
 import type { ClientApi, ProviderAdapter } from '../providers/types.js';
 import { planUpstream } from '../translate/index.js';
@@ -82,6 +83,10 @@ export function findTarget(providers: ReadonlyMap<string, ProviderAdapter>, api:
   }
   if (!upstreamModel) {
     throw new GatehouseError('GH_ERR_UNKNOWN_MODEL', `Model "${model}" names a provider but no model: use ${provider.id}/<model>.`, { param: 'model' });
+  }
+  const unservable = unservableModelName(upstreamModel);
+  if (unservable !== null) {
+    throw new GatehouseError('GH_ERR_INVALID_MODEL', `Model "${model}" cannot be served: ${unservable}. Use the provider's own model name, e.g. ${provider.id}/<model>.`, { param: 'model' });
   }
   if (!planUpstream(api, provider)) {
     throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${provider.id}" (${provider.kind}) cannot serve ${api}: pick a model on another provider.`, { param: 'model' });

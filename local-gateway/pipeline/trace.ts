@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { holdsSecret, redactHeaders, redactSecrets } from '../core/redact.js';
+import { redactHeaders } from '../core/redact.js';
 import type { TraceHead, TraceRecord } from '../store/schema.js';
 import type { RequestContext } from './context.js';
+import { maskJsonText } from './trace-mask.js';
 
 /** Where traces go: the trace is durable when `write` returns (the store's journal writer). */
 export interface TraceSink {
@@ -46,7 +47,9 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     response_headers: redactHeaders(ctx.responseHeaders, secrets),
     verdicts: ctx.verdicts,
   };
-  return { ...maskHead(head, secrets), request: mask(requestJson(ctx), secrets), response: mask(ctx.responseJson ?? 'null', secrets) };
+  // A developer may paste a key into a prompt, a provider may echo one in an error, a client may
+  // spell one with JSON escapes: see trace-mask.ts, and bench/redact.ts for what it costs.
+  return { ...maskHead(head, secrets), request: maskJsonText(requestJson(ctx), secrets), response: maskJsonText(ctx.responseJson ?? 'null', secrets) };
 }
 
 function roundedPhases(phases: Record<string, number>): Record<string, number> {
@@ -56,22 +59,13 @@ function roundedPhases(phases: Record<string, number>): Record<string, number> {
 }
 
 /**
- * Masks known secrets in a stored body: a developer may paste a key into a prompt, a provider
- * may echo one in an error. The check runs first and almost always finds nothing, so a
- * 256 KiB agent body costs about 7 µs with 4 secrets, and no copy (`bench/redact.ts`).
- */
-function mask(text: string, secrets: readonly string[]): string {
-  return holdsSecret(text, secrets) ? redactSecrets(text, secrets) : text;
-}
-
-/**
- * The head's free-text fields (error message, metadata, model names) may carry a secret too;
- * it is small, so check it whole. Its JSON text goes with it, for the journal line.
+ * The head's free-text fields (error message, metadata, model names, header values) may carry
+ * a secret too, in any spelling. Its JSON text goes with it, for the journal line.
  */
 function maskHead(head: TraceHead, secrets: readonly string[]): { head: TraceHead; headJson: string } {
   const text = JSON.stringify(head);
-  if (!holdsSecret(text, secrets)) return { head, headJson: text };
-  const masked = redactSecrets(text, secrets);
+  const masked = maskJsonText(text, secrets);
+  if (masked === text) return { head, headJson: text };
   return { head: JSON.parse(masked) as TraceHead, headJson: masked };
 }
 

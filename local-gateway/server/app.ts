@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes } from '../routes/admin.js';
@@ -11,6 +13,7 @@ import { responsesRoutes } from '../routes/responses.js';
 import { syncRoutes } from '../routes/sync.js';
 import { uiRoutes } from '../routes/ui.js';
 import { installBodyParser } from './body-parser.js';
+import { clientErrorHandler, frameworkErrors, type InFlight } from './client-errors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { securityPlugin } from './security.js';
 import { servicesPlugin, type GatewayOptions } from './services.js';
@@ -32,6 +35,7 @@ const ZOD_COMPILERS = {
  * an ephemeral port. Plugins in tiers: services, then the security hook, then the routes.
  */
 export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  const inFlight = new WeakMap<Socket, InFlight>();
   const app = Fastify({
     bodyLimit: Math.floor(opts.config.limits.body_mb * 1024 * 1024),
     // The gateway logs through its own small logger (core/log.ts).
@@ -40,6 +44,11 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     // Agent streams run for minutes; the provider timeouts bound them, not the server.
     requestTimeout: 0,
     return503OnClosing: true,
+    clientErrorHandler: clientErrorHandler(inFlight),
+    frameworkErrors,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    inFlight.set(req.raw.socket, { path: req.url, headers: req.headers, res: reply.raw as ServerResponse });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

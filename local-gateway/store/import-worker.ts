@@ -19,7 +19,15 @@ function run(port: NonNullable<typeof parentPort>, file: string): void {
   port.on('message', (msg: ToImporter) => {
     if ('lines' in msg) {
       const failed: { id: string; message: string }[] = [];
-      const traces = msg.lines.map((line) => JSON.parse(line) as Trace);
+      // A line that does not parse costs its own trace, never the thread: a dead importer loses every later batch.
+      const traces: Trace[] = [];
+      for (const line of msg.lines) {
+        try {
+          traces.push(JSON.parse(line) as Trace);
+        } catch (err) {
+          failed.push({ id: /^\{"id":"([^"]+)"/.exec(line)?.[1] ?? 'unknown', message: `journal line is not JSON: ${(err as Error).message}` });
+        }
+      }
       commitTraces(store, traces, (err, trace) => failed.push({ id: trace.id, message: (err as Error).message }));
       port.postMessage({ imported: msg.lines.length, failed } satisfies FromImporter);
     } else if ('drain' in msg) {

@@ -77,6 +77,11 @@ export class TraceWriter {
     for (const listener of this.stored) listener();
   }
 
+  /** True once the importer thread died and traces are stored on the request thread. */
+  get storesInline(): boolean {
+    return this.inline;
+  }
+
   /** Makes the trace durable now; it is indexed into SQLite within milliseconds. */
   write(record: TraceRecord): void {
     const line = journalLine(record);

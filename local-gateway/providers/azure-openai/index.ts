@@ -2,6 +2,7 @@ import type { ProviderConfigOf } from '../../config/schema.js';
 import { replaceModel } from '../../apis/json-text.js';
 import { GatehouseError } from '../../core/errors.js';
 import { heldSecrets } from '../credentials.js';
+import { modelSegment } from '../model-name.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
@@ -15,7 +16,7 @@ type AzureConfig = ProviderConfigOf<'azure-openai'>;
  */
 export function azurePath(basePath: string, config: AzureConfig, api: ClientApi, deployment: string): string {
   const version = encodeURIComponent(config.api_version);
-  const dep = encodeURIComponent(deployment);
+  const dep = modelSegment(deployment);
   if (api === 'chat.completions') return `${basePath}/openai/deployments/${dep}/chat/completions?api-version=${version}`;
   if (api === 'embeddings') return `${basePath}/openai/deployments/${dep}/embeddings?api-version=${version}`;
   if (api === 'responses') return `${basePath}/openai/v1/responses`;

@@ -1,8 +1,9 @@
 import type { ProviderConfigOf } from '../../config/schema.js';
 import { GatehouseError } from '../../core/errors.js';
 import { convertedError, convertedJson, convertedStream, openAIErrorText } from '../chat-answer.js';
-import type { ChatRequestBody } from '../chat-request.js';
+import { readChatBody } from '../chat-request.js';
 import { heldSecrets } from '../credentials.js';
+import { modelSegment } from '../model-name.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
@@ -54,8 +55,8 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
     if (req.api !== 'chat.completions') {
       throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${config.id}" (bedrock) cannot serve ${req.api}: pick a model on another provider.`);
     }
-    const body = JSON.stringify(chatToConverse(req.body as unknown as ChatRequestBody));
-    const path = `${basePath}/model/${encodeURIComponent(req.model)}/${req.stream ? 'converse-stream' : 'converse'}`;
+    const body = JSON.stringify(chatToConverse(readChatBody(req.body)));
+    const path = `${basePath}/model/${modelSegment(req.model)}/${req.stream ? 'converse-stream' : 'converse'}`;
     const accept = req.stream ? 'application/vnd.amazon.eventstream' : 'application/json';
     const headers = await authorize(path, { ...config.headers, 'content-type': 'application/json', accept }, body);
     const up = await send(pool, { providerId: config.id, method: 'POST', path, headers, body, signal: req.signal });

@@ -12,6 +12,7 @@ import {
   type ChatMessage,
   type ChatRequestBody,
   type ChatToolChoice,
+  functionTools,
 } from '../chat-request.js';
 import type { ConverseContentBlock, ConverseImageFormat, ConverseMessage, ConverseRequest } from './wire.js';
 
@@ -86,7 +87,7 @@ export function chatToConverse(body: ChatRequestBody): ConverseRequest {
   // tool_choice "none": Converse has no such mode, so the tools are not offered, unless the
   // history holds tool blocks, which Converse accepts only alongside a toolConfig.
   const historyUsesTools = messages.some((m) => m.content.some((b) => b.toolUse || b.toolResult));
-  const tools = body.tool_choice === 'none' && !historyUsesTools ? [] : (body.tools ?? []).filter((t) => t.type === 'function');
+  const tools = body.tool_choice === 'none' && !historyUsesTools ? [] : functionTools(body);
   const inference = compact({
     maxTokens: maxTokens(body),
     temperature: body.temperature ?? undefined,
@@ -101,7 +102,7 @@ export function chatToConverse(body: ChatRequestBody): ConverseRequest {
       tools.length > 0
         ? compact({
             tools: tools.map((t) => ({ toolSpec: compact({ name: t.function.name, description: t.function.description, inputSchema: { json: t.function.parameters ?? { type: 'object', properties: {} } } }) })),
-            toolChoice: body.tool_choice === 'none' ? undefined : toolChoice(body.tool_choice),
+            toolChoice: body.tool_choice === 'none' ? undefined : toolChoice(body.tool_choice ?? undefined),
           })
         : undefined,
   }) as ConverseRequest;

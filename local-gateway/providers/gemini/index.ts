@@ -1,9 +1,10 @@
 import { GatehouseError } from '../../core/errors.js';
 import type { ProviderConfigOf } from '../../config/schema.js';
 import { convertedError, convertedJson, convertedStream, openAIErrorText, sseData } from '../chat-answer.js';
-import type { ChatRequestBody } from '../chat-request.js';
+import { readChatBody } from '../chat-request.js';
 import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
+import { modelSegment } from '../model-name.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
 import { embeddingsFromGemini, embeddingsToGemini } from './embeddings.js';
@@ -25,14 +26,17 @@ export function geminiProvider(config: ProviderConfigOf<'gemini'>, ctx: Provider
   }
 
   // Model names may come as `gemini-2.5-flash` or as the API's own `models/gemini-2.5-flash`.
-  const modelPath = (model: string) => `${basePath}/${/^(models|tunedModels)\//.test(model) ? model : `models/${model}`}`;
+  const modelPath = (model: string) => {
+    const prefixed = /^(models|tunedModels)\/(.*)$/s.exec(model);
+    return `${basePath}/${prefixed ? prefixed[1] : 'models'}/${modelSegment(prefixed ? prefixed[2]! : model)}`;
+  };
 
   function post(path: string, body: unknown, req: UpstreamRequest, accept: string): Promise<UpstreamResponse> {
     return send(pool, { providerId: config.id, method: 'POST', path, headers: headers({ 'content-type': 'application/json', accept }), body: JSON.stringify(body), signal: req.signal });
   }
 
   async function chat(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const body = chatToGemini(req.body as unknown as ChatRequestBody);
+    const body = chatToGemini(readChatBody(req.body));
     const path = `${modelPath(req.model)}:${req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
     const up = await post(path, body, req, req.stream ? 'text/event-stream' : 'application/json');
     if (up.status >= 400) return convertedError(up, geminiErrorAnswer);

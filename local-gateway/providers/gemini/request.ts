@@ -13,6 +13,7 @@ import {
   type ChatMessage,
   type ChatRequestBody,
   type ChatToolChoice,
+  functionTools,
 } from '../chat-request.js';
 import { thoughtSignatureOf } from './tool-ids.js';
 import type { GeminiContent, GeminiPart, GeminiRequest } from './wire.js';
@@ -100,7 +101,7 @@ function toolConfig(choice: ChatToolChoice | undefined): GeminiRequest['toolConf
   if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
   if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
   if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
-  if (choice.function?.name) return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
+  if (typeof choice === 'object' && choice.function?.name) return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
   return undefined;
 }
 
@@ -124,7 +125,7 @@ function generationConfig(body: ChatRequestBody): Record<string, unknown> | unde
 /** An OpenAI chat completions request as a Gemini `generateContent` request. */
 export function chatToGemini(body: ChatRequestBody): GeminiRequest {
   const { contents, system } = contentsOf(body.messages);
-  const tools = (body.tools ?? []).filter((t) => t.type === 'function');
+  const tools = functionTools(body);
   return compact({
     contents,
     systemInstruction: system.length > 0 ? { parts: system } : undefined,
@@ -132,7 +133,7 @@ export function chatToGemini(body: ChatRequestBody): GeminiRequest {
       tools.length > 0
         ? [{ functionDeclarations: tools.map((t) => compact({ name: t.function.name, description: t.function.description, parametersJsonSchema: t.function.parameters })) as { name: string }[] }]
         : undefined,
-    toolConfig: tools.length > 0 ? toolConfig(body.tool_choice) : undefined,
+    toolConfig: tools.length > 0 ? toolConfig(body.tool_choice ?? undefined) : undefined,
     generationConfig: generationConfig(body),
   }) as GeminiRequest;
 }

@@ -3,6 +3,7 @@
  * on Claude): the request and the complete answer. Pure functions.
  */
 import { GatehouseError } from '../../core/errors.js';
+import { readChatBody } from '../../providers/chat-request.js';
 import { finishReasonOf, toolInput, type AnthropicBlock, type AnthropicMessage, type AnthropicUsage } from './anthropic.js';
 import { parseDataUrl, type ChatToolCall } from './chat.js';
 import { thinkingBudget } from '../thinking.js';
@@ -120,6 +121,8 @@ function anthropicToolChoice(choice: unknown, parallel: unknown): Json | undefin
 
 /** The Messages request for a chat completions request. */
 export function chatToMessagesRequest(body: Json, model: string, stream: boolean): Json {
+  // Checked, not converted through: the mapping below reads the body as the client sent it.
+  readChatBody(body);
   if (typeof body.n === 'number' && body.n > 1) throw untranslatable('n > 1 (several answers)');
   const format = isObject(body.response_format) ? body.response_format.type : undefined;
   if (format !== undefined && format !== 'text') throw untranslatable(`response_format "${String(format)}" (ask for JSON in the prompt instead)`);
