@@ -1,4 +1,5 @@
 import type { Verdict } from '../../local-gateway/policy/schema.js';
+import { prng } from '../../bench/lib/code-corpus.js';
 
 /**
  * What the fidelity tests send and compare: the same requests through a device (dev enforced,
@@ -43,18 +44,6 @@ export interface FidelityCase {
   stream: boolean;
 }
 
-/** A small deterministic generator, so a failure names a case that is the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CONTENTS = [
   'summarise the failing test output',
   'mail the report to ana@example.com please',
@@ -69,7 +58,8 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 
 /** `n` varied requests: every API, streaming and not, every rule of the prod tier hit on some. */
 export function fidelityCases(n: number, seed = 12): FidelityCase[] {
-  const r = rng(seed);
+  // Deterministic, so a failure names a case that is the same on every run.
+  const r = prng(seed);
   return Array.from({ length: n }, () => {
     const surface = pick(r, ['ide', 'tok', 'spend', null] as const);
     const ticket = r() < 0.75;
