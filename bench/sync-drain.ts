@@ -5,8 +5,10 @@
  *    record each) drains to the reference central gateway in another process; records/s and
  *    total time, and the central's count must equal the records sent. Target: < 30 s.
  * 2. Request path: p50 of small chat requests through two gateways in one run, each its own
- *    process, one with an enrolled device (records written with each trace and drained in the
- *    background), one without. Target: no measurable difference.
+ *    process, one enrolled (its sync polls the policy and drains the outbox in the
+ *    background, records written with each trace), one not. Target: no measurable difference.
+ * 3. Policy reach: the central publishes a new version; the time until the enrolled gateway
+ *    has it in force, with real timers. Target: within one poll interval (plus its jitter).
  *
  * Writes test-results/bench-sync.json.
  */
@@ -22,18 +24,15 @@ import { FleetViewSchema, PATHS } from '../sync/protocol.js';
 import { sequentialLatency, type Target } from './lib/measure.js';
 import { runBench, startChild, stopAll } from './lib/procs.js';
 import { runMeta, table, writeResults } from './lib/report.js';
+import { benchBundle, POLL_INTERVAL_S } from './lib/sync-bundle.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const CFG = { records: 100_000, fillBatch: 1000, drainTargetS: 30, latencyN: 1500, latencyWarmup: 200 };
-
-const tsxChild = (name: string, script: string, args: string[]) =>
-  startChild(name, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
+const CFG = { records: 100_000, fillBatch: 1000, drainTargetS: 30, latencyN: 1500, latencyWarmup: 200, publishes: 3 };
 
 interface Central {
   url: string;
   pat: string;
   drainDevice: string;
-  gatewayDevice: string;
   admin: string;
 }
 
@@ -67,6 +66,25 @@ async function drainBench(scratch: string, c: Central) {
   }
 }
 
+/** Publishes new versions one after another; for each, the seconds until the gateway enforces it. */
+async function policyReach(c: Central, gateway: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < CFG.publishes; i++) {
+    const res = await fetch(`${c.url}${PATHS.adminPolicies}`, { method: 'POST', headers: { authorization: `Bearer ${c.admin}`, 'content-type': 'application/yaml' }, body: benchBundle(`reach-${i}`) });
+    if (!res.ok) throw new Error(`publish answered ${res.status}: ${await res.text()}`);
+    const { version } = (await res.json()) as { version: number };
+    const start = performance.now();
+    for (;;) {
+      const view = (await (await fetch(`${gateway}/api/policy`, { headers: { authorization: 'Bearer bench-token' } })).json()) as { version: number | null };
+      if (view.version === version) break;
+      if (performance.now() - start > POLL_INTERVAL_S * 3000) throw new Error(`version ${version} did not reach the gateway within 3 intervals`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    out.push((performance.now() - start) / 1000);
+  }
+  return out;
+}
+
 function chatTarget(name: string, origin: string): Target {
   const body = (stream: boolean) => JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], ...(stream ? { stream } : {}) });
   return { name, origin, path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' }, body: body(false), streamBody: body(true) };
@@ -75,23 +93,26 @@ function chatTarget(name: string, origin: string): Target {
 async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-bench-sync-'));
   try {
-    const started = await startChild('central', ['--import', 'tsx', join(ROOT, 'bench/lib/central-main.ts')], { cwd: ROOT, ready: /listening (\S+ \S+ \S+ \S+ \S+)/ });
-    const [url, pat, drainDevice, gatewayDevice, admin] = started.match.split(' ') as [string, string, string, string, string];
-    const c: Central = { url, pat, drainDevice, gatewayDevice, admin };
+    const started = await startChild('central', ['--import', 'tsx', join(ROOT, 'bench/lib/central-main.ts')], { cwd: ROOT, ready: /listening (\S+ \S+ \S+ \S+)/ });
+    const [url, pat, drainDevice, admin] = started.match.split(' ') as [string, string, string, string];
+    const c: Central = { url, pat, drainDevice, admin };
     const drain = await drainBench(scratch, c);
 
-    const off = await tsxChild('gateway-off', 'bench/lib/gateway-main.ts', [join(scratch, 'off'), 'off', c.url, c.pat, c.gatewayDevice]);
-    const on = await tsxChild('gateway-on', 'bench/lib/gateway-main.ts', [join(scratch, 'on'), 'on', c.url, c.pat, c.gatewayDevice]);
-    const lat = await sequentialLatency([chatTarget('outbox off', off.match), chatTarget('outbox on', on.match)], CFG.latencyN, CFG.latencyWarmup);
+    const gateway = (mode: 'on' | 'off') =>
+      startChild(`gateway-${mode}`, ['--import', 'tsx', join(ROOT, 'bench/lib/gateway-main.ts'), join(scratch, mode), mode, c.url, c.pat], { cwd: ROOT, ready: /listening (\S+ \S+)/ });
+    const off = (await gateway('off')).match.split(' ')[0]!;
+    const [onUrl, gatewayDevice] = (await gateway('on')).match.split(' ') as [string, string];
+    const lat = await sequentialLatency([chatTarget('outbox off', off), chatTarget('outbox on', onUrl)], CFG.latencyN, CFG.latencyWarmup);
     const p = (name: string) => lat.get(name)!;
     // Give the background sender its next cycle, then check the enrolled gateway's records arrived.
     const expected = CFG.latencyN + CFG.latencyWarmup;
     const until = Date.now() + 20_000;
-    let delivered = await stored(c, c.gatewayDevice);
+    let delivered = await stored(c, gatewayDevice);
     while (delivered < expected && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 250));
-      delivered = await stored(c, c.gatewayDevice);
+      delivered = await stored(c, gatewayDevice);
     }
+    const reach = await policyReach(c, onUrl);
     await stopAll();
 
     // The central dedupes on record_id: its count equal to what was sent means none lost and none twice.
@@ -109,8 +130,15 @@ async function main(): Promise<number> {
       ['outbox on (enrolled, draining)', us(p('outbox on').p50), us(p('outbox on').p99)],
     ]) + '\n');
     process.stdout.write(`records delivered by the enrolled gateway: ${delivered} of ${expected}\n`);
-    writeResults(ROOT, 'bench-sync.json', { meta: runMeta(CFG.latencyN), drain, latency: Object.fromEntries(lat), delivered, expected });
-    return drainOk && delivered === expected ? 0 : 1;
+    const reachLimitS = POLL_INTERVAL_S * 1.1;
+    const reachOk = reach.every((s) => s <= reachLimitS);
+    process.stdout.write(`\nPolicy reach: publish → in force on the enrolled gateway (poll interval ${POLL_INTERVAL_S} s, jitter ±10%), ${CFG.publishes} publishes\n`);
+    process.stdout.write(table([
+      ['publish', ...reach.map((_, i) => String(i + 1)), `target ≤ ${reachLimitS.toFixed(0)} s`],
+      ['seconds', ...reach.map((s) => s.toFixed(2)), reachOk ? 'pass' : 'FAIL'],
+    ]) + '\n');
+    writeResults(ROOT, 'bench-sync.json', { meta: runMeta(CFG.latencyN), drain, latency: Object.fromEntries(lat), delivered, expected, policy_reach_s: reach });
+    return drainOk && delivered === expected && reachOk ? 0 : 1;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,11 +1,14 @@
 /**
- * The reference central gateway as its own process for `bench/sync-drain.ts`, with two
- * devices enrolled (one per bench part). Prints `listening URL PAT DEVICE_A DEVICE_B ADMIN_TOKEN`.
+ * The reference central gateway as its own process for `bench/sync-drain.ts`, with a device
+ * enrolled for the drain and a first bundle published (devices poll it every
+ * `POLL_INTERVAL_S`). Prints `listening URL PAT DEVICE ADMIN_TOKEN`.
  */
 import { EnrollResponseSchema, PATHS } from '../../sync/protocol.js';
 import { startCentral } from '../../test/helpers/central.js';
+import { benchBundle } from './sync-bundle.js';
 
-const central = await startCentral();
+const central = await startCentral({ org: 'bench' });
+await central.publish(benchBundle('first'));
 const { pat } = await central.createPat('bench', 'bench-team');
 async function enroll(hostname: string): Promise<string> {
   const res = await fetch(central.url + PATHS.enroll, {
@@ -16,5 +19,5 @@ async function enroll(hostname: string): Promise<string> {
   if (!res.ok) throw new Error(`enroll answered ${res.status}: ${await res.text()}`);
   return EnrollResponseSchema.parse(await res.json()).device_id;
 }
-const [a, b] = [await enroll('bench-drain'), await enroll('bench-gateway')];
-process.stdout.write(`listening ${central.url} ${pat} ${a} ${b} ${central.adminToken}\n`);
+const device = await enroll('bench-drain');
+process.stdout.write(`listening ${central.url} ${pat} ${device} ${central.adminToken}\n`);
