@@ -50,6 +50,11 @@ export async function enroll(opts: EnrollOptions): Promise<Enrollment> {
   const { paths, pat, keychain } = opts;
   registerSecret(pat);
   const centralUrl = new URL(opts.centralUrl).toString().replace(/\/+$/, '');
+  // A PAT that cannot be stored would leave a device at the central that never reports: check first.
+  if (opts.patSource === 'keychain') {
+    const probe = await keychain.probe();
+    if (!probe.ok) throw new KeychainUnavailableError(probe.reason ?? 'unreachable', probe.detail ?? 'the keychain did not answer');
+  }
   const answer = await enrollDevice(centralUrl, pat, { hostname: hostname() || 'unknown', platform: platform(), gatehouse_version: VERSION });
   // Stored only once the central gateway accepted it, so a mistyped PAT never replaces a good one.
   if (opts.patSource === 'keychain') {
