@@ -2,20 +2,25 @@ import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../local-gateway/policy/schema.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
-import { startGateway, TEST_TOKEN, upstreamConfig, type TestGateway } from './helpers/gateway.js';
+import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
 import { caseRequest, FIDELITY_POLICY, FIDELITY_PRICES, fidelityCases, prodDecision, type FidelityCase, type ProdDecision } from './helpers/fidelity.js';
 import { writePolicy } from './helpers/policy.js';
+import { readFileSync } from 'node:fs';
+import { startCentral, type TestCentral } from './helpers/central.js';
 
 /**
- * The prod preview's promise, on one machine: the same 200 requests through a device that
- * enforces dev and shadows prod, and through a gateway that enforces prod (what the central
- * gateway runs), give the same prod decision request for request — including the counters:
- * a request prod would have refused must not count against prod's limits and budgets.
+ * The prod preview's promise: the same 200 requests through a device that enforces dev and
+ * shadows prod, through a local gateway that enforces prod, and through the reference central
+ * gateway (prod enforced, the caller named by a PAT) give the same prod decision request for
+ * request — including the counters: a request prod would have refused must not count against
+ * prod's limits and budgets.
  */
 
 let upstream: OpenAIStandin;
 let device: TestGateway;
 let prod: TestGateway;
+let central: TestCentral;
+let pat: string;
 // One clock for both, mid-hour and mid-month, so no window rolls over during the run.
 const now = Date.parse('2026-12-15T12:20:00Z');
 
@@ -25,38 +30,48 @@ beforeAll(async () => {
   const config = { ...upstreamConfig(upstream.url, { models: ['gpt-4o-mini', 'gpt-4o'] }), policy, prices: FIDELITY_PRICES };
   device = await startGateway({ ...config, tiers: { active: 'dev', shadow: ['prod'] } }, {}, { policy: { clock: () => now } });
   prod = await startGateway({ ...config, tiers: { active: 'prod', shadow: [] } }, {}, { policy: { clock: () => now } });
+  central = await startCentral({ org: 'acme', clock: () => now, config: { providers: config.providers, prices: FIDELITY_PRICES }, env: { UPSTREAM_KEY } });
+  await central.publish(readFileSync(policy, 'utf8'));
+  // The same caller as the device's: without a PAT the device names the OS user.
+  pat = (await central.createPat(userInfo().username, null)).pat;
 });
 afterAll(async () => {
   await device?.close();
   await prod?.close();
+  await central?.close();
   await upstream?.close();
 });
 
 /** Sends a case and reads its whole answer (a stream to its end); the trace id it was given. */
-async function send(gw: TestGateway, c: FidelityCase): Promise<{ status: number; trace: string }> {
-  const req = caseRequest(c, TEST_TOKEN);
+async function send(gw: { url: string }, c: FidelityCase, auth = TEST_TOKEN): Promise<{ status: number; trace: string }> {
+  const req = caseRequest(c, auth);
   const res = await fetch(gw.url + req.path, { method: 'POST', headers: req.headers, body: req.body });
   await res.text();
   return { status: res.status, trace: res.headers.get('x-gatehouse-trace-id')! };
 }
 
 const verdictsOf = async (gw: TestGateway, id: string) => (await gw.api<{ verdicts: Verdict[] }>(`/api/traces/${id}`)).verdicts;
+// The central's own traces sit behind its admin token.
+const centralVerdictsOf = async (id: string) => (await central.adminJson<{ verdicts: Verdict[] }>(`/api/traces/${id}`)).verdicts;
 
 describe('device shadow vs prod enforced', () => {
   it('gives the same prod decision for each of 200 varied requests', async () => {
     const cases = fidelityCases(200);
-    const pairs: { c: FidelityCase; device: string; prod: string; deviceStatus: number }[] = [];
+    const pairs: { c: FidelityCase; device: string; prod: string; central: string; deviceStatus: number; prodStatus: number; centralStatus: number }[] = [];
     for (const c of cases) {
       const d = await send(device, c);
       const p = await send(prod, c);
-      pairs.push({ c, device: d.trace, prod: p.trace, deviceStatus: d.status });
+      const k = await send(central, c, pat);
+      pairs.push({ c, device: d.trace, prod: p.trace, central: k.trace, deviceStatus: d.status, prodStatus: p.status, centralStatus: k.status });
     }
-    const mismatches: { i: number; c: FidelityCase; shadow: ProdDecision; enforced: ProdDecision }[] = [];
+    const mismatches: { i: number; c: FidelityCase; shadow: ProdDecision; enforced: ProdDecision; central: ProdDecision }[] = [];
     const seen = new Map<string, number>();
     for (const [i, pair] of pairs.entries()) {
       const shadow = prodDecision(await verdictsOf(device, pair.device));
       const enforced = prodDecision(await verdictsOf(prod, pair.prod));
-      if (JSON.stringify(shadow) !== JSON.stringify(enforced)) mismatches.push({ i, c: pair.c, shadow, enforced });
+      const atCentral = prodDecision(await centralVerdictsOf(pair.central));
+      const same = JSON.stringify(shadow) === JSON.stringify(enforced) && JSON.stringify(enforced) === JSON.stringify(atCentral) && pair.prodStatus === pair.centralStatus;
+      if (!same) mismatches.push({ i, c: pair.c, shadow, enforced, central: atCentral });
       const key = enforced.blockedAt ?? (enforced.mutated.length > 0 ? 'mutate' : 'allow');
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
@@ -66,12 +81,15 @@ describe('device shadow vs prod enforced', () => {
       expect(seen.get(key) ?? 0, `prod decisions: ${JSON.stringify(Object.fromEntries(seen))}`).toBeGreaterThan(0);
     }
     // The counters agree too, so the next request would be judged alike.
-    const counter = (gw: TestGateway, rule: string) => gw.app.gateway.policy.states.get('prod')!.read(`rate_limit:${rule}`, `user=${userInfo().username}`, '1h', now).value;
-    for (const rule of ['prod-ide', 'prod-tokens']) expect(counter(device, rule), rule).toBe(counter(prod, rule));
+    const counter = (gw: Pick<TestGateway, 'app'>, rule: string) => gw.app.gateway.policy.states.get('prod')!.read(`rate_limit:${rule}`, `user=${userInfo().username}`, '1h', now).value;
+    for (const rule of ['prod-ide', 'prod-tokens']) {
+      expect(counter(device, rule), rule).toBe(counter(prod, rule));
+      expect(counter(central, rule), rule).toBe(counter(prod, rule));
+    }
     expect(counter(prod, 'prod-tokens')).toBeGreaterThan(0);
     // Dev enforced nothing: the device answered every request.
     expect(pairs.filter((p) => p.deviceStatus !== 200)).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe('replay of the policy the traces were recorded under', () => {
