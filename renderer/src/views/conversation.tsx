@@ -24,7 +24,7 @@ export function marksFor(verdicts: Verdict[], activeTier: string, side: Turn['si
     if (!aligned) continue;
     for (const f of v.findings) {
       if (!located(f, side, slot)) continue;
-      marks.push({ start: f.start!, end: f.end!, className: `mark-finding mark-${v.decision}`, title: `${v.tier}: ${v.rule} (${f.type})` });
+      marks.push({ start: f.start!, end: f.end!, className: `mark-finding mark-${v.decision}`, title: `${v.tier}: ${v.rule} (${f.type}${v.mode === 'audit' ? ', audit: recorded, not enforced' : ''})` });
     }
   }
   return marks;

@@ -2,23 +2,17 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { TraceSummary } from '../api-types';
 import { agent, int, ms, time, usd } from '../format';
+import { listBadges } from '../verdict-look';
 
 const ROW_PX = 30;
 
-/** What the trace's shadow tiers would have done, and whether the active tier refused it. */
+/** What the trace's shadow tiers would have done, and what audit rules recorded without enforcing. */
 export function Badges({ trace }: { trace: TraceSummary }) {
-  const fired = trace.fired ?? [];
-  const shadow = new Map<string, 'block' | 'mutate'>();
-  for (const f of fired) {
-    // The active tier's verdicts already show in the status; the badge is about the tiers shadowed.
-    if (f.enforced || f.decision === 'allow') continue;
-    if (shadow.get(f.tier) !== 'block') shadow.set(f.tier, f.decision);
-  }
   return (
     <>
-      {[...shadow].map(([tier, decision]) => (
-        <span key={tier} className={`badge badge-${decision}`} title={fired.filter((f) => f.tier === tier).map((f) => f.rule).join(', ')} data-testid="badge-shadow">
-          {tier} would {decision}
+      {listBadges(trace.fired ?? []).map((b) => (
+        <span key={b.key} className={`badge badge-${b.tone}`} title={b.title} data-testid={b.testId}>
+          {b.label}
         </span>
       ))}
     </>
