@@ -42,7 +42,8 @@ export function createEventBus(log: Logger): EventBus {
 
 /** A trace head as a `GET /api/traces` list item: no headers, only the verdicts that fired. */
 export function listItem(head: TraceHead): TraceSummary {
-  const { verdicts, request_headers: _req, response_headers: _res, ...rest } = head;
+  // The org bundle version travels in the sync record only; the store's list item has no such field.
+  const { verdicts, request_headers: _req, response_headers: _res, policy_version: _version, ...rest } = head;
   const fired = verdicts
     .filter((v) => v.decision !== 'allow')
     .map((v) => ({ tier: v.tier, rule: v.rule, stage: v.stage, decision: v.decision, mode: v.mode, enforced: v.enforced }));
