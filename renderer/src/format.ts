@@ -38,7 +38,7 @@ export function sessionHue(s: string): number {
   // FNV-1a: ids that differ in one character still land far apart on the wheel.
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return (h ^ (h >>> 16)) % 360;
+  return ((h ^ (h >>> 16)) >>> 0) % 360;
 }
 
 const API_LABELS: Record<string, string> = { 'chat.completions': 'chat', messages: 'messages', responses: 'responses', embeddings: 'embeddings' };
