@@ -1,4 +1,5 @@
 import type { Finding, Verdict } from '../api-types';
+import { Clipped } from '../components/clipped';
 import { Highlighted, type Mark } from '../components/highlight';
 import type { Part, Turn } from '../conversation';
 
@@ -40,7 +41,7 @@ function PartView({ part, side, verdicts, tier }: { part: Part; side: Turn['side
   if (part.kind === 'text') {
     return (
       <div className="part-text">
-        <Highlighted text={part.text} marks={marksFor(verdicts, tier, side, part.slot)} />
+        <Clipped text={part.text} render={(shown) => <Highlighted text={shown} marks={marksFor(verdicts, tier, side, part.slot)} />} />
       </div>
     );
   }
@@ -48,7 +49,7 @@ function PartView({ part, side, verdicts, tier }: { part: Part; side: Turn['side
     return (
       <div className="part-tool" data-testid="tool-call">
         <div className="part-label">tool call · {part.name}</div>
-        <pre>{part.args}</pre>
+        <Clipped text={part.args} render={(shown) => <pre>{shown}</pre>} />
       </div>
     );
   }
