@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, query, useApi } from '../api';
 import type { Status, TraceFilters, TracePage, TraceSummary } from '../api-types';
+import { Prose } from '../components/prose';
 import { Loading, Notice } from '../components/states';
 import { useEvents, useLiveState, type LiveState } from '../events';
 import { navigate } from '../router';
@@ -187,7 +188,9 @@ export function TracesView({ params }: { params: URLSearchParams }) {
         <Notice testId="unavailable">This gateway does not record fired rules in the list yet, so the rule and verdict filters match nothing here: update the gateway.</Notice>
       )}
       {error ? (
-        <Notice kind="error">{error.message}</Notice>
+        <Notice kind="error">
+          <Prose text={error.message} />
+        </Notice>
       ) : loading ? (
         <Loading />
       ) : traces.length === 0 ? (
