@@ -74,9 +74,12 @@ describe('WS /api/events', () => {
     const id = r.headers.get('x-gatehouse-trace-id');
     const event = await waitFor(() => events.find((e) => e.type === 'trace' && e.trace.id === id), 'the trace event');
     if (event.type !== 'trace') throw new Error('not a trace event');
-    // The same shape as the list's item for that trace.
-    const listed = (await gw.api<TracePage>('/api/traces?limit=1')).traces[0]!;
+    // The same shape as the list's item for that trace, but the previews: the importer computes
+    // them from the bodies when it stores the trace, off the request thread (the dashboard re-reads them).
+    const { ask, answer, session, ...listed } = (await gw.api<TracePage>('/api/traces?limit=1')).traces[0]!;
     expect(event.trace).toEqual(listed);
+    expect({ ask, answer }).toEqual({ ask: 'live one, card 4111111111111111', answer: expect.stringContaining('Demo reply') });
+    expect(session).toMatch(/^conv-/);
     expect(event.trace.fired).toEqual([
       { tier: 'prod', rule: 'metadata.ticket_id', stage: 'metadata', decision: 'block', mode: 'enforce', enforced: false },
       { tier: 'prod', rule: 'card', stage: 'input_guardrails', decision: 'block', mode: 'enforce', enforced: false },

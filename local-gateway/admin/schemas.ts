@@ -122,8 +122,11 @@ export const UsageReportSchema = z.object({
   until: z.string(),
   interval: z.enum(['day', 'hour']),
   by: z.enum(USAGE_BY),
+  /** Model calls only: a request that named no model to call is counted in `other`. */
   buckets: z.array(UsageBucketSchema),
   totals: UsageCountsSchema,
+  /** Traffic that was not a model call, by kind: `GET /v1/models`, `malformed request`. */
+  other: z.array(z.object({ kind: z.string(), requests: z.number().int() })).optional(),
 });
 export type UsageReport = z.infer<typeof UsageReportSchema>;
 

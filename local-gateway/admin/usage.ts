@@ -25,7 +25,8 @@ export function usageReport(traces: TraceStore, q: Omit<UsageQuery, 'format'>, n
     totals.tokens_cached += b.tokens_cached;
     totals.cost_usd += b.cost_usd;
   }
-  return { since: new Date(since).toISOString(), until: new Date(until).toISOString(), interval: q.interval, by: q.by, buckets, totals };
+  const other = traces.usage.other(since, until);
+  return { since: new Date(since).toISOString(), until: new Date(until).toISOString(), interval: q.interval, by: q.by, buckets, totals, other };
 }
 
 /** A text cell a spreadsheet would run as a formula (OWASP's list: = + - @ tab CR). */

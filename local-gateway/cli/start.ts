@@ -10,6 +10,17 @@ import { LOG_LEVELS, type LogLevel } from '../core/log.js';
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
 
 const STOP_GRACE_MS = 5_000;
+/** After the cut, how long the cut requests get to send their error event and be traced before the process exits anyway. */
+const CUT_WAIT_MS = 2_000;
+
+/** The stop's grace: GATEHOUSE_STOP_GRACE_MS overrides it (tests, supervisors with their own deadline). */
+function stopGraceMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.GATEHOUSE_STOP_GRACE_MS;
+  if (raw === undefined || raw === '') return STOP_GRACE_MS;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) throw new UsageError(`GATEHOUSE_STOP_GRACE_MS must be a whole number of milliseconds, not "${raw}".`);
+  return ms;
+}
 
 function describeToken(token: LocalToken): string {
   const print = '(print it with `gatehouse token`)';
@@ -27,7 +38,8 @@ export const START_HELP = `Usage: gatehouse start [options]
   --log-level L     error, warn (default), info or debug, one line per event on stderr
   --json            One JSON line (url, dashboard_url, token_source, token_file, config, home) instead of the banner
 
-Ctrl-C or SIGTERM stops it; open requests get up to 5 s to finish.
+Ctrl-C or SIGTERM stops it; open requests get up to 5 s to finish (GATEHOUSE_STOP_GRACE_MS), then are cut:
+each ends with the API's error event and is traced as GH_ERR_SHUTDOWN. A second Ctrl-C cuts them at once.
 `;
 
 /** `gatehouse start`: runs the gateway in the foreground until SIGINT/SIGTERM. */
@@ -40,6 +52,7 @@ export async function start(argv: string[]): Promise<void> {
   const token = (await resolveLocalToken(paths))!;
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
+  const grace = stopGraceMs(process.env);
 
   let app;
   try {
@@ -73,19 +86,38 @@ export async function start(argv: string[]): Promise<void> {
   } else printBanner(url, token, loaded, paths.db, values.home, [...app.gateway.providers.values()].map((p) => p.id));
 
   let stopping = false;
+  let cutting = false;
+  let exitCode = 0;
+  /** Cuts what is still open: each request ends with the API's error event and is traced, then the stop goes on. */
+  const cut = async (code: number): Promise<void> => {
+    exitCode = code;
+    if (cutting) return;
+    cutting = true;
+    // A request that cannot even send its error event must not keep the process alive.
+    setTimeout(() => process.exit(exitCode), CUT_WAIT_MS).unref();
+    const n = await app.gateway.pipeline.cutOpen();
+    process.stderr.write(`Gatehouse cut ${n} open request${n === 1 ? '' : 's'} (traced as GH_ERR_SHUTDOWN, "cut by shutdown").\n`);
+    // Keep-alive sockets of the requests just answered would hold app.close() open.
+    app.server.closeAllConnections();
+  };
   const stop = async (signal: string) => {
     clearRuntime(paths, process.pid);
     if (stopping) {
-      // A second signal: stop now. Every finished response's trace is already in the journal.
-      process.stderr.write('Gatehouse stopped.\n');
-      process.exit(1);
+      // A second signal: stop now; every open request still gets its error event and its trace.
+      await cut(1);
+      return;
     }
     stopping = true;
-    process.stderr.write(`Gatehouse stopping (${signal}): waiting up to ${STOP_GRACE_MS / 1000} s for open requests; press Ctrl-C again to stop now.\n`);
+    process.stderr.write(`Gatehouse stopping (${signal}): waiting up to ${grace / 1000} s for open requests; press Ctrl-C again to stop now.\n`);
     // Agent streams can run for minutes; a stop must not wait for them.
-    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
+    const timer = setTimeout(() => void cut(0), grace);
+    // A keep-alive socket left idle by a request that finished in the grace would hold the close
+    // for its whole keep-alive timeout: Node closes idle sockets once, when the close begins.
+    setInterval(() => app.server.closeIdleConnections(), 100).unref();
     await app.close();
-    process.exit(0);
+    clearTimeout(timer);
+    process.stderr.write('Gatehouse stopped.\n');
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

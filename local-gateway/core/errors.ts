@@ -60,6 +60,8 @@ export const ERRORS = {
   /** The provider answered with an error; status and message are the provider's. */
   GH_ERR_UPSTREAM_ERROR: { status: 502, type: 'upstream_error' },
   GH_ERR_CLIENT_CLOSED: { status: 499, type: 'client_closed' },
+  /** The gateway stopped (SIGINT/SIGTERM past its grace, or a second Ctrl-C) while the request was open. */
+  GH_ERR_SHUTDOWN: { status: 503, type: 'server_error' },
   /** The client did not send its headers or body in time (a stalled or slowloris connection). */
   GH_ERR_CLIENT_TIMEOUT: { status: 408, type: 'invalid_request_error' },
   GH_ERR_INTERNAL: { status: 500, type: 'server_error' },

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Usage } from '../apis/types.js';
 import { uuidv7 } from '../core/ids.js';
+import type { GatehouseError } from '../core/errors.js';
 import type { Identity } from '../identity/index.js';
 import type { Verdict } from '../policy/schema.js';
 import type { ProviderAdapter } from '../providers/types.js';
@@ -53,6 +54,8 @@ export interface RequestContext {
   placeholders: Map<string, string>;
   /** Set once the trace is written, so a request is never traced twice. */
   traced: boolean;
+  /** Why the gateway aborted the request itself (a shutdown); it wins over the abort's own error. */
+  cutBy: GatehouseError | null;
 }
 
 export function createContext(opts: { method: string; path: string; api: string; tier: string; headers: IncomingHttpHeaders }): RequestContext {
@@ -89,6 +92,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     verdicts: [],
     placeholders: new Map(),
     traced: false,
+    cutBy: null,
   };
 }
 

@@ -1,7 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { ApiSurface } from '../apis/types.js';
-import type { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors.js';
 import type { IdentityService } from '../identity/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
@@ -53,7 +54,21 @@ export interface Pipeline {
   fail(ctx: RequestContext, err: GatehouseError): void;
   /** Writes the request's trace; it is on disk when this returns. */
   record(ctx: RequestContext): void;
+  /**
+   * Aborts every open client request as cut by shutdown (GH_ERR_SHUTDOWN). Resolves with how
+   * many it cut once each has its trace and its client has the API's error answer or event.
+   */
+  cutOpen(): Promise<number>;
 }
+
+/** A request being served, so a shutdown can abort it and still answer and trace it. */
+interface OpenRequest {
+  ctx: RequestContext;
+  controller: AbortController;
+  res: ServerResponse;
+}
+
+const SHUTDOWN_MESSAGE = 'Gatehouse stopped while this request was open, so it was cut short: retry it once the gateway is running again.';
 
 /** Headers every answer carries, so a developer can find the trace of any response. */
 export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
@@ -70,6 +85,8 @@ export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
+  const open = new Set<OpenRequest>();
+
   function record(ctx: RequestContext): void {
     if (ctx.traced) return;
     ctx.traced = true;
@@ -135,6 +152,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // The route's schema validated the body against B.
     const body = req.body as B;
     ctx.stream = surface.wantsStream(body);
+    const res = reply.raw;
+    const controller = new AbortController();
+    const entry: OpenRequest = { ctx, controller, res };
+    open.add(entry);
+    res.once('close', () => {
+      open.delete(entry);
+      // The client going away must stop the provider call: an abandoned agent turn costs tokens.
+      if (!res.writableFinished) controller.abort();
+    });
     timed(ctx, 'identity', () => resolveIdentity(ctx, ctx.identity ?? deps.identity.current()));
     const rp = beginPolicy(deps.policy, ctx, body, []);
     let plan: RoutePlan;
@@ -145,14 +171,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       unserved(rp, err);
     }
 
-    const res = reply.raw;
-    const controller = new AbortController();
-    res.once('close', () => {
-      // The client going away must stop the provider call: an abandoned agent turn costs tokens.
-      if (!res.writableFinished) controller.abort();
-    });
-    const up = await routeAndCall(ctx, surface, body, plan, controller.signal).catch((err: unknown) => unserved(rp, err));
-    if (up.status >= 400) await failFromUpstream(ctx, up).catch((err: unknown) => unserved(rp, err));
+    // A shutdown's abort surfaces as whatever the provider call throws; the trace names the shutdown.
+    const up = await routeAndCall(ctx, surface, body, plan, controller.signal).catch((err: unknown) => unserved(rp, ctx.cutBy ?? err));
+    if (up.status >= 400) await failFromUpstream(ctx, up).catch((err: unknown) => unserved(rp, ctx.cutBy ?? err));
 
     if (ctx.stream && up.headers['content-type']?.includes('text/event-stream')) {
       reply.hijack();
@@ -172,7 +193,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (!res.destroyed) res.end(tail);
       return;
     }
-    const complete = await timedAsync(ctx, 'response', () => readComplete(ctx, up, surface));
+    const complete = await timedAsync(ctx, 'response', () => readComplete(ctx, up, surface)).catch((err: unknown) => unserved(rp, ctx.cutBy ?? err));
     rp.facts.tokensIn = ctx.usage?.input ?? null;
     rp.facts.tokensOut = ctx.usage?.output ?? null;
     // Awaited only when there is something to wait for: `await` of a plain value still costs a turn.
@@ -242,6 +263,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     record(ctx);
   }
 
-  return { handle, fail, record };
+  function cutOpen(): Promise<number> {
+    const cut = [...open];
+    const closed = cut.map((o) => new Promise<void>((resolve) => o.res.once('close', () => resolve())));
+    for (const o of cut) {
+      o.ctx.cutBy = new GatehouseError('GH_ERR_SHUTDOWN', SHUTDOWN_MESSAGE);
+      o.controller.abort(o.ctx.cutBy);
+    }
+    return Promise.all(closed).then(() => cut.length);
+  }
+
+  return { handle, fail, record, cutOpen };
 }
 

@@ -155,7 +155,7 @@ export async function relayStream(
     if (!filter.complete) failure = incompleteStream(ctx, filter.error);
   } catch (err) {
     // A guardrail's refusal stops the answer: the provider is told to stop too, so it costs no more tokens.
-    failure = err instanceof StreamBlocked ? err.error : upstreamFailure(err, ctx.provider!.id);
+    failure = err instanceof StreamBlocked ? err.error : upstreamFailure(ctx.cutBy ?? err, ctx.provider!.id);
     up.dispose();
     if (guard && !(err instanceof StreamBlocked) && failure.code !== 'GH_ERR_CLIENT_CLOSED') failure = await releaseHeld(guard, write, failure);
   }

@@ -84,7 +84,7 @@ describe('BodyStore on SQLite', () => {
 });
 
 describe('a growing 50-turn conversation', () => {
-  it('takes at most 1.6× the bytes of its unique content on disk', () => {
+  it('takes at most 1.7× the bytes of its unique content on disk', () => {
     const t = tempDir();
     const db = openDatabase(t.file);
     const store = new TraceStore(db);
@@ -112,8 +112,9 @@ describe('a growing 50-turn conversation', () => {
     const ratio = fileBytes / (messageBytes + responseBytes);
     console.log(`50 turns: file ${fileBytes} B, unique messages ${messageBytes} B, responses ${responseBytes} B, ratio ${ratio.toFixed(3)} (${(fileBytes / messageBytes).toFixed(3)} of messages alone)`);
     // 1.48× before migration 4; its list-filter tags (models, provider, each metadata pair)
-    // add ~0.04×.
-    expect(ratio).toBeLessThanOrEqual(1.6);
+    // add ~0.04×, migration 6's list previews (two lines of ≤160 characters) and session tag
+    // ~0.12× on these 3 KB turns (far less on real agent turns, whose history is megabytes).
+    expect(ratio).toBeLessThanOrEqual(1.7);
     // Sanity: without dedupe the requests alone would be ~25× the messages.
     expect(store.get(store.list({ limit: 1 }).traces[0]!.id)!.request_body).toEqual({ model: 'gpt-4o-mini', messages: messages.slice(0, -1) });
     closeDatabase(db);

@@ -178,4 +178,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'list previews and sessions',
+    sql: `
+      -- What the list shows of a trace without reading its bodies (store/preview.ts), set when
+      -- the trace is stored; NULL for traces stored before. The session filter is a trace tag.
+      ALTER TABLE traces ADD COLUMN ask TEXT;
+      ALTER TABLE traces ADD COLUMN answer TEXT;
+      ALTER TABLE traces ADD COLUMN session TEXT;
+    `,
+  },
 ];

@@ -84,6 +84,12 @@ export const TraceSummarySchema = TraceSchema.omit({
 }).extend({
   /** Every tier's non-allow verdicts, so the list can show "prod would block" without another request. */
   fired: z.array(FiredSchema),
+  /** The last user message, one line (store/preview.ts); null when there is none or the trace predates previews. */
+  ask: z.string().nullable().optional(),
+  /** The answer's first line, or `→ tool(args)` for a tool call. */
+  answer: z.string().nullable().optional(),
+  /** The agent's session id, or `conv-<hash>` of the conversation's first turn. */
+  session: z.string().nullable().optional(),
 });
 export type TraceSummary = z.infer<typeof TraceSummarySchema>;
 
@@ -123,6 +129,8 @@ export const TraceQuerySchema = z.object({
   since: z.string().min(1).optional(),
   /** ISO 8601 time or Unix milliseconds; only traces started before it. */
   until: z.string().min(1).optional(),
+  /** One agent session's turns: the `session` of a list item. */
+  session: z.string().min(1).max(200).optional(),
   /** Case-insensitive substring of the error, models, caller, metadata or message content. */
   text: z.string().min(1).max(500).optional(),
   /** The `next_cursor` of the previous page. */

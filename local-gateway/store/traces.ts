@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { uuidv7LowerBound } from '../core/ids.js';
 import { BodyStore } from './bodies.js';
 import { OutboxStore } from './outbox.js';
+import { tracePreview } from './preview.js';
 import { buildFilter, traceTags, type Filter } from './query.js';
 import type { Fired, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
 import { UsageStore } from './usage.js';
@@ -36,6 +37,9 @@ interface SummaryRow {
 /** A list row: its fired verdicts as a JSON array of `[idx, tier, rule, stage, decision, mode, enforced]`. */
 interface ListRow extends SummaryRow {
   fired: string;
+  ask: string | null;
+  answer: string | null;
+  session: string | null;
 }
 interface FullRow extends SummaryRow {
   request_headers: string;
@@ -55,6 +59,8 @@ const SUMMARY_COLUMNS = `t.id, t.started_at, t.ended_at, t.duration_ms, t.phases
 const FIRED_COLUMN = `(SELECT json_group_array(json_array(v.idx, v.tier, v.rule, v.stage, v.decision, v.mode, v.enforced))
   FROM verdicts v WHERE v.trace_id = t.id AND v.decision <> 'allow') AS fired`;
 
+const PREVIEW_COLUMNS = 't.ask, t.answer, t.session';
+
 const USAGE_COLUMNS = `t.id, t.started_at, t.phases, t.caller, t.api, t.tier, t.requested_model, t.resolved_model,
   t.provider, t.status, t.error_code, t.tokens_in, t.tokens_out, t.metadata`;
 
@@ -63,7 +69,7 @@ type UsageRow = Pick<SummaryRow, 'id' | 'started_at' | 'phases' | 'caller' | 'ap
 const INSERT_TRACE = `INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user,
   api, method, path, tier, requested_model, resolved_model, provider, status, error_code, error_message,
   stream, tokens_in, tokens_out, tokens_cached, tokens_reasoning, cost_usd, metadata, request_headers, response_headers,
-  request_body, response_body) VALUES (${Array<string>(28).fill('?').join(', ')})`;
+  request_body, response_body, ask, answer, session) VALUES (${Array<string>(31).fill('?').join(', ')})`;
 
 /** What the store holds, for status pages and the size budget. */
 export interface StoreStats {
@@ -136,17 +142,18 @@ export class TraceStore {
   private write(t: Trace): void {
     const req = this.bodies.put(t.request_body);
     const res = this.bodies.put(t.response_body);
+    const preview = tracePreview(t);
     this.insertTrace.run(
       t.id, t.started_at, t.ended_at, t.duration_ms, JSON.stringify(t.phases), JSON.stringify(t.caller),
       t.caller.user, t.api, t.method, t.path, t.tier, t.requested_model, t.resolved_model, t.provider,
       t.status, t.error_code, t.error_message, t.stream ? 1 : 0, t.tokens_in, t.tokens_out, t.tokens_cached,
       // Journal lines written before these fields existed have none.
       t.tokens_reasoning ?? null, t.cost_usd ?? null, JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
-      req, res,
+      req, res, preview.ask, preview.answer, preview.session,
     );
     // A journal line written before verdicts were traced has none.
     if (t.verdicts !== undefined) this.verdicts.put(t.id, t.verdicts);
-    for (const tag of traceTags(t)) this.insertTag.run(tag, t.id, t.status);
+    for (const tag of traceTags(t, preview.session)) this.insertTag.run(tag, t.id, t.status);
     // Last, so a trace that fails to insert (a duplicate id) never assigns a seq.
     this.outbox.append(t);
   }
@@ -226,7 +233,7 @@ export class TraceStore {
   private pageStatement(f: Filter): Statement<unknown[], ListRow> {
     let stmt = this.pages.get(f.key);
     if (stmt === undefined) {
-      stmt = this.db.prepare<unknown[], ListRow>(`SELECT ${SUMMARY_COLUMNS}, ${FIRED_COLUMN} FROM ${f.from} ${f.where} ${f.order} LIMIT ?`);
+      stmt = this.db.prepare<unknown[], ListRow>(`SELECT ${SUMMARY_COLUMNS}, ${PREVIEW_COLUMNS}, ${FIRED_COLUMN} FROM ${f.from} ${f.where} ${f.order} LIMIT ?`);
       this.pages.set(f.key, stmt);
     }
     return stmt;
@@ -239,7 +246,7 @@ function toListItem(row: ListRow): TraceSummary {
   const fired = (JSON.parse(row.fired) as FiredTuple[])
     .sort((a, b) => a[0] - b[0])
     .map(([, tier, rule, stage, decision, mode, enforced]) => ({ tier, rule, stage, decision, mode, enforced: enforced === 1 }));
-  return { ...toSummary(row), fired };
+  return { ...toSummary(row), fired, ask: row.ask, answer: row.answer, session: row.session };
 }
 
 function toSummary(row: SummaryRow): Omit<TraceSummary, 'fired'> {

@@ -30,14 +30,43 @@ const GROUP_SQL: Record<UsageGroup, string> = {
   user: 't.caller_user',
 };
 
+/** Refusals of a body no model could be asked with: the request never was a model call. */
+const MALFORMED = ['GH_ERR_INVALID_JSON', 'GH_ERR_INVALID_UTF8', 'GH_ERR_JSON_TOO_DEEP', 'GH_ERR_INVALID_REQUEST', 'GH_ERR_BODY_TOO_LARGE', 'GH_ERR_UNSUPPORTED_MEDIA_TYPE']
+  .map((c) => `'${c}'`)
+  .join(', ');
+
+/**
+ * A model call: a POST that reached the point of naming a model. `GET /v1/models` and bodies
+ * refused as malformed are traffic too, but no model was asked: they are counted apart.
+ */
+const MODEL_CALL = `(t.method = 'POST' AND (t.error_code IS NULL OR t.error_code NOT IN (${MALFORMED})))`;
+
+/** What a trace that is not a model call was: its route for a GET, else "malformed request". */
+const OTHER_KIND = `CASE WHEN t.method <> 'POST' THEN t.method || ' ' || t.path ELSE 'malformed request' END`;
+
+export interface OtherTraffic {
+  kind: string;
+  requests: number;
+}
+
 /**
  * Tokens, requests and cost per time bucket and group, summed in SQLite over a window of
  * traces (an id range: ids are UUIDv7), so a month of traces costs no JS object per row.
  */
 export class UsageStore {
   private readonly statements = new Map<string, Statement<[string, number, string, number], UsageRow>>();
+  private readonly selectOther: Statement<[string, number, string, number], OtherTraffic>;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.selectOther = db.prepare(`SELECT ${OTHER_KIND} AS kind, count(*) AS requests
+      FROM traces t WHERE t.id >= ? AND t.started_at >= ? AND t.id < ? AND t.started_at < ? AND NOT ${MODEL_CALL}
+      GROUP BY kind ORDER BY requests DESC`);
+  }
+
+  /** The window's traces that were not model calls, by kind (`GET /v1/models`, `malformed request`). */
+  other(since: number, until: number): OtherTraffic[] {
+    return this.selectOther.all(uuidv7LowerBound(since), since, uuidv7LowerBound(until), until);
+  }
 
   /** Usage of the traces started in [since, until) (Unix ms), by bucket then key. */
   report(since: number, until: number, interval: UsageInterval, by: UsageGroup): UsageRow[] {
@@ -52,7 +81,7 @@ export class UsageStore {
           ${GROUP_SQL[by]} AS key, count(*) AS requests, sum(t.status >= 400) AS errors,
           coalesce(sum(t.tokens_in), 0) AS tokens_in, coalesce(sum(t.tokens_out), 0) AS tokens_out,
           coalesce(sum(t.tokens_cached), 0) AS tokens_cached, coalesce(sum(t.cost_usd), 0.0) AS cost_usd
-        FROM traces t WHERE t.id >= ? AND t.started_at >= ? AND t.id < ? AND t.started_at < ?
+        FROM traces t WHERE t.id >= ? AND t.started_at >= ? AND t.id < ? AND t.started_at < ? AND ${MODEL_CALL}
         GROUP BY bucket, key ORDER BY bucket, key`);
       this.statements.set(name, stmt);
     }

@@ -47,10 +47,12 @@ export interface TraceFilters {
   /** `key:value`. */
   meta?: string;
   text?: string;
+  /** One agent session's turns (a list item's `session`). */
+  session?: string;
   since?: string;
   until?: string;
 }
-export const FILTER_KEYS = ['status', 'model', 'provider', 'rule', 'verdict', 'meta', 'text'] as const;
+export const FILTER_KEYS = ['status', 'model', 'provider', 'rule', 'verdict', 'meta', 'text', 'session'] as const;
 
 export interface Status {
   version: string;

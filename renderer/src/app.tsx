@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Prose } from './components/prose';
 import { getToken, setToken } from './auth';
 import { NO_TOKEN } from './api';
 import { href, useRoute } from './router';
@@ -30,7 +31,9 @@ function TokenGate({ onToken }: { onToken: () => void }) {
   return (
     <section className="gate" data-testid="token-gate">
       <h2>Open the dashboard with your local token</h2>
-      <p>{NO_TOKEN}</p>
+      <p data-testid="token-gate-text">
+        <Prose text={NO_TOKEN} />
+      </p>
       <form onSubmit={submit}>
         <label>
           Local token <input type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} data-testid="token-input" />

@@ -78,6 +78,10 @@ describe.skipIf(!RUN)('dashboard in Chromium', () => {
   it('badges the rows prod would block', async () => {
     await expect(traces.row(seeded.card).getByTestId('badge-shadow').textContent()).resolves.toBe('prod would block');
     expect(await traces.row(seeded.clean).getByTestId('badge-shadow').count()).toBe(0);
+    // dev audits cards: recorded, not enforced, so neither a "block" nor red.
+    const audit = traces.row(seeded.card).getByTestId('badge-audit');
+    await expect(audit.textContent()).resolves.toBe('dev recorded card');
+    await expect(audit.getAttribute('class')).resolves.toContain('badge-audit');
   });
 
   it('filters by status, model, metadata and text, and keeps the filters in the URL', async () => {
@@ -164,6 +168,13 @@ describe.skipIf(!RUN)('dashboard in Chromium', () => {
     expect(prod).toContain('shadow');
     expect(prod).toContain('metadata.ticket_id');
     expect(prod).toMatch(/block\s*card/);
+    // dev's card rule is an audit: it let the request through, so no refusal and no fix to make.
+    const devCard = dash.testId('tier-dev').getByTestId('verdict').filter({ hasText: 'card' });
+    await expect(devCard.getByTestId('verdict-badge').textContent()).resolves.toBe('audit · would block');
+    const devReason = (await devCard.getByTestId('verdict-reason').textContent()) ?? '';
+    expect(devReason).toContain('Recorded, not enforced');
+    expect(devReason).not.toContain('remove it from the prompt');
+    await expect(dash.testId('tier-prod').getByTestId('verdict-badge').allTextContents()).resolves.toContain('block');
     const marks = await page.locator('mark.mark-finding').allTextContents();
     expect(marks).toContain('4111111111111111');
     expect(await dash.testId('waterfall').locator('li').count()).toBeGreaterThan(1);

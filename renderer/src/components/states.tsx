@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Prose } from './prose';
 import { isMissingEndpoint, type ApiError } from '../api';
 
 /** An empty, error or "not available here" state: each says what to do next. */
@@ -22,7 +23,11 @@ export function Failure({ error, missing }: { error: ApiError; missing: string }
       </Notice>
     );
   }
-  return <Notice kind="error">{error.message}</Notice>;
+  return (
+    <Notice kind="error">
+      <Prose text={error.message} />
+    </Notice>
+  );
 }
 
 export function Loading() {

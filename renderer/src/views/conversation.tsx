@@ -1,4 +1,5 @@
 import type { Finding, Verdict } from '../api-types';
+import { Clipped } from '../components/clipped';
 import { Highlighted, type Mark } from '../components/highlight';
 import type { Part, Turn } from '../conversation';
 
@@ -24,7 +25,7 @@ export function marksFor(verdicts: Verdict[], activeTier: string, side: Turn['si
     if (!aligned) continue;
     for (const f of v.findings) {
       if (!located(f, side, slot)) continue;
-      marks.push({ start: f.start!, end: f.end!, className: `mark-finding mark-${v.decision}`, title: `${v.tier}: ${v.rule} (${f.type})` });
+      marks.push({ start: f.start!, end: f.end!, className: `mark-finding mark-${v.decision}`, title: `${v.tier}: ${v.rule} (${f.type}${v.mode === 'audit' ? ', audit: recorded, not enforced' : ''})` });
     }
   }
   return marks;
@@ -40,7 +41,7 @@ function PartView({ part, side, verdicts, tier }: { part: Part; side: Turn['side
   if (part.kind === 'text') {
     return (
       <div className="part-text">
-        <Highlighted text={part.text} marks={marksFor(verdicts, tier, side, part.slot)} />
+        <Clipped text={part.text} render={(shown) => <Highlighted text={shown} marks={marksFor(verdicts, tier, side, part.slot)} />} />
       </div>
     );
   }
@@ -48,7 +49,7 @@ function PartView({ part, side, verdicts, tier }: { part: Part; side: Turn['side
     return (
       <div className="part-tool" data-testid="tool-call">
         <div className="part-label">tool call · {part.name}</div>
-        <pre>{part.args}</pre>
+        <Clipped text={part.args} render={(shown) => <pre>{shown}</pre>} />
       </div>
     );
   }

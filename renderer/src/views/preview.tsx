@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { query, useApi } from '../api';
 import type { RuleSummary, ShadowSummary, ShadowTimeline, Status } from '../api-types';
-import { Chart, pivot } from '../components/chart';
+import { Chart, pivot, windowBuckets } from '../components/chart';
 import { Failure, Loading, Notice } from '../components/states';
 import { href } from '../router';
 
@@ -74,7 +74,13 @@ export function PreviewView() {
       {timeline.error ? (
         <Failure error={timeline.error} missing="This gateway has no shadow timeline endpoint yet, so there is no chart; the table below has the counts." />
       ) : timeline.data ? (
-        <Chart title={`Would-fire count per rule (${timeline.data.interval})`} data={pivot(timeline.data.series, (s) => s.bucket, (s) => s.rule, (s) => s.count)} interval={timeline.data.interval} testId="preview-chart" />
+        <Chart
+          title={`Would-fire count per rule (${timeline.data.interval})`}
+          data={pivot(timeline.data.series, (s) => s.bucket, (s) => s.rule, (s) => s.count, windowBuckets(Date.parse(from), since, timeline.data.interval))}
+          unit="count"
+          interval={timeline.data.interval}
+          testId="preview-chart"
+        />
       ) : null}
       {t && t.rules.length > 0 ? (
         <table className="table" data-testid="preview-rules">

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useApi } from '../api';
 import type { Trace } from '../api-types';
+import { Clipped } from '../components/clipped';
 import { Failure, Loading } from '../components/states';
 import { requestTurns, responseTurns } from '../conversation';
 import { agent, int, ms, time } from '../format';
@@ -83,7 +84,10 @@ export function TraceDetailView({ id }: { id: string }) {
         </button>
       </h2>
       {raw ? (
-        <pre className="raw" data-testid="raw-json">{JSON.stringify({ request: trace.request_body, response: trace.response_body, request_headers: trace.request_headers, response_headers: trace.response_headers }, null, 2)}</pre>
+        <Clipped
+          text={JSON.stringify({ request: trace.request_body, response: trace.response_body, request_headers: trace.request_headers, response_headers: trace.response_headers }, null, 2)}
+          render={(shown) => <pre className="raw" data-testid="raw-json">{shown}</pre>}
+        />
       ) : (
         <Conversation turns={turns} verdicts={trace.verdicts} tier={trace.tier} />
       )}

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { FILTER_KEYS, type TraceFilters } from '../api-types';
+import { shortSession } from '../format';
 
 type Values = Record<(typeof FILTER_KEYS)[number], string>;
 
-const empty = (): Values => ({ status: '', model: '', provider: '', rule: '', verdict: '', meta: '', text: '' });
+const empty = (): Values => ({ status: '', model: '', provider: '', rule: '', verdict: '', meta: '', text: '', session: '' });
 
 export function filtersFrom(params: URLSearchParams): TraceFilters {
   const out: TraceFilters = {};
@@ -76,6 +77,11 @@ export function FilterBar({ filters, tiers, onChange }: { filters: TraceFilters;
         ))}
       </select>
       {text('meta', 'Metadata key:value', 'meta key:value')}
+      {filters.session && (
+        <button type="button" className="chip" title="Show every session" onClick={() => onChange(Object.fromEntries(Object.entries(filters).filter(([k]) => k !== 'session')))} data-testid="filter-session">
+          session {shortSession(filters.session)} ×
+        </button>
+      )}
       <button type="submit">Filter</button>
       {Object.keys(filters).length > 0 && (
         <button type="button" onClick={() => onChange({})} data-testid="filter-clear">

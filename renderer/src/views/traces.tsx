@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, query, useApi } from '../api';
 import type { Status, TraceFilters, TracePage, TraceSummary } from '../api-types';
+import { Prose } from '../components/prose';
 import { Loading, Notice } from '../components/states';
 import { useEvents, useLiveState, type LiveState } from '../events';
 import { navigate } from '../router';
@@ -10,6 +11,11 @@ import { TraceList } from './trace-list';
 const PAGE = 200;
 /** While the live socket is down, the list asks for new traces this often. */
 const POLL_MS = 1500;
+/**
+ * Live events carry no previews or session (the importer computes them from the bodies, off
+ * the request thread); this long after the last one, the list re-reads the new rows.
+ */
+const REFRESH_MS = 300;
 
 /** Filters the gateway does not apply when it predates them; checked here instead where a summary can. */
 function matchesLocally(t: TraceSummary, f: TraceFilters): boolean {
@@ -28,7 +34,8 @@ function matchesLocally(t: TraceSummary, f: TraceFilters): boolean {
 
 /** Whether a live trace belongs in the filtered list (text search runs on bodies, so only the server knows: keep it out). */
 function liveMatch(t: TraceSummary, f: TraceFilters): boolean {
-  if (f.text || ((f.rule || f.verdict) && !t.fired)) return false;
+  // A live event carries no session (the importer computes it): the refresh brings those rows.
+  if (f.text || f.session || ((f.rule || f.verdict) && !t.fired)) return false;
   if (f.model && t.requested_model !== f.model && t.resolved_model !== f.model) return false;
   if (f.status) {
     const s = t.status;
@@ -104,8 +111,31 @@ export function TracesView({ params }: { params: URLSearchParams }) {
     setSelected((i) => (i === 0 ? 0 : i + add.length));
   }, []);
 
+  const refresh = useRef<{ timer: number; since: number } | null>(null);
+  const refreshLive = useCallback(
+    (since: number) => {
+      const r = refresh.current;
+      if (r) window.clearTimeout(r.timer);
+      const from = Math.min(since, r?.since ?? since);
+      const timer = window.setTimeout(() => {
+        refresh.current = null;
+        fetchPage(null, from).then((p) => {
+          const fresh = new Map(p.traces.map((t) => [t.id, t]));
+          setTraces((old) => old.map((t) => fresh.get(t.id) ?? t));
+          prepend(p.traces);
+        }, () => undefined);
+      }, REFRESH_MS);
+      refresh.current = { timer, since: from };
+    },
+    [fetchPage, prepend],
+  );
+  useEffect(() => () => window.clearTimeout(refresh.current?.timer), []);
+
   useEvents((ev) => {
-    if (ev.type === 'trace' && liveMatch(ev.trace, JSON.parse(key) as TraceFilters)) prepend([ev.trace]);
+    if (ev.type !== 'trace') return;
+    const f = JSON.parse(key) as TraceFilters;
+    if (liveMatch(ev.trace, f)) prepend([ev.trace]);
+    if (!f.text) refreshLive(ev.trace.started_at);
   });
   const liveState = useLiveState();
 
@@ -158,7 +188,9 @@ export function TracesView({ params }: { params: URLSearchParams }) {
         <Notice testId="unavailable">This gateway does not record fired rules in the list yet, so the rule and verdict filters match nothing here: update the gateway.</Notice>
       )}
       {error ? (
-        <Notice kind="error">{error.message}</Notice>
+        <Notice kind="error">
+          <Prose text={error.message} />
+        </Notice>
       ) : loading ? (
         <Loading />
       ) : traces.length === 0 ? (
@@ -174,7 +206,7 @@ export function TracesView({ params }: { params: URLSearchParams }) {
           )}
         </Notice>
       ) : (
-        <TraceList traces={traces} selected={selected} onSelect={setSelected} onOpen={open} onNearEnd={more} />
+        <TraceList traces={traces} selected={selected} onSelect={setSelected} onOpen={open} onNearEnd={more} onSession={(session) => setFilters({ ...filters, session })} />
       )}
       <p className="hint" data-testid="list-hint">j/k or ↑/↓ move · Enter opens · / searches · {traces.length.toLocaleString('en-US')} loaded{cursor ? ', more on scroll' : ''}</p>
     </section>

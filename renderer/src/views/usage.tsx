@@ -2,12 +2,12 @@ import { useMemo, useState } from 'react';
 import { ApiError, query, useApi } from '../api';
 import { getToken } from '../auth';
 import type { Usage, UsageBy, UsageTotals } from '../api-types';
-import { Chart, pivot } from '../components/chart';
+import { Chart, pivot, windowBuckets } from '../components/chart';
 import { Failure, Loading, Notice } from '../components/states';
 import { int, usd } from '../format';
 
 const BY: UsageBy[] = ['none', 'model', 'provider', 'project', 'team', 'user'];
-const DAYS = [7, 30, 90];
+const DAYS = [1, 7, 30, 90];
 
 /** The CSV comes from the same endpoint with the bearer header, so it is fetched, then saved from a blob. */
 async function downloadCsv(path: string, filename: string): Promise<void> {
@@ -49,7 +49,8 @@ export function UsageView() {
   const charts = useMemo(() => {
     if (!u) return null;
     const keyOf = keyFor(u.by);
-    return { tokens: pivot(u.buckets, (b) => b.bucket, keyOf, (b) => b.tokens_in + b.tokens_out), cost: pivot(u.buckets, (b) => b.bucket, keyOf, (b) => b.cost_usd) };
+    const x = windowBuckets(Date.parse(u.since), Date.parse(u.until), u.interval);
+    return { tokens: pivot(u.buckets, (b) => b.bucket, keyOf, (b) => b.tokens_in + b.tokens_out, x), cost: pivot(u.buckets, (b) => b.bucket, keyOf, (b) => b.cost_usd, x) };
   }, [u]);
   const rows = useMemo(() => {
     const m = new Map<string, UsageTotals>();
@@ -78,7 +79,7 @@ export function UsageView() {
           ))}
         </div>
         <select aria-label="Window" value={days} onChange={(e) => setDays(Number(e.target.value))}>
-          {DAYS.map((d) => <option key={d} value={d}>last {d} days</option>)}
+          {DAYS.map((d) => <option key={d} value={d}>{d === 1 ? 'last 24 hours' : `last ${d} days`}</option>)}
         </select>
         <button type="button" onClick={exportCsv} disabled={!u} data-testid="usage-csv">Export CSV</button>
       </div>
@@ -92,6 +93,11 @@ export function UsageView() {
       ) : (
         <>
           <Totals t={u.totals} />
+          {u.other && u.other.length > 0 && (
+            <p className="muted" data-testid="usage-other">
+              Model calls only. Also served, and not counted above: {u.other.map((o) => `${int(o.requests)} ${o.kind}`).join(' · ')}.
+            </p>
+          )}
           <div className="charts">
             <Chart title={`Tokens per ${u.interval}`} data={charts.tokens} unit="tokens" interval={u.interval} testId="usage-tokens-chart" />
             <Chart title={`Cost per ${u.interval}`} data={charts.cost} unit="usd" interval={u.interval} testId="usage-cost-chart" />

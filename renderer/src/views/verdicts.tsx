@@ -1,4 +1,5 @@
 import type { Trace, Verdict } from '../api-types';
+import { verdictBadge, verdictText } from '../verdict-look';
 
 /** Tiers in a useful order: the enforced one first, then the shadows as recorded. */
 export function tiersOf(trace: Trace): string[] {
@@ -7,12 +8,13 @@ export function tiersOf(trace: Trace): string[] {
 }
 
 function VerdictItem({ v }: { v: Verdict }) {
+  const badge = verdictBadge(v);
   return (
-    <li className={`verdict verdict-${v.decision}`} data-testid="verdict">
+    <li className={`verdict verdict-${badge.tone}`} data-testid="verdict">
       <div>
-        <span className={`badge badge-${v.decision}`}>{v.decision}</span> <strong>{v.rule}</strong> <span className="muted">{v.stage} · {v.mode}</span>
+        <span className={`badge badge-${badge.tone}`} data-testid="verdict-badge">{badge.label}</span> <strong>{v.rule}</strong> <span className="muted">{v.stage} · {v.mode}</span>
       </div>
-      <p>{v.reason}</p>
+      <p data-testid="verdict-reason">{verdictText(v)}</p>
       {v.findings.length > 0 && (
         <ul className="findings">
           {v.findings.map((f, i) => (
