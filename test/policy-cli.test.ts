@@ -56,7 +56,7 @@ describe('gatehouse policy check', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
       `${bad}: 3 problems:`,
-      `${bad}:8: tiers.prod.metdata: unknown key "metdata": check its spelling against the documented keys`,
+      `${bad}:8: tiers.prod.metdata: unknown key "metdata": did you mean "metadata"?`,
       `${bad}:10: tiers.prod.rate_limits[0].limit.per: use a window such as 30s, 15m, 1h, 7d, or minute, hour, day, week, month`,
       // The guardrail's own config is checked by its type, in the same pass.
       `${bad}:12: tiers.prod.guardrails[0].config.patterns: list at least one pattern`,

@@ -106,7 +106,9 @@ export const ProviderConfigSchema = z.discriminatedUnion(
   {
     error: (iss) =>
       iss.code === 'invalid_union' && 'options' in iss
-        ? `unknown provider kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}: this build speaks ${(iss.options as unknown[]).join(', ')}`
+        ? (iss.input as { kind?: unknown } | undefined)?.kind === undefined
+          ? `is missing: add one of ${(iss.options as unknown[]).join(', ')}`
+          : `unknown provider kind ${JSON.stringify((iss.input as { kind?: unknown }).kind)}: this build speaks ${(iss.options as unknown[]).join(', ')}`
         : undefined,
   },
 );
