@@ -41,6 +41,11 @@ export function registerGuardrailType<C>(name: string, type: GuardrailType<C>): 
   registry.set(name, type as unknown as GuardrailType<never>);
 }
 
+/** Every registered type's name and config schema, for the generated policy reference. */
+export function guardrailTypeConfigs(): [string, z.ZodType][] {
+  return [...registry].map(([name, type]) => [name, type.config as z.ZodType]);
+}
+
 /** Whether this build has a guardrail kind (types are built in parallel; a scan skips the absent ones). */
 export function hasGuardrailType(name: string): boolean {
   return registry.has(name);
