@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnGateway, type RunningGateway } from './helpers/cli.js';
@@ -63,5 +63,27 @@ describe('the README', () => {
       if (b.text.includes('gatehouse status')) expect(out, `README.md:${b.line}`).toMatch(/Traces\s+2\b/);
       if (b.text.includes('setup claude-code')) expect(out, `README.md:${b.line}`).toContain('export ANTHROPIC_MODEL=demo/echo');
     });
+  });
+});
+
+/** The README, CONTRIBUTING.md and every page under docs/. */
+function docPages(): string[] {
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
+  return [join(ROOT, 'README.md'), join(ROOT, 'CONTRIBUTING.md'), ...walk(join(ROOT, 'docs'))];
+}
+
+describe('the docs', () => {
+  it('link only to files that exist in the checkout, and never to the design notes users do not have', () => {
+    const broken: string[] = [];
+    for (const page of docPages()) {
+      const text = readFileSync(page, 'utf8');
+      expect(text, `${relative(ROOT, page)} points at ../shared/`).not.toMatch(/\.\.\/shared\/|DESIGN\.md/);
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1]!.split('#')[0]!;
+        if (target === '' || /^[a-z]+:/.test(target)) continue;
+        if (!existsSync(resolve(dirname(page), target))) broken.push(`${relative(ROOT, page)} → ${m[1]}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });
