@@ -70,6 +70,16 @@ describe('gatehouse policy check', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ line: 8, path: 'tiers.prod.metdata' }, { line: 10 }, { line: 12 }] });
   });
 
+  it('words a guardrail config\'s mistakes like the bundle\'s own, with the key meant', () => {
+    const bad = file('bad-config.yaml', GOOD.concat('    guardrails:\n      - { id: g, type: deny_regex, hook: llm_input, action: validate, config: { patterns: [3], case_insensitve: true } }\n'));
+    const r = runCli(['policy', 'check', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').slice(1)).toEqual([
+      `${bad}:12: tiers.prod.guardrails[0].config.patterns[0]: must be a string, not the number 3`,
+      `${bad}:12: tiers.prod.guardrails[0].config.case_insensitve: unknown key "case_insensitve": did you mean "case_insensitive"?`,
+    ]);
+  });
+
   it('exits 2 on bad usage and 1 on a missing file, saying what to do', () => {
     const home = mkdtempSync(join(dir, 'home-'));
     const none = runCli(['policy', 'check'], { GATEHOUSE_HOME: home, GATEHOUSE_CONFIG: '' });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { friendlyIssue, schemaKeysAt, unknownKeyMessage } from '../../config/issues.js';
 import type { Guardrail, ResolvedTier, Verdict } from '../schema.js';
 import type { RequestFacts } from './facts.js';
 import { matches } from './match.js';
@@ -60,8 +61,16 @@ export function isRemoteGuardrail(rule: Guardrail): boolean {
 export function guardrailConfigErrors(rule: Guardrail): string[] {
   const type = registry.get(rule.type);
   if (!type) return [`unknown guardrail type "${rule.type}" (this build has: ${[...registry.keys()].join(', ')})`];
-  const r = type.config.safeParse(rule.config);
-  if (!r.success) return r.error.issues.map((i) => `config${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
+  // The same phrasing as the bundle's own fields: plain words, and an unknown key at its own path with the key meant.
+  const r = type.config.safeParse(rule.config, { error: friendlyIssue });
+  if (!r.success) {
+    const at = (path: PropertyKey[]) => `config${path.length ? '.' + path.join('.') : ''}`;
+    return r.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => `${at([...i.path, key])}: ${unknownKeyMessage(key, schemaKeysAt(type.config, rule.config, i.path))}`)
+        : [`${at(i.path)}: ${i.message}`],
+    );
+  }
   try {
     type.create(r.data as never, rule);
     return [];
