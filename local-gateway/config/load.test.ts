@@ -159,6 +159,9 @@ banana: 1
   it('reports YAML syntax errors with their line', () => {
     const file = write(`providers:\n  - id: a\n   kind: openai\n`);
     expect(() => loadConfig(file)).toThrow(/gatehouse\.yaml:3: /);
+    expect(() => loadConfig(file)).toThrow(/\(YAML syntax\): check the indentation/);
+    const twice = write('limits: {}\nlimits: {}\n');
+    expect(() => loadConfig(twice)).toThrow(`${twice}:2: this key appears twice in the same mapping: keep one`);
   });
 
   it('says what to do when the file is missing', () => {

@@ -43,7 +43,7 @@ export function checkYamlWith<S extends z.ZodType>(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    return { ok: false, problems: [{ file, line: lineCounter.linePos(e.pos[0]).line, path: '', message: e.message.split('\n')[0]! }] };
+    return { ok: false, problems: [{ file, line: lineCounter.linePos(e.pos[0]).line, path: '', message: yamlSyntaxMessage(e.code, e.message.split('\n')[0]!) }] };
   }
   let value: unknown;
   try {
@@ -65,6 +65,12 @@ export function checkYamlWith<S extends z.ZodType>(
     return [{ ...at(issue.path), message: issue.message }];
   });
   return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
+}
+
+/** The yaml package's sentence, with what to do about it: its own text names the rule broken, not the fix. */
+function yamlSyntaxMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'this key appears twice in the same mapping: keep one';
+  return `${message.replace(/\.$/, '')} (YAML syntax): check the indentation, colons, dashes and brackets of this line and the one before`;
 }
 
 /** `checkYamlWith` that throws a ConfigError listing every problem, one `file:line: field: message` line each. */
