@@ -25,6 +25,7 @@ interface Node {
 
 interface Row {
   path: string;
+  what: string;
   type: string;
   required: boolean;
   default: string;
@@ -62,26 +63,26 @@ function walk(n: Node, path: string, required: boolean, rows: Row[]): void {
   const alts = n.oneOf ?? n.anyOf;
   const key = alts ? discriminator(alts) : null;
   if (alts && key) {
-    rows.push({ path, type: `one of the ${code(key)} forms below`, required, default: '' });
+    rows.push({ path, what: n.description ?? '', type: `one of the ${code(key)} forms below`, required, default: '' });
     for (const o of alts) walk({ ...o, default: undefined }, `${path} (${key}: ${String(o.properties![key]!.const)})`, required, rows);
     return;
   }
   if (n.type === 'object' && n.properties) {
-    if (path) rows.push({ path, type: 'mapping', required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
+    if (path) rows.push({ path, what: n.description ?? '', type: 'mapping', required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
     for (const [k, child] of Object.entries(n.properties)) walk(child, path ? `${path}.${k}` : k, (n.required ?? []).includes(k), rows);
     return;
   }
   if (n.type === 'object' && typeof n.additionalProperties === 'object' && (n.additionalProperties.properties || n.additionalProperties.oneOf)) {
-    rows.push({ path, type: 'mapping of names to the entries below', required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
+    rows.push({ path, what: n.description ?? '', type: 'mapping of names to the entries below', required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
     walk(n.additionalProperties, `${path}.<name>`, true, rows);
     return;
   }
   if (n.type === 'array' && n.items && (n.items.properties || n.items.oneOf)) {
-    rows.push({ path, type: 'list of the entries below', required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
+    rows.push({ path, what: n.description ?? '', type: 'list of the entries below', required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
     walk(n.items, `${path}[]`, true, rows);
     return;
   }
-  rows.push({ path, type: typeText(n), required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
+  rows.push({ path, what: n.description ?? '', type: typeText(n), required, default: n.default === undefined ? '' : code(JSON.stringify(n.default)) });
 }
 
 /** A markdown table of every field of a zod schema: path, type, whether required, default. */
@@ -89,7 +90,12 @@ export function schemaTable(schema: z.ZodType): string {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Node;
   const rows: Row[] = [];
   walk(json, '', true, rows);
-  const lines = ['| field | type | required | default |', '|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${code(r.path || '(top level)')} | ${r.type} | ${r.required && !r.default ? 'yes' : ''} | ${r.default} |`);
+  // The "what" column appears only where the schema describes its fields (`.describe()`).
+  const described = rows.some((r) => r.what);
+  const lines = described ? ['| field | what | type | required | default |', '|---|---|---|---|---|'] : ['| field | type | required | default |', '|---|---|---|---|'];
+  for (const r of rows) {
+    const cells = [code(r.path || '(top level)'), ...(described ? [r.what.replace(/\|/g, '\\|')] : []), r.type, r.required && !r.default ? 'yes' : '', r.default];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
   return lines.join('\n');
 }
