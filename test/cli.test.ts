@@ -128,7 +128,7 @@ describe('gatehouse CLI', () => {
     writeFileSync(file, 'providers:\n  - id: local\n    kind: openai\n    base_url: http://127.0.0.1:11434/v1\n    modles: [llama3]\n');
     const r = runCli(['start', '--port', '0', '--config', file], { GATEHOUSE_HOME: home });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${file}:2: providers[0]: Unrecognized key: "modles"`);
+    expect(r.stderr).toContain(`${file}:5: providers[0].modles: unknown key "modles": did you mean "models"?`);
   });
 
   it('refuses a provider whose apis list one its kind does not speak', () => {
@@ -151,6 +151,9 @@ describe('gatehouse CLI', () => {
     const r = runCli(['start', '--port', 'abc'], { GATEHOUSE_HOME: newHome() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('not a port number');
+    const typo = runCli(['start', '--prot', '4152'], { GATEHOUSE_HOME: newHome() });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('unknown option --prot: did you mean --port?\n');
   });
 
   it('--help lists every command, and each command with its own options has its own usage', () => {

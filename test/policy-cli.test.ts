@@ -56,7 +56,7 @@ describe('gatehouse policy check', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
       `${bad}: 3 problems:`,
-      `${bad}:8: tiers.prod.metdata: unknown key "metdata": check its spelling against the documented keys`,
+      `${bad}:8: tiers.prod.metdata: unknown key "metdata": did you mean "metadata"?`,
       `${bad}:10: tiers.prod.rate_limits[0].limit.per: use a window such as 30s, 15m, 1h, 7d, or minute, hour, day, week, month`,
       // The guardrail's own config is checked by its type, in the same pass.
       `${bad}:12: tiers.prod.guardrails[0].config.patterns: list at least one pattern`,
@@ -68,6 +68,16 @@ describe('gatehouse policy check', () => {
     const json = runCli(['policy', 'check', bad, '--json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ line: 8, path: 'tiers.prod.metdata' }, { line: 10 }, { line: 12 }] });
+  });
+
+  it('words a guardrail config\'s mistakes like the bundle\'s own, with the key meant', () => {
+    const bad = file('bad-config.yaml', GOOD.concat('    guardrails:\n      - { id: g, type: deny_regex, hook: llm_input, action: validate, config: { patterns: [3], case_insensitve: true } }\n'));
+    const r = runCli(['policy', 'check', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').slice(1)).toEqual([
+      `${bad}:12: tiers.prod.guardrails[0].config.patterns[0]: must be a string, not the number 3`,
+      `${bad}:12: tiers.prod.guardrails[0].config.case_insensitve: unknown key "case_insensitve": did you mean "case_insensitive"?`,
+    ]);
   });
 
   it('exits 2 on bad usage and 1 on a missing file, saying what to do', () => {

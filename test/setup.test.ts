@@ -25,6 +25,22 @@ describe('gatehouse setup', () => {
     expect(r.stdout).toContain('export ANTHROPIC_MODEL=up/gpt-4o\n');
   });
 
+  it('claude-code without --model names a model the gateway serves, and says which and why', () => {
+    const r = setup('claude-code');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('No --model given: using demo/echo, the built-in demo model, since no provider in the config lists its models; pick another with --model <provider>/<model>.');
+    expect(r.stdout).toContain('export ANTHROPIC_MODEL=demo/echo\n');
+    expect(r.stdout).toContain('export ANTHROPIC_DEFAULT_HAIKU_MODEL=demo/echo\n');
+    mkdirSync(join(home, 'gh'), { recursive: true });
+    writeFileSync(join(home, 'gh', 'gatehouse.yaml'), 'providers:\n  - { id: local, kind: ollama }\n  - { id: up, kind: openai, base_url: http://127.0.0.1:1/v1, models: [gpt-4o-mini, gpt-4o] }\n');
+    const configured = setup('claude-code');
+    expect(configured.stdout).toContain('No --model given: using up/gpt-4o-mini, the first model the config lists (provider up)');
+    expect(configured.stdout).toContain('export ANTHROPIC_MODEL=up/gpt-4o-mini\n');
+    expect(setup('codex').stdout).toContain('model = "up/gpt-4o-mini"');
+    // A model given is used as it is, with no note about a default.
+    expect(setup('claude-code', '--model', 'up/gpt-4o').stdout).not.toContain('No --model given');
+  });
+
   it('claude-code --write merges into settings.json, keeps the rest, backs up, shows the diff', () => {
     const dir = join(home, '.claude');
     mkdirSync(dir);
@@ -33,7 +49,11 @@ describe('gatehouse setup', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\+\s+"ANTHROPIC_BASE_URL": "http:\/\/127\.0\.0\.1:4242",?$/m);
     const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as Record<string, unknown>;
-    expect(settings).toEqual({ model: 'opus', env: { FOO: '1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:4242', ANTHROPIC_AUTH_TOKEN: TOKEN }, permissions: { allow: ['Bash(ls)'] } });
+    expect(settings).toEqual({
+      model: 'opus',
+      env: { FOO: '1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:4242', ANTHROPIC_AUTH_TOKEN: TOKEN, ANTHROPIC_MODEL: 'demo/echo', ANTHROPIC_DEFAULT_HAIKU_MODEL: 'demo/echo' },
+      permissions: { allow: ['Bash(ls)'] },
+    });
     expect(backups(dir)).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(dir, backups(dir)[0]!), 'utf8'))).toMatchObject({ model: 'opus' });
     // A second run changes nothing and makes no new backup.

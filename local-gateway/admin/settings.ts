@@ -35,7 +35,7 @@ export async function settingsView(gw: GatewayServices, origin: string): Promise
   const central = gw.config.central?.url ?? sync.enrollment?.central_url ?? null;
   // Loaded here, not at start: the setup writer brings a diff library only this page needs.
   const { setupText } = await import('../cli/setup.js');
-  const setup = Object.fromEntries(SETUP_AGENTS.map((a) => [a, setupText(a, origin, TOKEN_PLACEHOLDER, gw.env)])) as Settings['setup'];
+  const setup = Object.fromEntries(SETUP_AGENTS.map((a) => [a, setupText(a, origin, TOKEN_PLACEHOLDER, gw.env, gw.config.providers)])) as Settings['setup'];
   return {
     providers,
     token: { source: gw.tokenSource },

@@ -3,7 +3,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { ensureHome, localToken, readRuntime } from '../core/home.js';
+import type { ProviderConfig } from '../config/schema.js';
 import { parse, resolveHome, resolvePort, UsageError } from './args.js';
+import { cliConfig } from './config-file.js';
 import { CONTINUE_PREFIX, mergeClaudeSettings, mergeContinueYaml, mergeToml } from './setup-files.js';
 
 export const SETUP_TOOLS = ['claude-code', 'codex', 'cursor', 'continue'] as const;
@@ -42,17 +44,28 @@ export interface SetupPlan {
   files: SettingsFile[];
 }
 
+/** A model the gateway serves, for a tool whose own default (a claude-… name) it would not: with the reason, to print. */
+export function defaultModel(providers: readonly Pick<ProviderConfig, 'id' | 'models'>[]): { model: string; why: string } {
+  const listed = providers.find((p) => p.models.length > 0);
+  if (listed) return { model: `${listed.id}/${listed.models[0]!}`, why: `the first model the config lists (provider ${listed.id})` };
+  return { model: 'demo/echo', why: 'the built-in demo model, since no provider in the config lists its models' };
+}
+
 interface PlanInput {
   origin: string;
   token: string;
   models: string[];
+  /** What stands in when no --model is given, and why. */
+  fallback: { model: string; why: string };
   env: NodeJS.ProcessEnv;
   home: string;
 }
 
-function claudeCode({ origin, token, models, home }: PlanInput): SetupPlan {
-  const env: Record<string, string> = { ANTHROPIC_BASE_URL: origin, ANTHROPIC_AUTH_TOKEN: token };
-  if (models[0]) env.ANTHROPIC_MODEL = models[0];
+function claudeCode({ origin, token, models, fallback, home }: PlanInput): SetupPlan {
+  // Claude Code's own model names (claude-sonnet-…, and claude-haiku-… for its background calls)
+  // reach no provider on most gateways, and `claude -p` then fails: always name one it serves.
+  const model = models[0] ?? fallback.model;
+  const env: Record<string, string> = { ANTHROPIC_BASE_URL: origin, ANTHROPIC_AUTH_TOKEN: token, ANTHROPIC_MODEL: model, ANTHROPIC_DEFAULT_HAIKU_MODEL: models[1] ?? model };
   const path = join(home, '.claude', 'settings.json');
   return {
     tool: 'claude-code',
@@ -61,20 +74,23 @@ function claudeCode({ origin, token, models, home }: PlanInput): SetupPlan {
     env,
     envInFile: true,
     snippet: null,
-    steps: [`Export these in the shell that runs \`claude\`, or put them under "env" in ${path} (--write does that):`],
+    steps: [
+      ...(models[0] ? [] : [`No --model given: using ${fallback.model}, ${fallback.why}; pick another with --model <provider>/<model>.`]),
+      `Export these in the shell that runs \`claude\`, or put them under "env" in ${path} (--write does that):`,
+    ],
     notes: [
       'ANTHROPIC_AUTH_TOKEN is sent as a bearer token; unset ANTHROPIC_API_KEY so Claude Code does not send both.',
-      'Without ANTHROPIC_MODEL Claude Code asks for its own model names (claude-…); the gateway resolves names without a provider prefix through virtual models and each provider\'s model list.',
+      'ANTHROPIC_DEFAULT_HAIKU_MODEL is the model of Claude Code\'s background calls (titles, summaries); --model main,background sets it apart.',
     ],
     files: [{ path, merge: (current) => mergeClaudeSettings(current, path, env) }],
   };
 }
 
-function codex({ origin, token, models, env: procEnv, home }: PlanInput): SetupPlan {
+function codex({ origin, token, models, fallback, env: procEnv, home }: PlanInput): SetupPlan {
   const codexHome = procEnv.CODEX_HOME || join(home, '.codex');
   const path = join(codexHome, 'config.toml');
-  const top: Record<string, string> = { model_provider: 'gatehouse' };
-  if (models[0]) top.model = models[0];
+  // Codex's own default (a gpt-5 name) is served by no provider of a fresh install.
+  const top: Record<string, string> = { model_provider: 'gatehouse', model: models[0] ?? fallback.model };
   const table = { name: 'Gatehouse', base_url: `${origin}/v1`, env_key: 'GATEHOUSE_TOKEN', wire_api: 'responses' };
   return {
     tool: 'codex',
@@ -83,7 +99,10 @@ function codex({ origin, token, models, env: procEnv, home }: PlanInput): SetupP
     env: { GATEHOUSE_TOKEN: token },
     envInFile: false,
     snippet: mergeToml(null, top, 'model_providers.gatehouse', table).trimEnd(),
-    steps: [`Put this in ${path} (--write merges it in), and export GATEHOUSE_TOKEN where codex runs:`],
+    steps: [
+      ...(models[0] ? [] : [`No --model given: using ${fallback.model}, ${fallback.why}; pick another with --model <provider>/<model>.`]),
+      `Put this in ${path} (--write merges it in), and export GATEHOUSE_TOKEN where codex runs:`,
+    ],
     notes: [
       'Codex speaks the Responses API; models on providers without it (Anthropic, chat-only servers) are translated by the gateway.',
       'Pick a model with `codex -m <provider>/<model>` or `model = "…"` in config.toml (--model sets it).',
@@ -92,7 +111,7 @@ function codex({ origin, token, models, env: procEnv, home }: PlanInput): SetupP
   };
 }
 
-function cursor({ origin, token, models }: PlanInput): SetupPlan {
+function cursor({ origin, token, models, fallback }: PlanInput): SetupPlan {
   return {
     tool: 'cursor',
     title: 'Cursor',
@@ -104,7 +123,7 @@ function cursor({ origin, token, models }: PlanInput): SetupPlan {
       'Cursor Settings → Models → API Keys:',
       `  OpenAI API Key:            ${token}`,
       `  Override OpenAI Base URL:  ${origin}/v1`,
-      `Then add the model names under Models → "Add model", e.g. ${models[0] ?? 'demo/echo'}, and turn off the models you do not route through Gatehouse.`,
+      `Then add the model names under Models → "Add model", e.g. ${models[0] ?? fallback.model}, and turn off the models you do not route through Gatehouse.`,
     ],
     notes: [
       'Cursor sends custom-key requests from its own servers, which cannot reach 127.0.0.1: it needs the gateway published through a tunnel, and Gatehouse refuses requests whose Host is not loopback, so Cursor works only where its requests come from this machine.',
@@ -115,9 +134,9 @@ function cursor({ origin, token, models }: PlanInput): SetupPlan {
   };
 }
 
-function continueDev({ origin, token, models, home }: PlanInput): SetupPlan {
+function continueDev({ origin, token, models, fallback, home }: PlanInput): SetupPlan {
   const path = join(home, '.continue', 'config.yaml');
-  const entries = (models.length > 0 ? models : ['demo/echo']).map((model) => ({
+  const entries = (models.length > 0 ? models : [fallback.model]).map((model) => ({
     name: `${CONTINUE_PREFIX}${model}`,
     provider: 'openai' as const,
     model,
@@ -152,8 +171,8 @@ function render(plan: SetupPlan): string {
  * What `gatehouse setup <tool>` prints, for no particular model. The dashboard shows it with
  * `<token>` as the token, so the page never holds a secret it did not need.
  */
-export function setupText(tool: Tool, origin: string, token: string, env: NodeJS.ProcessEnv): string {
-  return render(PLANS[tool]({ origin, token, models: [], env, home: homedir() }));
+export function setupText(tool: Tool, origin: string, token: string, env: NodeJS.ProcessEnv, providers: readonly Pick<ProviderConfig, 'id' | 'models'>[] = []): string {
+  return render(PLANS[tool]({ origin, token, models: [], fallback: defaultModel(providers), env, home: homedir() }));
 }
 
 interface Written {
@@ -190,7 +209,8 @@ export async function setup(argv: string[]): Promise<void> {
   // The port the gateway runs on, when one runs; else the one it will start on.
   const port = values.port !== undefined || process.env.GATEHOUSE_PORT ? resolvePort(values.port) : (readRuntime(paths)?.port ?? resolvePort(undefined));
   const models = (values.model ?? '').split(',').map((m) => m.trim()).filter(Boolean);
-  const plan = PLANS[tool]({ origin: `http://127.0.0.1:${port}`, token: localToken(paths)!.value, models, env: process.env, home: homedir() });
+  const fallback = defaultModel(cliConfig(values).config.providers);
+  const plan = PLANS[tool]({ origin: `http://127.0.0.1:${port}`, token: localToken(paths)!.value, models, fallback, env: process.env, home: homedir() });
   if (!values.write) {
     const { files, ...shown } = plan;
     process.stdout.write(values.json ? `${JSON.stringify({ ...shown, files: files.map((f) => f.path) })}\n` : render(plan));

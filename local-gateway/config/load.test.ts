@@ -40,7 +40,7 @@ policy: ./policy.yaml
     api_kye: env:OPENAI_API_KEY
 `);
     expect(() => loadConfig(file)).toThrow(ConfigError);
-    expect(() => loadConfig(file)).toThrow(`${file}:2: providers[0]: Unrecognized key: "api_kye"`);
+    expect(() => loadConfig(file)).toThrow(`${file}:5: providers[0].api_kye: unknown key "api_kye": did you mean "api_key"?`);
   });
 
   it('refuses a literal key, an unknown kind and a duplicate id, each on its line', () => {
@@ -103,7 +103,7 @@ policy: ./policy.yaml
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toContain(`${file}:2: providers[0]: Unrecognized key: "region"`);
+    expect(message).toContain(`${file}:4: providers[0].region: unknown key "region": remove it, or use one of id, base_url, api_key, models, headers, apis, kind`);
     expect(message).toContain(`${file}:5: providers[1].region: `);
     expect(message).toContain(`${file}:10: providers[2].secret_access_key: must reference a secret as env:NAME`);
   });
@@ -118,9 +118,50 @@ policy: ./policy.yaml
     expect(() => loadConfig(file)).toThrow(`${file}:2: providers[0].secret_access_key: set access_key_id and secret_access_key (e.g. env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY), or api_key for a Bedrock API key`);
   });
 
+  it('reports an unknown key at its own line with the nearest valid key, and zod\'s phrasing never', () => {
+    const file = write(`providers:
+  - id: a
+    kind: anthropic
+    modles: [claude-sonnet-4-5]
+  - kind: openai
+    base_url: http://127.0.0.1:1/v1
+timeouts:
+  connect_ms: fast
+limts:
+  body_mb: 3
+tiers: { shadow: prod }
+sync: { outbox: { overflow: drop_all } }
+banana: 1
+`);
+    let message = '';
+    try {
+      loadConfig(file);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      `${file}:4: providers[0].modles: unknown key "modles": did you mean "models"?`,
+      `${file}:5: providers[1].id: is missing: add it as a string`,
+      `${file}:8: timeouts.connect_ms: must be a number, not the text "fast"`,
+      `${file}:9: limts: unknown key "limts": did you mean "limits"?`,
+      `${file}:11: tiers.shadow: must be a list, not the text "prod"`,
+      `${file}:12: sync.outbox.overflow: must be one of "drop_oldest", "drop_newest", not the text "drop_all"`,
+      `${file}:13: banana: unknown key "banana": remove it, or use one of providers, policy, tiers, limits, timeouts, prices, central, sync`,
+    ]);
+    expect(message).not.toMatch(/Invalid input|expected .*, received|Unrecognized key/);
+  });
+
+  it('names a provider without a kind and the kinds there are', () => {
+    const file = write(`providers:\n  - { id: b }\n`);
+    expect(() => loadConfig(file)).toThrow(`${file}:2: providers[0].kind: is missing: add one of openai, anthropic, azure-openai, gemini, ollama, bedrock`);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const file = write(`providers:\n  - id: a\n   kind: openai\n`);
     expect(() => loadConfig(file)).toThrow(/gatehouse\.yaml:3: /);
+    expect(() => loadConfig(file)).toThrow(/\(YAML syntax\): check the indentation/);
+    const twice = write('limits: {}\nlimits: {}\n');
+    expect(() => loadConfig(twice)).toThrow(`${twice}:2: this key appears twice in the same mapping: keep one`);
   });
 
   it('says what to do when the file is missing', () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve, dirname } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import type { z } from 'zod';
+import { friendlyIssue, schemaKeysAt, unknownKeyMessage } from './issues.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** A config file that cannot be used, with a message naming the file, line and field. */
@@ -26,14 +27,6 @@ export function formatProblem(p: YamlProblem): string {
   return p.path === '' ? `${p.file}:${p.line}: ${p.message}` : `${p.file}:${p.line}: ${p.path}: ${p.message}`;
 }
 
-export interface YamlCheckOptions {
-  /**
-   * Report an unknown key at its own line and path, one problem per key (the typo to fix),
-   * rather than at the object holding it. The policy bundle's loaders ask for it.
-   */
-  keyLines?: boolean;
-}
-
 /** The yaml package's default: enough for every hand-written file, far too few for an expansion attack. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -45,13 +38,12 @@ export function checkYamlWith<S extends z.ZodType>(
   schema: S,
   text: string,
   file: string,
-  opts: YamlCheckOptions = {},
 ): { ok: true; data: z.infer<S> } | { ok: false; problems: YamlProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    return { ok: false, problems: [{ file, line: lineCounter.linePos(e.pos[0]).line, path: '', message: e.message.split('\n')[0]! }] };
+    return { ok: false, problems: [{ file, line: lineCounter.linePos(e.pos[0]).line, path: '', message: yamlSyntaxMessage(e.code, e.message.split('\n')[0]!) }] };
   }
   let value: unknown;
   try {
@@ -60,22 +52,30 @@ export function checkYamlWith<S extends z.ZodType>(
   } catch (err) {
     return { ok: false, problems: [{ file, line: 1, path: '', message: `${(err as Error).message}: use fewer YAML aliases (*name), or write the values out` }] };
   }
-  const result = schema.safeParse(value ?? {});
+  // A per-parse error map: zod's default phrasing is replaced, a schema's own message is kept.
+  const result = schema.safeParse(value ?? {}, { error: friendlyIssue });
   if (result.success) return { ok: true, data: result.data };
   const problems = result.error.issues.flatMap((issue): YamlProblem[] => {
-    const at = (path: PropertyKey[]) => ({ file, line: lineOf(doc, lineCounter, path), path: path.length > 0 ? formatPath(path) : '(top level)' });
-    if (issue.code === 'unrecognized_keys' && !opts.keyLines) return [{ ...at(issue.path), message: `${issue.message} (${issue.keys.join(', ')})` }];
+    const at = (path: PropertyKey[], key = false) => ({ file, line: key ? keyLineOf(doc, lineCounter, path) : lineOf(doc, lineCounter, path), path: path.length > 0 ? formatPath(path) : '(top level)' });
+    // An unknown key is reported at its own line (the typo to fix), with the valid key nearest to it.
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ ...at([...issue.path, key]), message: `unknown key "${key}": check its spelling against the documented keys` }));
+      const allowed = schemaKeysAt(schema, value, issue.path);
+      return issue.keys.map((key) => ({ ...at([...issue.path, key], true), message: unknownKeyMessage(key, allowed) }));
     }
     return [{ ...at(issue.path), message: issue.message }];
   });
   return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
 }
 
+/** The yaml package's sentence, with what to do about it: its own text names the rule broken, not the fix. */
+function yamlSyntaxMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'this key appears twice in the same mapping: keep one';
+  return `${message.replace(/\.$/, '')} (YAML syntax): check the indentation, colons, dashes and brackets of this line and the one before`;
+}
+
 /** `checkYamlWith` that throws a ConfigError listing every problem, one `file:line: field: message` line each. */
-export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string, opts: YamlCheckOptions = {}): z.infer<S> {
-  const r = checkYamlWith(schema, text, file, opts);
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
+  const r = checkYamlWith(schema, text, file);
   if (r.ok) return r.data;
   throw new ConfigError(r.problems.map(formatProblem).join('\n'));
 }
@@ -87,6 +87,16 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: Pr
     if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   }
   return 1;
+}
+
+/** The line of a key itself, not of its value (a nested mapping's value starts on the next line). */
+function keyLineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: PropertyKey[]): number {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1) as (string | number)[], true) : doc.contents;
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]));
+    if (pair && isNode(pair.key) && pair.key.range) return lc.linePos(pair.key.range[0]).line;
+  }
+  return lineOf(doc, lc, path);
 }
 
 function formatPath(path: PropertyKey[]): string {

@@ -26,13 +26,14 @@ const commonProviderFields = {
   id: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'use lower-case letters, digits, ".", "_" and "-"')
-    .refine((id) => id !== 'demo', '"demo" is the built-in provider; pick another id'),
-  base_url: httpUrl('https://api.openai.com/v1'),
-  api_key: SecretRefSchema.optional(),
+    .refine((id) => id !== 'demo', '"demo" is the built-in provider; pick another id')
+    .describe('Models are addressed as `<id>/<model>`; not `demo`.'),
+  base_url: httpUrl('https://api.openai.com/v1').describe("The provider's API base URL."),
+  api_key: SecretRefSchema.optional().describe('`env:NAME` or `keychain:NAME` (`gatehouse keys set NAME`); never a literal key.'),
   /** Models this provider serves, so a model name without a `<provider>/` prefix can find it. */
-  models: z.array(z.string().min(1)).default([]),
+  models: z.array(z.string().min(1)).default([]).describe('Models that resolve without the `<id>/` prefix (and the model `gatehouse setup` picks by default).'),
   /** Extra headers sent upstream (e.g. `OpenAI-Organization`); never the local token. */
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z.record(z.string(), z.string()).default({}).describe('Extra headers sent upstream, e.g. `OpenAI-Organization`.'),
   /**
    * Narrows the APIs the provider is called with, for servers that speak less than their
    * kind (an OpenAI-compatible vLLM has no `/responses`): requests in the others are
@@ -41,7 +42,8 @@ const commonProviderFields = {
   apis: z
     .array(z.enum(CLIENT_APIS, { error: `use the client APIs ${CLIENT_APIS.join(', ')}` }))
     .min(1, 'list at least one API, e.g. [chat.completions], or leave apis out')
-    .optional(),
+    .optional()
+    .describe('Narrows the APIs the provider is called with; requests in the others are translated to one listed, or refused.'),
 };
 
 const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai') });
@@ -59,9 +61,9 @@ const AzureOpenAIProviderSchema = z.strictObject({
   kind: z.literal('azure-openai'),
   base_url: httpUrl('https://my-resource.openai.azure.com'),
   /** The data-plane API version of the deployment routes. */
-  api_version: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'use an Azure API version such as 2024-10-21').default('2024-10-21'),
+  api_version: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'use an Azure API version such as 2024-10-21').default('2024-10-21').describe('The data-plane API version of the deployment routes.'),
   /** Gateway model name → deployment name; a model not listed is used as its own deployment name. */
-  deployments: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a deployment name has letters, digits, ".", "_" and "-"')).default({}),
+  deployments: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a deployment name has letters, digits, ".", "_" and "-"')).default({}).describe('Gateway model name → deployment name; an unlisted model is used as its own deployment name.'),
 });
 
 const GeminiProviderSchema = z.strictObject({
@@ -85,11 +87,11 @@ const BedrockProviderSchema = z
   .strictObject({
     ...commonProviderFields,
     kind: z.literal('bedrock'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'use an AWS region such as us-east-1'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'use an AWS region such as us-east-1').describe('The AWS region, e.g. `us-east-1`.'),
     base_url: httpUrl('https://bedrock-runtime.us-east-1.amazonaws.com').optional(),
-    access_key_id: SecretRefSchema.optional(),
+    access_key_id: SecretRefSchema.optional().describe('SigV4 credentials, as references; or `api_key` for a Bedrock API key.'),
     secret_access_key: SecretRefSchema.optional(),
-    session_token: SecretRefSchema.optional(),
+    session_token: SecretRefSchema.optional().describe('For temporary credentials.'),
   })
   .superRefine((p, ctx) => {
     if (p.api_key === undefined && (p.access_key_id === undefined || p.secret_access_key === undefined)) {
@@ -106,7 +108,9 @@ export const ProviderConfigSchema = z.discriminatedUnion(
   {
     error: (iss) =>
       iss.code === 'invalid_union' && 'options' in iss
-        ? `unknown provider kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}: this build speaks ${(iss.options as unknown[]).join(', ')}`
+        ? (iss.input as { kind?: unknown } | undefined)?.kind === undefined
+          ? `is missing: add one of ${(iss.options as unknown[]).join(', ')}`
+          : `unknown provider kind ${JSON.stringify((iss.input as { kind?: unknown }).kind)}: this build speaks ${(iss.options as unknown[]).join(', ')}`
         : undefined,
   },
 );
@@ -120,11 +124,11 @@ export const PROVIDER_KINDS: readonly ProviderKind[] = ProviderConfigSchema.opti
 
 export const TimeoutsSchema = z.strictObject({
   /** TCP + TLS connect to the provider. */
-  connect_ms: z.number().int().positive().default(10_000),
+  connect_ms: z.number().int().positive().default(10_000).describe('TCP + TLS connect to a provider.'),
   /** Until the provider's response headers; a non-streamed completion sends them only when done. */
-  headers_ms: z.number().int().positive().default(600_000),
+  headers_ms: z.number().int().positive().default(600_000).describe("Until a provider's response headers (a non-streamed completion sends them only when done)."),
   /** Longest silence between two body chunks of a provider response. */
-  idle_ms: z.number().int().positive().default(300_000),
+  idle_ms: z.number().int().positive().default(300_000).describe('Longest silence inside a response body or stream.'),
 });
 
 /**
@@ -135,34 +139,38 @@ export const TimeoutsSchema = z.strictObject({
  */
 export const OutboxBudgetSchema = z.strictObject({
   /** At most this many records wait on disk (about 1 KiB each without bodies). */
-  max_records: z.number().int().positive().default(200_000),
-  overflow: z.enum(['drop_oldest', 'drop_newest']).default('drop_oldest'),
+  max_records: z.number().int().positive().default(200_000).describe('Records waiting on disk at most (about 1 KiB each without bodies).'),
+  overflow: z.enum(['drop_oldest', 'drop_newest']).default('drop_oldest').describe('Which record goes past the budget; drops are counted and reported to the central gateway.'),
 });
 export type OutboxBudget = z.infer<typeof OutboxBudgetSchema>;
 
 export const ConfigSchema = z.strictObject({
-  providers: z.array(ProviderConfigSchema).default([]),
+  providers: z.array(ProviderConfigSchema).default([]).describe('The upstream providers; the built-in `demo` provider is always there.'),
   /** Local policy bundle, used until the device is enrolled. */
-  policy: z.string().min(1).optional(),
+  policy: z.string().min(1).optional().describe('The local policy bundle (relative to this file), watched; used until the device is enrolled.'),
   tiers: z
-    .strictObject({ active: z.string().min(1).default('dev'), shadow: z.array(z.string().min(1)).default([]) })
+    .strictObject({
+      active: z.string().min(1).default('dev').describe('The tier enforced.'),
+      shadow: z.array(z.string().min(1)).default([]).describe('Tiers evaluated on every request without changing it.'),
+    })
     .default({ active: 'dev', shadow: [] }),
   limits: z
     .strictObject({
       /** Largest request body accepted; agent contexts are large. */
-      body_mb: z.number().positive().max(512).default(32),
+      body_mb: z.number().positive().max(512).default(32).describe('Largest request body in MB; larger gets 413.'),
     })
     .default({ body_mb: 32 }),
   timeouts: TimeoutsSchema.default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 300_000 }),
   /** Prices per million tokens by `<provider>/<model>`, overriding the bundled price data for budgets. */
   prices: z
     .record(z.string().min(1), z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }))
-    .default({}),
+    .default({})
+    .describe('USD per million tokens by `<provider>/<model>`, overriding the bundled prices (budgets, `cost_usd`).'),
   /** Absent until the device belongs to an org; the PAT's identity comes from here. */
-  central: CentralSchema.optional(),
+  central: CentralSchema.optional().describe("The org's central gateway; the PAT's identity comes from it."),
   /** Fleet sync on the device: `sync: { outbox: { max_records: 200000, overflow: drop_oldest } }`. */
   sync: z
-    .strictObject({ outbox: OutboxBudgetSchema.default({ max_records: 200_000, overflow: 'drop_oldest' }) })
+    .strictObject({ outbox: OutboxBudgetSchema.default({ max_records: 200_000, overflow: 'drop_oldest' }).describe("The records outbox's disk budget, once enrolled.") })
     .optional(),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();

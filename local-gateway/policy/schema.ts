@@ -26,49 +26,50 @@ export const ScopeSchema = z
 /** Which requests a rule applies to; every listed condition must hold (absent = all requests). */
 export const MatchSchema = z.strictObject({
   /** Metadata values that must be equal, e.g. `{ surface: ide-agent }`. */
-  metadata: z.record(z.string(), z.string()).optional(),
+  metadata: z.record(z.string(), z.string()).optional().describe('Metadata values that must be equal, e.g. `{ surface: ide-agent }`.'),
   /** Model globs (requested or resolved name), e.g. `openai/*`. */
-  models: z.array(z.string().min(1)).optional(),
-  users: z.array(z.string().min(1)).optional(),
-  teams: z.array(z.string().min(1)).optional(),
+  models: z.array(z.string().min(1)).optional().describe('Model globs (requested or resolved name), e.g. `openai/*`.'),
+  users: z.array(z.string().min(1)).optional().describe("Callers' user names."),
+  teams: z.array(z.string().min(1)).optional().describe("Callers' teams."),
 });
 export type Match = z.infer<typeof MatchSchema>;
 
 export const RetrySchema = z.strictObject({
   /** Tries in all (1 = no retry). */
-  attempts: z.number().int().min(1).max(10).default(1),
+  attempts: z.number().int().min(1).max(10).default(1).describe('Tries in all (1 = no retry).'),
   on_status: z.array(z.number().int().min(400).max(599)).default([429, 500, 502, 503, 504]),
   /** First backoff; doubles each try, with jitter. */
-  backoff_ms: z.number().int().min(0).max(60_000).default(200),
+  backoff_ms: z.number().int().min(0).max(60_000).default(200).describe('First backoff; doubles each try, with jitter.'),
 });
 
 export const TargetSchema = z.strictObject({
   /** `<provider>/<model>`. */
-  model: z.string().min(1),
+  model: z.string().min(1).describe('`<provider>/<model>`.'),
   /** Lower goes first; targets of equal priority share traffic by weight. */
-  priority: z.number().int().min(0).default(0),
+  priority: z.number().int().min(0).default(0).describe('Lower goes first; equal priorities share traffic by `weight`.'),
   weight: z.number().positive().default(1),
   retry: RetrySchema.optional(),
   /** Per-target deadline for the response headers (ms). */
-  timeout_ms: z.number().int().positive().optional(),
+  timeout_ms: z.number().int().positive().optional().describe('Deadline for the response headers; past it counts as `timeout`.'),
 });
 export type Target = z.infer<typeof TargetSchema>;
 
 export const VirtualModelSchema = z.strictObject({
   targets: z.array(TargetSchema).min(1, 'a virtual model needs at least one target'),
   /** Statuses (and `timeout`) that move on to the next target. */
-  fallback_on: z.array(z.union([z.number().int().min(400).max(599), z.literal('timeout')])).default([429, 500, 502, 503, 504, 'timeout']),
+  fallback_on: z.array(z.union([z.number().int().min(400).max(599), z.literal('timeout')])).default([429, 500, 502, 503, 504, 'timeout']).describe('Statuses (and `timeout`) that move on to the next target.'),
   /** Consecutive failures that open a target's circuit, and how long it stays open. */
   circuit_breaker: z
     .strictObject({ failures: z.number().int().min(1).default(5), cooldown_ms: z.number().int().min(100).default(30_000) })
-    .optional(),
+    .optional()
+    .describe("Consecutive failures that open a target's circuit, and how long it stays open."),
 });
 export type VirtualModel = z.infer<typeof VirtualModelSchema>;
 
 export const RateLimitSchema = z.strictObject({
   id,
-  when: MatchSchema.optional(),
-  scope: z.array(ScopeSchema).default([]),
+  when: MatchSchema.optional().describe('Which requests it applies to.'),
+  scope: z.array(ScopeSchema).default([]).describe("The counter's key parts; empty: one counter for everyone."),
   limit: z
     .strictObject({ requests: z.number().int().positive().optional(), tokens: z.number().int().positive().optional(), per: PeriodSchema })
     .refine((l) => (l.requests === undefined) !== (l.tokens === undefined), 'set exactly one of requests or tokens'),
@@ -78,8 +79,8 @@ export type RateLimit = z.infer<typeof RateLimitSchema>;
 
 export const BudgetSchema = z.strictObject({
   id,
-  when: MatchSchema.optional(),
-  scope: z.array(ScopeSchema).default([]),
+  when: MatchSchema.optional().describe('Which requests it applies to.'),
+  scope: z.array(ScopeSchema).default([]).describe("The spend's key parts; empty: one for everyone."),
   limit: z.strictObject({ usd: z.number().positive(), per: PeriodSchema }),
   mode: ModeSchema.default('enforce'),
 });
@@ -91,13 +92,13 @@ export const GuardrailSchema = z.strictObject({
   id,
   /** The guardrail kind, a key of the guardrail registry (e.g. `deny_regex`, `pii`). */
   type: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a guardrail type such as pii, secrets, deny_regex'),
-  hook: z.enum(HOOKS),
+  hook: z.enum(HOOKS).describe('`llm_input` (the prompt) or `llm_output` (the answer); the MCP hooks are accepted and not run.'),
   /** `validate` blocks on a finding; `mutate` redacts and goes on. */
-  action: z.enum(['validate', 'mutate']),
-  mode: ModeSchema.default('enforce'),
-  when: MatchSchema.optional(),
+  action: z.enum(['validate', 'mutate']).describe('`validate` refuses on a finding; `mutate` redacts and goes on.'),
+  mode: ModeSchema.default('enforce').describe('`audit` records only; `enforce` acts (a failing guardrail lets traffic through); `strict` also refuses when it fails.'),
+  when: MatchSchema.optional().describe('Which requests it applies to.'),
   /** The guardrail type's own settings, checked by that type's schema. */
-  config: z.record(z.string(), z.unknown()).default({}),
+  config: z.record(z.string(), z.unknown()).default({}).describe("The type's own settings (Guardrail types below)."),
 });
 export type Guardrail = z.infer<typeof GuardrailSchema>;
 
@@ -110,21 +111,22 @@ export const DEFAULT_SYNC_INTERVAL_S = 60;
  * id/name: a rule with a parent's id replaces it, a new id is added after the parent's.
  */
 export const TierSchema = z.strictObject({
-  extends: z.string().min(1).optional(),
-  metadata: z.strictObject({ required: z.array(z.string().min(1)).default([]) }).optional(),
-  models: z.strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default([]) }).optional(),
-  virtual_models: z.record(z.string().min(1), VirtualModelSchema).optional(),
-  rate_limits: z.array(RateLimitSchema).optional(),
-  budgets: z.array(BudgetSchema).optional(),
-  guardrails: z.array(GuardrailSchema).optional(),
+  extends: z.string().min(1).optional().describe("A parent tier: sections given here replace its; rules merge by `id`, virtual models by name."),
+  metadata: z.strictObject({ required: z.array(z.string().min(1)).default([]) }).optional().describe('Keys of `x-gatehouse-metadata` every request must carry.'),
+  models: z.strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default([]) }).optional().describe('Model globs allowed and denied (deny wins; `*` matches `/` too).'),
+  virtual_models: z.record(z.string().min(1), VirtualModelSchema).optional().describe('Names that route to targets with retries, fallback and a circuit breaker.'),
+  rate_limits: z.array(RateLimitSchema).optional().describe('Requests or tokens per window; the first rule whose `when` matches applies.'),
+  budgets: z.array(BudgetSchema).optional().describe('USD per period; every matching budget applies.'),
+  guardrails: z.array(GuardrailSchema).optional().describe('Checks on the prompt and the answer.'),
   logging: z
     .strictObject({ bodies: z.enum(['full', 'redacted', 'none']).default('full'), retention_days: z.number().int().positive().default(30) })
-    .optional(),
+    .optional()
+    .describe("How bodies in an enrolled device's records are redacted; `retention_days` is validated, not applied yet."),
   sync: z
     .strictObject({
-      push: z.array(z.enum(['usage', 'verdicts', 'bodies'])).default(['usage', 'verdicts']),
+      push: z.array(z.enum(['usage', 'verdicts', 'bodies'])).default(['usage', 'verdicts']).describe("What an enrolled device's records carry."),
       /** How often an enrolled device polls for a new bundle (±10% jitter, so a fleet does not poll in step). */
-      interval_seconds: z.number().int().min(10).max(86_400).default(DEFAULT_SYNC_INTERVAL_S),
+      interval_seconds: z.number().int().min(10).max(86_400).default(DEFAULT_SYNC_INTERVAL_S).describe('How often an enrolled device polls (±10% jitter).'),
     })
     .optional(),
 });
@@ -133,9 +135,9 @@ export type TierSpec = z.infer<typeof TierSchema>;
 export const PolicyBundleSchema = z
   .strictObject({
     apiVersion: z.literal('gatehouse/v1', { error: 'apiVersion must be gatehouse/v1' }),
-    org: z.string().min(1),
+    org: z.string().min(1).describe("The org's name; an enrolled device accepts only its org's bundles."),
     /** Monotonic; set by the central gateway on publish. */
-    version: z.number().int().min(0).default(0),
+    version: z.number().int().min(0).default(0).describe('Monotonic; set by the central gateway on publish.'),
     expires: z.iso.datetime({ offset: true, error: 'use an ISO 8601 time such as 2026-12-31T00:00:00Z' }).optional(),
     tiers: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'tier names are lower-case words'), TierSchema),
   })

@@ -28,10 +28,10 @@ export const CheckedBundleSchema = PolicyBundleSchema.superRefine((bundle, ctx) 
 
 /** Validates bundle text (YAML or JSON); every problem with its line, an unknown key at its own. */
 export function checkPolicyText(text: string, file: string): { ok: true; data: PolicyBundle } | { ok: false; problems: YamlProblem[] } {
-  return checkYamlWith(CheckedBundleSchema, text, file, { keyLines: true });
+  return checkYamlWith(CheckedBundleSchema, text, file);
 }
 
 /** `checkPolicyText` that throws a ConfigError listing every problem as `file:line: field: message`. */
 export function parsePolicyText(text: string, file: string): PolicyBundle {
-  return parseYamlWith(CheckedBundleSchema, text, file, { keyLines: true });
+  return parseYamlWith(CheckedBundleSchema, text, file);
 }

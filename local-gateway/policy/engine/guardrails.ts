@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { friendlyIssue, schemaKeysAt, unknownKeyMessage } from '../../config/issues.js';
 import type { Guardrail, ResolvedTier, Verdict } from '../schema.js';
 import type { RequestFacts } from './facts.js';
 import { matches } from './match.js';
@@ -41,6 +42,11 @@ export function registerGuardrailType<C>(name: string, type: GuardrailType<C>): 
   registry.set(name, type as unknown as GuardrailType<never>);
 }
 
+/** Every registered type's name and config schema, for the generated policy reference. */
+export function guardrailTypeConfigs(): [string, z.ZodType][] {
+  return [...registry].map(([name, type]) => [name, type.config as z.ZodType]);
+}
+
 /** Whether this build has a guardrail kind (types are built in parallel; a scan skips the absent ones). */
 export function hasGuardrailType(name: string): boolean {
   return registry.has(name);
@@ -55,8 +61,16 @@ export function isRemoteGuardrail(rule: Guardrail): boolean {
 export function guardrailConfigErrors(rule: Guardrail): string[] {
   const type = registry.get(rule.type);
   if (!type) return [`unknown guardrail type "${rule.type}" (this build has: ${[...registry.keys()].join(', ')})`];
-  const r = type.config.safeParse(rule.config);
-  if (!r.success) return r.error.issues.map((i) => `config${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
+  // The same phrasing as the bundle's own fields: plain words, and an unknown key at its own path with the key meant.
+  const r = type.config.safeParse(rule.config, { error: friendlyIssue });
+  if (!r.success) {
+    const at = (path: PropertyKey[]) => `config${path.length ? '.' + path.join('.') : ''}`;
+    return r.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => `${at([...i.path, key])}: ${unknownKeyMessage(key, schemaKeysAt(type.config, rule.config, i.path))}`)
+        : [`${at(i.path)}: ${i.message}`],
+    );
+  }
   try {
     type.create(r.data as never, rule);
     return [];

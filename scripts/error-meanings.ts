@@ -1,0 +1,71 @@
+import type { CentralErrorCode } from '../sync/central/errors.js';
+import type { ErrorCode } from '../local-gateway/core/errors.js';
+
+/**
+ * What each coded error means and what to do, for `docs/reference/errors.md`. Kept beside the
+ * generator, not in the catalogue, so the catalogue stays the runtime table; the reference
+ * test fails while a code of either catalogue has no line here.
+ */
+export const GATEWAY_ERROR_MEANINGS: Partial<Record<ErrorCode, string>> = {
+  GH_ERR_UNAUTHORIZED: 'No local token, or the wrong one: send `Authorization: Bearer <token>` or `x-api-key`; `gatehouse token --home <the gateway\'s home>` prints it.',
+  GH_ERR_FORBIDDEN_HOST: 'The `Host` is not a loopback name (DNS rebinding guard): call `127.0.0.1` or `localhost`.',
+  GH_ERR_FORBIDDEN_ORIGIN: 'A foreign `Origin` (a web page) called the gateway; only the dashboard\'s own origin may.',
+  GH_ERR_INVALID_JSON: 'The body is not JSON.',
+  GH_ERR_INVALID_UTF8: 'The body holds bytes that are not UTF-8; they are refused rather than replaced. A leading BOM is fine.',
+  GH_ERR_JSON_TOO_DEEP: 'The body nests more than 256 levels of objects and arrays.',
+  GH_ERR_INVALID_REQUEST: 'A field has the wrong type or value; the message and `param` name it.',
+  GH_ERR_INVALID_QUERY: 'A query parameter of the admin API is malformed; the message names it.',
+  GH_ERR_INVALID_METADATA: '`x-gatehouse-metadata` is not a JSON object of strings.',
+  GH_ERR_UNSUPPORTED_MEDIA_TYPE: 'A body the gateway cannot read as JSON text.',
+  GH_ERR_HEADERS_TOO_LARGE: 'The request headers exceed 16 KiB.',
+  GH_ERR_URI_TOO_LONG: 'A path segment is longer than 100 characters.',
+  GH_ERR_BAD_HTTP: 'The bytes are not valid HTTP/1.1 (e.g. a malformed chunked body).',
+  GH_ERR_BODY_TOO_LARGE: 'The body is over `limits.body_mb` (32 MB by default).',
+  GH_ERR_UNKNOWN_MODEL: 'No virtual model or provider serves the model: use `<provider id>/<model>` or list it under a provider\'s `models`.',
+  GH_ERR_INVALID_MODEL: 'The model name holds URL syntax, whitespace or control characters, a `.`/`..` segment, or is over 256 characters.',
+  GH_ERR_UNKNOWN_PROVIDER: 'The `<provider>/` prefix names no configured provider.',
+  GH_ERR_UNSUPPORTED_API: 'The provider\'s `apis` leave out every API the request could reach it in.',
+  GH_ERR_UNTRANSLATABLE: 'The request uses a feature the provider\'s API has no equivalent for; the message names the field.',
+  GH_ERR_UNSUPPORTED_CONTENT: 'A content part the provider\'s wire format cannot carry (e.g. an image link to Bedrock).',
+  GH_ERR_NOT_FOUND: 'An unknown route or trace id.',
+  GH_ERR_UI_NOT_BUILT: 'The dashboard is not built in this checkout: run `npm run build`.',
+  GH_ERR_UNKNOWN_TIER: 'Admin API: a tier the policy in force does not define.',
+  GH_ERR_INVALID_POLICY: 'Admin API: a candidate bundle that does not validate; the message lists its lines.',
+  GH_ERR_METADATA_REQUIRED: 'The active tier requires metadata keys the request lacks: send them in `x-gatehouse-metadata`.',
+  GH_ERR_MODEL_NOT_ALLOWED: 'The active tier\'s `models.allow`/`models.deny` refuse the model.',
+  GH_ERR_GUARDRAIL_BLOCKED: 'A guardrail of the active tier refused the request or answer; the message names the rule and what it found (never the value).',
+  GH_ERR_GUARDRAIL_UNAVAILABLE: 'In verdicts only: a remote guardrail service failed, timed out or has no key (a `strict` rule then refuses with `GH_ERR_GUARDRAIL_BLOCKED`).',
+  GH_ERR_RATE_LIMITED: 'The active tier\'s rate limit; `retry-after` says when the window ends.',
+  GH_ERR_BUDGET_EXCEEDED: 'The active tier\'s budget; `retry-after` says when the period ends.',
+  GH_ERR_CIRCUIT_OPEN: 'Every target of a virtual model is paused by its circuit breaker; `retry-after` says when one is tried again.',
+  GH_ERR_PROVIDER_KEY_MISSING: 'The provider\'s key is not set: export its `env:` variable, or `gatehouse keys set NAME` for a `keychain:` one.',
+  GH_ERR_KEYCHAIN_UNAVAILABLE: 'The key is a `keychain:` one and the OS keychain is locked or absent: unlock it, or use `env:NAME`.',
+  GH_ERR_UPSTREAM_CONNECT: 'The provider cannot be reached: check it runs and its `base_url`.',
+  GH_ERR_UPSTREAM_TIMEOUT: 'The provider did not connect, send headers or send body bytes within `timeouts`.',
+  GH_ERR_UPSTREAM_STREAM_CUT: 'The provider cut a stream midway (in traces: the client saw a 200 start).',
+  GH_ERR_UPSTREAM_BAD_RESPONSE: 'The provider answered with what is not its API (not JSON, the wrong shape).',
+  GH_ERR_UPSTREAM_ERROR: 'The provider refused the request or failed; its status, message and `retry-after` are kept.',
+  GH_ERR_CLIENT_CLOSED: 'In traces only: the client hung up before the answer ended.',
+  GH_ERR_CLIENT_TIMEOUT: 'The client did not send its headers or body in time (a stalled connection).',
+  GH_ERR_INTERNAL: 'A bug in Gatehouse; the message says so and the trace has the details.',
+};
+
+export const CENTRAL_ERROR_MEANINGS: Partial<Record<CentralErrorCode, string>> = {
+  GH_ERR_UNAUTHORIZED: 'No PAT (or admin token), or an unknown one: an org admin creates PATs with `POST /v1/admin/pats`.',
+  GH_ERR_PAT_REVOKED: 'The PAT was revoked: ask an org admin for a new one and `gatehouse keys set pat`.',
+  GH_ERR_DEVICE_FORBIDDEN: 'The device id belongs to another PAT.',
+  GH_ERR_FORBIDDEN_HOST: 'The `Host` is not one the central gateway was started for (`--host`).',
+  GH_ERR_UNKNOWN_DEVICE: 'The device id is not enrolled: run `gatehouse enroll --central URL` again.',
+  GH_ERR_NOT_FOUND: 'An unknown route, PAT or record.',
+  GH_ERR_NO_POLICY: 'No policy has been published yet: `gatehouse central publish FILE`.',
+  GH_ERR_INVALID_JSON: 'The body is not JSON.',
+  GH_ERR_INVALID_REQUEST: 'The body does not match the protocol schema; `problems` lists each field.',
+  GH_ERR_INVALID_QUERY: 'A query parameter is malformed.',
+  GH_ERR_INVALID_POLICY: 'A published bundle that does not validate; `problems` lists each line and field.',
+  GH_ERR_KEY_FROM_ENV: 'Key rotation asked of a central whose signing key comes from `GATEHOUSE_SIGNING_KEY`: rotate it there.',
+  GH_ERR_VERSION_CONFLICT: 'Two publishes raced for the same version: publish again.',
+  GH_ERR_BODY_TOO_LARGE: 'The body (or a records batch once unzipped) is too large.',
+  GH_ERR_UNSUPPORTED_MEDIA_TYPE: 'A body type the route does not take (policies: YAML, JSON or text).',
+  GH_ERR_UNSUPPORTED_ENCODING: 'A `content-encoding` other than gzip or none.',
+  GH_ERR_INTERNAL: 'A fault of the central gateway itself; its log has the details.',
+};
