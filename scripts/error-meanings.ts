@@ -46,6 +46,7 @@ export const GATEWAY_ERROR_MEANINGS: Partial<Record<ErrorCode, string>> = {
   GH_ERR_UPSTREAM_BAD_RESPONSE: 'The provider answered with what is not its API (not JSON, the wrong shape).',
   GH_ERR_UPSTREAM_ERROR: 'The provider refused the request or failed; its status, message and `retry-after` are kept.',
   GH_ERR_CLIENT_CLOSED: 'In traces only: the client hung up before the answer ended.',
+  GH_ERR_SHUTDOWN: 'The gateway stopped while the request was open (after the stop grace, or a second Ctrl-C): the client got its API\'s error event, the trace says "cut by shutdown".',
   GH_ERR_CLIENT_TIMEOUT: 'The client did not send its headers or body in time (a stalled connection).',
   GH_ERR_INTERNAL: 'A bug in Gatehouse; the message says so and the trace has the details.',
 };

@@ -11,6 +11,7 @@ export const ROUTE_DOCS: Record<string, string> = {
   'GET /v1/models': "The active tier's virtual models and every provider's models as `<provider>/<model>`; Anthropic's shape when `anthropic-version` is sent, with Codex's `models` array beside `data` for `?client_version=`.",
   'POST /v1/responses': 'OpenAI Responses, streaming and not: passed through to providers that speak it, translated for the others.',
   'GET /healthz': 'Liveness; no token.',
+  'GET /favicon.ico': 'The dashboard\'s icon; no token.',
   'GET /api/traces': 'Traces, newest first, filtered (query below); each item has `cost_usd` and `fired` (every tier\'s non-allow verdicts).',
   'GET /api/traces/:id': "The whole trace: phases, caller, models, status, error, tokens, cost, metadata, redacted headers, bodies, each tier's verdicts.",
   'GET /api/status': 'Version, pid, uptime, home, config file, tiers, providers (kind, APIs, models), trace count and store size, memory, token source, identity, sync state.',
