@@ -103,6 +103,13 @@ describe('central gateway: the fleet endpoints', () => {
     expect((await state()).state).toBe('SYNCED');
     await c.publish(testBundle());
     expect((await state()).state).toBe('STALE');
+    // A NACK of an older version (a replay) is REJECTED too, and stays so until the next ACK.
+    expect((await report({ device_id: deviceId, rejected_version: 1, error: 'version 1 is not above v3' })).status).toBe(204);
+    expect(await state()).toMatchObject({ state: 'REJECTED', rejected_version: 1, last_error: 'version 1 is not above v3', applied_version: 3 });
+    now += 3 * 60_000 + 1;
+    expect((await state()).state).toBe('REJECTED');
+    expect((await report({ device_id: deviceId, applied_version: 4 })).status).toBe(204);
+    expect(await state()).toMatchObject({ state: 'SYNCED', last_error: null });
   });
 
   it('ingests records once: a batch sent twice accepts nothing the second time', async () => {
