@@ -160,9 +160,17 @@ export const ConfigSchema = z.strictObject({
     .default({}),
   /** Absent until the device belongs to an org; the PAT's identity comes from here. */
   central: CentralSchema.optional(),
-  /** Fleet sync on the device: `sync: { outbox: { max_records: 200000, overflow: drop_oldest } }`. */
+  /** Fleet sync on the device: `sync: { outbox: { max_records: 200000, overflow: drop_oldest }, send_timeout_ms: 30000 }`. */
   sync: z
-    .strictObject({ outbox: OutboxBudgetSchema.default({ max_records: 200_000, overflow: 'drop_oldest' }) })
+    .strictObject({
+      outbox: OutboxBudgetSchema.default({ max_records: 200_000, overflow: 'drop_oldest' }),
+      /**
+       * How long a records batch waits for the central gateway's answer; past it the batch
+       * counts as unanswered and is retried (the central dedupes a batch it did store). Raise it
+       * on a slow link where 1,000 records take longer than 30 s to upload.
+       */
+      send_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+    })
     .optional(),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();
