@@ -18,7 +18,7 @@ describe('gatehouse central start / publish (real processes)', () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'gatehouse-central-cli-'));
     const child = spawn(process.execPath, [BIN, 'central', 'start', '--port', '0', '--home', home, '--json'], {
-      env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', ...env },
+      env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', GATEHOUSE_ORG: 'acme', ...env },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -42,6 +42,17 @@ describe('gatehouse central start / publish (real processes)', () => {
     const r = runCli(['central', 'start', '--port', '0', '--home', home], { GATEHOUSE_ADMIN_TOKEN: '' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^Set GATEHOUSE_ADMIN_TOKEN to a long random secret/);
+  });
+
+  it('refuses to start on a fresh home without an org, saying what to do', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'gatehouse-central-noorg-'));
+    try {
+      const r = runCli(['central', 'start', '--port', '0', '--home', fresh], { ...env, GATEHOUSE_ORG: '' });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe('Name the org this central gateway serves with --org NAME (or GATEHOUSE_ORG): devices enroll into it and only its bundles can be published.');
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('publishes a bundle file as the next version', async () => {

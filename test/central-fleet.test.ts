@@ -36,8 +36,9 @@ describe('central gateway: the fleet endpoints', () => {
 
   it('creates a PAT shown once, and whoami names its owner', async () => {
     expect(pat).toMatch(/^gh_pat_[A-Za-z0-9_-]{43}$/);
+    // The org the central was started with, before anything is published: never a placeholder.
     const who = WhoamiSchema.parse(await (await asDevice(PATHS.whoami)).json());
-    expect(who).toEqual({ user: 'ada', team: 'payments', org: 'default' });
+    expect(who).toEqual({ user: 'ada', team: 'payments', org: 'acme' });
     const unknown = await fetch(c.url + PATHS.whoami, { headers: { authorization: 'Bearer gh_pat_nope' } });
     expect(unknown.status).toBe(401);
     expect(SyncErrorSchema.parse(await unknown.json()).error.code).toBe('GH_ERR_UNAUTHORIZED');

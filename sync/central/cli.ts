@@ -24,11 +24,12 @@ start
   --host H          Address to bind (default 127.0.0.1); its name is then accepted as Host
   --home DIR        central.db and the traces of its client APIs (default: <gatehouse home>/central)
   --config FILE     gatehouse.yaml: the providers behind its client APIs (the device's schema)
-  --org NAME        The org it serves (default: the latest published bundle's org)
+  --org NAME        The org it serves; required until a bundle is published (default
+                    GATEHOUSE_ORG, then the latest published bundle's org)
   --tier T          The tier its client APIs enforce (default prod)
   --log-level L     error, warn (default), info or debug
   --json            One JSON line (url, home, key_id, key_source) instead of the banner
-  Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
+  Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
   otherwise the OS keychain entry central-signing-key, created at first start).
 
 publish FILE
@@ -74,7 +75,7 @@ async function start(argv: string[]): Promise<void> {
   let app: FastifyInstance;
   try {
     app = await createCentral({
-      home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? null, enforcedTier: values.tier,
+      home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? (process.env.GATEHOUSE_ORG?.trim() || null), enforcedTier: values.tier,
       logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
     });
   } catch (err) {

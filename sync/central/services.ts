@@ -15,7 +15,7 @@ export interface CentralServices {
   /** How long a rotated-out key stays valid. */
   keyOverlapMs: number;
   log: Logger;
-  /** The org the central answers for (configured, else the latest bundle's, else "default"). */
+  /** The org the central answers for: given at start, else the latest published bundle's. */
   org(): string;
 }
 
