@@ -44,13 +44,23 @@ const commonProviderFields = {
     .optional(),
 };
 
-const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai') });
+/**
+ * `forward_metadata: true` sends the caller's metadata (the `x-gatehouse-metadata` it sent,
+ * parsed) upstream as `x-gatehouse-metadata`, and no other header of the caller: for an
+ * upstream that is itself a Gatehouse (the org's central gateway), whose prod metadata rules
+ * would otherwise refuse every call. Off by default: metadata can name tickets and projects
+ * that a third-party provider has no business seeing.
+ */
+const forwardMetadata = z.boolean().optional();
+
+const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai'), forward_metadata: forwardMetadata });
 
 /** Anthropic's Messages API; `base_url` with or without its `/v1`. */
 const AnthropicProviderSchema = z.strictObject({
   ...commonProviderFields,
   kind: z.literal('anthropic'),
   base_url: httpUrl('https://api.anthropic.com').default('https://api.anthropic.com'),
+  forward_metadata: forwardMetadata,
 });
 
 /** Azure OpenAI: `base_url` is the resource endpoint, e.g. https://my-resource.openai.azure.com. */
