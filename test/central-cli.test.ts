@@ -74,6 +74,17 @@ describe('gatehouse central start / publish (real processes)', () => {
     expect(r.stderr).toContain(`${file}:5: tiers.prod.modles: unknown key "modles"`);
   });
 
+  it('creates a PAT from the CLI: the PAT alone on stdout, shown once, and it works', async () => {
+    const r = await runCliAsync(['central', 'pat', 'grace', '--team', 'infra', '--url', url], env);
+    expect(r.code).toBe(0);
+    const pat = r.stdout.trim();
+    expect(pat).toMatch(/^gh_pat_[A-Za-z0-9_-]{43}$/);
+    expect(r.stderr).toMatch(/^PAT \S+ for grace \(team infra\): shown once/);
+    const who = await fetch(`${url}/v1/fleet/whoami`, { headers: { authorization: `Bearer ${pat}` } });
+    expect(await who.json()).toEqual({ user: 'grace', team: 'infra', org: 'acme' });
+    expect((await runCliAsync(['central', 'pat', '--url', url], env)).code).toBe(2);
+  });
+
   it('refuses a publish with the wrong admin token', async () => {
     const file = join(home, 'policy.yaml');
     const r = await runCliAsync(['central', 'publish', file, '--url', url], { ...env, GATEHOUSE_ADMIN_TOKEN: 'wrong' });

@@ -5,7 +5,7 @@ import { CommandError, UsageError, parse, resolveHome } from '../../local-gatewa
 import { cliConfig } from '../../local-gateway/cli/config-file.js';
 import { LOG_LEVELS, type LogLevel } from '../../local-gateway/core/log.js';
 import { VERSION } from '../../local-gateway/core/version.js';
-import { PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
+import { CreatePatResponseSchema, PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
 import { createCentral, CentralStartError } from './app.js';
 import { SigningKeyError } from './keys.js';
 
@@ -14,6 +14,7 @@ const STOP_GRACE_MS = 5_000;
 
 export const CENTRAL_HELP = `Usage: gatehouse central start [options]
        gatehouse central publish FILE [--url URL] [--json]
+       gatehouse central pat USER [--team TEAM] [--url URL] [--json]
 
 The reference central gateway: the org's signed policy, device enrollment, usage and audit
 records, and the client APIs (/v1/chat/completions, /v1/messages, /v1/responses, /v1/models)
@@ -37,6 +38,13 @@ publish FILE
   the next version, sets expires (the file's, else 30 days from now) and signs it.
   --url URL         The central gateway (default GATEHOUSE_CENTRAL_URL, else http://127.0.0.1:4142)
   Environment: GATEHOUSE_ADMIN_TOKEN.
+
+pat USER
+  Creates a PAT for USER (and TEAM) on a running central and prints it, alone, on stdout:
+  it is shown once (the central keeps its hash), so hand it to USER, who enrolls with it.
+  --team TEAM       The team the PAT's requests count for
+  --url URL         As for publish
+  Environment: GATEHOUSE_ADMIN_TOKEN.
 `;
 
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
@@ -46,7 +54,8 @@ export async function central(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === 'start') return start(rest);
   if (sub === 'publish') return publish(rest);
-  throw new UsageError(`Unknown central command "${sub ?? ''}": use \`gatehouse central start\` or \`gatehouse central publish FILE\` (see gatehouse central --help).`);
+  if (sub === 'pat') return createPat(rest);
+  throw new UsageError(`Unknown central command "${sub ?? ''}": use \`gatehouse central start\`, \`gatehouse central publish FILE\` or \`gatehouse central pat USER\` (see gatehouse central --help).`);
 }
 
 function adminToken(env: NodeJS.ProcessEnv): string {
@@ -123,24 +132,17 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-async function publish(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { url: { type: 'string' } });
-  const file = positionals[0];
-  if (!file) throw new UsageError('Name the bundle to publish: gatehouse central publish FILE.');
+const centralUrl = (flag: string | undefined) => (flag ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');
+
+/** One admin API call to a running central; a refusal becomes its message (and each problem as a line, via `problem`). */
+async function adminCall(base: string, path: string, init: { type: string; body: string }, problem: (p: { line: number | null; field: string; message: string }) => string = (p) => `${p.field}: ${p.message}`): Promise<unknown> {
   const token = adminToken(process.env);
-  const base = (values.url ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CommandError(`${file}: cannot read the bundle (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the path.`);
-  }
   let res: Response;
   try {
-    res = await fetch(base + PATHS.adminPolicies, {
+    res = await fetch(base + path, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': file.endsWith('.json') ? 'application/json' : 'text/yaml' },
-      body: text,
+      headers: { authorization: `Bearer ${token}`, 'content-type': init.type },
+      body: init.body,
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
@@ -150,10 +152,39 @@ async function publish(argv: string[]): Promise<void> {
   if (!res.ok) {
     const parsed = SyncErrorSchema.safeParse(body);
     if (!parsed.success) throw new CommandError(`The central gateway answered ${res.status}: check --url.`);
-    const lines = (parsed.data.error.problems ?? []).map((p) => `${file}:${p.line ?? '?'}: ${p.field}: ${p.message}`);
-    throw new CommandError([parsed.data.error.message, ...lines].join('\n'));
+    throw new CommandError([parsed.data.error.message, ...(parsed.data.error.problems ?? []).map(problem)].join('\n'));
   }
+  return body;
+}
+
+async function publish(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { url: { type: 'string' } });
+  const file = positionals[0];
+  if (!file) throw new UsageError('Name the bundle to publish: gatehouse central publish FILE.');
+  adminToken(process.env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CommandError(`${file}: cannot read the bundle (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the path.`);
+  }
+  const body = await adminCall(centralUrl(values.url), PATHS.adminPolicies, { type: file.endsWith('.json') ? 'application/json' : 'text/yaml', body: text }, (p) => `${file}:${p.line ?? '?'}: ${p.field}: ${p.message}`);
   const answer = PublishResponseSchema.parse(body);
   if (values.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
   else process.stdout.write(`Published ${file} as version ${answer.version}, signed by key ${answer.key_id}, expires ${answer.expires}.\n`);
+}
+
+async function createPat(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { url: { type: 'string' }, team: { type: 'string' } });
+  const user = positionals[0];
+  if (!user || positionals.length > 1) throw new UsageError('Name the PAT\'s owner: gatehouse central pat USER [--team TEAM].');
+  const body = await adminCall(centralUrl(values.url), PATHS.adminPats, { type: 'application/json', body: JSON.stringify({ user, team: values.team ?? null }) });
+  const answer = CreatePatResponseSchema.parse(body);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+    return;
+  }
+  // The PAT alone on stdout, so `> pat.txt` keeps just it; the advice goes to stderr.
+  process.stdout.write(`${answer.pat}\n`);
+  process.stderr.write(`PAT ${answer.pat_id} for ${answer.user}${answer.team ? ` (team ${answer.team})` : ''}: shown once, hand it over now; revoke it with DELETE ${PATHS.adminPats}/${answer.pat_id}.\n`);
 }
