@@ -136,8 +136,7 @@ beforeAll(async () => {
   const enrolled = await cli(['enroll', '--central', proxy.url, '--json']);
   expect(enrolled.stderr).toBe('');
   deviceId = (JSON.parse(enrolled.stdout) as { device_id: string }).device_id;
-  // The background drain meets BLOCK once and then waits out its hour: from here on only
-  // `sync now` (and a restart) drains, so each fault sees the same batches on every run.
+  // The background drain meets BLOCK and sits out its hour, until a drain gets through.
   proxy.fault(BLOCK);
   await traffic(1);
   total = 1;
@@ -153,14 +152,16 @@ afterAll(async () => {
 
 /**
  * Sends `n` requests through the device with records blocked, waits until their traces are
- * stored, then puts the fault on and starts a `sync now` that meets it. Blocking first makes
- * the batches the fault sees the same on every run, whenever a background drain fires.
+ * stored and the background drain has met the block (it then waits an hour, unless a drain
+ * gets through), then puts the fault on and starts a `sync now` that meets it: the batches
+ * the fault sees are the same on every run, whenever the background would have fired.
  */
 async function underFault(fault: RecordsFault, n: number, passFirst = 0) {
   proxy.fault(BLOCK);
   await traffic(n);
   total += n;
   await waitFor(async () => (await deviceTraces()).length === total, `${total} traces to be stored`, DEADLINE_MS);
+  await waitFor(async () => /answered 503/.test((await outbox()).last_error ?? ''), 'the background drain to meet the block', DEADLINE_MS);
   const before = proxy.faulted[fault.kind];
   proxy.fault(fault, passFirst);
   const cycle = syncNow();
