@@ -12,6 +12,7 @@ const ADMIN = 'gh_admin_cli_test_token_abcdef0123456789';
 describe('gatehouse central start / publish (real processes)', () => {
   let home: string;
   let url: string;
+  let started: Record<string, unknown>;
   let stop: () => void;
   const env = { GATEHOUSE_ADMIN_TOKEN: ADMIN, GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
 
@@ -28,7 +29,10 @@ describe('gatehouse central start / publish (real processes)', () => {
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve((JSON.parse(line) as { url: string }).url);
+        if (line) {
+          started = JSON.parse(line) as Record<string, unknown>;
+          resolve(started.url as string);
+        }
       });
       child.on('exit', (code) => reject(new Error(`central exited with ${code}: ${stderr}`)));
     });
@@ -42,6 +46,10 @@ describe('gatehouse central start / publish (real processes)', () => {
     const r = runCli(['central', 'start', '--port', '0', '--home', home], { GATEHOUSE_ADMIN_TOKEN: '' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^Set GATEHOUSE_ADMIN_TOKEN to a long random secret/);
+  });
+
+  it('names the org it serves (from GATEHOUSE_ORG) in its start line', () => {
+    expect(started).toMatchObject({ org: 'acme', key_source: 'env', latest_version: null });
   });
 
   it('refuses to start on a fresh home without an org, saying what to do', () => {

@@ -29,7 +29,7 @@ start
                     GATEHOUSE_ORG, then the latest published bundle's org)
   --tier T          The tier its client APIs enforce (default prod)
   --log-level L     error, warn (default), info or debug
-  --json            One JSON line (url, home, key_id, key_source) instead of the banner
+  --json            One JSON line (url, home, org, key_id, key_source) instead of the banner
   Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
   otherwise the OS keychain entry central-signing-key, created at first start).
 
@@ -104,7 +104,7 @@ async function start(argv: string[]): Promise<void> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   const { signer } = app.central;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ url, home, key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
+    process.stdout.write(`${JSON.stringify({ url, home, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
   } else {
     process.stdout.write(
       [
@@ -112,6 +112,7 @@ async function start(argv: string[]): Promise<void> {
         `  Fleet API     ${url}/v1/fleet (PAT as bearer)`,
         `  Admin API     ${url}/v1/admin (GATEHOUSE_ADMIN_TOKEN as bearer)`,
         `  Client APIs   ${url}/v1 (PAT as API key)`,
+        `  Org           ${app.central.org()} (devices enroll into it; only its bundles are published)`,
         `  Signing key   ${signer.keyId} (${signer.source === 'env' ? 'from GATEHOUSE_SIGNING_KEY' : 'in the OS keychain'})`,
         `  Policy        ${app.central.policies.latest() ? `version ${app.central.policies.latest()!.version}` : 'none published yet: gatehouse central publish FILE'}`,
         `  Home          ${home}`,
