@@ -138,3 +138,34 @@ describe('central gateway: restart', () => {
     }
   });
 });
+
+describe('central gateway: the org is explicit', () => {
+  it('does not start without an org before anything is published; later the published bundle names it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-central-org-'));
+    const env = { GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
+    try {
+      await expect(startCentral({ home, env, org: null })).rejects.toThrow(/^Name the org this central gateway serves with --org NAME \(or GATEHOUSE_ORG\)/);
+      const first = await startCentral({ home, env, org: 'acme' });
+      const { pat } = await first.createPat('ada', 'payments');
+      // Enrolled before the first publish: the device pins the real org, not a placeholder.
+      expect((await enroll(first, pat)).org).toBe('acme');
+      const other = await first.admin(PATHS.adminPolicies, { method: 'POST', headers: { 'content-type': 'text/yaml' }, body: testBundle().replace('org: acme', 'org: globex') });
+      expect(other.status).toBe(400);
+      expect(SyncErrorSchema.parse(await other.json()).error.problems).toEqual([{ line: null, field: 'org', message: 'this central gateway serves org "acme", not "globex"' }]);
+      await first.publish(testBundle());
+      await first.close();
+
+      await expect(startCentral({ home, env, org: 'globex' })).rejects.toThrow('published policy is for org "acme", not "globex": start it with --org acme, or without --org');
+      const second = await startCentral({ home, env, org: null });
+      try {
+        expect((await enroll(second, pat)).org).toBe('acme');
+        const again = await second.admin(PATHS.adminPolicies, { method: 'POST', headers: { 'content-type': 'text/yaml' }, body: testBundle().replace('org: acme', 'org: globex') });
+        expect(again.status).toBe(400);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

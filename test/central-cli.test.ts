@@ -12,13 +12,14 @@ const ADMIN = 'gh_admin_cli_test_token_abcdef0123456789';
 describe('gatehouse central start / publish (real processes)', () => {
   let home: string;
   let url: string;
+  let started: Record<string, unknown>;
   let stop: () => void;
   const env = { GATEHOUSE_ADMIN_TOKEN: ADMIN, GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'gatehouse-central-cli-'));
     const child = spawn(process.execPath, [BIN, 'central', 'start', '--port', '0', '--home', home, '--json'], {
-      env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', ...env },
+      env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', GATEHOUSE_ORG: 'acme', ...env },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -28,7 +29,10 @@ describe('gatehouse central start / publish (real processes)', () => {
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve((JSON.parse(line) as { url: string }).url);
+        if (line) {
+          started = JSON.parse(line) as Record<string, unknown>;
+          resolve(started.url as string);
+        }
       });
       child.on('exit', (code) => reject(new Error(`central exited with ${code}: ${stderr}`)));
     });
@@ -42,6 +46,21 @@ describe('gatehouse central start / publish (real processes)', () => {
     const r = runCli(['central', 'start', '--port', '0', '--home', home], { GATEHOUSE_ADMIN_TOKEN: '' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^Set GATEHOUSE_ADMIN_TOKEN to a long random secret/);
+  });
+
+  it('names the org it serves (from GATEHOUSE_ORG) in its start line', () => {
+    expect(started).toMatchObject({ org: 'acme', key_source: 'env', latest_version: null });
+  });
+
+  it('refuses to start on a fresh home without an org, saying what to do', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'gatehouse-central-noorg-'));
+    try {
+      const r = runCli(['central', 'start', '--port', '0', '--home', fresh], { ...env, GATEHOUSE_ORG: '' });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe('Name the org this central gateway serves with --org NAME (or GATEHOUSE_ORG): devices enroll into it and only its bundles can be published.');
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('publishes a bundle file as the next version', async () => {
@@ -61,6 +80,17 @@ describe('gatehouse central start / publish (real processes)', () => {
     const r = await runCliAsync(['central', 'publish', file, '--url', url], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file}:5: tiers.prod.modles: unknown key "modles"`);
+  });
+
+  it('creates a PAT from the CLI: the PAT alone on stdout, shown once, and it works', async () => {
+    const r = await runCliAsync(['central', 'pat', 'grace', '--team', 'infra', '--url', url], env);
+    expect(r.code).toBe(0);
+    const pat = r.stdout.trim();
+    expect(pat).toMatch(/^gh_pat_[A-Za-z0-9_-]{43}$/);
+    expect(r.stderr).toMatch(/^PAT \S+ for grace \(team infra\): shown once/);
+    const who = await fetch(`${url}/v1/fleet/whoami`, { headers: { authorization: `Bearer ${pat}` } });
+    expect(await who.json()).toEqual({ user: 'grace', team: 'infra', org: 'acme' });
+    expect((await runCliAsync(['central', 'pat', '--url', url], env)).code).toBe(2);
   });
 
   it('refuses a publish with the wrong admin token', async () => {

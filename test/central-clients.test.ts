@@ -77,6 +77,34 @@ describe('central gateway: client APIs with a PAT, the prod tier enforced by the
     }
   });
 
+  it('with forward_metadata, a device passes its caller\'s metadata to the central, whose prod rule then passes', async () => {
+    const device = await startGateway({ providers: [{ id: 'org', kind: 'openai', base_url: `${c.url}/v1`, api_key: 'env:ORG_PAT', forward_metadata: true }] }, { ORG_PAT: pat });
+    try {
+      const { data, response } = await device.client.chat.completions
+        .create({ model: 'org/demo/echo', messages: [{ role: 'user', content: 'with a ticket' }] }, { headers: { 'x-gatehouse-metadata': JSON.stringify({ ticket_id: 'OPS-7' }), 'x-caller-private': 'not-for-upstream' } })
+        .withResponse();
+      expect(data.choices[0]!.message.content).toBeTruthy();
+      const local = await device.api<Trace>(`/api/traces/${response.headers.get('x-gatehouse-trace-id')}`);
+      expect(local.metadata).toEqual({ ticket_id: 'OPS-7' });
+      // The central traced the call as the PAT's owner, with the metadata, and never saw the device's local token.
+      await c.app.gateway.writer.flush();
+      const page = await c.adminJson<{ traces: { id: string }[] }>('/api/traces?text=with%20a%20ticket');
+      expect(page.traces).toHaveLength(1);
+      const upstream = await c.adminJson<Trace>(`/api/traces/${page.traces[0]!.id}`);
+      expect(upstream.metadata).toEqual({ ticket_id: 'OPS-7' });
+      expect(upstream.caller).toMatchObject({ user: 'ada', team: 'payments' });
+      expect(upstream.request_headers).toHaveProperty('x-gatehouse-metadata');
+      expect(JSON.stringify(upstream.request_headers)).not.toContain(TEST_TOKEN);
+      expect(upstream.request_headers).not.toHaveProperty('x-caller-private');
+
+      const refused = await device.client.chat.completions.create({ model: 'org/demo/echo', messages: [{ role: 'user', content: 'no ticket' }] }).catch((e: unknown) => e);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).message).toMatch(/prod requires metadata key ticket_id/);
+    } finally {
+      await device.close();
+    }
+  });
+
   it('keeps no PAT, admin token or signing seed in its home (databases, WAL, traces)', async () => {
     await c.app.gateway.writer.flush();
     for (const f of readdirSync(c.home, { recursive: true, encoding: 'utf8' })) {

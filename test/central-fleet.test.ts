@@ -36,8 +36,9 @@ describe('central gateway: the fleet endpoints', () => {
 
   it('creates a PAT shown once, and whoami names its owner', async () => {
     expect(pat).toMatch(/^gh_pat_[A-Za-z0-9_-]{43}$/);
+    // The org the central was started with, before anything is published: never a placeholder.
     const who = WhoamiSchema.parse(await (await asDevice(PATHS.whoami)).json());
-    expect(who).toEqual({ user: 'ada', team: 'payments', org: 'default' });
+    expect(who).toEqual({ user: 'ada', team: 'payments', org: 'acme' });
     const unknown = await fetch(c.url + PATHS.whoami, { headers: { authorization: 'Bearer gh_pat_nope' } });
     expect(unknown.status).toBe(401);
     expect(SyncErrorSchema.parse(await unknown.json()).error.code).toBe('GH_ERR_UNAUTHORIZED');
@@ -103,6 +104,13 @@ describe('central gateway: the fleet endpoints', () => {
     expect((await state()).state).toBe('SYNCED');
     await c.publish(testBundle());
     expect((await state()).state).toBe('STALE');
+    // A NACK of an older version (a replay) is REJECTED too, and stays so until the next ACK.
+    expect((await report({ device_id: deviceId, rejected_version: 1, error: 'version 1 is not above v3' })).status).toBe(204);
+    expect(await state()).toMatchObject({ state: 'REJECTED', rejected_version: 1, last_error: 'version 1 is not above v3', applied_version: 3 });
+    now += 3 * 60_000 + 1;
+    expect((await state()).state).toBe('REJECTED');
+    expect((await report({ device_id: deviceId, applied_version: 4 })).status).toBe(204);
+    expect(await state()).toMatchObject({ state: 'SYNCED', last_error: null });
   });
 
   it('ingests records once: a batch sent twice accepts nothing the second time', async () => {

@@ -111,6 +111,7 @@ describe('device side of fleet sync', () => {
     const d = await device();
     expect(d).toMatchObject({ state: 'REJECTED', applied_version: 1, rejected_version: 2 });
     expect(d.last_error).toMatch(reason);
+    expect(d.last_error).toBe(cycle.policy.error);
   });
 
   it('applies the genuine v2, then refuses an older validly signed bundle replayed', async () => {
@@ -122,10 +123,16 @@ describe('device side of fleet sync', () => {
     expect(cycle.policy).toMatchObject({ outcome: 'rejected', version: 1 });
     expect(cycle.policy.error).toContain('version 1 is not above v2');
     expect((await policy()).version).toBe(2);
-    // The central counts a NACK of a version older than its latest as STALE, not REJECTED; the reason is there all the same.
+    // A replay is an attack on this device: REJECTED with the reason, though the refused version is older than the latest.
     const d = await device();
-    expect(d).toMatchObject({ applied_version: 2, rejected_version: 1 });
+    expect(d).toMatchObject({ state: 'REJECTED', applied_version: 2, rejected_version: 1 });
     expect(d.last_error).toContain('not above v2');
+    expect(d.last_error).toBe(cycle.policy.error);
+    // It stays REJECTED until the device next ACKs: the genuine v2 again (a 304) is that ACK.
+    expect((await device()).state).toBe('REJECTED');
+    proxy.tamper(null);
+    expect((await syncNow()).policy).toEqual({ outcome: 'unchanged', version: 2, error: null });
+    expect(await device()).toMatchObject({ state: 'SYNCED', applied_version: 2, last_error: null });
   });
 
   it('refuses an expired bundle (a freeze: the device clock has moved past its expiry)', async () => {
@@ -136,7 +143,9 @@ describe('device side of fleet sync', () => {
     expect(refused.policy).toMatchObject({ outcome: 'rejected', version: 3 });
     expect(refused.policy.error).toMatch(/it expired at 2030-01-02T00:00:00(\.000)?Z; the last good policy \(v2\) stays in force/);
     expect((await policy()).version).toBe(2);
-    expect(await device()).toMatchObject({ state: 'REJECTED', rejected_version: 3 });
+    const d = await device();
+    expect(d).toMatchObject({ state: 'REJECTED', applied_version: 2, rejected_version: 3 });
+    expect(d.last_error).toBe(refused.policy.error);
     centralNow = deviceNow;
     expect(await publish()).toBe(4);
     expect((await syncNow()).policy).toMatchObject({ outcome: 'applied', version: 4 });

@@ -16,7 +16,7 @@ Commands:
   setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M] [--port P]
   policy    The org policy: policy show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
   guardrails  Scan texts with a tier's guardrails: guardrails scan [--tier T] < lines of {"text": ...}
-  central   The org's central gateway: central start [--port 4142] | central publish FILE [--url URL]
+  central   The org's central gateway: central start --org ORG [--port 4142] | central publish FILE | central pat USER [--team T]
 
 \`gatehouse <command> --help\` shows a command's options.
 

@@ -46,13 +46,23 @@ const commonProviderFields = {
     .describe('Narrows the APIs the provider is called with; requests in the others are translated to one listed, or refused.'),
 };
 
-const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai') });
+/**
+ * `forward_metadata: true` sends the caller's metadata (the `x-gatehouse-metadata` it sent,
+ * parsed) upstream as `x-gatehouse-metadata`, and no other header of the caller: for an
+ * upstream that is itself a Gatehouse (the org's central gateway), whose prod metadata rules
+ * would otherwise refuse every call. Off by default: metadata can name tickets and projects
+ * that a third-party provider has no business seeing.
+ */
+const forwardMetadata = z.boolean().optional();
+
+const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai'), forward_metadata: forwardMetadata });
 
 /** Anthropic's Messages API; `base_url` with or without its `/v1`. */
 const AnthropicProviderSchema = z.strictObject({
   ...commonProviderFields,
   kind: z.literal('anthropic'),
   base_url: httpUrl('https://api.anthropic.com').default('https://api.anthropic.com'),
+  forward_metadata: forwardMetadata,
 });
 
 /** Azure OpenAI: `base_url` is the resource endpoint, e.g. https://my-resource.openai.azure.com. */
@@ -168,9 +178,23 @@ export const ConfigSchema = z.strictObject({
     .describe('USD per million tokens by `<provider>/<model>`, overriding the bundled prices (budgets, `cost_usd`).'),
   /** Absent until the device belongs to an org; the PAT's identity comes from here. */
   central: CentralSchema.optional().describe("The org's central gateway; the PAT's identity comes from it."),
-  /** Fleet sync on the device: `sync: { outbox: { max_records: 200000, overflow: drop_oldest } }`. */
+  /** Fleet sync on the device: `sync: { outbox: { max_records: 200000, overflow: drop_oldest }, send_timeout_ms: 30000 }`. */
   sync: z
-    .strictObject({ outbox: OutboxBudgetSchema.default({ max_records: 200_000, overflow: 'drop_oldest' }).describe("The records outbox's disk budget, once enrolled.") })
+    .strictObject({
+      outbox: OutboxBudgetSchema.default({ max_records: 200_000, overflow: 'drop_oldest' }).describe("The records outbox's disk budget, once enrolled."),
+      /**
+       * How long a records batch waits for the central gateway's answer; past it the batch
+       * counts as unanswered and is retried (the central dedupes a batch it did store). Raise it
+       * on a slow link where 1,000 records take longer than 30 s to upload.
+       */
+      send_timeout_ms: z
+        .number()
+        .int()
+        .min(100)
+        .max(600_000)
+        .default(30_000)
+        .describe("How long a records batch waits for the central gateway's answer before it is retried (ms)."),
+    })
     .optional(),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();

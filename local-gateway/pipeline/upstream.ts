@@ -31,7 +31,7 @@ export async function callTarget<B extends Record<string, unknown>>(
   }
   if (plan.translation) {
     const t = plan.translation;
-    const up = await target.provider.call({ api: plan.api, model: target.model, body: t.request(body, target.model, ctx.stream), bodyText: null, stream: ctx.stream, clientHeaders: ctx.headers, signal });
+    const up = await target.provider.call({ api: plan.api, model: target.model, body: t.request(body, target.model, ctx.stream), bodyText: null, stream: ctx.stream, clientHeaders: ctx.headers, metadata: ctx.metadata, signal });
     return translated(up, t, ctx.requestedModel ?? target.model, target.provider.id);
   }
   const upstream = surface.upstreamBody({
@@ -42,7 +42,7 @@ export async function callTarget<B extends Record<string, unknown>>(
     stream: ctx.stream,
   });
   const call = (b: UpstreamBody) =>
-    target.provider.call({ api: plan.api, model: target.model, body: b.body, bodyText: b.text, stream: ctx.stream, clientHeaders: ctx.headers, signal });
+    target.provider.call({ api: plan.api, model: target.model, body: b.body, bodyText: b.text, stream: ctx.stream, clientHeaders: ctx.headers, metadata: ctx.metadata, signal });
   const up = await call(upstream);
   if (up.status !== 400 || !upstream.plain) return up;
   const refusal = await up.text().catch(() => '');

@@ -25,6 +25,8 @@ export interface UpstreamRequest {
    * credentials in here are the local token's, never the provider's.
    */
   clientHeaders: IncomingHttpHeaders;
+  /** The caller's metadata, parsed; sent upstream only by a provider configured with `forward_metadata`. */
+  metadata?: Readonly<Record<string, string>>;
   /** Aborts the upstream call, e.g. when the client goes away. */
   signal: AbortSignal;
 }
@@ -68,6 +70,12 @@ export interface ProviderAdapter {
 export interface ProviderFactoryContext {
   timeouts: Config['timeouts'];
   env: NodeJS.ProcessEnv;
+}
+
+/** The upstream header that carries the caller's metadata, for a provider with `forward_metadata: true`; empty otherwise. */
+export function metadataHeader(forward: boolean, req: Pick<UpstreamRequest, 'metadata'>): Record<string, string> {
+  const metadata = req.metadata ?? {};
+  return forward && Object.keys(metadata).length > 0 ? { 'x-gatehouse-metadata': JSON.stringify(metadata) } : {};
 }
 
 /** Builds one adapter from its config entry; each kind's factory takes its own kind's config. */

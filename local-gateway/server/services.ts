@@ -164,6 +164,7 @@ async function services(app: FastifyInstance, opts: GatewayOptions): Promise<voi
       },
       push: () => pushPolicyOf(orgPolicy.current(), config.tiers.active),
       budget: config.sync?.outbox ?? DEFAULT_OUTBOX_BUDGET,
+      requestTimeoutMs: config.sync?.send_timeout_ms,
       flush: () => writer.flush(),
       onStored: (listener) => writer.onStored(listener),
       log,

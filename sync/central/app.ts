@@ -38,7 +38,10 @@ export interface CentralOptions {
   storage?: CentralStorage;
   /** The tier the client APIs enforce; no tier is shadowed. Default `prod`. */
   enforcedTier?: string;
-  /** The org the central serves; default: the latest bundle's `org` (then "default"). */
+  /**
+   * The org the central serves: devices enroll into it and only its bundles are published.
+   * Required until a bundle is published; afterwards it defaults to the latest bundle's `org`.
+   */
   org?: string | null;
   /** Expected device poll interval; STALE after 3 of them without a poll. Default 60 s. */
   pollIntervalMs?: number;
@@ -51,6 +54,19 @@ export interface CentralOptions {
 
 /** Names the central's failure to start in one sentence (the CLI prints it). */
 export class CentralStartError extends Error {}
+
+/**
+ * The org is never guessed: a device enrolled into a made-up org before the first publish
+ * would pin it and then refuse every bundle of the real one.
+ */
+function centralOrg(given: string | null, published: string | null): string {
+  if (given !== null && published !== null && given !== published) {
+    throw new CentralStartError(`This central gateway's published policy is for org "${published}", not "${given}": start it with --org ${published}, or without --org.`);
+  }
+  const org = given ?? published;
+  if (org === null) throw new CentralStartError('Name the org this central gateway serves with --org NAME (or GATEHOUSE_ORG): devices enroll into it and only its bundles can be published.');
+  return org;
+}
 
 /**
  * Builds the reference central gateway without listening: the local gateway's app (client
@@ -69,6 +85,7 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
   try {
     const signer = await Signer.open(storage, env, opts.keychain ?? openKeychain(env), clock);
     const policies = await PolicyBook.open(storage, signer, { enforcedTier, org: opts.org ?? null, clock });
+    const org = centralOrg(opts.org ?? null, policies.publishedOrg());
     services = {
       storage,
       signer,
@@ -77,7 +94,7 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
       pollIntervalMs: opts.pollIntervalMs ?? 60_000,
       keyOverlapMs: opts.keyOverlapMs ?? DEFAULT_OVERLAP_MS,
       log: createLogger(opts.logging ?? false, []),
-      org: () => policies.org() ?? 'default',
+      org: () => org,
     };
   } catch (err) {
     await storage.close();

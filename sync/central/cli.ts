@@ -5,7 +5,7 @@ import { CommandError, UsageError, parse, resolveHome } from '../../local-gatewa
 import { cliConfig } from '../../local-gateway/cli/config-file.js';
 import { LOG_LEVELS, type LogLevel } from '../../local-gateway/core/log.js';
 import { VERSION } from '../../local-gateway/core/version.js';
-import { PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
+import { CreatePatResponseSchema, PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
 import { createCentral, CentralStartError } from './app.js';
 import { SigningKeyError } from './keys.js';
 
@@ -14,6 +14,7 @@ const STOP_GRACE_MS = 5_000;
 
 export const CENTRAL_HELP = `Usage: gatehouse central start [options]
        gatehouse central publish FILE [--url URL] [--json]
+       gatehouse central pat USER [--team TEAM] [--url URL] [--json]
 
 The reference central gateway: the org's signed policy, device enrollment, usage and audit
 records, and the client APIs (/v1/chat/completions, /v1/messages, /v1/responses, /v1/models)
@@ -24,17 +25,25 @@ start
   --host H          Address to bind (default 127.0.0.1); its name is then accepted as Host
   --home DIR        central.db and the traces of its client APIs (default: <gatehouse home>/central)
   --config FILE     gatehouse.yaml: the providers behind its client APIs (the device's schema)
-  --org NAME        The org it serves (default: the latest published bundle's org)
+  --org NAME        The org it serves; required until a bundle is published (default
+                    GATEHOUSE_ORG, then the latest published bundle's org)
   --tier T          The tier its client APIs enforce (default prod)
   --log-level L     error, warn (default), info or debug
-  --json            One JSON line (url, home, key_id, key_source) instead of the banner
-  Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
+  --json            One JSON line (url, home, org, key_id, key_source) instead of the banner
+  Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
   otherwise the OS keychain entry central-signing-key, created at first start).
 
 publish FILE
   Validates FILE (YAML or JSON) as \`gatehouse policy check\` does, then the central assigns
   the next version, sets expires (the file's, else 30 days from now) and signs it.
   --url URL         The central gateway (default GATEHOUSE_CENTRAL_URL, else http://127.0.0.1:4142)
+  Environment: GATEHOUSE_ADMIN_TOKEN.
+
+pat USER
+  Creates a PAT for USER (and TEAM) on a running central and prints it, alone, on stdout:
+  it is shown once (the central keeps its hash), so hand it to USER, who enrolls with it.
+  --team TEAM       The team the PAT's requests count for
+  --url URL         As for publish
   Environment: GATEHOUSE_ADMIN_TOKEN.
 `;
 
@@ -45,7 +54,8 @@ export async function central(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === 'start') return start(rest);
   if (sub === 'publish') return publish(rest);
-  throw new UsageError(`Unknown central command "${sub ?? ''}": use \`gatehouse central start\` or \`gatehouse central publish FILE\` (see gatehouse central --help).`);
+  if (sub === 'pat') return createPat(rest);
+  throw new UsageError(`Unknown central command "${sub ?? ''}": use \`gatehouse central start\`, \`gatehouse central publish FILE\` or \`gatehouse central pat USER\` (see gatehouse central --help).`);
 }
 
 function adminToken(env: NodeJS.ProcessEnv): string {
@@ -74,7 +84,7 @@ async function start(argv: string[]): Promise<void> {
   let app: FastifyInstance;
   try {
     app = await createCentral({
-      home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? null, enforcedTier: values.tier,
+      home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? (process.env.GATEHOUSE_ORG?.trim() || null), enforcedTier: values.tier,
       logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
     });
   } catch (err) {
@@ -94,7 +104,7 @@ async function start(argv: string[]): Promise<void> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   const { signer } = app.central;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ url, home, key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
+    process.stdout.write(`${JSON.stringify({ url, home, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
   } else {
     process.stdout.write(
       [
@@ -102,6 +112,7 @@ async function start(argv: string[]): Promise<void> {
         `  Fleet API     ${url}/v1/fleet (PAT as bearer)`,
         `  Admin API     ${url}/v1/admin (GATEHOUSE_ADMIN_TOKEN as bearer)`,
         `  Client APIs   ${url}/v1 (PAT as API key)`,
+        `  Org           ${app.central.org()} (devices enroll into it; only its bundles are published)`,
         `  Signing key   ${signer.keyId} (${signer.source === 'env' ? 'from GATEHOUSE_SIGNING_KEY' : 'in the OS keychain'})`,
         `  Policy        ${app.central.policies.latest() ? `version ${app.central.policies.latest()!.version}` : 'none published yet: gatehouse central publish FILE'}`,
         `  Home          ${home}`,
@@ -122,24 +133,17 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-async function publish(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { url: { type: 'string' } });
-  const file = positionals[0];
-  if (!file) throw new UsageError('Name the bundle to publish: gatehouse central publish FILE.');
+const centralUrl = (flag: string | undefined) => (flag ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');
+
+/** One admin API call to a running central; a refusal becomes its message (and each problem as a line, via `problem`). */
+async function adminCall(base: string, path: string, init: { type: string; body: string }, problem: (p: { line: number | null; field: string; message: string }) => string = (p) => `${p.field}: ${p.message}`): Promise<unknown> {
   const token = adminToken(process.env);
-  const base = (values.url ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CommandError(`${file}: cannot read the bundle (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the path.`);
-  }
   let res: Response;
   try {
-    res = await fetch(base + PATHS.adminPolicies, {
+    res = await fetch(base + path, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': file.endsWith('.json') ? 'application/json' : 'text/yaml' },
-      body: text,
+      headers: { authorization: `Bearer ${token}`, 'content-type': init.type },
+      body: init.body,
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
@@ -149,10 +153,39 @@ async function publish(argv: string[]): Promise<void> {
   if (!res.ok) {
     const parsed = SyncErrorSchema.safeParse(body);
     if (!parsed.success) throw new CommandError(`The central gateway answered ${res.status}: check --url.`);
-    const lines = (parsed.data.error.problems ?? []).map((p) => `${file}:${p.line ?? '?'}: ${p.field}: ${p.message}`);
-    throw new CommandError([parsed.data.error.message, ...lines].join('\n'));
+    throw new CommandError([parsed.data.error.message, ...(parsed.data.error.problems ?? []).map(problem)].join('\n'));
   }
+  return body;
+}
+
+async function publish(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { url: { type: 'string' } });
+  const file = positionals[0];
+  if (!file) throw new UsageError('Name the bundle to publish: gatehouse central publish FILE.');
+  adminToken(process.env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CommandError(`${file}: cannot read the bundle (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the path.`);
+  }
+  const body = await adminCall(centralUrl(values.url), PATHS.adminPolicies, { type: file.endsWith('.json') ? 'application/json' : 'text/yaml', body: text }, (p) => `${file}:${p.line ?? '?'}: ${p.field}: ${p.message}`);
   const answer = PublishResponseSchema.parse(body);
   if (values.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
   else process.stdout.write(`Published ${file} as version ${answer.version}, signed by key ${answer.key_id}, expires ${answer.expires}.\n`);
+}
+
+async function createPat(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { url: { type: 'string' }, team: { type: 'string' } });
+  const user = positionals[0];
+  if (!user || positionals.length > 1) throw new UsageError('Name the PAT\'s owner: gatehouse central pat USER [--team TEAM].');
+  const body = await adminCall(centralUrl(values.url), PATHS.adminPats, { type: 'application/json', body: JSON.stringify({ user, team: values.team ?? null }) });
+  const answer = CreatePatResponseSchema.parse(body);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+    return;
+  }
+  // The PAT alone on stdout, so `> pat.txt` keeps just it; the advice goes to stderr.
+  process.stdout.write(`${answer.pat}\n`);
+  process.stderr.write(`PAT ${answer.pat_id} for ${answer.user}${answer.team ? ` (team ${answer.team})` : ''}: shown once, hand it over now; revoke it with DELETE ${PATHS.adminPats}/${answer.pat_id}.\n`);
 }

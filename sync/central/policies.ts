@@ -13,7 +13,7 @@ export const DEFAULT_EXPIRY_MS = 30 * 24 * 3600_000;
 export interface PolicyBookOptions {
   /** The tier the central gateway enforces on its client APIs; a bundle without it is refused. */
   enforcedTier: string;
-  /** When set, a bundle for another org is refused. */
+  /** The org given at start; null: the latest published bundle's (the central does not start with neither). */
   org: string | null;
   clock: () => number;
 }
@@ -53,7 +53,12 @@ export class PolicyBook {
 
   /** The org the central answers for: its configured name, else the latest bundle's. */
   org(): string | null {
-    return this.opts.org ?? this.latestBundle?.org ?? null;
+    return this.opts.org ?? this.publishedOrg();
+  }
+
+  /** The org of the latest published bundle; null before the first publish. */
+  publishedOrg(): string | null {
+    return this.latestBundle?.org ?? null;
   }
 
   /** Validates, versions, signs and stores a bundle (YAML or JSON text). */
@@ -104,7 +109,9 @@ export class PolicyBook {
     if (!(this.opts.enforcedTier in b.tiers)) {
       extra.push({ line: null, field: 'tiers', message: `the central gateway enforces tier "${this.opts.enforcedTier}", which this bundle lacks (tiers: ${Object.keys(b.tiers).join(', ')})` });
     }
-    if (this.opts.org !== null && b.org !== this.opts.org) extra.push({ line: null, field: 'org', message: `this central gateway serves org "${this.opts.org}", not "${b.org}"` });
+    // Enrolled devices pinned this org: a bundle for another would be refused by every one of them.
+    const org = this.org();
+    if (org !== null && b.org !== org) extra.push({ line: null, field: 'org', message: `this central gateway serves org "${org}", not "${b.org}"` });
     if (b.expires !== undefined && Date.parse(b.expires) <= this.opts.clock()) extra.push({ line: null, field: 'expires', message: `${b.expires} is already past: set a later time, or leave expires out for 30 days from now` });
     if (extra.length > 0) throw new CentralError('GH_ERR_INVALID_POLICY', `The bundle cannot be published: ${extra.map((p) => `${p.field}: ${p.message}`).join('; ')}.`, extra);
     // The document as written (not the parsed form with defaults), so what is signed is what the org wrote.

@@ -15,7 +15,7 @@ export interface CentralServices {
   /** How long a rotated-out key stays valid. */
   keyOverlapMs: number;
   log: Logger;
-  /** The org the central answers for (configured, else the latest bundle's, else "default"). */
+  /** The org the central answers for: given at start, else the latest published bundle's. */
   org(): string;
 }
 
@@ -31,14 +31,16 @@ export const STALE_AFTER_POLLS = 3;
 /**
  * A device's state in the fleet view, against the latest published version:
  * NEVER — enrolled but never reported a status;
- * REJECTED — its last report NACKed the latest version or a newer one (the error says why);
- * STALE — it applied an older version, or NACKed an older one, or has not polled for more
- *   than 3 poll intervals;
+ * REJECTED — its last report was a NACK, whatever version it refused (a tampered latest, an
+ *   older bundle replayed, an expired one, its own cache edited on disk): the error says why,
+ *   and it stays REJECTED until the device next ACKs. A replayed old version is an attack on
+ *   that device, so it must not pass for a device that is merely behind;
+ * STALE — it applied an older version, or has not polled for more than 3 poll intervals;
  * SYNCED — it applied the latest version and polled recently.
  */
 export function deviceState(d: FleetRow, latest: number | null, now: number, pollIntervalMs: number): FleetView['devices'][number]['state'] {
   if (d.lastReportAt === null) return 'NEVER';
-  if (d.lastReportRejected && latest !== null && (d.rejectedVersion === null || d.rejectedVersion >= latest)) return 'REJECTED';
+  if (d.lastReportRejected) return 'REJECTED';
   const silent = d.lastSeen === null || now - d.lastSeen > STALE_AFTER_POLLS * pollIntervalMs;
   if (silent) return 'STALE';
   return latest === null || d.appliedVersion === latest ? 'SYNCED' : 'STALE';

@@ -133,4 +133,18 @@ describe('records outbox sender', () => {
     expect(r.requests).toBe(before);
     expect(d.outbox.status().depth).toBe(1);
   });
+  it('a background loop sitting out a long Retry-After resumes as soon as another drain gets through', async () => {
+    const r = await receiver();
+    // The loop's waits never end by themselves here: only a wake (or close) ends one.
+    const d = deviceOutbox(cleanups, () => r.url, { traces: 1, intervalMs: 10, soonMs: 0, sleep: () => new Promise<void>(() => {}) });
+    r.script.push({ kind: 'status', status: 503, headers: { 'retry-after': '3600' } });
+    d.outbox.start();
+    await waitFor(() => r.requests === 1 && d.outbox.status().last_error !== null, 'the 503');
+    d.add(2);
+    expect(await d.outbox.drain()).toMatchObject({ sent: 3, remaining: 0, error: null });
+    // Written after that drain: only the background loop can send these.
+    d.add(2);
+    await waitFor(() => r.records.size === 5, 'the background loop to send the new records');
+    expect(d.outbox.status().depth).toBe(0);
+  });
 });

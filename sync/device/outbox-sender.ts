@@ -85,6 +85,8 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   let started = false;
   let ticking = false;
   let closed = false;
+  /** Ends the background loop's wait early (see `tick`). */
+  let wake: (() => void) | null = null;
   const closing = new AbortController();
   const whenClosed = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
 
@@ -163,6 +165,9 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
       const dropped = outbox.droppedRanges(100);
       if (rows.length === 0 && dropped.length === 0) {
         lastError = null;
+        // A drain someone else ran (sync now, the poller) got through: the background loop
+        // need not sit out the rest of a long Retry-After or backoff.
+        wake?.();
         return done(null);
       }
       const batch = await buildBatch(link.deviceId, rows, dropped, opts.push(), { trace: (id) => store.get(id), redactor });
@@ -230,7 +235,8 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
     try {
       // The backoff or Retry-After wait goes through the injected sleep, like waits within a drain.
       const wait = nextAttemptAt === null ? 0 : nextAttemptAt - clock();
-      if (wait > 0) await Promise.race([sleep(wait), whenClosed]);
+      if (wait > 0) await Promise.race([sleep(wait), whenClosed, new Promise<void>((resolve) => (wake = resolve))]);
+      wake = null;
       if (!closed) await drain();
     } finally {
       ticking = false;

@@ -53,7 +53,8 @@ export async function startCentral(opts: StartCentralOptions = {}): Promise<Test
     keychain: opts.keychain,
     pollIntervalMs: opts.pollIntervalMs,
     keyOverlapMs: opts.keyOverlapMs,
-    org: opts.org,
+    // The org the test bundles are for, unless a test names another (or null, for a central that must find it in its home).
+    org: opts.org === undefined ? 'acme' : opts.org,
     enforcedTier: opts.enforcedTier,
   });
   const url = await listenLoopback(app, 0);

@@ -57,3 +57,45 @@ export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}):
   });
   return { child, url, stdout, stderr: () => stderr };
 }
+
+export interface RunningCentral {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  port: number;
+  stderr(): string;
+}
+
+/**
+ * Starts `gatehouse central start --json` as its own process (pass `--home`, `--org`, `--port`
+ * in `args`; the admin token and signing key in `env`) and waits for its JSON line.
+ */
+export async function spawnCentral(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCentral> {
+  const child = spawn(process.execPath, [BIN, 'central', 'start', '--json', ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`central did not start: ${stderr}`)), 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (line && stdout.includes('\n')) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`central exited with ${code}: ${stderr}`));
+    });
+  });
+  return { child, url, port: Number(new URL(url).port), stderr: () => stderr };
+}
+
+/** SIGKILLs a child (no cleanup of any kind runs) and waits for it to be gone. */
+export async function killHard(child: ChildProcessWithoutNullStreams): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await gone;
+}

@@ -2,7 +2,7 @@ import type { ProviderConfigOf } from '../../config/schema.js';
 import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
-import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
+import { metadataHeader, type ClientApi, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
 
 const PATHS: Partial<Record<ClientApi, string>> = {
   messages: '/v1/messages',
@@ -50,7 +50,7 @@ export function anthropicProvider(config: ProviderConfigOf<'anthropic'>, ctx: Pr
         providerId: config.id,
         method: 'POST',
         path: basePath + PATHS[req.api],
-        headers: headers(req.clientHeaders, { 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
+        headers: headers(req.clientHeaders, { ...metadataHeader(config.forward_metadata === true, req), 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
         body: req.bodyText ?? JSON.stringify(req.body),
         signal: req.signal,
       });

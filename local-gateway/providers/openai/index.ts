@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../../config/schema.js';
 import { createPool, send } from '../http.js';
 import { forgetSecret, knownSecret, loadSecret } from '../secrets.js';
-import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
+import { metadataHeader, type ClientApi, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
 
 const PATHS: Partial<Record<ClientApi, string>> = {
   'chat.completions': '/chat/completions',
@@ -16,6 +16,8 @@ const PATHS: Partial<Record<ClientApi, string>> = {
 export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryContext): ProviderAdapter {
   const pool = createPool(config.base_url, ctx.timeouts);
   const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '');
+  // Ollama shares this adapter; only the openai kind has the option.
+  const forwardMetadata = config.kind === 'openai' && config.forward_metadata === true;
 
   async function headers(extra: Record<string, string>): Promise<Record<string, string>> {
     const key = await loadSecret(config.id, config.api_key, ctx.env);
@@ -39,7 +41,7 @@ export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryConte
         providerId: config.id,
         method: 'POST',
         path: basePath + PATHS[req.api],
-        headers: await headers({ 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
+        headers: await headers({ ...metadataHeader(forwardMetadata, req), 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' }),
         body: req.bodyText ?? JSON.stringify(req.body),
         signal: req.signal,
       });
