@@ -62,3 +62,14 @@ describe('a secret spelled in base64 or percent-encoding', () => {
     expect(redactSecrets(percent.toUpperCase())).toBe('[redacted]');
   });
 });
+
+describe('a secret spelled with written-out \\u escapes in an error message', () => {
+  it('is masked in the message clients and traces get', () => {
+    const secret = 'sk-written-escapes-0123456789';
+    registerSecret(secret);
+    const spelled = [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const err = new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "p" rejected its credentials (401: ${spelled})`);
+    expect(err.message).toBe('Provider "p" rejected its credentials (401: [redacted])');
+    expect(JSON.stringify(openAIErrorBody(err))).not.toContain('u0073');
+  });
+});

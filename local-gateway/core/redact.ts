@@ -120,6 +120,17 @@ export function redactSecrets(text: string, secrets: readonly string[] = known):
   return out;
 }
 
+/**
+ * `redactSecrets` for free text that may spell a secret with JSON `\u` escapes written out (a
+ * provider's error message quoting its key so): such a text is masked as decoded.
+ */
+export function redactSpelled(text: string, secrets: readonly string[] = known): string {
+  const out = redactSecrets(text, secrets);
+  if (!out.includes('\\u')) return out;
+  const decoded = out.replace(/\\+u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return holdsSecret(decoded, secrets) ? redactSecrets(decoded, secrets) : out;
+}
+
 /** Whether any known secret occurs in the text: a few fast scans, no copy. */
 export function holdsSecret(text: string, secrets: readonly string[] = known): boolean {
   return secrets.some((s) => occursIn(text, s));
