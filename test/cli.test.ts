@@ -103,6 +103,56 @@ describe('gatehouse CLI', () => {
     db.close();
   });
 
+  it('under concurrent load, SIGKILL loses no trace of an answer the client fully received, and the database stays sound', async () => {
+    const home = newHome();
+    const token = 'kill-load-token-123';
+    const gw = await spawnGateway([], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: token });
+    running.push(gw);
+    const client = new OpenAI({ apiKey: token, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const received: string[] = [];
+    let killed = false;
+    // Eight clients in a loop, streaming and not; an id counts once its answer was read to the end.
+    const worker = async (n: number) => {
+      for (let i = 0; !killed; i++) {
+        try {
+          if ((n + i) % 2 === 0) {
+            const s = await client.chat.completions.create({ model: 'demo/echo', stream: true, messages: [{ role: 'user', content: `streamed ${n}.${i}` }] }).withResponse();
+            let finished = false;
+            for await (const chunk of s.data) finished ||= chunk.choices[0]?.finish_reason === 'stop';
+            if (finished) received.push(s.response.headers.get('x-gatehouse-trace-id')!);
+          } else {
+            const r = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: `plain ${n}.${i}` }] }).withResponse();
+            if (r.data.choices[0]?.message) received.push(r.response.headers.get('x-gatehouse-trace-id')!);
+          }
+        } catch {
+          // Requests in flight when the process dies fail; only fully received answers count.
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, n) => worker(n));
+    await waitFor(() => received.length >= 200, '200 answers under load', 60_000);
+    gw.child.kill('SIGKILL');
+    killed = true;
+    await new Promise((r) => gw.child.once('exit', r));
+    await Promise.all(workers);
+    const got = [...received];
+
+    const again = await spawnGateway([], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: token });
+    running.push(again);
+    const missing: string[] = [];
+    for (const id of got) {
+      const res = await fetch(`${again.url}/api/traces/${id}`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status !== 200) missing.push(`${id}: ${res.status}`);
+    }
+    expect(missing).toEqual([]);
+    again.child.kill('SIGTERM');
+    await new Promise((r) => again.child.once('exit', r));
+    const db = new Database(join(home, 'gatehouse.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.prepare('SELECT count(*) FROM traces').pluck().get()).toBeGreaterThanOrEqual(got.length);
+    db.close();
+  }, 120_000);
+
   it('stores every trace in the database before it exits on SIGTERM, and leaves the journal empty', async () => {
     const home = newHome();
     const gw = await spawnGateway([], { GATEHOUSE_HOME: home, GATEHOUSE_TOKEN: 'stop-test-token-123' });

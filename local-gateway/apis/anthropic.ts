@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GatehouseError } from '../core/errors.js';
-import { parseSseEvent } from '../stream/sse.js';
+import { badEvent, checkEventData, parseSseEvent, sseData } from '../stream/sse.js';
 import { anthropicErrorType, type AnthropicErrorType, type AnthropicUsage } from '../translate/messages-chat/anthropic.js';
 import { replaceModel } from './json-text.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
@@ -24,6 +24,20 @@ export const CountTokensRequestSchema = z.looseObject({
   messages: z.array(z.looseObject({ role: z.string() })),
 });
 export type CountTokensRequest = z.infer<typeof CountTokensRequestSchema>;
+
+const AnthropicUsageSchema = z
+  .looseObject({
+    input_tokens: z.number().nullish(),
+    output_tokens: z.number().nullish(),
+    cache_read_input_tokens: z.number().nullish(),
+    cache_creation_input_tokens: z.number().nullish(),
+  })
+  .nullish();
+
+/** A Messages answer as the gateway reads it: its content blocks (guardrails, translations) and usage. */
+export const MessagesAnswerSchema = z.looseObject({ content: z.array(z.looseObject({ type: z.string() })), usage: AnthropicUsageSchema });
+
+const CountTokensAnswerSchema = z.looseObject({ input_tokens: z.number() });
 
 /** Anthropic's error body: `{"type":"error","error":{"type","message"}}`. */
 export function anthropicErrorBody(err: GatehouseError): { type: 'error'; error: { type: AnthropicErrorType; message: string } } {
@@ -69,15 +83,20 @@ export function messagesStreamFilter(): StreamFilter {
   return {
     event(text: string): string | null {
       const name = eventName(text);
-      if (name !== null && !READ.has(name)) return text;
+      if (name !== null && !READ.has(name)) {
+        const raw = sseData(text);
+        if (raw !== null) checkEventData(raw);
+        return text;
+      }
       const ev = parseSseEvent(text);
       if (!ev) return text;
       let data: { type?: string; message?: { usage?: AnthropicUsage }; usage?: AnthropicUsage; error?: { type?: string; message?: string } };
       try {
         data = JSON.parse(ev.data) as typeof data;
       } catch {
-        return text;
+        throw badEvent();
       }
+      if (typeof data !== 'object' || data === null) throw badEvent();
       if (data.type === 'message_start') merge(data.message?.usage);
       else if (data.type === 'message_delta') merge(data.usage);
       else if (data.type === 'message_stop') complete = true;
@@ -110,6 +129,7 @@ export const messages: ApiSurface<MessagesRequest> = {
   wantsStream: (body) => body.stream === true,
   upstreamBody: passThrough,
   usage: (response) => readAnthropicUsage((response as { usage?: AnthropicUsage } | null)?.usage),
+  answer: MessagesAnswerSchema,
   streamFilter: () => messagesStreamFilter(),
   errorBody: anthropicErrorBody,
 };
@@ -123,6 +143,7 @@ export const countTokens: ApiSurface<CountTokensRequest> = {
     const n = (response as { input_tokens?: unknown } | null)?.input_tokens;
     return typeof n === 'number' ? { input: n, output: null, cached: null, reasoning: null } : null;
   },
+  answer: CountTokensAnswerSchema,
   streamFilter: () => messagesStreamFilter(),
   errorBody: anthropicErrorBody,
 };

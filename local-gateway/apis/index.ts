@@ -7,7 +7,7 @@ import { responses } from './responses.js';
 import type { ApiSurface } from './types.js';
 
 /** Every client API surface the gateway serves, by API. Adding one touches its file and this map. */
-export const SURFACES: Partial<Record<ClientApi, Pick<ApiSurface, 'api' | 'errorBody'>>> = {
+export const SURFACES: Partial<Record<ClientApi, Pick<ApiSurface, 'api' | 'errorBody' | 'answer'>>> = {
   'chat.completions': chatCompletions,
   embeddings,
   messages,

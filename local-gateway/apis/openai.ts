@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
-import { sseData } from '../stream/sse.js';
+import { badEvent, checkEventData, sseData } from '../stream/sse.js';
 import { prependField, replaceModel } from './json-text.js';
 import { ResponsesRequestSchema } from './responses.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
@@ -42,6 +42,21 @@ export const EmbeddingsRequestSchema = z.looseObject({
 });
 export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequestSchema>;
 
+/** OpenAI usage as the gateway reads it; servers may leave any count out. */
+export const OpenAIUsageSchema = z
+  .looseObject({
+    prompt_tokens: z.number().nullish(),
+    completion_tokens: z.number().nullish(),
+    prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+    completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+  })
+  .nullish();
+
+/** A chat completion as the gateway reads it: its choices (output guardrails, translations) and usage. */
+export const ChatCompletionAnswerSchema = z.looseObject({ choices: z.array(z.looseObject({ message: z.looseObject({}).nullish() })), usage: OpenAIUsageSchema });
+
+const EmbeddingsAnswerSchema = z.looseObject({ data: z.array(z.looseObject({})), usage: OpenAIUsageSchema });
+
 interface OpenAIUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
@@ -79,13 +94,17 @@ function chatStreamFilter(clientAskedUsage: boolean): StreamFilter {
         complete = true;
         return text;
       }
-      if (!text.includes('"usage"') && !text.includes('"error"')) return text;
+      if (!text.includes('"usage"') && !text.includes('"error"')) {
+        checkEventData(data);
+        return text;
+      }
       let parsed: { usage?: OpenAIUsage | null; choices?: unknown[]; error?: { message?: string } };
       try {
         parsed = JSON.parse(data) as typeof parsed;
       } catch {
-        return text;
+        throw badEvent();
       }
+      if (typeof parsed !== 'object' || parsed === null) throw badEvent();
       if (parsed.error) error = parsed.error.message ?? JSON.stringify(parsed.error);
       if (parsed.usage) usage = readUsage(parsed.usage);
       if (clientAskedUsage) return text;
@@ -119,6 +138,7 @@ export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
     return { body: withUsage, text: out, plain };
   },
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
+  answer: ChatCompletionAnswerSchema,
   streamFilter: (body) => chatStreamFilter(body.stream_options?.include_usage === true),
   errorBody: openAIErrorBody,
 };
@@ -128,6 +148,7 @@ export const embeddings: ApiSurface<EmbeddingsRequest> = {
   wantsStream: () => false,
   upstreamBody: ({ body, text, requested, model }) => ({ body: { ...body, model }, text: text && replaceModel(text, requested, model) }),
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
+  answer: EmbeddingsAnswerSchema,
   streamFilter: () => chatStreamFilter(true),
   errorBody: openAIErrorBody,
 };

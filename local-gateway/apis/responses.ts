@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
-import { parseSseEvent } from '../stream/sse.js';
+import { badEvent, checkEventData, parseSseEvent } from '../stream/sse.js';
 import { replaceModel } from './json-text.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
 
@@ -16,6 +16,19 @@ export const ResponsesRequestSchema = z.looseObject({
   stream: z.boolean().nullish(),
 });
 export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;
+
+/** A Responses answer as the gateway reads it: its output items (guardrails, translations) and usage. */
+export const ResponsesAnswerSchema = z.looseObject({
+  output: z.array(z.looseObject({})),
+  usage: z
+    .looseObject({
+      input_tokens: z.number().nullish(),
+      output_tokens: z.number().nullish(),
+      input_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+      output_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+    })
+    .nullish(),
+});
 
 /** `usage` of a Responses answer (the `response` object, or `response.completed`'s). */
 export interface ResponsesUsage {
@@ -79,13 +92,17 @@ function responsesStreamFilter(): StreamFilter {
       if (seqMatch) seq = Number(seqMatch[1]);
       // Deltas are most of a stream: only the events that say something to the gateway are parsed.
       const named = ev.event ?? TYPE.exec(ev.data)?.[1] ?? null;
-      if (named !== null && !NOTED.has(named)) return text;
+      if (named !== null && !NOTED.has(named)) {
+        checkEventData(ev.data);
+        return text;
+      }
       let data: StreamEventData;
       try {
         data = JSON.parse(ev.data) as StreamEventData;
       } catch {
-        return text;
+        throw badEvent();
       }
+      if (typeof data !== 'object' || data === null) throw badEvent();
       const type = data.type ?? named;
       if (data.response?.id) responseId = data.response.id;
       if (type === 'error') error = data.message ?? JSON.stringify(data);
@@ -117,6 +134,7 @@ export const responses: ApiSurface<ResponsesRequest> = {
   // Pass-through keeps the client's text: Codex bodies carry hundreds of KiB of history.
   upstreamBody: ({ body, text, requested, model }) => ({ body: { ...body, model }, text: text && replaceModel(text, requested, model) }),
   usage: (response) => readResponsesUsage((response as { usage?: ResponsesUsage } | null)?.usage),
+  answer: ResponsesAnswerSchema,
   streamFilter: () => responsesStreamFilter(),
   errorBody: openAIErrorBody,
 };

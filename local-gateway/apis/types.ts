@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ClientApi } from '../providers/types.js';
 import type { GatehouseError } from '../core/errors.js';
 
@@ -22,7 +23,10 @@ export interface Usage {
 
 /** Watches a relayed event stream: decides what each event becomes for the client. */
 export interface StreamFilter {
-  /** The text to send the client for this event, or null to drop it. */
+  /**
+   * The text to send the client for this event, or null to drop it. Throws
+   * GH_ERR_UPSTREAM_BAD_RESPONSE for an event whose data is not a JSON object (`checkEventData`).
+   */
   event(text: string): string | null;
   /** True once the stream's own end marker was seen: anything less is a cut stream. */
   readonly complete: boolean;
@@ -46,6 +50,11 @@ export interface ApiSurface<B extends Record<string, unknown> = Record<string, u
    */
   upstreamBody(req: { body: B; text: string | null; requested: string; model: string; stream: boolean }): UpstreamBody;
   usage(response: unknown): Usage | null;
+  /**
+   * A complete 200 answer's shape, as far as the gateway reads it (usage, the texts output
+   * guardrails see, what translations map): anything else is a bad upstream answer.
+   */
+  answer: z.ZodType;
   streamFilter(body: B): StreamFilter;
   /** A refusal in this API's error shape (OpenAI `{"error":{…}}`, Anthropic `{"type":"error",…}`). */
   errorBody(err: GatehouseError): unknown;

@@ -168,8 +168,22 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Largest request body accepted; agent contexts are large. */
       body_mb: z.number().positive().max(512).default(32).describe('Largest request body in MB; larger gets 413.'),
+      /**
+       * How long a client may take to send its request headers, from the request's first byte.
+       * A slow or stalled client (slowloris) is cut with a 408 after this.
+       */
+      headers_timeout_ms: z.number().int().positive().default(10_000).describe('How long a client may take to send its request headers (ms); a stalled one gets 408.'),
+      /**
+       * How long a client may take to send its whole request, headers and body; a body that
+       * trickles is cut with a 408 in the API's error shape. Only receipt counts: the answer,
+       * a stream of many minutes included, is bounded by `timeouts`, never by this.
+       */
+      request_timeout_ms: z.number().int().positive().default(60_000).describe('How long a client may take to send its whole request (ms); never cuts a streamed answer.'),
+      /** How long an idle keep-alive connection stays open between requests. */
+      keep_alive_timeout_ms: z.number().int().positive().default(30_000).describe('How long an idle keep-alive connection stays open between requests (ms).'),
     })
-    .default({ body_mb: 32 }),
+    .refine((l) => l.headers_timeout_ms <= l.request_timeout_ms, { message: 'headers_timeout_ms cannot exceed request_timeout_ms (the headers are part of the request)', path: ['headers_timeout_ms'] })
+    .default({ body_mb: 32, headers_timeout_ms: 10_000, request_timeout_ms: 60_000, keep_alive_timeout_ms: 30_000 }),
   timeouts: TimeoutsSchema.default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 300_000 }),
   /** Prices per million tokens by `<provider>/<model>`, overriding the bundled price data for budgets. */
   prices: z

@@ -1,4 +1,4 @@
-import { redactSecrets } from './redact.js';
+import { redactSpelled } from './redact.js';
 
 /**
  * The one catalogue of Gatehouse errors. Every refusal the gateway makes is one of these,
@@ -91,7 +91,7 @@ export class GatehouseError extends Error {
 
   constructor(code: ErrorCode, message: string, opts: GatehouseErrorOptions = {}) {
     // Masked at birth: a provider's error text may echo the key it was sent, and this message reaches clients, traces and logs.
-    super(redactSecrets(message), opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(redactSpelled(message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'GatehouseError';
     this.code = code;
     this.statusCode = opts.status ?? ERRORS[code].status;
@@ -104,5 +104,5 @@ export class GatehouseError extends Error {
 /** The OpenAI error body: `{"error":{"message","type","param","code"}}`. */
 export function openAIErrorBody(err: GatehouseError): { error: { message: string; type: string; param: string | null; code: string } } {
   // Masked again on the way out: a secret may have become known after the error was made.
-  return { error: { message: redactSecrets(err.message), type: err.type, param: err.param, code: err.code } };
+  return { error: { message: redactSpelled(err.message), type: err.type, param: err.param, code: err.code } };
 }

@@ -45,3 +45,31 @@ describe('redaction', () => {
     expect(lines[0]).toContain('key="[redacted]"');
   });
 });
+
+describe('a secret spelled in base64 or percent-encoding', () => {
+  it('is masked at every alignment inside a longer encoded text, standard and URL-safe, and percent-encoded', () => {
+    const secret = 'sk-spell-0123456789+/abcdefgh';
+    registerSecret(secret);
+    for (const prefix of ['', 'a', 'ab', 'key=']) {
+      const b64 = Buffer.from(`${prefix}${secret} and more`).toString('base64');
+      expect(holdsSecret(b64), `after ${JSON.stringify(prefix)}`).toBe(true);
+      expect(Buffer.from(redactSecrets(b64).replaceAll('[redacted]', ''), 'base64').toString('latin1')).not.toContain('0123456789');
+      expect(holdsSecret(b64.replaceAll('+', '-').replaceAll('/', '_'))).toBe(true);
+    }
+    expect(redactSecrets(`q=${encodeURIComponent(secret)}`)).toBe('q=[redacted]');
+    const percent = [...Buffer.from(secret)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+    expect(redactSecrets(percent)).toBe('[redacted]');
+    expect(redactSecrets(percent.toUpperCase())).toBe('[redacted]');
+  });
+});
+
+describe('a secret spelled with written-out \\u escapes in an error message', () => {
+  it('is masked in the message clients and traces get', () => {
+    const secret = 'sk-written-escapes-0123456789';
+    registerSecret(secret);
+    const spelled = [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const err = new GatehouseError('GH_ERR_UPSTREAM_ERROR', `Provider "p" rejected its credentials (401: ${spelled})`);
+    expect(err.message).toBe('Provider "p" rejected its credentials (401: [redacted])');
+    expect(JSON.stringify(openAIErrorBody(err))).not.toContain('u0073');
+  });
+});

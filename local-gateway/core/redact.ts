@@ -42,9 +42,33 @@ const MIN_SECRET_LENGTH = 8;
  */
 const known: string[] = [];
 
-/** Adds a value to the process-wide list of secrets to mask. */
+/**
+ * The other spellings of a secret that text can carry without decoding: base64 (standard and
+ * URL-safe, at each of the three byte alignments a secret can have inside a longer encoded
+ * text: only the 4-character groups that encode the secret's bytes alone) and percent-encoding
+ * (`encodeURIComponent`, and every byte as `%XX`). JSON `\u` escapes are undone where a trace
+ * is masked (pipeline/trace-mask.ts).
+ */
+export function secretSpellings(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const out = new Set<string>([value, encodeURIComponent(value)]);
+  for (let start = 0; start < 3; start++) {
+    const whole = Math.floor((bytes.length - start) / 3) * 3;
+    if (whole <= 0) continue;
+    const b64 = bytes.subarray(start, start + whole).toString('base64');
+    out.add(b64);
+    out.add(b64.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0'));
+  out.add(hex.map((h) => `%${h.toUpperCase()}`).join(''));
+  out.add(hex.map((h) => `%${h}`).join(''));
+  return [...out].filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+
+/** Adds a value, in every spelling of `secretSpellings`, to the process-wide list of secrets to mask. */
 export function registerSecret(value: string | null | undefined): void {
-  if (value && value.length >= MIN_SECRET_LENGTH && !known.includes(value)) known.push(value);
+  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  for (const spelling of secretSpellings(value)) if (!known.includes(spelling)) known.push(spelling);
 }
 
 /** The live list: it grows as secrets are registered, so holders always mask the latest. */
@@ -94,6 +118,17 @@ export function redactSecrets(text: string, secrets: readonly string[] = known):
   // Longest first, so a secret that contains another is masked whole.
   for (const s of found.sort((a, b) => b.length - a.length)) out = out.replaceAll(s, REDACTED);
   return out;
+}
+
+/**
+ * `redactSecrets` for free text that may spell a secret with JSON `\u` escapes written out (a
+ * provider's error message quoting its key so): such a text is masked as decoded.
+ */
+export function redactSpelled(text: string, secrets: readonly string[] = known): string {
+  const out = redactSecrets(text, secrets);
+  if (!out.includes('\\u')) return out;
+  const decoded = out.replace(/\\+u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return holdsSecret(decoded, secrets) ? redactSecrets(decoded, secrets) : out;
 }
 
 /** Whether any known secret occurs in the text: a few fast scans, no copy. */

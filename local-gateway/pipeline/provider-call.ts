@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ApiSurface } from '../apis/types.js';
+import { checkAnswer } from '../core/answer-shape.js';
 import { GatehouseError } from '../core/errors.js';
 import { nestsDeeperThan } from '../core/json-depth.js';
 import { knownSecrets } from '../core/redact.js';
@@ -53,6 +54,7 @@ export async function readComplete(ctx: RequestContext, up: UpstreamResponse, su
     throw new GatehouseError('GH_ERR_UPSTREAM_BAD_RESPONSE', `Provider "${ctx.provider!.id}" answered with a body that is not JSON: check its base_url points at an OpenAI-compatible API.`);
   }
   ctx.responseJson = storedJson(text, parsed);
+  checkAnswer(surface.answer, parsed, ctx.provider!.id, surface.api);
   ctx.usage = surface.usage(parsed);
   ctx.status = up.status;
   return text;

@@ -7,8 +7,11 @@ import { holdsSecret, REDACTED, redactSecrets } from '../core/redact.js';
  * before it cannot rule a secret out, so a clean body costs a few scans and no copy.
  */
 
-/** Escapes that can stand for a character a secret holds; `\n`, `\"` and the like cannot. */
-const ESCAPE = /\\u([0-9a-fA-F]{4})|\\\//g;
+/**
+ * Escapes that can stand for a character a secret holds; `\n`, `\"` and the like cannot. Any
+ * run of backslashes counts: a string that holds `\u0073…` as text is `\\u0073…` in JSON.
+ */
+const ESCAPE = /\\+u([0-9a-fA-F]{4})|\\+\//g;
 
 function unescapeText(text: string): string {
   return text.replace(ESCAPE, (_m, hex: string | undefined) => (hex ? String.fromCharCode(parseInt(hex, 16)) : '/'));

@@ -1,4 +1,6 @@
+import { SURFACES } from '../apis/index.js';
 import type { ApiSurface, UpstreamBody } from '../apis/types.js';
+import { checkAnswer } from '../core/answer-shape.js';
 import { GatehouseError } from '../core/errors.js';
 import { readText } from '../providers/http.js';
 import type { ProviderAdapter, UpstreamResponse } from '../providers/types.js';
@@ -87,6 +89,9 @@ function translated(up: UpstreamResponse, t: Translation, requested: string, pro
         // Not JSON: handed on as is, so the pipeline reports the provider's bad answer.
         return raw;
       }
+      // A translation maps only what is there: the provider's answer is checked first, or garbage would translate to an empty success.
+      const shape = SURFACES[t.to]?.answer;
+      if (shape) checkAnswer(shape, parsed, providerId, t.to);
       try {
         return JSON.stringify(t.response(parsed, requested));
       } catch (err) {

@@ -36,13 +36,21 @@ const ZOD_COMPILERS = {
  */
 export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const inFlight = new WeakMap<Socket, InFlight>();
+  const limits = opts.config.limits;
   const app = Fastify({
-    bodyLimit: Math.floor(opts.config.limits.body_mb * 1024 * 1024),
+    bodyLimit: Math.floor(limits.body_mb * 1024 * 1024),
     // The gateway logs through its own small logger (core/log.ts).
     logger: false,
     schemaController: { compilersFactory: ZOD_COMPILERS },
-    // Agent streams run for minutes; the provider timeouts bound them, not the server.
-    requestTimeout: 0,
+    // Node's request timeout ends when the request is received, so it never cuts an agent's
+    // stream of many minutes: the provider timeouts bound the answer.
+    requestTimeout: limits.request_timeout_ms,
+    keepAliveTimeout: limits.keep_alive_timeout_ms,
+    http: {
+      headersTimeout: limits.headers_timeout_ms,
+      // Node checks the two timeouts every interval (30 s by default): a tenth of the shorter keeps them close to what is configured.
+      connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(limits.headers_timeout_ms / 10))),
+    },
     return503OnClosing: true,
     clientErrorHandler: clientErrorHandler(inFlight),
     frameworkErrors,

@@ -1,3 +1,5 @@
+import { GatehouseError } from '../core/errors.js';
+
 /**
  * Splits a byte stream into server-sent events without decoding or re-encoding them, so
  * each event can be forwarded the moment its blank line arrives, byte for byte.
@@ -58,4 +60,26 @@ export function parseSseEvent(event: string): { event: string | null; data: stri
     }
   }
   return data === null ? null : { event: name, data };
+}
+
+const BLANK = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * Refuses an event whose data cannot be a JSON object: a cut-off or garbage line would crash
+ * the client's SDK (`JSON.parse`), so the stream ends with a clean error event instead.
+ * Deltas are most of a stream and the gateway relays them unread: only their framing (the
+ * braces) is checked, which catches a truncated line without parsing each one.
+ */
+export function checkEventData(data: string): void {
+  let start = 0;
+  let end = data.length - 1;
+  while (start <= end && BLANK.has(data.charCodeAt(start))) start++;
+  while (end >= start && BLANK.has(data.charCodeAt(end))) end--;
+  if (data.charCodeAt(start) === 0x7b && data.charCodeAt(end) === 0x7d) return;
+  throw badEvent();
+}
+
+/** The error for a stream event the gateway could not read; the event itself is in the trace. */
+export function badEvent(): GatehouseError {
+  return new GatehouseError('GH_ERR_UPSTREAM_BAD_RESPONSE', 'The provider sent a stream event that is not a JSON object: retry the request, or report it with the trace id.');
 }

@@ -9,7 +9,7 @@
  * `overloaded-in-stream` (an `overloaded_error` event after the first delta, then the end),
  * `cut-stream` (the connection drops after the first delta), `bash-then-answer` (an agent
  * turn: a Bash tool call, then, once the result is sent back, "tool said: <result>"), `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`), `rate-limit` (429 with
- * retry-after), `overloaded` (529), `bad-request` (400). Any other model echoes the last user
+ * retry-after), `overloaded` (529), `bad-request` (400), and the bad answers of `bad-answers.ts`. Any other model echoes the last user
  * turn. Every response's exact bytes are kept in `sent` of its recorded request.
  *
  * Run directly (`tsx test/standins/anthropic-upstream.ts --port 0`) it prints one line
@@ -19,6 +19,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { runIfMain } from './cli.js';
 import { closeServer, listenLoopback, readBody } from './http-server.js';
+import { playBadAnswer, type BadAnswerWire } from './bad-answers.js';
 import { anthropicId, errorBody, inputTokens, messageBody, modelsBody, replyBlocks, sse, stopReasonFor, streamEvents, usageFor } from './anthropic-wire.js';
 
 export interface RecordedAnthropicRequest {
@@ -84,9 +85,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, apiKey: string 
   if (req.method === 'GET' && path === '/v1/models') return sendJson(res, 200, modelsBody(), rec);
   if (typeof body !== 'object' || body === null) return sendJson(res, 400, errorBody('invalid_request_error', 'There was an issue with your request body: not JSON.'), rec);
   const b = body as Record<string, unknown>;
+  if (req.method === 'POST' && (await playBadAnswer(res, String(b.model ?? ''), b.stream === true, badWire(path)))) return;
   if (req.method === 'POST' && path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: inputTokens(b) }, rec);
   if (req.method === 'POST' && path === '/v1/messages') return messages(res, b, text, rec);
   sendJson(res, 404, errorBody('not_found_error', `Not found: ${req.method} ${path}`), rec);
+}
+
+/** The bad answers (`bad-answers.ts`) in the Messages wire format. */
+function badWire(path: string): BadAnswerWire {
+  const start = { type: 'message_start', message: { id: 'msg_bad', type: 'message', role: 'assistant', model: 'bad-sse', content: [], stop_reason: null, usage: { input_tokens: 3, output_tokens: 1 } } };
+  return {
+    wrongShape: path === '/v1/messages/count_tokens' ? { input_tokens: 'nope' } : { id: 'msg_bad', type: 'message', role: 'assistant', content: 'nope' },
+    stream: {
+      contentType: 'text/event-stream; charset=utf-8',
+      good: `event: message_start\ndata: ${JSON.stringify(start)}\n\n`,
+      broken: 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"cut of\n\n',
+    },
+  };
 }
 
 function scenarioError(res: ServerResponse, model: string, rec: RecordedAnthropicRequest): boolean {

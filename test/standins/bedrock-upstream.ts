@@ -11,7 +11,7 @@
  * toolConfig present when tool blocks are, and each toolResult answering a toolUse of the
  * turn before. Scenarios by model id: `tool-call`, `max-tokens`, `cached`, `throttle` (429),
  * `bad-request` (400), `stream-throttle` and `model-stream-error` (exception events
- * mid-stream), `cut-stream`, `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`). Other models echo the last user text.
+ * mid-stream), `cut-stream`, `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`), and the bad answers of `bad-answers.ts`. Other models echo the last user text.
  */
 import type { ServerResponse } from 'node:http';
 import { EventStreamCodec, type MessageHeaders } from '@smithy/core/event-streams';
@@ -19,6 +19,7 @@ import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { MATRIX_USAGE, isMatrixModel, matrixReply } from './matrix-scenario.js';
+import { playBadAnswer } from './bad-answers.js';
 import { sendJson, startStandinServer, write, type StandinRequest, type StandinServer } from './http-server.js';
 
 export interface BedrockStandinOptions {
@@ -161,6 +162,16 @@ async function converseStream(res: ServerResponse, model: string, body: Converse
   res.end();
 }
 
+/** The bad answers (`bad-answers.ts`) in Converse's wire format; a broken frame is one whose checksum does not match. */
+function badWire() {
+  const broken = frame('event', 'contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'cut off' } });
+  broken[broken.length - 1] = broken[broken.length - 1]! ^ 0xff;
+  return {
+    wrongShape: { output: 'nope', stopReason: 'end_turn', usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } },
+    stream: { contentType: 'application/vnd.amazon.eventstream', good: frame('event', 'messageStart', { role: 'assistant' }), broken },
+  };
+}
+
 export interface BedrockStandin extends StandinServer {
   /** The runtime endpoint to configure as `base_url`. */
   url: string;
@@ -178,6 +189,7 @@ export async function startBedrockStandin(opts: BedrockStandinOptions): Promise<
     if (problem) return awsError(res, 400, 'ValidationException', problem);
     if (model === 'throttle') return awsError(res, 429, 'ThrottlingException', 'Too many requests, please wait before trying again.');
     if (model === 'bad-request') return awsError(res, 400, 'ValidationException', 'The provided model identifier is invalid.');
+    if (await playBadAnswer(res, model, m[2] === 'converse-stream', badWire())) return;
     if (m[2] === 'converse-stream') return converseStream(res, model, body);
     const out = reply(model, body);
     const stopReason = 'toolUse' in out ? 'tool_use' : model === 'max-tokens' ? 'max_tokens' : 'end_turn';

@@ -7,13 +7,14 @@
  * unknown request fields, user/model roles, and that each functionResponse answers a
  * functionCall of the turn before. Scenarios by model name: `tool-call` (calls the first
  * declared function, then answers from its response), `max-tokens`, `fail-500`,
- * `rate-limit`, `bad-request`, `not-found`, `error-in-stream`, `cut-stream`, `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`). Other models
- * echo the last user text.
+ * `rate-limit`, `bad-request`, `not-found`, `error-in-stream`, `cut-stream`, `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`), and the bad answers of
+ * `bad-answers.ts`. Other models echo the last user text.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { MATRIX_USAGE, isMatrixModel, matrixReply } from './matrix-scenario.js';
+import { BROKEN_SSE, playBadAnswer } from './bad-answers.js';
 import { sendJson, startStandinServer, write, type StandinRequest, type StandinServer } from './http-server.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/providers/gemini');
@@ -126,6 +127,8 @@ async function generate(req: StandinRequest, res: ServerResponse, model: string,
   const problem = validate(body);
   if (problem) return sendJson(res, 400, problem);
   if (scenarioError(res, model)) return;
+  const good = `data: ${JSON.stringify({ candidates: [candidate([{ text: 'fine ' }])], modelVersion: model })}\r\n\r\n`;
+  if (await playBadAnswer(res, model, stream, { wrongShape: { candidates: 'nope', modelVersion: model }, stream: { contentType: 'text/event-stream', good, broken: BROKEN_SSE } })) return;
   const parts = replyParts(model, body);
   const finish = model === 'max-tokens' ? 'MAX_TOKENS' : 'STOP';
   const meta = { modelVersion: model, responseId: 'c51kaNnXLu2cz7IP7e6hmAo' };
@@ -149,7 +152,8 @@ async function generate(req: StandinRequest, res: ServerResponse, model: string,
   res.end();
 }
 
-function embed(req: StandinRequest, res: ServerResponse): void {
+async function embed(req: StandinRequest, res: ServerResponse, model: string): Promise<void> {
+  if (await playBadAnswer(res, model, false, { wrongShape: { embeddings: 'nope' }, stream: { contentType: 'text/event-stream', good: '', broken: BROKEN_SSE } })) return;
   const body = req.body as { requests?: { model: string; content: { parts: Part[] } }[] };
   if (!Array.isArray(body.requests)) return sendJson(res, 400, invalid('* BatchEmbedContentsRequest.requests: requests is not specified'));
   const embeddings = body.requests.map((r) => {
@@ -174,7 +178,7 @@ export async function startGeminiStandin(opts: { apiKey: string }): Promise<Gemi
     }
     const m = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(req.path);
     if (req.method !== 'POST' || !m) return sendJson(res, 404, googleError(404, `Not found: ${req.method} ${req.path}`, 'NOT_FOUND'));
-    if (m[2] === 'batchEmbedContents') return embed(req, res);
+    if (m[2] === 'batchEmbedContents') return embed(req, res, decodeURIComponent(m[1]!));
     await generate(req, res, decodeURIComponent(m[1]!), m[2] === 'streamGenerateContent');
   });
   return { ...server, url: `${server.origin}/v1beta` };

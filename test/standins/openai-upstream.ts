@@ -8,7 +8,7 @@
  * end of the response, as OpenAI does when a stream fails server-side), `bare-done` (the final
  * `data: [DONE]` without its blank line), `no-stream-options` (refuses a body with
  * `stream_options`, as servers that predate it do), `matrix-text` and `matrix-tool` (see
- * `matrix-scenario.ts`). Any other model gets an echo of the last user message.
+ * `matrix-scenario.ts`), and the bad answers of `bad-answers.ts`. Any other model gets an echo of the last user message.
  *
  * Run directly (`tsx test/standins/openai-upstream.ts --port 0`) it prints one line
  * `listening <url>` and exits on SIGTERM; that mode records nothing, so a long bench does
@@ -40,6 +40,7 @@ import {
 } from './openai-wire.js';
 import type { ChatRequest } from './openai-wire.js';
 import { isMatrixModel } from './matrix-scenario.js';
+import { BROKEN_SSE, playBadAnswer, type BadAnswerWire } from './bad-answers.js';
 import { serveResponses } from './responses-wire.js';
 
 /** One request as the stand-in received it. */
@@ -146,12 +147,32 @@ async function handle(
     const msg = 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)';
     return sendJson(res, 400, errorBody(msg, 'invalid_request_error'));
   }
+  if (method === 'POST' && (await playBadAnswer(res, modelOf(body), streamOf(body), badWire(path)))) return;
   if (method === 'POST' && path === '/v1/chat/completions') return chatCompletions(res, body, ctx, req.headers.authorization);
   if (method === 'POST' && path === '/v1/embeddings') return embeddings(res, body);
   if (method === 'POST' && path === '/v1/responses') return serveResponses(res, body, text, { sendJson, scenarioError, errorBody });
   if (method === 'GET' && path === '/v1/models') return sendJson(res, 200, modelsBody());
   if (method === 'GET' && path.startsWith('/v1/models/')) return retrieveModel(res, decodeURIComponent(path.slice(11)));
   sendJson(res, 404, errorBody(`Invalid URL (${method} ${path})`, 'invalid_request_error'));
+}
+
+const modelOf = (body: unknown): string => String((body as { model?: unknown } | null)?.model ?? '');
+const streamOf = (body: unknown): boolean => (body as { stream?: unknown } | null)?.stream === true;
+
+/** The bad answers (`bad-answers.ts`) in the wire format of each route. */
+function badWire(path: string): BadAnswerWire {
+  if (path === '/v1/responses') {
+    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_bad', object: 'response', status: 'in_progress', output: [] } };
+    return {
+      wrongShape: { id: 'resp_bad', object: 'response', output: 'nope' },
+      stream: { contentType: 'text/event-stream', good: `event: response.created\ndata: ${JSON.stringify(created)}\n\n`, broken: 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"cut of\n\n' },
+    };
+  }
+  const chunk = { id: 'chatcmpl-bad', object: 'chat.completion.chunk', created: 1, model: 'bad-sse', choices: [{ index: 0, delta: { role: 'assistant', content: 'fine ' }, finish_reason: null }] };
+  return {
+    wrongShape: path === '/v1/embeddings' ? { object: 'list', data: 'nope' } : { id: 'chatcmpl-bad', object: 'chat.completion', choices: 'nope' },
+    stream: { contentType: 'text/event-stream; charset=utf-8', good: `data: ${JSON.stringify(chunk)}\n\n`, broken: BROKEN_SSE },
+  };
 }
 
 function retrieveModel(res: ServerResponse, id: string): void {

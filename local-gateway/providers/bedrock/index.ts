@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ProviderConfigOf } from '../../config/schema.js';
+import { checkAnswer } from '../../core/answer-shape.js';
 import { GatehouseError } from '../../core/errors.js';
 import { convertedError, convertedJson, convertedStream, openAIErrorText } from '../chat-answer.js';
 import { readChatBody } from '../chat-request.js';
@@ -14,6 +16,13 @@ import type { converseStreamToChat } from './stream.js';
 import type { ConverseResponse } from './wire.js';
 
 type BedrockConfig = ProviderConfigOf<'bedrock'>;
+
+/** What the conversion reads of a Converse answer: the message's content blocks, the stop reason and usage. */
+const ConverseAnswerSchema = z.looseObject({
+  output: z.looseObject({ message: z.looseObject({ content: z.array(z.looseObject({})) }) }),
+  stopReason: z.string().optional(),
+  usage: z.looseObject({ inputTokens: z.number().optional(), outputTokens: z.number().optional() }).optional(),
+});
 
 /**
  * Smithy's SigV4 signer and event-stream codec, about 10 MB resident: loaded when a Bedrock
@@ -61,14 +70,18 @@ export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryConte
     const headers = await authorize(path, { ...config.headers, 'content-type': 'application/json', accept }, body);
     const up = await send(pool, { providerId: config.id, method: 'POST', path, headers, body, signal: req.signal });
     if (up.status >= 400) return convertedError(up, (text, status) => ({ status, text: bedrockErrorText(text, status, up.headers['x-amzn-errortype']) }));
-    if (req.stream) return convertedStream(up, (await loadAws()).converseStreamToChat(up.body, req.model));
+    // A server that answers a stream request with one JSON body (a proxy, an error page) is read as a complete answer.
+    if (req.stream && !up.headers['content-type']?.includes('application/json')) return convertedStream(up, (await loadAws()).converseStreamToChat(up.body, req.model));
     return convertedJson(up, (text) => {
+      let parsed: unknown;
       try {
-        return JSON.stringify(converseToChat(JSON.parse(text) as ConverseResponse, req.model));
+        parsed = JSON.parse(text);
       } catch {
         // Not JSON: handed on for the pipeline to report.
         return text;
       }
+      checkAnswer(ConverseAnswerSchema, parsed, config.id, 'Bedrock Converse');
+      return JSON.stringify(converseToChat(parsed as ConverseResponse, req.model));
     });
   }
 

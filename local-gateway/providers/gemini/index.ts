@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { checkAnswer } from '../../core/answer-shape.js';
 import { GatehouseError } from '../../core/errors.js';
 import type { ProviderConfigOf } from '../../config/schema.js';
 import { convertedError, convertedJson, convertedStream, openAIErrorText, sseData } from '../chat-answer.js';
@@ -9,7 +11,7 @@ import { resolveSecret } from '../secrets.js';
 import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
 import { embeddingsFromGemini, embeddingsToGemini } from './embeddings.js';
 import { chatToGemini } from './request.js';
-import { GeminiStreamConverter, geminiToChat } from './response.js';
+import { Candidate, GeminiStreamConverter, Usage, geminiToChat } from './response.js';
 import type { GeminiError } from './wire.js';
 
 /**
@@ -40,14 +42,15 @@ export function geminiProvider(config: ProviderConfigOf<'gemini'>, ctx: Provider
     const path = `${modelPath(req.model)}:${req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
     const up = await post(path, body, req, req.stream ? 'text/event-stream' : 'application/json');
     if (up.status >= 400) return convertedError(up, geminiErrorAnswer);
-    if (req.stream) return convertedStream(up, streamChunks(up.body, req.model));
-    return convertedJson(up, (text) => convertJson(text, (parsed) => geminiToChat(parsed as Parameters<typeof geminiToChat>[0], req.model)));
+    // A server that answers a stream request with one JSON body (a proxy, an error page) is read as a complete answer.
+    if (req.stream && up.headers['content-type']?.includes('text/event-stream')) return convertedStream(up, streamChunks(up.body, req.model));
+    return convertedJson(up, (text) => convertJson(text, config.id, GenerateAnswerSchema, (parsed) => geminiToChat(parsed as Parameters<typeof geminiToChat>[0], req.model)));
   }
 
   async function embed(req: UpstreamRequest): Promise<UpstreamResponse> {
     const up = await post(`${modelPath(req.model)}:batchEmbedContents`, embeddingsToGemini(req.body, req.model), req, 'application/json');
     if (up.status >= 400) return convertedError(up, geminiErrorAnswer);
-    return convertedJson(up, (text) => convertJson(text, (parsed) => embeddingsFromGemini(parsed, req.body, req.model)));
+    return convertedJson(up, (text) => convertJson(text, config.id, EmbeddingsAnswerSchema, (parsed) => embeddingsFromGemini(parsed, req.body, req.model)));
   }
 
   return {
@@ -75,14 +78,26 @@ export function geminiProvider(config: ProviderConfigOf<'gemini'>, ctx: Provider
   };
 }
 
-/** Parses and converts a complete answer; a body that is not JSON is handed on for the pipeline to report. */
-function convertJson(text: string, convert: (parsed: unknown) => unknown): string {
+
+/**
+ * What the conversion reads of a `generateContent` answer. A prompt Gemini blocks comes back
+ * without candidates but with `promptFeedback`; an answer with neither is not Gemini's.
+ */
+const GenerateAnswerSchema = z
+  .looseObject({ candidates: z.array(Candidate).optional(), promptFeedback: z.looseObject({}).optional(), usageMetadata: Usage })
+  .refine((a) => a.candidates !== undefined || a.promptFeedback !== undefined, { message: 'neither candidates nor promptFeedback', path: ['candidates'] });
+
+const EmbeddingsAnswerSchema = z.looseObject({ embeddings: z.array(z.looseObject({ values: z.array(z.number()) })) });
+
+/** Parses, checks and converts a complete answer; a body that is not JSON is handed on for the pipeline to report. */
+function convertJson(text: string, providerId: string, schema: z.ZodType, convert: (parsed: unknown) => unknown): string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return text;
   }
+  checkAnswer(schema, parsed, providerId, 'Gemini');
   return JSON.stringify(convert(parsed));
 }
 

@@ -1,6 +1,14 @@
+import { z } from 'zod';
 import { ChatChunkWriter, chatCompletion, toolCallId, type ChatAnswerToolCall, type ChatUsage, type FinishReason } from '../chat-answer.js';
 import { toolCallIdFor } from './tool-ids.js';
 import type { GeminiCandidate, GeminiError, GeminiResponse, GeminiUsage } from './wire.js';
+
+/** The parts of Gemini's answer the conversion reads, with their types; everything else passes unread. */
+export const Usage = z.looseObject({}).optional();
+export const Candidate = z.looseObject({ content: z.looseObject({ parts: z.array(z.looseObject({})).optional() }).optional(), finishReason: z.string().optional() });
+
+/** One stream event: any part may be missing (the last may carry only usage), but what is there has its type. */
+const StreamEventSchema = z.looseObject({ candidates: z.array(Candidate).optional(), promptFeedback: z.looseObject({}).optional(), usageMetadata: Usage, error: z.looseObject({}).optional() });
 
 const BLOCKED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
 
@@ -65,7 +73,9 @@ export class GeminiStreamConverter {
   /** The chunks one upstream event (its `data:` JSON text) becomes. */
   event(data: string): string[] {
     if (this.failed) return [];
-    const parsed = JSON.parse(data) as GeminiResponse & GeminiError;
+    const raw: unknown = JSON.parse(data);
+    if (!StreamEventSchema.safeParse(raw).success) throw new Error('the event is not a generateContent response');
+    const parsed = raw as GeminiResponse & GeminiError;
     if (parsed.error) {
       this.failed = true;
       const e = parsed.error;
