@@ -7,6 +7,13 @@ import { performance } from 'node:perf_hooks';
 import { createContext, timed, type RequestContext } from '../pipeline/context.js';
 import { tokenChecker } from '../pipeline/stages.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without the local token (health check). */
+    public?: boolean;
+  }
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const NO_HOSTS: ReadonlySet<string> = new Set();
 
