@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
 import { createContext } from '../local-gateway/pipeline/context.js';
-import { beginPolicy, createPolicyEngine, guardrailStage, runStage, setInput, settle } from '../local-gateway/pipeline/policy.js';
+import { beginPolicy, createPolicyEngine, guardrailStage, runStage, setInput, settle } from '../local-gateway/pipeline/tier-runs.js';
 import { requestTexts } from '../local-gateway/policy/engine/index.js';
 import { createPriceBook } from '../local-gateway/policy/engine/prices.js';
 import { PolicyBundleSchema } from '../local-gateway/policy/schema.js';

@@ -3,7 +3,7 @@ import { GatehouseError } from '../core/errors.js';
 import type { ResolvedTier, Target as TargetSpec, VirtualModel } from '../policy/schema.js';
 import type { ClientApi, ProviderAdapter, UpstreamResponse } from '../providers/types.js';
 import type { BreakerSettings, Breakers } from './breaker.js';
-import { findTarget } from './stages.js';
+import { findTarget } from './auth.js';
 import type { Target } from './upstream.js';
 
 export interface PlannedTarget {

@@ -8,7 +8,7 @@ import { blocks, verdict, type Role } from '../policy/engine/verdict.js';
 import type { Guardrail, Verdict } from '../policy/schema.js';
 import { parseSseEvent } from '../stream/sse.js';
 import { timedAsync, type RequestContext } from './context.js';
-import { hasHook, refusal, type RequestPolicy } from './policy.js';
+import { hasHook, refusal, type RequestPolicy } from './tier-runs.js';
 import { PlaceholderRestorer, RestoreBuffer, withPlaceholders } from './restore-placeholders.js';
 import { blockTexts, streamCodec, type EventData, type StreamCodec } from './stream-events.js';
 

@@ -6,7 +6,7 @@ import { EVENTS_PROTOCOL, type ServerEvent } from '../admin/schemas.js';
 import { GatehouseError, openAIErrorBody } from '../core/errors.js';
 import { tokenCommand } from '../core/home.js';
 import { VERSION } from '../core/version.js';
-import { tokenChecker } from '../pipeline/stages.js';
+import { tokenChecker } from '../pipeline/auth.js';
 import { checkBrowserHeaders } from '../server/security.js';
 
 export const EVENTS_PATH = '/api/events';

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { LocalToken } from '../core/home.js';
 import type { LogLevel } from '../core/log.js';
 import type { Identity } from '../identity/index.js';
-import type { PolicyEngineOptions } from '../pipeline/policy.js';
+import type { PolicyEngineOptions } from '../pipeline/tier-runs.js';
 import type { RecordsOutbox } from '../../sync/device/contracts.js';
 import type { SyncTimers } from '../../sync/device/index.js';
 

@@ -5,7 +5,7 @@ import { GatehouseError } from '../core/errors.js';
 import { tokenCommand } from '../core/home.js';
 import { performance } from 'node:perf_hooks';
 import { createContext, timed, type RequestContext } from '../pipeline/context.js';
-import { tokenChecker } from '../pipeline/stages.js';
+import { tokenChecker } from '../pipeline/auth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -2,7 +2,7 @@ import type { ResolvedTier, Verdict } from '../schema.js';
 import { metadataStage, modelAccessStage } from './access.js';
 import { tokensOf, type RequestFacts } from './facts.js';
 import { runGuardrails } from './guardrails.js';
-import { budgetStage, chargeBudgets, rateLimitStage, settleTokens } from './limits.js';
+import { budgetStage, chargeBudgets, rateLimitStage, settleTokens } from './rate-limits.js';
 import type { TierState } from './state.js';
 import { blocks, type Role } from './verdict.js';
 import '../../guardrails/index.js';

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { EventBus } from '../../admin/events.js';
 import type { Identity, IdentityService } from '../../identity/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
-import type { PolicyEngine } from '../../pipeline/policy.js';
+import type { PolicyEngine } from '../../pipeline/tier-runs.js';
 import type { ProviderAdapter } from '../../providers/types.js';
 import type { TraceStore } from '../../store/traces.js';
 import type { TraceWriter } from '../../store/writer.js';

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { closeGuardrailPools, setGuardrailRuntime } from '../../guardrails/remote/index.js';
-import { createPolicyEngine, type PolicyEngine } from '../../pipeline/policy.js';
+import { createPolicyEngine, type PolicyEngine } from '../../pipeline/tier-runs.js';
 import { restoreLimits } from '../../pipeline/restore-limits.js';
 import { restoreSpend } from '../../pipeline/restore-spend.js';
 import { createPriceBook } from '../../policy/engine/prices.js';
