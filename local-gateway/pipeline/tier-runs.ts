@@ -1,5 +1,5 @@
 import { GatehouseError, type ErrorCode } from '../core/errors.js';
-import { blocks, PRE_STAGES, estimateTokens, maxOutputOf, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
+import { blocks, estimateTokens, maxOutputOf, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
 import type { PriceBook } from '../policy/engine/prices.js';
 import type { ResolvedTier, Verdict } from '../policy/schema.js';
 import type { PolicySource } from '../policy/source.js';
@@ -148,13 +148,16 @@ export function applyVerdicts(ctx: RequestContext, perTier: readonly Verdict[][]
   if (blocking.length > 0) throw refusal(blocking);
 }
 
-/** Runs one of the stages before the provider call for the active tier and every shadow tier. */
-export function runStage(ctx: RequestContext, rp: RequestPolicy, stage: keyof typeof PRE_STAGES): void {
+/** A policy check of one stage for one tier: the same function for the active tier and every shadow tier. */
+export type TierCheck = (tier: ResolvedTier, facts: RequestFacts, state: TierState, role: Role) => Verdict[];
+
+/** Runs one of the policy stages before the provider call for the active tier and every shadow tier. */
+export function runStage(ctx: RequestContext, rp: RequestPolicy, stage: 'metadata' | 'model_access' | 'budgets' | 'rate_limits', check: TierCheck): void {
   const perTier = rp.runs.map((run) => {
     // A tier that enforced would have stopped already: its counters must not see the request.
     // Its stateless rules still run, so the prod preview lists everything prod objects to.
     if (run.blocked && COUNTING_STAGES.has(stage)) return [];
-    const v = PRE_STAGES[stage](run.tier, rp.facts, run.state, run.role);
+    const v = check(run.tier, rp.facts, run.state, run.role);
     if (stage === 'rate_limits') run.counted = !v.some(blocks);
     return v;
   });

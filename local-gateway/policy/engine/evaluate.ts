@@ -12,7 +12,9 @@ export { blocks } from './verdict.js';
 export type { Role } from './verdict.js';
 
 /**
- * The policy stages before the provider call, in the pipeline's order. Each takes the tier,
+ * The policy stages before the provider call, in the pipeline's order, as replay and the
+ * engine's tests run them (the pipeline runs the same functions from pipeline/stage-list.ts,
+ * around its route planning). Each takes the tier,
  * the request's facts and the tier's counters, and returns what its rules decided; the same
  * function serves the active tier (enforced) and every shadow tier (recorded only).
  */
