@@ -145,7 +145,8 @@ export class TraceWriter {
     if (this.worker !== null) return this.worker;
     const url = new URL(`./import-worker${EXT}`, import.meta.url);
     const workerData = { db: this.dbFile };
-    // Run from TypeScript sources (tests, tsx), the worker registers the same loader first.
+    // Run from TypeScript sources (tests, tsx), the worker registers the same loader first. From
+    // dist the built import-worker.js runs as it is: the product never needs the tsx devDependency.
     const worker =
       EXT === '.ts'
         ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
