@@ -3,6 +3,7 @@ import { blocks, estimateTokens, maxOutputOf, Placeholders, runGuardrails, TierS
 import type { PriceBook } from '../policy/engine/prices.js';
 import type { ResolvedTier, Verdict } from '../policy/schema.js';
 import type { PolicySource } from '../policy/source.js';
+import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../guardrails/remote/runtime.js';
 import { Breakers } from './breaker.js';
 import type { RequestContext } from './context.js';
 
@@ -18,12 +19,16 @@ export interface PolicyEngine {
   clock: () => number;
   random: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** This gateway's guardrail runtime: the checks its rules build, their keys and pools. */
+  guardrails: GuardrailRuntime;
 }
 
 export interface PolicyEngineOptions {
   source: PolicySource;
   tiers: { active: string; shadow: readonly string[] };
   prices: PriceBook;
+  /** The gateway's own; absent, the standalone one (benches, tools without a gateway). */
+  guardrails?: GuardrailRuntime;
   /** Injected in tests to move windows, breaker cooldowns and backoff without waiting. */
   clock?: () => number;
   random?: () => number;
@@ -42,6 +47,7 @@ export function createPolicyEngine(o: PolicyEngineOptions): PolicyEngine {
     clock,
     random: o.random ?? Math.random,
     sleep: o.sleep,
+    guardrails: o.guardrails ?? standaloneGuardrailRuntime(),
   };
 }
 
@@ -79,6 +85,8 @@ export interface RequestPolicy {
   active: TierRun;
   runs: TierRun[];
   facts: RequestFacts;
+  /** The engine's guardrail runtime, which every guardrail of this request runs in. */
+  guardrails: GuardrailRuntime;
 }
 
 /** The request's message texts, and the token estimate made from them. */
@@ -114,7 +122,7 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     tokensOut: null,
     at: engine.clock(),
   };
-  return { active: runs[0]!, runs, facts };
+  return { active: runs[0]!, runs, facts, guardrails: engine.guardrails };
 }
 
 const REFUSALS: Partial<Record<Verdict['stage'], ErrorCode>> = {
@@ -180,7 +188,7 @@ export async function guardrailStage(
   recordOnly = false,
 ): Promise<string[]> {
   const outcomes = await Promise.all(
-    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role, run.names)),
+    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role, run.names, rp.guardrails)),
   );
   const perTier = outcomes.map((o) => o.verdicts);
   if (recordOnly) for (const v of perTier) ctx.verdicts.push(...v);

@@ -6,7 +6,6 @@ import { budgetStage, chargeBudgets } from './budgets.js';
 import { rateLimitStage, settleTokens } from './rate-limits.js';
 import type { TierState } from './state.js';
 import { blocks, type Role } from './verdict.js';
-import '../../guardrails/index.js';
 
 export { blocks } from './verdict.js';
 export type { Role } from './verdict.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
-import { closeGuardrailPools, setGuardrailRuntime } from '../../guardrails/remote/index.js';
+import { createGuardrailRuntime } from '../../guardrails/remote/index.js';
 import { createPolicyEngine, type PolicyEngine } from '../../pipeline/tier-runs.js';
 import { restoreLimits } from '../../pipeline/restore-limits.js';
 import { restoreSpend } from '../../pipeline/restore-spend.js';
@@ -30,8 +30,9 @@ declare module 'fastify' {
 async function policy(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
   const { config, configFile, env, log, paths } = app.runtime;
   const { traces } = app.store;
-  // Remote guardrails resolve their keys here and may borrow a provider's endpoint and key.
-  setGuardrailRuntime({ env, providers: config.providers });
+  // Remote guardrails resolve their keys here and may borrow a provider's endpoint and key;
+  // their pools are this gateway's, closed with it.
+  const guardrails = createGuardrailRuntime({ env, providers: config.providers });
   const names = [config.tiers.active, ...config.tiers.shadow];
   // Once enrolled, the org's verified bundle is in force over the local `policy:` file.
   const orgPolicy = createOrgPolicySource({
@@ -46,6 +47,7 @@ async function policy(app: FastifyInstance, opts: GatewayOptions): Promise<void>
     source: orgPolicy,
     tiers: config.tiers,
     prices: createPriceBook(config.prices),
+    guardrails,
     clock: opts.policy?.clock,
     random: opts.policy?.random,
     sleep: opts.policy?.sleep,
@@ -54,7 +56,7 @@ async function policy(app: FastifyInstance, opts: GatewayOptions): Promise<void>
   app.decorate('orgPolicy', orgPolicy);
   app.addHook('onClose', async () => {
     engine.source.close();
-    await closeGuardrailPools();
+    await guardrails.close();
   });
   // Budgets are per period: spend so far this period is rebuilt from the stored traces.
   await restoreSpend(engine, traces, app.providers);
