@@ -25,6 +25,32 @@ export default tseslint.config(
     },
   },
   {
+    // The central gateway builds on the local one, never the other way round (the CLI reaches
+    // `gatehouse central` by a dynamic import, which this rule does not see).
+    files: ['local-gateway/**/*.ts', 'sync/device/**/*.ts', 'sync/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
+        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
+        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
+      ] }],
+    },
+  },
+  {
+    // Sync sits above the gateway: its core uses sync's contracts as types at most. Only the
+    // composition points (the service plugins, the CLI, the admin API's contracts) import sync code.
+    files: ['local-gateway/**/*.ts'],
+    ignores: ['local-gateway/server/plugins/**', 'local-gateway/server/options.ts', 'local-gateway/cli/**', 'local-gateway/admin/schemas.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
+        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
+        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
+        { group: ['**/sync/**'], allowTypeImports: true, message: 'The gateway\'s core imports only types from sync; wire sync code in server/plugins/.' },
+      ] }],
+    },
+  },
+  {
     // The dashboard runs in a browser (and the desktop app's sandboxed renderer): no Node, no
     // Electron, and only types from the gateway, so none of its server code or zod is bundled.
     files: ['renderer/src/**/*.{ts,tsx}'],

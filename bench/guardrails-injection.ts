@@ -10,7 +10,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import '../local-gateway/guardrails/index.js';
 import { createGuardrailCheck } from '../local-gateway/policy/engine/index.js';
 import { readEval, scoreInjection } from '../test/helpers/injection-eval.js';
 

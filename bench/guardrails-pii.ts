@@ -21,7 +21,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import '../local-gateway/guardrails/index.js';
 import { runGuardrails } from '../local-gateway/policy/engine/index.js';
 import { createDetector } from '../local-gateway/guardrails/pii/detect.js';
 import { ENTITIES } from '../local-gateway/guardrails/pii/span.js';

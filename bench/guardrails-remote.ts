@@ -7,7 +7,6 @@
  *
  *   npx tsx bench/guardrails-remote.ts
  */
-import '../local-gateway/guardrails/index.js';
 import { closeGuardrailPools, setGuardrailRuntime } from '../local-gateway/guardrails/remote/index.js';
 import { createOpenAIModeration, OpenAIModerationConfig } from '../local-gateway/guardrails/remote/openai-moderation.js';
 import { GuardrailSchema } from '../local-gateway/policy/schema.js';

@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import '../local-gateway/guardrails/index.js';
 import { RULE_IDS } from '../local-gateway/guardrails/secrets/rules.js';
 import { SecretsConfig, secretsScanner } from '../local-gateway/guardrails/secrets/index.js';
 import { runGuardrails } from '../local-gateway/policy/engine/guardrails.js';

@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
 import { createContext } from '../local-gateway/pipeline/context.js';
-import { beginPolicy, createPolicyEngine, guardrailStage, runStage, setInput, settle } from '../local-gateway/pipeline/policy.js';
-import { requestTexts } from '../local-gateway/policy/engine/index.js';
+import { beginPolicy, createPolicyEngine, guardrailStage, runStage, setInput, settle } from '../local-gateway/pipeline/tier-runs.js';
+import { PRE_STAGES, requestTexts } from '../local-gateway/policy/engine/index.js';
 import { createPriceBook } from '../local-gateway/policy/engine/prices.js';
 import { PolicyBundleSchema } from '../local-gateway/policy/schema.js';
 import { staticPolicy } from '../local-gateway/policy/source.js';
@@ -20,7 +20,7 @@ export interface PolicyEvalResult {
   activeShadowUs: number;
 }
 
-const STAGES = ['metadata', 'model_access', 'budgets', 'rate_limits'] as const;
+const STAGES = ['metadata', 'model_access', 'budgets', 'rate_limits'] as const satisfies readonly (keyof typeof PRE_STAGES)[];
 
 type Body = Record<string, unknown>;
 
@@ -39,7 +39,7 @@ function evaluator(shadow: string[]): (body: Body) => Promise<void> {
     const rp = beginPolicy(engine, ctx, body, []);
     setInput(rp, body, requestTexts(body).map((s) => s.text));
     rp.facts.resolvedModel = 'standin/bench-model';
-    for (const s of STAGES) runStage(ctx, rp, s);
+    for (const s of STAGES) runStage(ctx, rp, s, PRE_STAGES[s]);
     await guardrailStage(ctx, rp, 'llm_input', rp.facts.input);
     await guardrailStage(ctx, rp, 'llm_output', ['Hello, benchmark!']);
     ctx.provider = provider;

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
-import { createPolicyEngine } from '../local-gateway/pipeline/policy.js';
+import { createPolicyEngine } from '../local-gateway/pipeline/tier-runs.js';
 import { restoreLimits } from '../local-gateway/pipeline/restore-limits.js';
 import { windowOf } from '../local-gateway/policy/engine/index.js';
 import { createPriceBook } from '../local-gateway/policy/engine/prices.js';

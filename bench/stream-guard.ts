@@ -18,7 +18,6 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
-import '../local-gateway/guardrails/index.js';
 import { streamCodec } from '../local-gateway/pipeline/stream-events.js';
 import { StreamGuard } from '../local-gateway/pipeline/stream-guard.js';
 import { GuardrailSchema } from '../local-gateway/policy/schema.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WhoamiSchema } from './whoami.js';
+import { WhoamiSchema } from '../local-gateway/identity/whoami.js';
 
 /**
  * The sync protocol between a device (the local gateway) and the central gateway: every

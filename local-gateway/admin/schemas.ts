@@ -8,6 +8,7 @@ import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
 import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
 import { OutboxStatusSchema } from '../../sync/device/contracts.js';
+import type { Identity } from '../identity/index.js';
 
 export {
   FiredSchema,
@@ -38,6 +39,34 @@ export const SyncStatusSchema = DeviceSyncStatusSchema.extend({
   outbox: OutboxStatusSchema,
 });
 export type SyncStatus = z.infer<typeof SyncStatusSchema>;
+
+// ---- GET /api/status -------------------------------------------------------------------
+
+/** Who calls through the gateway (see `identity/index.ts`). */
+export const IdentitySchema = z.object({
+  user: z.string(),
+  team: z.string().nullable(),
+  org: z.string().nullable(),
+  source: z.enum(['pat', 'cache', 'os']),
+}) satisfies z.ZodType<Identity>;
+
+/** `GET /api/status`: how the running gateway is doing; `gatehouse status` and the dashboard read it. */
+export const GatewayStatusSchema = z.object({
+  version: z.string(),
+  pid: z.number().int(),
+  started_at: z.string(),
+  uptime_s: z.number(),
+  home: z.string(),
+  config_file: z.string().nullable(),
+  tier: z.object({ active: z.string(), shadow: z.array(z.string()) }),
+  token_source: z.enum(['keychain', 'file', 'env']),
+  identity: IdentitySchema,
+  sync: SyncStatusSchema,
+  providers: z.array(z.object({ id: z.string(), kind: z.string(), apis: z.array(z.string()), models: z.array(z.string()) })),
+  store: z.object({ traces: z.number().int(), blobs: z.number().int(), bytes: z.number().int() }),
+  memory_rss_bytes: z.number(),
+});
+export type GatewayStatus = z.infer<typeof GatewayStatusSchema>;
 
 /** A tier name as queries take it. */
 export const TierParamSchema = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a tier name such as dev or prod');

@@ -1,4 +1,4 @@
-import type { GatewayServices } from '../server/services.js';
+import type { GatewayServices } from '../server/plugins/gateway.js';
 import { loadSecret } from '../providers/secrets.js';
 import { SETUP_AGENTS, type Settings } from './schemas.js';
 import { syncStatus } from '../routes/sync.js';

@@ -3,7 +3,7 @@ import { resolveLocalToken } from '../keychain/token.js';
 import type { z } from 'zod';
 import { PolicyViewSchema } from '../policy/view.js';
 import { CommandError, parse, resolveHome, resolvePort } from './args.js';
-import { SyncStatusSchema, type SyncStatus } from '../admin/schemas.js';
+import { GatewayStatusSchema, IdentitySchema, SyncStatusSchema, type SyncStatus } from '../admin/schemas.js';
 
 export const STATUS_HELP = `Usage: gatehouse status [--json] [--port P]
 
@@ -35,16 +35,13 @@ const IDENTITY_SOURCES: Record<string, string> = {
 const StatusPolicySchema = PolicyViewSchema.pick({ source: true, file: true, org: true, version: true, tiers: true, last_error: true });
 type StatusPolicy = z.infer<typeof StatusPolicySchema>;
 
-interface GatewayStatus {
-  version: string;
-  pid: number;
-  uptime_s: number;
-  tier: { active: string; shadow: string[] };
-  providers: { id: string; kind: string }[];
-  identity?: { user: string; team: string | null; source: string };
-  store: { traces: number; bytes: number };
-  memory_rss_bytes: number;
-}
+/**
+ * What `gatehouse status` reads of `GET /api/status`, from its schema: the fields it shows, the
+ * identity and `sync` optional as older gateways may not send them, the rest kept for `--json`.
+ */
+const StatusReplySchema = GatewayStatusSchema.pick({ version: true, pid: true, uptime_s: true, tier: true, providers: true, store: true, memory_rss_bytes: true })
+  .extend({ identity: IdentitySchema.optional(), sync: SyncStatusSchema.optional().catch(undefined) })
+  .loose();
 
 /** `gatehouse status`: asks the running gateway how it is doing, and which policy it enforces. */
 export async function status(argv: string[]): Promise<void> {
@@ -56,9 +53,8 @@ export async function status(argv: string[]): Promise<void> {
   if (!t) throw new CommandError(`No gateway has run with home ${paths.dir}: start one with \`gatehouse start\`.`);
   const get = (path: string) => adminGet(port, t.value, path);
   const [statusBody, view] = await Promise.all([get('/api/status'), get('/api/policy')]);
-  const s = statusBody as GatewayStatus;
+  const s = StatusReplySchema.parse(statusBody);
   const policy = StatusPolicySchema.parse(view);
-  const sync = SyncStatusSchema.safeParse((statusBody as { sync?: unknown }).sync);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...s, policy })}\n`);
     return;
@@ -69,7 +65,7 @@ export async function status(argv: string[]): Promise<void> {
       `  Tier       ${s.tier.active}${s.tier.shadow.length ? ` (shadow: ${s.tier.shadow.join(', ')})` : ''}`,
       ...policyLines(policy),
       `  Providers  ${s.providers.map((p) => `${p.id} (${p.kind})`).join(', ')}`,
-      ...(sync.success ? syncLines(sync.data) : []),
+      ...(s.sync ? syncLines(s.sync) : []),
       ...(s.identity ? [`  Identity   ${s.identity.user}${s.identity.team ? ` (team ${s.identity.team})` : ''}, ${IDENTITY_SOURCES[s.identity.source] ?? s.identity.source}`] : []),
       `  Traces     ${s.store.traces} (${(s.store.bytes / 1048576).toFixed(1)} MiB)`,
       `  Memory     ${(s.memory_rss_bytes / 1048576).toFixed(0)} MiB RSS`,

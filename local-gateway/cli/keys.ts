@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
-import type { Whoami } from '../../sync/whoami.js';
+import type { Whoami } from '../identity/whoami.js';
 import { ensureHome, readRuntime, type HomePaths } from '../core/home.js';
 import { whoami, WhoamiRefused } from '../identity/index.js';
 import { KEY_NAME, KeychainUnavailableError, keychainAdvice, openKeychain } from '../keychain/index.js';

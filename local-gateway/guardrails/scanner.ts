@@ -3,7 +3,6 @@
  * `gatehouse guardrails scan` command, the evaluation runner and the speed bench all run
  * through here, so what they report is what the gateway's hooks would find.
  */
-import './index.js';
 import { checkFor, hasGuardrailType, type GuardrailCheck, type GuardrailFinding } from '../policy/engine/guardrails.js';
 import { GuardrailSchema, type Guardrail, type ResolvedTier } from '../policy/schema.js';
 

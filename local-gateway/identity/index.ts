@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
-import { WHOAMI_PATH, WhoamiSchema, type Whoami } from '../../sync/whoami.js';
+import { WHOAMI_PATH, WhoamiSchema, type Whoami } from './whoami.js';
 import { writePrivateJson, type HomePaths } from '../core/home.js';
 import type { Logger } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';

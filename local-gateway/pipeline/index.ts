@@ -3,49 +3,24 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { ApiSurface } from '../apis/types.js';
 import { GatehouseError } from '../core/errors.js';
-import type { IdentityService } from '../identity/index.js';
-import type { ProviderAdapter } from '../providers/types.js';
 import { serverTiming, timed, timedAsync, type RequestContext } from './context.js';
-import { requestTexts, responseTexts, restoreJson, slotTexts } from '../policy/engine/index.js';
-import { beginPolicy, guardrailStage, hasHook, release, runStage, setInput, settle, shadowHeaders, type PolicyEngine, type RequestPolicy } from './policy.js';
+import { admit, type AdmitDeps, type Admission } from './stage-list.js';
+
+export { STAGES } from './stage-list.js';
+import { responseTexts, restoreJson } from '../policy/engine/index.js';
+import { guardrailStage, hasHook, release, settle, shadowHeaders, type RequestPolicy } from './tier-runs.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
-import { callRouted, planRoute, type Attempt, type RoutePlan } from './routing.js';
-import { resolveIdentity } from './stages.js';
+import { callRouted, type Attempt, type RoutePlan } from './routing.js';
 import { callTarget } from './upstream.js';
 import { buildTrace, type TraceSink } from './trace.js';
 import { createStreamGuard, recordStreamOutput } from './stream-guard.js';
 import { performance } from 'node:perf_hooks';
 
-/**
- * The stages every client request walks through, in order. `authenticate` runs in the
- * server's onRequest hook, before the body is read, so an unauthenticated caller cannot make
- * the gateway parse 32 MiB; the rest run here, in `handle`. The policy stages (metadata to
- * input guardrails, and output guardrails) run for the active tier, enforced, and for every
- * shadow tier, recorded only: `pipeline/policy.ts` and `policy/engine/`.
- */
-export const STAGES = [
-  'authenticate',
-  'identity',
-  'metadata',
-  'model_access',
-  'budgets',
-  'rate_limits',
-  'input_guardrails',
-  'route',
-  'provider_call',
-  'output_guardrails',
-  'trace',
-] as const;
-
-export interface PipelineDeps {
-  providers: ReadonlyMap<string, ProviderAdapter>;
+export interface PipelineDeps extends AdmitDeps {
   traces: TraceSink;
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
   log: Logger;
-  /** Who is calling, resolved in the background (PAT via the central gateway, or the OS user). */
-  identity: IdentityService;
-  policy: PolicyEngine;
 }
 
 export interface Pipeline {
@@ -98,37 +73,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  /**
-   * The policy stages before the provider call; mutates `body` when an input guardrail redacts.
-   * Only input guardrails can be asynchronous: without them the plan comes back at once, and
-   * a request costs no promise and no microtask here.
-   */
-  function admit<B extends Record<string, unknown>>(ctx: RequestContext, surface: ApiSurface<B>, body: B, rp: RequestPolicy): RoutePlan | Promise<RoutePlan> {
-    const slots = requestTexts(body);
-    setInput(rp, body, slotTexts(slots));
-    timed(ctx, 'metadata', () => runStage(ctx, rp, 'metadata'));
-    const plan = timed(ctx, 'model_access', () => {
-      ctx.requestedModel = rp.facts.model;
-      const p = planRoute(rp.active.tier, deps.providers, surface.api, rp.facts.model, deps.policy.random);
-      if (p.virtual === null) rp.facts.resolvedModel = p.targets[0]!.name;
-      runStage(ctx, rp, 'model_access');
-      return p;
-    });
-    timed(ctx, 'budgets', () => runStage(ctx, rp, 'budgets'));
-    timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits'));
-    ctx.phases.input_guardrails = 0;
-    if (!hasHook(rp, 'llm_input')) return plan;
-    return timedAsync(ctx, 'input_guardrails', () => guardrailStage(ctx, rp, 'llm_input', rp.facts.input)).then((texts) => {
-      if (texts !== rp.facts.input) {
-        texts.forEach((t, i) => slots[i]!.text !== t && slots[i]!.set(t));
-        // The redacted body is what goes upstream and what the trace keeps.
-        ctx.requestText = JSON.stringify(body);
-        ctx.requestIsJson = true;
-      }
-      return plan;
-    });
-  }
-
   /** Output guardrails on a complete answer; returns the text to send (redacted when a guardrail mutated it), at once when there are none. */
   function checkOutput(ctx: RequestContext, rp: RequestPolicy, text: string): string | Promise<string> {
     ctx.phases.output_guardrails = 0;
@@ -161,15 +105,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // The client going away must stop the provider call: an abandoned agent turn costs tokens.
       if (!res.writableFinished) controller.abort();
     });
-    timed(ctx, 'identity', () => resolveIdentity(ctx, ctx.identity ?? deps.identity.current()));
-    const rp = beginPolicy(deps.policy, ctx, body, []);
-    let plan: RoutePlan;
+    const a: Admission = { ctx, api: surface.api, body, rp: null, slots: [], plan: null };
     try {
-      const admitted = admit(ctx, surface, body, rp);
-      plan = admitted instanceof Promise ? await admitted : admitted;
+      // The stages before the provider call, in order (stage-list.ts).
+      const admitted = admit(a, deps);
+      if (admitted) await admitted;
     } catch (err) {
-      unserved(rp, err);
+      // Refused before the policy was read (a bad metadata header): nothing was counted.
+      if (a.rp === null) throw err;
+      unserved(a.rp, err);
     }
+    const rp = a.rp!;
+    const plan = a.plan!;
 
     // A shutdown's abort surfaces as whatever the provider call throws; the trace names the shutdown.
     const up = await routeAndCall(ctx, surface, body, plan, controller.signal).catch((err: unknown) => unserved(rp, ctx.cutBy ?? err));

@@ -1,7 +1,7 @@
 import { countRateLimit, factsFromSummary, isModelCall, rateLimitStage, windowOf, type RequestFacts, type TierState } from '../policy/engine/index.js';
 import type { ResolvedTier } from '../policy/schema.js';
 import type { TraceUsage } from '../store/schema.js';
-import { stateOf, type PolicyEngine } from './policy.js';
+import { stateOf, type PolicyEngine } from './tier-runs.js';
 
 /** Stored traces oldest first: counters must move in the order the requests came. */
 export interface TraceHistory {

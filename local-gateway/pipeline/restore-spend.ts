@@ -1,7 +1,7 @@
 import { chargeBudgets, factsFromSummary, windowOf } from '../policy/engine/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { TracePage, TraceQuery } from '../store/schema.js';
-import { stateOf, type PolicyEngine } from './policy.js';
+import { stateOf, type PolicyEngine } from './tier-runs.js';
 
 /**
  * Rebuilds each tier's budget spend for the current periods from the stored traces (their

@@ -3,7 +3,8 @@ import { GatehouseError } from '../core/errors.js';
 import type { ResolvedTier, Target as TargetSpec, VirtualModel } from '../policy/schema.js';
 import type { ClientApi, ProviderAdapter, UpstreamResponse } from '../providers/types.js';
 import type { BreakerSettings, Breakers } from './breaker.js';
-import { findTarget } from './stages.js';
+import { unservableModelName } from '../providers/model-name.js';
+import { planUpstream } from '../translate/index.js';
 import type { Target } from './upstream.js';
 
 export interface PlannedTarget {
@@ -198,4 +199,42 @@ export async function callRouted(
 function timeoutError(t: PlannedTarget): GatehouseError {
   const within = t.spec?.timeout_ms !== undefined ? ` within its timeout_ms (${t.spec.timeout_ms} ms)` : '';
   return new GatehouseError('GH_ERR_UPSTREAM_TIMEOUT', `Target ${t.name} did not answer${within}: retry, or add a fallback target to the virtual model.`);
+}
+
+/**
+ * Finds the provider for a model: `<provider>/<model>` first, then a provider that lists
+ * the full name among its models (names such as `meta-llama/Llama-3` contain a slash).
+ */
+export function findTarget(providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): Target {
+  const slash = model.indexOf('/');
+  let provider: ProviderAdapter | undefined;
+  let upstreamModel = model;
+  if (slash > 0 && providers.has(model.slice(0, slash))) {
+    provider = providers.get(model.slice(0, slash));
+    upstreamModel = model.slice(slash + 1);
+  } else {
+    provider = [...providers.values()].find((p) => p.models.includes(model));
+  }
+  if (!provider) {
+    const ids = [...providers.keys()].join(', ');
+    if (slash > 0) {
+      throw new GatehouseError('GH_ERR_UNKNOWN_PROVIDER', `Unknown provider "${model.slice(0, slash)}" in model "${model}": configured providers are ${ids}.`, { param: 'model' });
+    }
+    throw new GatehouseError(
+      'GH_ERR_UNKNOWN_MODEL',
+      `Model "${model}" matches no virtual model or provider: address it as <provider>/<model> (providers: ${ids}), or list it under a provider's models in gatehouse.yaml.`,
+      { param: 'model' },
+    );
+  }
+  if (!upstreamModel) {
+    throw new GatehouseError('GH_ERR_UNKNOWN_MODEL', `Model "${model}" names a provider but no model: use ${provider.id}/<model>.`, { param: 'model' });
+  }
+  const unservable = unservableModelName(upstreamModel);
+  if (unservable !== null) {
+    throw new GatehouseError('GH_ERR_INVALID_MODEL', `Model "${model}" cannot be served: ${unservable}. Use the provider's own model name, e.g. ${provider.id}/<model>.`, { param: 'model' });
+  }
+  if (!planUpstream(api, provider)) {
+    throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${provider.id}" (${provider.kind}) cannot serve ${api}: pick a model on another provider.`, { param: 'model' });
+  }
+  return { provider, model: upstreamModel };
 }

@@ -1,3 +1,4 @@
+import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../guardrails/remote/runtime.js';
 import { performance } from 'node:perf_hooks';
 import type { ClientApi } from '../providers/types.js';
 import type { GatehouseError } from '../core/errors.js';
@@ -8,7 +9,7 @@ import { blocks, verdict, type Role } from '../policy/engine/verdict.js';
 import type { Guardrail, Verdict } from '../policy/schema.js';
 import { parseSseEvent } from '../stream/sse.js';
 import { timedAsync, type RequestContext } from './context.js';
-import { hasHook, refusal, type RequestPolicy } from './policy.js';
+import { hasHook, refusal, type RequestPolicy } from './tier-runs.js';
 import { PlaceholderRestorer, RestoreBuffer, withPlaceholders } from './restore-placeholders.js';
 import { blockTexts, streamCodec, type EventData, type StreamCodec } from './stream-events.js';
 
@@ -89,6 +90,8 @@ export class StreamGuard {
     rules: Guardrail[],
     private readonly placeholders: ReadonlyMap<string, string>,
     tier: string,
+    /** The gateway's guardrail runtime the rules' checks are built in. */
+    private readonly runtime: GuardrailRuntime = standaloneGuardrailRuntime(),
   ) {
     this.rules = rules.map((rule) => ({ rule, check: null, found: [], values: [], error: null }));
     this.restorer = new PlaceholderRestorer(placeholders);
@@ -249,7 +252,7 @@ export class StreamGuard {
     for (const r of this.rules) {
       if (r.error !== null) continue;
       try {
-        r.check ??= checkFor(r.rule);
+        r.check ??= checkFor(r.rule, this.runtime);
         const result = r.check.scan([window]);
         if (result instanceof Promise) this.asyncScans = true;
         const hits = result instanceof Promise ? await result : result;
@@ -327,7 +330,7 @@ export function createStreamGuard(ctx: RequestContext, rp: RequestPolicy, api: C
   if (!codec) return null;
   const rules = rp.active.tier.guardrails.filter((g) => g.hook === 'llm_output' && g.mode !== 'audit' && matches(g.when, rp.facts));
   if (rules.length === 0 && ctx.placeholders.size === 0) return null;
-  return new StreamGuard(codec, rules, ctx.placeholders, rp.active.role.tier);
+  return new StreamGuard(codec, rules, ctx.placeholders, rp.active.role.tier, rp.guardrails);
 }
 
 /**
@@ -350,7 +353,7 @@ export async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy,
     const outcomes = await Promise.all(
       rp.runs.map((run) => {
         const tier = run === rp.active ? { ...run.tier, guardrails: run.tier.guardrails.filter((g) => !handled.has(g)) } : run.tier;
-        return runGuardrails(tier, 'llm_output', rp.facts, texts, { ...run.role, enforced: false });
+        return runGuardrails(tier, 'llm_output', rp.facts, texts, { ...run.role, enforced: false }, undefined, rp.guardrails);
       }),
     );
     outcomes.forEach((o, i) => {

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { GatewayStatusSchema } from '../admin/schemas.js';
 import { GatehouseError } from '../core/errors.js';
-import { TraceQuerySchema } from '../store/schema.js';
+import { TracePageSchema, TraceQuerySchema, TraceSchema } from '../store/schema.js';
 import { VERSION } from '../core/version.js';
 import { syncStatus } from './sync.js';
 
@@ -17,15 +18,15 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.get('/healthz', { config: { public: true } }, async () => ({ ok: true }));
 
-  app.get('/api/traces', { schema: { querystring: TraceQuerySchema } }, async (req) => (await traces()).list(req.query));
+  app.get('/api/traces', { schema: { querystring: TraceQuerySchema, response: { 200: TracePageSchema } } }, async (req) => (await traces()).list(req.query));
 
-  app.get('/api/traces/:id', { schema: { params: z.object({ id: z.string().min(1) }) } }, async (req) => {
+  app.get('/api/traces/:id', { schema: { params: z.object({ id: z.string().min(1) }), response: { 200: TraceSchema } } }, async (req) => {
     const trace = (await traces()).get(req.params.id);
     if (!trace) throw new GatehouseError('GH_ERR_NOT_FOUND', `No trace ${req.params.id}: list traces with GET /api/traces.`);
     return trace;
   });
 
-  app.get('/api/status', async () => ({
+  app.get('/api/status', { schema: { response: { 200: GatewayStatusSchema } } }, async () => ({
     version: VERSION,
     pid: process.pid,
     started_at: new Date(gw.startedAt).toISOString(),

@@ -5,7 +5,7 @@ import { estimateInputTokens } from '../apis/token-estimate.js';
 import { timed } from '../pipeline/context.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 import { planRoute } from '../pipeline/routing.js';
-import { resolveIdentity } from '../pipeline/stages.js';
+import { resolveIdentity } from '../pipeline/auth.js';
 
 /** The Anthropic Messages client API: what Claude Code and the Anthropic SDKs call. */
 export async function anthropicRoutes(fastify: FastifyInstance): Promise<void> {

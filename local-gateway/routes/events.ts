@@ -6,8 +6,7 @@ import { EVENTS_PROTOCOL, type ServerEvent } from '../admin/schemas.js';
 import { GatehouseError, openAIErrorBody } from '../core/errors.js';
 import { tokenCommand } from '../core/home.js';
 import { VERSION } from '../core/version.js';
-import { tokenChecker } from '../pipeline/stages.js';
-import { checkBrowserHeaders } from '../server/security.js';
+import { checkBrowserHeaders, tokenChecker } from '../pipeline/auth.js';
 
 export const EVENTS_PATH = '/api/events';
 /** A client this far behind is dropped rather than buffered without bound; it reconnects. */

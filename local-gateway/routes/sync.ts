@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { SyncCycleResultSchema, type SyncStatus } from '../admin/schemas.js';
-import type { GatewayServices } from '../server/services.js';
+import type { GatewayServices } from '../server/plugins/gateway.js';
 
 /** What `GET /api/status` says under `sync`. */
 export function syncStatus(gw: GatewayServices): SyncStatus {

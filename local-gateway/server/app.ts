@@ -16,9 +16,11 @@ import { installBodyParser } from './body-parser.js';
 import { clientErrorHandler, frameworkErrors, type InFlight } from './client-errors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { securityPlugin } from './security.js';
-import { servicesPlugin, type GatewayOptions } from './services.js';
+import type { GatewayOptions } from './options.js';
+import { registerServices } from './plugins/index.js';
 
-export type { GatewayOptions, GatewayServices } from './services.js';
+export type { GatewayOptions } from './options.js';
+export type { GatewayServices } from './plugins/gateway.js';
 
 /**
  * Every route schema is zod. Naming the compilers up front keeps Fastify from loading ajv and
@@ -63,7 +65,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   installBodyParser(app);
   installErrorHandlers(app);
 
-  await app.register(servicesPlugin, opts);
+  await registerServices(app, opts);
   await app.register(securityPlugin);
   await app.register(openaiRoutes);
   await app.register(anthropicRoutes);

@@ -1,34 +1,14 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { GatehouseError } from '../core/errors.js';
 import { tokenCommand } from '../core/home.js';
 import { performance } from 'node:perf_hooks';
 import { createContext, timed, type RequestContext } from '../pipeline/context.js';
-import { tokenChecker } from '../pipeline/stages.js';
+import { checkBrowserHeaders, tokenChecker } from '../pipeline/auth.js';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const NO_HOSTS: ReadonlySet<string> = new Set();
-
-function hostname(host: string): string {
-  // `[::1]:4141` keeps its brackets; `127.0.0.1:4141` loses its port.
-  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
-}
-
-/**
- * Refuses a foreign `Host` (DNS rebinding) or a foreign `Origin` (a web page calling the
- * gateway). Shared by HTTP requests and WebSocket upgrades, which Fastify's hooks never see.
- */
-export function checkBrowserHeaders(headers: IncomingHttpHeaders, allowedHosts: ReadonlySet<string> = NO_HOSTS): void {
-  const host = headers.host ?? '';
-  const name = hostname(host).toLowerCase();
-  if (!LOOPBACK_HOSTS.has(name) && !allowedHosts.has(name)) {
-    throw new GatehouseError('GH_ERR_FORBIDDEN_HOST', `Host "${host}" is not a loopback name: call the gateway as 127.0.0.1 or localhost.`);
-  }
-  const origin = headers.origin;
-  // The dashboard is served by the gateway itself, so its origin is the host it was loaded from.
-  if (origin !== undefined && origin !== `http://${host}`) {
-    throw new GatehouseError('GH_ERR_FORBIDDEN_ORIGIN', `Origin "${origin}" may not call the gateway: only its own dashboard can, from the browser.`);
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without the local token (health check). */
+    public?: boolean;
   }
 }
 

@@ -1,3 +1,4 @@
+/** Fixtures for the store's tests and benches (excluded from the product build by tsconfig.build.json). */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from './db.js';
 import type { Trace } from './schema.js';
@@ -53,6 +54,35 @@ describe('TraceWriter', () => {
     expect(writer2.recover()).toBe(2);
     expect(traces.map((t) => store2.has(t.id))).toEqual([true, true, true]);
     expect(journalLines(journal)).toEqual([]);
+  });
+
+  it('keeps a journal with an unreadable line that is not the last aside, and says so, rather than dropping it', () => {
+    const { dir, file, journal } = setup();
+    const [a, b] = [makeTrace(), makeTrace()];
+    const text = `${JSON.stringify(a)}\n{"id": not json}\n${JSON.stringify(b)}\n{"id":"0190`;
+    appendFileSync(journal, text);
+    const db2 = openDatabase(file);
+    cleanups.push(() => closeDatabase(db2));
+    const store2 = new TraceStore(db2);
+    const errors: unknown[] = [];
+    expect(new TraceWriter(store2, journal, file, (err) => errors.push(err)).recover()).toBe(2);
+    expect([a, b].map((t) => store2.has(t.id))).toEqual([true, true]);
+    const aside = readdirSync(dir).filter((f) => f.startsWith('traces.journal.damaged-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe(text);
+    expect(errors.map((e) => (e as Error).message)).toEqual([`1 line(s) of the trace journal could not be read; the journal was kept as ${join(dir, aside[0]!)}`]);
+    expect(journalLines(journal)).toEqual([]);
+  });
+
+  it('sets nothing aside when only the last line was cut short', () => {
+    const { dir, file, journal } = setup();
+    appendFileSync(journal, `${JSON.stringify(makeTrace())}\n{"id":"0190`);
+    const db2 = openDatabase(file);
+    cleanups.push(() => closeDatabase(db2));
+    const errors: unknown[] = [];
+    expect(new TraceWriter(new TraceStore(db2), journal, file, (err) => errors.push(err)).recover()).toBe(1);
+    expect(errors).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes('damaged'))).toEqual([]);
   });
 
   it('imports a journal line written before traces had tokens_reasoning, as null', () => {

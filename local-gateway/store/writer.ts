@@ -1,4 +1,5 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { z } from 'zod';
 import { Worker } from 'node:worker_threads';
 import { commitTraces, type BatchSink } from './commit.js';
 import type { FromImporter, ToImporter } from './import-worker.js';
@@ -49,23 +50,42 @@ export class TraceWriter {
 
   /**
    * Stores, on this thread, what the journal holds (skipping traces already stored, and a last
-   * line cut short by a crash) and empties it. Returns how many traces were recovered.
+   * line cut short by a crash) and empties it. Any other line that cannot be read is not
+   * dropped: the whole journal is first copied aside to `<journal>.damaged-<time>` and the
+   * error reported. Returns how many traces were recovered.
    */
   recover(): number {
     const traces: Trace[] = [];
-    for (const line of readFileSync(this.journal, 'utf8').split('\n')) {
+    const text = readFileSync(this.journal, 'utf8');
+    const lines = text.split('\n');
+    let damaged = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       if (!line) continue;
-      try {
-        const trace = JSON.parse(line) as Trace;
-        if (!this.sink.has(trace.id)) traces.push(trace);
-      } catch {
-        // A line cut short by a crash mid-write: its response never completed either.
+      const trace = readJournalLine(line);
+      // A last line without its line break was cut short by a crash mid-write: its response never completed either.
+      if (trace === null) {
+        if (i !== lines.length - 1) damaged++;
+        continue;
       }
+      if (!this.sink.has(trace.id)) traces.push(trace);
     }
+    if (damaged > 0) this.setAside(text, damaged);
     if (traces.length > 0) commitTraces(this.sink, traces, (err, t) => this.onError(err, t.id));
     ftruncateSync(this.fd, 0);
     if (traces.length > 0) this.notifyStored();
     return traces.length;
+  }
+
+  /** Keeps a journal with unreadable lines beside the store, for a person to look at, before it is emptied. */
+  private setAside(text: string, damaged: number): void {
+    const aside = `${this.journal}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      writeFileSync(aside, text, { mode: 0o600, flag: 'wx' });
+      this.onError(new Error(`${damaged} line(s) of the trace journal could not be read; the journal was kept as ${aside}`), null);
+    } catch (err) {
+      this.onError(new Error(`${damaged} line(s) of the trace journal could not be read, and the journal could not be kept aside: ${(err as Error).message}`), null);
+    }
   }
 
   /** Calls `listener` after each batch of traces is stored (the sync outbox drains soon after). */
@@ -145,7 +165,8 @@ export class TraceWriter {
     if (this.worker !== null) return this.worker;
     const url = new URL(`./import-worker${EXT}`, import.meta.url);
     const workerData = { db: this.dbFile };
-    // Run from TypeScript sources (tests, tsx), the worker registers the same loader first.
+    // Run from TypeScript sources (tests, tsx), the worker registers the same loader first. From
+    // dist the built import-worker.js runs as it is: the product never needs the tsx devDependency.
     const worker =
       EXT === '.ts'
         ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
@@ -185,6 +206,25 @@ export class TraceWriter {
     for (const resolve of this.drains.values()) resolve();
     this.drains.clear();
   }
+}
+
+/**
+ * What a journal line must hold to be stored: a JSON object with the trace's id. The rest is
+ * the trace as this gateway wrote it; lines of older versions lack newer fields, which the
+ * store fills in, so the full trace schema would refuse traces the store can keep.
+ */
+const JournalLineSchema = z.looseObject({ id: z.string().min(1), started_at: z.number() });
+
+/** A journal line as a trace, or null when it is not one (not JSON, or no id). */
+function readJournalLine(line: string): Trace | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  // The store's insert reads every other field, and defaults the ones older lines lack.
+  return JournalLineSchema.safeParse(value).success ? (value as Trace) : null;
 }
 
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';

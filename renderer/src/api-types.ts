@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type {
   Fired,
+  GatewayStatus,
   PolicyView,
   ReplayReport,
   RuleSummary,
@@ -54,12 +55,5 @@ export interface TraceFilters {
 }
 export const FILTER_KEYS = ['status', 'model', 'provider', 'rule', 'verdict', 'meta', 'text', 'session'] as const;
 
-export interface Status {
-  version: string;
-  tier: { active: string; shadow: string[] };
-  token_source: string;
-  identity: { user: string; team: string | null; org?: string | null; source?: string };
-  providers: { id: string; kind: string; apis: string[]; models: string[] }[];
-  /** Absent on a gateway older than fleet sync. */
-  sync?: SyncStatus;
-}
+/** `GET /api/status`, from its schema. */
+export type Status = GatewayStatus;

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Whoami } from '../../sync/whoami.js';
+import type { Whoami } from '../../local-gateway/identity/whoami.js';
 
 export interface CentralStandin {
   url: string;

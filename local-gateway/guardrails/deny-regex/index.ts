@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
 import { replaceSpans, spanScanner, type Span } from '../spans.js';
-import { registerGuardrailType } from '../../policy/engine/guardrails.js';
+import type { GuardrailType } from '../../policy/engine/guardrails.js';
 
 /**
  * `deny_regex`: finds any of a list of patterns. RE2 semantics (no backreferences or
@@ -24,7 +24,8 @@ function engine(): typeof RE2JSClass {
   return re2;
 }
 
-registerGuardrailType('deny_regex', {
+/** The `deny_regex` guardrail type. */
+export const DENY_REGEX: GuardrailType<z.infer<typeof DenyRegexConfig>> = {
   config: DenyRegexConfig,
   create(config, rule) {
     const RE2JS = engine();
@@ -54,4 +55,4 @@ registerGuardrailType('deny_regex', {
     });
     return { scan, redact: (texts, findings) => replaceSpans(texts, findings, (f) => `[redacted:${f.type}]`) };
   },
-});
+};

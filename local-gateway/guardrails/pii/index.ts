@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { registerGuardrailType, type GuardrailFinding, type GuardrailType } from '../../policy/engine/guardrails.js';
+import type { GuardrailFinding, GuardrailType } from '../../policy/engine/guardrails.js';
 import { IdMemo, textIds } from '../../policy/engine/memo.js';
 import { Placeholders } from '../../policy/engine/placeholders.js';
 import { createDetector } from './detect.js';
@@ -99,4 +99,3 @@ export const PII: GuardrailType<PiiConfig> = {
   },
 };
 
-registerGuardrailType('pii', PII);

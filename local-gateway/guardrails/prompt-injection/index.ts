@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { registerGuardrailType } from '../../policy/engine/guardrails.js';
+import type { GuardrailType } from '../../policy/engine/guardrails.js';
 import { CATEGORIES, Detector, type Category } from './detect.js';
 import { onlyInvisible } from './hidden.js';
 import { LANGUAGES } from './phrases.js';
@@ -21,7 +21,8 @@ export const PromptInjectionConfig = z.strictObject({
 
 export const REMOVED = '[removed:prompt_injection]';
 
-registerGuardrailType('prompt_injection', {
+/** The `prompt_injection` guardrail type. */
+export const PROMPT_INJECTION: GuardrailType<z.infer<typeof PromptInjectionConfig>> = {
   config: PromptInjectionConfig,
   create(config) {
     const detector = new Detector(config.languages);
@@ -41,4 +42,4 @@ registerGuardrailType('prompt_injection', {
       redact: (texts, findings) => replaceSpans(texts, findings, (_f, original) => (onlyInvisible(original) ? '' : REMOVED)),
     };
   },
-});
+};

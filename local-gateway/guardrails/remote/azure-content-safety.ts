@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { SecretRefSchema } from '../../config/schema.js';
-import { registerGuardrailType } from '../../policy/engine/guardrails.js';
+import type { GuardrailType } from '../../policy/engine/guardrails.js';
 import type { Guardrail } from '../../policy/schema.js';
 import { badAnswer, mapLimit, postJson } from './call.js';
 import { remoteCheck, timeoutField, type PieceResult, type Span } from './check.js';
-import { guardrailKey } from './runtime.js';
+import { guardrailKey, standaloneGuardrailRuntime, type GuardrailRuntime } from './runtime.js';
 
 
 /** How errors name it; the policy engine's verdict names the rule around them. */
@@ -63,10 +63,10 @@ export function analysisSpans(answer: z.infer<typeof Analysis>, piece: string, s
 }
 
 /** The check for one rule; the registry builds it, tests too. */
-export function createAzureContentSafety(config: Config, _rule: Guardrail) {
+export function createAzureContentSafety(config: Config, _rule: Guardrail, rt: GuardrailRuntime = standaloneGuardrailRuntime()) {
   const base = config.endpoint.replace(/\/+$/, '');
   const analyze = async (piece: string): Promise<Span[]> => {
-    const key = await guardrailKey(WHO, config.api_key);
+    const key = await guardrailKey(WHO, config.api_key, rt);
     const body = JSON.stringify({
       text: piece,
       ...(config.categories ? { categories: config.categories } : {}),
@@ -74,15 +74,15 @@ export function createAzureContentSafety(config: Config, _rule: Guardrail) {
       outputType: 'FourSeverityLevels',
     });
     const url = new URL(`${base}/contentsafety/text:analyze?api-version=${config.api_version}`);
-    const parsed = Analysis.safeParse(await postJson({ who: WHO, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms }));
+    const parsed = Analysis.safeParse(await postJson({ who: WHO, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms, runtime: rt }));
     if (!parsed.success) throw badAnswer(WHO, 'no categoriesAnalysis');
     return analysisSpans(parsed.data, piece, config.severity);
   };
   const shield = async (piece: string): Promise<Span[]> => {
-    const key = await guardrailKey(WHO, config.api_key);
+    const key = await guardrailKey(WHO, config.api_key, rt);
     const url = new URL(`${base}/contentsafety/text:shieldPrompt?api-version=${config.api_version}`);
     const body = JSON.stringify({ userPrompt: piece, documents: [] });
-    const parsed = Shield.safeParse(await postJson({ who: WHO, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms }));
+    const parsed = Shield.safeParse(await postJson({ who: WHO, url, headers: { 'ocp-apim-subscription-key': key }, body, timeoutMs: config.timeout_ms, runtime: rt }));
     if (!parsed.success) throw badAnswer(WHO, 'no userPromptAnalysis');
     return parsed.data.userPromptAnalysis?.attackDetected ? [{ type: 'attack', start: 0, end: piece.length }] : [];
   };
@@ -97,4 +97,5 @@ export function createAzureContentSafety(config: Config, _rule: Guardrail) {
   });
 }
 
-registerGuardrailType(WHO, { config: AzureContentSafetyConfig, create: createAzureContentSafety, remote: true });
+/** The `azure_content_safety` guardrail type. */
+export const AZURE_CONTENT_SAFETY: GuardrailType<Config> = { config: AzureContentSafetyConfig, create: createAzureContentSafety, remote: true };

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { SecretRefSchema } from '../../config/schema.js';
-import { registerGuardrailType } from '../../policy/engine/guardrails.js';
+import type { GuardrailType } from '../../policy/engine/guardrails.js';
 import type { Guardrail } from '../../policy/schema.js';
 import type { AwsCredentials } from '../../providers/bedrock/signing.js';
 import { badAnswer, mapLimit, postJson } from './call.js';
 import { remoteCheck, timeoutField, type PieceResult, type Span } from './check.js';
-import { borrowedProvider, guardrailKey, providerKey } from './runtime.js';
+import { borrowedProvider, guardrailKey, providerKey, standaloneGuardrailRuntime, type GuardrailRuntime } from './runtime.js';
 
 
 /** How errors name it; the policy engine's verdict names the rule around them. */
@@ -100,23 +100,23 @@ interface Target {
   auth: { bearer: string } | { credentials: AwsCredentials };
 }
 
-async function target(config: Config): Promise<Target> {
+async function target(config: Config, rt: GuardrailRuntime): Promise<Target> {
   const path = `/guardrail/${encodeURIComponent(config.guardrail_id)}/version/${config.guardrail_version}/apply`;
   if (config.provider !== undefined) {
-    const p = borrowedProvider(WHO, config.provider, ['bedrock'] as const);
+    const p = borrowedProvider(WHO, config.provider, ['bedrock'] as const, rt);
     const base = (config.base_url ?? p.base_url).replace(/\/+$/, '');
     const url = new URL(base + path);
-    const bearer = await providerKey(p.id, p.api_key);
+    const bearer = await providerKey(p.id, p.api_key, rt);
     if (bearer) return { url, region: p.region, auth: { bearer } };
-    const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([p.access_key_id, p.secret_access_key, p.session_token].map((ref) => providerKey(p.id, ref)));
+    const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([p.access_key_id, p.secret_access_key, p.session_token].map((ref) => providerKey(p.id, ref, rt)));
     return { url, region: p.region, auth: { credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, sessionToken: sessionToken ?? undefined } } };
   }
   const region = config.region!;
   const url = new URL((config.base_url ?? `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/+$/, '') + path);
   const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
-    guardrailKey(WHO, config.access_key_id!),
-    guardrailKey(WHO, config.secret_access_key!),
-    config.session_token ? guardrailKey(WHO, config.session_token) : undefined,
+    guardrailKey(WHO, config.access_key_id!, rt),
+    guardrailKey(WHO, config.secret_access_key!, rt),
+    config.session_token ? guardrailKey(WHO, config.session_token, rt) : undefined,
   ]);
   return { url, region, auth: { credentials: { accessKeyId, secretAccessKey, sessionToken } } };
 }
@@ -130,13 +130,13 @@ async function authorize(t: Target, body: string): Promise<Record<string, string
 }
 
 /** The check for one rule; the registry builds it, tests too. */
-export function createBedrockGuardrail(config: Config, rule: Guardrail) {
+export function createBedrockGuardrail(config: Config, rule: Guardrail, rt: GuardrailRuntime = standaloneGuardrailRuntime()) {
   const source = rule.hook === 'llm_output' || rule.hook === 'mcp_post_tool' ? 'OUTPUT' : 'INPUT';
   const apply = async (text: string): Promise<PieceResult> => {
-    const t = await target(config);
+    const t = await target(config, rt);
     const body = JSON.stringify({ source, content: [{ text: { text } }] });
     const headers = await authorize(t, body);
-    const parsed = Answer.safeParse(await postJson({ who: WHO, url: t.url, headers, body, timeoutMs: config.timeout_ms }));
+    const parsed = Answer.safeParse(await postJson({ who: WHO, url: t.url, headers, body, timeoutMs: config.timeout_ms, runtime: rt }));
     if (!parsed.success) throw badAnswer(WHO, 'no action');
     const spans = assessmentSpans(parsed.data, text);
     const outputs = parsed.data.outputs.map((o) => o.text ?? '');
@@ -145,4 +145,5 @@ export function createBedrockGuardrail(config: Config, rule: Guardrail) {
   return remoteCheck({ maxChars: MAX_CHARS, classify: (pieces) => mapLimit(pieces, IN_FLIGHT, apply) });
 }
 
-registerGuardrailType(WHO, { config: BedrockGuardrailConfig, create: createBedrockGuardrail, remote: true });
+/** The `bedrock_guardrail` guardrail type. */
+export const BEDROCK_GUARDRAIL: GuardrailType<Config> = { config: BedrockGuardrailConfig, create: createBedrockGuardrail, remote: true };

@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../core/errors.js';
 import { send } from '../../providers/http.js';
-import { poolFor } from './runtime.js';
+import type { GuardrailRuntime } from './runtime.js';
 
 export interface ServiceCall {
   /** Names the guardrail in errors, e.g. `guardrail "moderation" (openai_moderation)`. */
@@ -9,6 +9,8 @@ export interface ServiceCall {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Whose pools the call goes through: the gateway's that built the check. */
+  runtime: GuardrailRuntime;
 }
 
 const unavailable = (message: string, cause?: unknown) => new GatehouseError('GH_ERR_GUARDRAIL_UNAVAILABLE', message, cause === undefined ? {} : { cause });
@@ -40,7 +42,7 @@ export async function postJson(call: ServiceCall): Promise<unknown> {
   let text: string;
   let status: number;
   try {
-    const res = await send(poolFor(call.url.origin), { providerId: call.who, method: 'POST', path, headers, body: call.body, signal });
+    const res = await send(call.runtime.poolFor(call.url.origin), { providerId: call.who, method: 'POST', path, headers, body: call.body, signal });
     status = res.status;
     text = await res.text();
   } catch (err) {

@@ -4,8 +4,7 @@
  * per-call timeout, results remembered per text) is in `check.ts` and `call.ts`; what the
  * gateway hands them (environment, providers, connection pools) in `runtime.ts`.
  */
-import './openai-moderation.js';
-import './azure-content-safety.js';
-import './bedrock-guardrail.js';
-
-export { closeGuardrailPools, setGuardrailRuntime, type GuardrailRuntime } from './runtime.js';
+export { AZURE_CONTENT_SAFETY } from './azure-content-safety.js';
+export { BEDROCK_GUARDRAIL } from './bedrock-guardrail.js';
+export { OPENAI_MODERATION } from './openai-moderation.js';
+export { closeGuardrailPools, createGuardrailRuntime, setGuardrailRuntime, standaloneGuardrailRuntime, type GuardrailRuntime } from './runtime.js';

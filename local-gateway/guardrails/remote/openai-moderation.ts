@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { SecretRefSchema } from '../../config/schema.js';
 import { GatehouseError } from '../../core/errors.js';
-import { registerGuardrailType } from '../../policy/engine/guardrails.js';
+import type { GuardrailType } from '../../policy/engine/guardrails.js';
 import type { Guardrail } from '../../policy/schema.js';
 import { badAnswer, mapLimit, postJson } from './call.js';
 import { remoteCheck, timeoutField, type PieceResult } from './check.js';
-import { borrowedProvider, guardrailKey, providerKey } from './runtime.js';
+import { borrowedProvider, guardrailKey, providerKey, standaloneGuardrailRuntime, type GuardrailRuntime } from './runtime.js';
 
 
 /** How errors name it; the policy engine's verdict names the rule around them. */
@@ -59,23 +59,23 @@ export function moderationCategory(r: Result, config: Pick<Config, 'categories' 
   return best;
 }
 
-async function endpoint(config: Config): Promise<{ url: URL; key: string }> {
+async function endpoint(config: Config, rt: GuardrailRuntime): Promise<{ url: URL; key: string }> {
   if (config.provider !== undefined) {
-    const p = borrowedProvider(WHO, config.provider, ['openai'] as const);
-    const key = config.api_key ? await guardrailKey(WHO, config.api_key) : await providerKey(p.id, p.api_key);
+    const p = borrowedProvider(WHO, config.provider, ['openai'] as const, rt);
+    const key = config.api_key ? await guardrailKey(WHO, config.api_key, rt) : await providerKey(p.id, p.api_key, rt);
     if (!key) throw new GatehouseError('GH_ERR_GUARDRAIL_UNAVAILABLE', `${WHO} uses provider "${p.id}", which has no api_key: give it one, or the guardrail its own api_key.`);
     return { url: new URL(`${(config.base_url ?? p.base_url).replace(/\/+$/, '')}/moderations`), key };
   }
   const base = (config.base_url ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
-  return { url: new URL(`${base}/moderations`), key: await guardrailKey(WHO, config.api_key!) };
+  return { url: new URL(`${base}/moderations`), key: await guardrailKey(WHO, config.api_key!, rt) };
 }
 
 /** The check for one rule; the registry builds it, tests too. */
-export function createOpenAIModeration(config: Config, _rule: Guardrail) {
+export function createOpenAIModeration(config: Config, _rule: Guardrail, rt: GuardrailRuntime = standaloneGuardrailRuntime()) {
   const classifyBatch = async (input: readonly string[]): Promise<PieceResult[]> => {
-    const { url, key } = await endpoint(config);
+    const { url, key } = await endpoint(config, rt);
     const body = JSON.stringify({ model: config.model, input });
-    const parsed = Answer.safeParse(await postJson({ who: WHO, url, headers: { authorization: `Bearer ${key}` }, body, timeoutMs: config.timeout_ms }));
+    const parsed = Answer.safeParse(await postJson({ who: WHO, url, headers: { authorization: `Bearer ${key}` }, body, timeoutMs: config.timeout_ms, runtime: rt }));
     if (!parsed.success) throw badAnswer(WHO, 'no results list');
     if (parsed.data.results.length !== input.length) throw badAnswer(WHO, `${parsed.data.results.length} results for ${input.length} inputs`);
     return parsed.data.results.map((r, i) => {
@@ -94,4 +94,5 @@ export function createOpenAIModeration(config: Config, _rule: Guardrail) {
   });
 }
 
-registerGuardrailType(WHO, { config: OpenAIModerationConfig, create: createOpenAIModeration, remote: true });
+/** The `openai_moderation` guardrail type. */
+export const OPENAI_MODERATION: GuardrailType<Config> = { config: OpenAIModerationConfig, create: createOpenAIModeration, remote: true };

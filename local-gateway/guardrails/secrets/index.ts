@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
-import { registerGuardrailType, type GuardrailFinding } from '../../policy/engine/guardrails.js';
+import type { GuardrailFinding, GuardrailType } from '../../policy/engine/guardrails.js';
 import { replaceSpans, spanScanner } from '../spans.js';
 import { RULE_IDS, RULES } from './rules.js';
 import { createScanner, type SecretSpan } from './scan.js';
@@ -61,10 +61,11 @@ export function redactSecrets(texts: readonly string[], findings: readonly Guard
   return replaceSpans(texts, findings, (f) => `[redacted:${f.type}]`);
 }
 
-registerGuardrailType('secrets', {
+/** The `secrets` guardrail type. */
+export const SECRETS: GuardrailType<z.infer<typeof SecretsConfig>> = {
   config: SecretsConfig,
   create(config, rule) {
     // Spans per long text: the 50th turn of a conversation scans only its new messages.
     return { scan: spanScanner(secretsScanner(config, rule.id)), redact: redactSecrets };
   },
-});
+};

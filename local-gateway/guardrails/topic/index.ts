@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { RE2JS as RE2JSClass } from 're2js';
 import { z } from 'zod';
-import { registerGuardrailType } from '../../policy/engine/guardrails.js';
+import type { GuardrailType } from '../../policy/engine/guardrails.js';
 import { AnchorAutomaton } from '../anchors.js';
 import { replaceSpans, spanScanner, type Span } from '../spans.js';
 
@@ -44,7 +44,8 @@ function wholeWord(text: string, start: number, end: number, keyword: string): b
   return true;
 }
 
-registerGuardrailType('topic', {
+/** The `topic` guardrail type. */
+export const TOPIC: GuardrailType<z.infer<typeof TopicConfig>> = {
   config: TopicConfig,
   create(config, rule) {
     const RE2JS = engine();
@@ -88,4 +89,4 @@ registerGuardrailType('topic', {
 
     return { scan: spanScanner(spansOf), redact: (texts, findings) => replaceSpans(texts, findings, (f) => `[removed:${f.type}]`) };
   },
-});
+};

@@ -2,16 +2,18 @@ import type { ResolvedTier, Verdict } from '../schema.js';
 import { metadataStage, modelAccessStage } from './access.js';
 import { tokensOf, type RequestFacts } from './facts.js';
 import { runGuardrails } from './guardrails.js';
-import { budgetStage, chargeBudgets, rateLimitStage, settleTokens } from './limits.js';
+import { budgetStage, chargeBudgets } from './budgets.js';
+import { rateLimitStage, settleTokens } from './rate-limits.js';
 import type { TierState } from './state.js';
 import { blocks, type Role } from './verdict.js';
-import '../../guardrails/index.js';
 
 export { blocks } from './verdict.js';
 export type { Role } from './verdict.js';
 
 /**
- * The policy stages before the provider call, in the pipeline's order. Each takes the tier,
+ * The policy stages before the provider call, in the pipeline's order, as replay and the
+ * engine's tests run them (the pipeline runs the same functions from pipeline/stage-list.ts,
+ * around its route planning). Each takes the tier,
  * the request's facts and the tier's counters, and returns what its rules decided; the same
  * function serves the active tier (enforced) and every shadow tier (recorded only).
  */

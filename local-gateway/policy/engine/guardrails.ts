@@ -6,6 +6,8 @@ import { matches } from './match.js';
 import { Placeholders } from './placeholders.js';
 import { keepKinds } from './texts.js';
 import { verdict, type Role } from './verdict.js';
+import { builtinGuardrailTypes } from '../../guardrails/index.js';
+import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../../guardrails/remote/runtime.js';
 
 /** One thing a guardrail found: a span of one of the texts it was given. Never the matched text itself, which may be the secret. */
 export interface GuardrailFinding {
@@ -30,37 +32,43 @@ export interface GuardrailCheck {
 /** A guardrail kind: the schema of its `config` and how to build a check from it. */
 export interface GuardrailType<C = unknown> {
   config: z.ZodType<C>;
-  create(config: C, rule: Guardrail): GuardrailCheck;
+  /** `runtime` is the gateway's: a remote type resolves its keys and opens its pools there (the standalone one when absent). */
+  create(config: C, rule: Guardrail, runtime?: GuardrailRuntime): GuardrailCheck;
   /** Sends the text to a third-party service: replaying stored traffic must not call it. */
   remote?: boolean;
 }
 
-const registry = new Map<string, GuardrailType<never>>();
+/** Types added beside the built-in list (`guardrails/index.ts`): tests' stand-in types. */
+const added = new Map<string, GuardrailType<never>>();
 
-/** Adds a guardrail kind under its `type` name; every guardrail type registers here. */
+/** Adds a guardrail kind beside the built-in ones under its `type` name (tests' stand-ins; a built-in type is listed in `guardrails/index.ts`). */
 export function registerGuardrailType<C>(name: string, type: GuardrailType<C>): void {
-  registry.set(name, type as unknown as GuardrailType<never>);
+  added.set(name, type as unknown as GuardrailType<never>);
+}
+
+function typeOf(name: string): GuardrailType<never> | undefined {
+  return builtinGuardrailTypes().get(name) ?? added.get(name);
 }
 
 /** Every registered type's name and config schema, for the generated policy reference. */
 export function guardrailTypeConfigs(): [string, z.ZodType][] {
-  return [...registry].map(([name, type]) => [name, type.config as z.ZodType]);
+  return [...builtinGuardrailTypes()].map(([name, type]) => [name, type.config as z.ZodType]);
 }
 
 /** Whether this build has a guardrail kind (types are built in parallel; a scan skips the absent ones). */
 export function hasGuardrailType(name: string): boolean {
-  return registry.has(name);
+  return typeOf(name) !== undefined;
 }
 
 /** Whether a rule's type calls a remote service (see `GuardrailType.remote`). */
 export function isRemoteGuardrail(rule: Guardrail): boolean {
-  return registry.get(rule.type)?.remote === true;
+  return typeOf(rule.type)?.remote === true;
 }
 
 /** Problems with a guardrail rule's `type` or `config`, for `gatehouse policy check`; empty when it is fine. */
 export function guardrailConfigErrors(rule: Guardrail): string[] {
-  const type = registry.get(rule.type);
-  if (!type) return [`unknown guardrail type "${rule.type}" (this build has: ${[...registry.keys()].join(', ')})`];
+  const type = typeOf(rule.type);
+  if (!type) return [`unknown guardrail type "${rule.type}" (this build has: ${[...builtinGuardrailTypes().keys(), ...added.keys()].join(', ')})`];
   // The same phrasing as the bundle's own fields: plain words, and an unknown key at its own path with the key meant.
   const r = type.config.safeParse(rule.config, { error: friendlyIssue });
   if (!r.success) {
@@ -72,7 +80,7 @@ export function guardrailConfigErrors(rule: Guardrail): string[] {
     );
   }
   try {
-    type.create(r.data as never, rule);
+    type.create(r.data as never, rule, standaloneGuardrailRuntime());
     return [];
   } catch (err) {
     return [(err as Error).message];
@@ -80,35 +88,44 @@ export function guardrailConfigErrors(rule: Guardrail): string[] {
 }
 
 /** A check of a registered type built from a raw config, as a policy rule would build it (for the scan CLI, benches and tests). */
-export function createGuardrailCheck(typeName: string, config: unknown = {}): GuardrailCheck {
-  const type = registry.get(typeName);
+export function createGuardrailCheck(typeName: string, config: unknown = {}, runtime: GuardrailRuntime = standaloneGuardrailRuntime()): GuardrailCheck {
+  const type = typeOf(typeName);
   if (!type) throw new Error(`guardrail type "${typeName}" is not available in this build`);
   const rule = { id: typeName, type: typeName, hook: 'llm_input', action: 'validate', mode: 'enforce', config } as Guardrail;
-  return type.create(type.config.parse(config) as never, rule);
+  return type.create(type.config.parse(config) as never, rule, runtime);
 }
 
-// Resolved tiers keep their rule objects for the policy's life, so a check is built once per
-// rule; rules with the same type and config (a prod tier that repeats dev's) share one check.
-const built = new WeakMap<Guardrail, GuardrailCheck | Error>();
-const byConfig = new Map<string, GuardrailCheck>();
+/**
+ * The checks one runtime (one gateway) has built. Resolved tiers keep their rule objects for the
+ * policy's life, so a check is built once per rule; rules with the same type and config (a prod
+ * tier that repeats dev's) share one check. They go with their runtime: two gateways never
+ * share a check, nor its remembered results.
+ */
+interface BuiltChecks {
+  byRule: WeakMap<Guardrail, GuardrailCheck | Error>;
+  byConfig: Map<string, GuardrailCheck>;
+}
+const checksOf = new WeakMap<GuardrailRuntime, BuiltChecks>();
 
-function build(rule: Guardrail): GuardrailCheck | Error {
+function build(rule: Guardrail, runtime: GuardrailRuntime, checks: BuiltChecks): GuardrailCheck | Error {
   try {
-    const type = registry.get(rule.type);
+    const type = typeOf(rule.type);
     if (!type) throw new Error(`guardrail type "${rule.type}" is not available in this build`);
     const key = `${rule.type}\u0000${JSON.stringify(rule.config)}`;
-    let c = byConfig.get(key);
-    if (!c) byConfig.set(key, (c = type.create(type.config.parse(rule.config), rule)));
+    let c = checks.byConfig.get(key);
+    if (!c) checks.byConfig.set(key, (c = type.create(type.config.parse(rule.config), rule, runtime)));
     return c;
   } catch (err) {
     return err as Error;
   }
 }
 
-/** The check a rule runs (built once per rule); throws when the type is missing or its config is bad. */
-export function checkFor(rule: Guardrail): GuardrailCheck {
-  let c = built.get(rule);
-  if (!c) built.set(rule, (c = build(rule)));
+/** The check a rule runs in a runtime (built once per rule); throws when the type is missing or its config is bad. */
+export function checkFor(rule: Guardrail, runtime: GuardrailRuntime = standaloneGuardrailRuntime()): GuardrailCheck {
+  let checks = checksOf.get(runtime);
+  if (!checks) checksOf.set(runtime, (checks = { byRule: new WeakMap(), byConfig: new Map() }));
+  let c = checks.byRule.get(rule);
+  if (!c) checks.byRule.set(rule, (c = build(rule, runtime, checks)));
   if (c instanceof Error) throw c;
   return c;
 }
@@ -134,8 +151,8 @@ export function failed(role: Role, stage: Verdict['stage'], rule: Guardrail, err
   return verdict(role, stage, rule.id, 'allow', rule.mode, `${role.tier} guardrail "${rule.id}" could not run (${msg}); ${rule.mode} mode lets the request through.`, [{ type: 'error', detail: msg }]);
 }
 
-async function scan(rule: Guardrail, texts: readonly string[]): Promise<{ check: GuardrailCheck; found: GuardrailFinding[] }> {
-  const check = checkFor(rule);
+async function scan(rule: Guardrail, texts: readonly string[], runtime: GuardrailRuntime): Promise<{ check: GuardrailCheck; found: GuardrailFinding[] }> {
+  const check = checkFor(rule, runtime);
   return { check, found: await check.scan(texts) };
 }
 
@@ -151,6 +168,7 @@ export async function runGuardrails(
   texts: string[],
   role: Role,
   names: Placeholders = new Placeholders(() => texts),
+  runtime: GuardrailRuntime = standaloneGuardrailRuntime(),
 ): Promise<GuardrailOutcome> {
   const stage = hook === 'llm_output' ? 'output_guardrails' : 'input_guardrails';
   const label = hook === 'llm_output' ? 'output' : 'input';
@@ -159,7 +177,7 @@ export async function runGuardrails(
   let current = texts;
   for (const rule of rules.filter((g) => g.action === 'mutate')) {
     try {
-      const { check, found } = await scan(rule, current);
+      const { check, found } = await scan(rule, current, runtime);
       if (found.length === 0) continue;
       if (rule.mode !== 'audit') current = keepKinds(current, check.redact(current, found, names));
       const reason = `${role.tier} guardrail "${rule.id}" ${rule.mode === 'audit' ? 'would redact' : 'redacted'} ${found.length} finding(s) (${[...new Set(found.map((f) => f.type))].join(', ')}).`;
@@ -169,7 +187,7 @@ export async function runGuardrails(
     }
   }
   const validators = rules.filter((g) => g.action === 'validate');
-  const settled = await Promise.allSettled(validators.map((rule) => scan(rule, current)));
+  const settled = await Promise.allSettled(validators.map((rule) => scan(rule, current, runtime)));
   settled.forEach((s, i) => {
     const rule = validators[i]!;
     if (s.status === 'rejected') return void verdicts.push(failed(role, stage, rule, s.reason));

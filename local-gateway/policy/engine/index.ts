@@ -4,7 +4,8 @@ export { estimateTokens, isModelCall, maxOutputOf, tokensOf, type RequestFacts }
 export { factsFromSummary, factsFromTrace } from './trace-facts.js';
 export { Placeholders, PLACEHOLDER, restoreJson, restoreText } from './placeholders.js';
 export { createGuardrailCheck, guardrailConfigErrors, isRemoteGuardrail, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
-export { chargeBudgets, countRateLimit, matchingRateLimit, rateLimitStage, settleTokens } from './limits.js';
+export { budgetStage, chargeBudgets } from './budgets.js';
+export { countRateLimit, matchingRateLimit, rateLimitStage, settleTokens } from './rate-limits.js';
 export { TierState } from './state.js';
 export { keepKinds, requestTexts, responseTexts, slotTexts, streamText, textKinds, type TextKind, type TextSlot } from './texts.js';
 export { windowOf } from './window.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { DEVICE_HEADER, EnrollRequestSchema, PATHS, RecordsBatchSchema, StatusReportSchema, type EnrollResponse, type PolicyResponse } from '../../protocol.js';
-import type { Whoami } from '../../whoami.js';
+import type { Whoami } from '../../../local-gateway/identity/whoami.js';
 import { uuidv7 } from '../../../local-gateway/core/ids.js';
 import { authenticatePat } from '../auth.js';
 import { CentralError } from '../errors.js';

@@ -1,12 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatehouseError } from '../core/errors.js';
-import { unservableModelName } from '../providers/model-name.js';
 import type { Identity } from '../identity/index.js';
-import type { ClientApi, ProviderAdapter } from '../providers/types.js';
-import { planUpstream } from '../translate/index.js';
 import type { RequestContext } from './context.js';
-import type { Target } from './upstream.js';
 
 /**
  * Builds the check for the local client token: a bearer, or `x-api-key` as Anthropic clients
@@ -27,6 +23,31 @@ export function tokenChecker(token: string, printWith = 'gatehouse token'): (hea
       );
     }
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const NO_HOSTS: ReadonlySet<string> = new Set();
+
+function hostname(host: string): string {
+  // `[::1]:4141` keeps its brackets; `127.0.0.1:4141` loses its port.
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+}
+
+/**
+ * Refuses a foreign `Host` (DNS rebinding) or a foreign `Origin` (a web page calling the
+ * gateway). Shared by HTTP requests and WebSocket upgrades, which Fastify's hooks never see.
+ */
+export function checkBrowserHeaders(headers: IncomingHttpHeaders, allowedHosts: ReadonlySet<string> = NO_HOSTS): void {
+  const host = headers.host ?? '';
+  const name = hostname(host).toLowerCase();
+  if (!LOOPBACK_HOSTS.has(name) && !allowedHosts.has(name)) {
+    throw new GatehouseError('GH_ERR_FORBIDDEN_HOST', `Host "${host}" is not a loopback name: call the gateway as 127.0.0.1 or localhost.`);
+  }
+  const origin = headers.origin;
+  // The dashboard is served by the gateway itself, so its origin is the host it was loaded from.
+  if (origin !== undefined && origin !== `http://${host}`) {
+    throw new GatehouseError('GH_ERR_FORBIDDEN_ORIGIN', `Origin "${origin}" may not call the gateway: only its own dashboard can, from the browser.`);
+  }
 }
 
 const METADATA_HEADERS = ['x-gatehouse-metadata', 'x-tfy-metadata'] as const;
@@ -54,42 +75,4 @@ export function resolveIdentity(ctx: RequestContext, identity: Identity): void {
     }
     ctx.metadata[key] = value;
   }
-}
-
-/**
- * Finds the provider for a model: `<provider>/<model>` first, then a provider that lists
- * the full name among its models (names such as `meta-llama/Llama-3` contain a slash).
- */
-export function findTarget(providers: ReadonlyMap<string, ProviderAdapter>, api: ClientApi, model: string): Target {
-  const slash = model.indexOf('/');
-  let provider: ProviderAdapter | undefined;
-  let upstreamModel = model;
-  if (slash > 0 && providers.has(model.slice(0, slash))) {
-    provider = providers.get(model.slice(0, slash));
-    upstreamModel = model.slice(slash + 1);
-  } else {
-    provider = [...providers.values()].find((p) => p.models.includes(model));
-  }
-  if (!provider) {
-    const ids = [...providers.keys()].join(', ');
-    if (slash > 0) {
-      throw new GatehouseError('GH_ERR_UNKNOWN_PROVIDER', `Unknown provider "${model.slice(0, slash)}" in model "${model}": configured providers are ${ids}.`, { param: 'model' });
-    }
-    throw new GatehouseError(
-      'GH_ERR_UNKNOWN_MODEL',
-      `Model "${model}" matches no virtual model or provider: address it as <provider>/<model> (providers: ${ids}), or list it under a provider's models in gatehouse.yaml.`,
-      { param: 'model' },
-    );
-  }
-  if (!upstreamModel) {
-    throw new GatehouseError('GH_ERR_UNKNOWN_MODEL', `Model "${model}" names a provider but no model: use ${provider.id}/<model>.`, { param: 'model' });
-  }
-  const unservable = unservableModelName(upstreamModel);
-  if (unservable !== null) {
-    throw new GatehouseError('GH_ERR_INVALID_MODEL', `Model "${model}" cannot be served: ${unservable}. Use the provider's own model name, e.g. ${provider.id}/<model>.`, { param: 'model' });
-  }
-  if (!planUpstream(api, provider)) {
-    throw new GatehouseError('GH_ERR_UNSUPPORTED_API', `Provider "${provider.id}" (${provider.kind}) cannot serve ${api}: pick a model on another provider.`, { param: 'model' });
-  }
-  return { provider, model: upstreamModel };
 }

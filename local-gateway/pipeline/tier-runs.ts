@@ -1,8 +1,9 @@
 import { GatehouseError, type ErrorCode } from '../core/errors.js';
-import { blocks, PRE_STAGES, estimateTokens, maxOutputOf, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
+import { blocks, estimateTokens, maxOutputOf, Placeholders, runGuardrails, TierState, chargeBudgets, settleTokens, type RequestFacts, type Role } from '../policy/engine/index.js';
 import type { PriceBook } from '../policy/engine/prices.js';
 import type { ResolvedTier, Verdict } from '../policy/schema.js';
 import type { PolicySource } from '../policy/source.js';
+import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../guardrails/remote/runtime.js';
 import { Breakers } from './breaker.js';
 import type { RequestContext } from './context.js';
 
@@ -18,12 +19,16 @@ export interface PolicyEngine {
   clock: () => number;
   random: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** This gateway's guardrail runtime: the checks its rules build, their keys and pools. */
+  guardrails: GuardrailRuntime;
 }
 
 export interface PolicyEngineOptions {
   source: PolicySource;
   tiers: { active: string; shadow: readonly string[] };
   prices: PriceBook;
+  /** The gateway's own; absent, the standalone one (benches, tools without a gateway). */
+  guardrails?: GuardrailRuntime;
   /** Injected in tests to move windows, breaker cooldowns and backoff without waiting. */
   clock?: () => number;
   random?: () => number;
@@ -42,6 +47,7 @@ export function createPolicyEngine(o: PolicyEngineOptions): PolicyEngine {
     clock,
     random: o.random ?? Math.random,
     sleep: o.sleep,
+    guardrails: o.guardrails ?? standaloneGuardrailRuntime(),
   };
 }
 
@@ -79,6 +85,8 @@ export interface RequestPolicy {
   active: TierRun;
   runs: TierRun[];
   facts: RequestFacts;
+  /** The engine's guardrail runtime, which every guardrail of this request runs in. */
+  guardrails: GuardrailRuntime;
 }
 
 /** The request's message texts, and the token estimate made from them. */
@@ -114,7 +122,7 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     tokensOut: null,
     at: engine.clock(),
   };
-  return { active: runs[0]!, runs, facts };
+  return { active: runs[0]!, runs, facts, guardrails: engine.guardrails };
 }
 
 const REFUSALS: Partial<Record<Verdict['stage'], ErrorCode>> = {
@@ -148,13 +156,16 @@ export function applyVerdicts(ctx: RequestContext, perTier: readonly Verdict[][]
   if (blocking.length > 0) throw refusal(blocking);
 }
 
-/** Runs one of the stages before the provider call for the active tier and every shadow tier. */
-export function runStage(ctx: RequestContext, rp: RequestPolicy, stage: keyof typeof PRE_STAGES): void {
+/** A policy check of one stage for one tier: the same function for the active tier and every shadow tier. */
+export type TierCheck = (tier: ResolvedTier, facts: RequestFacts, state: TierState, role: Role) => Verdict[];
+
+/** Runs one of the policy stages before the provider call for the active tier and every shadow tier. */
+export function runStage(ctx: RequestContext, rp: RequestPolicy, stage: 'metadata' | 'model_access' | 'budgets' | 'rate_limits', check: TierCheck): void {
   const perTier = rp.runs.map((run) => {
     // A tier that enforced would have stopped already: its counters must not see the request.
     // Its stateless rules still run, so the prod preview lists everything prod objects to.
     if (run.blocked && COUNTING_STAGES.has(stage)) return [];
-    const v = PRE_STAGES[stage](run.tier, rp.facts, run.state, run.role);
+    const v = check(run.tier, rp.facts, run.state, run.role);
     if (stage === 'rate_limits') run.counted = !v.some(blocks);
     return v;
   });
@@ -177,7 +188,7 @@ export async function guardrailStage(
   recordOnly = false,
 ): Promise<string[]> {
   const outcomes = await Promise.all(
-    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role, run.names)),
+    rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, recordOnly ? { ...run.role, enforced: false } : run.role, run.names, rp.guardrails)),
   );
   const perTier = outcomes.map((o) => o.verdicts);
   if (recordOnly) for (const v of perTier) ctx.verdicts.push(...v);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../policy/schema.js';
 import { createContext } from './context.js';
-import { refusal, shadowHeaders } from './policy.js';
+import { refusal, shadowHeaders } from './tier-runs.js';
 
 function v(tier: string, rule: string, decision: Verdict['decision'], mode: Verdict['mode'] = 'enforce', stage: Verdict['stage'] = 'input_guardrails'): Verdict {
   return { tier, enforced: tier === 'dev', stage, rule, decision, mode, findings: [], reason: `${tier} ${rule}` };

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { publishingSink } from '../../admin/events.js';
+import type { RequestContext } from '../../pipeline/context.js';
+import { createPipeline, type Pipeline } from '../../pipeline/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs a client API call through the stages, and records its trace. */
+    pipeline: Pipeline;
+  }
+  interface FastifyRequest {
+    /** The trace context of a client API call; null for admin and public routes. */
+    gh: RequestContext | null;
+  }
+  interface FastifyContextConfig {
+    /** Marks a client API route: its calls run the pipeline and are traced. */
+    api?: string;
+  }
+}
+
+/** The request pipeline over the services below it; each trace it records is also published as an event. */
+async function pipeline(app: FastifyInstance): Promise<void> {
+  const { secrets, log } = app.runtime;
+  app.decorate(
+    'pipeline',
+    createPipeline({ providers: app.providers, traces: publishingSink(app.store.writer, app.events), secrets, log, identity: app.identity, policy: app.policy }),
+  );
+  app.decorateRequest('gh', null);
+}
+
+export const pipelinePlugin = fp(pipeline, {
+  name: 'gatehouse-pipeline',
+  dependencies: ['gatehouse-runtime', 'gatehouse-providers', 'gatehouse-identity', 'gatehouse-store', 'gatehouse-policy', 'gatehouse-events'],
+});

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { closeDatabase, openDatabase } from '../../store/db.js';
+import { TraceStore } from '../../store/traces.js';
+import { TraceWriter } from '../../store/writer.js';
+
+/** The trace store: SQLite, and the journal writer in front of it. */
+export interface StoreServices {
+  /** Readers `await writer.flush()` first, so they see every trace written so far. */
+  traces: TraceStore;
+  writer: TraceWriter;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: StoreServices;
+  }
+}
+
+/**
+ * Opens the database and stores what a previous run journaled but did not index. Closing the
+ * app stores what is still journaled and closes the database: this plugin closes after every
+ * service that writes to it (Fastify runs `onClose` hooks in reverse order of registration).
+ */
+async function store(app: FastifyInstance): Promise<void> {
+  const { paths, log } = app.runtime;
+  const db = openDatabase(paths.db);
+  const traces = new TraceStore(db);
+  const writer = new TraceWriter(traces, paths.journal, paths.db, (err, trace) =>
+    log.error('could not store a trace', { trace: trace ?? undefined, err: (err as Error).message }),
+  );
+  const recovered = writer.recover();
+  if (recovered > 0) log.warn('stored traces a previous run had journaled but not yet indexed', { recovered });
+  app.decorate('store', { traces, writer } satisfies StoreServices);
+  app.addHook('onClose', async () => {
+    await writer.close();
+    closeDatabase(db);
+  });
+}
+
+export const storePlugin = fp(store, { name: 'gatehouse-store', dependencies: ['gatehouse-runtime'] });
