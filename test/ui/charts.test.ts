@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTrace } from '../../local-gateway/store/testing.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { writePolicy } from '../helpers/policy.js';
-import { browserAvailable, launch, screenshotPath } from './browser.js';
-import { Dashboard } from './pages.js';
+import { browserAvailable, screenshotPath } from './browser.js';
+import { openDashboard, type Dashboard } from './pages.js';
 import { POLICY } from './seed.js';
 
 /**
@@ -39,9 +39,7 @@ let dash: Dashboard;
 
 beforeAll(async () => {
   if (!RUN) return;
-  browser = await launch();
-  page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  dash = new Dashboard(page, gw.url);
+  ({ browser, page, dash } = await openDashboard(gw.url));
 });
 afterAll(async () => {
   await browser?.close();

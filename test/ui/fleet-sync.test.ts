@@ -10,8 +10,8 @@ import { bundleText, flipOneByte } from '../helpers/bundles.js';
 import { startCentral, type TestCentral } from '../helpers/central.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { startTamperProxy, type TamperProxy } from '../helpers/tamper-proxy.js';
-import { browserAvailable, launch, screenshotPath } from './browser.js';
-import { Dashboard } from './pages.js';
+import { browserAvailable, screenshotPath } from './browser.js';
+import { openDashboard, type Dashboard } from './pages.js';
 
 const RUN = browserAvailable();
 
@@ -34,9 +34,7 @@ beforeAll(async () => {
   await central.publish(bundleText({ version: 0 }));
   deviceId = (await enroll({ paths: ensureHome(home), centralUrl: proxy.url, pat, patSource: 'env', keychain: openKeychain({ GATEHOUSE_KEYCHAIN: 'off' }) })).device_id;
   gw = await startGateway({}, { GATEHOUSE_PAT: pat }, { home });
-  browser = await launch();
-  page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  dash = new Dashboard(page, gw.url);
+  ({ browser, page, dash } = await openDashboard(gw.url));
 });
 
 afterAll(async () => {

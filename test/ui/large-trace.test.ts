@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../helpers/gateway.js';
-import { browserAvailable, launch, screenshotPath } from './browser.js';
-import { Dashboard } from './pages.js';
+import { browserAvailable, screenshotPath } from './browser.js';
+import { openDashboard, type Dashboard } from './pages.js';
 
 /** A trace with a 30 MB prompt (and the demo's 30 MB echo of it) opens without freezing the tab. */
 const RUN = browserAvailable();
@@ -22,9 +22,7 @@ let dash: Dashboard;
 
 beforeAll(async () => {
   if (!RUN) return;
-  browser = await launch();
-  page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  dash = new Dashboard(page, gw.url);
+  ({ browser, page, dash } = await openDashboard(gw.url));
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,4 +1,5 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launch } from './browser.js';
 
 /** Page objects for the dashboard: tests speak in views and rows, the selectors live here. */
 export class Dashboard {
@@ -60,4 +61,11 @@ export class TracesPage {
   async clear(): Promise<void> {
     await this.page.getByTestId('filter-clear').click();
   }
+}
+
+/** A browser with one page on the dashboard of the gateway at `base`, as most page tests start. */
+export async function openDashboard(base: string, viewport = { width: 1400, height: 900 }): Promise<{ browser: Browser; page: Page; dash: Dashboard }> {
+  const browser = await launch();
+  const page = await (await browser.newContext({ viewport })).newPage();
+  return { browser, page, dash: new Dashboard(page, base) };
 }

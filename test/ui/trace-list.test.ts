@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../helpers/gateway.js';
-import { browserAvailable, launch, screenshotPath } from './browser.js';
-import { Dashboard, TracesPage } from './pages.js';
+import { browserAvailable, screenshotPath } from './browser.js';
+import { openDashboard, TracesPage, type Dashboard } from './pages.js';
 
 /** The list answers "what did my agent ask and get": previews, API, TTFT, dates and sessions. */
 const RUN = browserAvailable();
@@ -37,9 +37,7 @@ let traces: TracesPage;
 
 beforeAll(async () => {
   if (!RUN) return;
-  browser = await launch();
-  page = await (await browser.newContext({ viewport: { width: 1400, height: 700 } })).newPage();
-  dash = new Dashboard(page, gw.url);
+  ({ browser, page, dash } = await openDashboard(gw.url, { width: 1400, height: 700 }));
   traces = new TracesPage(page);
 });
 afterAll(async () => {
