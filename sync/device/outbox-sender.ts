@@ -106,6 +106,23 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
 
   async function send(link: CentralLink, body: Buffer): Promise<SendOutcome> {
     const url = `${link.url.replace(/\/+$/, '')}${PATHS.records}`;
+    // A timer of our own, cleared when the answer is in: on Node 20 a timeout signal held only
+    // by an `AbortSignal.any` can be garbage-collected before it fires, leaving a send to a
+    // central that never answers waiting for ever (seen under load).
+    const attempt = new AbortController();
+    const timer = setTimeout(() => attempt.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
+    const onClose = () => attempt.abort(closing.signal.reason);
+    closing.signal.addEventListener('abort', onClose, { once: true });
+    if (closing.signal.aborted) onClose();
+    try {
+      return await exchange(link, url, body, attempt.signal);
+    } finally {
+      clearTimeout(timer);
+      closing.signal.removeEventListener('abort', onClose);
+    }
+  }
+
+  async function exchange(link: CentralLink, url: string, body: Buffer, signal: AbortSignal): Promise<SendOutcome> {
     let res: Response;
     try {
       const pat = await link.pat();
@@ -118,7 +135,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
           'content-encoding': 'gzip',
         },
         body,
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), closing.signal]),
+        signal,
       });
     } catch (err) {
       return { ok: false, retry: true, waitMs: null, error: `no answer from ${url} (${describe(err)})` };
