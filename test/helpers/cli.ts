@@ -34,28 +34,39 @@ export interface RunningGateway {
   stderr(): string;
 }
 
-/** Starts `gatehouse start` as its own process and waits for its banner. */
-export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
+/**
+ * Spawns `gatehouse <args>` and waits until `ready` finds the URL in what it printed (the
+ * process's stdout so far); rejects with its stderr when it exits or takes over 15 s.
+ */
+async function spawnServer(what: string, args: string[], env: NodeJS.ProcessEnv, ready: (stdout: string) => string | null) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${stderr}`)), 15_000);
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (m && stdout.includes('Traces')) {
+      const found = ready(stdout);
+      if (found !== null) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(found);
       }
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}: ${stderr}`));
+      reject(new Error(`${what} exited with ${code}: ${stderr}`));
     });
   });
   return { child, url, stdout, stderr: () => stderr };
+}
+
+/** Starts `gatehouse start` as its own process and waits for its banner. */
+export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
+  return spawnServer('gateway', ['start', '--port', '0', ...args], env, (stdout) => {
+    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+    return m && stdout.includes('Traces') ? m[1]! : null;
+  });
 }
 
 export interface RunningCentral {
@@ -70,26 +81,11 @@ export interface RunningCentral {
  * in `args`; the admin token and signing key in `env`) and waits for its JSON line.
  */
 export async function spawnCentral(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCentral> {
-  const child = spawn(process.execPath, [BIN, 'central', 'start', '--json', ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`central did not start: ${stderr}`)), 15_000);
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (line && stdout.includes('\n')) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`central exited with ${code}: ${stderr}`));
-    });
+  const { child, url, stderr } = await spawnServer('central', ['central', 'start', '--json', ...args], env, (stdout) => {
+    const line = stdout.split('\n').find((l) => l.startsWith('{'));
+    return line && stdout.includes('\n') ? (JSON.parse(line) as { url: string }).url : null;
   });
-  return { child, url, port: Number(new URL(url).port), stderr: () => stderr };
+  return { child, url, port: Number(new URL(url).port), stderr };
 }
 
 /** SIGKILLs a child (no cleanup of any kind runs) and waits for it to be gone. */
