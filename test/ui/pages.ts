@@ -58,8 +58,11 @@ export class TracesPage {
     await this.page.getByTestId(testId).selectOption(value);
   }
 
+  /** Clears the filters and waits until the list is unfiltered (the Clear button goes with them). */
   async clear(): Promise<void> {
-    await this.page.getByTestId('filter-clear').click();
+    const button = this.page.getByTestId('filter-clear');
+    await button.click();
+    await button.waitFor({ state: 'detached' });
   }
 }
 

@@ -22,8 +22,15 @@ export function filtersFrom(params: URLSearchParams): TraceFilters {
 export function FilterBar({ filters, tiers, onChange }: { filters: TraceFilters; tiers: string[]; onChange: (f: TraceFilters) => void }) {
   const [values, setValues] = useState<Values>(() => ({ ...empty(), ...filters }));
   const search = useRef<HTMLInputElement>(null);
+  // The filters this bar itself last applied. When they reach the URL (a hashchange later) the
+  // fields already show them, and resetting the fields then would wipe what was typed meanwhile.
+  const applied = useRef<string | null>(null);
   const key = JSON.stringify(filters);
-  useEffect(() => setValues({ ...empty(), ...(JSON.parse(key) as TraceFilters) }), [key]);
+  useEffect(() => {
+    if (applied.current === key) return;
+    applied.current = null;
+    setValues({ ...empty(), ...(JSON.parse(key) as TraceFilters) });
+  }, [key]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -38,7 +45,13 @@ export function FilterBar({ filters, tiers, onChange }: { filters: TraceFilters;
   const apply = (v: Values) => {
     const out: TraceFilters = {};
     for (const k of FILTER_KEYS) if (v[k].trim()) out[k] = v[k].trim();
+    applied.current = JSON.stringify(out);
     onChange(out);
+  };
+  const clear = () => {
+    setValues(empty());
+    applied.current = JSON.stringify({});
+    onChange({});
   };
   const set = (k: keyof Values, v: string, now = false) => {
     const next = { ...values, [k]: v };
@@ -84,7 +97,7 @@ export function FilterBar({ filters, tiers, onChange }: { filters: TraceFilters;
       )}
       <button type="submit">Filter</button>
       {Object.keys(filters).length > 0 && (
-        <button type="button" onClick={() => onChange({})} data-testid="filter-clear">
+        <button type="button" onClick={clear} data-testid="filter-clear">
           Clear
         </button>
       )}

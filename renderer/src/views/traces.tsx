@@ -65,6 +65,8 @@ export function TracesView({ params }: { params: URLSearchParams }) {
   const [oldApi, setOldApi] = useState(false);
   const loadingMore = useRef(false);
   const seen = useRef(new Set<string>());
+  const currentKey = useRef(key);
+  currentKey.current = key;
 
   const fetchPage = useCallback(
     async (after: string | null, since?: number) => {
@@ -119,7 +121,9 @@ export function TracesView({ params }: { params: URLSearchParams }) {
       const from = Math.min(since, r?.since ?? since);
       const timer = window.setTimeout(() => {
         refresh.current = null;
+        const asked = key;
         fetchPage(null, from).then((p) => {
+          if (asked !== currentKey.current) return;
           const fresh = new Map(p.traces.map((t) => [t.id, t]));
           setTraces((old) => old.map((t) => fresh.get(t.id) ?? t));
           prepend(p.traces);
@@ -127,9 +131,16 @@ export function TracesView({ params }: { params: URLSearchParams }) {
       }, REFRESH_MS);
       refresh.current = { timer, since: from };
     },
-    [fetchPage, prepend],
+    [fetchPage, prepend, key],
   );
-  useEffect(() => () => window.clearTimeout(refresh.current?.timer), []);
+  // A refresh queued under other filters would prepend rows these filters exclude.
+  useEffect(
+    () => () => {
+      window.clearTimeout(refresh.current?.timer);
+      refresh.current = null;
+    },
+    [fetchPage],
+  );
 
   useEvents((ev) => {
     if (ev.type !== 'trace') return;
@@ -145,26 +156,30 @@ export function TracesView({ params }: { params: URLSearchParams }) {
     if (!polling) return;
     const timer = window.setInterval(() => {
       const newest = traces[0]?.started_at;
-      fetchPage(null, newest).then((p) => prepend(p.traces), () => undefined);
+      const asked = key;
+      fetchPage(null, newest).then((p) => asked === currentKey.current && prepend(p.traces), () => undefined);
     }, POLL_MS);
     return () => window.clearInterval(timer);
-  }, [polling, traces, fetchPage, prepend]);
+  }, [polling, traces, fetchPage, prepend, key]);
 
   const more = useCallback(() => {
     if (cursor === null || loadingMore.current) return;
     loadingMore.current = true;
+    const asked = key;
     fetchPage(cursor).then(
       (page) => {
+        loadingMore.current = false;
+        // The filters changed while the page was on its way: it belongs to the old list.
+        if (asked !== currentKey.current) return;
         for (const t of page.traces) seen.current.add(t.id);
         setTraces((old) => [...old, ...page.traces]);
         setCursor(page.next_cursor);
-        loadingMore.current = false;
       },
       () => {
         loadingMore.current = false;
       },
     );
-  }, [cursor, fetchPage]);
+  }, [cursor, fetchPage, key]);
 
   const tiers = status.data ? [...status.data.tier.shadow, status.data.tier.active] : ['prod'];
   const setFilters = (f: TraceFilters) => {
