@@ -51,6 +51,20 @@ export default tseslint.config(
     },
   },
   {
+    // Config builds the provider union from the provider registry, so providers never import config.
+    files: ['local-gateway/providers/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
+        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
+        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
+        { group: ['**/sync/**'], allowTypeImports: true, message: 'The gateway\'s core imports only types from sync; wire sync code in server/plugins/.' },
+        { group: ['**/config/**'], message: 'providers/ sits below config/: each kind\'s schema is in its folder, and config/schema.ts builds the union from providers/registry.ts.' },
+      ] }],
+    },
+  },
+  {
     // The dashboard runs in a browser (and the desktop app's sandboxed renderer): no Node, no
     // Electron, and only types from the gateway, so none of its server code or zod is bundled.
     files: ['renderer/src/**/*.{ts,tsx}'],

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
-import type { ClientApi } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
 import { anthropicErrorBody, countTokens, messages } from './anthropic.js';
 import { chatCompletions, embeddings } from './openai.js';
 import { responses } from './responses.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ClientApi } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
 import type { GatehouseError } from '../core/errors.js';
 
 export interface UpstreamBody {

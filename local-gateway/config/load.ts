@@ -2,16 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import type { z } from 'zod';
+import { ConfigError } from '../core/config-error.js';
 import { friendlyIssue, schemaKeysAt, unknownKeyMessage } from './issues.js';
 import { ConfigSchema, type Config } from './schema.js';
 
-/** A config file that cannot be used, with a message naming the file, line and field. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 /** One problem in a YAML file: where it is and what is wrong. */
 export interface YamlProblem {

@@ -1,4 +1,4 @@
-import type { ClientApi } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
 import { parseSseEvent } from '../stream/sse.js';
 
 /**

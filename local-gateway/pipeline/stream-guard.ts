@@ -1,6 +1,6 @@
 import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../guardrails/remote/runtime.js';
 import { performance } from 'node:perf_hooks';
-import type { ClientApi } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
 import type { GatehouseError } from '../core/errors.js';
 import { checkFor, failed, findingsOf, runGuardrails, type GuardrailCheck, type GuardrailFinding } from '../policy/engine/guardrails.js';
 import { streamText } from '../policy/engine/texts.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../core/config-error.js';
 import { readFileSync } from 'node:fs';
 import { parsePolicyText } from './validate.js';
 import { permissiveTier, resolveTier, type PolicyBundle, type ResolvedTier } from './schema.js';
