@@ -65,6 +65,17 @@ export default tseslint.config(
     },
   },
   {
+    // The contracts the gateway and the dashboard share are pure: they import nothing, so the
+    // dashboard can bundle them without pulling server code or zod into the browser.
+    files: ['local-gateway/contracts/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(?!\\./)', message: 'local-gateway/contracts imports nothing outside itself (the dashboard bundles it).' },
+      ] }],
+    },
+  },
+  {
     // The dashboard runs in a browser (and the desktop app's sandboxed renderer): no Node, no
     // Electron, and only types from the gateway, so none of its server code or zod is bundled.
     files: ['renderer/src/**/*.{ts,tsx}'],
@@ -75,8 +86,8 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [
         { group: ['electron', '**/electron/**'], message: 'The dashboard never imports Electron: the preload hands it what it needs.' },
         { group: ['node:*'], message: 'The dashboard runs in a browser: no Node modules.' },
-        // texts.ts is pure and imports nothing: the dashboard numbers a trace's texts as the engine does with it.
-        { regex: '(^|/)local-gateway/(?!policy/engine/texts(\\.js)?$)', allowTypeImports: true, message: 'The dashboard imports only types from the gateway (import type), and the engine\'s texts.ts.' },
+        // contracts/ is pure and imports nothing: the dashboard reads a trace's texts as the engine does with it.
+        { regex: '(^|/)local-gateway/(?!contracts/)', allowTypeImports: true, message: 'The dashboard imports only types from the gateway (import type), and the shared contracts in local-gateway/contracts/.' },
         { group: ['**/sync/**'], allowTypeImports: true, message: 'The dashboard imports only types from sync (import type).' },
       ] }],
     },
