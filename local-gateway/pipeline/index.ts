@@ -20,6 +20,8 @@ export interface PipelineDeps extends AdmitDeps {
   traces: TraceSink;
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
+  /** The wall clock trace times are read from. */
+  clock: () => number;
   log: Logger;
 }
 
@@ -66,7 +68,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (ctx.traced) return;
     ctx.traced = true;
     try {
-      timed(ctx, 'trace', () => deps.traces.write(buildTrace(ctx, deps.secrets)));
+      timed(ctx, 'trace', () => deps.traces.write(buildTrace(ctx, deps.secrets, deps.clock())));
     } catch (err) {
       // A full disk must not take the developer's agent down with it: answer, and say so in the log.
       deps.log.error('could not store the trace', { trace: ctx.id, err: (err as Error).message });
