@@ -2,6 +2,21 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+// The tiers, innermost rule last: each later block adds a rule to the one before, since a
+// block's no-restricted-imports replaces (not merges with) an earlier block's for the same file.
+const NO_SHELL = [
+  { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
+  { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
+];
+const BELOW_CENTRAL = [
+  ...NO_SHELL,
+  { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
+];
+const GATEWAY_CORE = [
+  ...BELOW_CENTRAL,
+  { group: ['**/sync/**'], allowTypeImports: true, message: 'The gateway\'s core imports only types from sync; wire sync code in server/plugins/.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'renderer/dist/**'] },
   js.configs.recommended,
@@ -18,10 +33,7 @@ export default tseslint.config(
     // Layering: the gateway never depends on the desktop shell or the dashboard.
     files: ['local-gateway/**/*.ts', 'sync/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
-        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
-      ] }],
+      'no-restricted-imports': ['error', { patterns: [...NO_SHELL] }],
     },
   },
   {
@@ -29,11 +41,7 @@ export default tseslint.config(
     // `gatehouse central` by a dynamic import, which this rule does not see).
     files: ['local-gateway/**/*.ts', 'sync/device/**/*.ts', 'sync/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
-        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
-        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
-      ] }],
+      'no-restricted-imports': ['error', { patterns: [...BELOW_CENTRAL] }],
     },
   },
   {
@@ -42,12 +50,7 @@ export default tseslint.config(
     files: ['local-gateway/**/*.ts'],
     ignores: ['local-gateway/server/plugins/**', 'local-gateway/server/options.ts', 'local-gateway/cli/**', 'local-gateway/admin/schemas.ts', '**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
-        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
-        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
-        { group: ['**/sync/**'], allowTypeImports: true, message: 'The gateway\'s core imports only types from sync; wire sync code in server/plugins/.' },
-      ] }],
+      'no-restricted-imports': ['error', { patterns: [...GATEWAY_CORE] }],
     },
   },
   {
@@ -56,10 +59,7 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
-        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
-        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
-        { group: ['**/sync/**'], allowTypeImports: true, message: 'The gateway\'s core imports only types from sync; wire sync code in server/plugins/.' },
+        ...GATEWAY_CORE,
         { group: ['**/config/**'], message: 'providers/ sits below config/: each kind\'s schema is in its folder, and config/schema.ts builds the union from providers/registry.ts.' },
       ] }],
     },
