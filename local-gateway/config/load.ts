@@ -7,9 +7,13 @@ import { ConfigSchema, type Config } from './schema.js';
 
 /** A config file that cannot be used, with a message naming the file, line and field. */
 export class ConfigError extends Error {
-  constructor(message: string) {
+  /** Each problem with its line and field, when the error came from checking a file (the dashboard lists them). */
+  readonly problems: readonly YamlProblem[];
+
+  constructor(message: string, problems: readonly YamlProblem[] = []) {
     super(message);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
 }
 
@@ -77,7 +81,7 @@ function yamlSyntaxMessage(code: string, message: string): string {
 export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
   const r = checkYamlWith(schema, text, file);
   if (r.ok) return r.data;
-  throw new ConfigError(r.problems.map(formatProblem).join('\n'));
+  throw new ConfigError(r.problems.map(formatProblem).join('\n'), r.problems);
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: PropertyKey[]): number {
