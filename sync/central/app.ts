@@ -17,7 +17,7 @@ import { adminRoutes } from './routes/admin.js';
 import { fleetRoutes, RECORDS_BODY_LIMIT } from './routes/fleet.js';
 import { installCentralParsers, toCentralError } from './routes/http.js';
 import type { CentralServices } from './services.js';
-import { SqliteStorage } from './sqlite-storage.js';
+import { openStorage, StorageUrlError } from './storage-open.js';
 import type { CentralStorage } from './storage.js';
 
 export interface CentralOptions {
@@ -36,6 +36,8 @@ export interface CentralOptions {
   keychain?: Keychain;
   /** Defaults to SQLite in `<home>/central.db`. */
   storage?: CentralStorage;
+  /** When `storage` is not given: `sqlite` (the default) or a `postgres://` URL with its password as an env:/keychain: reference. */
+  storageUrl?: string;
   /** The tier the client APIs enforce; no tier is shadowed. Default `prod`. */
   enforcedTier?: string;
   /**
@@ -80,10 +82,21 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
   const enforcedTier = opts.enforcedTier ?? 'prod';
   registerSecret(opts.adminToken);
   ensureHome(opts.home);
-  const storage = opts.storage ?? new SqliteStorage(join(opts.home, 'central.db'));
+  const keychain = opts.keychain ?? openKeychain(env);
+  const log = createLogger(opts.logging ?? false, []);
+  let storage: CentralStorage;
+  let storageDisplay = opts.storage ? 'given' : `sqlite ${join(opts.home, 'central.db')}`;
+  try {
+    const opened = opts.storage ? null : await openStorage(opts.storageUrl ?? 'sqlite', { home: opts.home, env, keychain, log });
+    storage = opts.storage ?? opened!.storage;
+    if (opened) storageDisplay = opened.display;
+  } catch (err) {
+    if (err instanceof StorageUrlError) throw new CentralStartError(err.message);
+    throw new CentralStartError(`Cannot open the central's storage (${(err as Error).message}): check the --storage URL and that the database is reachable.`);
+  }
   let services: CentralServices;
   try {
-    const signer = await Signer.open(storage, env, opts.keychain ?? openKeychain(env), clock);
+    const signer = await Signer.open(storage, env, keychain, clock);
     const policies = await PolicyBook.open(storage, signer, { enforcedTier, org: opts.org ?? null, clock });
     const org = centralOrg(opts.org ?? null, policies.publishedOrg());
     services = {
@@ -93,8 +106,9 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
       clock,
       pollIntervalMs: opts.pollIntervalMs ?? 60_000,
       keyOverlapMs: opts.keyOverlapMs ?? DEFAULT_OVERLAP_MS,
-      log: createLogger(opts.logging ?? false, []),
+      log,
       org: () => org,
+      storageDisplay,
     };
   } catch (err) {
     await storage.close();

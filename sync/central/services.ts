@@ -17,6 +17,8 @@ export interface CentralServices {
   log: Logger;
   /** The org the central answers for: given at start, else the latest published bundle's. */
   org(): string;
+  /** What it stores in, safe to print: `sqlite <file>` or the PostgreSQL URL without its password. */
+  storageDisplay: string;
 }
 
 declare module 'fastify' {

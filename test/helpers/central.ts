@@ -8,6 +8,7 @@ import { listenLoopback } from '../../local-gateway/server/app.js';
 import { createCentral, type CentralOptions } from '../../sync/central/app.js';
 import { PATHS } from '../../sync/protocol.js';
 import { generateSigningKey } from '../../sync/signing.js';
+import { freshDatabase } from './services.js';
 
 export const CENTRAL_ADMIN_TOKEN = 'gh_admin_test_token_0123456789abcdef';
 
@@ -34,6 +35,13 @@ export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock
   env?: NodeJS.ProcessEnv;
   /** The central's `gatehouse.yaml` content (providers for its client APIs). */
   config?: Record<string, unknown>;
+  /**
+   * `sqlite` (default) or the test PostgreSQL server's URL: the central then gets a fresh
+   * database of its own, dropped on close (unless `database` names one to share or reopen).
+   */
+  storage?: string;
+  /** A database URL made by `freshDatabase`, for replicas or restarts sharing one. */
+  database?: string;
 }
 
 /**
@@ -44,8 +52,14 @@ export async function startCentral(opts: StartCentralOptions = {}): Promise<Test
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-central-'));
   const env: NodeJS.ProcessEnv = { ...opts.env };
   if (!opts.keychain && !env.GATEHOUSE_SIGNING_KEY) env.GATEHOUSE_SIGNING_KEY = generateSigningKey().seed;
+  const fresh = opts.database === undefined && opts.storage !== undefined && opts.storage !== 'sqlite' ? await freshDatabase(opts.storage) : null;
+  const storageUrl = opts.database ?? fresh?.url ?? 'sqlite';
+  // The test URL's password is an env: reference into the test process's environment.
+  const ref = storageUrl === 'sqlite' ? '' : decodeURIComponent(new URL(storageUrl).password);
+  if (ref.startsWith('env:')) env[ref.slice(4)] = process.env[ref.slice(4)];
   const app = await createCentral({
     home,
+    storageUrl,
     adminToken: CENTRAL_ADMIN_TOKEN,
     env,
     config: ConfigSchema.parse(opts.config ?? {}),
@@ -80,6 +94,7 @@ export async function startCentral(opts: StartCentralOptions = {}): Promise<Test
     adminJson: async <T>(path: string) => ok<T>(await admin(path), path),
     async close() {
       await app.close();
+      await fresh?.drop();
       if (!opts.home) rmSync(home, { recursive: true, force: true });
     },
   };
