@@ -49,9 +49,45 @@ export interface CentralOptions {
   pollIntervalMs?: number;
   /** How long a rotated-out key stays valid. Default 7 days. */
   keyOverlapMs?: number;
+  /** Records batches ingested at once; more are refused with 429 and Retry-After (a fleet reconnecting). Default 16. */
+  maxIngestInFlight?: number;
+  /** On shared storage, how often the latest version is re-read beside LISTEN/NOTIFY. Default 5 s. */
+  policyPollMs?: number;
   /** Host names accepted besides loopback ones, when bound beyond 127.0.0.1. */
   allowedHosts?: readonly string[];
   logging?: LogLevel | false;
+}
+
+/** How often a replica on shared storage re-reads the latest version, beside LISTEN/NOTIFY. */
+const DEFAULT_POLICY_POLL_MS = 5_000;
+
+/**
+ * On shared storage (several replicas, one database) a publish or rotation on one replica
+ * reaches the others: notified at once where the backend can, polled as a fallback. Each
+ * refresh verifies the stored bundle before swapping it in. Returns the stop.
+ */
+async function watchShared(storage: CentralStorage, services: CentralServices, pollMs: number): Promise<() => Promise<void>> {
+  if (!storage.watchPolicies) return async () => {};
+  let running: Promise<void> | null = null;
+  const refresh = () => {
+    running ??= (async () => {
+      try {
+        if (await services.policies.refresh()) await services.signer.reload();
+      } catch (err) {
+        services.log.warn('policy refresh failed; keeping the current version', { err: (err as Error).message });
+      } finally {
+        running = null;
+      }
+    })();
+  };
+  const stopWatch = await storage.watchPolicies(refresh);
+  const timer = setInterval(refresh, pollMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await stopWatch();
+    await running;
+  };
 }
 
 /** Names the central's failure to start in one sentence (the CLI prints it). */
@@ -106,6 +142,7 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
       clock,
       pollIntervalMs: opts.pollIntervalMs ?? 60_000,
       keyOverlapMs: opts.keyOverlapMs ?? DEFAULT_OVERLAP_MS,
+      maxIngestInFlight: opts.maxIngestInFlight ?? 16,
       log,
       org: () => org,
       storageDisplay,
@@ -128,16 +165,22 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
     }
   };
 
+  const shared = await watchShared(storage, services, opts.policyPollMs ?? DEFAULT_POLICY_POLL_MS);
   const decorate = fp(async (app: FastifyInstance) => {
     app.decorate('central', services);
-    app.addHook('onClose', async () => storage.close());
+    app.addHook('onClose', async () => {
+      await shared();
+      await storage.close();
+    });
   }, { name: 'gatehouse-central' });
 
   const central = async (app: FastifyInstance) => {
     installCentralParsers(app);
     app.setErrorHandler(async (raw: Error, req: FastifyRequest, reply: FastifyReply) => {
       const err = toCentralError(raw, RECORDS_BODY_LIMIT / 1024 / 1024);
+      if (err.code === 'GH_ERR_STORAGE_UNAVAILABLE') services.log.warn('database unavailable', { route: req.url.split('?')[0], err: raw.message });
       if (err.code === 'GH_ERR_INTERNAL') services.log.error('internal error', { route: req.url.split('?')[0], err: String(raw.stack ?? raw) });
+      if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
       return reply.code(err.statusCode).send(err.body());
     });
     await app.register(fleetRoutes);

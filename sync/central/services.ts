@@ -14,6 +14,8 @@ export interface CentralServices {
   pollIntervalMs: number;
   /** How long a rotated-out key stays valid. */
   keyOverlapMs: number;
+  /** Records batches this replica ingests at once; more are answered 429 with Retry-After. */
+  maxIngestInFlight: number;
   log: Logger;
   /** The org the central answers for: given at start, else the latest published bundle's. */
   org(): string;

@@ -44,6 +44,13 @@ export interface CentralStorage {
   records(query: RecordsQuery): Promise<{ records: StoredRecordRow[]; nextCursor: string | null }>;
   usage(query: UsageQuery): Promise<UsageRow[]>;
 
+  /**
+   * Shared backends only: calls `onPublish` when any replica publishes a version, until the
+   * returned stop is called. Best effort (a lost connection misses notifications): the
+   * central polls `latestPolicy` beside it.
+   */
+  watchPolicies?(onPublish: () => void): Promise<() => Promise<void>>;
+
   close(): Promise<void>;
 }
 

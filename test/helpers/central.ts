@@ -28,7 +28,7 @@ export interface TestCentral {
   close(): Promise<void>;
 }
 
-export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock' | 'keychain' | 'pollIntervalMs' | 'keyOverlapMs' | 'org' | 'enforcedTier'>> {
+export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock' | 'keychain' | 'pollIntervalMs' | 'keyOverlapMs' | 'org' | 'enforcedTier' | 'maxIngestInFlight' | 'policyPollMs'>> {
   /** A given home outlives the central (a restart test reopens it); a fresh one is removed on close. */
   home?: string;
   /** Without GATEHOUSE_SIGNING_KEY (and without `keychain`), a fresh key is put here. */
@@ -70,6 +70,8 @@ export async function startCentral(opts: StartCentralOptions = {}): Promise<Test
     // The org the test bundles are for, unless a test names another (or null, for a central that must find it in its home).
     org: opts.org === undefined ? 'acme' : opts.org,
     enforcedTier: opts.enforcedTier,
+    maxIngestInFlight: opts.maxIngestInFlight,
+    policyPollMs: opts.policyPollMs,
   });
   const url = await listenLoopback(app, 0);
   const admin = (path: string, init: RequestInit = {}) =>

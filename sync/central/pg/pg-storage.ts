@@ -60,6 +60,10 @@ export class PostgresStorage implements CentralStorage {
   private async tx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      // A connection dropped mid-transaction fails the running query; the client's own error event must not crash the process.
+      let broken: Error | undefined;
+      const onError = (err: Error) => void (broken = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const out = await work(client);
@@ -68,9 +72,12 @@ export class PostgresStorage implements CentralStorage {
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
         if (attempt < 5 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+        broken ??= /^(08|57P)/.test((err as { code?: string }).code ?? '') ? (err as Error) : undefined;
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is discarded, not handed to the next request.
+        client.release(broken);
       }
     }
   }
@@ -187,6 +194,41 @@ export class PostgresStorage implements CentralStorage {
   /** Retention: drops the day partitions of records that started before `cutoff`; the rollups stay. */
   async dropRecordsBefore(cutoff: number): Promise<string[]> {
     return this.partitions.dropBefore(cutoff);
+  }
+
+  async watchPolicies(onPublish: () => void): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: PoolClient | null = null;
+    let retry: NodeJS.Timeout | null = null;
+    const listen = async (): Promise<void> => {
+      try {
+        const c = await this.pool.connect();
+        if (stopped) return c.release();
+        client = c;
+        c.on('notification', (n) => n.channel === POLICY_CHANNEL && onPublish());
+        // A dropped connection: let the pool discard it and listen again; the poll covers the gap.
+        c.on('error', () => {
+          c.release(true);
+          client = null;
+          if (!stopped) retry = setTimeout(() => void listen(), 1_000);
+        });
+        await c.query(`LISTEN ${POLICY_CHANNEL}`);
+        onPublish();
+      } catch {
+        if (!stopped) retry = setTimeout(() => void listen(), 1_000);
+      }
+    };
+    await listen();
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client as PoolClient | null;
+      client = null;
+      if (c) {
+        await c.query(`UNLISTEN ${POLICY_CHANNEL}`).catch(() => {});
+        c.release();
+      }
+    };
   }
 
   async close(): Promise<void> {

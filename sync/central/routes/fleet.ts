@@ -69,9 +69,24 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
     return reply.code(204).send();
   });
 
+  // Batches in flight on this replica. Past the limit a batch is refused before it is read
+  // into the database, so a fleet reconnecting at once queues on the devices (their backoff
+  // honours Retry-After, with jitter) instead of on this server's memory and connections.
+  let inFlight = 0;
+  const { maxIngestInFlight } = app.central;
   app.post(PATHS.records, { config, bodyLimit: RECORDS_BODY_LIMIT, preParsing: gunzipBody, schema: { body: RecordsBatchSchema } }, async (req) => {
-    const device = await ownDevice(req, req.body.device_id);
-    return storage.ingest(device.id, req.body.records, req.body.dropped, clock());
+    if (inFlight >= maxIngestInFlight) {
+      const busy = new CentralError('GH_ERR_INGEST_BUSY', `This central gateway is ingesting ${inFlight} batches already: nothing was stored; retry after the Retry-After seconds.`);
+      busy.retryAfterS = 1 + Math.min(30, Math.floor(inFlight / maxIngestInFlight));
+      throw busy;
+    }
+    inFlight++;
+    try {
+      const device = await ownDevice(req, req.body.device_id);
+      return await storage.ingest(device.id, req.body.records, req.body.dropped, clock());
+    } finally {
+      inFlight--;
+    }
   });
 }
 
