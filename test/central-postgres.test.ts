@@ -126,6 +126,51 @@ describe.skipIf(!url)('central gateway on PostgreSQL: replicas on one database',
     expect(team?.requests).toBe(300);
   });
 
+  it('a simulated fleet of 200 devices reconnecting at once with backlogs and replays: slowed by 429s, each record counted once', async () => {
+    const d = await startCentral({ database: db.url, env, maxIngestInFlight: 4 });
+    try {
+      const { pat: fleetPat } = await d.createPat('fleet', 'fleet');
+      const auth = { authorization: `Bearer ${fleetPat}`, 'content-type': 'application/json' };
+      const ids: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const res = await fetch(d.url + PATHS.enroll, { method: 'POST', headers: auth, body: JSON.stringify({ hostname: `fleet-${i}`, platform: 'linux', gatehouse_version: '0.1.0' }) });
+        ids.push(EnrollResponseSchema.parse(await res.json()).device_id);
+      }
+      const statuses = new Map<number, number>();
+      let accepted = 0;
+      // Until it is taken; a refused batch goes again (the device would wait Retry-After with jitter first).
+      const send = async (device: string, records: SyncRecord[]) => {
+        for (;;) {
+          const res = await fetch(d.url + PATHS.records, { method: 'POST', headers: auth, body: JSON.stringify({ device_id: device, records }) });
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status === 200) return RecordsAckSchema.parse(await res.json());
+          await res.text();
+          // The device's full-jitter backoff, scaled from Retry-After's seconds to milliseconds for the test.
+          await new Promise((r) => setTimeout(r, Math.random() * 20 * Number(res.headers.get('retry-after') ?? 1)));
+        }
+      };
+      // 32 devices at a time come back (the connections a load balancer would hold open); 200 in all.
+      const queue = [...ids];
+      const reconnect = async (device: string) => {
+        const backlog = Array.from({ length: 8 }, (_, i) => record(i + 1, { team: 'fleet', user: device, started_at: T0 + 2 * DAY }));
+        // The first half sent, its ACK lost; then a replay of it with the rest: a partial ACK at the server's end.
+        const first = await send(device, backlog.slice(0, 4));
+        const second = await send(device, backlog);
+        accepted += first.accepted + second.accepted;
+        expect(second).toMatchObject({ duplicates: 4, gaps: [] });
+      };
+      await Promise.all(Array.from({ length: 32 }, async () => {
+        for (let device = queue.shift(); device !== undefined; device = queue.shift()) await reconnect(device);
+      }));
+      expect(accepted).toBe(200 * 8);
+      expect([...statuses.keys()].sort()).toEqual([200, 429]);
+      const fleet = UsageAnswerSchema.parse(await d.adminJson(`${PATHS.adminUsage}?by=team`)).rows.find((r) => r.key === 'fleet');
+      expect(fleet).toMatchObject({ requests: 200 * 8, cost_usd: 200 * 8 * 0.25 });
+    } finally {
+      await d.close();
+    }
+  }, 60_000);
+
   it('answers 429 with Retry-After past the in-flight ingest limit, storing nothing of the refused batch', async () => {
     const d = await startCentral({ database: db.url, env, maxIngestInFlight: 1 });
     const pool = adminPool(url!, db.name);
