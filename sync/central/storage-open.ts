@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import type { Keychain } from '../../local-gateway/keychain/index.js';
 import type { Logger } from '../../local-gateway/core/log.js';
-import { createPool, parsePostgresUrl, resolvePassword } from './pg/connect.js';
-import { PostgresStorage } from './pg/pg-storage.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import type { CentralStorage } from './storage.js';
 
-export { StorageUrlError } from './pg/connect.js';
+/** A `--storage` value that cannot be used, said in one sentence (kept here so `pg` loads only for a postgres:// URL). */
+export class StorageUrlError extends Error {}
 
 /**
  * The storage a `--storage` value names: `sqlite` (the default, `<home>/central.db`) or a
@@ -18,6 +17,8 @@ export async function openStorage(spec: string, ctx: { home: string; env: NodeJS
     const file = join(ctx.home, 'central.db');
     return { storage: new SqliteStorage(file), display: `sqlite ${file}` };
   }
+  const { createPool, parsePostgresUrl, resolvePassword } = await import('./pg/connect.js');
+  const { PostgresStorage } = await import('./pg/pg-storage.js');
   const target = parsePostgresUrl(spec);
   const password = await resolvePassword(target, ctx.env, ctx.keychain);
   const pool = createPool({ ...target.config, ...(password === undefined ? {} : { password }) }, (err) => ctx.log.warn('postgres connection lost', { err: err.message }));

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type { Keychain } from '../../../local-gateway/keychain/index.js';
 import { registerSecret } from '../../../local-gateway/core/redact.js';
+import { StorageUrlError } from '../storage-open.js';
 
-/** A `--storage` value that cannot be used, said in one sentence. */
-export class StorageUrlError extends Error {}
+export { StorageUrlError };
 
 export interface PostgresTarget {
   /** The URL without its password: safe to print and log. */
