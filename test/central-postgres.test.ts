@@ -116,9 +116,13 @@ describe.skipIf(!url)('central gateway on PostgreSQL: replicas on one database',
   it('retention drops whole day partitions; the rollups keep the totals', async () => {
     const storage = b.app.central.storage as PostgresStorage;
     expect(await storage.dropRecordsBefore(T0 - (T0 % DAY) + DAY)).toEqual(['records_20260501']);
+    // A replica started with --retention-days 2 on May 5 drops May 2 at once (May 3 and 4 are kept).
+    const keeper = await startCentral({ database: db.url, env, recordsRetentionDays: 2, clock: () => T0 + 4 * DAY });
+    await keeper.close();
+    expect(await storage.dropRecordsBefore(T0 - (T0 % DAY) + 2 * DAY)).toEqual([]);
     const pool = adminPool(url!, db.name);
     try {
-      expect((await pool.query('SELECT count(*)::int AS n, min(started_at)::float8 AS m FROM records')).rows[0]).toEqual({ n: 200, m: T0 + DAY });
+      expect((await pool.query('SELECT count(*)::int AS n, min(started_at)::float8 AS m FROM records')).rows[0]).toEqual({ n: 100, m: T0 + 2 * DAY });
     } finally {
       await pool.end();
     }

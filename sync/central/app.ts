@@ -51,6 +51,8 @@ export interface CentralOptions {
   keyOverlapMs?: number;
   /** Records batches ingested at once; more are refused with 429 and Retry-After (a fleet reconnecting). Default 16. */
   maxIngestInFlight?: number;
+  /** Keep records this many days (by the day their request started), where the backend drops days (PostgreSQL); absent: keep all. */
+  recordsRetentionDays?: number;
   /** On shared storage, how often the latest version is re-read beside LISTEN/NOTIFY. Default 5 s. */
   policyPollMs?: number;
   /** Host names accepted besides loopback ones, when bound beyond 127.0.0.1. */
@@ -88,6 +90,28 @@ async function watchShared(storage: CentralStorage, services: CentralServices, p
     await stopWatch();
     await running;
   };
+}
+
+/**
+ * Retention by whole days: at start and hourly, the days that ended more than `days` ago are
+ * dropped (a partition each on PostgreSQL, never a DELETE). Any replica may run it; dropping
+ * is idempotent.
+ */
+async function keepDays(storage: CentralStorage, services: CentralServices, days: number | undefined): Promise<NodeJS.Timeout | undefined> {
+  if (days === undefined || !storage.dropRecordsBefore) return undefined;
+  const run = async () => {
+    const today = Math.floor(services.clock() / 86_400_000) * 86_400_000;
+    try {
+      const dropped = await storage.dropRecordsBefore!(today - days * 86_400_000);
+      if (dropped.length > 0) services.log.info('records retention dropped days', { dropped: dropped.join(',') });
+    } catch (err) {
+      services.log.warn('records retention failed; it runs again within the hour', { err: (err as Error).message });
+    }
+  };
+  await run();
+  const timer = setInterval(() => void run(), 3600_000);
+  timer.unref();
+  return timer;
 }
 
 /** Names the central's failure to start in one sentence (the CLI prints it). */
@@ -166,9 +190,11 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
   };
 
   const shared = await watchShared(storage, services, opts.policyPollMs ?? DEFAULT_POLICY_POLL_MS);
+  const retention = await keepDays(storage, services, opts.recordsRetentionDays);
   const decorate = fp(async (app: FastifyInstance) => {
     app.decorate('central', services);
     app.addHook('onClose', async () => {
+      clearInterval(retention);
       await shared();
       await storage.close();
     });

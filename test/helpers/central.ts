@@ -28,7 +28,7 @@ export interface TestCentral {
   close(): Promise<void>;
 }
 
-export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock' | 'keychain' | 'pollIntervalMs' | 'keyOverlapMs' | 'org' | 'enforcedTier' | 'maxIngestInFlight' | 'policyPollMs'>> {
+export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock' | 'keychain' | 'pollIntervalMs' | 'keyOverlapMs' | 'org' | 'enforcedTier' | 'maxIngestInFlight' | 'policyPollMs' | 'recordsRetentionDays'>> {
   /** A given home outlives the central (a restart test reopens it); a fresh one is removed on close. */
   home?: string;
   /** Without GATEHOUSE_SIGNING_KEY (and without `keychain`), a fresh key is put here. */
@@ -57,22 +57,29 @@ export async function startCentral(opts: StartCentralOptions = {}): Promise<Test
   // The test URL's password is an env: reference into the test process's environment.
   const ref = storageUrl === 'sqlite' ? '' : decodeURIComponent(new URL(storageUrl).password);
   if (ref.startsWith('env:')) env[ref.slice(4)] = process.env[ref.slice(4)];
-  const app = await createCentral({
-    home,
-    storageUrl,
-    adminToken: CENTRAL_ADMIN_TOKEN,
-    env,
-    config: ConfigSchema.parse(opts.config ?? {}),
-    clock: opts.clock,
-    keychain: opts.keychain,
-    pollIntervalMs: opts.pollIntervalMs,
-    keyOverlapMs: opts.keyOverlapMs,
-    // The org the test bundles are for, unless a test names another (or null, for a central that must find it in its home).
-    org: opts.org === undefined ? 'acme' : opts.org,
-    enforcedTier: opts.enforcedTier,
-    maxIngestInFlight: opts.maxIngestInFlight,
-    policyPollMs: opts.policyPollMs,
-  });
+  let app: FastifyInstance;
+  try {
+    app = await createCentral({
+      home,
+      storageUrl,
+      adminToken: CENTRAL_ADMIN_TOKEN,
+      env,
+      config: ConfigSchema.parse(opts.config ?? {}),
+      clock: opts.clock,
+      keychain: opts.keychain,
+      pollIntervalMs: opts.pollIntervalMs,
+      keyOverlapMs: opts.keyOverlapMs,
+      // The org the test bundles are for, unless a test names another (or null, for a central that must find it in its home).
+      org: opts.org === undefined ? 'acme' : opts.org,
+      enforcedTier: opts.enforcedTier,
+      maxIngestInFlight: opts.maxIngestInFlight,
+      policyPollMs: opts.policyPollMs,
+      recordsRetentionDays: opts.recordsRetentionDays,
+    });
+  } catch (err) {
+    await fresh?.drop();
+    throw err;
+  }
   const url = await listenLoopback(app, 0);
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(url + path, { ...init, headers: { authorization: `Bearer ${CENTRAL_ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) } });
