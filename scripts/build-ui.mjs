@@ -13,7 +13,7 @@ const record = fileURLToPath(new URL('../dist/ui/.inputs.json', import.meta.url)
 
 /** Whether every recorded input still has the hash it had when the bundle in dist/ui was built. */
 function upToDate() {
-  if (!existsSync(record)) return false;
+  if (!existsSync(record) || !existsSync(fileURLToPath(new URL('../dist/ui/index.html', import.meta.url)))) return false;
   const inputs = JSON.parse(readFileSync(record, 'utf8'));
   return Object.entries(inputs).every(([file, hash]) => {
     try {

@@ -68,7 +68,8 @@ export function SectionTable({ section, tier, changes = [] }: { section: Section
         <thead><tr>{rules.head.map((h) => <th key={h}>{h}</th>)}</tr></thead>
         <tbody>
           {rules.rows.map((r) => (
-            <tr key={r.id} data-rule={r.id} data-change={changeOf(r.id)} className={changeOf(r.id) ? `row-${changeOf(r.id)}` : undefined}>
+            // A virtual model only routes a name (the diff counts it as a change): never coloured as a tightening.
+            <tr key={r.id} data-rule={r.id} data-change={changeOf(r.id)} className={changeOf(r.id) ? `row-${section === 'virtual_models' ? 'changed' : changeOf(r.id)}` : undefined}>
               {r.cells.map((c, i) => <td key={i}>{c}</td>)}
             </tr>
           ))}

@@ -60,7 +60,7 @@ function Refused({ error }: { error: NonNullable<View['last_error']> }) {
 
 /** One section of both tiers next to each other, the changes in it listed under them. */
 function Section({ name, from, to, changes }: { name: SectionName; from: ResolvedTier; to: ResolvedTier; changes: TierChange[] }) {
-  const tight = changes.some((c) => c.change === 'tightened' || c.change === 'added');
+  const tight = name !== 'virtual_models' && changes.some((c) => c.change === 'tightened' || c.change === 'added');
   return (
     <section className={`diff-section${tight ? ' tightens' : ''}`} data-testid={`diff-${name}`}>
       <h3>{name}</h3>
