@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
 import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
+import { TelemetryStatusSchema } from '../telemetry/exporter.js';
 import { OutboxStatusSchema } from '../../sync/device/contracts.js';
 import type { Identity } from '../identity/index.js';
 
@@ -64,6 +65,8 @@ export const GatewayStatusSchema = z.object({
   sync: SyncStatusSchema,
   providers: z.array(z.object({ id: z.string(), kind: z.string(), apis: z.array(z.string()), models: z.array(z.string()) })),
   store: z.object({ traces: z.number().int(), blobs: z.number().int(), bytes: z.number().int() }),
+  /** OTLP export: null unless `telemetry.otlp` is configured. */
+  telemetry: TelemetryStatusSchema.nullable(),
   memory_rss_bytes: z.number(),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatusSchema>;

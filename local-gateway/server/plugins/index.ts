@@ -9,6 +9,7 @@ import { providersPlugin } from './providers.js';
 import { runtimePlugin } from './runtime.js';
 import { storePlugin } from './store.js';
 import { syncPlugin } from './sync.js';
+import { telemetryPlugin } from './telemetry.js';
 
 /**
  * The gateway's services, one plugin each, in dependency order. Fastify closes them in the
@@ -22,6 +23,7 @@ export async function registerServices(app: FastifyInstance, opts: GatewayOption
   await app.register(policyPlugin, opts);
   await app.register(eventsPlugin);
   await app.register(syncPlugin, opts);
+  await app.register(telemetryPlugin, opts);
   await app.register(pipelinePlugin);
   await app.register(gatewayPlugin);
 }
