@@ -8,6 +8,7 @@ import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
 import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
 import { TelemetryStatusSchema } from '../telemetry/exporter.js';
+import { RetentionStatusSchema } from '../server/plugins/retention.js';
 import { OutboxStatusSchema } from '../../sync/device/contracts.js';
 import type { Identity } from '../identity/index.js';
 
@@ -67,6 +68,8 @@ export const GatewayStatusSchema = z.object({
   store: z.object({ traces: z.number().int(), blobs: z.number().int(), bytes: z.number().int() }),
   /** OTLP export: null unless `telemetry.otlp` is configured. */
   telemetry: TelemetryStatusSchema.nullable(),
+  /** What the store keeps (`logging.retention_days`, `storage.max_gb`) and what the last sweep deleted. */
+  retention: RetentionStatusSchema,
   memory_rss_bytes: z.number(),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatusSchema>;

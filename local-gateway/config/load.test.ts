@@ -167,7 +167,7 @@ banana: 1
       `${file}:9: limts: unknown key "limts": did you mean "limits"?`,
       `${file}:11: tiers.shadow: must be a list, not the text "prod"`,
       `${file}:12: sync.outbox.overflow: must be one of "drop_oldest", "drop_newest", not the text "drop_all"`,
-      `${file}:13: banana: unknown key "banana": remove it, or use one of providers, policy, tiers, limits, timeouts, prices, central, sync, telemetry`,
+      `${file}:13: banana: unknown key "banana": remove it, or use one of providers, policy, tiers, limits, timeouts, prices, central, sync, storage, telemetry`,
     ]);
     expect(message).not.toMatch(/Invalid input|expected .*, received|Unrecognized key/);
   });

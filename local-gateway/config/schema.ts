@@ -224,6 +224,13 @@ export const ConfigSchema = z.strictObject({
         .describe("How long a records batch waits for the central gateway's answer before it is retried (ms)."),
     })
     .optional(),
+  storage: z
+    .strictObject({
+      max_gb: z.number().positive().optional().describe('Most the trace store may use on disk (GB, e.g. 2.5); past it the oldest traces are deleted. Absent: only `logging.retention_days` bounds it.'),
+      sweep_minutes: z.number().int().min(1).max(1440).default(10).describe('How often retention runs (minutes).'),
+    })
+    .default({ sweep_minutes: 10 })
+    .describe("The trace store's disk budget; traces older than the policy's `logging.retention_days` are deleted as well."),
   telemetry: z.strictObject({ otlp: OtlpSchema.optional().describe('OTLP/HTTP export of every trace as GenAI spans.') }).optional().describe('Where traces go beyond the local store; off unless present.'),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();

@@ -134,6 +134,8 @@ export class TraceWriter {
    * never waits on it. Without an importer (it failed) the sweep runs here, via `inlineSweep`.
    */
   sweep(req: SweepRequest, inlineSweep: (req: SweepRequest) => Promise<SweepResult>): Promise<SweepResult> {
+    // What is journaled goes first, so the sweep sees the store as every reader would.
+    this.handOver();
     if (this.inline) return inlineSweep(req);
     const id = this.nextSweep++;
     return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@ import type { ProviderAdapter } from '../../providers/types.js';
 import type { TraceStore } from '../../store/traces.js';
 import type { TraceWriter } from '../../store/writer.js';
 import type { TelemetryExporter } from '../../telemetry/exporter.js';
+import type { RetentionService } from './retention.js';
 import type { RecordsOutbox } from '../../../sync/device/contracts.js';
 import type { DeviceSync } from '../../../sync/device/index.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -35,6 +36,8 @@ export interface GatewayServices extends Omit<GatewayRuntime, 'paths' | 'keychai
   sync: DeviceSync;
   /** OTLP export of every trace; null unless `telemetry.otlp` is configured. */
   telemetry: TelemetryExporter | null;
+  /** Deletes traces past `logging.retention_days` and `storage.max_gb`, in the background. */
+  retention: RetentionService;
   /** Reads keychain keys and the PAT's identity again, e.g. after `gatehouse keys set`. */
   reloadSecrets(): Promise<Identity>;
 }
@@ -59,11 +62,12 @@ async function gateway(app: FastifyInstance): Promise<void> {
     identity: app.identity,
     sync: app.sync.device,
     telemetry: app.telemetry,
+    retention: app.retention,
     reloadSecrets: app.reloadSecrets,
   } satisfies GatewayServices);
 }
 
 export const gatewayPlugin = fp(gateway, {
   name: 'gatehouse-services',
-  dependencies: ['gatehouse-runtime', 'gatehouse-providers', 'gatehouse-identity', 'gatehouse-store', 'gatehouse-policy', 'gatehouse-events', 'gatehouse-sync', 'gatehouse-telemetry', 'gatehouse-pipeline'],
+  dependencies: ['gatehouse-runtime', 'gatehouse-providers', 'gatehouse-identity', 'gatehouse-store', 'gatehouse-policy', 'gatehouse-events', 'gatehouse-sync', 'gatehouse-retention', 'gatehouse-telemetry', 'gatehouse-pipeline'],
 });

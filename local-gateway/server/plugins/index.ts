@@ -9,6 +9,7 @@ import { providersPlugin } from './providers.js';
 import { runtimePlugin } from './runtime.js';
 import { storePlugin } from './store.js';
 import { syncPlugin } from './sync.js';
+import { retentionPlugin } from './retention.js';
 import { telemetryPlugin } from './telemetry.js';
 
 /**
@@ -21,6 +22,7 @@ export async function registerServices(app: FastifyInstance, opts: GatewayOption
   await app.register(identityPlugin);
   await app.register(storePlugin);
   await app.register(policyPlugin, opts);
+  await app.register(retentionPlugin, opts);
   await app.register(eventsPlugin);
   await app.register(syncPlugin, opts);
   await app.register(telemetryPlugin, opts);
