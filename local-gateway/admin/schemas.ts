@@ -119,6 +119,11 @@ export type ServerEvent = z.infer<typeof ServerEventSchema>;
 
 export const USAGE_BY = ['none', 'model', 'provider', 'project', 'team', 'user'] as const;
 export type UsageBy = (typeof USAGE_BY)[number];
+/** `metadata.<key>`: group by any metadata key the agents send, e.g. `metadata.cost_center`. */
+export const UsageByMetadataSchema = z
+  .string()
+  .regex(/^metadata\.[A-Za-z0-9_-]{1,64}$/, 'use none, model, provider, project, team, user or metadata.<key> (letters, digits, _ and -)')
+  .transform((s) => s as `metadata.${string}`);
 
 export const UsageQuerySchema = z.object({
   /** ISO 8601 time or Unix milliseconds; default 30 days ago. */
@@ -127,7 +132,7 @@ export const UsageQuerySchema = z.object({
   until: z.string().min(1).optional(),
   interval: z.enum(['day', 'hour']).default('day'),
   /** `project` is the metadata key `project`; `team` the caller's team, else the metadata key `team`. */
-  by: z.enum(USAGE_BY).default('none'),
+  by: z.union([z.enum(USAGE_BY), UsageByMetadataSchema]).default('none'),
   format: z.enum(['json', 'csv']).default('json'),
 });
 export type UsageQuery = z.infer<typeof UsageQuerySchema>;
@@ -156,7 +161,7 @@ export const UsageReportSchema = z.object({
   since: z.string(),
   until: z.string(),
   interval: z.enum(['day', 'hour']),
-  by: z.enum(USAGE_BY),
+  by: z.union([z.enum(USAGE_BY), UsageByMetadataSchema]),
   /** Model calls only: a request that named no model to call is counted in `other`. */
   buckets: z.array(UsageBucketSchema),
   totals: UsageCountsSchema,

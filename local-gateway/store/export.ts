@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { csvField } from '../core/csv.js';
 import { uuidv7LowerBound } from '../core/ids.js';
 
 /**
@@ -75,11 +76,9 @@ function valueOf(row: ExportRow, field: string): Value {
   }
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+/** Objects (the metadata) go as their JSON text. */
 function csvCell(v: Value): string {
-  if (v === null) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvField(v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
 }
 
 export interface ExportWindow {
