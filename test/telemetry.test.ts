@@ -113,6 +113,22 @@ describe('OTLP export', () => {
     }
   });
 
+  it('masks what the PII scanner finds when the telemetry setting says redacted, though the policy logs full bodies', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await gateway(receiver, { protocol: 'http/json', bodies: 'redacted' }, 'full');
+    try {
+      const id = await call(gw, 'write to ada.lovelace@example.com about the invoice');
+      const root = await waitFor(() => rootOf(receiver.spans, id), 'the request span');
+      const body = String(root.attributes['gatehouse.request.body']);
+      expect(body).toContain('about the invoice');
+      expect(body).toContain('[redacted:email]');
+      expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).not.toContain('ada.lovelace@example.com');
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
   it('retries 503 and 429 after their Retry-After, and does not retry a 400', async () => {
     const receiver = await startOtlpReceiver();
     receiver.script.push({ kind: 'status', status: 503, headers: { 'retry-after': '1' } }, { kind: 'status', status: 429, headers: { 'retry-after': '1' } });

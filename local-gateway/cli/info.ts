@@ -1,4 +1,4 @@
-import { RetentionStatusSchema, type RetentionStatus } from '../server/plugins/retention.js';
+import { RetentionStatusSchema, type RetentionStatus } from '../store/retention.js';
 import { TelemetryStatusSchema, type TelemetryStatus } from '../telemetry/exporter.js';
 import { ensureHome, homePaths, readRuntime } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';

@@ -49,6 +49,19 @@ interface VictimRow {
   response_body: string | null;
 }
 
+/** What retention keeps and what it last did, as `GET /api/status` reports it under `retention`. */
+export const RetentionStatusSchema = z.object({
+  /** The active tier's `logging.retention_days`. */
+  retention_days: z.number().int(),
+  /** `storage.max_gb` in bytes; null without a budget. */
+  max_bytes: z.number().int().nullable(),
+  last_sweep: z
+    .object({ at: z.string(), traces: z.number().int(), blobs: z.number().int(), pages_freed: z.number().int(), bytes: z.number().int() })
+    .nullable(),
+  last_error: z.string().nullable(),
+});
+export type RetentionStatus = z.infer<typeof RetentionStatusSchema>;
+
 export class Retention {
   private readonly oldest: Statement<[string, number], VictimRow>;
   private readonly fired: Statement<[string], Pick<Verdict, 'tier' | 'rule' | 'decision'>>;

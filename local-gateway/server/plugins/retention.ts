@@ -1,25 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { z } from 'zod';
-import { sweep, type SweepResult } from '../../store/retention.js';
+import { sweep, type RetentionStatus, type SweepResult } from '../../store/retention.js';
 import type { GatewayOptions } from '../options.js';
 
 const DAY_MS = 86_400_000;
 /** The first sweep waits a little: a gateway that just started has requests to serve first. */
 const FIRST_SWEEP_MS = 30_000;
-
-/** What retention keeps and what it last did, as `GET /api/status` reports it under `retention`. */
-export const RetentionStatusSchema = z.object({
-  /** The active tier's `logging.retention_days`. */
-  retention_days: z.number().int(),
-  /** `storage.max_gb` in bytes; null without a budget. */
-  max_bytes: z.number().int().nullable(),
-  last_sweep: z
-    .object({ at: z.string(), traces: z.number().int(), blobs: z.number().int(), pages_freed: z.number().int(), bytes: z.number().int() })
-    .nullable(),
-  last_error: z.string().nullable(),
-});
-export type RetentionStatus = z.infer<typeof RetentionStatusSchema>;
 
 export interface RetentionService {
   /** Sweeps now (or joins the sweep under way) and resolves with what it deleted. */
