@@ -26,7 +26,8 @@ describe('retention in a running gateway', () => {
       const status = await gw.api<GatewayStatus>('/api/status');
       expect(status.retention).toMatchObject({ retention_days: 7, max_bytes: null, last_sweep: { traces: 2 }, last_error: null });
       expect(status.store.traces).toBe(0);
-      // The gateway serves on after the sweep, and the new trace is kept.
+      // The gateway serves on after the sweep, and a trace younger than the cutoff is kept.
+      now = Date.now();
       await gw.client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'three' }] });
       expect((await gw.app.retention.sweepNow()).traces).toBe(0);
       expect((await gw.api<TracePage>('/api/traces')).traces).toHaveLength(1);
