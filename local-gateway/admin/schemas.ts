@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
 import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
-import { TelemetryStatusSchema } from '../telemetry/exporter.js';
+import { TelemetryStatusSchema } from '../telemetry/status.js';
 import { RetentionStatusSchema } from '../store/retention.js';
 import { OutboxStatusSchema } from '../../sync/device/contracts.js';
 import type { Identity } from '../identity/index.js';

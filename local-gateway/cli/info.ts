@@ -1,5 +1,5 @@
 import { RetentionStatusSchema, type RetentionStatus } from '../store/retention.js';
-import { TelemetryStatusSchema, type TelemetryStatus } from '../telemetry/exporter.js';
+import { TelemetryStatusSchema, type TelemetryStatus } from '../telemetry/status.js';
 import { ensureHome, homePaths, readRuntime } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import type { z } from 'zod';

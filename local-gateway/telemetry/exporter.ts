@@ -4,25 +4,9 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, TracerProvider, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { z } from 'zod';
 import type { OtlpConfig } from '../config/schema.js';
 import { emitSpans, type ExportItem, type ProviderFacts } from './spans.js';
-
-/** How the export is doing, as `GET /api/status` reports it under `telemetry`. */
-export const TelemetryStatusSchema = z.object({
-  endpoint: z.string(),
-  protocol: z.enum(['http/protobuf', 'http/json']),
-  /** Traces waiting to be exported. */
-  queued: z.number().int(),
-  /** Traces whose spans the collector accepted. */
-  exported: z.number().int(),
-  /** Traces never exported because the queue was full (`max_queue`). */
-  dropped: z.number().int(),
-  /** Traces whose export failed for good (refused, or retries and timeout spent). */
-  failed: z.number().int(),
-  last_error: z.string().nullable(),
-});
-export type TelemetryStatus = z.infer<typeof TelemetryStatusSchema>;
+import type { TelemetryStatus } from './status.js';
 
 export interface TelemetryOptions {
   config: OtlpConfig;

@@ -8,7 +8,7 @@ import type { TraceSink } from '../../pipeline/trace.js';
 import { loadSecret } from '../../providers/secrets.js';
 import type { PolicySource } from '../../policy/source.js';
 import type { TraceRecord } from '../../store/schema.js';
-import { TelemetryExporter } from '../../telemetry/exporter.js';
+import type { TelemetryExporter } from '../../telemetry/exporter.js';
 import type { ExportItem, ProviderFacts } from '../../telemetry/spans.js';
 import { BodyRedactor } from '../../../sync/device/record-bodies.js';
 import type { GatewayOptions } from '../options.js';
@@ -47,6 +47,8 @@ async function telemetry(app: FastifyInstance, opts: GatewayOptions): Promise<vo
     }
     return out;
   };
+  // Loaded only when configured: the OpenTelemetry packages are a few MB of idle memory otherwise.
+  const { TelemetryExporter } = await import('../../telemetry/exporter.js');
   const exporter = new TelemetryExporter({
     config: otlp,
     headers,
