@@ -165,6 +165,12 @@ describe('GET /api/usage', () => {
     expect(byProject.totals).toEqual(none.totals);
     const byProvider = await gw.api<UsageReport>(`/api/usage?since=${since}&by=provider`);
     expect(byProvider.buckets.map((b) => [b.key, b.requests, b.errors])).toEqual([['demo', 1, 0], ['up', 4, 1]]);
+    // Any metadata key groups: project is one the agents send.
+    const byMeta = UsageReportSchema.parse(await gw.api<UsageReport>(`/api/usage?since=${since}&by=metadata.project&interval=hour`));
+    expect(byMeta.by).toBe('metadata.project');
+    expect(byMeta.buckets).toEqual(byProject.buckets);
+    const byAbsent = await gw.api<UsageReport>(`/api/usage?since=${since}&by=metadata.cost_center`);
+    expect(byAbsent.buckets.map((b) => [b.key, b.requests])).toEqual([[null, 5]]);
     const later = await gw.api<UsageReport>(`/api/usage?since=${Date.now() + 60_000}&until=${Date.now() + 3_600_000}`);
     expect(later.totals.requests).toBe(0);
   });
@@ -186,9 +192,11 @@ describe('GET /api/usage', () => {
   });
 
   it('refuses an unknown grouping and a window that ends before it starts', async () => {
-    const r = await get('/api/usage?by=color');
-    expect(r.status).toBe(400);
-    expect(r.text).toContain('GH_ERR_INVALID_QUERY');
+    for (const by of ['color', "metadata.a'b", 'metadata.']) {
+      const r = await get(`/api/usage?by=${encodeURIComponent(by)}`);
+      expect(r.status, by).toBe(400);
+      expect(r.text, by).toContain('GH_ERR_INVALID_QUERY');
+    }
     const backwards = await get('/api/usage?since=2026-02-01&until=2026-01-01');
     expect(backwards.status).toBe(400);
     expect(JSON.parse(backwards.text)).toMatchObject({ error: { code: 'GH_ERR_INVALID_QUERY', param: 'until' } });

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
 import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
+import { TelemetryStatusSchema } from '../telemetry/status.js';
+import { RetentionStatusSchema } from '../store/retention.js';
 import { OutboxStatusSchema } from '../../sync/device/contracts.js';
 import type { Identity } from '../identity/index.js';
 
@@ -64,6 +66,10 @@ export const GatewayStatusSchema = z.object({
   sync: SyncStatusSchema,
   providers: z.array(z.object({ id: z.string(), kind: z.string(), apis: z.array(z.string()), models: z.array(z.string()) })),
   store: z.object({ traces: z.number().int(), blobs: z.number().int(), bytes: z.number().int() }),
+  /** OTLP export: null unless `telemetry.otlp` is configured. */
+  telemetry: TelemetryStatusSchema.nullable(),
+  /** What the store keeps (`logging.retention_days`, `storage.max_gb`) and what the last sweep deleted. */
+  retention: RetentionStatusSchema,
   memory_rss_bytes: z.number(),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatusSchema>;
@@ -113,6 +119,11 @@ export type ServerEvent = z.infer<typeof ServerEventSchema>;
 
 export const USAGE_BY = ['none', 'model', 'provider', 'project', 'team', 'user'] as const;
 export type UsageBy = (typeof USAGE_BY)[number];
+/** `metadata.<key>`: group by any metadata key the agents send, e.g. `metadata.cost_center`. */
+export const UsageByMetadataSchema = z
+  .string()
+  .regex(/^metadata\.[A-Za-z0-9_-]{1,64}$/, 'use none, model, provider, project, team, user or metadata.<key> (letters, digits, _ and -)')
+  .transform((s) => s as `metadata.${string}`);
 
 export const UsageQuerySchema = z.object({
   /** ISO 8601 time or Unix milliseconds; default 30 days ago. */
@@ -121,7 +132,7 @@ export const UsageQuerySchema = z.object({
   until: z.string().min(1).optional(),
   interval: z.enum(['day', 'hour']).default('day'),
   /** `project` is the metadata key `project`; `team` the caller's team, else the metadata key `team`. */
-  by: z.enum(USAGE_BY).default('none'),
+  by: z.union([z.enum(USAGE_BY), UsageByMetadataSchema]).default('none'),
   format: z.enum(['json', 'csv']).default('json'),
 });
 export type UsageQuery = z.infer<typeof UsageQuerySchema>;
@@ -150,7 +161,7 @@ export const UsageReportSchema = z.object({
   since: z.string(),
   until: z.string(),
   interval: z.enum(['day', 'hour']),
-  by: z.enum(USAGE_BY),
+  by: z.union([z.enum(USAGE_BY), UsageByMetadataSchema]),
   /** Model calls only: a request that named no model to call is counted in `other`. */
   buckets: z.array(UsageBucketSchema),
   totals: UsageCountsSchema,

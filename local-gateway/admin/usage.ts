@@ -1,3 +1,4 @@
+import { csvField } from '../core/csv.js';
 import { GatehouseError } from '../core/errors.js';
 import { parseSince } from '../store/query.js';
 import type { TraceStore } from '../store/traces.js';
@@ -27,20 +28,6 @@ export function usageReport(traces: TraceStore, q: Omit<UsageQuery, 'format'>, n
   }
   const other = traces.usage.other(since, until);
   return { since: new Date(since).toISOString(), until: new Date(until).toISOString(), interval: q.interval, by: q.by, buckets, totals, other };
-}
-
-/** A text cell a spreadsheet would run as a formula (OWASP's list: = + - @ tab CR). */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/**
- * RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A text
- * field that a spreadsheet would take for a formula gets a leading `'`, which makes it text:
- * keys are metadata values any client can set (`=HYPERLINK(…)`). Numbers are never touched.
- */
-function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const s = typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** The report's buckets as CSV: a header row, then one row per bucket and key. */

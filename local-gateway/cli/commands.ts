@@ -15,6 +15,7 @@ Commands:
   keys      Keys in the OS keychain: keys set NAME (value on stdin), keys list, keys rm NAME
   setup     Point an IDE agent at the gateway: setup claude-code|codex|cursor|continue [--write] [--model M] [--port P]
   policy    The org policy: policy show | check FILE | diff [FILE] --from dev --to prod | replay FILE --last N
+  export    Stored traces of a window for an audit: export --since T [--until T] [--format jsonl|csv] [--fields a,b]
   guardrails  Scan texts with a tier's guardrails: guardrails scan [--tier T] < lines of {"text": ...}
   central   The org's central gateway: central start --org ORG [--port 4142] | central publish FILE | central pat USER [--team T]
 
@@ -46,6 +47,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: async () => import('./keys.js').then((m) => ({ run: m.keys, help: m.KEYS_HELP })),
   setup: async () => import('./setup.js').then((m) => ({ run: m.setup, help: m.SETUP_HELP })),
   policy: async () => import('./policy.js').then((m) => ({ run: m.policy, help: m.POLICY_HELP })),
+  export: async () => import('./export.js').then((m) => ({ run: m.exportTraces, help: m.EXPORT_HELP })),
   guardrails: async () => import('./guardrails.js').then((m) => ({ run: m.guardrails, help: m.GUARDRAILS_HELP })),
   central: async () => import('../../sync/central/cli.js').then((m) => ({ run: m.central, help: m.CENTRAL_HELP })),
 };

@@ -1,4 +1,6 @@
-import { homePaths, readRuntime } from '../core/home.js';
+import { RetentionStatusSchema, type RetentionStatus } from '../store/retention.js';
+import { TelemetryStatusSchema, type TelemetryStatus } from '../telemetry/status.js';
+import { ensureHome, homePaths, readRuntime } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import type { z } from 'zod';
 import { PolicyViewSchema } from '../policy/view.js';
@@ -27,7 +29,7 @@ type StatusPolicy = z.infer<typeof StatusPolicySchema>;
  * identity and `sync` optional as older gateways may not send them, the rest kept for `--json`.
  */
 const StatusReplySchema = GatewayStatusSchema.pick({ version: true, pid: true, uptime_s: true, tier: true, providers: true, store: true, memory_rss_bytes: true })
-  .extend({ identity: IdentitySchema.optional(), sync: SyncStatusSchema.optional().catch(undefined) })
+  .extend({ identity: IdentitySchema.optional(), sync: SyncStatusSchema.optional().catch(undefined), telemetry: TelemetryStatusSchema.nullable().optional().catch(undefined), retention: RetentionStatusSchema.optional().catch(undefined) })
   .loose();
 
 /** `gatehouse status`: asks the running gateway how it is doing, and which policy it enforces. */
@@ -54,6 +56,8 @@ export async function status(argv: string[]): Promise<void> {
       `  Providers  ${s.providers.map((p) => `${p.id} (${p.kind})`).join(', ')}`,
       ...(s.sync ? syncLines(s.sync) : []),
       ...(s.identity ? [`  Identity   ${s.identity.user}${s.identity.team ? ` (team ${s.identity.team})` : ''}, ${IDENTITY_SOURCES[s.identity.source] ?? s.identity.source}`] : []),
+      ...(s.telemetry ? [telemetryLine(s.telemetry)] : []),
+      ...(s.retention ? [retentionLine(s.retention)] : []),
       `  Traces     ${s.store.traces} (${(s.store.bytes / 1048576).toFixed(1)} MiB)`,
       `  Memory     ${(s.memory_rss_bytes / 1048576).toFixed(0)} MiB RSS`,
       '',
@@ -87,6 +91,20 @@ function policyLines(p: StatusPolicy): string[] {
     lines.push(...p.last_error.message.split('\n').map((l) => `             ${l}`));
   }
   return lines;
+}
+
+/** How long traces are kept, within what budget, and what the last sweep did. */
+function retentionLine(r: RetentionStatus): string {
+  const budget = r.max_bytes === null ? '' : `, at most ${(r.max_bytes / 1024 ** 3).toFixed(1)} GB`;
+  const last = r.last_error !== null ? `; last sweep failed: ${r.last_error}` : r.last_sweep ? `; last sweep ${r.last_sweep.at} deleted ${r.last_sweep.traces}` : '';
+  return `  Retention  ${r.retention_days} days${budget}${last}`;
+}
+
+/** Where traces are exported, and what was lost on the way. */
+function telemetryLine(t: TelemetryStatus): string {
+  const lost = [t.dropped > 0 ? `${t.dropped} dropped (queue full)` : '', t.failed > 0 ? `${t.failed} failed` : ''].filter(Boolean).join(', ');
+  const tail = t.last_error !== null && t.failed > 0 ? `; last error: ${t.last_error}` : '';
+  return `  Telemetry  OTLP ${t.protocol} to ${t.endpoint}: ${t.exported} exported, ${t.queued} queued${lost ? `, ${lost}` : ''}${tail}`;
 }
 
 /** Enrollment, the last sync and the outbox; for a device that is not enrolled, how to enroll. */

@@ -64,6 +64,27 @@ policy: ./policy.yaml
     expect(message).toContain(`${file}:7: providers[1].kind: unknown provider kind "anthropc": this build speaks openai, anthropic, azure-openai, gemini, ollama, bedrock`);
   });
 
+  it('reads telemetry.otlp, and refuses a literal collector key and an unknown protocol on their lines', () => {
+    const ok = loadConfig(write(`telemetry:\n  otlp: { endpoint: http://127.0.0.1:4318, headers: { x-api-key: keychain:honeycomb } }\n`)).config;
+    expect(ok.telemetry?.otlp).toMatchObject({ protocol: 'http/protobuf', bodies: 'none', max_queue: 2048, headers: { 'x-api-key': 'keychain:honeycomb' } });
+    const file = write(`telemetry:
+  otlp:
+    endpoint: http://127.0.0.1:4318
+    protocol: grpc
+    headers:
+      x-api-key: hcaik_literal_key
+`);
+    let message = '';
+    try {
+      loadConfig(file);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`${file}:4: telemetry.otlp.protocol:`);
+    expect(message).toContain(`${file}:6: telemetry.otlp.headers.x-api-key: must reference a secret as env:NAME or keychain:NAME`);
+    expect(message).not.toContain('hcaik_literal_key');
+  });
+
   it('refuses a provider id used twice', () => {
     const file = write(`providers:
   - { id: a, kind: openai, base_url: http://127.0.0.1:1/v1 }
@@ -147,7 +168,7 @@ banana: 1
       `${file}:9: limts: unknown key "limts": did you mean "limits"?`,
       `${file}:11: tiers.shadow: must be a list, not the text "prod"`,
       `${file}:12: sync.outbox.overflow: must be one of "drop_oldest", "drop_newest", not the text "drop_all"`,
-      `${file}:13: banana: unknown key "banana": remove it, or use one of providers, policy, tiers, limits, timeouts, prices, central, sync`,
+      `${file}:13: banana: unknown key "banana": remove it, or use one of providers, policy, tiers, limits, timeouts, prices, central, sync, storage, telemetry`,
     ]);
     expect(message).not.toMatch(/Invalid input|expected .*, received|Unrecognized key/);
   });

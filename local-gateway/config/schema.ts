@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TimeoutsSchema } from '../providers/config.js';
+import { httpUrl, SecretRefSchema, TimeoutsSchema } from '../providers/config.js';
 import { PROVIDER_CONFIG_SCHEMAS } from '../providers/registry.js';
 
 /** The organisation's central gateway: policy, sync, and who a PAT belongs to. */
@@ -32,6 +32,20 @@ export const OutboxBudgetSchema = z.strictObject({
   overflow: z.enum(['drop_oldest', 'drop_newest']).default('drop_oldest').describe('Which record goes past the budget; drops are counted and reported to the central gateway.'),
 });
 export type OutboxBudget = z.infer<typeof OutboxBudgetSchema>;
+
+/**
+ * OTLP export of every trace (`telemetry.otlp`), off unless present. Header values are secret
+ * references like provider keys: a collector's API key never sits in the file.
+ */
+export const OtlpSchema = z.strictObject({
+  endpoint: httpUrl('http://127.0.0.1:4318').describe('The collector\'s OTLP/HTTP base URL, e.g. `http://127.0.0.1:4318` (`/v1/traces` is appended unless the URL already ends with it).'),
+  protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf').describe('The OTLP/HTTP encoding.'),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), SecretRefSchema).default({}).describe('Headers sent with every export, values as `env:NAME` or `keychain:NAME`, e.g. `{ x-honeycomb-team: keychain:honeycomb }`.'),
+  bodies: z.enum(['none', 'redacted', 'full']).default('none').describe("Whether spans carry the request and response bodies; never more than the policy's `logging.bodies` allows."),
+  max_queue: z.number().int().positive().max(1_000_000).default(2048).describe('Traces waiting to be exported at most; past it new ones are dropped and counted (`gatehouse status`).'),
+  timeout_ms: z.number().int().min(100).max(120_000).default(10_000).describe('How long one export, retries included, may take (ms).'),
+});
+export type OtlpConfig = z.infer<typeof OtlpSchema>;
 
 export const ConfigSchema = z.strictObject({
   providers: z.array(ProviderConfigSchema).default([]).describe('The upstream providers; the built-in `demo` provider is always there.'),
@@ -89,6 +103,14 @@ export const ConfigSchema = z.strictObject({
         .describe("How long a records batch waits for the central gateway's answer before it is retried (ms)."),
     })
     .optional(),
+  storage: z
+    .strictObject({
+      max_gb: z.number().positive().optional().describe('Most the trace store may use on disk (GB, e.g. 2.5); past it the oldest traces are deleted. Absent: only `logging.retention_days` bounds it.'),
+      sweep_minutes: z.number().int().min(1).max(1440).default(10).describe('How often retention runs (minutes).'),
+    })
+    .default({ sweep_minutes: 10 })
+    .describe("The trace store's disk budget; traces older than the policy's `logging.retention_days` are deleted as well."),
+  telemetry: z.strictObject({ otlp: OtlpSchema.optional().describe('OTLP/HTTP export of every trace as GenAI spans.') }).optional().describe('Where traces go beyond the local store; off unless present.'),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();
   cfg.providers.forEach((p, i) => {

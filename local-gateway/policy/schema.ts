@@ -121,7 +121,7 @@ export const TierSchema = z.strictObject({
   logging: z
     .strictObject({ bodies: z.enum(['full', 'redacted', 'none']).default('full'), retention_days: z.number().int().positive().default(30) })
     .optional()
-    .describe("How bodies in an enrolled device's records are redacted; `retention_days` is validated, not applied yet."),
+    .describe("How bodies leave the device (sync records, OTLP export); `retention_days`: how long the device keeps its traces."),
   sync: z
     .strictObject({
       push: z.array(z.enum(['usage', 'verdicts', 'bodies'])).default(['usage', 'verdicts']).describe("What an enrolled device's records carry."),

@@ -39,6 +39,8 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     sync: syncStatus(gw),
     providers: [...gw.providers.values()].map((p) => ({ id: p.id, kind: p.kind, apis: [...p.apis], models: [...p.models] })),
     store: (await traces()).stats(),
+    telemetry: gw.telemetry?.status() ?? null,
+    retention: gw.retention.status(),
     memory_rss_bytes: process.memoryUsage.rss(),
   }));
 

@@ -27,6 +27,10 @@ export interface GatewayOptions {
   /** Tests inject a policy source, and a clock, randomness and backoff that do not wait. */
   policy?: Partial<Pick<PolicyEngineOptions, 'source' | 'clock' | 'random' | 'sleep'>>;
   /** Tests drive fleet sync with their own timers, clock and randomness. */
+  /** OTLP export batching, for tests: most traces per export and how long one waits for its batch (ms). */
+  telemetry?: { batch?: number; delayMs?: number };
+  /** Retention's clock (tests move time instead of waiting); the sweeps still run on the importer thread. */
+  retention?: { clock?: () => number };
   sync?: { timers?: SyncTimers; clock?: () => number; random?: () => number; records?: RecordsOutbox };
   /**
    * Replaces the local-token check and the process identity on client API routes: the

@@ -127,6 +127,21 @@ export function skeletonRefsSql(column: string): string {
 }
 
 /**
+ * The blob ids a skeleton references, once per reference (a blob two messages share counts
+ * twice): the same list `skeletonRefsSql` selects, counted up on insert and down by retention.
+ */
+export function skeletonRefs(skeleton: string | null): number[] {
+  if (skeleton === null) return [];
+  const skel = JSON.parse(skeleton) as Skeleton;
+  const ids: number[] = [];
+  if (skel.s !== undefined) ids.push(skel.s);
+  if (skel.j !== undefined) ids.push(skel.j);
+  for (const list of Object.values(skel.a ?? {})) ids.push(...list);
+  ids.push(...Object.values(skel.b ?? {}));
+  return ids;
+}
+
+/**
  * The blob side of the store, with its statements prepared once. Its writing methods must
  * run inside the caller's transaction so a trace and its blobs commit together.
  */
@@ -134,6 +149,7 @@ export class BodyStore {
   private readonly selectId: Statement<[Buffer], number>;
   private readonly insertBlob: Statement<[Buffer, string, number]>;
   private readonly selectData: Statement<[number], string>;
+  private readonly addRefs: Statement<[number, number]>;
   /**
    * Recently stored content and its blob id, oldest first. Turn 50 of a conversation resends
    * turns 1–49: remembering them skips a sha256 and a lookup for each.
@@ -145,11 +161,19 @@ export class BodyStore {
     this.selectId = db.prepare<[Buffer], number>('SELECT id FROM blobs WHERE hash = ?').pluck();
     this.insertBlob = db.prepare<[Buffer, string, number]>('INSERT INTO blobs (hash, data, size) VALUES (?, ?, ?)');
     this.selectData = db.prepare<[number], string>('SELECT data FROM blobs WHERE id = ?').pluck();
+    this.addRefs = db.prepare<[number, number]>('INSERT INTO blob_refs (blob_id, refs) VALUES (?, ?) ON CONFLICT (blob_id) DO UPDATE SET refs = refs + excluded.refs');
   }
 
   /** Stores a body's new blobs and returns its skeleton. Call inside a transaction. */
   put(body: unknown): string | null {
     return encodeBody(body, this.intern);
+  }
+
+  /** Counts a stored trace's references to its blobs (its two skeletons). Call inside the trace's transaction. */
+  countRefs(...skeletons: (string | null)[]): void {
+    const counts = new Map<number, number>();
+    for (const s of skeletons) for (const id of skeletonRefs(s)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const [id, n] of counts) this.addRefs.run(id, n);
   }
 
   /** Rebuilds a body from a skeleton stored by `put`. */

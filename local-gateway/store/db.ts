@@ -34,6 +34,9 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Sqli
   try {
     // Must be set before WAL mode is entered; a no-op once the file has pages.
     db.pragma(`page_size = ${opts.pageSize ?? DEFAULT_PAGE_SIZE}`);
+    // Must be set before the first table is created (a no-op on an older file): retention
+    // then gives freed pages back to the file system with `incremental_vacuum`.
+    db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // The desktop app, the CLI and the gateway may share the file; wait rather than fail.

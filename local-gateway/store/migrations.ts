@@ -189,4 +189,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE traces ADD COLUMN session TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'blob reference counts for retention',
+    sql: `
+      -- How many body references (in request and response skeletons) point at each blob, so
+      -- retention deletes a blob with its last trace and keeps one a newer trace still shares.
+      -- A table of its own: a count is 16 bytes, and updating it beside the blob's data would
+      -- rewrite the whole blob row (often overflow pages) on every turn that resends it.
+      CREATE TABLE blob_refs (
+        blob_id INTEGER PRIMARY KEY,  -- blobs.id
+        refs    INTEGER NOT NULL
+      );
+      INSERT INTO blob_refs (blob_id, refs)
+        SELECT jt.value, count(*) FROM (SELECT request_body AS body FROM traces UNION ALL SELECT response_body FROM traces) t, json_tree(t.body) jt
+        WHERE t.body IS NOT NULL AND jt.type = 'integer' AND jt.fullkey NOT LIKE '$.i.%'
+        GROUP BY jt.value;
+    `,
+  },
 ];

@@ -151,6 +151,7 @@ export class TraceStore {
       t.tokens_reasoning ?? null, t.cost_usd ?? null, JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
       req, res, preview.ask, preview.answer, preview.session,
     );
+    this.bodies.countRefs(req, res);
     // A journal line written before verdicts were traced has none.
     if (t.verdicts !== undefined) this.verdicts.put(t.id, t.verdicts);
     for (const tag of traceTags(t, preview.session)) this.insertTag.run(tag, t.id, t.status);

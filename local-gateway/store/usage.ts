@@ -3,7 +3,7 @@ import { uuidv7LowerBound } from '../core/ids.js';
 import { BUCKET_FORMAT } from './verdicts.js';
 
 export type UsageInterval = keyof typeof BUCKET_FORMAT;
-export type UsageGroup = 'none' | 'model' | 'provider' | 'project' | 'team' | 'user';
+export type UsageGroup = 'none' | 'model' | 'provider' | 'project' | 'team' | 'user' | `metadata.${string}`;
 
 /** One group's usage in one bucket; sums of absent token counts and prices are 0. */
 export interface UsageRow {
@@ -21,7 +21,7 @@ export interface UsageRow {
  * What each grouping groups by. `team` is the caller's (from the PAT) where there is one, else
  * what the agent said in its metadata; `project` only comes from metadata.
  */
-const GROUP_SQL: Record<UsageGroup, string> = {
+const GROUP_SQL: Record<Exclude<UsageGroup, `metadata.${string}`>, string> = {
   none: 'NULL',
   model: 'coalesce(t.resolved_model, t.requested_model)',
   provider: 't.provider',
@@ -29,6 +29,14 @@ const GROUP_SQL: Record<UsageGroup, string> = {
   team: "coalesce(json_extract(t.caller, '$.team'), json_extract(t.metadata, '$.team'))",
   user: 't.caller_user',
 };
+
+/** The grouping's SQL; a metadata key is checked to be [A-Za-z0-9_-] by the query schema, and checked again here as it goes into SQL text. */
+function groupSql(by: UsageGroup): string {
+  if (!by.startsWith('metadata.')) return GROUP_SQL[by as Exclude<UsageGroup, `metadata.${string}`>];
+  const key = by.slice('metadata.'.length);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(key)) throw new Error(`not a metadata key: ${key}`);
+  return `json_extract(t.metadata, '$."${key}"')`;
+}
 
 /** Refusals of a body no model could be asked with: the request never was a model call. */
 const MALFORMED = ['GH_ERR_INVALID_JSON', 'GH_ERR_INVALID_UTF8', 'GH_ERR_JSON_TOO_DEEP', 'GH_ERR_INVALID_REQUEST', 'GH_ERR_BODY_TOO_LARGE', 'GH_ERR_UNSUPPORTED_MEDIA_TYPE']
@@ -78,7 +86,7 @@ export class UsageStore {
     let stmt = this.statements.get(name);
     if (stmt === undefined) {
       stmt = this.db.prepare(`SELECT strftime('${BUCKET_FORMAT[interval]}', t.started_at / 1000, 'unixepoch') AS bucket,
-          ${GROUP_SQL[by]} AS key, count(*) AS requests, sum(t.status >= 400) AS errors,
+          ${groupSql(by)} AS key, count(*) AS requests, sum(t.status >= 400) AS errors,
           coalesce(sum(t.tokens_in), 0) AS tokens_in, coalesce(sum(t.tokens_out), 0) AS tokens_out,
           coalesce(sum(t.tokens_cached), 0) AS tokens_cached, coalesce(sum(t.cost_usd), 0.0) AS cost_usd
         FROM traces t WHERE t.id >= ? AND t.started_at >= ? AND t.id < ? AND t.started_at < ? AND ${MODEL_CALL}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Worker } from 'node:worker_threads';
 import { commitTraces, type BatchSink } from './commit.js';
 import type { FromImporter, ToImporter } from './import-worker.js';
+import type { SweepRequest, SweepResult } from './retention.js';
 import type { Trace, TraceRecord } from './schema.js';
 
 /**
@@ -38,6 +39,8 @@ export class TraceWriter {
   private readonly drains = new Map<number, () => void>();
   private nextDrain = 0;
   private readonly stored: (() => void)[] = [];
+  private readonly sweeps = new Map<number, { resolve: (r: SweepResult) => void; reject: (e: Error) => void }>();
+  private nextSweep = 0;
 
   constructor(
     private readonly sink: BatchSink,
@@ -126,6 +129,21 @@ export class TraceWriter {
     });
   }
 
+  /**
+   * Runs a retention sweep on the importer thread, between its imports, so the request thread
+   * never waits on it. Without an importer (it failed) the sweep runs here, via `inlineSweep`.
+   */
+  sweep(req: SweepRequest, inlineSweep: (req: SweepRequest) => Promise<SweepResult>): Promise<SweepResult> {
+    // What is journaled goes first, so the sweep sees the store as every reader would.
+    this.handOver();
+    if (this.inline) return inlineSweep(req);
+    const id = this.nextSweep++;
+    return new Promise((resolve, reject) => {
+      this.sweeps.set(id, { resolve, reject });
+      this.importer().postMessage({ sweep: req, id } satisfies ToImporter);
+    });
+  }
+
   async close(): Promise<void> {
     this.handOver();
     const worker = this.worker;
@@ -138,6 +156,8 @@ export class TraceWriter {
       worker.ref();
       worker.postMessage({ close: true } satisfies ToImporter);
       await exited;
+      for (const s of this.sweeps.values()) s.reject(new Error('the gateway stopped during a retention sweep'));
+      this.sweeps.clear();
     }
     // Whatever the importer had not stored is still in the journal.
     this.recover();
@@ -183,6 +203,13 @@ export class TraceWriter {
   }
 
   private onMessage(msg: FromImporter): void {
+    if ('swept' in msg) {
+      const waiting = this.sweeps.get(msg.swept);
+      this.sweeps.delete(msg.swept);
+      if (msg.result !== null) waiting?.resolve(msg.result);
+      else waiting?.reject(new Error(msg.error ?? 'the retention sweep failed'));
+      return;
+    }
     if ('drained' in msg) {
       this.drains.get(msg.drained)?.();
       this.drains.delete(msg.drained);
@@ -205,6 +232,8 @@ export class TraceWriter {
     this.recover();
     for (const resolve of this.drains.values()) resolve();
     this.drains.clear();
+    for (const s of this.sweeps.values()) s.reject(new Error('the trace importer thread stopped during a retention sweep'));
+    this.sweeps.clear();
   }
 }
 

@@ -25,7 +25,7 @@ export interface TestGateway {
 export async function startGateway(
   config: Partial<Record<keyof Config, unknown>> = {},
   env: NodeJS.ProcessEnv = {},
-  opts: Pick<GatewayOptions, 'policy' | 'sync' | 'clock'> & { home?: string } = {},
+  opts: Pick<GatewayOptions, 'policy' | 'sync' | 'clock' | 'telemetry' | 'retention'> & { home?: string } = {},
 ): Promise<TestGateway> {
   // A given home outlives the gateway (a restart test reopens it); a fresh one is removed on close.
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
@@ -34,6 +34,8 @@ export async function startGateway(
     policy: opts.policy,
     sync: opts.sync,
     clock: opts.clock,
+    telemetry: opts.telemetry,
+    retention: opts.retention,
     config: ConfigSchema.parse(config),
     configFile: null,
     home,

@@ -7,6 +7,8 @@ import type { PolicyEngine } from '../../pipeline/tier-runs.js';
 import type { ProviderAdapter } from '../../providers/types.js';
 import type { TraceStore } from '../../store/traces.js';
 import type { TraceWriter } from '../../store/writer.js';
+import type { TelemetryExporter } from '../../telemetry/exporter.js';
+import type { RetentionService } from './retention.js';
 import type { RecordsOutbox } from '../../../sync/device/contracts.js';
 import type { DeviceSync } from '../../../sync/device/index.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -32,6 +34,10 @@ export interface GatewayServices extends Omit<GatewayRuntime, 'paths' | 'keychai
   identity: IdentityService;
   /** Fleet sync: enrollment, the org policy poller and the records outbox's drain. */
   sync: DeviceSync;
+  /** OTLP export of every trace; null unless `telemetry.otlp` is configured. */
+  telemetry: TelemetryExporter | null;
+  /** Deletes traces past `logging.retention_days` and `storage.max_gb`, in the background. */
+  retention: RetentionService;
   /** Reads keychain keys and the PAT's identity again, e.g. after `gatehouse keys set`. */
   reloadSecrets(): Promise<Identity>;
 }
@@ -55,11 +61,13 @@ async function gateway(app: FastifyInstance): Promise<void> {
     policy: app.policy,
     identity: app.identity,
     sync: app.sync.device,
+    telemetry: app.telemetry,
+    retention: app.retention,
     reloadSecrets: app.reloadSecrets,
   } satisfies GatewayServices);
 }
 
 export const gatewayPlugin = fp(gateway, {
   name: 'gatehouse-services',
-  dependencies: ['gatehouse-runtime', 'gatehouse-providers', 'gatehouse-identity', 'gatehouse-store', 'gatehouse-policy', 'gatehouse-events', 'gatehouse-sync', 'gatehouse-pipeline'],
+  dependencies: ['gatehouse-runtime', 'gatehouse-providers', 'gatehouse-identity', 'gatehouse-store', 'gatehouse-policy', 'gatehouse-events', 'gatehouse-sync', 'gatehouse-retention', 'gatehouse-telemetry', 'gatehouse-pipeline'],
 });

@@ -9,6 +9,8 @@ import { providersPlugin } from './providers.js';
 import { runtimePlugin } from './runtime.js';
 import { storePlugin } from './store.js';
 import { syncPlugin } from './sync.js';
+import { retentionPlugin } from './retention.js';
+import { telemetryPlugin } from './telemetry.js';
 
 /**
  * The gateway's services, one plugin each, in dependency order. Fastify closes them in the
@@ -20,8 +22,10 @@ export async function registerServices(app: FastifyInstance, opts: GatewayOption
   await app.register(identityPlugin);
   await app.register(storePlugin);
   await app.register(policyPlugin, opts);
+  await app.register(retentionPlugin, opts);
   await app.register(eventsPlugin);
   await app.register(syncPlugin, opts);
+  await app.register(telemetryPlugin, opts);
   await app.register(pipelinePlugin);
   await app.register(gatewayPlugin);
 }

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { publishingSink } from '../../admin/events.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { createPipeline, type Pipeline } from '../../pipeline/index.js';
+import { exportingSink } from './telemetry.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,15 +22,17 @@ declare module 'fastify' {
 
 /** The request pipeline over the services below it; each trace it records is also published as an event. */
 async function pipeline(app: FastifyInstance): Promise<void> {
-  const { secrets, log, clock } = app.runtime;
-  app.decorate(
-    'pipeline',
-    createPipeline({ providers: app.providers, traces: publishingSink(app.store.writer, app.events), secrets, clock, log, identity: app.identity, policy: app.policy }),
-  );
+  const { secrets, log, clock, config } = app.runtime;
+  const traces = exportingSink(publishingSink(app.store.writer, app.events), app.telemetry, {
+    policy: app.policy.source,
+    activeTier: config.tiers.active,
+    bodies: config.telemetry?.otlp?.bodies ?? 'none',
+  });
+  app.decorate('pipeline', createPipeline({ providers: app.providers, traces, secrets, clock, log, identity: app.identity, policy: app.policy }));
   app.decorateRequest('gh', null);
 }
 
 export const pipelinePlugin = fp(pipeline, {
   name: 'gatehouse-pipeline',
-  dependencies: ['gatehouse-runtime', 'gatehouse-providers', 'gatehouse-identity', 'gatehouse-store', 'gatehouse-policy', 'gatehouse-events'],
+  dependencies: ['gatehouse-runtime', 'gatehouse-providers', 'gatehouse-identity', 'gatehouse-store', 'gatehouse-policy', 'gatehouse-events', 'gatehouse-telemetry'],
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { closeDatabase, openDatabase } from '../../store/db.js';
+import { Retention } from '../../store/retention.js';
 import { TraceStore } from '../../store/traces.js';
 import { TraceWriter } from '../../store/writer.js';
 
@@ -9,6 +10,8 @@ export interface StoreServices {
   /** Readers `await writer.flush()` first, so they see every trace written so far. */
   traces: TraceStore;
   writer: TraceWriter;
+  /** Retention's statements on this thread's connection: used only when the importer thread is gone. */
+  retention: Retention;
 }
 
 declare module 'fastify' {
@@ -31,7 +34,7 @@ async function store(app: FastifyInstance): Promise<void> {
   );
   const recovered = writer.recover();
   if (recovered > 0) log.warn('stored traces a previous run had journaled but not yet indexed', { recovered });
-  app.decorate('store', { traces, writer } satisfies StoreServices);
+  app.decorate('store', { traces, writer, retention: new Retention(db) } satisfies StoreServices);
   app.addHook('onClose', async () => {
     await writer.close();
     closeDatabase(db);

@@ -1,0 +1,102 @@
+import type { Database } from 'better-sqlite3';
+import { csvField } from '../core/csv.js';
+import { uuidv7LowerBound } from '../core/ids.js';
+
+/**
+ * `gatehouse export`: the stored traces of a time window, one row each, as JSON lines or CSV,
+ * read with a cursor so a year of traces streams in constant memory. No bodies: an audit asks
+ * who called what, when, at what cost and what the policy said, and bodies stay on the device.
+ */
+
+/** Exportable fields, in their default order; `metadata.<key>` picks one metadata value. */
+export const EXPORT_FIELDS = [
+  'id', 'started_at', 'ended_at', 'duration_ms', 'user', 'team', 'agent', 'api', 'path', 'tier',
+  'requested_model', 'resolved_model', 'provider', 'status', 'error_code', 'error_message', 'stream',
+  'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'cost_usd', 'session', 'metadata', 'fired',
+] as const;
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+/** Checks `--fields`; returns the error sentence for an unknown one, or null. */
+export function unknownField(fields: readonly string[]): string | null {
+  const bad = fields.find((f) => !(EXPORT_FIELDS as readonly string[]).includes(f) && !/^metadata\.[^\s]+$/.test(f));
+  return bad === undefined ? null : `unknown field "${bad}": use ${EXPORT_FIELDS.join(', ')} or metadata.<key>`;
+}
+
+interface ExportRow {
+  id: string;
+  started_at: number;
+  ended_at: number;
+  duration_ms: number;
+  caller: string;
+  api: string;
+  path: string;
+  tier: string;
+  requested_model: string | null;
+  resolved_model: string | null;
+  provider: string | null;
+  status: number;
+  error_code: string | null;
+  error_message: string | null;
+  stream: number;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  tokens_cached: number | null;
+  tokens_reasoning: number | null;
+  cost_usd: number | null;
+  session: string | null;
+  metadata: string;
+  fired: string | null;
+}
+
+const SELECT = `SELECT t.id, t.started_at, t.ended_at, t.duration_ms, t.caller, t.api, t.path, t.tier, t.requested_model,
+  t.resolved_model, t.provider, t.status, t.error_code, t.error_message, t.stream, t.tokens_in, t.tokens_out,
+  t.tokens_cached, t.tokens_reasoning, t.cost_usd, t.session, t.metadata,
+  (SELECT group_concat(v.tier || ':' || v.decision || ':' || v.rule, ' ') FROM verdicts v WHERE v.trace_id = t.id AND v.decision <> 'allow') AS fired
+  FROM traces t WHERE t.id >= ? AND t.id < ? AND t.started_at >= ? AND t.started_at < ? ORDER BY t.id`;
+
+type Value = string | number | boolean | null | Record<string, string>;
+
+function valueOf(row: ExportRow, field: string): Value {
+  if (field.startsWith('metadata.')) return (JSON.parse(row.metadata) as Record<string, string>)[field.slice('metadata.'.length)] ?? null;
+  switch (field) {
+    case 'started_at':
+    case 'ended_at':
+      return new Date(row[field]).toISOString();
+    case 'user':
+    case 'team':
+    case 'agent':
+      return (JSON.parse(row.caller) as Record<string, string | null>)[field] ?? null;
+    case 'stream':
+      return row.stream === 1;
+    case 'metadata':
+      return JSON.parse(row.metadata) as Record<string, string>;
+    default:
+      return row[field as keyof ExportRow] as Value;
+  }
+}
+
+/** Objects (the metadata) go as their JSON text. */
+function csvCell(v: Value): string {
+  return csvField(v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+}
+
+export interface ExportWindow {
+  since: number;
+  until: number;
+}
+
+/** How many traces the window holds, for the progress line. */
+export function countWindow(db: Database, w: ExportWindow): number {
+  return db.prepare('SELECT count(*) FROM traces WHERE id >= ? AND id < ? AND started_at >= ? AND started_at < ?').pluck().get(uuidv7LowerBound(w.since), uuidv7LowerBound(w.until), w.since, w.until) as number;
+}
+
+/** The export's lines (a CSV header first), oldest trace first. */
+export function* exportLines(db: Database, w: ExportWindow, format: ExportFormat, fields: readonly string[]): Generator<string> {
+  if (format === 'csv') yield `${fields.map((f) => csvCell(f)).join(',')}\r\n`;
+  const rows = db.prepare(SELECT).iterate(uuidv7LowerBound(w.since), uuidv7LowerBound(w.until), w.since, w.until) as IterableIterator<ExportRow>;
+  for (const row of rows) {
+    if (format === 'csv') yield `${fields.map((f) => csvCell(valueOf(row, f))).join(',')}\r\n`;
+    else yield `${JSON.stringify(Object.fromEntries(fields.map((f) => [f, valueOf(row, f)])))}\n`;
+  }
+}

@@ -1,0 +1,160 @@
+import { context as otelContext, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { TraceHead } from '../store/schema.js';
+
+/**
+ * One stored trace as OpenTelemetry spans, following the GenAI semantic conventions
+ * (https://opentelemetry.io/docs/specs/semconv/gen-ai/): a SERVER span for the request with
+ * the `gen_ai.*` attributes, a child span per measured pipeline stage, and each tier's
+ * verdicts as events. What only Gatehouse knows (tier, caller, metadata, cost) sits under
+ * `gatehouse.*`.
+ */
+
+/** What a provider id stands for: its kind and where it is served, for `gen_ai.provider.name` and `server.address`. */
+export interface ProviderFacts {
+  kind: string;
+  baseUrl: string | null;
+}
+
+/** The trace plus what export adds: the bodies, when both the policy and the telemetry setting allow them. */
+export interface ExportItem {
+  head: TraceHead;
+  /** The answer's JSON text (masked as stored), read for the finish reasons. */
+  response: string;
+  bodies: { request: string; response: string } | null;
+}
+
+/** `gen_ai.provider.name` values of the conventions, by provider kind; a kind not listed goes as it is. */
+const PROVIDER_NAMES: Record<string, string> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  gemini: 'gcp.gemini',
+  'azure-openai': 'azure.ai.openai',
+  bedrock: 'aws.bedrock',
+  ollama: 'ollama',
+  demo: 'gatehouse.demo',
+};
+
+/** Longest body attribute; collectors refuse or cut larger values anyway. */
+export const BODY_ATTRIBUTE_LIMIT = 128 * 1024;
+
+const propagator = new W3CTraceContextPropagator();
+const headerGetter = {
+  keys: (carrier: Record<string, string>) => Object.keys(carrier),
+  get: (carrier: Record<string, string>, key: string) => carrier[key.toLowerCase()],
+};
+
+/** The client's W3C trace context (`traceparent`, `tracestate`), so the gateway's span joins the agent's trace. */
+export function parentContext(headers: Record<string, string>): Context {
+  return propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+}
+
+function operationOf(api: string): string {
+  if (api === 'embeddings') return 'embeddings';
+  if (api === 'messages.count_tokens') return 'count_tokens';
+  return 'chat';
+}
+
+/**
+ * Finish reasons as the answer states them: `finish_reason` (chat completions, in every
+ * streamed chunk that ends a choice) and `stop_reason` (Anthropic). Read from the text, so a
+ * streamed answer (stored as its event-stream text) needs no parsing.
+ */
+export function finishReasons(responseJson: string): string[] {
+  const found = new Set<string>();
+  for (const m of responseJson.matchAll(/\\?"(?:finish_reason|stop_reason)\\?"\s*:\s*\\?"([a-z_]{1,40})\\?"/g)) found.add(m[1]!);
+  return [...found];
+}
+
+function requestAttributes(item: ExportItem, provider: ProviderFacts | null): Attributes {
+  const h = item.head;
+  const attrs: Attributes = {
+    'gen_ai.operation.name': operationOf(h.api),
+    'http.request.method': h.method,
+    'url.path': h.path,
+    'http.response.status_code': h.status,
+    'gatehouse.trace_id': h.id,
+    'gatehouse.api': h.api,
+    'gatehouse.tier': h.tier,
+    'gatehouse.stream': h.stream,
+    'gatehouse.caller.user': h.caller.user,
+  };
+  const set = (key: string, value: string | number | null | undefined) => {
+    if (value !== null && value !== undefined) attrs[key] = value;
+  };
+  if (provider !== null) {
+    const name = PROVIDER_NAMES[provider.kind] ?? provider.kind;
+    attrs['gen_ai.provider.name'] = name;
+    // The attribute's name before semantic conventions 1.37; many backends still key on it.
+    attrs['gen_ai.system'] = name;
+    if (provider.baseUrl !== null) {
+      const url = new URL(provider.baseUrl);
+      attrs['server.address'] = url.hostname;
+      attrs['server.port'] = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    }
+  }
+  set('gatehouse.provider', h.provider);
+  set('gen_ai.request.model', h.requested_model);
+  // The provider's own name for the model, as the provider was asked for it.
+  set('gen_ai.response.model', h.resolved_model?.slice(h.resolved_model.indexOf('/') + 1));
+  set('gen_ai.usage.input_tokens', h.tokens_in);
+  set('gen_ai.usage.output_tokens', h.tokens_out);
+  set('gen_ai.usage.cache_read.input_tokens', h.tokens_cached);
+  set('gatehouse.usage.reasoning_tokens', h.tokens_reasoning);
+  set('gatehouse.cost_usd', h.cost_usd);
+  set('gatehouse.policy_version', h.policy_version);
+  set('gatehouse.caller.team', h.caller.team);
+  set('gatehouse.caller.agent', h.caller.agent);
+  set('gatehouse.resolved_model', h.resolved_model);
+  if (h.error_code !== null) attrs['error.type'] = h.error_code;
+  const reasons = finishReasons(item.response);
+  if (reasons.length > 0) attrs['gen_ai.response.finish_reasons'] = reasons;
+  for (const [key, value] of Object.entries(h.metadata)) attrs[`gatehouse.metadata.${key}`] = value;
+  if (item.bodies !== null) {
+    attrs['gatehouse.request.body'] = clip(item.bodies.request);
+    attrs['gatehouse.response.body'] = clip(item.bodies.response);
+  }
+  return attrs;
+}
+
+function clip(text: string): string {
+  return text.length <= BODY_ATTRIBUTE_LIMIT ? text : `${text.slice(0, BODY_ATTRIBUTE_LIMIT)}…[cut: ${text.length} characters]`;
+}
+
+/**
+ * Starts and ends the trace's spans on `tracer`; the tracer's processor collects them. The
+ * stages ran one after another, so each stage span starts where the one before ended; their
+ * lengths are the measured phases (what `Server-Timing` reported).
+ */
+export function emitSpans(tracer: Tracer, item: ExportItem, provider: ProviderFacts | null): void {
+  const h = item.head;
+  const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
+  const root = tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: h.started_at, attributes: requestAttributes(item, provider) }, parentContext(h.request_headers));
+  const inRoot = trace.setSpan(otelContext.active(), root);
+  let at = h.started_at;
+  const stageEnd = new Map<string, number>();
+  for (const [stage, ms] of Object.entries(h.phases)) {
+    const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
+    const span = tracer.startSpan(`gatehouse.${stage}`, { kind, startTime: at, attributes: { 'gatehouse.stage': stage } }, inRoot);
+    at += ms;
+    span.end(at);
+    stageEnd.set(stage, at);
+  }
+  for (const v of h.verdicts) {
+    root.addEvent(
+      'gatehouse.verdict',
+      {
+        'gatehouse.verdict.tier': v.tier,
+        'gatehouse.verdict.enforced': v.enforced,
+        'gatehouse.verdict.stage': v.stage,
+        'gatehouse.verdict.rule': v.rule,
+        'gatehouse.verdict.decision': v.decision,
+        'gatehouse.verdict.mode': v.mode,
+        'gatehouse.verdict.reason': v.reason,
+      },
+      stageEnd.get(v.stage) ?? h.ended_at,
+    );
+  }
+  if (h.status >= 400) root.setStatus({ code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` });
+  root.end(Math.max(h.ended_at, at));
+}

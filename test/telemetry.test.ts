@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayStatus } from '../local-gateway/admin/schemas.js';
+import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, waitFor, type TestGateway } from './helpers/gateway.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver.js';
+import { writePolicy } from './helpers/policy.js';
+import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
+
+/** OTLP export from a running gateway to a real OTLP/HTTP receiver on 127.0.0.1. */
+
+const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CLIENT_SPAN = '00f067aa0ba902b7';
+
+const policy = (bodies: string) =>
+  writePolicy(`
+apiVersion: gatehouse/v1
+org: acme
+tiers:
+  dev: { logging: { bodies: ${bodies} } }
+  prod: { metadata: { required: [ticket_id] } }
+`);
+
+let upstream: OpenAIStandin;
+beforeAll(async () => {
+  upstream = await startOpenAIStandin();
+});
+afterAll(() => upstream.close());
+
+async function call(gw: TestGateway, content: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', 'x-gatehouse-metadata': '{"team":"payments"}', ...headers },
+    body: JSON.stringify({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content }] }),
+  });
+  await res.text();
+  expect(res.status).toBe(200);
+  return res.headers.get('x-gatehouse-trace-id')!;
+}
+
+function gateway(receiver: OtlpReceiver, otlp: Record<string, unknown>, bodies = 'full') {
+  return startGateway(
+    { ...upstreamConfig(upstream.url), policy: policy(bodies), tiers: { active: 'dev', shadow: ['prod'] }, telemetry: { otlp: { endpoint: receiver.url, ...otlp } } },
+    { OTLP_KEY: 'otlp-collector-key-0123456789' },
+    { telemetry: { delayMs: 10 } },
+  );
+}
+
+const rootOf = (spans: ReceivedSpan[], traceId: string) => spans.find((s) => s.attributes['gatehouse.trace_id'] === traceId);
+
+describe('OTLP export', () => {
+  it('sends a GenAI span per request over http/protobuf, in the client\'s trace, with stage spans and verdict events', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await gateway(receiver, { protocol: 'http/protobuf', headers: { 'x-api-key': 'env:OTLP_KEY' }, bodies: 'full' });
+    try {
+      const id = await call(gw, `hello there, my key is ${UPSTREAM_KEY}`, { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` });
+      const root = await waitFor(() => rootOf(receiver.spans, id), 'the request span');
+      expect(receiver.requests[0]!.contentType).toBe('application/x-protobuf');
+      expect(receiver.requests[0]!.headers['x-api-key']).toBe('otlp-collector-key-0123456789');
+      expect(root.traceId).toBe(CLIENT_TRACE);
+      expect(root.parentSpanId).toBe(CLIENT_SPAN);
+      expect(root.name).toBe('chat up/gpt-4o-mini');
+      expect(root.kind).toBe(2); // SERVER
+      expect(root.resource['service.name']).toBe('gatehouse');
+      expect(root.attributes).toMatchObject({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'up/gpt-4o-mini',
+        'gen_ai.response.model': 'gpt-4o-mini',
+        'gen_ai.response.finish_reasons': ['stop'],
+        'server.address': '127.0.0.1',
+        'http.response.status_code': 200,
+        'gatehouse.tier': 'dev',
+        'gatehouse.metadata.team': 'payments',
+      });
+      expect(root.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+      expect(root.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+      // The prod tier would block for the missing ticket_id: an event with the tier and the rule id.
+      const verdict = root.events.find((e) => e.attributes['gatehouse.verdict.rule'] === 'metadata.ticket_id');
+      expect(verdict?.attributes).toMatchObject({ 'gatehouse.verdict.tier': 'prod', 'gatehouse.verdict.decision': 'block', 'gatehouse.verdict.enforced': false });
+      const children = receiver.spans.filter((s) => s.parentSpanId === root.spanId);
+      expect(children.map((s) => s.name)).toEqual(expect.arrayContaining(['gatehouse.identity', 'gatehouse.model_access', 'gatehouse.provider_call']));
+      for (const c of children) {
+        expect(c.traceId).toBe(CLIENT_TRACE);
+        expect(c.startNs >= root.startNs && c.endNs <= root.endNs).toBe(true);
+      }
+      // Bodies as stored: masked, so the pasted provider key is in no encoding of the export.
+      expect(String(root.attributes['gatehouse.request.body'])).toContain('hello there');
+      const wire = JSON.stringify(receiver.spans.map((s) => s.attributes));
+      expect(wire).not.toContain(UPSTREAM_KEY);
+      expect(wire).not.toContain(Buffer.from(UPSTREAM_KEY).toString('base64'));
+      const status = await gw.api<GatewayStatus>('/api/status');
+      expect(status.telemetry).toMatchObject({ protocol: 'http/protobuf', exported: 1, dropped: 0, failed: 0 });
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
+  it('speaks http/json, starts a new trace without traceparent, and sends no body the policy does not log', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await gateway(receiver, { protocol: 'http/json', bodies: 'full' }, 'none');
+    try {
+      const id = await call(gw, 'hello json');
+      const root = await waitFor(() => rootOf(receiver.spans, id), 'the request span');
+      expect(receiver.requests[0]!.contentType).toMatch(/^application\/json/);
+      expect(root.parentSpanId).toBe('');
+      expect(root.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(root.attributes['gen_ai.request.model']).toBe('up/gpt-4o-mini');
+      expect(root.attributes['gatehouse.request.body']).toBeUndefined();
+      expect(root.attributes['gatehouse.response.body']).toBeUndefined();
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
+  it('masks what the PII scanner finds when the telemetry setting says redacted, though the policy logs full bodies', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await gateway(receiver, { protocol: 'http/json', bodies: 'redacted' }, 'full');
+    try {
+      const id = await call(gw, 'write to ada.lovelace@example.com about the invoice');
+      const root = await waitFor(() => rootOf(receiver.spans, id), 'the request span');
+      const body = String(root.attributes['gatehouse.request.body']);
+      expect(body).toContain('about the invoice');
+      expect(body).toContain('[redacted:email]');
+      expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).not.toContain('ada.lovelace@example.com');
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
+  it('retries 503 and 429 after their Retry-After, and does not retry a 400', async () => {
+    const receiver = await startOtlpReceiver();
+    receiver.script.push({ kind: 'status', status: 503, headers: { 'retry-after': '1' } }, { kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+    const gw = await gateway(receiver, { protocol: 'http/protobuf', timeout_ms: 20_000 });
+    try {
+      const id = await call(gw, 'retry me');
+      await waitFor(() => rootOf(receiver.spans, id), 'the span after two retries', 15_000);
+      expect(receiver.requests).toHaveLength(3);
+      receiver.script.push({ kind: 'status', status: 400 });
+      await call(gw, 'refused');
+      const status = await waitFor(async () => {
+        const s = await gw.api<GatewayStatus>('/api/status');
+        return s.telemetry!.failed === 1 ? s.telemetry : null;
+      }, 'the refused export to count as failed');
+      expect(receiver.requests).toHaveLength(4);
+      expect(status).toMatchObject({ exported: 1, failed: 1 });
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
+  it('serves while the collector is down or hangs, bounds the queue and counts what it dropped', async () => {
+    const down = await startOtlpReceiver();
+    const url = down.url;
+    await down.stop();
+    const gw = await gateway({ ...down, url }, { timeout_ms: 300 });
+    try {
+      await call(gw, 'nobody listens');
+      const s = await waitFor(async () => (await gw.api<GatewayStatus>('/api/status')).telemetry?.failed === 1, 'the export to fail');
+      expect(s).toBe(true);
+    } finally {
+      await gw.close();
+    }
+
+    const slow = await startOtlpReceiver();
+    for (let i = 0; i < 50; i++) slow.script.push({ kind: 'hang' });
+    const gw2 = await gateway(slow, { timeout_ms: 2000, max_queue: 2 });
+    try {
+      // The first export hangs; while it does, two traces fit in the queue and the rest are dropped.
+      await call(gw2, 'first');
+      await waitFor(() => slow.requests.length === 1, 'the first export to reach the collector');
+      for (let i = 0; i < 5; i++) await call(gw2, `more ${i}`);
+      const t = (await gw2.api<GatewayStatus>('/api/status')).telemetry!;
+      expect(t.dropped).toBe(3);
+      await waitFor(async () => (await gw2.api<GatewayStatus>('/api/status')).telemetry!.failed >= 1, 'the hung export to time out', 10_000);
+    } finally {
+      await gw2.close();
+      await slow.stop();
+    }
+  });
+});
