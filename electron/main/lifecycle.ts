@@ -60,7 +60,7 @@ export interface Lifecycle {
   quit(keepRunning: boolean): Promise<void>;
 }
 
-const exitText = (code: number | null, signal: string | null) => (signal ? `killed by ${signal}` : `exited with code ${code}`);
+const exitText = (code: number | null, signal: string | null) => (signal ? `was killed by ${signal}` : `exited with code ${code}`);
 
 /**
  * The gateway's lifecycle as the tray app runs it: attach or spawn, watch, restart with backoff
