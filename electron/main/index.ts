@@ -165,6 +165,9 @@ async function main(): Promise<void> {
     void controller.act('quit');
   });
 
+  // The end-to-end test (test/electron.e2e.test.ts) reads the tray it cannot click: the model, never an action.
+  if (process.env.GATEHOUSE_APP_TEST === '1') Object.assign(globalThis, { gatehouseApp: { tray: () => controller.model, state: () => lifecycle.state } });
+
   controller.onState(lifecycle.state);
   await lifecycle.start();
   if (!process.argv.includes('--hidden')) {
