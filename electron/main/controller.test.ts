@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homePaths, writeRuntime } from '../../local-gateway/core/home.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../../test/helpers/gateway.js';
 import { chat, writePolicy } from '../../test/helpers/policy.js';
+import { setupText } from '../../local-gateway/cli/setup.js';
 import { findRunningGateway } from './attach.js';
 import { createController, type Controller, type DesktopShell } from './controller.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
@@ -80,6 +81,14 @@ describe('the tray app against a real gateway', () => {
     await controller.act('open-preview');
     expect(copied).toEqual([`${gw.url}/v1`, TEST_TOKEN]);
     expect(opened).toEqual([`${gw.url} traces`, `${gw.url} preview`]);
+  });
+
+  it("copies an agent's settings as `gatehouse setup` prints them, with this gateway's port and token", async () => {
+    await controller.act('copy-setup:claude-code');
+    const text = copied.at(-1)!;
+    expect(text).toContain(`ANTHROPIC_BASE_URL=${gw.url}`);
+    expect(text).toContain(TEST_TOKEN);
+    expect(text).toBe(setupText('claude-code', gw.url, TEST_TOKEN, process.env, controller.snapshot!.providers));
   });
 
   it('quit leaves a gateway it did not start running, without asking', async () => {

@@ -1,9 +1,10 @@
 import WebSocket from 'ws';
 import { EVENTS_PROTOCOL, ServerEventSchema } from '../../local-gateway/admin/schemas.js';
+import { setupText } from '../../local-gateway/cli/setup.js';
 import { fetchSnapshot, type GatewaySnapshot } from './gateway-client.js';
 import type { GatewayState, Lifecycle } from './lifecycle.js';
 import type { Notifier } from './notifications.js';
-import { trayModel, type TrayAction, type TrayModel } from './tray-model.js';
+import { trayModel, type SetupTool, type TrayAction, type TrayModel } from './tray-model.js';
 
 /** What the controller needs of the desktop; the Electron adapter (index.ts) implements it. */
 export interface DesktopShell {
@@ -117,7 +118,13 @@ export function createController(opts: ControllerOptions): Controller {
     },
     async act(action) {
       const url = state.kind === 'running' ? state.url : null;
-      switch (action) {
+      if (action.startsWith('copy-setup:')) {
+        const token = opts.token();
+        // The same text `gatehouse setup <agent>` prints: one implementation for the CLI and the app.
+        if (url && token) opts.shell.copy(setupText(action.slice('copy-setup:'.length) as SetupTool, url, token, process.env, snapshot?.providers ?? []));
+        return;
+      }
+      switch (action as Exclude<TrayAction, `copy-setup:${string}`>) {
         case 'copy-endpoint':
           if (url) opts.shell.copy(`${url}/v1`);
           return;

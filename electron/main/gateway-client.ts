@@ -9,6 +9,8 @@ export const GatewaySnapshotSchema = z.object({
   shadowTier: z.string().nullable(),
   /** Requests in the last hour that the shadow tier refused or would have refused. */
   wouldBlockLastHour: z.number().int(),
+  /** The providers and the models they list, for the setup text's default model. */
+  providers: z.array(z.object({ id: z.string(), models: z.array(z.string()) })),
   /** Traces stored: a change means new requests. */
   traces: z.number().int(),
 });
@@ -25,7 +27,7 @@ async function get<T>(url: string, token: string, schema: z.ZodType<T>): Promise
 /** One look at the gateway: status, policy in force and the last hour's prod preview, validated by their schemas. */
 export async function fetchSnapshot(baseUrl: string, token: string, now: number): Promise<GatewaySnapshot> {
   const [status, policy] = await Promise.all([
-    get(`${baseUrl}/api/status`, token, GatewayStatusSchema.pick({ tier: true, sync: true, store: true })),
+    get(`${baseUrl}/api/status`, token, GatewayStatusSchema.pick({ tier: true, sync: true, store: true, providers: true })),
     get(`${baseUrl}/api/policy`, token, GatewaySnapshotSchema.shape.policy),
   ]);
   const shadowTier = status.tier.shadow[0] ?? null;
@@ -35,5 +37,5 @@ export async function fetchSnapshot(baseUrl: string, token: string, now: number)
     const summary = await get(`${baseUrl}/api/shadow/summary?since=${since}&tier=${encodeURIComponent(shadowTier)}`, token, ShadowSummarySchema);
     wouldBlockLastHour = summary.tiers.find((t) => t.tier === shadowTier)?.blocked ?? 0;
   }
-  return { policy, sync: status.sync, shadowTier, wouldBlockLastHour, traces: status.store.traces };
+  return { policy, sync: status.sync, shadowTier, wouldBlockLastHour, traces: status.store.traces, providers: status.providers.map((p) => ({ id: p.id, models: p.models })) };
 }

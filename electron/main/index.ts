@@ -16,7 +16,7 @@ import { CLI_ENTRY, gatewayCommand, spawnGateway } from './gateway-process.js';
 import { dispatchIpc, IPC_HANDLERS, type IpcServices } from './ipc.js';
 import { createLifecycle } from './lifecycle.js';
 import { createNotifier } from './notifications.js';
-import type { TrayModel } from './tray-model.js';
+import type { TrayItem, TrayModel } from './tray-model.js';
 import { APP_CSP, dashboardUrl, isAllowedNavigation, isSafeExternal, windowOptions } from './window-security.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -85,6 +85,19 @@ async function main(): Promise<void> {
     return win;
   }
 
+  const menuItem = (item: TrayItem): Electron.MenuItemConstructorOptions => {
+    switch (item.type) {
+      case 'separator':
+        return { type: 'separator' };
+      case 'label':
+        return { label: item.label, enabled: false };
+      case 'submenu':
+        return { label: item.label, submenu: item.items.map(menuItem) };
+      case 'action':
+        return { label: item.label, enabled: item.enabled, click: () => void controller.act(item.action) };
+    }
+  };
+
   const shellAdapter: DesktopShell = {
     renderTray(model: TrayModel) {
       tray ??= new Tray(nativeImage.createFromPath(join(resources, `tray-${model.icon}.png`)));
@@ -92,13 +105,7 @@ async function main(): Promise<void> {
       tray.setToolTip(model.tooltip);
       tray.setContextMenu(
         Menu.buildFromTemplate(
-          model.items.map((item) =>
-            item.type === 'separator'
-              ? { type: 'separator' as const }
-              : item.type === 'label'
-                ? { label: item.label, enabled: false }
-                : { label: item.label, enabled: item.enabled, click: () => void controller.act(item.action) },
-          ),
+          model.items.map(menuItem),
         ),
       );
     },

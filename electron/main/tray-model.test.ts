@@ -12,6 +12,7 @@ function snapshot(over: Partial<GatewaySnapshot> = {}, policy: Partial<GatewaySn
     shadowTier: 'prod',
     wouldBlockLastHour: 3,
     traces: 10,
+    providers: [],
     ...over,
   };
 }
@@ -30,11 +31,14 @@ describe('tray model', () => {
       'Open dashboard',
       '3 requests in the last hour would be blocked in prod',
       'Policy: acme v12 (org); last sync 2026-06-01 11:58 UTC, unchanged',
+      'Set up an agent',
       'Pause gateway',
       'Quit Gatehouse…',
     ]);
     expect(action(m.items, 'open-preview')?.enabled).toBe(true);
     expect(action(m.items, 'copy-token')?.enabled).toBe(true);
+    const setup = m.items.find((i) => i.type === 'submenu');
+    expect(setup?.type === 'submenu' && labels(setup.items)).toEqual(['Copy Claude Code settings', 'Copy Codex CLI settings', 'Copy Cursor settings', 'Copy Continue settings']);
   });
 
   it('says "1 request" for one, and leaves the line out when nothing is shadowed', () => {

@@ -1,3 +1,4 @@
+import { SETUP_TOOLS } from '../../local-gateway/cli/setup.js';
 import type { GatewayState } from './lifecycle.js';
 import type { GatewaySnapshot } from './gateway-client.js';
 
@@ -5,11 +6,17 @@ import type { GatewaySnapshot } from './gateway-client.js';
 export type TrayIcon = 'running' | 'paused' | 'error' | 'policy-warning';
 
 /** What a menu item does when clicked; the adapter runs it. */
-export type TrayAction = 'copy-endpoint' | 'copy-token' | 'open-dashboard' | 'open-preview' | 'pause' | 'resume' | 'quit';
+export type TrayAction = 'copy-endpoint' | 'copy-token' | 'open-dashboard' | 'open-preview' | 'pause' | 'resume' | 'quit' | `copy-setup:${SetupTool}`;
+
+export type SetupTool = (typeof SETUP_TOOLS)[number];
+
+/** The agents `gatehouse setup` knows, as the tray names them. */
+const TOOL_NAMES: Record<SetupTool, string> = { 'claude-code': 'Claude Code', codex: 'Codex CLI', cursor: 'Cursor', continue: 'Continue' };
 
 export type TrayItem =
   | { type: 'label'; label: string }
   | { type: 'action'; label: string; action: TrayAction; enabled: boolean }
+  | { type: 'submenu'; label: string; items: TrayItem[] }
   | { type: 'separator' };
 
 export interface TrayModel {
@@ -77,6 +84,14 @@ export function trayModel(state: GatewayState, snapshot: GatewaySnapshot | null,
     items.push({ type: 'action', label: `${plural(n, 'request')} in the last hour would be blocked in ${live.shadowTier}`, action: 'open-preview', enabled: true });
   }
   if (live) items.push({ type: 'label', label: policyLine(live) });
+  if (running) {
+    // What `gatehouse setup <agent>` prints, with this gateway's port and token, for pasting into the agent's settings.
+    items.push({
+      type: 'submenu',
+      label: 'Set up an agent',
+      items: SETUP_TOOLS.map((tool) => ({ type: 'action', label: `Copy ${TOOL_NAMES[tool]} settings`, action: `copy-setup:${tool}`, enabled: true })),
+    });
+  }
   items.push({ type: 'separator' });
   if (running && !state.owned) items.push({ type: 'action', label: 'Pause (the gateway was started outside the app)', action: 'pause', enabled: false });
   else if (running || state.kind === 'starting' || state.kind === 'restarting') items.push({ type: 'action', label: 'Pause gateway', action: 'pause', enabled: true });
