@@ -94,7 +94,8 @@ export function createController(opts: ControllerOptions): Controller {
   }
 
   function stopWatching(): void {
-    events?.close();
+    // terminate, not close: a closing handshake with a gateway that is going away could hold its stop.
+    events?.terminate();
     events = null;
     if (timer) clearInterval(timer);
     timer = null;
