@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,9 @@ afterAll(async () => {
 });
 
 describe.skipIf(binary === null)('desktop app', () => {
-  it('launches, runs the gateway, shows the tray and the dashboard, and a request appears', async () => {
+  it('launches, runs the gateway, shows the tray and the dashboard, and a request appears', { timeout: 90_000 }, async () => {
+    // The suite's global setup builds the gateway and the dashboard; the app's main and preload are built here.
+    execFileSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build', '--config', 'electron/electron.vite.config.ts', '--logLevel', 'error'], { stdio: 'inherit' });
     const { _electron } = await import('playwright-core');
     app = await _electron.launch({
       executablePath: binary!,

@@ -75,10 +75,12 @@ async function main(): Promise<void> {
       if (isSafeExternal(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
-    win.webContents.on('will-navigate', (event, url) => {
+    const lockNavigation = (event: Electron.Event, url: string) => {
       const gw = gatewayUrl();
       if (gw === null || !isAllowedNavigation(url, gw)) event.preventDefault();
-    });
+    };
+    win.webContents.on('will-navigate', lockNavigation);
+    win.webContents.on('will-redirect', lockNavigation);
     win.webContents.on('will-attach-webview', (event) => event.preventDefault());
     // Closing the window hides the dashboard; the gateway and the tray go on.
     win.on('closed', () => (window = null));
