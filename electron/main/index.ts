@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   app.setLoginItemSettings(loginItemSettings(settings.openAtLogin));
 
   let window: BrowserWindow | null = null;
+  let showOnRun = !process.argv.includes('--hidden');
   let tray: Tray | null = null;
 
   const notifier = createNotifier({
@@ -55,6 +56,11 @@ async function main(): Promise<void> {
       spawnGateway(gatewayCommand({ packaged: app.isPackaged, appExecPath: process.execPath, entry: CLI_ENTRY, home, port: resolvePort(undefined), env: process.env })),
     onChange: (s) => {
       controller.onState(s);
+      // The first time the gateway answers, show the dashboard, unless started hidden (at login).
+      if (s.kind === 'running' && showOnRun) {
+        showOnRun = false;
+        openDashboard(s.url, 'traces');
+      }
       if (s.kind === 'restarting') new Notification({ title: 'Gatehouse restarted the gateway', body: `${s.reason}; trying again in ${Math.ceil(s.inMs / 1000)} s.` }).show();
     },
   });
@@ -179,8 +185,4 @@ async function main(): Promise<void> {
 
   controller.onState(lifecycle.state);
   await lifecycle.start();
-  if (!process.argv.includes('--hidden')) {
-    const url = gatewayUrl();
-    if (url) openDashboard(url, 'traces');
-  }
 }
