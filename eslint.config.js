@@ -2,6 +2,21 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+// The tiers, innermost rule last: each later block adds a rule to the one before, since a
+// block's no-restricted-imports replaces (not merges with) an earlier block's for the same file.
+const NO_SHELL = [
+  { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
+  { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
+];
+const BELOW_CENTRAL = [
+  ...NO_SHELL,
+  { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
+];
+const GATEWAY_CORE = [
+  ...BELOW_CENTRAL,
+  { group: ['**/sync/**'], allowTypeImports: true, message: 'The gateway\'s core imports only types from sync; wire sync code in server/plugins/.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'renderer/dist/**'] },
   js.configs.recommended,
@@ -18,10 +33,7 @@ export default tseslint.config(
     // Layering: the gateway never depends on the desktop shell or the dashboard.
     files: ['local-gateway/**/*.ts', 'sync/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
-        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
-      ] }],
+      'no-restricted-imports': ['error', { patterns: [...NO_SHELL] }],
     },
   },
   {
@@ -29,11 +41,7 @@ export default tseslint.config(
     // `gatehouse central` by a dynamic import, which this rule does not see).
     files: ['local-gateway/**/*.ts', 'sync/device/**/*.ts', 'sync/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
-        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
-        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
-      ] }],
+      'no-restricted-imports': ['error', { patterns: [...BELOW_CENTRAL] }],
     },
   },
   {
@@ -42,11 +50,28 @@ export default tseslint.config(
     files: ['local-gateway/**/*.ts'],
     ignores: ['local-gateway/server/plugins/**', 'local-gateway/server/options.ts', 'local-gateway/cli/**', 'local-gateway/admin/schemas.ts', '**/*.test.ts'],
     rules: {
+      'no-restricted-imports': ['error', { patterns: [...GATEWAY_CORE] }],
+    },
+  },
+  {
+    // Config builds the provider union from the provider registry, so providers never import config.
+    files: ['local-gateway/providers/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'local-gateway and sync never import Electron.' },
-        { group: ['**/renderer/**'], message: 'local-gateway and sync never import the dashboard.' },
-        { group: ['**/sync/central/**', '**/central/**'], message: 'Only the central gateway imports sync/central: the local gateway and the device side sit below it.' },
-        { group: ['**/sync/**'], allowTypeImports: true, message: 'The gateway\'s core imports only types from sync; wire sync code in server/plugins/.' },
+        ...GATEWAY_CORE,
+        { group: ['**/config/**'], message: 'providers/ sits below config/: each kind\'s schema is in its folder, and config/schema.ts builds the union from providers/registry.ts.' },
+      ] }],
+    },
+  },
+  {
+    // The contracts the gateway and the dashboard share are pure: they import nothing, so the
+    // dashboard can bundle them without pulling server code or zod into the browser.
+    files: ['local-gateway/contracts/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(?!\\./)', message: 'local-gateway/contracts imports nothing outside itself (the dashboard bundles it).' },
       ] }],
     },
   },
@@ -82,8 +107,8 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [
         { group: ['electron', '**/electron/**'], message: 'The dashboard never imports Electron: the preload hands it what it needs.' },
         { group: ['node:*'], message: 'The dashboard runs in a browser: no Node modules.' },
-        // texts.ts is pure and imports nothing: the dashboard numbers a trace's texts as the engine does with it.
-        { regex: '(^|/)local-gateway/(?!policy/engine/texts(\\.js)?$)', allowTypeImports: true, message: 'The dashboard imports only types from the gateway (import type), and the engine\'s texts.ts.' },
+        // contracts/ is pure and imports nothing: the dashboard reads a trace's texts as the engine does with it.
+        { regex: '(^|/)local-gateway/(?!contracts/)', allowTypeImports: true, message: 'The dashboard imports only types from the gateway (import type), and the shared contracts in local-gateway/contracts/.' },
         { group: ['**/sync/**'], allowTypeImports: true, message: 'The dashboard imports only types from sync (import type).' },
       ] }],
     },

@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
-import { streamCodec } from '../local-gateway/pipeline/stream-events.js';
+import { streamCodec } from '../local-gateway/apis/index.js';
 import { StreamGuard } from '../local-gateway/pipeline/stream-guard.js';
 import { GuardrailSchema } from '../local-gateway/policy/schema.js';
 import { percentiles, type Percentiles } from './lib/measure.js';

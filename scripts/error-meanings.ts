@@ -65,6 +65,8 @@ export const CENTRAL_ERROR_MEANINGS: Partial<Record<CentralErrorCode, string>> =
   GH_ERR_INVALID_POLICY: 'A published bundle that does not validate; `problems` lists each line and field.',
   GH_ERR_KEY_FROM_ENV: 'Key rotation asked of a central whose signing key comes from `GATEHOUSE_SIGNING_KEY`: rotate it there.',
   GH_ERR_VERSION_CONFLICT: 'Two publishes raced for the same version: publish again.',
+  GH_ERR_INGEST_BUSY: 'The central replica has as many records batches in flight as it takes (a fleet reconnecting at once); nothing was stored, and the device retries after Retry-After with jitter.',
+  GH_ERR_STORAGE_UNAVAILABLE: "The central gateway's PostgreSQL is unreachable or dropped the transaction; nothing was stored, and the device retries after Retry-After.",
   GH_ERR_BODY_TOO_LARGE: 'The body (or a records batch once unzipped) is too large.',
   GH_ERR_UNSUPPORTED_MEDIA_TYPE: 'A body type the route does not take (policies: YAML, JSON or text).',
   GH_ERR_UNSUPPORTED_ENCODING: 'A `content-encoding` other than gzip or none.',

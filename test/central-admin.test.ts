@@ -7,6 +7,7 @@ import { EnrollResponseSchema, PATHS, PolicyResponseSchema, RecordsPageSchema, R
 import { generateSigningKey, verifyBytes, verifyEndorsement } from '../sync/signing.js';
 import { startCentral, testBundle, type TestCentral } from './helpers/central.js';
 import { testKeychain } from './helpers/keychain.js';
+import { centralBackends, freshDatabase } from './helpers/services.js';
 
 const DAY = 86400_000;
 const T0 = Date.UTC(2026, 4, 1, 9);
@@ -24,10 +25,12 @@ async function enroll(c: TestCentral, pat: string) {
   return EnrollResponseSchema.parse(await res.json());
 }
 
-describe('central gateway: records and usage aggregates', () => {
+const backends = centralBackends('test/central-admin.test.ts');
+
+describe.each(backends)('central gateway on $name: records and usage aggregates', ({ url: storage }) => {
   let c: TestCentral;
   beforeAll(async () => {
-    c = await startCentral();
+    c = await startCentral({ storage });
     const { pat } = await c.createPat('ada', 'payments');
     const { device_id } = await enroll(c, pat);
     const block = { tier: 'prod', rule: 'metadata.ticket_id', stage: 'metadata', decision: 'block', mode: 'enforce', enforced: false };
@@ -53,6 +56,13 @@ describe('central gateway: records and usage aggregates', () => {
     expect((await usage('by=day')).map((r) => [r.key, r.requests])).toEqual([['2026-05-01', 2], ['2026-05-02', 1]]);
     expect((await usage('by=metadata.project')).map((r) => [r.key, r.cost_usd])).toEqual([['checkout', 3], ['ranking', 1]]);
     expect((await usage(`by=team&since=${new Date(T0 + DAY).toISOString()}`)).map((r) => r.key)).toEqual(['search']);
+  });
+
+  it('answers whole-day bounds and a metadata key some records lack the same way', async () => {
+    expect((await usage('by=team&since=2026-05-02T00:00:00Z')).map((r) => r.key)).toEqual(['search']);
+    expect(await usage('by=team&until=2026-05-02T00:00:00Z')).toEqual([{ key: 'payments', requests: 2, tokens_in: 15, tokens_out: 6, cost_usd: 3, blocked: { prod: 1 } }]);
+    expect(await usage('by=metadata.ticket')).toEqual([{ key: null, requests: 3, tokens_in: 25, tokens_out: 7, cost_usd: 4, blocked: { prod: 1 } }]);
+    expect(await usage('by=day&until=2026-05-01T09:00:00.001Z')).toEqual([{ key: '2026-05-01', requests: 2, tokens_in: 15, tokens_out: 6, cost_usd: 3, blocked: { prod: 1 } }]);
   });
 
   it('refuses an unknown dimension or a bad time with a readable 400', async () => {
@@ -112,12 +122,14 @@ describe('central gateway: signing key rotation', () => {
   });
 });
 
-describe('central gateway: restart', () => {
+describe.each(backends)('central gateway on $name: restart', ({ url: storage }) => {
   it('keeps PATs, devices and the latest signed version across a restart of the same home', async () => {
     const home = mkdtempSync(join(tmpdir(), 'gatehouse-central-restart-'));
     const env = { GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
+    const db = storage === 'sqlite' ? null : await freshDatabase(storage);
+    const database = db?.url;
     try {
-      const first = await startCentral({ home, env });
+      const first = await startCentral({ home, env, database });
       const { pat } = await first.createPat('ada', 'payments');
       const { device_id } = await enroll(first, pat);
       await first.publish(testBundle());
@@ -125,7 +137,7 @@ describe('central gateway: restart', () => {
       expect(refused.status).toBe(415);
       await first.close();
 
-      const second = await startCentral({ home, env });
+      const second = await startCentral({ home, env, database });
       try {
         const res = await fetch(second.url + PATHS.policy, { headers: { authorization: `Bearer ${pat}`, 'x-gatehouse-device': device_id } });
         expect(PolicyResponseSchema.parse(await res.json()).version).toBe(1);
@@ -134,6 +146,7 @@ describe('central gateway: restart', () => {
         await second.close();
       }
     } finally {
+      await db?.drop();
       rmSync(home, { recursive: true, force: true });
     }
   });

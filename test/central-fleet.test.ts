@@ -6,6 +6,7 @@ import {
 } from '../sync/protocol.js';
 import { verifyBytes } from '../sync/signing.js';
 import { startCentral, testBundle, type TestCentral } from './helpers/central.js';
+import { centralBackends } from './helpers/services.js';
 
 const json = (body: unknown, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
@@ -18,7 +19,7 @@ function record(seq: number, extra: Partial<SyncRecord> = {}): SyncRecord {
   };
 }
 
-describe('central gateway: the fleet endpoints', () => {
+describe.each(centralBackends('test/central-fleet.test.ts'))('central gateway on $name: the fleet endpoints', ({ url: storage }) => {
   let c: TestCentral;
   let now = Date.UTC(2026, 4, 1, 12);
   let pat: string;
@@ -29,7 +30,7 @@ describe('central gateway: the fleet endpoints', () => {
     fetch(c.url + path, { ...init, headers: { authorization: `Bearer ${pat}`, ...(init.headers as Record<string, string> | undefined) } });
 
   beforeAll(async () => {
-    c = await startCentral({ clock: () => now });
+    c = await startCentral({ clock: () => now, storage });
     ({ pat, pat_id: patId } = await c.createPat('ada', 'payments'));
   });
   afterAll(async () => c.close());

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { requestTexts, responseTexts } from '../local-gateway/policy/engine/texts.js';
+import { requestTexts, responseTexts } from '../local-gateway/contracts/texts.js';
 import { requestTurns, responseTurns, type Part, type Turn } from '../renderer/src/conversation.js';
 
 /**

@@ -9,7 +9,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../local-gateway/config/schema.js';
-import { checkYamlWith, ConfigError } from '../local-gateway/config/load.js';
+import { ConfigError } from '../local-gateway/core/config-error.js';
+import { checkYamlWith } from '../local-gateway/config/load.js';
 import { checkPolicyText } from '../local-gateway/policy/validate.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, type TestGateway } from './helpers/gateway.js';
 import { anyJson, filesLeaking, FUZZ_RUNS, FUZZ_SEED, hostileAnswer, leaks, mangle, mangling, mutateAt, secretSpelling, startHostileProvider, type HostileProvider, type Mangling } from './helpers/fuzz.js';

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstre
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
 import { chat, writePolicy } from './helpers/policy.js';
 
-// Windows are aligned to the hour (UTC): these tests read the wall clock, as traces store it.
+// Windows are aligned to the hour (UTC): the gateway's clock (trace times and policy windows
+// alike) is injected, and starts half past an hour, so no test straddles the top of one.
 const POLICY = `
 apiVersion: gatehouse/v1
 org: acme
@@ -35,11 +36,10 @@ beforeAll(async () => {
   policyFile = writePolicy(POLICY);
 });
 afterAll(() => upstream.close());
-// A test that straddles the top of the hour would see two windows: start each one clear of it.
-beforeEach(async () => {
-  const toNextHour = HOUR - (Date.now() % HOUR);
-  if (toNextHour < 10_000) await new Promise((r) => setTimeout(r, toNextHour + 50));
-});
+/** Half past the current hour, moving on as real time does: a test has 30 minutes before the next window. */
+const realStart = Date.now();
+const start = realStart - (realStart % HOUR) + HOUR / 2;
+const now = () => start + (Date.now() - realStart);
 afterEach(async () => {
   await gw?.close();
   gw = undefined;
@@ -49,8 +49,8 @@ afterEach(async () => {
 /** (Re)starts the gateway on `home`; `ahead` moves the policy clock (window rollover) without waiting. */
 async function restart(ahead = 0): Promise<TestGateway> {
   await gw?.close();
-  const clock = () => Date.now() + ahead;
-  gw = await startGateway({ ...upstreamConfig(upstream.url, { models: ['gpt-4o-mini'] }), policy: policyFile, tiers: { active: 'dev', shadow: ['prod'] } }, {}, { home, policy: { clock } });
+  const clock = () => now() + ahead;
+  gw = await startGateway({ ...upstreamConfig(upstream.url, { models: ['gpt-4o-mini'] }), policy: policyFile, tiers: { active: 'dev', shadow: ['prod'] } }, {}, { home, clock });
   return gw;
 }
 
@@ -67,7 +67,7 @@ describe('rate-limit windows survive a restart', () => {
     home = mkdtempSync(join(tmpdir(), 'gatehouse-home-'));
     let g = await restart();
     const burst = { surface: 'burst' };
-    const windowEnd = windowOf('1h', Date.now()).end;
+    const windowEnd = windowOf('1h', now()).end;
     for (const m of ['one', 'two', 'three']) expect((await chat(g, m, { metadata: burst })).status).toBe(200);
     const refused = await chat(g, 'four', { metadata: burst });
     expect(refused.status).toBe(429);
@@ -83,9 +83,9 @@ describe('rate-limit windows survive a restart', () => {
 
     g = await restart();
     expect(counters(g, 'dev', DEV_RULES)).toEqual(live);
-    const before = Date.now();
+    const before = now();
     const after = await chat(g, 'five', { metadata: burst });
-    const end = Date.now();
+    const end = now();
     expect(after.status).toBe(429);
     expect(after.json.error?.message).toContain('dev-burst');
     const retry = Number(after.headers.get('retry-after'));

@@ -9,7 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planUpstream } from '../local-gateway/translate/index.js';
-import type { ProviderKind } from '../local-gateway/config/schema.js';
+import type { ProviderKind } from '../local-gateway/providers/registry.js';
 import type { Trace } from '../local-gateway/store/schema.js';
 import { chatText, chatToolRound } from './helpers/matrix-chat.js';
 import { messagesText, messagesToolRound } from './helpers/matrix-messages.js';

@@ -108,7 +108,7 @@ describe('gatehouse policy show and diff', () => {
   it('prints the step from one tier to another rule by rule; an unknown tier is bad usage', () => {
     const r = runCli(['policy', 'diff', join(dir, 'good.yaml'), '--from', 'dev', '--to', 'prod']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('dev → prod: 2 changes (2 added, 0 tightened, 0 changed, 0 loosened, 0 removed)');
+    expect(r.stdout).toContain('dev → prod: 2 tighten, 0 loosen, 0 change (2 changes: 2 added, 0 tightened, 0 changed, 0 loosened, 0 removed)');
     expect(r.stdout).toMatch(/metadata +metadata\.ticket_id +added +prod requires metadata key ticket_id/);
     const bad = runCli(['policy', 'diff', join(dir, 'good.yaml'), '--to', 'qa']);
     expect(bad).toMatchObject({ code: 2, stderr: 'The policy has no tier "qa": pass --to one of dev, prod.\n' });

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../local-gateway/config/schema.js';
-import { azureOpenAIProvider } from '../local-gateway/providers/azure-openai/index.js';
+import { azureOpenAI } from '../local-gateway/providers/azure-openai/index.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, type TestGateway } from './helpers/gateway.js';
 import { drain, rawStream } from './helpers/sse.js';
 import { startAzureStandin, type AzureStandin } from './standins/azure-upstream.js';
@@ -81,7 +81,7 @@ describe('azure-openai through the gateway with the openai SDK', () => {
     const config = ConfigSchema.parse({ providers: [azureConfig()] }).providers[0]!;
     if (config.kind !== 'azure-openai') throw new Error('expected an azure-openai config');
     expect(config.api_version).toBe('2024-10-21');
-    const adapter = azureOpenAIProvider(config, { timeouts: ConfigSchema.parse({}).timeouts, env: { UPSTREAM_KEY } });
+    const adapter = azureOpenAI.create(config, { timeouts: ConfigSchema.parse({}).timeouts, env: { UPSTREAM_KEY } });
     try {
       const text = '{"model":"gpt-4o-mini","input":"hi"}';
       const up = await adapter.call({ api: 'responses', model: 'gpt-4o-mini', body: JSON.parse(text) as Record<string, unknown>, bodyText: text, stream: false, clientHeaders: {}, signal: AbortSignal.timeout(5000) });

@@ -50,7 +50,7 @@ describe('tray model', () => {
     const rejected = trayModel(running, snapshot({}, { last_sync: { at: '2026-06-01T11:58:00Z', outcome: 'rejected', version: 13, error: 'signature does not verify' } }), NOW);
     expect(rejected.icon).toBe('policy-warning');
     expect(labels(rejected.items)).toContain('Org policy v13 rejected: signature does not verify');
-    const refused = trayModel(running, snapshot({}, { last_error: { file: 'policy.yaml', message: 'line 3: tiers.dev.models: expected object\nmore', at: 'x' } }), NOW);
+    const refused = trayModel(running, snapshot({}, { last_error: { file: 'policy.yaml', message: 'line 3: tiers.dev.models: expected object\nmore', problems: [{ line: 3, path: 'tiers.dev.models', message: 'expected object' }], at: 'x' } }), NOW);
     expect(refused.tooltip).toBe('Gatehouse: Policy change refused: line 3: tiers.dev.models: expected object');
     const expired = trayModel(running, snapshot({}, { expires: '2026-05-01T00:00:00Z' }), NOW);
     expect(expired.icon).toBe('policy-warning');

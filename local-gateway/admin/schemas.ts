@@ -100,7 +100,7 @@ export const EVENTS_PROTOCOL = 'gatehouse.v1';
 export const HelloEventSchema = z.object({ type: z.literal('hello'), version: z.string(), tier: z.string() });
 /** One recorded request, in the shape of a `GET /api/traces` item. */
 export const TraceEventSchema = z.object({ type: z.literal('trace'), trace: TraceSummarySchema });
-/** The policy in force changed. */
+/** The policy in force changed, or a change to it was refused (`GET /api/policy` says which). */
 export const PolicyEventSchema = z.object({
   type: z.literal('policy'),
   version: z.number().int().nullable(),

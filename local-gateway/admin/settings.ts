@@ -3,6 +3,9 @@ import { loadSecret } from '../providers/secrets.js';
 import { SETUP_AGENTS, type Settings } from './schemas.js';
 import { syncStatus } from '../routes/sync.js';
 
+/** What the settings page reads: config, providers, key sources, identity and sync state, nothing it could change. */
+type SettingsSources = Pick<GatewayServices, 'config' | 'providers' | 'env' | 'identity' | 'tokenSource' | 'policy' | 'sync' | 'outbox'>;
+
 /** Shown where the local token goes in a setup snippet; the dashboard copies the token itself. */
 export const TOKEN_PLACEHOLDER = '<token>';
 
@@ -20,7 +23,7 @@ async function keyPresent(providerId: string, ref: string | null, env: NodeJS.Pr
 }
 
 /** `GET /api/settings`: providers and their keys' presence, the token's source, identity, enrollment, setup snippets. */
-export async function settingsView(gw: GatewayServices, origin: string): Promise<Settings> {
+export async function settingsView(gw: SettingsSources, origin: string): Promise<Settings> {
   const configured = new Map(gw.config.providers.map((p) => [p.id, p]));
   const providers = await Promise.all(
     [...gw.providers.values()].map(async (p) => {

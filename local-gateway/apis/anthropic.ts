@@ -3,6 +3,8 @@ import type { GatehouseError } from '../core/errors.js';
 import { badEvent, checkEventData, parseSseEvent, sseData } from '../stream/sse.js';
 import { anthropicErrorType, type AnthropicErrorType, type AnthropicUsage } from '../translate/messages-chat/anthropic.js';
 import { replaceModel } from './json-text.js';
+import { requestTexts, responseTexts } from '../contracts/texts.js';
+import { messagesCodec } from './stream-codecs.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
 
 const MODEL = z.string().min(1, 'name a model, e.g. "anthropic/claude-sonnet-4-5" or "<provider>/<model>"');
@@ -126,17 +128,22 @@ const passThrough = <B extends Record<string, unknown>>({ body, text, requested,
 /** `POST /v1/messages`: what Claude Code and the Anthropic SDKs call. */
 export const messages: ApiSurface<MessagesRequest> = {
   api: 'messages',
+  route: { method: 'POST', path: '/v1/messages' },
   wantsStream: (body) => body.stream === true,
   upstreamBody: passThrough,
   usage: (response) => readAnthropicUsage((response as { usage?: AnthropicUsage } | null)?.usage),
   answer: MessagesAnswerSchema,
   streamFilter: () => messagesStreamFilter(),
+  requestTexts,
+  responseTexts,
+  streamCodec: messagesCodec,
   errorBody: anthropicErrorBody,
 };
 
 /** `POST /v1/messages/count_tokens`: answered `{"input_tokens": N}`. */
 export const countTokens: ApiSurface<CountTokensRequest> = {
   api: 'messages.count_tokens',
+  route: { method: 'POST', path: '/v1/messages/count_tokens' },
   wantsStream: () => false,
   upstreamBody: passThrough,
   usage: (response) => {
@@ -145,5 +152,8 @@ export const countTokens: ApiSurface<CountTokensRequest> = {
   },
   answer: CountTokensAnswerSchema,
   streamFilter: () => messagesStreamFilter(),
+  requestTexts,
+  responseTexts,
+  streamCodec: null,
   errorBody: anthropicErrorBody,
 };

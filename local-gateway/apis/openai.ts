@@ -3,6 +3,8 @@ import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
 import { badEvent, checkEventData, sseData } from '../stream/sse.js';
 import { prependField, replaceModel } from './json-text.js';
 import { ResponsesRequestSchema } from './responses.js';
+import { requestTexts, responseTexts } from '../contracts/texts.js';
+import { chatCodec } from './stream-codecs.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
 
 /**
@@ -126,8 +128,12 @@ function chatStreamFilter(clientAskedUsage: boolean): StreamFilter {
   };
 }
 
+// Every surface reads texts with the one walk in contracts/texts.ts, which knows every API's
+// fields: a body that mixes in another API's field (a `system` on chat) is still scanned, and
+// the dashboard numbers the same texts the same way.
 export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
   api: 'chat.completions',
+  route: { method: 'POST', path: '/v1/chat/completions' },
   wantsStream: (body) => body.stream === true,
   upstreamBody({ body, text, requested, model, stream }) {
     const plain = { body: { ...body, model }, text: text && replaceModel(text, requested, model) };
@@ -140,15 +146,22 @@ export const chatCompletions: ApiSurface<ChatCompletionRequest> = {
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
   answer: ChatCompletionAnswerSchema,
   streamFilter: (body) => chatStreamFilter(body.stream_options?.include_usage === true),
+  requestTexts,
+  responseTexts,
+  streamCodec: chatCodec,
   errorBody: openAIErrorBody,
 };
 
 export const embeddings: ApiSurface<EmbeddingsRequest> = {
   api: 'embeddings',
+  route: { method: 'POST', path: '/v1/embeddings' },
   wantsStream: () => false,
   upstreamBody: ({ body, text, requested, model }) => ({ body: { ...body, model }, text: text && replaceModel(text, requested, model) }),
   usage: (response) => readUsage((response as { usage?: OpenAIUsage } | null)?.usage),
   answer: EmbeddingsAnswerSchema,
   streamFilter: () => chatStreamFilter(true),
+  requestTexts,
+  responseTexts,
+  streamCodec: null,
   errorBody: openAIErrorBody,
 };

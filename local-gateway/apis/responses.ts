@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { openAIErrorBody, type GatehouseError } from '../core/errors.js';
 import { badEvent, checkEventData, parseSseEvent } from '../stream/sse.js';
 import { replaceModel } from './json-text.js';
+import { requestTexts, responseTexts } from '../contracts/texts.js';
+import { responsesCodec } from './stream-codecs.js';
 import type { ApiSurface, StreamFilter, Usage } from './types.js';
 
 /**
@@ -130,11 +132,15 @@ function responsesStreamFilter(): StreamFilter {
 
 export const responses: ApiSurface<ResponsesRequest> = {
   api: 'responses',
+  route: { method: 'POST', path: '/v1/responses' },
   wantsStream: (body) => body.stream === true,
   // Pass-through keeps the client's text: Codex bodies carry hundreds of KiB of history.
   upstreamBody: ({ body, text, requested, model }) => ({ body: { ...body, model }, text: text && replaceModel(text, requested, model) }),
   usage: (response) => readResponsesUsage((response as { usage?: ResponsesUsage } | null)?.usage),
   answer: ResponsesAnswerSchema,
   streamFilter: () => responsesStreamFilter(),
+  requestTexts,
+  responseTexts,
+  streamCodec: responsesCodec,
   errorBody: openAIErrorBody,
 };

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import type { ClientApi } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
+import type { TextSlot } from '../contracts/texts.js';
 import type { GatehouseError } from '../core/errors.js';
+import type { StreamCodec } from './stream-codecs.js';
 
 export interface UpstreamBody {
   body: Record<string, unknown>;
@@ -43,6 +45,8 @@ export interface StreamFilter {
  */
 export interface ApiSurface<B extends Record<string, unknown> = Record<string, unknown>> {
   api: ClientApi;
+  /** Where the gateway serves it. */
+  route: { method: 'POST'; path: string };
   wantsStream(body: B): boolean;
   /**
    * The body sent upstream: the client's, with the provider's model name and anything the
@@ -56,6 +60,12 @@ export interface ApiSurface<B extends Record<string, unknown> = Record<string, u
    */
   answer: z.ZodType;
   streamFilter(body: B): StreamFilter;
+  /** The texts of a request that input guardrails scan, as slots a mutating guardrail writes back into. */
+  requestTexts(body: unknown): TextSlot[];
+  /** The texts of a complete answer that output guardrails scan. */
+  responseTexts(body: unknown): TextSlot[];
+  /** How its stream carries answer text, for the stream guard; null when its streams carry none. */
+  streamCodec: StreamCodec | null;
   /** A refusal in this API's error shape (OpenAI `{"error":{…}}`, Anthropic `{"type":"error",…}`). */
   errorBody(err: GatehouseError): unknown;
 }

@@ -38,7 +38,7 @@ export interface Command {
  */
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => import('./start.js').then((m) => ({ run: m.start, help: m.START_HELP })),
-  token: async () => import('./info.js').then((m) => ({ run: m.token })),
+  token: async () => import('./token.js').then((m) => ({ run: m.token })),
   status: async () => import('./info.js').then((m) => ({ run: m.status, help: m.STATUS_HELP })),
   enroll: async () => import('./enroll.js').then((m) => ({ run: m.enroll, help: m.ENROLL_HELP })),
   unenroll: async () => import('./enroll.js').then((m) => ({ run: m.unenroll, help: m.UNENROLL_HELP })),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../core/config-error.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { homePaths } from '../core/home.js';
 import { CommandError, resolveHome } from './args.js';
 

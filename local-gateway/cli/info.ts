@@ -1,4 +1,4 @@
-import { ensureHome, homePaths, readRuntime } from '../core/home.js';
+import { homePaths, readRuntime } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import type { z } from 'zod';
 import { PolicyViewSchema } from '../policy/view.js';
@@ -11,19 +11,6 @@ Asks the running gateway of this home how it is doing: the tier and policy in fo
 version, a refused change), providers, identity, traces, and fleet sync: the enrollment
 (central URL, device id, org, user), the last sync and its error, and the outbox depth.
 `;
-
-/** `gatehouse token`: prints the local client token, for scripts and IDE settings. */
-export async function token(argv: string[]): Promise<void> {
-  const { values } = parse(argv, {});
-  const paths = ensureHome(resolveHome(values.home));
-  const existed = (await resolveLocalToken(paths, process.env, false)) !== null;
-  const t = await resolveLocalToken(paths);
-  // A token made just now belongs to no running gateway yet: a client given it would get 401
-  // from a gateway started with another home, so say which home this one is for.
-  if (!existed) process.stderr.write(`Created a new local token for home ${paths.dir}: no gateway has used this home yet; start it with \`gatehouse start${values.home ? ` --home ${values.home}` : ''}\`.\n`);
-  if (values.json) process.stdout.write(`${JSON.stringify({ token: t!.value, source: t!.source, file: t!.file })}\n`);
-  else process.stdout.write(`${t!.value}\n`);
-}
 
 const IDENTITY_SOURCES: Record<string, string> = {
   pat: "the PAT's owner",

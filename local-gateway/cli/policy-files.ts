@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { ConfigError, type LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../core/config-error.js';
+import { type LoadedConfig } from '../config/load.js';
 import { resolveTier, type PolicyBundle, type ResolvedTier } from '../policy/schema.js';
 import { loadPolicyFile } from '../policy/source.js';
 import { CommandError, UsageError } from './args.js';

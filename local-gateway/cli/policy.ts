@@ -70,7 +70,8 @@ async function diff(argv: string[]): Promise<void> {
 
 export function formatDiff(d: TierDiff): string {
   const c = d.counts;
-  const head = `${d.from} → ${d.to}: ${plural(d.changes.length, 'change')} (${c.added} added, ${c.tightened} tightened, ${c.changed} changed, ${c.loosened} loosened, ${c.removed} removed)\n`;
+  const s = d.summary;
+  const head = `${d.from} → ${d.to}: ${s.tighten} tighten, ${s.loosen} loosen, ${s.change} change (${plural(d.changes.length, 'change')}: ${c.added} added, ${c.tightened} tightened, ${c.changed} changed, ${c.loosened} loosened, ${c.removed} removed)\n`;
   if (d.changes.length === 0) return head;
   const w1 = Math.max(...d.changes.map((x) => x.section.length));
   const w2 = Math.max(...d.changes.map((x) => x.rule.length));

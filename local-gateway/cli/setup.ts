@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { ensureHome, localToken, readRuntime } from '../core/home.js';
-import type { ProviderConfig } from '../config/schema.js';
+import type { ProviderConfig } from '../providers/registry.js';
 import { parse, resolveHome, resolvePort, UsageError } from './args.js';
 import { cliConfig } from './config-file.js';
 import { CONTINUE_PREFIX, mergeClaudeSettings, mergeContinueYaml, mergeToml } from './setup-files.js';

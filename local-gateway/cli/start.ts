@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../core/config-error.js';
 import { clearRuntime, ensureHome, writeRuntime, type LocalToken } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import { VERSION } from '../core/version.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './load.js';
+import { ConfigError } from '../core/config-error.js';
+import { loadConfig } from './load.js';
 
 function write(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gh-config-')), 'gatehouse.yaml');

@@ -2,25 +2,12 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import type { z } from 'zod';
+import { ConfigError, type YamlProblem } from '../core/config-error.js';
 import { friendlyIssue, schemaKeysAt, unknownKeyMessage } from './issues.js';
 import { ConfigSchema, type Config } from './schema.js';
 
-/** A config file that cannot be used, with a message naming the file, line and field. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
-/** One problem in a YAML file: where it is and what is wrong. */
-export interface YamlProblem {
-  file: string;
-  line: number;
-  /** e.g. `tiers.prod.rate_limits[0].limit.per`; `(top level)` for the document itself. */
-  path: string;
-  message: string;
-}
+export type { YamlProblem };
 
 /** `file:line: field: message`, the form every config and policy error is shown in. */
 export function formatProblem(p: YamlProblem): string {
@@ -77,7 +64,7 @@ function yamlSyntaxMessage(code: string, message: string): string {
 export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
   const r = checkYamlWith(schema, text, file);
   if (r.ok) return r.data;
-  throw new ConfigError(r.problems.map(formatProblem).join('\n'));
+  throw new ConfigError(r.problems.map(formatProblem).join('\n'), r.problems);
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: PropertyKey[]): number {

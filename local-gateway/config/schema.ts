@@ -1,120 +1,16 @@
 import { z } from 'zod';
-import { CLIENT_APIS } from '../providers/types.js';
-
-/**
- * A secret is referenced, never written: `keychain:NAME` reads the OS keychain entry NAME
- * (set with `gatehouse keys set NAME`), `env:NAME` the environment. A literal key in a config
- * file would end up in backups and screenshots.
- */
-export const SecretRefSchema = z
-  .string()
-  .regex(
-    /^(env:[A-Za-z_][A-Za-z0-9_]*|keychain:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/,
-    'must reference a secret as env:NAME or keychain:NAME (a literal key never belongs in a config file)',
-  );
+import { TimeoutsSchema } from '../providers/config.js';
+import { PROVIDER_CONFIG_SCHEMAS } from '../providers/registry.js';
 
 /** The organisation's central gateway: policy, sync, and who a PAT belongs to. */
 export const CentralSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gatehouse.example.com' }),
 });
 
-const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL such as ${example}` });
-
-/** Fields every provider kind has. `base_url` is required unless the kind has a default. */
-const commonProviderFields = {
-  /** Models are addressed as `<id>/<model>`. */
-  id: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'use lower-case letters, digits, ".", "_" and "-"')
-    .refine((id) => id !== 'demo', '"demo" is the built-in provider; pick another id')
-    .describe('Models are addressed as `<id>/<model>`; not `demo`.'),
-  base_url: httpUrl('https://api.openai.com/v1').describe("The provider's API base URL."),
-  api_key: SecretRefSchema.optional().describe('`env:NAME` or `keychain:NAME` (`gatehouse keys set NAME`); never a literal key.'),
-  /** Models this provider serves, so a model name without a `<provider>/` prefix can find it. */
-  models: z.array(z.string().min(1)).default([]).describe('Models that resolve without the `<id>/` prefix (and the model `gatehouse setup` picks by default).'),
-  /** Extra headers sent upstream (e.g. `OpenAI-Organization`); never the local token. */
-  headers: z.record(z.string(), z.string()).default({}).describe('Extra headers sent upstream, e.g. `OpenAI-Organization`.'),
-  /**
-   * Narrows the APIs the provider is called with, for servers that speak less than their
-   * kind (an OpenAI-compatible vLLM has no `/responses`): requests in the others are
-   * translated to one listed here, or refused. Absent: everything the kind speaks.
-   */
-  apis: z
-    .array(z.enum(CLIENT_APIS, { error: `use the client APIs ${CLIENT_APIS.join(', ')}` }))
-    .min(1, 'list at least one API, e.g. [chat.completions], or leave apis out')
-    .optional()
-    .describe('Narrows the APIs the provider is called with; requests in the others are translated to one listed, or refused.'),
-};
-
-/**
- * `forward_metadata: true` sends the caller's metadata (the `x-gatehouse-metadata` it sent,
- * parsed) upstream as `x-gatehouse-metadata`, and no other header of the caller: for an
- * upstream that is itself a Gatehouse (the org's central gateway), whose prod metadata rules
- * would otherwise refuse every call. Off by default: metadata can name tickets and projects
- * that a third-party provider has no business seeing.
- */
-const forwardMetadata = z.boolean().optional();
-
-const OpenAIProviderSchema = z.strictObject({ ...commonProviderFields, kind: z.literal('openai'), forward_metadata: forwardMetadata });
-
-/** Anthropic's Messages API; `base_url` with or without its `/v1`. */
-const AnthropicProviderSchema = z.strictObject({
-  ...commonProviderFields,
-  kind: z.literal('anthropic'),
-  base_url: httpUrl('https://api.anthropic.com').default('https://api.anthropic.com'),
-  forward_metadata: forwardMetadata,
-});
-
-/** Azure OpenAI: `base_url` is the resource endpoint, e.g. https://my-resource.openai.azure.com. */
-const AzureOpenAIProviderSchema = z.strictObject({
-  ...commonProviderFields,
-  kind: z.literal('azure-openai'),
-  base_url: httpUrl('https://my-resource.openai.azure.com'),
-  /** The data-plane API version of the deployment routes. */
-  api_version: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'use an Azure API version such as 2024-10-21').default('2024-10-21').describe('The data-plane API version of the deployment routes.'),
-  /** Gateway model name → deployment name; a model not listed is used as its own deployment name. */
-  deployments: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a deployment name has letters, digits, ".", "_" and "-"')).default({}).describe('Gateway model name → deployment name; an unlisted model is used as its own deployment name.'),
-});
-
-const GeminiProviderSchema = z.strictObject({
-  ...commonProviderFields,
-  kind: z.literal('gemini'),
-  base_url: httpUrl('https://generativelanguage.googleapis.com/v1beta').default('https://generativelanguage.googleapis.com/v1beta'),
-});
-
-/** Ollama needs no key; `api_key` is for an Ollama behind an authenticating proxy. */
-const OllamaProviderSchema = z.strictObject({
-  ...commonProviderFields,
-  kind: z.literal('ollama'),
-  base_url: httpUrl('http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
-});
-
-/**
- * AWS Bedrock: SigV4 with credentials given as references, or a Bedrock API key
- * (`api_key`, sent as a bearer token) instead of them.
- */
-const BedrockProviderSchema = z
-  .strictObject({
-    ...commonProviderFields,
-    kind: z.literal('bedrock'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'use an AWS region such as us-east-1').describe('The AWS region, e.g. `us-east-1`.'),
-    base_url: httpUrl('https://bedrock-runtime.us-east-1.amazonaws.com').optional(),
-    access_key_id: SecretRefSchema.optional().describe('SigV4 credentials, as references; or `api_key` for a Bedrock API key.'),
-    secret_access_key: SecretRefSchema.optional(),
-    session_token: SecretRefSchema.optional().describe('For temporary credentials.'),
-  })
-  .superRefine((p, ctx) => {
-    if (p.api_key === undefined && (p.access_key_id === undefined || p.secret_access_key === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [p.access_key_id === undefined ? 'access_key_id' : 'secret_access_key'], message: 'set access_key_id and secret_access_key (e.g. env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY), or api_key for a Bedrock API key' });
-    }
-  })
-  // The runtime endpoint follows from the region; every kind ends up with a base_url.
-  .transform((p) => ({ ...p, base_url: p.base_url ?? `https://bedrock-runtime.${p.region}.amazonaws.com` }));
-
-/** One schema per provider kind; each kind has a folder under `local-gateway/providers/`. */
+/** One schema per provider kind, each from its folder under `local-gateway/providers/` (listed in `providers/registry.ts`). */
 export const ProviderConfigSchema = z.discriminatedUnion(
   'kind',
-  [OpenAIProviderSchema, AnthropicProviderSchema, AzureOpenAIProviderSchema, GeminiProviderSchema, OllamaProviderSchema, BedrockProviderSchema],
+  PROVIDER_CONFIG_SCHEMAS,
   {
     error: (iss) =>
       iss.code === 'invalid_union' && 'options' in iss
@@ -124,23 +20,6 @@ export const ProviderConfigSchema = z.discriminatedUnion(
         : undefined,
   },
 );
-export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
-export type ProviderKind = ProviderConfig['kind'];
-/** The config of one kind, e.g. `ProviderConfigOf<'bedrock'>`. */
-export type ProviderConfigOf<K extends ProviderKind> = Extract<ProviderConfig, { kind: K }>;
-
-/** Provider kinds this build can talk to, read from the schema so the list cannot drift from it. */
-export const PROVIDER_KINDS: readonly ProviderKind[] = ProviderConfigSchema.options.map((o) => ('shape' in o ? o.shape.kind.value : o.in.shape.kind.value));
-
-export const TimeoutsSchema = z.strictObject({
-  /** TCP + TLS connect to the provider. */
-  connect_ms: z.number().int().positive().default(10_000).describe('TCP + TLS connect to a provider.'),
-  /** Until the provider's response headers; a non-streamed completion sends them only when done. */
-  headers_ms: z.number().int().positive().default(600_000).describe("Until a provider's response headers (a non-streamed completion sends them only when done)."),
-  /** Longest silence between two body chunks of a provider response. */
-  idle_ms: z.number().int().positive().default(300_000).describe('Longest silence inside a response body or stream.'),
-});
-
 /**
  * The sync records outbox's disk budget (`sync.outbox`): records wait on disk while the
  * central gateway is out of reach; past `max_records` the overflow policy drops one (the

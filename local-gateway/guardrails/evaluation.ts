@@ -249,6 +249,26 @@ export async function evaluate(files: readonly EvalFile[], scanner: TextScanner,
   return report;
 }
 
+/**
+ * A guardrail's outcome with the type held to account: a value found under another type is
+ * a miss and a wrong finding, not a hit. What the detectors' precision/recall tests assert on.
+ */
+export function typedTally(r: EvalReport, guardrail: string): Tally {
+  const sum: Tally = { tp: 0, fp: 0, fn: 0, mismatch: 0, negatives: r.byGuardrail.get(guardrail)?.negatives ?? 0 };
+  for (const [key, t] of r.byType) {
+    if (!key.startsWith(`${guardrail}/`)) continue;
+    sum.tp += t.tp;
+    sum.fn += t.fn;
+    sum.mismatch += t.mismatch;
+    // A mismatched type is a finding the case did not ask for.
+    sum.fp += t.fp + t.mismatch;
+  }
+  return sum;
+}
+
+/** One line a miss, for a failing assertion's message. */
+export const missLines = (r: EvalReport) => r.misses.map((m) => `${m.case}: ${m.kind} ${m.guardrail}/${m.type} ${m.detail}`);
+
 export const precision = (t: Tally) => (t.tp + t.fp === 0 ? NaN : t.tp / (t.tp + t.fp));
 export const recall = (t: Tally) => (t.tp + t.fn === 0 ? NaN : t.tp / (t.tp + t.fn));
 export const f1 = (t: Tally) => {

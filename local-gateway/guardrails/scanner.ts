@@ -6,7 +6,7 @@
 import { checkFor, hasGuardrailType, type GuardrailCheck, type GuardrailFinding } from '../policy/engine/guardrails.js';
 import { GuardrailSchema, type Guardrail, type ResolvedTier } from '../policy/schema.js';
 
-/** The types scanned when a tier has no guardrails of its own, each with its default config. */
+/** The types scanned when a tier has no guardrails of its own, each with its default config (each one in guardrails/index.ts). */
 export const BUILTIN_TYPES = ['pii', 'secrets', 'prompt_injection'] as const;
 
 /** The hooks whose guardrails look at model text (the MCP hooks see tool calls instead). */
@@ -44,6 +44,7 @@ export function builtinPlan(types: readonly string[] = BUILTIN_TYPES): ScanPlan 
   const notes: string[] = [];
   const rules: Guardrail[] = [];
   for (const type of types) {
+    // Never skips a BUILTIN_TYPES name (guardrails/index.ts lists them all); a caller that names its own types can name one that is not there.
     if (hasGuardrailType(type)) rules.push(builtinRule(type));
     else notes.push(`guardrail type "${type}" is not in this build: skipped.`);
   }

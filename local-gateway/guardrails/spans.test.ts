@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MEMO_MIN_CHARS } from '../policy/engine/memo.js';
-import { requestTexts, slotTexts } from '../policy/engine/texts.js';
+import { requestTexts, slotTexts } from '../contracts/texts.js';
 import { replaceSpans, spanScanner } from './spans.js';
 
 const mark = (f: { type: string }) => `[${f.type}]`;

@@ -1,6 +1,6 @@
 import type { GuardrailFinding } from '../policy/engine/guardrails.js';
 import { IdMemo, textIds } from '../policy/engine/memo.js';
-import { textKinds, type TextKind } from '../policy/engine/texts.js';
+import { textKinds, type TextKind } from '../contracts/texts.js';
 
 /** What a detector finds in one text: typed spans, never the matched text. */
 export interface Span {

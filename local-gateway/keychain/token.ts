@@ -3,7 +3,6 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { localToken, type HomePaths, type LocalToken } from '../core/home.js';
 import { KeychainUnavailableError, openKeychain, type Keychain } from './index.js';
-import { recordKey } from './names.js';
 
 /**
  * The keychain entry of a home's local token. Each home runs its own gateway, so each has
@@ -43,6 +42,9 @@ export async function resolveLocalToken(
     if (!create) return inFile ? { value: inFile, source: 'file', file: paths.token } : null;
     const value = inFile ?? `gh_local_${randomBytes(24).toString('base64url')}`;
     await keychain.set(name, value);
+    // The key index (and zod with it) loads only here, when a token is first stored: `gatehouse
+    // token` and the gateway's start read the token on every run and should not pay for it.
+    const { recordKey } = await import('./names.js');
     recordKey(paths.keys, name, 'token');
     rmSync(paths.token, { force: true });
     return { value, source: 'keychain', file: null };

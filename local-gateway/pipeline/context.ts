@@ -58,9 +58,9 @@ export interface RequestContext {
   cutBy: GatehouseError | null;
 }
 
-export function createContext(opts: { method: string; path: string; api: string; tier: string; headers: IncomingHttpHeaders }): RequestContext {
+export function createContext(opts: { method: string; path: string; api: string; tier: string; headers: IncomingHttpHeaders; now?: number }): RequestContext {
   // The id carries the same millisecond as started_at, so time filters can bound by id.
-  const now = Date.now();
+  const now = opts.now ?? Date.now();
   return {
     id: uuidv7(now),
     startedAt: now,

@@ -7,7 +7,7 @@ import { serverTiming, timed, timedAsync, type RequestContext } from './context.
 import { admit, type AdmitDeps, type Admission } from './stage-list.js';
 
 export { STAGES } from './stage-list.js';
-import { responseTexts, restoreJson } from '../policy/engine/index.js';
+import { restoreJson } from '../policy/engine/index.js';
 import { guardrailStage, hasHook, release, settle, shadowHeaders, type RequestPolicy } from './tier-runs.js';
 import { failFromUpstream, forwardedHeaders, readComplete, relayStream } from './provider-call.js';
 import { callRouted, type Attempt, type RoutePlan } from './routing.js';
@@ -20,6 +20,8 @@ export interface PipelineDeps extends AdmitDeps {
   traces: TraceSink;
   /** Values to mask wherever they appear in a stored trace: the local token, provider keys. */
   secrets: readonly string[];
+  /** The wall clock trace times are read from. */
+  clock: () => number;
   log: Logger;
 }
 
@@ -66,7 +68,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (ctx.traced) return;
     ctx.traced = true;
     try {
-      timed(ctx, 'trace', () => deps.traces.write(buildTrace(ctx, deps.secrets)));
+      timed(ctx, 'trace', () => deps.traces.write(buildTrace(ctx, deps.secrets, deps.clock())));
     } catch (err) {
       // A full disk must not take the developer's agent down with it: answer, and say so in the log.
       deps.log.error('could not store the trace', { trace: ctx.id, err: (err as Error).message });
@@ -74,12 +76,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   /** Output guardrails on a complete answer; returns the text to send (redacted when a guardrail mutated it), at once when there are none. */
-  function checkOutput(ctx: RequestContext, rp: RequestPolicy, text: string): string | Promise<string> {
+  function checkOutput(ctx: RequestContext, rp: RequestPolicy, surface: Pick<ApiSurface, 'responseTexts'>, text: string): string | Promise<string> {
     ctx.phases.output_guardrails = 0;
     if (!hasHook(rp, 'llm_output')) return text;
     return timedAsync(ctx, 'output_guardrails', async () => {
       const parsed: unknown = JSON.parse(text);
-      const slots = responseTexts(parsed);
+      const slots = surface.responseTexts(parsed);
       const original = slots.map((s) => s.text);
       rp.facts.output = original;
       const texts = await guardrailStage(ctx, rp, 'llm_output', original);
@@ -105,7 +107,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // The client going away must stop the provider call: an abandoned agent turn costs tokens.
       if (!res.writableFinished) controller.abort();
     });
-    const a: Admission = { ctx, api: surface.api, body, rp: null, slots: [], plan: null };
+    const a: Admission = { ctx, surface, body, rp: null, slots: [], plan: null };
     try {
       // The stages before the provider call, in order (stage-list.ts).
       const admitted = admit(a, deps);
@@ -132,9 +134,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         'x-accel-buffering': 'no',
       });
       res.flushHeaders();
-      const guard = createStreamGuard(ctx, rp, surface.api);
+      const guard = createStreamGuard(ctx, rp, surface.streamCodec);
       const { tail } = await relayStream(ctx, up, surface, body, res, guard);
-      await recordStreamOutput(ctx, rp, guard, surface.api);
+      await recordStreamOutput(ctx, rp, guard, surface.streamCodec);
       await settle(deps.policy, ctx, rp);
       record(ctx);
       if (!res.destroyed) res.end(tail);
@@ -146,7 +148,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Awaited only when there is something to wait for: `await` of a plain value still costs a turn.
     const settling = settle(deps.policy, ctx, rp);
     if (settling) await settling;
-    const checked = checkOutput(ctx, rp, complete);
+    const checked = checkOutput(ctx, rp, surface, complete);
     // Placeholders go back after the output guardrails, which judge what the model wrote; the
     // trace keeps that too (ctx.responseJson), so a redacted value never reaches the store.
     const text = restoreJson(typeof checked === 'string' ? checked : await checked, ctx.placeholders);

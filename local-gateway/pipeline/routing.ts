@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatehouseError } from '../core/errors.js';
 import type { ResolvedTier, Target as TargetSpec, VirtualModel } from '../policy/schema.js';
-import type { ClientApi, ProviderAdapter, UpstreamResponse } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
+import type { ProviderAdapter, UpstreamResponse } from '../providers/types.js';
 import type { BreakerSettings, Breakers } from './breaker.js';
 import { unservableModelName } from '../providers/model-name.js';
 import { planUpstream } from '../translate/index.js';

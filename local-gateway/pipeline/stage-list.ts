@@ -22,8 +22,9 @@ import type { IdentityService } from '../identity/index.js';
 import { metadataStage, modelAccessStage } from '../policy/engine/access.js';
 import { budgetStage } from '../policy/engine/budgets.js';
 import { rateLimitStage } from '../policy/engine/rate-limits.js';
-import { requestTexts, slotTexts, type TextSlot } from '../policy/engine/texts.js';
-import type { ClientApi, ProviderAdapter } from '../providers/types.js';
+import { slotTexts, type TextSlot } from '../contracts/texts.js';
+import type { ApiSurface } from '../apis/types.js';
+import type { ProviderAdapter } from '../providers/types.js';
 import { resolveIdentity } from './auth.js';
 import { timedAsync, type RequestContext } from './context.js';
 import { planRoute, type RoutePlan } from './routing.js';
@@ -39,8 +40,8 @@ export interface AdmitDeps {
 /** One request on its way to the provider call: what the stages read and fill in. */
 export interface Admission {
   ctx: RequestContext;
-  /** The client API called (the route's surface). */
-  api: ClientApi;
+  /** The client API called: the route's surface, which knows where its texts are. */
+  surface: Pick<ApiSurface, 'api' | 'requestTexts'>;
   /** Mutated when an input guardrail redacts: the redacted body is what goes upstream and what the trace keeps. */
   body: Record<string, unknown>;
   /** Set by the identity stage, which reads the policy once for the whole request. */
@@ -66,7 +67,7 @@ const modelAccessCheck: TierCheck = (tier, facts, _state, role) => modelAccessSt
 const identity: Stage = (a, deps) => {
   resolveIdentity(a.ctx, a.ctx.identity ?? deps.identity.current());
   a.rp = beginPolicy(deps.policy, a.ctx, a.body, []);
-  a.slots = requestTexts(a.body);
+  a.slots = a.surface.requestTexts(a.body);
   setInput(a.rp, a.body, slotTexts(a.slots));
 };
 
@@ -77,7 +78,7 @@ const metadata: Stage = (a) => runStage(a.ctx, a.rp!, 'metadata', metadataCheck)
 const modelAccess: Stage = (a, deps) => {
   const rp = a.rp!;
   a.ctx.requestedModel = rp.facts.model;
-  const plan = planRoute(rp.active.tier, deps.providers, a.api, rp.facts.model, deps.policy.random);
+  const plan = planRoute(rp.active.tier, deps.providers, a.surface.api, rp.facts.model, deps.policy.random);
   if (plan.virtual === null) rp.facts.resolvedModel = plan.targets[0]!.name;
   a.plan = plan;
   runStage(a.ctx, rp, 'model_access', modelAccessCheck);

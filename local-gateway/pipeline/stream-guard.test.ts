@@ -5,7 +5,8 @@ import { registerGuardrailType } from '../policy/engine/guardrails.js';
 import { GuardrailSchema } from '../policy/schema.js';
 import { parseSseEvent } from '../stream/sse.js';
 import { PlaceholderRestorer, RestoreBuffer, withPlaceholders } from './restore-placeholders.js';
-import { blockTexts, streamCodec } from './stream-events.js';
+import { streamCodec } from '../apis/index.js';
+import { blockTexts } from '../apis/stream-codecs.js';
 import { HOLD_CHARS, StreamBlocked, StreamGuard } from './stream-guard.js';
 
 registerGuardrailType('test_unavailable', {

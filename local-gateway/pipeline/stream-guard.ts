@@ -1,9 +1,8 @@
 import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../guardrails/remote/runtime.js';
 import { performance } from 'node:perf_hooks';
-import type { ClientApi } from '../providers/types.js';
 import type { GatehouseError } from '../core/errors.js';
 import { checkFor, failed, findingsOf, runGuardrails, type GuardrailCheck, type GuardrailFinding } from '../policy/engine/guardrails.js';
-import { streamText } from '../policy/engine/texts.js';
+import { streamText } from '../contracts/texts.js';
 import { matches } from '../policy/engine/match.js';
 import { blocks, verdict, type Role } from '../policy/engine/verdict.js';
 import type { Guardrail, Verdict } from '../policy/schema.js';
@@ -11,7 +10,7 @@ import { parseSseEvent } from '../stream/sse.js';
 import { timedAsync, type RequestContext } from './context.js';
 import { hasHook, refusal, type RequestPolicy } from './tier-runs.js';
 import { PlaceholderRestorer, RestoreBuffer, withPlaceholders } from './restore-placeholders.js';
-import { blockTexts, streamCodec, type EventData, type StreamCodec } from './stream-events.js';
+import { blockTexts, type EventData, type StreamCodec } from '../apis/stream-codecs.js';
 
 /**
  * Characters of each block's newest text held back until more arrives: a match up to this
@@ -325,8 +324,7 @@ export class StreamGuard {
  * A guard for a streamed answer, or null when there is nothing to guard: no enforced
  * `llm_output` rule in the active tier and no placeholder to restore.
  */
-export function createStreamGuard(ctx: RequestContext, rp: RequestPolicy, api: ClientApi): StreamGuard | null {
-  const codec = streamCodec(api);
+export function createStreamGuard(ctx: RequestContext, rp: RequestPolicy, codec: StreamCodec | null): StreamGuard | null {
   if (!codec) return null;
   const rules = rp.active.tier.guardrails.filter((g) => g.hook === 'llm_output' && g.mode !== 'audit' && matches(g.when, rp.facts));
   if (rules.length === 0 && ctx.placeholders.size === 0) return null;
@@ -338,13 +336,12 @@ export function createStreamGuard(ctx: RequestContext, rp: RequestPolicy, api: C
  * the model's whole text by every rule the guard did not enforce (audit rules, shadow tiers),
  * recorded only: what they would have done, on an answer the client already has.
  */
-export async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy, guard: StreamGuard | null, api: ClientApi): Promise<void> {
+export async function recordStreamOutput(ctx: RequestContext, rp: RequestPolicy, guard: StreamGuard | null, codec: StreamCodec | null): Promise<void> {
   if (guard) {
     ctx.verdicts.push(...guard.verdicts());
     ctx.phases.output_guardrails = (ctx.phases.output_guardrails ?? 0) + guard.elapsed;
   }
   if (!hasHook(rp, 'llm_output') || ctx.responseJson === null) return;
-  const codec = streamCodec(api);
   const sse = JSON.parse(ctx.responseJson) as string;
   const texts = guard ? guard.texts() : codec ? blockTexts(codec, sse) : [streamText(sse)];
   const handled = guard?.handled ?? new Set<Guardrail>();

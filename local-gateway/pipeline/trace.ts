@@ -15,8 +15,7 @@ function agentOf(ctx: RequestContext): string | null {
 }
 
 /** The stored form of a request: credentials redacted, every phase and outcome named. */
-export function buildTrace(ctx: RequestContext, secrets: readonly string[]): TraceRecord {
-  const endedAt = Date.now();
+export function buildTrace(ctx: RequestContext, secrets: readonly string[], endedAt: number): TraceRecord {
   const resolved = ctx.provider && ctx.upstreamModel ? `${ctx.provider.id}/${ctx.upstreamModel}` : null;
   const head: TraceHead = {
     id: ctx.id,

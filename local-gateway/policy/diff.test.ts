@@ -62,6 +62,8 @@ describe('diffTiers', () => {
       'logging logging.bodies tightened: bodies are logged redacted (was full)',
     ]);
     expect(d.counts).toEqual({ added: 4, removed: 0, tightened: 7, loosened: 0, changed: 2 });
+    // The added virtual model only routes a name: a change, not a tightening.
+    expect(d.summary).toEqual({ tighten: 10, loosen: 0, change: 3 });
   });
 
   it('reads the other way as loosening and removal, and a tier against itself as no change', () => {

@@ -26,6 +26,8 @@ export const TierDiffSchema = z.object({
   to: z.string(),
   changes: z.array(TierChangeSchema),
   counts: z.object({ added: z.number(), removed: z.number(), tightened: z.number(), loosened: z.number(), changed: z.number() }),
+  /** The step in three numbers, the headline of `gatehouse policy diff` and of the dashboard's diff (see `stepOf`). */
+  summary: z.object({ tighten: z.number(), loosen: z.number(), change: z.number() }),
 });
 export type TierDiff = z.infer<typeof TierDiffSchema>;
 
@@ -38,6 +40,16 @@ const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 export function periodSeconds(per: string): number {
   const m = /^(\d+)([smhd])$/.exec(per);
   return m ? Number(m[1]) * UNIT_S[m[2]!]! : (CALENDAR_S[per] ?? Number.NaN);
+}
+
+/**
+ * Which way one change moves a caller's lot: a rule added or made stricter tightens, one removed
+ * or made laxer loosens. A virtual model added or removed only routes a name elsewhere (what a
+ * caller may use is `models.allow`/`deny`, diffed on its own), so it is a plain change.
+ */
+export function stepOf(c: TierChange): keyof TierDiff['summary'] {
+  if (c.change === 'changed' || c.section === 'virtual_models') return 'change';
+  return c.change === 'tightened' || c.change === 'added' ? 'tighten' : 'loosen';
 }
 
 type Emit = (section: TierChange['section'], rule: string, change: TierChange['change'], detail: string) => void;
@@ -53,8 +65,12 @@ export function diffTiers(a: ResolvedTier, b: ResolvedTier): TierDiff {
   diffRules('guardrails', a.guardrails, b.guardrails, describeGuardrail, compareGuardrail, emit);
   diffLogging(a, b, emit);
   const counts = { added: 0, removed: 0, tightened: 0, loosened: 0, changed: 0 };
-  for (const c of changes) counts[c.change]++;
-  return { from: a.name, to: b.name, changes, counts };
+  const summary = { tighten: 0, loosen: 0, change: 0 };
+  for (const c of changes) {
+    counts[c.change]++;
+    summary[stepOf(c)]++;
+  }
+  return { from: a.name, to: b.name, changes, counts, summary };
 }
 
 function diffMetadata(a: ResolvedTier, b: ResolvedTier, emit: Emit): void {

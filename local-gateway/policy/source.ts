@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load.js';
+import { ConfigError, type YamlProblem } from '../core/config-error.js';
 import { readFileSync } from 'node:fs';
 import { parsePolicyText } from './validate.js';
 import { permissiveTier, resolveTier, type PolicyBundle, type ResolvedTier } from './schema.js';
@@ -25,6 +25,11 @@ export interface PolicySource {
   onChange(listener: (policy: ActivePolicy) => void): void;
   /** Why the newest change was refused (the last good policy stays in force); null once one applies. */
   lastError?(): PolicyLoadError | null;
+  /**
+   * Called when `lastError()` changes without a new policy (a change refused, or a revert to
+   * the text in force clearing the refusal), so the dashboard shows it without a reload.
+   */
+  onLastError?(listener: (error: PolicyLoadError | null) => void): void;
   close(): void;
 }
 
@@ -33,6 +38,8 @@ export interface PolicyLoadError {
   file: string;
   /** `file:line: field: message`, one line per problem. */
   message: string;
+  /** The same problems one by one; empty when the refusal has no line (an unreadable file, a missing tier, a bad signature). */
+  problems?: readonly YamlProblem[];
   at: number;
 }
 

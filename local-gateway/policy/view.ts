@@ -23,7 +23,15 @@ export const PolicyViewSchema = z.object({
   file: z.string().nullable(),
   loaded_at: z.string(),
   /** The newest refused change (the last good policy stays in force); null once a change applies. */
-  last_error: z.object({ file: z.string(), message: z.string(), at: z.string() }).nullable(),
+  last_error: z
+    .object({
+      file: z.string(),
+      message: z.string(),
+      /** Each problem as `gatehouse policy check` reports it: its line and field; empty when the refusal has no line. */
+      problems: z.array(z.object({ line: z.number().int(), path: z.string(), message: z.string() })).default([]),
+      at: z.string(),
+    })
+    .nullable(),
   tiers: z.object({ active: z.string(), shadow: z.array(z.string()), defined: z.array(z.string()) }),
   /** The active and shadow tiers with `extends` resolved and defaults filled in. */
   resolved: z.record(z.string(), z.unknown()),
@@ -41,7 +49,15 @@ export function policyView(policy: ActivePolicy, tiers: Config['tiers'], lastErr
     source: policy.source,
     file: policy.file,
     loaded_at: new Date(policy.loadedAt).toISOString(),
-    last_error: lastError === null ? null : { file: lastError.file, message: lastError.message, at: new Date(lastError.at).toISOString() },
+    last_error:
+      lastError === null
+        ? null
+        : {
+            file: lastError.file,
+            message: lastError.message,
+            problems: (lastError.problems ?? []).map((p) => ({ line: p.line, path: p.path, message: p.message })),
+            at: new Date(lastError.at).toISOString(),
+          },
     tiers: { active: tiers.active, shadow: tiers.shadow, defined: b === null ? [...policy.tiers.keys()] : Object.keys(b.tiers) },
     resolved: Object.fromEntries(policy.tiers),
     last_sync: lastSync,

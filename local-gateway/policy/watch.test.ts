@@ -60,9 +60,24 @@ describe('watched policy file', () => {
     expect(source.current().bundle!.version).toBe(1);
     expect(changes).toEqual([]);
     expect(logged.join('')).toContain('policy change refused; the last good policy stays in force');
+    // The same problem one by one, for the dashboard's list.
+    expect(err.problems).toEqual([{ file, line: 10, path: 'tiers.prod.rate_limits[0].limit.per', message: 'use a window such as 30s, 15m, 1h, 7d, or minute, hour, day, week, month' }]);
 
     writeFileSync(file, bundle(3));
     await waitFor(() => source.current().bundle?.version === 3, 'version 3 to apply');
+    expect(source.lastError!()).toBeNull();
+  });
+
+  it('tells its error listeners of a refusal and of a revert to the text in force, which clears it', async () => {
+    const { file, source } = setup(bundle(1));
+    const seen: (string | null)[] = [];
+    source.onLastError!((e) => seen.push(e === null ? null : e.message));
+    writeFileSync(file, bundle(2, '\n    bogus: 1'));
+    await waitFor(() => seen.length === 1, 'the refusal');
+    writeFileSync(file, bundle(1));
+    await waitFor(() => seen.length === 2, 'the revert');
+    expect(seen[0]).toContain('bogus');
+    expect(seen[1]).toBeNull();
     expect(source.lastError!()).toBeNull();
   });
 

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { ConfigError, type YamlProblem } from '../core/config-error.js';
 import type { Logger } from '../core/log.js';
 import type { PolicyBundle } from './schema.js';
 import { parsePolicyText } from './validate.js';
@@ -34,10 +35,13 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   const listeners: ((p: ActivePolicy) => void)[] = [];
+  const errorListeners: ((e: PolicyLoadError | null) => void)[] = [];
 
-  const refuse = (message: string) => {
-    lastError = { file: path, message, at: Date.now() };
+  const refuse = (message: string, problems: readonly YamlProblem[] = []) => {
+    const error = { file: path, message, problems, at: Date.now() };
+    lastError = error;
     opts.log.warn('policy change refused; the last good policy stays in force', { file: path, error: message });
+    for (const listener of errorListeners) listener(error);
   };
 
   const apply = (next: ActivePolicy, text: string) => {
@@ -70,14 +74,17 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
     }
     if (closed) return;
     if (text === appliedText) {
-      lastError = null;
+      if (lastError !== null) {
+        lastError = null;
+        for (const listener of errorListeners) listener(null);
+      }
       return;
     }
     let next: ActivePolicy;
     try {
       next = activePolicy(withTiers(parsePolicyText(text, path), tierNames, path), tierNames, 'file', path);
     } catch (err) {
-      refuse((err as Error).message);
+      refuse((err as Error).message, err instanceof ConfigError ? err.problems : []);
       return;
     }
     apply(next, text);
@@ -97,6 +104,7 @@ export function watchPolicyFile(file: string, tierNames: readonly string[], opts
     current: () => policy,
     onChange: (listener) => void listeners.push(listener),
     lastError: () => lastError,
+    onLastError: (listener) => void errorListeners.push(listener),
     close: () => {
       closed = true;
       if (timer !== null) clearTimeout(timer);

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
-import type { Config } from '../config/schema.js';
 import { GatehouseError } from '../core/errors.js';
+import type { Timeouts } from './config.js';
 import type { UpstreamResponse } from './types.js';
 
 /**
@@ -14,7 +14,7 @@ export interface LazyPool {
   close(): Promise<void>;
 }
 
-export function createPool(baseUrl: string, timeouts: Config['timeouts']): LazyPool {
+export function createPool(baseUrl: string, timeouts: Timeouts): LazyPool {
   let pool: Promise<Pool> | null = null;
   return {
     get() {

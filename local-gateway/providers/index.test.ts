@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../core/config-error.js';
 import { ConfigSchema } from '../config/schema.js';
 import { createProviders } from './index.js';
 

@@ -1,13 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProviderConfig } from '../config/schema.js';
-import type { Config } from '../config/schema.js';
-
-/**
- * The client-facing wire APIs. A provider lists the ones it speaks natively; a request in
- * another is translated (see `local-gateway/translate/`).
- */
-export const CLIENT_APIS = ['chat.completions', 'responses', 'messages', 'messages.count_tokens', 'embeddings', 'models'] as const;
-export type ClientApi = (typeof CLIENT_APIS)[number];
+import type { z } from 'zod';
+import type { ClientApi } from '../contracts/client-apis.js';
+import type { CommonProviderConfig, Timeouts } from './config.js';
 
 /** One request on its way to a provider, already routed. */
 export interface UpstreamRequest {
@@ -68,7 +62,7 @@ export interface ProviderAdapter {
 }
 
 export interface ProviderFactoryContext {
-  timeouts: Config['timeouts'];
+  timeouts: Timeouts;
   env: NodeJS.ProcessEnv;
 }
 
@@ -78,5 +72,22 @@ export function metadataHeader(forward: boolean, req: Pick<UpstreamRequest, 'met
   return forward && Object.keys(metadata).length > 0 ? { 'x-gatehouse-metadata': JSON.stringify(metadata) } : {};
 }
 
-/** Builds one adapter from its config entry; each kind's factory takes its own kind's config. */
-export type ProviderFactory<C extends ProviderConfig = ProviderConfig> = (config: C, ctx: ProviderFactoryContext) => ProviderAdapter;
+/** A kind's config schema: the common fields and its `kind` (see `providerConfigSchema`), whatever else it adds. */
+export type ProviderConfigSchema = z.ZodType<CommonProviderConfig & { kind: string }>;
+
+/**
+ * What each provider folder exports (`providers/<kind>/index.ts`): its kind, its config schema
+ * and its factory. `providers/registry.ts` lists them; the config's provider union and the
+ * factory lookup are both built from that list, so adding a kind touches its folder and the list.
+ */
+export interface ProviderDefinition<S extends ProviderConfigSchema = ProviderConfigSchema> {
+  readonly kind: z.output<S>['kind'];
+  readonly configSchema: S;
+  /** Builds one adapter from a config entry of this kind. */
+  create(config: z.output<S>, ctx: ProviderFactoryContext): ProviderAdapter;
+}
+
+/** A provider folder's definition, typed from its schema. */
+export function defineProvider<S extends ProviderConfigSchema>(definition: ProviderDefinition<S>): ProviderDefinition<S> {
+  return definition;
+}

@@ -12,14 +12,14 @@ export async function anthropicRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { pipeline, providers, policy } = app.gateway;
 
-  app.post('/v1/messages', { schema: { body: MessagesRequestSchema }, config: { api: 'messages' } }, (req, reply) => pipeline.handle(req, reply, messages));
+  app.post(messages.route.path, { schema: { body: MessagesRequestSchema }, config: { api: messages.api } }, (req, reply) => pipeline.handle(req, reply, messages));
 
   /**
    * A provider that can count (Anthropic) is asked; any other gets an estimate instead of an
    * error, since Claude Code calls this for its context meter and would fail on a refusal.
    * Counting is not a model call: the policy engine leaves it out of rate limits and budgets.
    */
-  app.post('/v1/messages/count_tokens', { schema: { body: CountTokensRequestSchema }, config: { api: 'messages.count_tokens' } }, (req, reply) => {
+  app.post(countTokens.route.path, { schema: { body: CountTokensRequestSchema }, config: { api: countTokens.api } }, (req, reply) => {
     const ctx = req.gh!;
     // Resolved as a Messages request would be (virtual models first), so the count is that of
     // the provider the conversation goes to.

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MODELS_ROUTE } from '../apis/index.js';
 import type { Logger } from '../core/log.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
@@ -89,5 +90,5 @@ export async function modelsRoutes(fastify: FastifyInstance): Promise<void> {
     app.gateway.pipeline.record(ctx);
     return reply.headers(gatehouseHeaders(ctx)).send(body);
   };
-  app.get('/v1/models', { schema: { querystring: ModelsQuerySchema }, config: { api: 'models' } }, handler);
+  app.get(MODELS_ROUTE.path, { schema: { querystring: ModelsQuerySchema }, config: { api: 'models' } }, handler);
 }

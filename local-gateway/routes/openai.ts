@@ -8,14 +8,14 @@ export async function openaiRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { pipeline } = app.gateway;
 
-  app.post('/v1/chat/completions', { schema: { body: ChatRouteBodySchema }, config: { api: 'chat.completions' } }, (req, reply) => {
+  app.post(chatCompletions.route.path, { schema: { body: ChatRouteBodySchema }, config: { api: chatCompletions.api } }, (req, reply) => {
     if (!isResponsesShaped(req.body)) return pipeline.handle(req, reply, chatCompletions);
     // Cursor's agent: a Responses body on the chat route is a Responses request, answered and traced as one.
     req.gh!.api = responses.api;
     return pipeline.handle(req, reply, responses);
   });
 
-  app.post('/v1/embeddings', { schema: { body: EmbeddingsRequestSchema }, config: { api: 'embeddings' } }, (req, reply) =>
+  app.post(embeddings.route.path, { schema: { body: EmbeddingsRequestSchema }, config: { api: embeddings.api } }, (req, reply) =>
     pipeline.handle(req, reply, embeddings),
   );
 }

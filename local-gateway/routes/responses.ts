@@ -7,5 +7,5 @@ export async function responsesRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { pipeline } = app.gateway;
 
-  app.post('/v1/responses', { schema: { body: ResponsesRequestSchema }, config: { api: 'responses' } }, (req, reply) => pipeline.handle(req, reply, responses));
+  app.post(responses.route.path, { schema: { body: ResponsesRequestSchema }, config: { api: responses.api } }, (req, reply) => pipeline.handle(req, reply, responses));
 }

@@ -4,7 +4,7 @@ import { SyncCycleResultSchema, type SyncStatus } from '../admin/schemas.js';
 import type { GatewayServices } from '../server/plugins/gateway.js';
 
 /** What `GET /api/status` says under `sync`. */
-export function syncStatus(gw: GatewayServices): SyncStatus {
+export function syncStatus(gw: Pick<GatewayServices, 'policy' | 'sync' | 'outbox'>): SyncStatus {
   const p = gw.policy.source.current();
   return { ...gw.sync.status(), policy: { source: p.source, version: p.bundle?.version ?? null }, outbox: gw.outbox.status() };
 }

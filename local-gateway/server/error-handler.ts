@@ -1,11 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { errorBodyFor } from '../apis/index.js';
+import { CLIENT_ROUTES, errorBodyFor } from '../apis/index.js';
 import { GatehouseError } from '../core/errors.js';
 import { gatehouseHeaders } from '../pipeline/index.js';
-
-/** Every client API route, for the not-found message: a client on the wrong path learns where to go. */
-const CLIENT_ROUTES = 'POST /v1/chat/completions, POST /v1/responses, POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models';
 
 const INVALID_JSON = 'The request body is not valid JSON: send one JSON object (look for a cut-off body, unquoted keys or a trailing comma).';
 
@@ -54,7 +51,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     const err = new GatehouseError(
       'GH_ERR_NOT_FOUND',
-      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves ${CLIENT_ROUTES}, the admin API under /api and the dashboard at /ui/.`,
+      `No route ${req.method} ${req.url.split('?')[0]}: Gatehouse serves ${CLIENT_ROUTES.join(', ')}, the admin API under /api and the dashboard at /ui/.`,
     );
     reply.code(err.statusCode).send(errorBodyFor(undefined, err, req.headers));
   });

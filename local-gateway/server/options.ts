@@ -19,6 +19,11 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Level of the gateway's own log on stderr; false for none (tests). Not `logLevel`: Fastify reads that key of plugin options itself. */
   logging?: LogLevel | false;
+  /**
+   * The wall clock: request ids, trace times and (unless `policy.clock` says otherwise) the
+   * policy's windows, so a test can place its requests inside one hour instead of waiting.
+   */
+  clock?: () => number;
   /** Tests inject a policy source, and a clock, randomness and backoff that do not wait. */
   policy?: Partial<Pick<PolicyEngineOptions, 'source' | 'clock' | 'random' | 'sleep'>>;
   /** Tests drive fleet sync with their own timers, clock and randomness. */

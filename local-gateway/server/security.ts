@@ -21,7 +21,7 @@ async function security(app: FastifyInstance): Promise<void> {
   const checkToken = tokenChecker(app.gateway.token, tokenCommand(app.gateway.home));
   const tier = app.gateway.config.tiers;
 
-  const { authenticate, allowedHosts } = app.gateway;
+  const { authenticate, allowedHosts, clock } = app.gateway;
 
   // A callback hook, not an async one: it runs on every request and needs no promise (unless `authenticate` answers with one).
   app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
@@ -44,7 +44,7 @@ async function security(app: FastifyInstance): Promise<void> {
       checkToken(req.headers);
       return;
     }
-    const ctx = createContext({ method: req.method, path: req.url.split('?')[0] ?? req.url, api, tier: tier.active, headers: req.headers });
+    const ctx = createContext({ method: req.method, path: req.url.split('?')[0] ?? req.url, api, tier: tier.active, headers: req.headers, now: clock() });
     if (authenticate) return authenticateCall(req, ctx, authenticate);
     timed(ctx, 'authenticate', () => checkToken(req.headers));
     // Stamped now so a request refused before the pipeline runs (bad JSON, too large) still names its caller.

@@ -95,7 +95,7 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): v
   }
 }
 
-function checkOrder(migrations: readonly Migration[]): void {
+export function checkOrder(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) {
       throw new Error(`Migration "${m.name}" has version ${m.version} but is number ${i + 1} in the list: versions must be consecutive from 1.`);
@@ -103,7 +103,7 @@ function checkOrder(migrations: readonly Migration[]): void {
   });
 }
 
-function verifyApplied(applied: readonly AppliedRow[], migrations: readonly Migration[]): void {
+export function verifyApplied(applied: readonly AppliedRow[], migrations: readonly Migration[]): void {
   for (const row of applied) {
     const m = migrations[row.version - 1];
     if (m === undefined) {

@@ -1,4 +1,5 @@
-import type { ClientApi, ProviderAdapter } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
+import type { ProviderAdapter } from '../providers/types.js';
 import { chatToMessages, messagesToChat } from './messages-chat/index.js';
 import { responsesToChat } from './responses-to-chat/index.js';
 import { responsesToMessages } from './responses-to-messages/index.js';

@@ -1,4 +1,4 @@
-import type { ClientApi } from '../providers/types.js';
+import type { ClientApi } from '../contracts/client-apis.js';
 
 /** One server-sent event as the upstream sent it: its `event:` name (null when absent) and joined `data:`. */
 export interface SseEvent {

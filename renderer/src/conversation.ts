@@ -1,10 +1,12 @@
 /**
  * A trace's request and answer as chat turns, for Chat Completions, Messages and Responses
  * bodies alike. Every text gets the index the policy engine's text list gives it
- * (local-gateway/policy/engine/texts.ts walks the same fields in the same order), so a
+ * (local-gateway/contracts/texts.ts walks the same fields in the same order), so a
  * guardrail finding `input[3]` 9–25 lands on the right characters.
+ * This walk stays beside the shared one because only the dashboard needs turns (roles, tool
+ * calls and their results); test/dashboard-slots.test.ts holds its slot order to the engine's.
  */
-import { streamText } from '../../local-gateway/policy/engine/texts.js';
+import { streamText } from '../../local-gateway/contracts/texts.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -17,7 +17,7 @@ import { adminRoutes } from './routes/admin.js';
 import { fleetRoutes, RECORDS_BODY_LIMIT } from './routes/fleet.js';
 import { installCentralParsers, toCentralError } from './routes/http.js';
 import type { CentralServices } from './services.js';
-import { SqliteStorage } from './sqlite-storage.js';
+import { openStorage, StorageUrlError } from './storage-open.js';
 import type { CentralStorage } from './storage.js';
 
 export interface CentralOptions {
@@ -36,6 +36,8 @@ export interface CentralOptions {
   keychain?: Keychain;
   /** Defaults to SQLite in `<home>/central.db`. */
   storage?: CentralStorage;
+  /** When `storage` is not given: `sqlite` (the default) or a `postgres://` URL with its password as an env:/keychain: reference. */
+  storageUrl?: string;
   /** The tier the client APIs enforce; no tier is shadowed. Default `prod`. */
   enforcedTier?: string;
   /**
@@ -47,9 +49,69 @@ export interface CentralOptions {
   pollIntervalMs?: number;
   /** How long a rotated-out key stays valid. Default 7 days. */
   keyOverlapMs?: number;
+  /** Records batches ingested at once; more are refused with 429 and Retry-After (a fleet reconnecting). Default 16. */
+  maxIngestInFlight?: number;
+  /** Keep records this many days (by the day their request started), where the backend drops days (PostgreSQL); absent: keep all. */
+  recordsRetentionDays?: number;
+  /** On shared storage, how often the latest version is re-read beside LISTEN/NOTIFY. Default 5 s. */
+  policyPollMs?: number;
   /** Host names accepted besides loopback ones, when bound beyond 127.0.0.1. */
   allowedHosts?: readonly string[];
   logging?: LogLevel | false;
+}
+
+/** How often a replica on shared storage re-reads the latest version, beside LISTEN/NOTIFY. */
+const DEFAULT_POLICY_POLL_MS = 5_000;
+
+/**
+ * On shared storage (several replicas, one database) a publish or rotation on one replica
+ * reaches the others: notified at once where the backend can, polled as a fallback. Each
+ * refresh verifies the stored bundle before swapping it in. Returns the stop.
+ */
+async function watchShared(storage: CentralStorage, services: CentralServices, pollMs: number): Promise<() => Promise<void>> {
+  if (!storage.watchPolicies) return async () => {};
+  let running: Promise<void> | null = null;
+  const refresh = () => {
+    running ??= (async () => {
+      try {
+        if (await services.policies.refresh()) await services.signer.reload();
+      } catch (err) {
+        services.log.warn('policy refresh failed; keeping the current version', { err: (err as Error).message });
+      } finally {
+        running = null;
+      }
+    })();
+  };
+  const stopWatch = await storage.watchPolicies(refresh);
+  const timer = setInterval(refresh, pollMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await stopWatch();
+    await running;
+  };
+}
+
+/**
+ * Retention by whole days: at start and hourly, the days that ended more than `days` ago are
+ * dropped (a partition each on PostgreSQL, never a DELETE). Any replica may run it; dropping
+ * is idempotent.
+ */
+async function keepDays(storage: CentralStorage, services: CentralServices, days: number | undefined): Promise<NodeJS.Timeout | undefined> {
+  if (days === undefined || !storage.dropRecordsBefore) return undefined;
+  const run = async () => {
+    const today = Math.floor(services.clock() / 86_400_000) * 86_400_000;
+    try {
+      const dropped = await storage.dropRecordsBefore!(today - days * 86_400_000);
+      if (dropped.length > 0) services.log.info('records retention dropped days', { dropped: dropped.join(',') });
+    } catch (err) {
+      services.log.warn('records retention failed; it runs again within the hour', { err: (err as Error).message });
+    }
+  };
+  await run();
+  const timer = setInterval(() => void run(), 3600_000);
+  timer.unref();
+  return timer;
 }
 
 /** Names the central's failure to start in one sentence (the CLI prints it). */
@@ -80,10 +142,21 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
   const enforcedTier = opts.enforcedTier ?? 'prod';
   registerSecret(opts.adminToken);
   ensureHome(opts.home);
-  const storage = opts.storage ?? new SqliteStorage(join(opts.home, 'central.db'));
+  const keychain = opts.keychain ?? openKeychain(env);
+  const log = createLogger(opts.logging ?? false, []);
+  let storage: CentralStorage;
+  let storageDisplay = opts.storage ? 'given' : `sqlite ${join(opts.home, 'central.db')}`;
+  try {
+    const opened = opts.storage ? null : await openStorage(opts.storageUrl ?? 'sqlite', { home: opts.home, env, keychain, log });
+    storage = opts.storage ?? opened!.storage;
+    if (opened) storageDisplay = opened.display;
+  } catch (err) {
+    if (err instanceof StorageUrlError) throw new CentralStartError(err.message);
+    throw new CentralStartError(`Cannot open the central's storage (${(err as Error).message}): check the --storage URL and that the database is reachable.`);
+  }
   let services: CentralServices;
   try {
-    const signer = await Signer.open(storage, env, opts.keychain ?? openKeychain(env), clock);
+    const signer = await Signer.open(storage, env, keychain, clock);
     const policies = await PolicyBook.open(storage, signer, { enforcedTier, org: opts.org ?? null, clock });
     const org = centralOrg(opts.org ?? null, policies.publishedOrg());
     services = {
@@ -93,8 +166,10 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
       clock,
       pollIntervalMs: opts.pollIntervalMs ?? 60_000,
       keyOverlapMs: opts.keyOverlapMs ?? DEFAULT_OVERLAP_MS,
-      log: createLogger(opts.logging ?? false, []),
+      maxIngestInFlight: opts.maxIngestInFlight ?? 16,
+      log,
       org: () => org,
+      storageDisplay,
     };
   } catch (err) {
     await storage.close();
@@ -114,16 +189,24 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
     }
   };
 
+  const shared = await watchShared(storage, services, opts.policyPollMs ?? DEFAULT_POLICY_POLL_MS);
+  const retention = await keepDays(storage, services, opts.recordsRetentionDays);
   const decorate = fp(async (app: FastifyInstance) => {
     app.decorate('central', services);
-    app.addHook('onClose', async () => storage.close());
+    app.addHook('onClose', async () => {
+      clearInterval(retention);
+      await shared();
+      await storage.close();
+    });
   }, { name: 'gatehouse-central' });
 
   const central = async (app: FastifyInstance) => {
     installCentralParsers(app);
     app.setErrorHandler(async (raw: Error, req: FastifyRequest, reply: FastifyReply) => {
       const err = toCentralError(raw, RECORDS_BODY_LIMIT / 1024 / 1024);
+      if (err.code === 'GH_ERR_STORAGE_UNAVAILABLE') services.log.warn('database unavailable', { route: req.url.split('?')[0], err: raw.message });
       if (err.code === 'GH_ERR_INTERNAL') services.log.error('internal error', { route: req.url.split('?')[0], err: String(raw.stack ?? raw) });
+      if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
       return reply.code(err.statusCode).send(err.body());
     });
     await app.register(fleetRoutes);

@@ -28,8 +28,13 @@ start
   --org NAME        The org it serves; required until a bundle is published (default
                     GATEHOUSE_ORG, then the latest published bundle's org)
   --tier T          The tier its client APIs enforce (default prod)
+  --storage S       sqlite (default: <home>/central.db) or postgres://USER:env:VAR@HOST:PORT/DB for a
+                    fleet (several replicas on one database); the password only as env:VAR or
+                    keychain:NAME (default GATEHOUSE_CENTRAL_STORAGE, then sqlite)
+  --retention-days N  On PostgreSQL, keep records N days (whole day partitions are dropped;
+                    usage rollups stay); default: keep all
   --log-level L     error, warn (default), info or debug
-  --json            One JSON line (url, home, org, key_id, key_source) instead of the banner
+  --json            One JSON line (url, home, storage, org, key_id, key_source) instead of the banner
   Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
   otherwise the OS keychain entry central-signing-key, created at first start).
 
@@ -70,6 +75,8 @@ async function start(argv: string[]): Promise<void> {
     host: { type: 'string', default: '127.0.0.1' },
     org: { type: 'string' },
     tier: { type: 'string', default: 'prod' },
+    storage: { type: 'string' },
+    'retention-days': { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
   });
   const token = adminToken(process.env);
@@ -77,6 +84,8 @@ async function start(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`Port "${values.port}" is not a port number: use 0–65535.`);
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
+  const retention = values['retention-days'] === undefined ? undefined : Number(values['retention-days']);
+  if (retention !== undefined && (!Number.isInteger(retention) || retention < 1)) throw new UsageError(`--retention-days "${values['retention-days']}" is not a whole number of days: use 1 or more.`);
   const home = values.home ?? join(resolveHome(undefined), 'central');
   const loaded = cliConfig({ home, config: values.config });
   const host = values.host;
@@ -85,6 +94,8 @@ async function start(argv: string[]): Promise<void> {
   try {
     app = await createCentral({
       home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? (process.env.GATEHOUSE_ORG?.trim() || null), enforcedTier: values.tier,
+      recordsRetentionDays: retention,
+      storageUrl: values.storage ?? (process.env.GATEHOUSE_CENTRAL_STORAGE?.trim() || 'sqlite'),
       logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
     });
   } catch (err) {
@@ -104,7 +115,7 @@ async function start(argv: string[]): Promise<void> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   const { signer } = app.central;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ url, home, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
+    process.stdout.write(`${JSON.stringify({ url, home, storage: app.central.storageDisplay, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
   } else {
     process.stdout.write(
       [
@@ -116,6 +127,7 @@ async function start(argv: string[]): Promise<void> {
         `  Signing key   ${signer.keyId} (${signer.source === 'env' ? 'from GATEHOUSE_SIGNING_KEY' : 'in the OS keychain'})`,
         `  Policy        ${app.central.policies.latest() ? `version ${app.central.policies.latest()!.version}` : 'none published yet: gatehouse central publish FILE'}`,
         `  Home          ${home}`,
+        `  Storage       ${app.central.storageDisplay}`,
         '',
       ].join('\n'),
     );

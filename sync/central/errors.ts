@@ -24,7 +24,11 @@ export const CENTRAL_ERRORS = {
   GH_ERR_BODY_TOO_LARGE: 413,
   GH_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   GH_ERR_UNSUPPORTED_ENCODING: 415,
+  /** More records batches in flight on this replica than it takes: the device backs off by Retry-After. */
+  GH_ERR_INGEST_BUSY: 429,
   GH_ERR_INTERNAL: 500,
+  /** The database could not be reached or dropped the transaction: nothing was stored, the device retries. */
+  GH_ERR_STORAGE_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>;
 
 export type CentralErrorCode = keyof typeof CENTRAL_ERRORS;
@@ -36,6 +40,8 @@ export class CentralError extends Error {
   readonly code: CentralErrorCode;
   readonly statusCode: number;
   readonly problems: Problem[] | undefined;
+  /** Seconds sent as `Retry-After` (429, 503). */
+  retryAfterS: number | undefined;
 
   constructor(code: CentralErrorCode, message: string, problems?: Problem[]) {
     super(message);

@@ -42,7 +42,8 @@ export class Signer {
     return this.pair.keyId;
   }
 
-  private async reload(): Promise<void> {
+  /** Re-reads the public key records (a rotation on another replica adds one). */
+  async reload(): Promise<void> {
     this.keys = await this.storage.signingKeys();
   }
 

@@ -73,7 +73,11 @@ export class PolicyBook {
     try {
       await this.storage.insertPolicy(row);
     } catch (err) {
-      if (err instanceof VersionConflict) throw new CentralError('GH_ERR_VERSION_CONFLICT', `Version ${version} was published by another request meanwhile: publish again.`);
+      if (err instanceof VersionConflict) {
+        // Another replica published: catch up, so the next attempt takes the next free version.
+        await this.refresh();
+        throw new CentralError('GH_ERR_VERSION_CONFLICT', `Version ${version} was published by another request meanwhile: publish again.`);
+      }
       throw err;
     }
     this.adopt(row);
@@ -86,6 +90,17 @@ export class PolicyBook {
     if (!last) return null;
     const bundle = serialize(JSON.parse(last.bundle) as Record<string, unknown>, last.version + 1, last.expires);
     return { version: last.version + 1, bundle, signature: signBytes(next, bundle), keyId: next.keyId, publishedAt: this.opts.clock(), expires: last.expires };
+  }
+
+  /**
+   * Adopts the stored latest version when it is newer than this replica's (another replica
+   * published or rotated): checked as at start, then swapped in at once. True when it changed.
+   */
+  async refresh(): Promise<boolean> {
+    const row = await this.storage.latestPolicy();
+    if (!row || (this.latestRow !== null && row.version <= this.latestRow.version)) return false;
+    this.adopt(row);
+    return true;
   }
 
   /** Makes a stored row the latest: what the policy endpoint serves and the pipeline enforces. */

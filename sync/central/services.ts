@@ -14,9 +14,13 @@ export interface CentralServices {
   pollIntervalMs: number;
   /** How long a rotated-out key stays valid. */
   keyOverlapMs: number;
+  /** Records batches this replica ingests at once; more are answered 429 with Retry-After. */
+  maxIngestInFlight: number;
   log: Logger;
   /** The org the central answers for: given at start, else the latest published bundle's. */
   org(): string;
+  /** What it stores in, safe to print: `sqlite <file>` or the PostgreSQL URL without its password. */
+  storageDisplay: string;
 }
 
 declare module 'fastify' {

@@ -44,6 +44,16 @@ export interface CentralStorage {
   records(query: RecordsQuery): Promise<{ records: StoredRecordRow[]; nextCursor: string | null }>;
   usage(query: UsageQuery): Promise<UsageRow[]>;
 
+  /** Retention, where the backend keeps records by day: drops those of days ended by `cutoff` (Unix ms); what it dropped. */
+  dropRecordsBefore?(cutoff: number): Promise<string[]>;
+
+  /**
+   * Shared backends only: calls `onPublish` when any replica publishes a version, until the
+   * returned stop is called. Best effort (a lost connection misses notifications): the
+   * central polls `latestPolicy` beside it.
+   */
+  watchPolicies?(onPublish: () => void): Promise<() => Promise<void>>;
+
   close(): Promise<void>;
 }
 

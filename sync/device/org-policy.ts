@@ -53,6 +53,11 @@ export function createOrgPolicySource(opts: OrgPolicyOptions): OrgPolicySource {
   let lastError: PolicyLoadError | null = null;
   let unreported: { version: number | null; error: string } | null = null;
   const listeners: ((p: ActivePolicy) => void)[] = [];
+  const errorListeners: ((e: PolicyLoadError | null) => void)[] = [];
+  // A refused edit of the local file matters only while that file is in force.
+  fallback.onLastError?.((e) => {
+    if (org === null) for (const listener of errorListeners) listener(e);
+  });
 
   const current = () => org?.policy ?? fallback.current();
   const notify = () => {
@@ -79,6 +84,7 @@ export function createOrgPolicySource(opts: OrgPolicyOptions): OrgPolicySource {
   const refuse = (file: string, version: number | null, error: string): OfferResult => {
     const message = `${error.replace(/\.$/, '')}; ${keptNote()}.`;
     lastError = { file, message, at: clock() };
+    for (const listener of errorListeners) listener(lastError);
     unreported = { version, error: message };
     log.warn('org policy refused', { file, error: message });
     return { outcome: 'rejected', version, error: message };
@@ -121,6 +127,7 @@ export function createOrgPolicySource(opts: OrgPolicyOptions): OrgPolicySource {
     current,
     onChange: (listener) => void listeners.push(listener),
     lastError: () => lastError ?? (org === null ? (fallback.lastError?.() ?? null) : null),
+    onLastError: (listener) => void errorListeners.push(listener),
     close: () => fallback.close(),
     etag: () => org?.cache.etag ?? null,
     version: () => org?.cache.version ?? null,

@@ -8,6 +8,7 @@ import { listenLoopback } from '../../local-gateway/server/app.js';
 import { createCentral, type CentralOptions } from '../../sync/central/app.js';
 import { PATHS } from '../../sync/protocol.js';
 import { generateSigningKey } from '../../sync/signing.js';
+import { freshDatabase } from './services.js';
 
 export const CENTRAL_ADMIN_TOKEN = 'gh_admin_test_token_0123456789abcdef';
 
@@ -27,13 +28,20 @@ export interface TestCentral {
   close(): Promise<void>;
 }
 
-export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock' | 'keychain' | 'pollIntervalMs' | 'keyOverlapMs' | 'org' | 'enforcedTier'>> {
+export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock' | 'keychain' | 'pollIntervalMs' | 'keyOverlapMs' | 'org' | 'enforcedTier' | 'maxIngestInFlight' | 'policyPollMs' | 'recordsRetentionDays'>> {
   /** A given home outlives the central (a restart test reopens it); a fresh one is removed on close. */
   home?: string;
   /** Without GATEHOUSE_SIGNING_KEY (and without `keychain`), a fresh key is put here. */
   env?: NodeJS.ProcessEnv;
   /** The central's `gatehouse.yaml` content (providers for its client APIs). */
   config?: Record<string, unknown>;
+  /**
+   * `sqlite` (default) or the test PostgreSQL server's URL: the central then gets a fresh
+   * database of its own, dropped on close (unless `database` names one to share or reopen).
+   */
+  storage?: string;
+  /** A database URL made by `freshDatabase`, for replicas or restarts sharing one. */
+  database?: string;
 }
 
 /**
@@ -44,19 +52,34 @@ export async function startCentral(opts: StartCentralOptions = {}): Promise<Test
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-central-'));
   const env: NodeJS.ProcessEnv = { ...opts.env };
   if (!opts.keychain && !env.GATEHOUSE_SIGNING_KEY) env.GATEHOUSE_SIGNING_KEY = generateSigningKey().seed;
-  const app = await createCentral({
-    home,
-    adminToken: CENTRAL_ADMIN_TOKEN,
-    env,
-    config: ConfigSchema.parse(opts.config ?? {}),
-    clock: opts.clock,
-    keychain: opts.keychain,
-    pollIntervalMs: opts.pollIntervalMs,
-    keyOverlapMs: opts.keyOverlapMs,
-    // The org the test bundles are for, unless a test names another (or null, for a central that must find it in its home).
-    org: opts.org === undefined ? 'acme' : opts.org,
-    enforcedTier: opts.enforcedTier,
-  });
+  const fresh = opts.database === undefined && opts.storage !== undefined && opts.storage !== 'sqlite' ? await freshDatabase(opts.storage) : null;
+  const storageUrl = opts.database ?? fresh?.url ?? 'sqlite';
+  // The test URL's password is an env: reference into the test process's environment.
+  const ref = storageUrl === 'sqlite' ? '' : decodeURIComponent(new URL(storageUrl).password);
+  if (ref.startsWith('env:')) env[ref.slice(4)] = process.env[ref.slice(4)];
+  let app: FastifyInstance;
+  try {
+    app = await createCentral({
+      home,
+      storageUrl,
+      adminToken: CENTRAL_ADMIN_TOKEN,
+      env,
+      config: ConfigSchema.parse(opts.config ?? {}),
+      clock: opts.clock,
+      keychain: opts.keychain,
+      pollIntervalMs: opts.pollIntervalMs,
+      keyOverlapMs: opts.keyOverlapMs,
+      // The org the test bundles are for, unless a test names another (or null, for a central that must find it in its home).
+      org: opts.org === undefined ? 'acme' : opts.org,
+      enforcedTier: opts.enforcedTier,
+      maxIngestInFlight: opts.maxIngestInFlight,
+      policyPollMs: opts.policyPollMs,
+      recordsRetentionDays: opts.recordsRetentionDays,
+    });
+  } catch (err) {
+    await fresh?.drop();
+    throw err;
+  }
   const url = await listenLoopback(app, 0);
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(url + path, { ...init, headers: { authorization: `Bearer ${CENTRAL_ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) } });
@@ -80,6 +103,7 @@ export async function startCentral(opts: StartCentralOptions = {}): Promise<Test
     adminJson: async <T>(path: string) => ok<T>(await admin(path), path),
     async close() {
       await app.close();
+      await fresh?.drop();
       if (!opts.home) rmSync(home, { recursive: true, force: true });
     },
   };

@@ -25,7 +25,7 @@ export interface TestGateway {
 export async function startGateway(
   config: Partial<Record<keyof Config, unknown>> = {},
   env: NodeJS.ProcessEnv = {},
-  opts: Pick<GatewayOptions, 'policy' | 'sync'> & { home?: string } = {},
+  opts: Pick<GatewayOptions, 'policy' | 'sync' | 'clock'> & { home?: string } = {},
 ): Promise<TestGateway> {
   // A given home outlives the gateway (a restart test reopens it); a fresh one is removed on close.
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
@@ -33,6 +33,7 @@ export async function startGateway(
   const app = await buildGateway({
     policy: opts.policy,
     sync: opts.sync,
+    clock: opts.clock,
     config: ConfigSchema.parse(config),
     configFile: null,
     home,

@@ -1,28 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import '../../local-gateway/guardrails/index.js';
-import { createGuardrailCheck } from '../../local-gateway/policy/engine/index.js';
+import { evaluate, loadEvalFile, type EvalCase } from '../../local-gateway/guardrails/evaluation.js';
+import { Scanner } from '../../local-gateway/guardrails/scanner.js';
+import { GuardrailSchema } from '../../local-gateway/policy/schema.js';
 
-/** One labelled case of an evaluation file (`test/fixtures/guardrails/eval/*.jsonl`). */
-export interface EvalCase {
-  id: string;
-  text: string;
-  expect: { guardrail: string; type: string; value?: string }[];
-  note?: string;
-}
+export type { EvalCase } from '../../local-gateway/guardrails/evaluation.js';
 
+/** The cases of one evaluation file (`test/fixtures/guardrails/eval/<name>.jsonl`), checked as the evaluation runner checks them. */
 export function readEval(name: string): EvalCase[] {
-  const file = fileURLToPath(new URL(`../fixtures/guardrails/eval/${name}.jsonl`, import.meta.url));
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as EvalCase);
+  return loadEvalFile(fileURLToPath(new URL(`../fixtures/guardrails/eval/${name}.jsonl`, import.meta.url))).cases;
 }
 
 export interface InjectionScore {
   positives: number;
   negatives: number;
-  /** Positive texts with a finding of the expected type. */
+  /** Positive texts with a finding of every expected type. */
   recall: number;
   /** Negative texts with any finding. */
   falsePositiveRate: number;
@@ -30,24 +21,23 @@ export interface InjectionScore {
   falseAlarms: string[];
 }
 
-/** Judges prompt_injection per text, as its cases are labelled: a positive needs a finding of its type, a negative none at all. */
+/**
+ * Judges prompt_injection per text, by the rules every evaluation shares
+ * (`guardrails/evaluation.ts`): a positive needs a finding of each expected type, a negative
+ * none at all.
+ */
 export async function scoreInjection(cases: readonly EvalCase[], config: Record<string, unknown> = {}): Promise<InjectionScore> {
-  const check = createGuardrailCheck('prompt_injection', config);
-  const missed: string[] = [];
-  const falseAlarms: string[] = [];
-  let positives = 0;
-  let negatives = 0;
-  for (const c of cases) {
-    const found = await check.scan([c.text]);
-    const want = c.expect.filter((e) => e.guardrail === 'prompt_injection');
-    if (want.length === 0) {
-      negatives++;
-      if (found.length > 0) falseAlarms.push(`${c.id} (${found.map((f) => f.type).join(', ')})`);
-    } else {
-      positives++;
-      if (!want.every((w) => found.some((f) => f.type === w.type))) missed.push(`${c.id} (got ${found.map((f) => f.type).join(', ') || 'nothing'})`);
-    }
-  }
+  const rule = GuardrailSchema.parse({ id: 'prompt_injection', type: 'prompt_injection', hook: 'llm_input', action: 'validate', config });
+  const report = await evaluate([{ file: 'prompt_injection.jsonl', cases: [...cases] }], new Scanner([rule]));
+  const t = report.byGuardrail.get('prompt_injection') ?? { tp: 0, fn: 0, negatives: 0 };
+  const positives = t.tp + t.fn;
+  const negatives = t.negatives;
+  const ours = report.misses.filter((m) => m.guardrail === 'prompt_injection');
+  const missed = [...new Set(ours.filter((m) => m.kind !== 'false positive').map((m) => m.case))].map((id) => {
+    const got = ours.find((m) => m.case === id && m.kind === 'type mismatch')?.detail.replace(/^found /, '');
+    return `${id} (got ${got ?? 'nothing'})`;
+  });
+  const falseAlarms = ours.filter((m) => m.kind === 'false positive').map((m) => `${m.case} (${m.type.split(',').join(', ')})`);
   return {
     positives,
     negatives,

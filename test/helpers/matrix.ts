@@ -5,7 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import type { ProviderKind } from '../../local-gateway/config/schema.js';
+import type { ProviderKind } from '../../local-gateway/providers/registry.js';
 import { startAnthropicStandin, type AnthropicStandin } from '../standins/anthropic-upstream.js';
 import { startAzureStandin, type AzureStandin } from '../standins/azure-upstream.js';
 import { startBedrockStandin, type BedrockStandin } from '../standins/bedrock-upstream.js';

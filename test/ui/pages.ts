@@ -72,3 +72,57 @@ export async function openDashboard(base: string, viewport = { width: 1400, heig
   const page = await (await browser.newContext({ viewport })).newPage();
   return { browser, page, dash: new Dashboard(page, base) };
 }
+
+/** The Policy page: the diff's headline, each tier's section tables, a refused edit's problems. */
+export class PolicyPage {
+  constructor(readonly page: Page) {}
+
+  /** Waits for the diff and returns its headline. */
+  async diffLead(): Promise<string> {
+    const lead = this.page.getByTestId('diff-lead');
+    await lead.waitFor();
+    return (await lead.textContent()) ?? '';
+  }
+
+  table(tier: string, section: string): Locator {
+    return this.page.locator(`[data-testid="policy-table"][data-tier="${tier}"][data-section="${section}"]`);
+  }
+
+  async ruleIds(tier: string, section: string): Promise<string[]> {
+    return this.table(tier, section).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-rule') ?? ''));
+  }
+
+  row(tier: string, section: string, rule: string): Locator {
+    return this.table(tier, section).locator(`tbody tr[data-rule="${rule}"]`);
+  }
+
+  async cells(tier: string, section: string, rule: string): Promise<string[]> {
+    return this.row(tier, section, rule).locator('td').allTextContents();
+  }
+
+  /** The change the diff names for a rule's row, if any. */
+  async rowChange(tier: string, section: string, rule: string): Promise<string | null> {
+    return this.row(tier, section, rule).getAttribute('data-change');
+  }
+
+  /** A settings section (metadata, models, logging, sync) as setting → value. */
+  async settings(tier: string, section: string): Promise<Record<string, string>> {
+    return this.table(tier, section)
+      .locator('tbody tr')
+      .evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.querySelector('th')?.textContent ?? '', r.querySelector('td')?.textContent ?? ''])));
+  }
+
+  problems(): Locator {
+    return this.page.getByTestId('policy-problem');
+  }
+
+  async problemList(): Promise<{ line: string; field: string; message: string }[]> {
+    return this.problems().evaluateAll((items) =>
+      items.map((li) => ({
+        line: li.querySelector('[data-part="line"]')?.textContent ?? '',
+        field: li.querySelector('[data-part="field"]')?.textContent ?? '',
+        message: li.querySelector('[data-part="message"]')?.textContent ?? '',
+      })),
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import type { TextKind } from '../../policy/engine/texts.js';
+import type { TextKind } from '../../contracts/texts.js';
 
 /**
  * Context features that move a phrase's score: the same words are an attack in a fetched web

@@ -1,4 +1,4 @@
-import type { TextKind } from '../../policy/engine/texts.js';
+import type { TextKind } from '../../contracts/texts.js';
 import { combine, exampleContext, fenceRanges, inRanges, phraseScore } from './context.js';
 import { ADDRESS_ANCHORS, addressedSpots } from './addressed.js';
 import { encodedSpots } from './encoded.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGuardrailCheck, guardrailConfigErrors } from '../../policy/engine/index.js';
-import { slotTexts, requestTexts } from '../../policy/engine/texts.js';
+import { slotTexts, requestTexts } from '../../contracts/texts.js';
 import type { Guardrail } from '../../policy/schema.js';
 import '../index.js';
 import { AnchorAutomaton } from '../anchors.js';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rule } from '../../../test/helpers/guardrail-rule.js';
 import { BLOCKED_MESSAGE, startBedrockGuardrailStandin, type BedrockGuardrailStandin } from '../../../test/standins/bedrock-guardrail.js';
-import type { ProviderConfig } from '../../config/schema.js';
+import type { ProviderConfig } from '../../providers/registry.js';
 import { BedrockGuardrailConfig, createBedrockGuardrail } from './bedrock-guardrail.js';
 import { closeGuardrailPools, setGuardrailRuntime } from './runtime.js';
 

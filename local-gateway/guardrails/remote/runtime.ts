@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../../config/schema.js';
+import type { ProviderConfig } from '../../providers/registry.js';
 import { GatehouseError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import { createPool, type LazyPool } from '../../providers/http.js';

@@ -4,7 +4,7 @@ import type { Guardrail, ResolvedTier, Verdict } from '../schema.js';
 import type { RequestFacts } from './facts.js';
 import { matches } from './match.js';
 import { Placeholders } from './placeholders.js';
-import { keepKinds } from './texts.js';
+import { keepKinds } from '../../contracts/texts.js';
 import { verdict, type Role } from './verdict.js';
 import { builtinGuardrailTypes } from '../../guardrails/index.js';
 import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../../guardrails/remote/runtime.js';

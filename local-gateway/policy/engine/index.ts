@@ -7,5 +7,5 @@ export { createGuardrailCheck, guardrailConfigErrors, isRemoteGuardrail, registe
 export { budgetStage, chargeBudgets } from './budgets.js';
 export { countRateLimit, matchingRateLimit, rateLimitStage, settleTokens } from './rate-limits.js';
 export { TierState } from './state.js';
-export { keepKinds, requestTexts, responseTexts, slotTexts, streamText, textKinds, type TextKind, type TextSlot } from './texts.js';
+export { keepKinds, requestTexts, responseTexts, slotTexts, streamText, textKinds, type TextKind, type TextSlot } from '../../contracts/texts.js';
 export { windowOf } from './window.js';

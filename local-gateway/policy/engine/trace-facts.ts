@@ -1,6 +1,6 @@
 import type { Trace, TraceUsage } from '../../store/schema.js';
 import { estimateTokens, maxOutputOf, type RequestFacts } from './facts.js';
-import { requestTexts, responseTexts, slotTexts, streamText } from './texts.js';
+import { requestTexts, responseTexts, slotTexts, streamText } from '../../contracts/texts.js';
 
 /**
  * The facts of a stored request without its bodies (no texts, no estimate): enough for the

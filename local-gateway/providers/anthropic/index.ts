@@ -1,13 +1,21 @@
-import type { ProviderConfigOf } from '../../config/schema.js';
+import type { z } from 'zod';
 import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
-import { metadataHeader, type ClientApi, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
+import type { ClientApi } from '../../contracts/client-apis.js';
+import { ForwardMetadataSchema, httpUrl, providerConfigSchema } from '../config.js';
+import { defineProvider, metadataHeader, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
 
 const PATHS: Partial<Record<ClientApi, string>> = {
   messages: '/v1/messages',
   'messages.count_tokens': '/v1/messages/count_tokens',
 };
+
+/** Anthropic's Messages API; `base_url` with or without its `/v1`. */
+const AnthropicConfigSchema = providerConfigSchema('anthropic', {
+  base_url: httpUrl('https://api.anthropic.com').default('https://api.anthropic.com'),
+  forward_metadata: ForwardMetadataSchema,
+});
 
 /** The version Anthropic's SDKs send; used when the client (e.g. a translated chat client) sent none. */
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
@@ -25,7 +33,7 @@ function single(value: string | string[] | undefined): string | undefined {
  * with the client's `anthropic-version` and `anthropic-beta`, and the stream comes back byte
  * for byte. `base_url` is `https://api.anthropic.com`; a trailing `/v1` is accepted too.
  */
-export function anthropicProvider(config: ProviderConfigOf<'anthropic'>, ctx: ProviderFactoryContext): ProviderAdapter {
+function anthropicAdapter(config: z.output<typeof AnthropicConfigSchema>, ctx: ProviderFactoryContext): ProviderAdapter {
   const pool = createPool(config.base_url, ctx.timeouts);
   const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
 
@@ -66,3 +74,5 @@ export function anthropicProvider(config: ProviderConfigOf<'anthropic'>, ctx: Pr
     close: () => pool.close(),
   };
 }
+
+export const anthropic = defineProvider({ kind: 'anthropic', configSchema: AnthropicConfigSchema, create: anthropicAdapter });

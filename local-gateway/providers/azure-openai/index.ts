@@ -1,13 +1,23 @@
-import type { ProviderConfigOf } from '../../config/schema.js';
+import { z } from 'zod';
 import { replaceModel } from '../../apis/json-text.js';
 import { GatehouseError } from '../../core/errors.js';
 import { heldSecrets } from '../credentials.js';
 import { modelSegment } from '../model-name.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
-import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest } from '../types.js';
+import type { ClientApi } from '../../contracts/client-apis.js';
+import { httpUrl, providerConfigSchema } from '../config.js';
+import { defineProvider, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
 
-type AzureConfig = ProviderConfigOf<'azure-openai'>;
+/** Azure OpenAI: `base_url` is the resource endpoint, e.g. https://my-resource.openai.azure.com. */
+const AzureOpenAIConfigSchema = providerConfigSchema('azure-openai', {
+  base_url: httpUrl('https://my-resource.openai.azure.com'),
+  /** The data-plane API version of the deployment routes. */
+  api_version: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'use an Azure API version such as 2024-10-21').default('2024-10-21').describe('The data-plane API version of the deployment routes.'),
+  /** Gateway model name → deployment name; a model not listed is used as its own deployment name. */
+  deployments: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a deployment name has letters, digits, ".", "_" and "-"')).default({}).describe('Gateway model name → deployment name; an unlisted model is used as its own deployment name.'),
+});
+type AzureConfig = z.output<typeof AzureOpenAIConfigSchema>;
 
 /**
  * Where each API lives on an Azure OpenAI resource. Chat completions and embeddings go to a
@@ -24,7 +34,7 @@ export function azurePath(basePath: string, config: AzureConfig, api: ClientApi,
 }
 
 /** Azure OpenAI: OpenAI's wire format on per-deployment URLs, authenticated with an `api-key` header. */
-export function azureOpenAIProvider(config: AzureConfig, ctx: ProviderFactoryContext): ProviderAdapter {
+function azureOpenAIAdapter(config: AzureConfig, ctx: ProviderFactoryContext): ProviderAdapter {
   const pool = createPool(config.base_url, ctx.timeouts);
   // The resource endpoint, whether configured with or without its `/openai` path.
   const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '').replace(/\/openai$/, '');
@@ -66,3 +76,5 @@ export function azureOpenAIProvider(config: AzureConfig, ctx: ProviderFactoryCon
     close: () => pool.close(),
   };
 }
+
+export const azureOpenAI = defineProvider({ kind: 'azure-openai', configSchema: AzureOpenAIConfigSchema, create: azureOpenAIAdapter });

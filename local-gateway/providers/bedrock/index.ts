@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ProviderConfigOf } from '../../config/schema.js';
 import { checkAnswer } from '../../core/answer-shape.js';
 import { GatehouseError } from '../../core/errors.js';
 import { convertedError, convertedJson, convertedStream, openAIErrorText } from '../chat-answer.js';
@@ -8,14 +7,34 @@ import { heldSecrets } from '../credentials.js';
 import { modelSegment } from '../model-name.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
-import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
+import type { ClientApi } from '../../contracts/client-apis.js';
+import { httpUrl, providerConfigSchema, SecretRefSchema } from '../config.js';
+import { defineProvider, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest, type UpstreamResponse } from '../types.js';
 import { chatToConverse } from './request.js';
 import { converseToChat } from './response.js';
 import type { signRequest } from './signing.js';
 import type { converseStreamToChat } from './stream.js';
 import type { ConverseResponse } from './wire.js';
 
-type BedrockConfig = ProviderConfigOf<'bedrock'>;
+/**
+ * AWS Bedrock: SigV4 with credentials given as references, or a Bedrock API key
+ * (`api_key`, sent as a bearer token) instead of them.
+ */
+const BedrockConfigSchema = providerConfigSchema('bedrock', {
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'use an AWS region such as us-east-1').describe('The AWS region, e.g. `us-east-1`.'),
+  base_url: httpUrl('https://bedrock-runtime.us-east-1.amazonaws.com').optional(),
+  access_key_id: SecretRefSchema.optional().describe('SigV4 credentials, as references; or `api_key` for a Bedrock API key.'),
+  secret_access_key: SecretRefSchema.optional(),
+  session_token: SecretRefSchema.optional().describe('For temporary credentials.'),
+})
+  .superRefine((p, ctx) => {
+    if (p.api_key === undefined && (p.access_key_id === undefined || p.secret_access_key === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [p.access_key_id === undefined ? 'access_key_id' : 'secret_access_key'], message: 'set access_key_id and secret_access_key (e.g. env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY), or api_key for a Bedrock API key' });
+    }
+  })
+  // The runtime endpoint follows from the region; every kind ends up with a base_url.
+  .transform((p) => ({ ...p, base_url: p.base_url ?? `https://bedrock-runtime.${p.region}.amazonaws.com` }));
+type BedrockConfig = z.output<typeof BedrockConfigSchema>;
 
 /** What the conversion reads of a Converse answer: the message's content blocks, the stop reason and usage. */
 const ConverseAnswerSchema = z.looseObject({
@@ -43,7 +62,7 @@ function loadAws() {
  * AWS Bedrock through the Converse API: chat completions requests are converted to Converse
  * and its answers (JSON, or ConverseStream's binary event stream) back, in this folder.
  */
-export function bedrockProvider(config: BedrockConfig, ctx: ProviderFactoryContext): ProviderAdapter {
+function bedrockAdapter(config: BedrockConfig, ctx: ProviderFactoryContext): ProviderAdapter {
   const pool = createPool(config.base_url, ctx.timeouts);
   const url = new URL(config.base_url);
   const basePath = url.pathname.replace(/\/+$/, '');
@@ -115,3 +134,5 @@ export function bedrockErrorText(text: string, status: number, errorType: string
   }
   return openAIErrorText(status, type ? `${message} (${type})` : message, type);
 }
+
+export const bedrock = defineProvider({ kind: 'bedrock', configSchema: BedrockConfigSchema, create: bedrockAdapter });

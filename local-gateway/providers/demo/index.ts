@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readText } from '../http.js';
-import type { ClientApi, ModelInfo, ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../types.js';
+import type { ClientApi } from '../../contracts/client-apis.js';
+import type { ModelInfo, ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../types.js';
 
 export const DEMO_MODELS = ['echo'];
 

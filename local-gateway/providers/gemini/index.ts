@@ -1,24 +1,29 @@
 import { z } from 'zod';
 import { checkAnswer } from '../../core/answer-shape.js';
 import { GatehouseError } from '../../core/errors.js';
-import type { ProviderConfigOf } from '../../config/schema.js';
 import { convertedError, convertedJson, convertedStream, openAIErrorText, sseData } from '../chat-answer.js';
 import { readChatBody } from '../chat-request.js';
 import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
 import { modelSegment } from '../model-name.js';
 import { resolveSecret } from '../secrets.js';
-import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext, UpstreamRequest, UpstreamResponse } from '../types.js';
+import type { ClientApi } from '../../contracts/client-apis.js';
+import { httpUrl, providerConfigSchema } from '../config.js';
+import { defineProvider, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest, type UpstreamResponse } from '../types.js';
 import { embeddingsFromGemini, embeddingsToGemini } from './embeddings.js';
 import { chatToGemini } from './request.js';
 import { Candidate, GeminiStreamConverter, Usage, geminiToChat } from './response.js';
 import type { GeminiError } from './wire.js';
 
+const GeminiConfigSchema = providerConfigSchema('gemini', {
+  base_url: httpUrl('https://generativelanguage.googleapis.com/v1beta').default('https://generativelanguage.googleapis.com/v1beta'),
+});
+
 /**
  * Google's Gemini API on its native `generateContent`: chat completions requests are
  * converted to it and its answers back, in this folder, so the gateway sees OpenAI's format.
  */
-export function geminiProvider(config: ProviderConfigOf<'gemini'>, ctx: ProviderFactoryContext): ProviderAdapter {
+function geminiAdapter(config: z.output<typeof GeminiConfigSchema>, ctx: ProviderFactoryContext): ProviderAdapter {
   const pool = createPool(config.base_url, ctx.timeouts);
   const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '');
 
@@ -139,3 +144,5 @@ export function geminiErrorAnswer(text: string, status: number): { status: numbe
     ...(seconds ? { headers: { 'retry-after': String(Math.ceil(Number(seconds))) } } : {}),
   };
 }
+
+export const gemini = defineProvider({ kind: 'gemini', configSchema: GeminiConfigSchema, create: geminiAdapter });

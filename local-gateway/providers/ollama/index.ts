@@ -1,19 +1,26 @@
-import type { ProviderConfigOf } from '../../config/schema.js';
+import type { z } from 'zod';
 import { createPool, send } from '../http.js';
-import { openaiProvider } from '../openai/index.js';
-import type { ClientApi, ModelInfo, ProviderAdapter, ProviderFactoryContext } from '../types.js';
+import { httpUrl, providerConfigSchema } from '../config.js';
+import { openaiCompatibleAdapter } from '../openai/index.js';
+import type { ClientApi } from '../../contracts/client-apis.js';
+import { defineProvider, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext } from '../types.js';
 
 interface OllamaTags {
   models?: { name?: unknown; model?: unknown }[];
 }
+
+/** Ollama needs no key; `api_key` is for an Ollama behind an authenticating proxy. */
+const OllamaConfigSchema = providerConfigSchema('ollama', {
+  base_url: httpUrl('http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
+});
 
 /**
  * Ollama through its OpenAI-compatible API (`base_url` ends in `/v1`); no key is needed.
  * Models are listed from the native `/api/tags`, which names every pulled model with its
  * tag, falling back to `/v1/models` for servers that only speak the compatible API.
  */
-export function ollamaProvider(config: ProviderConfigOf<'ollama'>, ctx: ProviderFactoryContext): ProviderAdapter {
-  const compatible = openaiProvider(config, ctx);
+function ollamaAdapter(config: z.output<typeof OllamaConfigSchema>, ctx: ProviderFactoryContext): ProviderAdapter {
+  const compatible = openaiCompatibleAdapter(config, ctx);
   const nativeRoot = new URL(config.base_url).pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
   const pool = createPool(config.base_url, ctx.timeouts);
 
@@ -42,3 +49,5 @@ export function ollamaProvider(config: ProviderConfigOf<'ollama'>, ctx: Provider
     },
   };
 }
+
+export const ollama = defineProvider({ kind: 'ollama', configSchema: OllamaConfigSchema, create: ollamaAdapter });

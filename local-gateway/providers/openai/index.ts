@@ -1,7 +1,8 @@
-import type { ProviderConfig } from '../../config/schema.js';
 import { createPool, send } from '../http.js';
 import { forgetSecret, knownSecret, loadSecret } from '../secrets.js';
-import { metadataHeader, type ClientApi, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
+import type { ClientApi } from '../../contracts/client-apis.js';
+import { type CommonProviderConfig, ForwardMetadataSchema, providerConfigSchema } from '../config.js';
+import { defineProvider, metadataHeader, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
 
 const PATHS: Partial<Record<ClientApi, string>> = {
   'chat.completions': '/chat/completions',
@@ -9,15 +10,17 @@ const PATHS: Partial<Record<ClientApi, string>> = {
   responses: '/responses',
 };
 
+const OpenAIConfigSchema = providerConfigSchema('openai', { forward_metadata: ForwardMetadataSchema });
+
 /**
  * OpenAI and every server that speaks its API (Ollama, vLLM, LM Studio, llama.cpp):
  * the client's body goes upstream as sent, with only the model name rewritten.
  */
-export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryContext): ProviderAdapter {
+export function openaiCompatibleAdapter(config: CommonProviderConfig & { forward_metadata?: boolean }, ctx: ProviderFactoryContext): ProviderAdapter {
   const pool = createPool(config.base_url, ctx.timeouts);
   const basePath = new URL(config.base_url).pathname.replace(/\/+$/, '');
   // Ollama shares this adapter; only the openai kind has the option.
-  const forwardMetadata = config.kind === 'openai' && config.forward_metadata === true;
+  const forwardMetadata = config.forward_metadata === true;
 
   async function headers(extra: Record<string, string>): Promise<Record<string, string>> {
     const key = await loadSecret(config.id, config.api_key, ctx.env);
@@ -63,3 +66,5 @@ export function openaiProvider(config: ProviderConfig, ctx: ProviderFactoryConte
     close: () => pool.close(),
   };
 }
+
+export const openai = defineProvider({ kind: 'openai', configSchema: OpenAIConfigSchema, create: openaiCompatibleAdapter });

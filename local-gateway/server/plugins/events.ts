@@ -13,6 +13,8 @@ declare module 'fastify' {
 async function events(app: FastifyInstance): Promise<void> {
   const bus = createEventBus(app.runtime.log);
   app.policy.source.onChange((p) => bus.publish(policyEvent(p)));
+  // The policy in force stays, but the page shows the refusal (or that a revert cleared it).
+  app.policy.source.onLastError?.(() => bus.publish(policyEvent(app.policy.source.current())));
   app.decorate('events', bus);
 }
 

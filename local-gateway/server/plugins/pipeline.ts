@@ -21,10 +21,10 @@ declare module 'fastify' {
 
 /** The request pipeline over the services below it; each trace it records is also published as an event. */
 async function pipeline(app: FastifyInstance): Promise<void> {
-  const { secrets, log } = app.runtime;
+  const { secrets, log, clock } = app.runtime;
   app.decorate(
     'pipeline',
-    createPipeline({ providers: app.providers, traces: publishingSink(app.store.writer, app.events), secrets, log, identity: app.identity, policy: app.policy }),
+    createPipeline({ providers: app.providers, traces: publishingSink(app.store.writer, app.events), secrets, clock, log, identity: app.identity, policy: app.policy }),
   );
   app.decorateRequest('gh', null);
 }

@@ -48,7 +48,7 @@ async function policy(app: FastifyInstance, opts: GatewayOptions): Promise<void>
     tiers: config.tiers,
     prices: createPriceBook(config.prices),
     guardrails,
-    clock: opts.policy?.clock,
+    clock: opts.policy?.clock ?? app.runtime.clock,
     random: opts.policy?.random,
     sleep: opts.policy?.sleep,
   });

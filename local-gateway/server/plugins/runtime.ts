@@ -22,6 +22,8 @@ export interface GatewayRuntime {
   secrets: readonly string[];
   log: Logger;
   startedAt: number;
+  /** See GatewayOptions; `Date.now` unless a test injects one. */
+  clock: () => number;
   /** See GatewayOptions. */
   authenticate: GatewayOptions['authenticate'] | null;
   allowedHosts: ReadonlySet<string>;
@@ -51,6 +53,7 @@ async function runtime(app: FastifyInstance, opts: GatewayOptions): Promise<void
     secrets,
     log: createLogger(opts.logging ?? false, secrets),
     startedAt: Date.now(),
+    clock: opts.clock ?? Date.now,
     authenticate: opts.authenticate ?? null,
     allowedHosts: new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase())),
   } satisfies GatewayRuntime);

@@ -1,8 +1,13 @@
 import { useApi, query } from '../api';
 import { useEvents } from '../events';
 import type { PolicyView as View, TierChange, TierDiff } from '../api-types';
+import type { ResolvedTier } from '../../../local-gateway/policy/schema';
 import { Failure, Loading, Notice } from '../components/states';
+import { SectionTable, type SectionName } from './policy-tables';
 import { Replay } from './replay';
+
+/** The tier sections in the order the bundle and `gatehouse policy diff` list them. */
+const SECTIONS = ['metadata', 'models', 'virtual_models', 'rate_limits', 'budgets', 'guardrails', 'logging', 'sync'] as const satisfies readonly SectionName[];
 
 const SOURCE = { builtin: 'built-in permissive tier (no policy file)', file: 'local file', org: 'organisation (synced)' } as const;
 
@@ -27,15 +32,41 @@ function Facts({ p }: { p: View }) {
   );
 }
 
+/** A refused change, problem by problem with its line and field, as `gatehouse policy check` lists them. */
+function Refused({ error }: { error: NonNullable<View['last_error']> }) {
+  const org = /\/v1\/fleet\/|org-policy\.json$/.test(error.file);
+  const at = new Date(error.at).toLocaleString();
+  return (
+    <Notice kind="error" testId="policy-last-error">
+      {org ? <>An org bundle from {error.file} was refused ({at})</> : <>The newest change to {error.file} was refused ({at})</>}
+      {error.problems.length === 0 ? (
+        <>: {error.message}</>
+      ) : (
+        <>
+          :
+          <ul className="problems">
+            {error.problems.map((p, i) => (
+              <li key={i} data-testid="policy-problem">
+                <span data-part="line">line {p.line}</span> <code data-part="field">{p.path}</code> <span data-part="message">{p.message}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {!org && <> The last good policy stays in force; fix the file and save it again.</>}
+    </Notice>
+  );
+}
+
 /** One section of both tiers next to each other, the changes in it listed under them. */
-function Section({ name, from, to, changes, diff }: { name: string; from: unknown; to: unknown; changes: TierChange[]; diff: TierDiff }) {
+function Section({ name, from, to, changes }: { name: SectionName; from: ResolvedTier; to: ResolvedTier; changes: TierChange[] }) {
   const tight = changes.some((c) => c.change === 'tightened' || c.change === 'added');
   return (
     <section className={`diff-section${tight ? ' tightens' : ''}`} data-testid={`diff-${name}`}>
       <h3>{name}</h3>
       <div className="side-by-side">
-        <pre aria-label={`${diff.from} ${name}`}>{JSON.stringify(from ?? null, null, 2)}</pre>
-        <pre aria-label={`${diff.to} ${name}`}>{JSON.stringify(to ?? null, null, 2)}</pre>
+        <SectionTable section={name} tier={from} />
+        <SectionTable section={name} tier={to} changes={changes} />
       </div>
       <ul className="changes">
         {changes.map((c, i) => (
@@ -49,20 +80,36 @@ function Section({ name, from, to, changes, diff }: { name: string; from: unknow
 }
 
 function Diff({ p, diff }: { p: View; diff: TierDiff }) {
-  const from = (p.resolved[diff.from] ?? {}) as Record<string, unknown>;
-  const to = (p.resolved[diff.to] ?? {}) as Record<string, unknown>;
-  const sections = [...new Set(diff.changes.map((c) => c.section))];
+  const from = p.resolved[diff.from] as ResolvedTier | undefined;
+  const to = p.resolved[diff.to] as ResolvedTier | undefined;
+  const s = diff.summary;
   return (
     <div data-testid="policy-diff">
-      <p className="lead">
-        {diff.from} → {diff.to}: {diff.counts.tightened + diff.counts.added} tighten, {diff.counts.loosened + diff.counts.removed} loosen, {diff.counts.changed} change.
+      {/* The same three numbers `gatehouse policy diff` heads its output with: the server counts them once. */}
+      <p className="lead" data-testid="diff-lead">
+        {diff.from} → {diff.to}: {s.tighten} tighten, {s.loosen} loosen, {s.change} change.
       </p>
-      <div className="side-by-side head"><strong>{diff.from}</strong><strong>{diff.to}</strong></div>
-      {sections.length === 0 ? (
-        <Notice kind="empty">The two tiers are the same.</Notice>
-      ) : (
-        sections.map((s) => <Section key={s} name={s} from={from[s]} to={to[s]} changes={diff.changes.filter((c) => c.section === s)} diff={diff} />)
+      {diff.changes.length === 0 && <Notice kind="empty">The two tiers are the same.</Notice>}
+      {from && to && (
+        <>
+          <div className="side-by-side head"><strong>{diff.from}</strong><strong>{diff.to}</strong></div>
+          {SECTIONS.map((name) => <Section key={name} name={name} from={from} to={to} changes={diff.changes.filter((c) => c.section === name)} />)}
+        </>
       )}
+    </div>
+  );
+}
+
+/** The active tier alone, when nothing is shadowed. */
+function Tier({ tier }: { tier: ResolvedTier }) {
+  return (
+    <div data-testid="policy-tier">
+      {SECTIONS.map((name) => (
+        <section key={name} className="diff-section">
+          <h3>{name}</h3>
+          <SectionTable section={name} tier={tier} />
+        </section>
+      ))}
     </div>
   );
 }
@@ -85,15 +132,17 @@ export function PolicyView() {
     <section className="policy" data-testid="policy">
       <h2>Policy in force</h2>
       <Facts p={p} />
-      {p.last_error && (
-        <Notice kind="error" testId="policy-last-error">
-          {/\/v1\/fleet\/|org-policy\.json$/.test(p.last_error.file)
-            ? <>An org bundle from {p.last_error.file} was refused ({new Date(p.last_error.at).toLocaleString()}): {p.last_error.message}</>
-            : <>The newest change to {p.last_error.file} was refused ({new Date(p.last_error.at).toLocaleString()}): {p.last_error.message} The last good policy stays in force; fix the file and save it again.</>}
-        </Notice>
-      )}
+      {p.last_error && <Refused error={p.last_error} />}
       {to === undefined ? (
-        <Notice kind="empty">No tier is shadowed: add <code>shadow: [prod]</code> under <code>tiers:</code> in gatehouse.yaml to compare {p.tiers.active} with prod.</Notice>
+        <>
+          <Notice kind="empty">No tier is shadowed: add <code>shadow: [prod]</code> under <code>tiers:</code> in gatehouse.yaml to compare {p.tiers.active} with prod.</Notice>
+          {p.resolved[p.tiers.active] !== undefined && (
+            <>
+              <h2>{p.tiers.active}</h2>
+              <Tier tier={p.resolved[p.tiers.active] as ResolvedTier} />
+            </>
+          )}
+        </>
       ) : (
         <>
           <h2>{p.tiers.active} vs {to}</h2>

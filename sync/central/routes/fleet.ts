@@ -24,6 +24,18 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { storage, signer, policies, clock } = app.central;
   app.decorateRequest('pat', null);
+  // Records batches in flight on this replica. Past the limit a batch is refused first thing,
+  // before its PAT is looked up or its body read, so a fleet reconnecting at once queues on
+  // the devices (their backoff honours Retry-After, with jitter) instead of on this server's
+  // memory and database connections.
+  let inFlight = 0;
+  const { maxIngestInFlight } = app.central;
+  app.addHook('onRequest', async (req) => {
+    if (req.method !== 'POST' || req.url.split('?')[0] !== PATHS.records || inFlight < maxIngestInFlight) return;
+    const busy = new CentralError('GH_ERR_INGEST_BUSY', `This central gateway is ingesting ${inFlight} batches already: nothing was stored; retry after the Retry-After seconds.`);
+    busy.retryAfterS = 1 + Math.min(30, Math.floor(inFlight / maxIngestInFlight));
+    throw busy;
+  });
   app.addHook('onRequest', async (req) => {
     req.pat = await authenticatePat(storage, req.headers);
   });
@@ -70,8 +82,13 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   });
 
   app.post(PATHS.records, { config, bodyLimit: RECORDS_BODY_LIMIT, preParsing: gunzipBody, schema: { body: RecordsBatchSchema } }, async (req) => {
-    const device = await ownDevice(req, req.body.device_id);
-    return storage.ingest(device.id, req.body.records, req.body.dropped, clock());
+    inFlight++;
+    try {
+      const device = await ownDevice(req, req.body.device_id);
+      return await storage.ingest(device.id, req.body.records, req.body.dropped, clock());
+    } finally {
+      inFlight--;
+    }
   });
 }
 

@@ -87,5 +87,21 @@ export function toCentralError(err: FastifyError | Error, limitMb: number): Cent
   }
   if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) return new CentralError('GH_ERR_INVALID_REQUEST', 'The body is not valid gzip: compress the whole batch, or drop content-encoding.');
   if (err instanceof SyntaxError || (fst.statusCode !== undefined && fst.statusCode >= 400 && fst.statusCode < 500)) return new CentralError('GH_ERR_INVALID_JSON', INVALID_JSON);
+  if (isStorageOutage(err)) {
+    const e = new CentralError('GH_ERR_STORAGE_UNAVAILABLE', 'The central gateway cannot reach its database right now; nothing was stored: retry after the Retry-After seconds.');
+    e.retryAfterS = 5;
+    return e;
+  }
   return new CentralError('GH_ERR_INTERNAL', `The central gateway failed unexpectedly (${err.message}): see its log.`);
+}
+
+/**
+ * A database outage rather than a bug: a refused or dropped connection, an administrator's
+ * termination (SQLSTATE 57P), connection exceptions (08), resource limits (53), a deadlock
+ * still losing after retries (40P01). The transaction rolled back, so a retry is safe.
+ */
+function isStorageOutage(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (/^(08|53|57P)/.test(code) || code === '40P01' || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))) return true;
+  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(err.message);
 }

@@ -1,10 +1,9 @@
-import type { ClientApi } from '../providers/types.js';
 import { parseSseEvent } from '../stream/sse.js';
 
 /**
  * How each client API's stream carries answer text, for the stream guard: which events hold
  * text deltas (and of which content block), which events close blocks, and which repeat the
- * whole text. The guard names no API; it asks the codec of the stream's API.
+ * whole text. The guard names no API; each surface (`apis/`) carries its stream's codec.
  */
 export type EventData = Record<string, unknown>;
 
@@ -57,7 +56,7 @@ const bareToolDelta = (t: unknown) => isObj(t) && Object.keys(t).every((k) => k 
  * Chat completions: `choices[].delta.content` and each tool call's `function.arguments`.
  * A `finish_reason` ends the answer (the usage chunk, with no choices, comes after it).
  */
-const chat: StreamCodec = {
+export const chatCodec: StreamCodec = {
   deltas(data) {
     const out: TextDelta[] = [];
     choicesOf(data).forEach((c, i) => {
@@ -102,7 +101,7 @@ const chat: StreamCodec = {
  * Anthropic Messages: `content_block_delta` with a `text_delta`, or a tool call's
  * `input_json_delta`; a block ends at `content_block_stop`.
  */
-const messages: StreamCodec = {
+export const messagesCodec: StreamCodec = {
   deltas(data) {
     if (data.type !== 'content_block_delta' || !isObj(data.delta)) return [];
     const d = data.delta;
@@ -120,7 +119,7 @@ const messages: StreamCodec = {
     else data.delta.text = text;
   },
   droppable: () => true,
-  synth: (template, key, text) => cloneWith(messages, template, key, text),
+  synth: (template, key, text) => cloneWith(messagesCodec, template, key, text),
   setFull: () => false,
   render: (name, data) => `event: ${name ?? String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`,
 };
@@ -165,7 +164,7 @@ function setItemTexts(item: unknown, outputIndex: unknown, textOf: (key: string)
  * `response.function_call_arguments.delta`, one per function call. The `done` events and
  * `response.completed` repeat the whole text, so they carry what the client was sent too.
  */
-const responses: StreamCodec = {
+export const responsesCodec: StreamCodec = {
   deltas(data) {
     if (typeof data.delta !== 'string') return [];
     if (data.type === 'response.output_text.delta') return [{ key: responsesKey(data.output_index, data.content_index), text: data.delta, json: false }];
@@ -177,7 +176,7 @@ const responses: StreamCodec = {
     data.delta = text;
   },
   droppable: () => true,
-  synth: (template, key, text) => cloneWith(responses, template, key, text),
+  synth: (template, key, text) => cloneWith(responsesCodec, template, key, text),
   setFull(data, textOf) {
     const key = responsesKey(data.output_index, data.content_index);
     if (data.type === 'response.function_call_arguments.done') {
@@ -210,17 +209,6 @@ const responses: StreamCodec = {
   },
   render: (name, data) => `event: ${name ?? String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`,
 };
-
-const CODECS: Partial<Record<ClientApi, StreamCodec>> = {
-  'chat.completions': chat,
-  messages,
-  responses,
-};
-
-/** The codec of an API's stream; none for APIs that do not stream answer text. */
-export function streamCodec(api: ClientApi): StreamCodec | null {
-  return CODECS[api] ?? null;
-}
 
 /** Each block's text in an event stream, in the order blocks appeared: what a guardrail scans at the stream's end. */
 export function blockTexts(codec: StreamCodec, sse: string): string[] {

@@ -1,0 +1,85 @@
+/**
+ * Records ingest into the central gateway, SQLite and PostgreSQL side by side: 64 devices
+ * send batches of 500 records over HTTP, 8 at a time, to one or two in-process replicas for
+ * a few seconds each. Prints records/s and the batch latency (p50/p99).
+ *
+ *   scripts/test-services.sh npx tsx bench/central-ingest.ts [--seconds 5]
+ *
+ * Without GATEHOUSE_TEST_POSTGRES_URL only SQLite runs.
+ */
+import { parseArgs } from 'node:util';
+import { uuidv7 } from '../local-gateway/core/ids.js';
+import { EnrollResponseSchema, PATHS, type SyncRecord } from '../sync/protocol.js';
+import { generateSigningKey } from '../sync/signing.js';
+import { startCentral, type TestCentral } from '../test/helpers/central.js';
+import { freshDatabase } from '../test/helpers/services.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });
+const SECONDS = Number(values.seconds);
+const BATCH = 500;
+const DEVICES = 64;
+const CONCURRENCY = 8;
+
+function batch(seq: number, device: number): SyncRecord[] {
+  return Array.from({ length: BATCH }, (_, i) => ({
+    record_id: uuidv7(), seq: seq + i, trace_id: `t${seq + i}`, started_at: Date.now(), duration_ms: 12, api: 'chat.completions', tier: 'prod', status: 200,
+    error_code: null, requested_model: 'openai/gpt-4o-mini', resolved_model: 'openai/gpt-4o-mini', provider: 'openai', user: `dev${device}`, team: `team${device % 8}`,
+    metadata: { project: `p${device % 5}`, surface: 'ide-agent' }, policy_version: 3,
+    usage: { tokens_in: 1200, tokens_out: 300, tokens_cached: null, tokens_reasoning: null, cost_usd: 0.0012 }, verdicts: [],
+  }));
+}
+
+async function run(name: string, replicas: TestCentral[]): Promise<string> {
+  const { pat } = await replicas[0]!.createPat('bench', 'bench');
+  const auth = { authorization: `Bearer ${pat}`, 'content-type': 'application/json' };
+  const devices = [];
+  for (let i = 0; i < DEVICES; i++) {
+    const res = await fetch(replicas[i % replicas.length]!.url + PATHS.enroll, { method: 'POST', headers: auth, body: JSON.stringify({ hostname: `h${i}`, platform: 'linux', gatehouse_version: '0.1.0' }) });
+    devices.push({ id: EnrollResponseSchema.parse(await res.json()).device_id, seq: 1, n: i });
+  }
+  // Bodies are built before the clock starts: the figure is the server's, not the generator's.
+  const bodies = devices.map((d) => Array.from({ length: 40 }, (_, b) => JSON.stringify({ device_id: d.id, records: batch(1 + b * BATCH, d.n) })));
+  const latencies: number[] = [];
+  let records = 0;
+  let next = 0;
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (performance.now() < end) {
+      const i = next++;
+      const d = i % DEVICES;
+      const b = Math.floor(i / DEVICES);
+      if (b >= 40) break;
+      const t = performance.now();
+      const res = await fetch(replicas[i % replicas.length]!.url + PATHS.records, { method: 'POST', headers: auth, body: bodies[d]![b]! });
+      await res.text();
+      if (res.status !== 200) throw new Error(`${name}: ingest answered ${res.status}`);
+      latencies.push(performance.now() - t);
+      records += BATCH;
+    }
+  }));
+  const elapsed = SECONDS * 1000 - Math.max(0, end - performance.now());
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1);
+  return `${name.padEnd(28)} ${Math.round(records / (elapsed / 1000)).toLocaleString('en-US').padStart(10)} records/s   batch of ${BATCH}: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`;
+}
+
+const env = { GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
+const lines: string[] = [];
+const sqlite = await startCentral({ env, maxIngestInFlight: 64 });
+lines.push(await run('SQLite, 1 replica', [sqlite]));
+await sqlite.close();
+const pgUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL;
+if (pgUrl) {
+  for (const n of [1, 2]) {
+    const db = await freshDatabase(pgUrl);
+    const replicas = [];
+    for (let i = 0; i < n; i++) replicas.push(await startCentral({ env, database: db.url, maxIngestInFlight: 64 }));
+    lines.push(await run(`PostgreSQL, ${n} replica${n > 1 ? 's' : ''}`, replicas));
+    for (const r of replicas) await r.close();
+    await db.drop();
+  }
+} else {
+  lines.push('PostgreSQL: skipped (GATEHOUSE_TEST_POSTGRES_URL unset; run under scripts/test-services.sh)');
+}
+console.log(`central ingest, ${DEVICES} devices, ${CONCURRENCY} batches in flight, ${SECONDS} s each, one process on this machine:`);
+for (const l of lines) console.log(`  ${l}`);
