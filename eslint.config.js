@@ -76,6 +76,27 @@ export default tseslint.config(
     },
   },
   {
+    // The desktop app's logic is plain TypeScript, tested in Node: only the adapter (main/index.ts)
+    // and the preload touch Electron, everything else takes its types at most.
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/main/index.ts', 'electron/preload/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['electron'], allowTypeImports: true, message: 'Only electron/main/index.ts (the adapter) and the preload import Electron; the rest stays testable in Node.' },
+        { group: ['**/renderer/**'], message: 'The app loads the dashboard from the gateway; it imports none of it.' },
+      ] }],
+    },
+  },
+  {
+    // The preload runs beside untrusted page content: it sees the IPC contract and Electron's bridge, nothing else.
+    files: ['electron/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', '**/local-gateway/**', '**/sync/**', '**/main/**'], message: 'The preload imports only electron and electron/ipc-contract.ts.' },
+      ] }],
+    },
+  },
+  {
     // The dashboard runs in a browser (and the desktop app's sandboxed renderer): no Node, no
     // Electron, and only types from the gateway, so none of its server code or zod is bundled.
     files: ['renderer/src/**/*.{ts,tsx}'],
