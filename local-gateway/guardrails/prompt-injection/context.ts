@@ -89,6 +89,8 @@ export function phraseScore({ text, start, end, weight, kind, fences }: ScoreInp
     s -= 0.25;
     shown = true;
   }
+  // Inside a quotation opened earlier on the line: a later phrase of a quoted example.
+  if (!data && ((line.slice(Math.max(0, col - 200), col).match(/["“]/g)?.length ?? 0) % 2 === 1)) shown = true;
   const lead = before.trimEnd();
   if (MENTION.test(lead)) {
     s -= 0.3;
