@@ -19,7 +19,7 @@ import { prng } from '../../bench/lib/code-corpus.js';
 import { attack, ATTACK_CATEGORIES } from './attacks.js';
 import { benignSamples, type Sample } from './benign.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '6' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' } } });
 const seed = Number(values.seed);
 const rand = prng(seed);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
