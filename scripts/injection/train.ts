@@ -147,7 +147,7 @@ const fixtures = fixtureBenign.map(score);
 // The developer's own text: at most 0.5% false alarms on unseen package text, and above every benign fixture.
 const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.5));
 // Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text.
-const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), 0.3));
+const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), 0.9));
 model.thresholds = { own: Number(own.toFixed(4)), untrusted: Number(untrusted.toFixed(4)) };
 const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.length).toFixed(4);
 console.log(`thresholds: own ${model.thresholds.own}, untrusted ${model.thresholds.untrusted}`);
