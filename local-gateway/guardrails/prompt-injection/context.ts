@@ -77,19 +77,32 @@ export function phraseScore({ text, start, end, weight, kind, fences }: ScoreInp
   let s = weight;
   const { line, col } = lineAt(text, start, end);
   const data = DATA_LINE.test(line);
+  // Whether the phrase is shown rather than said: fenced, in code, quoted or introduced as a mention.
+  let shown = true;
   if (inRanges(fences, start)) s -= 0.45;
   else if (!data && CODE_LINE.test(line)) s -= 0.4;
+  else shown = false;
   const before = line.slice(Math.max(0, col - 40), col);
   const opener = before.trimEnd().slice(-1);
   // A phrase at the start of a line has no opening quote (and '' is in every string).
-  if (!data && opener !== '' && QUOTES.includes(opener) && /["'`”’»」』]/.test(text.slice(end, end + 200))) s -= 0.25;
+  if (!data && opener !== '' && QUOTES.includes(opener) && /["'`”’»」』]/.test(text.slice(end, end + 200))) {
+    s -= 0.25;
+    shown = true;
+  }
+  // Inside a quotation opened earlier on the line: a later phrase of a quoted example.
+  if (!data && ((line.slice(Math.max(0, col - 200), col).match(/["“]/g)?.length ?? 0) % 2 === 1)) shown = true;
   const lead = before.trimEnd();
-  if (MENTION.test(lead)) s -= 0.3;
+  if (MENTION.test(lead)) {
+    s -= 0.3;
+    shown = true;
+  }
   if (NEGATED.test(before)) s -= 0.45;
   const after = text.slice(end, end + 40);
   if (OWN_WORDS.test(after)) s -= 0.4;
   if (TECHNICAL_OBJECT.test(after)) s -= 0.3;
-  if (isMeta(text.slice(Math.max(0, start - 250), end + 250))) s -= 0.3;
+  // Talk about injection lowers the score only of a phrase it shows: words such as "malicious"
+  // or "payload" beside an instruction given outright are free for an attacker to add.
+  if (shown && isMeta(text.slice(Math.max(0, start - 250), end + 250))) s -= 0.3;
   if (ADDRESSED.test(text.slice(Math.max(0, start - 150), end + 150))) s += 0.1;
   if (kind === 'tool') s += 0.25;
   else if (kind === 'system') s -= 0.2;
