@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGuardrailCheck } from '../../policy/engine/index.js';
-import { slotTexts, type TextKind } from '../../policy/engine/texts.js';
+import { slotTexts, type TextKind } from '../../contracts/texts.js';
 import '../index.js';
 import { codeText } from '../../../bench/lib/code-corpus.js';
 import { LearnedScorer } from './learned.js';
