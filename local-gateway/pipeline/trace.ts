@@ -31,7 +31,8 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     tier: ctx.tier,
     requested_model: ctx.requestedModel,
     resolved_model: resolved,
-    provider: ctx.provider?.id ?? null,
+    // A tool call's "provider" is the MCP server that ran it, so the provider filter finds its calls.
+    provider: ctx.provider?.id ?? ctx.tool?.server ?? null,
     status: ctx.status,
     error_code: ctx.errorCode,
     error_message: ctx.errorMessage,
@@ -42,6 +43,7 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     tokens_reasoning: ctx.usage?.reasoning ?? null,
     cost_usd: ctx.costUsd,
     metadata: ctx.metadata,
+    tool: ctx.tool,
     policy_version: ctx.policyVersion,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),
