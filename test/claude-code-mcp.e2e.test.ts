@@ -43,6 +43,8 @@ beforeAll(async () => {
     mcp: { servers: [{ id: 'files', command: [process.execPath, '--import', 'tsx', STANDIN_SCRIPT] }] },
   });
   home = mkdtempSync(join(tmpdir(), 'gatehouse-claude-mcp-'));
+  // The stdio server is up before Claude Code connects: `claude -p` does not wait for a server still "pending".
+  await gw.app.mcp.catalogue.list();
 });
 afterAll(async () => {
   await gw?.close();

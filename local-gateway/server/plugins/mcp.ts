@@ -16,6 +16,11 @@ async function mcp(app: FastifyInstance): Promise<void> {
   const catalogue = new ToolCatalogue(config.mcp, env, log);
   const front = createMcpFront({ catalogue, policy: app.policy, identity: app.identity, record: (ctx) => app.pipeline.record(ctx) });
   app.decorate('mcp', { catalogue, front });
+  // Started (and their tools listed) in the background once the gateway is up: a client such as
+  // `claude -p` lists tools right after it connects and does not wait for a slow server start.
+  app.addHook('onReady', async () => {
+    if (!catalogue.empty) void catalogue.list().catch(() => undefined);
+  });
   // Before the server stops listening: an open session's GET stream never ends by itself, and the server waits for open requests.
   app.addHook('preClose', async () => {
     await front.close();
