@@ -43,7 +43,8 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[]): Tra
     tokens_reasoning: ctx.usage?.reasoning ?? null,
     cost_usd: ctx.costUsd,
     metadata: ctx.metadata,
-    tool: ctx.tool,
+    // Only a tool call has one, so a model call's head is as it always was (live events, sync records).
+    ...(ctx.tool ? { tool: ctx.tool } : {}),
     policy_version: ctx.policyVersion,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),
