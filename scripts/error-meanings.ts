@@ -48,6 +48,10 @@ export const GATEWAY_ERROR_MEANINGS: Partial<Record<ErrorCode, string>> = {
   GH_ERR_CLIENT_CLOSED: 'In traces only: the client hung up before the answer ended.',
   GH_ERR_SHUTDOWN: 'The gateway stopped while the request was open (after the stop grace, or a second Ctrl-C): the client got its API\'s error event, the trace says "cut by shutdown".',
   GH_ERR_CLIENT_TIMEOUT: 'The client did not send its headers or body in time (a stalled connection).',
+  GH_ERR_MCP_UPSTREAM: 'An upstream MCP server crashed, hung up, sent malformed JSON-RPC or failed the call; `/mcp` answers with a JSON-RPC error and starts the server again on the next call.',
+  GH_ERR_MCP_TIMEOUT: 'An upstream MCP server did not answer within its `timeout_ms` (or `mcp.timeout_ms`).',
+  GH_ERR_MCP_RESULT_TOO_LARGE: 'A tool result was larger than `mcp.max_result_mb`; ask the tool for less or raise the limit.',
+  GH_ERR_MCP_UNKNOWN_TOOL: 'No upstream MCP server exposes a tool of that name at `/mcp`; list the tools again (`tools/list`).',
   GH_ERR_INTERNAL: 'A bug in Gatehouse; the message says so and the trace has the details.',
 };
 

@@ -62,7 +62,8 @@ describe('the README', () => {
       const out = outputs[n]!;
       if (b.lang === 'ts' || b.text.includes('/v1/')) expect(out, `README.md:${b.line} got no answer from demo/echo`).toContain('Demo reply from Gatehouse');
       if (b.text.includes('gatehouse status')) expect(out, `README.md:${b.line}`).toMatch(/Traces\s+2\b/);
-      if (b.text.includes('setup claude-code')) expect(out, `README.md:${b.line}`).toContain('export ANTHROPIC_MODEL=demo/echo');
+      if (b.text.includes('setup claude-code --mcp')) expect(out, `README.md:${b.line}`).toMatch(/"url": "http:\/\/127\.0\.0\.1:\d+\/mcp"/);
+      else if (b.text.includes('setup claude-code')) expect(out, `README.md:${b.line}`).toContain('export ANTHROPIC_MODEL=demo/echo');
     });
   });
 });

@@ -148,3 +148,47 @@ describe('gatehouse setup', () => {
     expect(bad.stderr).toContain('gatehouse setup claude-code|codex|cursor|continue');
   });
 });
+
+describe('gatehouse setup --mcp', () => {
+  it('claude-code --mcp --write adds the gateway to ~/.claude.json as an HTTP server, keeping the rest, with a backup', () => {
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ numStartups: 3, mcpServers: { other: { type: 'stdio', command: 'x' } } }));
+    const r = setup('claude-code', '--mcp', '--write');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"url": "http://127.0.0.1:4242/mcp"');
+    expect(JSON.parse(readFileSync(join(home, '.claude.json'), 'utf8'))).toEqual({
+      numStartups: 3,
+      mcpServers: { other: { type: 'stdio', command: 'x' }, gatehouse: { type: 'http', url: 'http://127.0.0.1:4242/mcp', headers: { Authorization: `Bearer ${TOKEN}` } } },
+    });
+    expect(backups(home)).toHaveLength(1);
+    expect(setup('claude-code', '--mcp', '--write').stdout).toContain('already points at Gatehouse');
+  });
+
+  it('codex --mcp --write adds [mcp_servers.gatehouse] with the token from the environment, never in the file', () => {
+    mkdirSync(join(home, '.codex'));
+    writeFileSync(join(home, '.codex', 'config.toml'), 'model = "o3"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\n');
+    const r = setup('codex', '--mcp', '--write');
+    expect(r.code, r.stderr).toBe(0);
+    const toml = readFileSync(join(home, '.codex', 'config.toml'), 'utf8');
+    expect(toml).toBe('model = "o3"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\n\n[mcp_servers.gatehouse]\nurl = "http://127.0.0.1:4242/mcp"\nbearer_token_env_var = "GATEHOUSE_TOKEN"\n');
+    expect(toml).not.toContain(TOKEN);
+    expect(r.stdout).toContain(`export GATEHOUSE_TOKEN=${TOKEN}`);
+  });
+
+  it('cursor and continue --mcp --write write their own files', () => {
+    expect(setup('cursor', '--mcp', '--write').code).toBe(0);
+    expect(JSON.parse(readFileSync(join(home, '.cursor', 'mcp.json'), 'utf8'))).toEqual({ mcpServers: { gatehouse: { url: 'http://127.0.0.1:4242/mcp', headers: { Authorization: `Bearer ${TOKEN}` } } } });
+    mkdirSync(join(home, '.continue'));
+    writeFileSync(join(home, '.continue', 'config.yaml'), '# mine\nname: A\nversion: 1.0.0\nschema: v1\nmcpServers:\n  - name: Docs\n    command: docs-mcp\n');
+    expect(setup('continue', '--mcp', '--write').code).toBe(0);
+    const text = readFileSync(join(home, '.continue', 'config.yaml'), 'utf8');
+    expect(text).toContain('# mine');
+    expect(YAML.parse(text)).toMatchObject({ mcpServers: [{ name: 'Docs', command: 'docs-mcp' }, { name: 'Gatehouse', type: 'streamable-http', url: 'http://127.0.0.1:4242/mcp', requestOptions: { headers: { Authorization: `Bearer ${TOKEN}` } } }] });
+  });
+
+  it('without --write prints the snippet and writes nothing', () => {
+    const r = setup('cursor', '--mcp');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Merge this into');
+    expect(existsSync(join(home, '.cursor'))).toBe(false);
+  });
+});

@@ -7,6 +7,7 @@ import type { ProviderConfig } from '../providers/registry.js';
 import { parse, resolveHome, resolvePort, UsageError } from './args.js';
 import { cliConfig } from './config-file.js';
 import { CONTINUE_PREFIX, mergeClaudeSettings, mergeContinueYaml, mergeToml } from './setup-files.js';
+import { MCP_PLANS } from './setup-mcp.js';
 
 export const SETUP_TOOLS = ['claude-code', 'codex', 'cursor', 'continue'] as const;
 type Tool = (typeof SETUP_TOOLS)[number];
@@ -17,6 +18,9 @@ export const SETUP_HELP = `Usage: gatehouse setup <claude-code | codex | cursor 
   --port P         The gateway's port (default: the running gateway's, else GATEHOUSE_PORT or 4141)
   --write          Merge the settings into the file the tool reads, after printing the diff,
                    keeping a backup beside it (Cursor keeps its settings where nothing can write them)
+  --mcp            Point the tool's MCP client at the gateway's /mcp instead (its tools then go
+                   through Gatehouse): ~/.claude.json, ~/.codex/config.toml, ~/.cursor/mcp.json or
+                   ~/.continue/config.yaml; with --write, merged in the same way
   --json           The same as JSON
 
 Without --write it prints the settings, with the local token, to set by hand.
@@ -200,7 +204,7 @@ function apply(file: SettingsFile): Written {
 
 /** `gatehouse setup <tool> [--write] [--model M] [--port P]`: points an IDE agent at this gateway. */
 export async function setup(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { write: { type: 'boolean', default: false }, model: { type: 'string' }, port: { type: 'string', short: 'p' } });
+  const { values, positionals } = parse(argv, { write: { type: 'boolean', default: false }, mcp: { type: 'boolean', default: false }, model: { type: 'string' }, port: { type: 'string', short: 'p' } });
   const tool = positionals[0] as Tool | undefined;
   if (!tool || !SETUP_TOOLS.includes(tool) || positionals.length > 1) {
     throw new UsageError(`Name one tool to set up: gatehouse setup ${SETUP_TOOLS.join('|')} [--write] [--model <provider>/<model>].`);
@@ -208,9 +212,11 @@ export async function setup(argv: string[]): Promise<void> {
   const paths = ensureHome(resolveHome(values.home));
   // The port the gateway runs on, when one runs; else the one it will start on.
   const port = values.port !== undefined || process.env.GATEHOUSE_PORT ? resolvePort(values.port) : (readRuntime(paths)?.port ?? resolvePort(undefined));
+  const token = localToken(paths)!.value;
+  if (values.mcp) return setupMcp(tool, `http://127.0.0.1:${port}`, token, values.write, values.json);
   const models = (values.model ?? '').split(',').map((m) => m.trim()).filter(Boolean);
   const fallback = defaultModel(cliConfig(values).config.providers);
-  const plan = PLANS[tool]({ origin: `http://127.0.0.1:${port}`, token: localToken(paths)!.value, models, fallback, env: process.env, home: homedir() });
+  const plan = PLANS[tool]({ origin: `http://127.0.0.1:${port}`, token, models, fallback, env: process.env, home: homedir() });
   if (!values.write) {
     const { files, ...shown } = plan;
     process.stdout.write(values.json ? `${JSON.stringify({ ...shown, files: files.map((f) => f.path) })}\n` : render(plan));
@@ -231,4 +237,25 @@ export async function setup(argv: string[]): Promise<void> {
   }
   const exports = plan.envInFile ? [] : Object.entries(plan.env);
   if (exports.length > 0) process.stdout.write(`Also export where ${plan.title} runs:\n${exports.map(([k, v]) => `  export ${k}=${v}`).join('\n')}\n`);
+}
+
+/** `setup <tool> --mcp`: the tool's MCP client to `/mcp`, printed, or merged with the same diff and backup as the model settings. */
+function setupMcp(tool: Tool, origin: string, token: string, write: boolean, json: boolean): void {
+  const plan = MCP_PLANS[tool]({ origin, token, home: homedir(), env: process.env });
+  const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, v === '<token>' ? token : v]));
+  const exports = Object.entries(env).map(([k, v]) => `  export ${k}=${v}`);
+  if (!write) {
+    const text = plan.merge(null).trimEnd();
+    if (json) process.stdout.write(`${JSON.stringify({ tool, mcp: true, url: plan.url, file: plan.path, env, snippet: text })}\n`);
+    else process.stdout.write(`${plan.title} tools → Gatehouse at ${plan.url}\n\nMerge this into ${plan.path} (--write does it):\n\n${text}\n${exports.length ? `\nAnd export where ${plan.title} runs:\n${exports.join('\n')}\n` : ''}\nNotes:\n${plan.notes.map((n) => `  - ${n}`).join('\n')}\n`);
+    return;
+  }
+  const w = apply({ path: plan.path, merge: plan.merge });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ tool, mcp: true, written: [{ path: w.path, changed: w.changed, backup: w.backup }], env })}\n`);
+    return;
+  }
+  if (!w.changed) process.stdout.write(`${w.path} already points at Gatehouse; nothing to change.\n`);
+  else process.stdout.write(`${w.diff}\nWrote ${w.path}${w.backup ? ` (the previous version is in ${w.backup})` : ''}.\n`);
+  if (exports.length > 0) process.stdout.write(`Also export where ${plan.title} runs:\n${exports.join('\n')}\n`);
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/config-error.js';
 import { loadConfig } from './load.js';
@@ -168,7 +168,7 @@ banana: 1
       `${file}:9: limts: unknown key "limts": did you mean "limits"?`,
       `${file}:11: tiers.shadow: must be a list, not the text "prod"`,
       `${file}:12: sync.outbox.overflow: must be one of "drop_oldest", "drop_newest", not the text "drop_all"`,
-      `${file}:13: banana: unknown key "banana": remove it, or use one of providers, policy, tiers, limits, timeouts, prices, central, sync, storage, telemetry`,
+      `${file}:13: banana: unknown key "banana": remove it, or use one of providers, policy, tiers, limits, timeouts, prices, mcp, central, sync, storage, telemetry`,
     ]);
     expect(message).not.toMatch(/Invalid input|expected .*, received|Unrecognized key/);
   });
@@ -188,5 +188,16 @@ banana: 1
 
   it('says what to do when the file is missing', () => {
     expect(() => loadConfig('/nonexistent/gatehouse.yaml')).toThrow(/no such config file; create it or drop --config/);
+  });
+
+  it('reads mcp.servers, resolving a stdio server against the file, and refuses a literal credential with its line', () => {
+    const ok = write('mcp:\n  servers:\n    - { id: files, command: [node, ./files.js], env: { ROOT: /repo, TOKEN: "env:FILES_TOKEN" } }\n    - { id: tickets, url: https://mcp.example.com/mcp, headers: { authorization: "keychain:tickets" } }\n');
+    const { config } = loadConfig(ok);
+    expect(config.mcp.servers[0]).toMatchObject({ id: 'files', command: ['node', './files.js'], cwd: dirname(ok), env: { ROOT: '/repo', TOKEN: 'env:FILES_TOKEN' } });
+    expect(config.mcp.servers[1]).toMatchObject({ id: 'tickets', headers: { authorization: 'keychain:tickets' } });
+    const literal = write('mcp:\n  servers:\n    - id: tickets\n      url: https://mcp.example.com/mcp\n      headers: { authorization: "Bearer abc" }\n');
+    expect(() => loadConfig(literal)).toThrow(`${literal}:5: mcp.servers[0].headers.authorization: must reference a secret as env:NAME or keychain:NAME`);
+    const twice = write('mcp:\n  servers:\n    - { id: a, command: [x] }\n    - { id: a, command: [y] }\n');
+    expect(() => loadConfig(twice)).toThrow('mcp.servers[1].id: MCP server id "a" is used twice');
   });
 });

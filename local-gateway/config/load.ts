@@ -113,5 +113,7 @@ export function loadConfig(file: string | null): LoadedConfig {
   }
   const config = parseYamlWith(ConfigSchema, text, path);
   if (config.policy && !isAbsolute(config.policy)) config.policy = resolve(dirname(path), config.policy);
+  // A stdio MCP server's `./server.js` means next to the config file, as `policy:` does.
+  for (const server of config.mcp.servers) if ('command' in server) server.cwd = resolve(dirname(path), server.cwd ?? '.');
   return { config, file: path };
 }

@@ -47,6 +47,57 @@ export const OtlpSchema = z.strictObject({
 });
 export type OtlpConfig = z.infer<typeof OtlpSchema>;
 
+/** A value for an upstream MCP server: a secret reference, or (stdio `env` only) a literal that is no secret, such as a path. */
+const SECRET_REF = /^(env|keychain):/;
+
+/**
+ * One upstream MCP server the gateway fronts at `/mcp`: a local process spoken to over stdio,
+ * or a Streamable HTTP endpoint. Its tools are exposed as `<id>_<tool>`. Credentials come from
+ * references here, never from the IDE's request, so an agent cannot smuggle its own.
+ */
+const mcpServerId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,23}$/, 'use up to 24 lower-case letters, digits and "-" (tools are exposed as <id>_<tool>)');
+const mcpCommon = {
+  id: mcpServerId.describe('Tools are exposed as `<id>_<tool>`.'),
+  timeout_ms: z.number().int().positive().max(3_600_000).optional().describe('How long a tool call may take before it fails with a JSON-RPC error (default `mcp.timeout_ms`).'),
+};
+export const McpStdioServerSchema = z.strictObject({
+  ...mcpCommon,
+  command: z.array(z.string().min(1)).min(1, 'give the program and its arguments, e.g. [node, ./files-server.js]').describe('The program and its arguments, e.g. `[node, ./files-server.js]`; started on first use, restarted after a crash.'),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string())
+    .default({})
+    .describe('Extra environment; a value `env:NAME` or `keychain:NAME` is read from there, anything else is passed as written.'),
+  cwd: z.string().min(1).optional().describe('Working directory (relative to this file).'),
+});
+export const McpHttpServerSchema = z.strictObject({
+  ...mcpCommon,
+  url: httpUrl('https://mcp.example.com/mcp').describe('The Streamable HTTP endpoint.'),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'), SecretRefSchema)
+    .default({})
+    .describe('Headers sent upstream, each a reference (`keychain:NAME`, `env:NAME`): credentials never come from the IDE.'),
+});
+export const McpServerSchema = z.union([McpStdioServerSchema, McpHttpServerSchema], {
+  error: () => 'give either command (a stdio server) or url (a Streamable HTTP server), with an id',
+});
+export type McpServerConfig = z.infer<typeof McpServerSchema>;
+export type McpStdioServerConfig = z.infer<typeof McpStdioServerSchema>;
+
+/** `mcp:` — the upstream MCP servers fronted at `/mcp`. */
+export const McpConfigSchema = z.strictObject({
+  servers: z.array(McpServerSchema).default([]).describe('Upstream MCP servers; their tools are exposed at `/mcp` as `<id>_<tool>`.'),
+  timeout_ms: z.number().int().positive().max(3_600_000).default(60_000).describe('How long a tool call may take (ms) unless its server says otherwise.'),
+  max_result_mb: z.number().positive().max(256).default(16).describe('Largest tool result (MB) passed on; a larger one fails with a JSON-RPC error.'),
+});
+export type McpConfig = z.infer<typeof McpConfigSchema>;
+
+/** Whether a stdio `env` value is a secret reference to resolve, rather than a literal. */
+export function isSecretRef(value: string): boolean {
+  return SECRET_REF.test(value);
+}
+
 export const ConfigSchema = z.strictObject({
   providers: z.array(ProviderConfigSchema).default([]).describe('The upstream providers; the built-in `demo` provider is always there.'),
   /** Local policy bundle, used until the device is enrolled. */
@@ -83,6 +134,7 @@ export const ConfigSchema = z.strictObject({
     .record(z.string().min(1), z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }))
     .default({})
     .describe('USD per million tokens by `<provider>/<model>`, overriding the bundled prices (budgets, `cost_usd`).'),
+  mcp: McpConfigSchema.default({ servers: [], timeout_ms: 60_000, max_result_mb: 16 }).describe('Upstream MCP servers fronted at `/mcp`.'),
   /** Absent until the device belongs to an org; the PAT's identity comes from here. */
   central: CentralSchema.optional().describe("The org's central gateway; the PAT's identity comes from it."),
   /** Fleet sync on the device: `sync: { outbox: { max_records: 200000, overflow: drop_oldest }, send_timeout_ms: 30000 }`. */
@@ -116,6 +168,16 @@ export const ConfigSchema = z.strictObject({
   cfg.providers.forEach((p, i) => {
     if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `provider id "${p.id}" is used twice` });
     seen.add(p.id);
+  });
+  const servers = new Set<string>();
+  cfg.mcp.servers.forEach((s, i) => {
+    if (servers.has(s.id)) ctx.addIssue({ code: 'custom', path: ['mcp', 'servers', i, 'id'], message: `MCP server id "${s.id}" is used twice` });
+    servers.add(s.id);
+    if ('env' in s) {
+      for (const [k, v] of Object.entries(s.env)) {
+        if (isSecretRef(v) && !SecretRefSchema.safeParse(v).success) ctx.addIssue({ code: 'custom', path: ['mcp', 'servers', i, 'env', k], message: 'a reference must be env:NAME or keychain:NAME' });
+      }
+    }
   });
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -59,6 +59,14 @@ export const ERRORS = {
   GH_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, type: 'upstream_error' },
   /** The provider answered with an error; status and message are the provider's. */
   GH_ERR_UPSTREAM_ERROR: { status: 502, type: 'upstream_error' },
+  /** An upstream MCP server crashed, hung up, sent malformed JSON-RPC or answered with an error while listing or calling a tool. */
+  GH_ERR_MCP_UPSTREAM: { status: 502, type: 'upstream_error' },
+  /** An upstream MCP server did not answer a tool call within its timeout. */
+  GH_ERR_MCP_TIMEOUT: { status: 504, type: 'upstream_error' },
+  /** A tool result larger than `mcp.max_result_mb`. */
+  GH_ERR_MCP_RESULT_TOO_LARGE: { status: 502, type: 'upstream_error' },
+  /** A tool name `/mcp` does not expose (no upstream lists it, or its server is down). */
+  GH_ERR_MCP_UNKNOWN_TOOL: { status: 404, type: 'invalid_request_error' },
   GH_ERR_CLIENT_CLOSED: { status: 499, type: 'client_closed' },
   /** The gateway stopped (SIGINT/SIGTERM past its grace, or a second Ctrl-C) while the request was open. */
   GH_ERR_SHUTDOWN: { status: 503, type: 'server_error' },

@@ -8,6 +8,8 @@ import { PII } from './pii/index.js';
 import { PROMPT_INJECTION } from './prompt-injection/index.js';
 import { AZURE_CONTENT_SAFETY, BEDROCK_GUARDRAIL, OPENAI_MODERATION } from './remote/index.js';
 import { SECRETS } from './secrets/index.js';
+import { SQL } from './sql/index.js';
+import { TOOL_PERMISSIONS } from './tool-permissions/index.js';
 import { TOPIC } from './topic/index.js';
 
 let types: ReadonlyMap<string, GuardrailType<never>> | null = null;
@@ -28,6 +30,8 @@ export function builtinGuardrailTypes(): ReadonlyMap<string, GuardrailType<never
         ['secrets', SECRETS],
         ['prompt_injection', PROMPT_INJECTION],
         ['topic', TOPIC],
+        ['tool_permissions', TOOL_PERMISSIONS],
+        ['sql', SQL],
       ] as [string, GuardrailType<never>][]
     ),
   );

@@ -6,6 +6,7 @@ import type { GatehouseError } from '../core/errors.js';
 import type { Identity } from '../identity/index.js';
 import type { Verdict } from '../policy/schema.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import type { ToolRef } from '../store/schema.js';
 
 /** Everything one request accumulates on its way through the pipeline; the trace is built from it. */
 export interface RequestContext {
@@ -52,6 +53,8 @@ export interface RequestContext {
    * in place of what they redacted and asked to restore in the answer. Never traced.
    */
   placeholders: Map<string, string>;
+  /** For a tool call through `/mcp`: the tool it ran. */
+  tool: ToolRef | null;
   /** Set once the trace is written, so a request is never traced twice. */
   traced: boolean;
   /** Why the gateway aborted the request itself (a shutdown); it wins over the abort's own error. */
@@ -91,6 +94,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     policyVersion: null,
     verdicts: [],
     placeholders: new Map(),
+    tool: null,
     traced: false,
     cutBy: null,
   };

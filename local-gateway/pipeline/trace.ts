@@ -30,7 +30,8 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[], ende
     tier: ctx.tier,
     requested_model: ctx.requestedModel,
     resolved_model: resolved,
-    provider: ctx.provider?.id ?? null,
+    // A tool call's "provider" is the MCP server that ran it, so the provider filter finds its calls.
+    provider: ctx.provider?.id ?? ctx.tool?.server ?? null,
     status: ctx.status,
     error_code: ctx.errorCode,
     error_message: ctx.errorMessage,
@@ -41,6 +42,8 @@ export function buildTrace(ctx: RequestContext, secrets: readonly string[], ende
     tokens_reasoning: ctx.usage?.reasoning ?? null,
     cost_usd: ctx.costUsd,
     metadata: ctx.metadata,
+    // Only a tool call has one, so a model call's head is as it always was (live events, sync records).
+    ...(ctx.tool ? { tool: ctx.tool } : {}),
     policy_version: ctx.policyVersion,
     request_headers: redactHeaders(ctx.headers, secrets),
     response_headers: redactHeaders(ctx.responseHeaders, secrets),

@@ -161,7 +161,8 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
   let first: number | null = null;
   let last: number | null = null;
   for (const trace of traces) {
-    if (!wasEvaluated(trace)) {
+    // A tool call's hooks need the live upstream's result and the tool facts: not replayed yet, counted as not evaluated.
+    if (!wasEvaluated(trace) || trace.api === 'mcp') {
       skipped++;
       continue;
     }

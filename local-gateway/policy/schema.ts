@@ -31,6 +31,8 @@ export const MatchSchema = z.strictObject({
   models: z.array(z.string().min(1)).optional().describe('Model globs (requested or resolved name), e.g. `openai/*`.'),
   users: z.array(z.string().min(1)).optional().describe("Callers' user names."),
   teams: z.array(z.string().min(1)).optional().describe("Callers' teams."),
+  /** Exposed MCP tool globs (`<server>_<tool>`), e.g. `files_*`; only tool calls match. */
+  tools: z.array(z.string().min(1)).optional().describe('Exposed MCP tool globs (`<server>_<tool>`), e.g. `files_*`; only tool calls match.'),
 });
 export type Match = z.infer<typeof MatchSchema>;
 
@@ -92,7 +94,7 @@ export const GuardrailSchema = z.strictObject({
   id,
   /** The guardrail kind, a key of the guardrail registry (e.g. `deny_regex`, `pii`). */
   type: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a guardrail type such as pii, secrets, deny_regex'),
-  hook: z.enum(HOOKS).describe('`llm_input` (the prompt) or `llm_output` (the answer); the MCP hooks are accepted and not run.'),
+  hook: z.enum(HOOKS).describe('`llm_input` (the prompt), `llm_output` (the answer), `mcp_pre_tool` (a tool call\'s arguments, before `/mcp` forwards it) or `mcp_post_tool` (its result).'),
   /** `validate` blocks on a finding; `mutate` redacts and goes on. */
   action: z.enum(['validate', 'mutate']).describe('`validate` refuses on a finding; `mutate` redacts and goes on.'),
   mode: ModeSchema.default('enforce').describe('`audit` records only; `enforce` acts (a failing guardrail lets traffic through); `strict` also refuses when it fails.'),
@@ -229,7 +231,7 @@ export const VerdictSchema = z.object({
   tier: z.string(),
   /** Whether this tier's decision shaped the response (the active tier) or was only recorded (a shadow tier). */
   enforced: z.boolean(),
-  stage: z.enum(['metadata', 'model_access', 'budgets', 'rate_limits', 'input_guardrails', 'route', 'output_guardrails']),
+  stage: z.enum(['metadata', 'model_access', 'budgets', 'rate_limits', 'input_guardrails', 'route', 'output_guardrails', 'mcp_pre_tool', 'mcp_post_tool']),
   /** Rule id, e.g. `pii`, `ide-tokens`, `metadata.ticket_id`, `models.allow`. */
   rule: z.string(),
   decision: z.enum(['allow', 'block', 'mutate']),

@@ -17,6 +17,10 @@ export const CheckedBundleSchema = PolicyBundleSchema.superRefine((bundle, ctx) 
           ctx.addIssue({ code: 'custom', path: [...at, 'type'], message });
           continue;
         }
+        if (message.startsWith('hook: ')) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'hook'], message: message.slice('hook: '.length) });
+          continue;
+        }
         // The engine says `config.patterns: …`; the path goes where the line lookup can use it.
         const m = /^config((?:\.[^:\s]+)*): (.*)$/s.exec(message);
         const sub = m?.[1] ? m[1].slice(1).split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)) : [];

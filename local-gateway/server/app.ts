@@ -6,6 +6,7 @@ import { adminRoutes } from '../routes/admin.js';
 import { anthropicRoutes } from '../routes/anthropic.js';
 import { dashboardRoutes } from '../routes/dashboard.js';
 import { eventsRoutes } from '../routes/events.js';
+import { mcpRoutes } from '../routes/mcp.js';
 import { modelsRoutes } from '../routes/models.js';
 import { openaiRoutes } from '../routes/openai.js';
 import { policyRoutes } from '../routes/policy.js';
@@ -76,6 +77,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   await app.register(syncRoutes);
   await app.register(dashboardRoutes);
   await app.register(eventsRoutes);
+  await app.register(mcpRoutes);
   await app.register(uiRoutes);
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
   return app;

@@ -207,4 +207,13 @@ export const MIGRATIONS: readonly Migration[] = [
         GROUP BY jt.value;
     `,
   },
+  {
+    version: 8,
+    name: 'MCP tool calls',
+    sql: `
+      -- The tool a tools/call trace ran, as JSON {server, name, exposed}; NULL for every other
+      -- trace. Filtering by tool goes through a 'tool:<exposed>' trace tag.
+      ALTER TABLE traces ADD COLUMN tool TEXT;
+    `,
+  },
 ];

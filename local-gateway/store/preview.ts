@@ -151,11 +151,25 @@ export function sessionOf(headers: Record<string, string>, body: unknown, metada
 }
 
 /** The preview of a stored trace; bodies as the store holds them (parsed JSON, a stream as its text). */
-export function tracePreview(t: { request_headers: Record<string, string>; metadata: Record<string, string>; request_body: unknown; response_body: unknown }): TracePreview {
+export function tracePreview(t: { api?: string; request_headers: Record<string, string>; metadata: Record<string, string>; request_body: unknown; response_body: unknown }): TracePreview {
   const req = isObj(t.request_body) ? t.request_body : null;
+  if (t.api === 'mcp') return toolPreview(t.request_headers, req, t.response_body, t.metadata);
   const res = t.response_body;
   let answer: string | null = null;
   if (typeof res === 'string' && res.includes('data:')) answer = streamAnswer(res);
   else if (isObj(res) && !isObj(res.error)) answer = jsonAnswer(res);
   return { ask: req ? lastAsk(req) : null, answer, session: sessionOf(t.request_headers, req, t.metadata) };
+}
+
+/**
+ * A tool call through `/mcp`: the call as `name(arguments)`, the result's first text (or its
+ * error), and the session its client named in the headers or metadata; a tool call has no
+ * conversation to hash, so without one it belongs to no session.
+ */
+function toolPreview(headers: Record<string, string>, req: Obj | null, res: unknown, metadata: Record<string, string>): TracePreview {
+  const ask = req ? clip(`${String(req.name ?? '?')}(${JSON.stringify(req.arguments ?? {})})`) : null;
+  let answer: string | null = null;
+  if (isObj(res) && isObj(res.error)) answer = orNull(`error: ${String(res.error.message ?? '')}`);
+  else if (isObj(res)) answer = orNull(`${res.isError === true ? 'error: ' : ''}${contentText(res.content).text || (res.structuredContent !== undefined ? JSON.stringify(res.structuredContent) : '')}`);
+  return { ask, answer, session: sessionOf(headers, null, metadata) };
 }

@@ -61,8 +61,9 @@ const TEXT_CLAUSE = `(
 const TEXT_PARAMS = TEXT_CLAUSE.split('?').length - 1;
 
 /** What a trace is tagged with in `trace_tags` (see migration 4): every value a page can be filtered by through a tag. */
-export function traceTags(t: Pick<Trace, 'requested_model' | 'resolved_model' | 'provider' | 'status' | 'verdicts' | 'metadata'>, session: string | null = null): Set<string> {
+export function traceTags(t: Pick<Trace, 'requested_model' | 'resolved_model' | 'provider' | 'status' | 'verdicts' | 'metadata' | 'tool'>, session: string | null = null): Set<string> {
   const tags = new Set<string>();
+  if (t.tool) tags.add(`tool:${t.tool.exposed}`);
   if (session !== null) tags.add(`session:${session}`);
   if (t.requested_model !== null) tags.add(`model:${t.requested_model}`);
   if (t.resolved_model !== null) tags.add(`model:${t.resolved_model}`);
@@ -89,11 +90,12 @@ function statusTag(status: string): string | null {
  * The tags a query's filters ask for, the likely rarest first (a metadata pair names a
  * project or a ticket; a model or provider is a large share of traffic): the first drives.
  */
-export function queryTags(q: Pick<TraceQuery, 'meta' | 'rule' | 'verdict' | 'model' | 'provider' | 'session'>): string[] {
+export function queryTags(q: Pick<TraceQuery, 'meta' | 'rule' | 'verdict' | 'model' | 'provider' | 'session' | 'tool'>): string[] {
   const tags: string[] = [];
   // A session is the rarest of all: a handful of turns.
   if (q.session !== undefined) tags.push(`session:${q.session}`);
   if (q.meta !== undefined) tags.push(`meta:${q.meta}`);
+  if (q.tool !== undefined) tags.push(`tool:${q.tool}`);
   if (q.rule !== undefined) tags.push(`rule:${q.rule}`);
   if (q.verdict !== undefined) tags.push(`verdict:${q.verdict}`);
   if (q.model !== undefined) tags.push(`model:${q.model}`);

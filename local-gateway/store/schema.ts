@@ -12,6 +12,10 @@ export const CallerSchema = z.object({
   agent: z.string().nullable(),
 });
 
+/** The MCP tool a `tools/call` trace ran: which upstream server, its own name for the tool, and the name `/mcp` exposed. */
+export const ToolRefSchema = z.object({ server: z.string(), name: z.string(), exposed: z.string() });
+export type ToolRef = z.infer<typeof ToolRefSchema>;
+
 /** One traced request: everything the dashboard and the admin API show about it. */
 export const TraceSchema = z.object({
   id: z.string(),
@@ -39,6 +43,8 @@ export const TraceSchema = z.object({
   /** USD priced when the trace was built (bundled prices, `prices:` overrides); null when unpriced or stored before pricing. */
   cost_usd: z.number().nullable(),
   metadata: z.record(z.string(), z.string()),
+  /** For a tool call through `/mcp` (api `mcp`): the tool; null or absent for every other trace. */
+  tool: ToolRefSchema.nullable().optional(),
   /**
    * The org bundle version in force when the request ran; null under a local or built-in
    * policy. Carried to the sync record (store/outbox.ts); absent in traces stored before it.
@@ -129,6 +135,8 @@ export const TraceQuerySchema = z.object({
   since: z.string().min(1).optional(),
   /** ISO 8601 time or Unix milliseconds; only traces started before it. */
   until: z.string().min(1).optional(),
+  /** One exposed MCP tool's calls, e.g. `files_read_file`. */
+  tool: z.string().min(1).max(200).optional(),
   /** One agent session's turns: the `session` of a list item. */
   session: z.string().min(1).max(200).optional(),
   /** Case-insensitive substring of the error, models, caller, metadata or message content. */

@@ -4,7 +4,7 @@ import { BodyStore } from './bodies.js';
 import { OutboxStore } from './outbox.js';
 import { tracePreview } from './preview.js';
 import { buildFilter, traceTags, type Filter } from './query.js';
-import type { Fired, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
+import type { Fired, ToolRef, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
 import { UsageStore } from './usage.js';
 import { VerdictStore } from './verdicts.js';
 
@@ -33,6 +33,7 @@ interface SummaryRow {
   tokens_reasoning: number | null;
   cost_usd: number | null;
   metadata: string;
+  tool: string | null;
 }
 /** A list row: its fired verdicts as a JSON array of `[idx, tier, rule, stage, decision, mode, enforced]`. */
 interface ListRow extends SummaryRow {
@@ -50,7 +51,7 @@ interface FullRow extends SummaryRow {
 
 const SUMMARY_COLUMNS = `t.id, t.started_at, t.ended_at, t.duration_ms, t.phases, t.caller, t.api, t.method,
   t.path, t.tier, t.requested_model, t.resolved_model, t.provider, t.status, t.error_code,
-  t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.tokens_reasoning, t.cost_usd, t.metadata`;
+  t.error_message, t.stream, t.tokens_in, t.tokens_out, t.tokens_cached, t.tokens_reasoning, t.cost_usd, t.metadata, t.tool`;
 
 /**
  * The verdicts that fired, in the order they were recorded (`idx`), as the live event lists
@@ -69,7 +70,7 @@ type UsageRow = Pick<SummaryRow, 'id' | 'started_at' | 'phases' | 'caller' | 'ap
 const INSERT_TRACE = `INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user,
   api, method, path, tier, requested_model, resolved_model, provider, status, error_code, error_message,
   stream, tokens_in, tokens_out, tokens_cached, tokens_reasoning, cost_usd, metadata, request_headers, response_headers,
-  request_body, response_body, ask, answer, session) VALUES (${Array<string>(31).fill('?').join(', ')})`;
+  request_body, response_body, ask, answer, session, tool) VALUES (${Array<string>(32).fill('?').join(', ')})`;
 
 /** What the store holds, for status pages and the size budget. */
 export interface StoreStats {
@@ -149,7 +150,7 @@ export class TraceStore {
       t.status, t.error_code, t.error_message, t.stream ? 1 : 0, t.tokens_in, t.tokens_out, t.tokens_cached,
       // Journal lines written before these fields existed have none.
       t.tokens_reasoning ?? null, t.cost_usd ?? null, JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
-      req, res, preview.ask, preview.answer, preview.session,
+      req, res, preview.ask, preview.answer, preview.session, t.tool ? JSON.stringify(t.tool) : null,
     );
     this.bodies.countRefs(req, res);
     // A journal line written before verdicts were traced has none.
@@ -275,6 +276,8 @@ function toSummary(row: SummaryRow): Omit<TraceSummary, 'fired'> {
     tokens_reasoning: row.tokens_reasoning,
     cost_usd: row.cost_usd,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    // Only tool calls have one: a model call's trace reads back exactly as it was stored.
+    ...(row.tool === null ? {} : { tool: JSON.parse(row.tool) as ToolRef }),
   };
 }
 

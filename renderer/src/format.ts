@@ -45,6 +45,7 @@ const API_LABELS: Record<string, string> = { 'chat.completions': 'chat', message
 
 /** The client API of a call in a word (`chat`, `messages`), or its method and path (`GET /v1/models`). */
 export function apiLabel(t: { api: string; method: string; path: string }): string {
+  if (t.api === 'mcp') return 'tool call';
   return t.method === 'POST' && API_LABELS[t.api] && !t.path.includes('count_tokens') ? API_LABELS[t.api]! : `${t.method} ${t.path}`;
 }
 

@@ -53,6 +53,7 @@ export function replyBlocks(model: string, messages: Json[]): Block[] {
   if (model === 'tool-use') return [{ type: 'text', text: 'Let me check the weather.' }, { type: 'tool_use', id: anthropicId('toolu_01'), name: 'get_weather', input: WEATHER_INPUT }];
   const last = [...messages].reverse().find((m) => m.role === 'user');
   if (model === 'bash-then-answer') return bashThenAnswer(last);
+  if (model === 'mcp-then-answer') return mcpThenAnswer(last);
   const text = `echo: ${last ? textOfContent(last.content) : ''}`;
   if (model === 'thinking') return [{ type: 'thinking', thinking: THINKING_TEXT, signature: THINKING_SIGNATURE }, { type: 'text', text }];
   return [{ type: 'text', text }];
@@ -75,6 +76,16 @@ function bashThenAnswer(last: Json | undefined): Block[] {
   const results = Array.isArray(last?.content) ? (last.content as Json[]).filter((b) => b.type === 'tool_result') : [];
   if (results.length > 0) return [{ type: 'text', text: `tool said: ${textOfContent(results)}` }];
   return [{ type: 'tool_use', id: anthropicId('toolu_01'), name: 'Bash', input: { command: BASH_COMMAND, description: 'Print a marker' } }];
+}
+
+/** The tool `mcp-then-answer` calls: the stand-in MCP server's echo, through the gateway's `/mcp` as Claude Code names it. */
+export const MCP_TOOL = 'mcp__gatehouse__files_echo';
+
+/** An agent turn through an MCP tool: call it first; once its result is back, say what it returned. */
+function mcpThenAnswer(last: Json | undefined): Block[] {
+  const results = Array.isArray(last?.content) ? (last.content as Json[]).filter((b) => b.type === 'tool_result') : [];
+  if (results.length > 0) return [{ type: 'text', text: `tool said: ${textOfContent(results)}` }];
+  return [{ type: 'tool_use', id: anthropicId('toolu_01'), name: MCP_TOOL, input: { text: 'from claude' } }];
 }
 
 export function stopReasonFor(model: string, blocks: Block[]): string {

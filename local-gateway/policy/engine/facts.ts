@@ -24,13 +24,25 @@ export interface RequestFacts {
   tokensOut: number | null;
   /** When the request arrived (ms since the epoch): the windows it counts in. */
   at: number;
+  /** For a tool call through `/mcp`: the tool and its arguments; absent for model calls. */
+  tool?: ToolCallFacts;
+}
+
+/** What a tool call's rules can look at besides the caller: the tool and what it was given. */
+export interface ToolCallFacts {
+  server: string;
+  /** The upstream's own name for the tool. */
+  name: string;
+  /** `<server>_<tool>`, the name the client called. */
+  exposed: string;
+  arguments: Record<string, unknown>;
 }
 
 /**
  * Client APIs that ask about a request without making it (counting tokens): they use no
  * model, so they take no rate-limit slot and cost no budget.
  */
-const NOT_MODEL_CALLS: ReadonlySet<string> = new Set(['messages.count_tokens']);
+const NOT_MODEL_CALLS: ReadonlySet<string> = new Set(['messages.count_tokens', 'mcp']);
 
 export function isModelCall(facts: Pick<RequestFacts, 'api'>): boolean {
   return !NOT_MODEL_CALLS.has(facts.api);

@@ -18,9 +18,19 @@ export interface GuardrailFinding {
   end: number;
 }
 
+/**
+ * What a tool hook's check may look at besides the texts: the request's facts (caller,
+ * metadata, the tool and its arguments) and, per text, where in the arguments or result it
+ * came from (`query`, `filters.0.value`). Absent on the LLM hooks.
+ */
+export interface GuardrailSubject {
+  facts: RequestFacts;
+  paths: readonly string[];
+}
+
 /** A configured guardrail, ready to run. */
 export interface GuardrailCheck {
-  scan(texts: readonly string[]): GuardrailFinding[] | Promise<GuardrailFinding[]>;
+  scan(texts: readonly string[], subject?: GuardrailSubject): GuardrailFinding[] | Promise<GuardrailFinding[]>;
   /**
    * The texts with the findings replaced, for `action: mutate`. A type that puts typed
    * placeholders in (`<EMAIL_1>`) names them through `names`, the request's placeholders in
@@ -36,6 +46,8 @@ export interface GuardrailType<C = unknown> {
   create(config: C, rule: Guardrail, runtime?: GuardrailRuntime): GuardrailCheck;
   /** Sends the text to a third-party service: replaying stored traffic must not call it. */
   remote?: boolean;
+  /** The hooks it can run on (absent: any); a rule on another hook is refused by `policy check`. */
+  hooks?: readonly Hook[];
 }
 
 /** Types added beside the built-in list (`guardrails/index.ts`): tests' stand-in types. */
@@ -69,6 +81,7 @@ export function isRemoteGuardrail(rule: Guardrail): boolean {
 export function guardrailConfigErrors(rule: Guardrail): string[] {
   const type = typeOf(rule.type);
   if (!type) return [`unknown guardrail type "${rule.type}" (this build has: ${[...builtinGuardrailTypes().keys(), ...added.keys()].join(', ')})`];
+  if (type.hooks && !type.hooks.includes(rule.hook)) return [`hook: guardrail type ${rule.type} runs on ${type.hooks.join(' or ')}, not ${rule.hook}`];
   // The same phrasing as the bundle's own fields: plain words, and an unknown key at its own path with the key meant.
   const r = type.config.safeParse(rule.config, { error: friendlyIssue });
   if (!r.success) {
@@ -151,10 +164,18 @@ export function failed(role: Role, stage: Verdict['stage'], rule: Guardrail, err
   return verdict(role, stage, rule.id, 'allow', rule.mode, `${role.tier} guardrail "${rule.id}" could not run (${msg}); ${rule.mode} mode lets the request through.`, [{ type: 'error', detail: msg }]);
 }
 
-async function scan(rule: Guardrail, texts: readonly string[], runtime: GuardrailRuntime): Promise<{ check: GuardrailCheck; found: GuardrailFinding[] }> {
+async function scan(rule: Guardrail, texts: readonly string[], runtime: GuardrailRuntime, subject?: GuardrailSubject): Promise<{ check: GuardrailCheck; found: GuardrailFinding[] }> {
   const check = checkFor(rule, runtime);
-  return { check, found: await check.scan(texts) };
+  return { check, found: await check.scan(texts, subject) };
 }
+
+/** Each hook's stage in the verdicts, what its texts are called, and what to remove a finding from. */
+const HOOK_TEXTS: Record<Hook, { stage: Verdict['stage']; label: string; from: string }> = {
+  llm_input: { stage: 'input_guardrails', label: 'input', from: 'the prompt' },
+  llm_output: { stage: 'output_guardrails', label: 'output', from: 'the answer' },
+  mcp_pre_tool: { stage: 'mcp_pre_tool', label: 'tool arguments', from: 'the tool call' },
+  mcp_post_tool: { stage: 'mcp_post_tool', label: 'tool result', from: 'the tool result' },
+};
 
 /**
  * Runs one hook's guardrails for one tier: mutators in sequence (each sees the text the one
@@ -169,15 +190,15 @@ export async function runGuardrails(
   role: Role,
   names: Placeholders = new Placeholders(() => texts),
   runtime: GuardrailRuntime = standaloneGuardrailRuntime(),
+  subject?: GuardrailSubject,
 ): Promise<GuardrailOutcome> {
-  const stage = hook === 'llm_output' ? 'output_guardrails' : 'input_guardrails';
-  const label = hook === 'llm_output' ? 'output' : 'input';
+  const { stage, label, from } = HOOK_TEXTS[hook];
   const rules = tier.guardrails.filter((g) => g.hook === hook && matches(g.when, facts));
   const verdicts: Verdict[] = [];
   let current = texts;
   for (const rule of rules.filter((g) => g.action === 'mutate')) {
     try {
-      const { check, found } = await scan(rule, current, runtime);
+      const { check, found } = await scan(rule, current, runtime, subject);
       if (found.length === 0) continue;
       if (rule.mode !== 'audit') current = keepKinds(current, check.redact(current, found, names));
       const reason = `${role.tier} guardrail "${rule.id}" ${rule.mode === 'audit' ? 'would redact' : 'redacted'} ${found.length} finding(s) (${[...new Set(found.map((f) => f.type))].join(', ')}).`;
@@ -187,14 +208,14 @@ export async function runGuardrails(
     }
   }
   const validators = rules.filter((g) => g.action === 'validate');
-  const settled = await Promise.allSettled(validators.map((rule) => scan(rule, current, runtime)));
+  const settled = await Promise.allSettled(validators.map((rule) => scan(rule, current, runtime, subject)));
   settled.forEach((s, i) => {
     const rule = validators[i]!;
     if (s.status === 'rejected') return void verdicts.push(failed(role, stage, rule, s.reason));
     const found = s.value.found;
     if (found.length === 0) return;
     const types = [...new Set(found.map((f) => f.type))].join(', ');
-    const reason = `${role.tier} guardrail "${rule.id}" found ${types} in the ${label}: remove it from the ${label === 'input' ? 'prompt' : 'answer'}, or ask the policy owner about rule ${rule.id}.`;
+    const reason = `${role.tier} guardrail "${rule.id}" found ${types} in the ${label}: remove it from ${from}, or ask the policy owner about rule ${rule.id}.`;
     verdicts.push(verdict(role, stage, rule.id, 'block', rule.mode, reason, findingsOf(found, label)));
   });
   return { verdicts, texts: current };

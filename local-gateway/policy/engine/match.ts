@@ -29,6 +29,7 @@ export function matches(when: Match | undefined, facts: RequestFacts): boolean {
   if (when.models && !when.models.some((g) => modelNames(facts).some((n) => globMatch(g, n)))) return false;
   if (when.users && !when.users.includes(facts.user)) return false;
   if (when.teams && (facts.team === null || !when.teams.includes(facts.team))) return false;
+  if (when.tools && !(facts.tool && when.tools.some((g) => globMatch(g, facts.tool!.exposed)))) return false;
   return true;
 }
 

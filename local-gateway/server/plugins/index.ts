@@ -3,6 +3,7 @@ import type { GatewayOptions } from '../options.js';
 import { eventsPlugin } from './events.js';
 import { gatewayPlugin } from './gateway.js';
 import { identityPlugin } from './identity.js';
+import { mcpPlugin } from './mcp.js';
 import { pipelinePlugin } from './pipeline.js';
 import { policyPlugin } from './policy.js';
 import { providersPlugin } from './providers.js';
@@ -27,5 +28,6 @@ export async function registerServices(app: FastifyInstance, opts: GatewayOption
   await app.register(syncPlugin, opts);
   await app.register(telemetryPlugin, opts);
   await app.register(pipelinePlugin);
+  await app.register(mcpPlugin);
   await app.register(gatewayPlugin);
 }

@@ -39,12 +39,29 @@ function Header({ trace }: { trace: Trace }) {
       <div><dt>time</dt><dd>{time(trace.started_at)}</dd></div>
       <div><dt>caller</dt><dd>{trace.caller.user}{trace.caller.team ? ` (${trace.caller.team})` : ''} · {agent(trace.caller.agent)}</dd></div>
       <div><dt>api</dt><dd>{trace.method} {trace.path}</dd></div>
-      <div><dt>model</dt><dd>{trace.requested_model ?? '–'} → {trace.resolved_model ?? '–'}{trace.provider ? ` (${trace.provider})` : ''}</dd></div>
+      {trace.tool ? (
+        <div><dt>tool</dt><dd data-testid="detail-tool">{trace.tool.exposed} (MCP server {trace.tool.server}, tool {trace.tool.name})</dd></div>
+      ) : (
+        <div><dt>model</dt><dd>{trace.requested_model ?? '–'} → {trace.resolved_model ?? '–'}{trace.provider ? ` (${trace.provider})` : ''}</dd></div>
+      )}
       <div><dt>status</dt><dd className={trace.status >= 400 ? 'err' : 'ok'}>{trace.status}{trace.stream ? ' · stream' : ''}</dd></div>
       <div><dt>tokens</dt><dd>{int(trace.tokens_in)} in / {int(trace.tokens_out)} out{trace.tokens_cached ? ` / ${int(trace.tokens_cached)} cached` : ''}</dd></div>
       <div><dt>latency</dt><dd>{ms(trace.duration_ms)}</dd></div>
       {Object.keys(trace.metadata).length > 0 && <div><dt>metadata</dt><dd>{Object.entries(trace.metadata).map(([k, v]) => `${k}=${v}`).join(' · ')}</dd></div>}
     </dl>
+  );
+}
+
+/** A tool call's arguments and result (or error), as the gateway forwarded and answered them. */
+function ToolCall({ trace }: { trace: Trace }) {
+  const req = (trace.request_body ?? {}) as { arguments?: unknown };
+  return (
+    <>
+      <h2>Arguments</h2>
+      <Clipped text={JSON.stringify(req.arguments ?? {}, null, 2)} render={(shown) => <pre className="raw" data-testid="tool-arguments">{shown}</pre>} />
+      <h2>Result</h2>
+      <Clipped text={JSON.stringify(trace.response_body, null, 2)} render={(shown) => <pre className="raw" data-testid="tool-result">{shown}</pre>} />
+    </>
   );
 }
 
@@ -77,8 +94,9 @@ export function TraceDetailView({ id }: { id: string }) {
       <VerdictColumns trace={trace} />
       <h2>Stages</h2>
       <Waterfall phases={trace.phases} total={trace.duration_ms} />
+      {trace.tool && <ToolCall trace={trace} />}
       <h2>
-        Conversation{' '}
+        {trace.tool ? 'Raw' : 'Conversation'}{' '}
         <button type="button" onClick={() => setRaw((r) => !r)} aria-pressed={raw} data-testid="raw-toggle">
           {raw ? 'Show as chat' : 'Raw JSON'}
         </button>
@@ -88,7 +106,7 @@ export function TraceDetailView({ id }: { id: string }) {
           text={JSON.stringify({ request: trace.request_body, response: trace.response_body, request_headers: trace.request_headers, response_headers: trace.response_headers }, null, 2)}
           render={(shown) => <pre className="raw" data-testid="raw-json">{shown}</pre>}
         />
-      ) : (
+      ) : trace.tool ? null : (
         <Conversation turns={turns} verdicts={trace.verdicts} tier={trace.tier} />
       )}
     </article>

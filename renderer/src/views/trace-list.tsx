@@ -49,10 +49,17 @@ function Row({ t, turn, onSession }: { t: TraceSummary; turn: number; onSession:
         {t.caller.user} · {agent(t.caller.agent)}
       </span>
       <span role="gridcell" className="c-api" title={`${t.method} ${t.path}`} data-testid="cell-api">{apiLabel(t)}</span>
-      <span role="gridcell" className="c-model" title={`${t.requested_model ?? '–'} → ${t.resolved_model ?? '–'}`}>
-        {t.requested_model ?? '–'}
-        {t.resolved_model && t.resolved_model !== t.requested_model ? ` → ${t.resolved_model}` : ''}
-      </span>
+      {t.tool ? (
+        // A tool call through /mcp: the tool it ran and the MCP server behind it, where a model call shows its models.
+        <span role="gridcell" className="c-model" title={`MCP server ${t.tool.server}, tool ${t.tool.name}`} data-testid="cell-tool">
+          ⚒ {t.tool.exposed}
+        </span>
+      ) : (
+        <span role="gridcell" className="c-model" title={`${t.requested_model ?? '–'} → ${t.resolved_model ?? '–'}`}>
+          {t.requested_model ?? '–'}
+          {t.resolved_model && t.resolved_model !== t.requested_model ? ` → ${t.resolved_model}` : ''}
+        </span>
+      )}
       <span role="gridcell" className="c-preview" title={[t.ask, t.answer].filter(Boolean).join('\n\n')} data-testid="cell-preview">
         <span data-testid="preview-ask">{t.ask ?? ''}</span>
         {t.answer && <span className="answer" data-testid="preview-answer">{t.answer.startsWith('→') ? t.answer : `→ ${t.answer}`}</span>}

@@ -1,0 +1,99 @@
+/**
+ * Added latency of a tool call through `/mcp` over calling the upstream MCP server directly,
+ * side by side in one run: the official SDK client calls `echo` on the Streamable HTTP
+ * stand-in (`test/standins/mcp-tools.ts`) directly, through the gateway with no policy, and
+ * through it with pre- and post-tool hooks (pii + secrets on the arguments and the result,
+ * Cedar `tool_permissions`) in the active tier and the same in a shadow tier. The gateway
+ * runs in this process (`buildGateway`), the stand-in too: all three share one event loop,
+ * so the figures are the gateway's own work plus one extra loopback hop.
+ *
+ *   npx tsx bench/mcp.ts [--calls 1000]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { ConfigSchema } from '../local-gateway/config/schema.js';
+import { ensureHome } from '../local-gateway/core/home.js';
+import { buildGateway, listenLoopback } from '../local-gateway/server/app.js';
+import { startMcpHttpStandin } from '../test/standins/mcp-tools.js';
+
+const TOKEN = 'bench-mcp-token-0123456789';
+const CALLS = Number(process.argv[process.argv.indexOf('--calls') + 1] || 1000);
+const WARMUP = 200;
+
+const POLICY = `apiVersion: gatehouse/v1
+org: bench
+tiers:
+  dev:
+    guardrails:
+      - { id: tools, type: tool_permissions, hook: mcp_pre_tool, action: validate, config: { cedar: 'permit(principal, action, resource == Server::"remote");' } }
+      - { id: pii-args, type: pii, hook: mcp_pre_tool, action: mutate }
+      - { id: secrets-out, type: secrets, hook: mcp_post_tool, action: validate }
+  prod:
+    extends: dev
+`;
+
+async function gateway(home: string, policy: string | null) {
+  ensureHome(home);
+  const remote = await startMcpHttpStandin();
+  const config: Record<string, unknown> = { mcp: { servers: [{ id: 'remote', url: remote.url }] } };
+  if (policy) {
+    const file = join(home, 'policy.yaml');
+    writeFileSync(file, policy);
+    Object.assign(config, { policy: file, tiers: { active: 'dev', shadow: ['prod'] } });
+  }
+  const app = await buildGateway({ config: ConfigSchema.parse(config), configFile: null, home, token: { value: TOKEN, source: 'env', file: null }, logging: false });
+  const url = await listenLoopback(app, 0);
+  return { url: `${url}/mcp`, remote, close: async () => (await app.close(), await remote.close()) };
+}
+
+async function client(url: string, token?: string): Promise<Client> {
+  const c = new Client({ name: 'bench', version: '1.0.0' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} } }));
+  return c;
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+async function main(): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-bench-mcp-'));
+  const plain = await gateway(join(home, 'plain'), null);
+  const hooked = await gateway(join(home, 'hooked'), POLICY);
+  try {
+    const sides = {
+      direct: { c: await client(plain.remote.url), tool: 'echo' },
+      gatehouse: { c: await client(plain.url, TOKEN), tool: 'remote_echo' },
+      'gatehouse+hooks': { c: await client(hooked.url, TOKEN), tool: 'remote_echo' },
+    };
+    const times: Record<string, number[]> = { direct: [], gatehouse: [], 'gatehouse+hooks': [] };
+    const names = Object.keys(sides) as (keyof typeof sides)[];
+    for (let i = 0; i < WARMUP + CALLS; i++) {
+      // Interleaved, rotating who goes first, so drift on a shared machine hits every side alike.
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(i + k) % names.length]!;
+        const { c, tool } = sides[name];
+        const t = performance.now();
+        await c.callTool({ name: tool, arguments: { text: 'a small argument, as a file path or a ticket id' } });
+        if (i >= WARMUP) times[name]!.push((performance.now() - t) * 1000);
+      }
+    }
+    const d50 = pct(times.direct!, 50);
+    const d99 = pct(times.direct!, 99);
+    console.log(`${CALLS} sequential tools/call per side after ${WARMUP} warm-up, µs (request sent → result parsed by the SDK client)`);
+    console.log('side              p50      p99    added p50  added p99');
+    for (const name of names) {
+      const p50 = pct(times[name]!, 50);
+      const p99 = pct(times[name]!, 99);
+      console.log(`${name.padEnd(16)} ${p50.toFixed(0).padStart(6)} ${p99.toFixed(0).padStart(8)} ${(p50 - d50).toFixed(0).padStart(10)} ${(p99 - d99).toFixed(0).padStart(10)}`);
+    }
+    for (const { c } of Object.values(sides)) await c.close();
+  } finally {
+    await plain.close();
+    await hooked.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+await main();

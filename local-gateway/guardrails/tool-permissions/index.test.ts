@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { checkPolicyText } from '../../policy/validate.js';
+import { sqlFindings } from '../sql/index.js';
+
+const bundle = (rule: string) => `apiVersion: gatehouse/v1\norg: acme\ntiers:\n  dev:\n    guardrails:\n${rule}`;
+
+describe('policy check on the MCP hooks', () => {
+  it('accepts tool_permissions on mcp_pre_tool and pii on mcp_post_tool', () => {
+    const r = checkPolicyText(bundle('      - { id: t, type: tool_permissions, hook: mcp_pre_tool, action: validate, config: { cedar: "permit(principal, action, resource);" } }\n      - { id: p, type: pii, hook: mcp_post_tool, action: mutate }\n'), 'p.yaml');
+    expect(r.ok).toBe(true);
+  });
+
+  it('refuses Cedar that does not parse, at its line', () => {
+    const r = checkPolicyText(bundle('      - id: t\n        type: tool_permissions\n        hook: mcp_pre_tool\n        action: validate\n        config:\n          cedar: "permit(principal, action resource);"\n'), 'p.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toMatchObject({ line: 11, path: 'tiers.dev.guardrails[0].config.cedar', message: expect.stringContaining('do not parse') });
+  });
+
+  it('refuses a tool-only type on an LLM hook', () => {
+    const r = checkPolicyText(bundle('      - { id: s, type: sql, hook: llm_input, action: validate }\n'), 'p.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toMatchObject({ path: 'tiers.dev.guardrails[0].hook', message: expect.stringContaining('runs on mcp_pre_tool, not llm_input') });
+  });
+});
+
+describe('sql', () => {
+  const types = (q: string) => sqlFindings(q, ['select', 'with', 'explain', 'show', 'describe', 'values'], 0).map((f) => f.type);
+  it.each([
+    ['SELECT * FROM t', []],
+    ['select 1;', []],
+    ["SELECT 'x; DELETE FROM t' AS s", []],
+    ['SELECT 1 -- ; drop table t', []],
+    ['UPDATE t SET a = 1', ['write_statement']],
+    ['SELECT 1; SELECT 2', ['stacked_query']],
+    ['SELECT * INTO backup FROM t', ['write_statement']],
+    ['/* hi */ DROP TABLE t', ['write_statement']],
+  ])('%s → %j', (q, expected) => {
+    expect(types(q)).toEqual(expected);
+  });
+});

@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import type * as CedarModule from '@cedar-policy/cedar-wasm/nodejs';
+import type { CedarValueJson, Entities } from '@cedar-policy/cedar-wasm/nodejs';
+import type { GuardrailType } from '../../policy/engine/guardrails.js';
+import type { RequestFacts } from '../../policy/engine/facts.js';
+
+type Cedar = typeof CedarModule;
+
+/**
+ * `tool_permissions`: who may call which MCP tool, as Cedar policies. The request is
+ * principal `User::"<user>"` (a member of `Team::"<team>"`), action `Action::"<tool>"` (the
+ * upstream's own tool name), resource `Server::"<server id>"`, and context
+ * `{ tool, arguments, metadata }`. Cedar denies what no policy permits; `default: allow`
+ * turns that around, so only a matching `forbid` denies.
+ */
+const ToolPermissionsConfig = z.strictObject({
+  cedar: z.string().min(1, 'write at least one Cedar policy, e.g. permit(principal, action, resource);').describe('Cedar policies over `User`/`Team`, `Action::"<tool>"`, `Server::"<id>"` and `context.arguments`, `context.metadata`.'),
+  default: z.enum(['deny', 'allow']).default('deny').describe('What a call no policy decides gets: `deny` (Cedar\'s own) or `allow` (only a `forbid` denies).'),
+});
+
+// Loaded with the first tool_permissions rule: a gateway without one never carries the wasm module (building is synchronous, hence require).
+let cedar: Cedar | null = null;
+function engine(): Cedar {
+  cedar ??= createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as Cedar;
+  return cedar;
+}
+
+/** JSON as Cedar takes it: no null, no fractions (Cedar's numbers are integers), so those become strings. */
+function cedarValue(v: unknown): CedarValueJson {
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : String(v);
+  if (Array.isArray(v)) return v.filter((x) => x !== null && x !== undefined).map(cedarValue);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, CedarValueJson> = {};
+    // `__entity`/`__extn` would be read as Cedar escapes: a tool argument is never one.
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined && !k.startsWith('__')) out[k] = cedarValue(x);
+    return out;
+  }
+  return String(v);
+}
+
+function request(facts: RequestFacts) {
+  const tool = facts.tool!;
+  const user = { type: 'User', id: facts.user };
+  const entities: Entities = [{ uid: user, attrs: {}, parents: facts.team ? [{ type: 'Team', id: facts.team }] : [] }];
+  if (facts.team) entities.push({ uid: { type: 'Team', id: facts.team }, attrs: {}, parents: [] });
+  return {
+    principal: user,
+    action: { type: 'Action', id: tool.name },
+    resource: { type: 'Server', id: tool.server },
+    context: { tool: tool.exposed, arguments: cedarValue(tool.arguments), metadata: cedarValue(facts.metadata) } as Record<string, CedarValueJson>,
+    entities,
+  };
+}
+
+export const TOOL_PERMISSIONS: GuardrailType<z.infer<typeof ToolPermissionsConfig>> = {
+  config: ToolPermissionsConfig,
+  hooks: ['mcp_pre_tool'],
+  create(config, rule) {
+    const c = engine();
+    const parsed = c.checkParsePolicySet({ staticPolicies: config.cedar });
+    if (parsed.type === 'failure') throw new Error(`config.cedar: guardrail ${rule.id}: the Cedar policies do not parse (${parsed.errors.map((e) => e.message).join('; ')})`);
+    return {
+      scan(_texts, subject) {
+        if (!subject?.facts.tool) throw new Error(`guardrail ${rule.id} (tool_permissions) runs on tool calls only`);
+        const answer = c.isAuthorized({ ...request(subject.facts), policies: { staticPolicies: config.cedar } });
+        if (answer.type === 'failure') throw new Error(`Cedar could not decide: ${answer.errors.map((e) => e.message).join('; ')}`);
+        const { decision, diagnostics } = answer.response;
+        if (decision === 'allow') return [];
+        // A deny no forbid caused is Cedar's default: `default: allow` lets it through.
+        if (config.default === 'allow' && diagnostics.reason.length === 0) return [];
+        return [{ type: diagnostics.reason.length > 0 ? `forbidden:${diagnostics.reason.join(',')}` : 'not_permitted', text: 0, start: 0, end: 0 }];
+      },
+      redact: (texts) => [...texts],
+    };
+  },
+};

@@ -1,0 +1,81 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
+import { GatehouseError } from '../core/errors.js';
+import type { IdentityService } from '../identity/index.js';
+import { resolveIdentity } from '../pipeline/auth.js';
+import { createContext, timedAsync, type RequestContext } from '../pipeline/context.js';
+import { applyVerdicts, beginPolicy, shadowHeaders, type PolicyEngine, type RequestPolicy } from '../pipeline/tier-runs.js';
+import { runGuardrails } from '../policy/engine/index.js';
+import type { ToolCatalogue } from './catalogue.js';
+import { jsonRpcCode, McpFailure } from './errors.js';
+import { leafStrings, resultBody, withLeaves } from './texts.js';
+
+export interface ToolCallDeps {
+  catalogue: ToolCatalogue;
+  policy: PolicyEngine;
+  identity: IdentityService;
+  /** Writes the call's trace (the pipeline's recorder: masked, stored, published). */
+  record(ctx: RequestContext): void;
+}
+
+type Hook = 'mcp_pre_tool' | 'mcp_post_tool';
+
+/**
+ * Runs one hook for every tier on the strings of `value`: the active tier's verdicts are
+ * enforced (a block refuses the call), the shadow tiers' recorded. Returns `value` with the
+ * active tier's redactions.
+ */
+async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: Hook, value: T): Promise<T> {
+  if (!rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === hook))) return value;
+  const { texts, paths } = leafStrings(value);
+  const subject = { facts: rp.facts, paths };
+  const outcomes = await timedAsync(ctx, hook, () =>
+    Promise.all(rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, run.role, run.names, rp.guardrails, subject))),
+  );
+  applyVerdicts(ctx, outcomes.map((o) => o.verdicts), rp.runs);
+  const redacted = outcomes[0]!.texts;
+  return redacted === texts ? value : withLeaves(value, redacted);
+}
+
+/**
+ * One `tools/call` through `/mcp`: find the upstream, run `mcp_pre_tool`, call it, run
+ * `mcp_post_tool`, answer. Every call is a trace, refused and failed ones too; a failure is a
+ * JSON-RPC error whose message says what happened, with the Gatehouse code and trace id in `data`.
+ */
+export async function callTool(deps: ToolCallDeps, params: { name: string; arguments?: Record<string, unknown> }, headers: IncomingHttpHeaders, signal: AbortSignal): Promise<CallToolResult> {
+  const ctx = createContext({ method: 'tools/call', path: '/mcp', api: 'mcp', tier: deps.policy.active, headers });
+  ctx.requestText = JSON.stringify(params);
+  ctx.requestIsJson = true;
+  try {
+    resolveIdentity(ctx, deps.identity.current());
+    const route = await timedAsync(ctx, 'route', () => deps.catalogue.route(params.name));
+    if (!route) throw new McpFailure('unknown_tool', `No MCP server behind Gatehouse exposes a tool "${params.name}": list the tools again (tools/list), or check the server ids in gatehouse.yaml.`);
+    ctx.tool = { server: route.server, name: route.tool, exposed: route.exposed };
+    const rp = beginPolicy(deps.policy, ctx, {}, []);
+    rp.facts.tool = { ...ctx.tool, arguments: params.arguments ?? {} };
+    const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
+    const upstream = deps.catalogue.upstreams.get(route.server)!;
+    const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal));
+    const body = await toolHook(ctx, rp, 'mcp_post_tool', resultBody(raw));
+    const result: CallToolResult = { ...raw, ...body, _meta: { ...raw._meta, ...answerMeta(ctx) } } as CallToolResult;
+    ctx.status = 200;
+    ctx.responseJson = JSON.stringify(result);
+    return result;
+  } catch (err) {
+    const g = err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_INTERNAL', `Gatehouse failed unexpectedly on a tool call (${(err as Error).message}); the trace has the details. Please report it.`, { cause: err });
+    const code = jsonRpcCode(g);
+    ctx.status = g.statusCode;
+    ctx.errorCode = g.code;
+    ctx.errorMessage = g.message;
+    ctx.responseJson = JSON.stringify({ error: { code, message: g.message } });
+    throw new ProtocolError(code, g.message, { gatehouse_code: g.code, ...answerMeta(ctx) });
+  } finally {
+    deps.record(ctx);
+  }
+}
+
+/** What the answer carries of Gatehouse's own, in `_meta` (JSON-RPC has no headers): the trace, the tier, what a shadow tier would have done. */
+function answerMeta(ctx: RequestContext): Record<string, unknown> {
+  const shadow = shadowHeaders(ctx);
+  return { 'gatehouse/trace_id': ctx.id, 'gatehouse/tier': ctx.tier, ...(shadow.length > 0 ? { 'gatehouse/shadow': shadow } : {}) };
+}

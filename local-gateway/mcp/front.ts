@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { VERSION } from '../core/version.js';
+import { callTool, type ToolCallDeps } from './call.js';
+
+/**
+ * The one virtual server `/mcp` presents: every upstream's tools, and list changes passed on.
+ * Both protocol revisions are served from the same factory: 2025-11-25 clients (initialize,
+ * `Mcp-Session-Id`, the GET stream) get a session each; stateless 2026-07-28 requests go to
+ * the SDK's per-request handler.
+ */
+export interface McpFront {
+  handle(request: Request, parsedBody: unknown, headers: IncomingHttpHeaders): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const jsonRpcError = (status: number, code: number, message: string) =>
+  new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), { status, headers: { 'content-type': 'application/json' } });
+
+export function createMcpFront(deps: ToolCallDeps): McpFront {
+  const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
+
+  function serverFor(headersOf: () => IncomingHttpHeaders): Server {
+    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true } } });
+    server.setRequestHandler('tools/list', async () => ({ tools: (await deps.catalogue.list()).tools }));
+    server.setRequestHandler('tools/call', (req, ctx) => callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal));
+    return server;
+  }
+
+  // A modern request's headers are its own; the handler hands the request to the factory.
+  const modern = createMcpHandler(({ requestInfo }) => serverFor(() => Object.fromEntries(requestInfo?.headers ?? [])), { legacy: 'reject' });
+
+  const unsubscribe = deps.catalogue.onChanged(() => {
+    for (const { server } of sessions.values()) void server.sendToolListChanged().catch(() => undefined);
+    modern.notify.toolsChanged();
+  });
+
+  async function legacy(request: Request, parsedBody: unknown, headers: IncomingHttpHeaders): Promise<Response> {
+    const id = request.headers.get('mcp-session-id');
+    if (id) {
+      const s = sessions.get(id);
+      if (!s) return jsonRpcError(404, -32001, `No MCP session ${id} on this gateway (it restarted, or the session was closed): initialize again.`);
+      current.set(s.server, headers);
+      return s.transport.handleRequest(request, { parsedBody });
+    }
+    if (request.method !== 'POST' || !isInitializeRequest(parsedBody)) {
+      return jsonRpcError(400, -32600, 'Send initialize first (no Mcp-Session-Id header), or a 2026-07-28 request with its protocol version in _meta.');
+    }
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (sid) => void sessions.set(sid, { transport, server }),
+      onsessionclosed: (sid) => void sessions.delete(sid),
+    });
+    const server = serverFor(() => current.get(server) ?? headers);
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    current.set(server, headers);
+    await server.connect(transport);
+    return transport.handleRequest(request, { parsedBody });
+  }
+  // The headers of the request a session is serving now: a tool call's trace names its own.
+  const current = new WeakMap<Server, IncomingHttpHeaders>();
+
+  return {
+    async handle(request, parsedBody, headers) {
+      if (await isLegacyRequest(request, request.method === 'POST' ? parsedBody : undefined)) return legacy(request, parsedBody, headers);
+      return modern.fetch(request, { parsedBody });
+    },
+    async close() {
+      unsubscribe();
+      await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
+      sessions.clear();
+      await modern.close();
+    },
+  };
+}

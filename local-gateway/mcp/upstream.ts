@@ -1,0 +1,189 @@
+import { Client, StreamableHTTPClientTransport, type CallToolResult, type Tool } from '@modelcontextprotocol/client';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { isSecretRef, type McpServerConfig } from '../config/schema.js';
+import type { Logger } from '../core/log.js';
+import { VERSION } from '../core/version.js';
+import { loadSecret } from '../providers/secrets.js';
+import { McpFailure } from './errors.js';
+
+export interface UpstreamOptions {
+  config: McpServerConfig;
+  /** Where `env:` references are read from. */
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  maxResultBytes: number;
+  log: Logger;
+  /** The server said its tool list changed (or it reconnected with another list). */
+  onToolsChanged: () => void;
+}
+
+/**
+ * One upstream MCP server, spoken to through the official SDK client: started or connected
+ * on first use, reconnected on the next call after it crashed or hung up. Its tool list is
+ * kept until it says the list changed.
+ */
+export class Upstream {
+  readonly id: string;
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
+  private listed: Promise<Tool[]> | null = null;
+  private closed = false;
+  /** What the transport last reported: a connection that closes says only "Connection closed", this says why. */
+  private lastError: string | null = null;
+  /** Calls waiting for an answer: an HTTP answer cut for its size fails them at once, not at their timeout. */
+  private readonly inflight = new Set<AbortController>();
+
+  constructor(private readonly o: UpstreamOptions) {
+    this.id = o.config.id;
+  }
+
+  private get timeout(): number {
+    return this.o.config.timeout_ms ?? this.o.timeoutMs;
+  }
+
+  /** Starting a server (a `node`/`npx` process) can take longer than a call may: its handshake and listing get at least this. */
+  private get startTimeout(): number {
+    return Math.max(this.timeout, 30_000);
+  }
+
+  /** The server's tools, listed once per connection and again after `list_changed`. */
+  tools(): Promise<Tool[]> {
+    this.listed ??= this.connect()
+      .then((c) => c.listTools(undefined, { timeout: this.startTimeout }))
+      .then((r) => r.tools)
+      .catch((err: unknown) => {
+        this.listed = null;
+        throw this.failure(err, 'list its tools');
+      });
+    return this.listed;
+  }
+
+  /** Calls one tool; every failure (crash, timeout, bad answer, too large) is an McpFailure with a message. */
+  async call(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult> {
+    let result: CallToolResult;
+    const own = new AbortController();
+    const cancel = () => own.abort(signal.reason);
+    signal.addEventListener('abort', cancel, { once: true });
+    this.inflight.add(own);
+    try {
+      const client = await this.connect();
+      result = await client.callTool({ name: tool, arguments: args }, { timeout: this.timeout, signal: own.signal });
+    } catch (err) {
+      throw own.signal.reason instanceof McpFailure ? own.signal.reason : this.failure(err, `run ${tool}`);
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      this.inflight.delete(own);
+    }
+    // A stdio reader caps the line at the same size; this catches the HTTP side's whole answer.
+    const size = Buffer.byteLength(JSON.stringify(result));
+    if (size > this.o.maxResultBytes) {
+      throw new McpFailure('result_too_large', `MCP server "${this.id}" answered ${tool} with ${(size / 1048576).toFixed(1)} MB, over mcp.max_result_mb (${this.o.maxResultBytes / 1048576} MB): ask for less, or raise the limit in gatehouse.yaml.`);
+    }
+    return result;
+  }
+
+  private connect(): Promise<Client> {
+    if (this.closed) return Promise.reject(new McpFailure('unavailable', `MCP server "${this.id}" is shutting down with the gateway.`));
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.open().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async open(): Promise<Client> {
+    const client = new Client(
+      { name: 'gatehouse', version: VERSION },
+      {
+        listChanged: {
+          tools: {
+            onChanged: (err, tools) => {
+              if (err || !tools) {
+                this.listed = null;
+              } else this.listed = Promise.resolve(tools);
+              this.o.onToolsChanged();
+            },
+          },
+        },
+      },
+    );
+    const transport = await this.transport();
+    // A crash or hang-up: forget the connection, so the next call starts or connects again.
+    client.onclose = () => {
+      if (this.client === client) this.client = null;
+      this.listed = null;
+    };
+    client.onerror = (err) => {
+      this.lastError = err.message;
+      this.o.log.warn('mcp upstream error', { server: this.id, err: err.message });
+    };
+    await client.connect(transport, { timeout: this.startTimeout });
+    if (this.closed) {
+      await client.close();
+      throw new McpFailure('unavailable', `MCP server "${this.id}" is shutting down with the gateway.`);
+    }
+    this.client = client;
+    return client;
+  }
+
+  private async transport(): Promise<StdioClientTransport | StreamableHTTPClientTransport> {
+    const c = this.o.config;
+    const secret = (ref: string) => loadSecret(`mcp:${c.id}`, ref, this.o.env).then((v) => v ?? '');
+    if ('command' in c) {
+      const env: Record<string, string> = { ...getDefaultEnvironment() };
+      for (const [k, v] of Object.entries(c.env)) env[k] = isSecretRef(v) ? await secret(v) : v;
+      const t = new StdioClientTransport({ command: c.command[0]!, args: c.command.slice(1), env, cwd: c.cwd, stderr: 'pipe', maxBufferSize: this.o.maxResultBytes });
+      // The server's own log: kept off the gateway's stderr, shown at debug level.
+      t.stderr?.on('data', (d: Buffer) => this.o.log.debug('mcp upstream stderr', { server: this.id, line: d.toString().slice(0, 500) }));
+      return t;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(c.headers)) headers[k] = await secret(v);
+    const tooLarge = () => {
+      const err = new McpFailure('result_too_large', `MCP server "${this.id}" sent more than mcp.max_result_mb (${this.o.maxResultBytes / 1048576} MB) in one answer: ask for less, or raise the limit in gatehouse.yaml.`);
+      for (const call of this.inflight) call.abort(err);
+    };
+    return new StreamableHTTPClientTransport(new URL(c.url), { requestInit: { headers }, fetch: cappedFetch(this.o.maxResultBytes, tooLarge) });
+  }
+
+  private failure(err: unknown, what: string): McpFailure {
+    if (err instanceof McpFailure) return err;
+    let msg = err instanceof Error ? err.message : String(err);
+    if (this.lastError !== null && /closed/i.test(msg)) msg = `${msg} (${this.lastError})`;
+    this.lastError = null;
+    if (/timed? ?out|timeout/i.test(msg)) {
+      return new McpFailure('timeout', `MCP server "${this.id}" did not ${what} within ${this.timeout} ms: check the server, or raise timeout_ms for it in gatehouse.yaml.`);
+    }
+    if (/too large|exceed|max.?buffer/i.test(msg)) {
+      return new McpFailure('result_too_large', `MCP server "${this.id}" sent more than mcp.max_result_mb (${this.o.maxResultBytes / 1048576} MB) to ${what}: ask for less, or raise the limit in gatehouse.yaml.`);
+    }
+    return new McpFailure('upstream', `MCP server "${this.id}" failed to ${what}: ${msg.slice(0, 300)}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client ?? (await this.connecting?.catch(() => null)) ?? null;
+    this.client = null;
+    await c?.close().catch(() => undefined);
+  }
+}
+
+/** fetch whose response bodies end in an error past `max` bytes, so an HTTP upstream cannot fill the gateway's memory. */
+function cappedFetch(max: number, onTooLarge: () => void): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body) return res;
+    let seen = 0;
+    const capped = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl) {
+          seen += chunk.byteLength;
+          if (seen > max) {
+            ctl.error(new Error(`answer too large: over ${max} bytes`));
+            onTooLarge();
+          }
+          else ctl.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(capped, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * An MCP server built with the official SDK, as an upstream behind `/mcp`: over stdio when run
+ * as a script (`tsx test/standins/mcp-tools.ts`), or over Streamable HTTP on 127.0.0.1 with
+ * `startMcpHttpStandin`. Its tools misbehave on demand: crash, hang, send malformed JSON-RPC,
+ * answer with a huge result, or add a tool (so the server says its tool list changed).
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { z } from 'zod';
+
+export const STANDIN_SCRIPT = fileURLToPath(import.meta.url);
+
+/** The tools, on a fresh SDK server; `mode` says which transport it is on (so a crash is a crash of the process only on stdio). */
+export function toolsServer(mode: 'stdio' | 'http', longName = false): McpServer {
+  const server = new McpServer({ name: 'standin-tools', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+  server.registerTool('echo', { description: 'Echoes its text', inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }));
+  server.registerTool('query', { description: 'Runs a SQL query (pretend)', inputSchema: z.object({ query: z.string() }) }, ({ query }) => ({ content: [{ type: 'text', text: `ran: ${query}` }] }));
+  server.registerTool('read_file', { description: 'Reads a file (pretend); its content may carry an email', inputSchema: z.object({ path: z.string() }) }, ({ path }) => ({
+    content: [{ type: 'text', text: `contents of ${path}: contact jane.doe@example.com` }],
+  }));
+  server.registerTool('crash', { description: 'Exits the server process' }, () => {
+    if (mode === 'stdio') process.exit(3);
+    throw new Error('crashed');
+  });
+  server.registerTool('hang', { description: 'Never answers' }, () => new Promise<never>(() => undefined));
+  server.registerTool('huge', { description: 'Answers with about 3 MB', inputSchema: z.object({ mb: z.number() }) }, ({ mb }) => ({ content: [{ type: 'text', text: 'x'.repeat(Math.floor(mb * 1048576)) }] }));
+  server.registerTool('garble', { description: 'Writes malformed JSON-RPC to stdout, then never answers' }, () => {
+    process.stdout.write('{"jsonrpc":"2.0","id":\n');
+    return new Promise<never>(() => undefined);
+  });
+  server.registerTool('add_tool', { description: 'Adds a tool named "added" (tools/list_changed)' }, () => {
+    server.registerTool('added', { description: 'Added at run time' }, () => ({ content: [{ type: 'text', text: 'added works' }] }));
+    return { content: [{ type: 'text', text: 'added' }] };
+  });
+  if (longName) server.registerTool('a_tool_whose_name_is_far_too_long_for_claude_code_to_accept_it', { description: 'Long' }, () => ({ content: [{ type: 'text', text: 'long ok' }] }));
+  return server;
+}
+
+export interface McpHttpStandin {
+  url: string;
+  /** Authorization headers each request carried, in order. */
+  authorizations: (string | null)[];
+  close(): Promise<void>;
+}
+
+/** The same tools over Streamable HTTP (both protocol revisions, through the SDK's handler). */
+export async function startMcpHttpStandin(): Promise<McpHttpStandin> {
+  // One server instance for every request, so a tool added at run time stays.
+  const shared = toolsServer('http');
+  const handler = createMcpHandler(() => shared);
+  const authorizations: (string | null)[] = [];
+  const http: HttpServer = createServer(async (req, res) => {
+    authorizations.push(req.headers.authorization ?? null);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+    const response = await handler.fetch(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body }));
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body) for await (const c of response.body) res.write(c);
+    res.end();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    authorizations,
+    close: async () => {
+      await handler.close();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
+if (process.argv[1] === STANDIN_SCRIPT) {
+  const longName = process.argv.includes('--long-name');
+  serveStdio(() => toolsServer('stdio', longName));
+}
