@@ -1,6 +1,6 @@
 import { RetentionStatusSchema, type RetentionStatus } from '../store/retention.js';
 import { TelemetryStatusSchema, type TelemetryStatus } from '../telemetry/status.js';
-import { ensureHome, homePaths, readRuntime } from '../core/home.js';
+import { homePaths, readRuntime } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import type { z } from 'zod';
 import { PolicyViewSchema } from '../policy/view.js';
