@@ -22,7 +22,7 @@ async function downloadCsv(path: string, filename: string): Promise<void> {
 }
 
 /** A bucket's row label: the group's key, or what a missing key means. */
-const keyFor = (by: UsageBy) => (b: { key: string | null }) => b.key ?? (by === 'none' ? 'all' : '(none)');
+const keyFor = (by: Usage['by']) => (b: { key: string | null }) => b.key ?? (by === 'none' ? 'all' : '(none)');
 
 function Totals({ t }: { t: UsageTotals }) {
   return (
