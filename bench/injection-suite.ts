@@ -38,12 +38,13 @@ function rows(path: string): Row[] {
     });
 }
 
-const { values, positionals } = parseArgs({ options: { threshold: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { threshold: { type: 'string' }, 'phrases-only': { type: 'boolean' } }, allowPositionals: true });
 if (positionals.length === 0) {
-  console.error('usage: tsx bench/injection-suite.ts PATH... [--threshold X]');
+  console.error('usage: tsx bench/injection-suite.ts PATH... [--threshold X] [--phrases-only]');
   process.exit(1);
 }
-const config = values.threshold === undefined ? {} : { threshold: Number(values.threshold) };
+// --phrases-only measures the phrase scorer alone (`learned: false`), for a side-by-side figure.
+const config = { ...(values.threshold === undefined ? {} : { threshold: Number(values.threshold) }), ...(values['phrases-only'] ? { learned: false } : {}) };
 
 for (const path of positionals) {
   const tally = new Map<string, { injection: boolean; n: number; hit: number }>();
