@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { csvField } from '../core/csv.js';
 import { uuidv7LowerBound } from '../core/ids.js';
+import type { SummaryRow } from './traces.js';
 
 /**
  * `gatehouse export`: the stored traces of a time window, one row each, as JSON lines or CSV,
@@ -23,31 +24,8 @@ export function unknownField(fields: readonly string[]): string | null {
   return bad === undefined ? null : `unknown field "${bad}": use ${EXPORT_FIELDS.join(', ')} or metadata.<key>`;
 }
 
-interface ExportRow {
-  id: string;
-  started_at: number;
-  ended_at: number;
-  duration_ms: number;
-  caller: string;
-  api: string;
-  path: string;
-  tier: string;
-  requested_model: string | null;
-  resolved_model: string | null;
-  provider: string | null;
-  status: number;
-  error_code: string | null;
-  error_message: string | null;
-  stream: number;
-  tokens_in: number | null;
-  tokens_out: number | null;
-  tokens_cached: number | null;
-  tokens_reasoning: number | null;
-  cost_usd: number | null;
-  session: string | null;
-  metadata: string;
-  fired: string | null;
-}
+/** The columns an export reads: a summary row less what an audit has no use for, with the session and the fired rules. */
+type ExportRow = Omit<SummaryRow, 'phases' | 'method' | 'tool'> & { session: string | null; fired: string | null };
 
 const SELECT = `SELECT t.id, t.started_at, t.ended_at, t.duration_ms, t.caller, t.api, t.path, t.tier, t.requested_model,
   t.resolved_model, t.provider, t.status, t.error_code, t.error_message, t.stream, t.tokens_in, t.tokens_out,

@@ -9,7 +9,7 @@ import { UsageStore } from './usage.js';
 import { VerdictStore } from './verdicts.js';
 
 /** A trace row as SQLite returns it: JSON as text, booleans as 0/1. */
-interface SummaryRow {
+export interface SummaryRow {
   id: string;
   started_at: number;
   ended_at: number;
