@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { httpUrl, SecretRefSchema, TimeoutsSchema } from '../providers/config.js';
+import { httpUrl, isSecretRef, SecretRefSchema } from '../core/secret-ref.js';
+import { TimeoutsSchema } from '../providers/config.js';
 import { PROVIDER_CONFIG_SCHEMAS } from '../providers/registry.js';
 
 /** The organisation's central gateway: policy, sync, and who a PAT belongs to. */
@@ -47,9 +48,6 @@ export const OtlpSchema = z.strictObject({
 });
 export type OtlpConfig = z.infer<typeof OtlpSchema>;
 
-/** A value for an upstream MCP server: a secret reference, or (stdio `env` only) a literal that is no secret, such as a path. */
-const SECRET_REF = /^(env|keychain):/;
-
 /**
  * One upstream MCP server the gateway fronts at `/mcp`: a local process spoken to over stdio,
  * or a Streamable HTTP endpoint. Its tools are exposed as `<id>_<tool>`. Credentials come from
@@ -93,10 +91,6 @@ export const McpConfigSchema = z.strictObject({
 });
 export type McpConfig = z.infer<typeof McpConfigSchema>;
 
-/** Whether a stdio `env` value is a secret reference to resolve, rather than a literal. */
-export function isSecretRef(value: string): boolean {
-  return SECRET_REF.test(value);
-}
 
 export const ConfigSchema = z.strictObject({
   providers: z.array(ProviderConfigSchema).default([]).describe('The upstream providers; the built-in `demo` provider is always there.'),

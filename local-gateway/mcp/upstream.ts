@@ -1,6 +1,7 @@
 import { Client, StreamableHTTPClientTransport, type CallToolResult, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { isSecretRef, type McpServerConfig } from '../config/schema.js';
+import type { McpServerConfig } from '../config/schema.js';
+import { isSecretRef } from '../core/secret-ref.js';
 import type { Logger } from '../core/log.js';
 import { VERSION } from '../core/version.js';
 import { loadSecret } from '../providers/secrets.js';

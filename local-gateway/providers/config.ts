@@ -1,19 +1,6 @@
 import { z } from 'zod';
 import { CLIENT_APIS } from '../contracts/client-apis.js';
-
-/**
- * A secret is referenced, never written: `keychain:NAME` reads the OS keychain entry NAME
- * (set with `gatehouse keys set NAME`), `env:NAME` the environment. A literal key in a config
- * file would end up in backups and screenshots.
- */
-export const SecretRefSchema = z
-  .string()
-  .regex(
-    /^(env:[A-Za-z_][A-Za-z0-9_]*|keychain:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/,
-    'must reference a secret as env:NAME or keychain:NAME (a literal key never belongs in a config file)',
-  );
-
-export const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL such as ${example}` });
+import { httpUrl, SecretRefSchema } from '../core/secret-ref.js';
 
 /** Fields every provider kind has. `base_url` is required unless the kind has a default. */
 const commonProviderFields = {

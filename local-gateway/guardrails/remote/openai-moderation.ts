@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../../providers/config.js';
+import { SecretRefSchema } from '../../core/secret-ref.js';
 import { GatehouseError } from '../../core/errors.js';
 import type { GuardrailType } from '../../policy/engine/guardrails.js';
 import type { Guardrail } from '../../policy/schema.js';

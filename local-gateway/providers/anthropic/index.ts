@@ -3,7 +3,8 @@ import { heldSecrets } from '../credentials.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi } from '../../contracts/client-apis.js';
-import { ForwardMetadataSchema, httpUrl, providerConfigSchema } from '../config.js';
+import { ForwardMetadataSchema, providerConfigSchema } from '../config.js';
+import { httpUrl } from '../../core/secret-ref.js';
 import { defineProvider, metadataHeader, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
 
 const PATHS: Partial<Record<ClientApi, string>> = {

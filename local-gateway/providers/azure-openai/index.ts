@@ -6,7 +6,8 @@ import { modelSegment } from '../model-name.js';
 import { createPool, send } from '../http.js';
 import { resolveSecret } from '../secrets.js';
 import type { ClientApi } from '../../contracts/client-apis.js';
-import { httpUrl, providerConfigSchema } from '../config.js';
+import { providerConfigSchema } from '../config.js';
+import { httpUrl } from '../../core/secret-ref.js';
 import { defineProvider, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext, type UpstreamRequest } from '../types.js';
 
 /** Azure OpenAI: `base_url` is the resource endpoint, e.g. https://my-resource.openai.azure.com. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { createPool, send } from '../http.js';
-import { httpUrl, providerConfigSchema } from '../config.js';
+import { providerConfigSchema } from '../config.js';
+import { httpUrl } from '../../core/secret-ref.js';
 import { openaiCompatibleAdapter } from '../openai/index.js';
 import type { ClientApi } from '../../contracts/client-apis.js';
 import { defineProvider, type ModelInfo, type ProviderAdapter, type ProviderFactoryContext } from '../types.js';
