@@ -8,6 +8,7 @@ import { TraceSummarySchema } from '../store/schema.js';
 import { TierSummarySchema } from '../store/verdicts.js';
 import { DeviceSyncStatusSchema } from '../../sync/device/index.js';
 import { TelemetryStatusSchema } from '../telemetry/status.js';
+import { LimitStoreStatusSchema } from '../limits/types.js';
 import { RetentionStatusSchema } from '../store/retention.js';
 import { OutboxStatusSchema } from '../../sync/device/contracts.js';
 import type { Identity } from '../identity/index.js';
@@ -70,6 +71,8 @@ export const GatewayStatusSchema = z.object({
   telemetry: TelemetryStatusSchema.nullable(),
   /** What the store keeps (`logging.retention_days`, `storage.max_gb`) and what the last sweep deleted. */
   retention: RetentionStatusSchema,
+  /** The shared limit store (`limits.store`) and whether this replica is on its local share; null: limits count in process. */
+  limits: LimitStoreStatusSchema.nullable(),
   memory_rss_bytes: z.number(),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatusSchema>;

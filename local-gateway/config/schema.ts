@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpUrl, isSecretRef, SecretRefSchema } from '../core/secret-ref.js';
 import { TimeoutsSchema } from '../providers/config.js';
 import { PROVIDER_CONFIG_SCHEMAS } from '../providers/registry.js';
+import { LimitStoreSchema } from '../limits/config.js';
 
 /** The organisation's central gateway: policy, sync, and who a PAT belongs to. */
 export const CentralSchema = z.strictObject({
@@ -119,6 +120,7 @@ export const ConfigSchema = z.strictObject({
       request_timeout_ms: z.number().int().positive().default(60_000).describe('How long a client may take to send its whole request (ms); never cuts a streamed answer.'),
       /** How long an idle keep-alive connection stays open between requests. */
       keep_alive_timeout_ms: z.number().int().positive().default(30_000).describe('How long an idle keep-alive connection stays open between requests (ms).'),
+      store: LimitStoreSchema.optional().describe("Where the enforced tier's rate limits and budgets are counted: absent, in process; a Redis server shared by several gateways, so replicas never multiply a limit."),
     })
     .refine((l) => l.headers_timeout_ms <= l.request_timeout_ms, { message: 'headers_timeout_ms cannot exceed request_timeout_ms (the headers are part of the request)', path: ['headers_timeout_ms'] })
     .default({ body_mb: 32, headers_timeout_ms: 10_000, request_timeout_ms: 60_000, keep_alive_timeout_ms: 30_000 }),

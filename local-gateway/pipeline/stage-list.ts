@@ -28,7 +28,8 @@ import type { ProviderAdapter } from '../providers/types.js';
 import { resolveIdentity } from './auth.js';
 import { timedAsync, type RequestContext } from './context.js';
 import { planRoute, type RoutePlan } from './routing.js';
-import { beginPolicy, guardrailStage, hasHook, runStage, setInput, type PolicyEngine, type RequestPolicy, type TierCheck } from './tier-runs.js';
+import { sharedStage } from './shared-limits.js';
+import { applyVerdicts, beginPolicy, guardrailStage, hasHook, runStage, setInput, type PolicyEngine, type RequestPolicy, type TierCheck } from './tier-runs.js';
 
 /** What the stages before the provider call need of the gateway. */
 export interface AdmitDeps {
@@ -84,11 +85,26 @@ const modelAccess: Stage = (a, deps) => {
   runStage(a.ctx, rp, 'model_access', modelAccessCheck);
 };
 
+/**
+ * A counting stage: in process (the default: sync, no promise), or, with `limits.store`, the
+ * enforced tier through the shared store (`shared-limits.ts`), which has to wait for it.
+ */
+function counting(stage: 'budgets' | 'rate_limits', check: TierCheck): Stage {
+  return (a, deps) => {
+    const rp = a.rp!;
+    const engine = deps.policy;
+    if (engine.shared === null) return runStage(a.ctx, rp, stage, check);
+    const shadow = (run: RequestPolicy['runs'][number]) => check(run.tier, rp.facts, run.state, run.role);
+    const model = a.plan?.targets[0]?.name ?? null;
+    return sharedStage(rp, { ...engine, shared: engine.shared }, stage, shadow, model).then((perTier) => applyVerdicts(a.ctx, perTier, rp.runs));
+  };
+}
+
 /** Spend so far this period against each matching budget (`policy/engine/budgets.ts`). */
-const budgets: Stage = (a) => runStage(a.ctx, a.rp!, 'budgets', budgetStage);
+const budgets: Stage = counting('budgets', budgetStage);
 
 /** The first matching rate limit counts the request (`policy/engine/rate-limits.ts`). */
-const rateLimits: Stage = (a) => runStage(a.ctx, a.rp!, 'rate_limits', rateLimitStage);
+const rateLimits: Stage = counting('rate_limits', rateLimitStage);
 
 /** Guardrails on the prompt: validators in parallel, mutators in sequence (`policy/engine/guardrails.ts`). It times itself: 0 when no tier has any. */
 const inputGuardrails: Stage = (a) => {
@@ -128,12 +144,15 @@ export function admit(a: Admission, deps: AdmitDeps, from = 0): void | Promise<v
       continue;
     }
     const start = performance.now();
+    const took = () => void (phases[stage.name] = (phases[stage.name] ?? 0) + (performance.now() - start));
+    let pending: void | Promise<void> = undefined;
     try {
-      // Only input guardrails wait, and they time themselves.
-      void stage.run(a, deps);
+      pending = stage.run(a, deps);
     } finally {
-      phases[stage.name] = (phases[stage.name] ?? 0) + (performance.now() - start);
+      if (!pending) took();
     }
+    // A shared limit store is the one such stage that waits: timed to its answer.
+    if (pending) return pending.finally(took).then(() => admit(a, deps, i + 1));
   }
 }
 

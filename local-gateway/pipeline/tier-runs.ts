@@ -4,8 +4,10 @@ import type { PriceBook } from '../policy/engine/prices.js';
 import type { ResolvedTier, Verdict } from '../policy/schema.js';
 import type { PolicySource } from '../policy/source.js';
 import { standaloneGuardrailRuntime, type GuardrailRuntime } from '../guardrails/remote/runtime.js';
+import type { SharedLimits, SpendSource } from '../limits/types.js';
 import { Breakers } from './breaker.js';
 import type { RequestContext } from './context.js';
+import { reconcile, type Reservation } from './shared-limits.js';
 
 /** The policy side of the gateway: where the policy comes from, and each tier's counters. */
 export interface PolicyEngine {
@@ -21,6 +23,10 @@ export interface PolicyEngine {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** This gateway's guardrail runtime: the checks its rules build, their keys and pools. */
   guardrails: GuardrailRuntime;
+  /** The enforced tier's limits and budgets shared with other gateways (`limits.store`); null: in process. */
+  shared: SharedLimits | null;
+  /** A budget's spend so far, for the shared store to reseed from (the central's rollups); null: this gateway's own counters. */
+  spend: SpendSource | null;
 }
 
 export interface PolicyEngineOptions {
@@ -29,6 +35,8 @@ export interface PolicyEngineOptions {
   prices: PriceBook;
   /** The gateway's own; absent, the standalone one (benches, tools without a gateway). */
   guardrails?: GuardrailRuntime;
+  shared?: SharedLimits | null;
+  spend?: SpendSource | null;
   /** Injected in tests to move windows, breaker cooldowns and backoff without waiting. */
   clock?: () => number;
   random?: () => number;
@@ -48,6 +56,8 @@ export function createPolicyEngine(o: PolicyEngineOptions): PolicyEngine {
     random: o.random ?? Math.random,
     sleep: o.sleep,
     guardrails: o.guardrails ?? standaloneGuardrailRuntime(),
+    shared: o.shared ?? null,
+    spend: o.spend ?? null,
   };
 }
 
@@ -78,6 +88,8 @@ export interface TierRun {
   cutStream: boolean;
   /** The placeholders this tier's mutating guardrails put in, shared by the input and output hooks so numbers never clash. */
   names: Placeholders;
+  /** What the shared store holds for this request (the enforced tier, `limits.store`): reconciled after the answer, refunded without one. */
+  reserved?: Reservation[];
 }
 
 /** The policy of one request: read once at its start, so a change mid-request never mixes versions. */
@@ -87,6 +99,9 @@ export interface RequestPolicy {
   facts: RequestFacts;
   /** The engine's guardrail runtime, which every guardrail of this request runs in. */
   guardrails: GuardrailRuntime;
+  /** The engine's shared limit store and clock, for reconciling and refunding. */
+  shared: SharedLimits | null;
+  clock: () => number;
 }
 
 /** The request's message texts, and the token estimate made from them. */
@@ -122,7 +137,7 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
     tokensOut: null,
     at: engine.clock(),
   };
-  return { active: runs[0]!, runs, facts, guardrails: engine.guardrails };
+  return { active: runs[0]!, runs, facts, guardrails: engine.guardrails, shared: engine.shared, clock: engine.clock };
 }
 
 const REFUSALS: Partial<Record<Verdict['stage'], ErrorCode>> = {
@@ -208,7 +223,8 @@ export function hasHook(rp: RequestPolicy, hook: 'llm_input' | 'llm_output'): bo
 /** A request refused or failed before any answer used no tokens: take its estimate off. */
 export function release(rp: RequestPolicy): void {
   for (const run of rp.runs) {
-    if (run.counted) settleTokens(run.tier, rp.facts, run.state, 0);
+    if (run.reserved) void reconcile(rp.shared!, rp.clock(), run, 0, 0);
+    else if (run.counted) settleTokens(run.tier, rp.facts, run.state, 0);
     run.counted = false;
   }
 }
@@ -244,20 +260,24 @@ export function settle(engine: PolicyEngine, ctx: RequestContext, rp: RequestPol
   const tokensIn = ctx.usage?.input ?? 0;
   const tokensOut = ctx.usage?.output ?? 0;
   for (const run of rp.runs) {
+    // Reconciled in the shared store once priced (below).
+    if (run.reserved) continue;
     // No usage from a served request: the estimate stands; a request never served used nothing.
     // Nor did one a shadow tier blocked: enforced, it would not have been served.
     if (run.counted && (run.blocked || run.cutStream)) settleTokens(run.tier, rp.facts, run.state, 0);
     else if (run.counted && (served || ctx.status >= 400)) settleTokens(run.tier, rp.facts, run.state, tokensIn + tokensOut);
   }
-  const charge = () => {
-    if (ctx.costUsd === null) return;
-    for (const run of rp.runs) if (!run.blocked && !run.cutStream && run.tier.budgets.length > 0) chargeBudgets(run.tier, rp.facts, run.state, ctx.costUsd);
+  const charge = (): Promise<void> | undefined => {
+    const usd = ctx.costUsd;
+    // The in-process counters keep this gateway's own spend too: what a budget reseeds from without rollups.
+    if (usd !== null) for (const run of rp.runs) if (!run.blocked && !run.cutStream && run.tier.budgets.length > 0) chargeBudgets(run.tier, rp.facts, run.state, usd);
+    const shared = rp.runs.filter((r) => r.reserved);
+    if (shared.length === 0) return undefined;
+    const tokens = served ? tokensIn + tokensOut : ctx.status >= 400 ? 0 : null;
+    return Promise.all(shared.map((run) => reconcile(rp.shared!, rp.clock(), run, run.cutStream ? 0 : tokens, run.cutStream ? 0 : (usd ?? 0)))).then(() => undefined);
   };
   const pricing = priceCall(engine, ctx);
-  if (pricing === undefined) {
-    charge();
-    return undefined;
-  }
+  if (pricing === undefined) return charge();
   return pricing.then(charge);
 }
 

@@ -41,6 +41,7 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     store: (await traces()).stats(),
     telemetry: gw.telemetry?.status() ?? null,
     retention: gw.retention.status(),
+    limits: app.policy.shared?.status() ?? null,
     memory_rss_bytes: process.memoryUsage.rss(),
   }));
 

@@ -5,6 +5,7 @@ import type { LocalToken } from '../core/home.js';
 import type { LogLevel } from '../core/log.js';
 import type { Identity } from '../identity/index.js';
 import type { PolicyEngineOptions } from '../pipeline/tier-runs.js';
+import type { SpendSource } from '../limits/types.js';
 import type { RecordsOutbox } from '../../sync/device/contracts.js';
 import type { SyncTimers } from '../../sync/device/index.js';
 
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   clock?: () => number;
   /** Tests inject a policy source, and a clock, randomness and backoff that do not wait. */
   policy?: Partial<Pick<PolicyEngineOptions, 'source' | 'clock' | 'random' | 'sleep'>>;
+  /** Where a shared limit store reseeds a budget from (the central's usage rollups); absent, this gateway's own counters. */
+  limits?: { spend?: SpendSource };
   /** Tests drive fleet sync with their own timers, clock and randomness. */
   /** OTLP export batching, for tests: most traces per export and how long one waits for its batch (ms). */
   telemetry?: { batch?: number; delayMs?: number };

@@ -54,3 +54,17 @@ export async function freshDatabase(url: string): Promise<{ url: string; name: s
     },
   };
 }
+
+/**
+ * The Redis server the shared-limit tests run against, from GATEHOUSE_TEST_REDIS_URL (set by
+ * scripts/test-services.sh and .ci/run with GATEHOUSE_TEST_REDIS=required, which turns a
+ * missing server into a failure). Without it those tests skip, saying once how to run them.
+ */
+export function testRedisUrl(file: string): string | null {
+  const url = process.env.GATEHOUSE_TEST_REDIS_URL?.trim();
+  if (url) return url;
+  const reason = 'GATEHOUSE_TEST_REDIS_URL is not set; run them with scripts/test-services.sh npx vitest run ' + file;
+  if (process.env.GATEHOUSE_TEST_REDIS === 'required') throw new Error(`${file}: ${reason}`);
+  console.warn(`${file}: Redis tests skipped: ${reason}`);
+  return null;
+}

@@ -43,11 +43,16 @@ async function policy(app: FastifyInstance, opts: GatewayOptions): Promise<void>
     log,
     clock: opts.sync?.clock,
   });
+  // Loaded only when configured, so a laptop's gateway never carries ioredis.
+  const store = config.limits.store;
+  const shared = store ? await (await import('../../limits/open.js')).openRedisLimits(store, { env, clock: opts.policy?.clock ?? app.runtime.clock, log }) : null;
   const engine = createPolicyEngine({
     source: orgPolicy,
     tiers: config.tiers,
     prices: createPriceBook(config.prices),
     guardrails,
+    shared,
+    spend: opts.limits?.spend ?? null,
     clock: opts.policy?.clock ?? app.runtime.clock,
     random: opts.policy?.random,
     sleep: opts.policy?.sleep,
@@ -57,6 +62,7 @@ async function policy(app: FastifyInstance, opts: GatewayOptions): Promise<void>
   app.addHook('onClose', async () => {
     engine.source.close();
     await guardrails.close();
+    await shared?.close();
   });
   // Budgets are per period: spend so far this period is rebuilt from the stored traces.
   await restoreSpend(engine, traces, app.providers);
