@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayStatus } from '../local-gateway/admin/schemas.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
-import { startGateway, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
+import { startGateway, UPSTREAM_KEY, upstreamConfig, waitFor, type TestGateway } from './helpers/gateway.js';
 import { chat, writePolicy, type ChatResult } from './helpers/policy.js';
 import { testRedisUrl } from './helpers/services.js';
 
@@ -185,4 +187,76 @@ describe.skipIf(!REDIS)('shared limits: the store paused or its script cache flu
     expect((await ask(t!)).status).toBe(200);
     expect((await status()).state).toBe('shared');
   });
+});
+
+/** A redis-server of this test's own (no persistence), so it can be killed and started again on its port. */
+async function ownRedis(port: number): Promise<{ stop(): Promise<void> }> {
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: null });
+  probe.on('error', () => {});
+  await probe.connect().catch(() => {});
+  await waitFor(() => probe.ping().then((p) => p === 'PONG', () => false), 'redis-server to answer');
+  probe.disconnect();
+  return {
+    stop: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
+}
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as AddressInfo;
+    s.close(() => resolve(port));
+  });
+});
+
+describe.skipIf(!REDIS)('shared limits: Redis killed and started again empty', () => {
+  it('unreachable, each replica spends only its share and says so; back and empty, the budget is reseeded from what was spent', async () => {
+    const port = await freePort();
+    let redis = await ownRedis(port);
+    let now = AT;
+    const config = {
+      ...upstreamConfig(upstream.url, { models: ['gpt-4o-mini'] }),
+      policy: policyFile,
+      tiers: { active: 'prod', shadow: [] },
+      prices: PRICES,
+      limits: { store: { url: `redis://127.0.0.1:${port}`, replicas: 3, timeout_ms: 50 } },
+    };
+    const gw = await startGateway(config, {}, { policy: { clock: () => now } });
+    try {
+      const status = async () => (await gw.api<GatewayStatus>('/api/status')).limits!;
+      const spend = (subject: string) => chat(gw, PROMPT, { model: MODEL, metadata: { surface: 'usd', subject } });
+      const [s, t] = subjects(2);
+      for (let i = 0; i < 4; i++) expect((await spend(s!)).status).toBe(200);
+      await redis.stop();
+
+      // $0.00408 of $0.01 spent; on its own, each request counts 3 times ($0.00306): two fit, the third is refused.
+      const local = [await spend(s!), await spend(s!), await spend(s!)];
+      expect(local.map((r) => r.status)).toEqual([200, 200, 429]);
+      expect(local[2]!.json.error?.message).toMatch(/this replica alone.*1\/3 of the limit/);
+      const down = await status();
+      expect(down.state).toBe('local');
+      expect(down.counters.errors + down.counters.timeouts).toBeGreaterThanOrEqual(1);
+
+      redis = await ownRedis(port);
+      // The breaker tries the store again after its cooldown: move the injected clock, wait for the reconnect.
+      const reseeds = down.counters.reseeds;
+      await waitFor(async () => {
+        now += 2_001;
+        await spend(t!);
+        return (await status()).state === 'shared';
+      }, 'the store to be used again');
+      // The new server has nothing: s's budget is reseeded with the 6 requests this gateway served ($0.00612),
+      // so 4 more fit, not the 9 a fresh budget would allow.
+      const after: number[] = [];
+      for (let i = 0; i < 6; i++) after.push((await spend(s!)).status);
+      expect(after).toEqual([200, 200, 200, 200, 429, 429]);
+      expect((await status()).counters.reseeds).toBeGreaterThan(reseeds);
+    } finally {
+      await gw.close();
+      await redis.stop();
+    }
+  }, 30_000);
 });

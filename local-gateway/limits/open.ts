@@ -4,6 +4,9 @@ import { registerSecret } from '../core/redact.js';
 import { openKeychain } from '../keychain/index.js';
 import { displayUrl, type LimitStoreConfig } from './config.js';
 import { RedisLimits } from './redis-store.js';
+import { BUDGET, GCRA } from './scripts.js';
+
+const SCRIPTS = [GCRA, BUDGET];
 
 /** How long the start waits for Redis; unreachable, the gateway starts on its local share and says so. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -27,6 +30,8 @@ export async function openRedisLimits(cfg: LimitStoreConfig, ctx: { env: NodeJS.
   });
   // Errors surface in the decisions (and the status); an 'error' event with no listener would crash.
   client.on('error', () => {});
+  // Each (re)connect loads the scripts, so a decision is one EVALSHA; EVAL still covers a SCRIPT FLUSH.
+  client.on('ready', () => void Promise.all(SCRIPTS.map((s) => client.script('LOAD', s.source))).catch(() => {}));
   const display = displayUrl(cfg.url);
   await client.connect().catch((err: unknown) => ctx.log.warn('shared limit store unreachable at start: enforcing this replica\'s share locally until it answers', { store: display, err: (err as Error).message }));
   return new RedisLimits({ client, display, replicas: cfg.replicas, clock: ctx.clock, log: ctx.log });

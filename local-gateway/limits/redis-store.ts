@@ -95,8 +95,9 @@ export class RedisLimits implements SharedLimits {
   }
 
   /** Every unit spent here stands for `replicas` units: the others are presumed to spend alike. */
-  private localBudget(key: string, c: BudgetCall): LimitDecision {
-    const spend = this.localSpend.get(key) ?? this.lastSpend.get(key) ?? 0;
+  private async localBudget(key: string, c: BudgetCall): Promise<LimitDecision> {
+    // A subject not seen before the outage starts from the usage it has on record.
+    const spend = this.localSpend.get(key) ?? this.lastSpend.get(key) ?? (await c.seed().catch(() => 0));
     if (c.op === 'take' && spend >= c.limit) return { ok: false, used: spend, retryMs: 0, where: 'local' };
     this.localSpend.set(key, spend + c.amount * this.o.replicas);
     const owed = this.owed.get(key);
@@ -151,7 +152,7 @@ export class RedisLimits implements SharedLimits {
     this.localSpend.clear();
     const owed = [...this.owed.values()];
     this.owed.clear();
-    for (const { call, amount } of owed) void this.budget({ ...call, op: 'adjust', amount, now: this.o.clock() });
+    for (const { call, amount } of owed) void this.budget({ ...call, op: 'owed', amount, now: this.o.clock() });
   }
 }
 

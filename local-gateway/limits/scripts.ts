@@ -46,7 +46,9 @@ return {1, tostring((nxt - now) / t), '0'}`,
 /**
  * A budget's spend in one calendar period (the key names the period's start), as the
  * in-process budgets count it: refused once the spend has reached the limit, else the
- * estimate is reserved. ARGV: op (take | force | adjust), limit, amount, ttl ms, seed.
+ * estimate is reserved. ARGV: op (take | force | adjust | owed), limit, amount, ttl ms, seed.
+ * `owed` is spend served on a replica's local share during an outage: added to a key that
+ * survived, but not to one reseeded now, whose seed already holds it.
  * A missing key with no seed returns {-1}: the caller reseeds it from the usage rollups
  * (Redis lost it, or the period is new) and asks again with the seed, which is set only if
  * the key is still missing. Returns {admitted 0|1, spend}.
@@ -61,6 +63,7 @@ if not cur then
   if ARGV[5] == '' then return {-1, '0'} end
   cur = ARGV[5]
   redis.call('SET', KEYS[1], cur, 'PX', tonumber(ARGV[4]))
+  if op == 'owed' then return {1, cur} end
 end
 cur = tonumber(cur)
 if op == 'take' and cur >= limit then return {0, tostring(cur)} end

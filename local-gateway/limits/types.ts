@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** How a decision treats the limit: `take` refuses past it, `force` counts regardless (an audit rule), `adjust` corrects (reconcile, refund). */
-export type LimitOp = 'take' | 'force' | 'adjust';
+/**
+ * How a decision treats the limit: `take` refuses past it, `force` counts regardless (an
+ * audit rule), `adjust` corrects (reconcile, refund); `owed` (budgets) hands the store what a
+ * replica spent on its local share during an outage.
+ */
+export type LimitOp = 'take' | 'force' | 'adjust' | 'owed';
 
 /** One rate-limit decision for one subject (GCRA: `limit` units per `periodMs`). */
 export interface RateCall {
@@ -11,7 +15,7 @@ export interface RateCall {
   limit: number;
   periodMs: number;
   amount: number;
-  op: LimitOp;
+  op: Exclude<LimitOp, 'owed'>;
   now: number;
 }
 

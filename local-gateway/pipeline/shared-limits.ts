@@ -107,8 +107,11 @@ function budgetCall(engine: PolicyEngine, run: TierRun, b: Budget, facts: Reques
   const values = Object.fromEntries(b.scope.map((s) => [s, scopeValue(s, facts)]));
   return {
     tier: run.tier.name, budget: b.id, scope, limit: b.limit.usd, windowStart: w.start, windowEnd: w.end, amount, op: 'take', now: facts.at,
-    // The rollups know the org's spend; without them, this gateway's own counters (rebuilt from its traces at start).
-    seed: async () => (await engine.spend?.({ budget: b.id, scope: b.scope, values, since: w.start, tier: run.tier.name })) ?? run.state.read(`budget:${b.id}`, scope, b.limit.per, facts.at).value,
+    // The larger of what the rollups say (the central's) and this gateway's own counters (rebuilt from its traces at start).
+    seed: async () => Math.max(
+      (await engine.spend?.({ budget: b.id, scope: b.scope, values, since: w.start, tier: run.tier.name })) ?? 0,
+      run.state.read(`budget:${b.id}`, scope, b.limit.per, facts.at).value,
+    ),
   };
 }
 

@@ -11,6 +11,7 @@ import { openKeychain, type Keychain } from '../../local-gateway/keychain/index.
 import { buildGateway } from '../../local-gateway/server/app.js';
 import { authenticatePat } from './auth.js';
 import { CentralError } from './errors.js';
+import { rollupSpend } from './limit-spend.js';
 import { DEFAULT_OVERLAP_MS, Signer } from './keys.js';
 import { PolicyBook } from './policies.js';
 import { adminRoutes } from './routes/admin.js';
@@ -222,6 +223,8 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
     env,
     logging: opts.logging ?? false,
     policy: { source: services.policies.source, clock },
+    // With `limits.store` in its config, a budget Redis lost is reseeded from the usage rollups.
+    limits: { spend: rollupSpend(storage) },
     authenticate,
     plugins: [decorate, central],
     allowedHosts: opts.allowedHosts,
