@@ -82,6 +82,7 @@ describe.skipIf(!REDIS)('shared limits: three replicas on one Redis', () => {
     const by = await burst(gws, 'req', subjects(8), 12);
     for (const [s, rs] of by) {
       expect(admitted(rs), s).toBe(5);
+      expect(rs.every((r) => r.headers.get('x-gatehouse-limits') === null)).toBe(true);
       for (const r of rs.filter((x) => x.status !== 200)) {
         expect(r.status).toBe(429);
         expect(r.json.error?.code).toBe('GH_ERR_RATE_LIMITED');
@@ -172,6 +173,7 @@ describe.skipIf(!REDIS)('shared limits: the store paused or its script cache flu
     await admin.call('CLIENT', 'PAUSE', '60000', 'WRITE');
     const first = await ask(s!);
     expect(first.status).toBe(200);
+    expect(first.headers.get('x-gatehouse-limits')).toBe('local-share');
     const during = await status();
     expect(during.state).toBe('local');
     expect(during.counters.timeouts).toBeGreaterThanOrEqual(1);
@@ -185,6 +187,8 @@ describe.skipIf(!REDIS)('shared limits: the store paused or its script cache flu
     now += 2_001;
     const [t] = subjects(1);
     expect((await ask(t!)).status).toBe(200);
+    const back = await ask(t!);
+    expect(back.headers.get('x-gatehouse-limits')).toBeNull();
     expect((await status()).state).toBe('shared');
   });
 });
@@ -235,6 +239,7 @@ describe.skipIf(!REDIS)('shared limits: Redis killed and started again empty', (
       // $0.00408 of $0.01 spent; on its own, each request counts 3 times ($0.00306): two fit, the third is refused.
       const local = [await spend(s!), await spend(s!), await spend(s!)];
       expect(local.map((r) => r.status)).toEqual([200, 200, 429]);
+      expect(local.map((r) => r.headers.get('x-gatehouse-limits'))).toEqual(['local-share', 'local-share', 'local-share']);
       expect(local[2]!.json.error?.message).toMatch(/this replica alone.*1\/3 of the limit/);
       const down = await status();
       expect(down.state).toBe('local');

@@ -1,5 +1,6 @@
 import { RetentionStatusSchema, type RetentionStatus } from '../store/retention.js';
 import { TelemetryStatusSchema, type TelemetryStatus } from '../telemetry/status.js';
+import { LimitStoreStatusSchema, type LimitStoreStatus } from '../limits/types.js';
 import { homePaths, readRuntime } from '../core/home.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import type { z } from 'zod';
@@ -29,7 +30,7 @@ type StatusPolicy = z.infer<typeof StatusPolicySchema>;
  * identity and `sync` optional as older gateways may not send them, the rest kept for `--json`.
  */
 const StatusReplySchema = GatewayStatusSchema.pick({ version: true, pid: true, uptime_s: true, tier: true, providers: true, store: true, memory_rss_bytes: true })
-  .extend({ identity: IdentitySchema.optional(), sync: SyncStatusSchema.optional().catch(undefined), telemetry: TelemetryStatusSchema.nullable().optional().catch(undefined), retention: RetentionStatusSchema.optional().catch(undefined) })
+  .extend({ identity: IdentitySchema.optional(), sync: SyncStatusSchema.optional().catch(undefined), telemetry: TelemetryStatusSchema.nullable().optional().catch(undefined), retention: RetentionStatusSchema.optional().catch(undefined), limits: LimitStoreStatusSchema.nullable().optional().catch(undefined) })
   .loose();
 
 /** `gatehouse status`: asks the running gateway how it is doing, and which policy it enforces. */
@@ -58,6 +59,7 @@ export async function status(argv: string[]): Promise<void> {
       ...(s.identity ? [`  Identity   ${s.identity.user}${s.identity.team ? ` (team ${s.identity.team})` : ''}, ${IDENTITY_SOURCES[s.identity.source] ?? s.identity.source}`] : []),
       ...(s.telemetry ? [telemetryLine(s.telemetry)] : []),
       ...(s.retention ? [retentionLine(s.retention)] : []),
+      ...(s.limits ? [limitsLine(s.limits)] : []),
       `  Traces     ${s.store.traces} (${(s.store.bytes / 1048576).toFixed(1)} MiB)`,
       `  Memory     ${(s.memory_rss_bytes / 1048576).toFixed(0)} MiB RSS`,
       '',
@@ -98,6 +100,15 @@ function retentionLine(r: RetentionStatus): string {
   const budget = r.max_bytes === null ? '' : `, at most ${(r.max_bytes / 1024 ** 3).toFixed(1)} GB`;
   const last = r.last_error !== null ? `; last sweep failed: ${r.last_error}` : r.last_sweep ? `; last sweep ${r.last_sweep.at} deleted ${r.last_sweep.traces}` : '';
   return `  Retention  ${r.retention_days} days${budget}${last}`;
+}
+
+/** The shared limit store, and whether this gateway is on its local share. */
+function limitsLine(l: LimitStoreStatus): string {
+  const c = l.counters;
+  const state = l.state === 'shared'
+    ? 'shared'
+    : `OUT OF REACH since ${l.local_since}: enforcing 1/${l.replicas} of each limit locally (${l.reason ?? 'no answer'})`;
+  return `  Limits     ${l.url} (${l.replicas} replicas), ${state}; ${c.shared_decisions} shared and ${c.local_decisions} local decisions, ${c.timeouts} timeouts`;
 }
 
 /** Where traces are exported, and what was lost on the way. */

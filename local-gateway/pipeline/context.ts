@@ -59,6 +59,8 @@ export interface RequestContext {
   traced: boolean;
   /** Why the gateway aborted the request itself (a shutdown); it wins over the abort's own error. */
   cutBy: GatehouseError | null;
+  /** Whether a limit of this request was decided on this replica's local share (the shared store out of reach): the answer says so. */
+  limitsLocal: boolean;
 }
 
 export function createContext(opts: { method: string; path: string; api: string; tier: string; headers: IncomingHttpHeaders; now?: number }): RequestContext {
@@ -97,6 +99,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     tool: null,
     traced: false,
     cutBy: null,
+    limitsLocal: false,
   };
 }
 

@@ -55,6 +55,8 @@ export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
     'server-timing': serverTiming(ctx),
   };
   if (ctx.provider && ctx.upstreamModel) h['x-gatehouse-resolved-model'] = `${ctx.provider.id}/${ctx.upstreamModel}`;
+  // Never silently: a limit decided without the shared store is named on the answer.
+  if (ctx.limitsLocal) h['x-gatehouse-limits'] = 'local-share';
   const shadow = shadowHeaders(ctx);
   // A header value cannot hold a list of lists; one line per shadow tier.
   if (shadow.length > 0) h['x-gatehouse-shadow'] = shadow.join(' | ');

@@ -54,6 +54,7 @@ async function sharedRateLimit(engine: PolicyEngine & { shared: SharedLimits }, 
   const w = windowOf(rule.limit.per, facts.at);
   const call: RateCall = { tier: run.tier.name, rule: rule.id, scope, limit, periodMs: w.end - w.start, amount, op: 'take', now: facts.at };
   const d = await engine.shared.rate(call);
+  if (d.where === 'local') run.localShare = true;
   const count = () => {
     run.counted = true;
     if (unit === 'tokens') (run.reserved ??= []).push({ kind: 'tokens', call });
@@ -82,6 +83,7 @@ async function sharedBudgets(engine: PolicyEngine & { shared: SharedLimits }, ru
   const decided = await Promise.all(matching.map(async (b) => {
     const call = budgetCall(engine, run, b, facts, estimate);
     const d = await engine.shared.budget(call);
+    if (d.where === 'local') run.localShare = true;
     if (d.ok) (run.reserved ??= []).push({ kind: 'usd', call });
     else if (b.mode === 'audit') {
       // An audit budget records what it would refuse: the request still counts against it.

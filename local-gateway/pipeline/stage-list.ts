@@ -96,7 +96,10 @@ function counting(stage: 'budgets' | 'rate_limits', check: TierCheck): Stage {
     if (engine.shared === null) return runStage(a.ctx, rp, stage, check);
     const shadow = (run: RequestPolicy['runs'][number]) => check(run.tier, rp.facts, run.state, run.role);
     const model = a.plan?.targets[0]?.name ?? null;
-    return sharedStage(rp, { ...engine, shared: engine.shared }, stage, shadow, model).then((perTier) => applyVerdicts(a.ctx, perTier, rp.runs));
+    return sharedStage(rp, { ...engine, shared: engine.shared }, stage, shadow, model).then((perTier) => {
+      a.ctx.limitsLocal ||= rp.active.localShare === true;
+      applyVerdicts(a.ctx, perTier, rp.runs);
+    });
   };
 }
 

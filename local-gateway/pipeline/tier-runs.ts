@@ -90,6 +90,8 @@ export interface TierRun {
   names: Placeholders;
   /** What the shared store holds for this request (the enforced tier, `limits.store`): reconciled after the answer, refunded without one. */
   reserved?: Reservation[];
+  /** Set when the shared store was out of reach for one of this run's limits and this replica decided alone. */
+  localShare?: boolean;
 }
 
 /** The policy of one request: read once at its start, so a change mid-request never mixes versions. */
