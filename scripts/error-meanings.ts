@@ -68,6 +68,7 @@ export const CENTRAL_ERROR_MEANINGS: Partial<Record<CentralErrorCode, string>> =
   GH_ERR_INVALID_QUERY: 'A query parameter is malformed.',
   GH_ERR_INVALID_POLICY: 'A published bundle that does not validate; `problems` lists each line and field.',
   GH_ERR_KEY_FROM_ENV: 'Key rotation asked of a central whose signing key comes from `GATEHOUSE_SIGNING_KEY`: rotate it there.',
+  GH_ERR_KEY_NOT_STORED: 'Key rotation could not store the new seed with its key provider (the `GATEHOUSE_SIGNING_KEY_FILE` file is not writable, e.g. a read-only mounted secret); the current key stays in force.',
   GH_ERR_VERSION_CONFLICT: 'Two publishes raced for the same version: publish again.',
   GH_ERR_INGEST_BUSY: 'The central replica has as many records batches in flight as it takes (a fleet reconnecting at once); nothing was stored, and the device retries after Retry-After with jitter.',
   GH_ERR_STORAGE_UNAVAILABLE: "The central gateway's PostgreSQL is unreachable or dropped the transaction; nothing was stored, and the device retries after Retry-After.",

@@ -12,6 +12,7 @@ import { buildGateway } from '../../local-gateway/server/app.js';
 import { authenticatePat } from './auth.js';
 import { CentralError } from './errors.js';
 import { rollupSpend } from './limit-spend.js';
+import { keyProviderFrom, type KeyProvider } from './key-provider.js';
 import { DEFAULT_OVERLAP_MS, Signer } from './keys.js';
 import { PolicyBook } from './policies.js';
 import { adminRoutes } from './routes/admin.js';
@@ -33,8 +34,10 @@ export interface CentralOptions {
   env?: NodeJS.ProcessEnv;
   /** Injected in tests where time matters (expiry, STALE, key overlap). */
   clock?: () => number;
-  /** Holds the signing seed when it does not come from the environment; defaults to the OS keychain. */
+  /** Holds the signing seed when it does not come from the environment or a file; defaults to the OS keychain. */
   keychain?: Keychain;
+  /** Where the signing seed lives; default from the environment: GATEHOUSE_SIGNING_KEY, GATEHOUSE_SIGNING_KEY_FILE, else `keychain`. */
+  keyProvider?: KeyProvider;
   /** Defaults to SQLite in `<home>/central.db`. */
   storage?: CentralStorage;
   /** When `storage` is not given: `sqlite` (the default) or a `postgres://` URL with its password as an env:/keychain: reference. */
@@ -157,7 +160,7 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
   }
   let services: CentralServices;
   try {
-    const signer = await Signer.open(storage, env, keychain, clock);
+    const signer = await Signer.open(storage, opts.keyProvider ?? keyProviderFrom(env, keychain), clock);
     const policies = await PolicyBook.open(storage, signer, { enforcedTier, org: opts.org ?? null, clock });
     const org = centralOrg(opts.org ?? null, policies.publishedOrg());
     services = {

@@ -35,8 +35,9 @@ start
                     usage rollups stay); default: keep all
   --log-level L     error, warn (default), info or debug
   --json            One JSON line (url, home, storage, org, key_id, key_source) instead of the banner
-  Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed;
-  otherwise the OS keychain entry central-signing-key, created at first start).
+  Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed),
+  else GATEHOUSE_SIGNING_KEY_FILE (a file holding one, mode 0600, made at first start when absent),
+  else the OS keychain entry central-signing-key, created at first start.
 
 publish FILE
   Validates FILE (YAML or JSON) as \`gatehouse policy check\` does, then the central assigns
@@ -51,6 +52,8 @@ pat USER
   --url URL         As for publish
   Environment: GATEHOUSE_ADMIN_TOKEN.
 `;
+
+const KEY_SOURCES = { env: 'from GATEHOUSE_SIGNING_KEY', file: 'from the file GATEHOUSE_SIGNING_KEY_FILE names', keychain: 'in the OS keychain' } as const;
 
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
 
@@ -124,7 +127,7 @@ async function start(argv: string[]): Promise<void> {
         `  Admin API     ${url}/v1/admin (GATEHOUSE_ADMIN_TOKEN as bearer)`,
         `  Client APIs   ${url}/v1 (PAT as API key)`,
         `  Org           ${app.central.org()} (devices enroll into it; only its bundles are published)`,
-        `  Signing key   ${signer.keyId} (${signer.source === 'env' ? 'from GATEHOUSE_SIGNING_KEY' : 'in the OS keychain'})`,
+        `  Signing key   ${signer.keyId} (${KEY_SOURCES[signer.source]})`,
         `  Policy        ${app.central.policies.latest() ? `version ${app.central.policies.latest()!.version}` : 'none published yet: gatehouse central publish FILE'}`,
         `  Home          ${home}`,
         `  Storage       ${app.central.storageDisplay}`,

@@ -19,6 +19,8 @@ export const CENTRAL_ERRORS = {
   GH_ERR_INVALID_POLICY: 400,
   /** Rotation asked of a central whose key comes from the environment: it cannot store the next one. */
   GH_ERR_KEY_FROM_ENV: 409,
+  /** Rotation whose key provider cannot store the next key (a read-only key file). */
+  GH_ERR_KEY_NOT_STORED: 409,
   /** Two publishes raced for the same version. */
   GH_ERR_VERSION_CONFLICT: 409,
   GH_ERR_BODY_TOO_LARGE: 413,

@@ -1,41 +1,39 @@
-import type { Keychain } from '../../local-gateway/keychain/index.js';
-import { KeychainUnavailableError, keychainAdvice } from '../../local-gateway/keychain/index.js';
 import type { KeyEndorsement, SigningKey } from '../protocol.js';
-import { endorseKey, generateSigningKey, isPastEnd, publicSigningKey, signBytes, signingKeyFromSeed, type SigningKeyPair } from '../signing.js';
-import { CentralError } from './errors.js';
+import { endorseKey, generateSigningKey, isPastEnd, publicSigningKey, signBytes, type SigningKeyPair } from '../signing.js';
+import type { KeyProvider } from './key-provider.js';
 import type { CentralStorage, PolicyRow, SigningKeyRow } from './storage.js';
 
-/** The keychain entry holding the current signing key's seed. */
-export const SIGNING_KEY_ENTRY = 'central-signing-key';
-export const SIGNING_KEY_ENV = 'GATEHOUSE_SIGNING_KEY';
+export { SIGNING_KEY_ENTRY, SIGNING_KEY_ENV, SigningKeyError } from './key-provider.js';
+
 /** How long a rotated-out key stays valid by default, so devices polling late still verify. */
 export const DEFAULT_OVERLAP_MS = 7 * 24 * 3600_000;
 
-/** A fatal start-up problem with the signing key, said in one sentence. */
-export class SigningKeyError extends Error {}
-
 /**
  * The org's signing keys. The current private seed lives only here, in memory, read from
- * `GATEHOUSE_SIGNING_KEY` or the OS keychain; storage holds the public records.
+ * its key provider (`key-provider.ts`: the environment, a file, the OS keychain); storage
+ * holds the public records.
  */
 export class Signer {
   private keys: SigningKeyRow[] = [];
 
   private constructor(
     private pair: SigningKeyPair,
-    readonly source: 'env' | 'keychain',
+    private readonly provider: KeyProvider,
     private readonly storage: CentralStorage,
-    private readonly keychain: Keychain,
     private readonly clock: () => number,
   ) {}
 
-  /** Loads the current key (generating and storing it in the keychain at first start) and records its public half. */
-  static async open(storage: CentralStorage, env: NodeJS.ProcessEnv, keychain: Keychain, clock: () => number): Promise<Signer> {
-    const { pair, source } = await loadKey(env, keychain);
-    const signer = new Signer(pair, source, storage, keychain, clock);
+  /** Loads the current key (a provider that can store one makes it at first start) and records its public half. */
+  static async open(storage: CentralStorage, provider: KeyProvider, clock: () => number): Promise<Signer> {
+    const pair = await provider.load();
+    const signer = new Signer(pair, provider, storage, clock);
     await storage.addSigningKey({ ...publicSigningKey(pair), createdAt: clock(), endorsement: null });
     await signer.reload();
     return signer;
+  }
+
+  get source(): KeyProvider['source'] {
+    return this.provider.source;
   }
 
   get keyId(): string {
@@ -64,55 +62,21 @@ export class Signer {
   }
 
   /**
-   * Rotates to a fresh key: stored in the keychain, endorsed by the current key, which stays
-   * valid for `overlapMs`; `resign` re-signs the latest bundle with the new key. Refused when
-   * the key comes from the environment, which this process cannot change.
+   * Rotates to a fresh key: stored by the key provider, endorsed by the current key, which
+   * stays valid for `overlapMs`; `resign` re-signs the latest bundle with the new key. Refused
+   * (by the provider) when the key comes from the environment, which this process cannot change.
    */
   async rotate(overlapMs: number, resign: (next: SigningKeyPair) => PolicyRow | null): Promise<{ key_id: string; previous_key_id: string; previous_not_after: string }> {
-    if (this.source === 'env') {
-      throw new CentralError(
-        'GH_ERR_KEY_FROM_ENV',
-        `The signing key comes from ${SIGNING_KEY_ENV}, so it cannot be rotated here: unset ${SIGNING_KEY_ENV} to keep keys in the OS keychain (entry ${SIGNING_KEY_ENTRY}), or restart with a new seed in ${SIGNING_KEY_ENV} and re-enroll the devices.`,
-      );
-    }
     const next = generateSigningKey();
     const now = this.clock();
     const previous = this.pair;
     const notAfter = new Date(now + overlapMs).toISOString();
     const endorsement = endorseKey(previous, publicSigningKey(next));
-    try {
-      await this.keychain.set(SIGNING_KEY_ENTRY, next.seed);
-    } catch (err) {
-      if (err instanceof KeychainUnavailableError) throw new SigningKeyError(keychainAdvice(err, 'the new signing key', 'stored', false));
-      throw err;
-    }
+    await this.provider.store(next);
     const policy = resign(next);
     await this.storage.rotateKey({ key: { ...publicSigningKey(next), createdAt: now, endorsement }, previousKeyId: previous.keyId, previousNotAfter: notAfter, policy });
     this.pair = next;
     await this.reload();
     return { key_id: next.keyId, previous_key_id: previous.keyId, previous_not_after: notAfter };
-  }
-}
-
-async function loadKey(env: NodeJS.ProcessEnv, keychain: Keychain): Promise<{ pair: SigningKeyPair; source: 'env' | 'keychain' }> {
-  const fromEnv = env[SIGNING_KEY_ENV]?.trim();
-  if (fromEnv) {
-    try {
-      return { pair: signingKeyFromSeed(fromEnv), source: 'env' };
-    } catch {
-      throw new SigningKeyError(`${SIGNING_KEY_ENV} is not a base64 32-byte Ed25519 seed: generate one with \`openssl rand -base64 32\`, or unset it to keep the key in the OS keychain.`);
-    }
-  }
-  try {
-    const stored = await keychain.get(SIGNING_KEY_ENTRY);
-    if (stored) return { pair: signingKeyFromSeed(stored), source: 'keychain' };
-    const pair = generateSigningKey();
-    await keychain.set(SIGNING_KEY_ENTRY, pair.seed);
-    return { pair, source: 'keychain' };
-  } catch (err) {
-    if (err instanceof KeychainUnavailableError) {
-      throw new SigningKeyError(`${keychainAdvice(err, 'the signing key', 'read', false).replace(/\.$/, '')}, or set ${SIGNING_KEY_ENV} to a base64 32-byte seed (\`openssl rand -base64 32\`).`);
-    }
-    throw err;
   }
 }

@@ -51,7 +51,7 @@ export interface StartCentralOptions extends Partial<Pick<CentralOptions, 'clock
 export async function startCentral(opts: StartCentralOptions = {}): Promise<TestCentral> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-central-'));
   const env: NodeJS.ProcessEnv = { ...opts.env };
-  if (!opts.keychain && !env.GATEHOUSE_SIGNING_KEY) env.GATEHOUSE_SIGNING_KEY = generateSigningKey().seed;
+  if (!opts.keychain && !env.GATEHOUSE_SIGNING_KEY && !env.GATEHOUSE_SIGNING_KEY_FILE) env.GATEHOUSE_SIGNING_KEY = generateSigningKey().seed;
   const fresh = opts.database === undefined && opts.storage !== undefined && opts.storage !== 'sqlite' ? await freshDatabase(opts.storage) : null;
   const storageUrl = opts.database ?? fresh?.url ?? 'sqlite';
   // The test URL's password is an env: reference into the test process's environment.
