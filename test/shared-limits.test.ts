@@ -264,4 +264,33 @@ describe.skipIf(!REDIS)('shared limits: Redis killed and started again empty', (
       await redis.stop();
     }
   }, 30_000);
+
+  it('a gateway started while Redis is down starts on its local share, says so, and uses the store once it answers', async () => {
+    const port = await freePort();
+    let now = AT;
+    const config = {
+      ...upstreamConfig(upstream.url, { models: ['gpt-4o-mini'] }),
+      policy: policyFile,
+      tiers: { active: 'prod', shadow: [] },
+      limits: { store: { url: `redis://127.0.0.1:${port}`, replicas: 3, timeout_ms: 50 } },
+    };
+    const gw = await startGateway(config, {}, { policy: { clock: () => now } });
+    let redis: { stop(): Promise<void> } | null = null;
+    try {
+      const [s] = subjects(1);
+      const first = await chat(gw, 'hi', { model: MODEL, metadata: { surface: 'req', subject: s! } });
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-gatehouse-limits')).toBe('local-share');
+      expect((await gw.api<GatewayStatus>('/api/status')).limits!.state).toBe('local');
+      redis = await ownRedis(port);
+      await waitFor(async () => {
+        now += 2_001;
+        const r = await chat(gw, 'hi', { model: MODEL, metadata: { surface: 'req', subject: `${s}-later` } });
+        return r.headers.get('x-gatehouse-limits') === null && (await gw.api<GatewayStatus>('/api/status')).limits!.state === 'shared';
+      }, 'the store to be used once it answers');
+    } finally {
+      await gw.close();
+      await redis?.stop();
+    }
+  }, 30_000);
 });

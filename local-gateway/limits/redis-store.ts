@@ -19,6 +19,16 @@ export interface RedisLimitsOptions {
 /** Three failures in a row and the store is skipped for 2 s, then one call tries it again. */
 const DEFAULT_BREAKER: BreakerSettings = { failures: 3, cooldown_ms: 2_000 };
 const BREAKER_KEY = 'redis';
+/** Most subjects remembered per local map; past it the oldest go (subjects come and go: users, tickets). */
+const MAX_REMEMBERED = 10_000;
+
+/** Sets a key last in insertion order, dropping the oldest past the bound. */
+function remember<V>(m: Map<string, V>, key: string, value: V): void {
+  m.delete(key);
+  m.set(key, value);
+  if (m.size > MAX_REMEMBERED) m.delete(m.keys().next().value!);
+}
+
 /** A budget key outlives its period by a day, so a late reconcile still finds it. */
 const BUDGET_GRACE_MS = 86_400_000;
 
@@ -55,7 +65,7 @@ export class RedisLimits implements SharedLimits {
     const reply = await this.run(GCRA, key, [c.now, c.periodMs, c.limit, c.amount, c.op]);
     if (reply) return { ok: reply[0] === 1, used: Number(reply[1]), retryMs: Number(reply[2]), where: 'shared' };
     const r = gcra(this.localTat.get(key) ?? 0, c.now, c.limit, c.periodMs, c.amount * this.o.replicas, c.op);
-    this.localTat.set(key, r.tat);
+    remember(this.localTat, key, r.tat);
     return { ok: r.ok, used: r.used / this.o.replicas, retryMs: r.retryMs, where: 'local' };
   }
 
@@ -72,7 +82,7 @@ export class RedisLimits implements SharedLimits {
     }
     if (reply) {
       const spend = Number(reply[1]);
-      this.lastSpend.set(key, c.op === 'take' && reply[0] === 1 ? spend - c.amount : spend);
+      remember(this.lastSpend, key, c.op === 'take' && reply[0] === 1 ? spend - c.amount : spend);
       return { ok: reply[0] === 1, used: spend, retryMs: 0, where: 'shared' };
     }
     return this.localBudget(key, c);
@@ -99,9 +109,9 @@ export class RedisLimits implements SharedLimits {
     // A subject not seen before the outage starts from the usage it has on record.
     const spend = this.localSpend.get(key) ?? this.lastSpend.get(key) ?? (await c.seed().catch(() => 0));
     if (c.op === 'take' && spend >= c.limit) return { ok: false, used: spend, retryMs: 0, where: 'local' };
-    this.localSpend.set(key, spend + c.amount * this.o.replicas);
+    remember(this.localSpend, key, spend + c.amount * this.o.replicas);
     const owed = this.owed.get(key);
-    this.owed.set(key, { call: c, amount: (owed?.amount ?? 0) + c.amount });
+    remember(this.owed, key, { call: c, amount: (owed?.amount ?? 0) + c.amount });
     return { ok: true, used: spend + c.amount * this.o.replicas, retryMs: 0, where: 'local' };
   }
 
