@@ -3,6 +3,7 @@ import { createGuardrailCheck } from '../../policy/engine/index.js';
 import { slotTexts, type TextKind } from '../../contracts/texts.js';
 import '../index.js';
 import { codeText } from '../../../bench/lib/code-corpus.js';
+import { BITS, BLOCK_BITS, featureCounts, scanFeatures } from './features.js';
 import { LearnedScorer } from './learned.js';
 import { MODEL } from './weights.js';
 
@@ -17,6 +18,29 @@ describe('learned prompt-injection classifier', () => {
     expect(MODEL.weights.length).toBeLessThan(4 * 1024 * 1024);
     expect(MODEL.thresholds.untrusted).toBeLessThanOrEqual(MODEL.thresholds.own);
     expect(() => new LearnedScorer({ ...MODEL, bits: MODEL.bits + 1 })).toThrow(/feature bits/);
+  });
+
+  it('sums per block exactly the features training counts, to the last word at the end of a block', () => {
+    const w = Int8Array.from(Buffer.from(MODEL.weights, 'base64'));
+    expect(w.length).toBe(1 << BITS);
+    const words = ['Ignore', 'the', 'lint', 'warnings;', 'const x = 1;', '\n\t', 'ÉTÉ', '../.ssh/id_rsa', 'curl -s', '   '];
+    for (const len of [0, 1, 5, 255, 256, 257, 511, 512, 513, 1024, 3000]) {
+      let text = '';
+      for (let i = 0; text.length < len; i++) text += `${words[(i * 7 + len) % words.length]} `;
+      // Cut so the text ends inside a word exactly at a block boundary where the length allows it.
+      text = text.slice(0, len);
+      const blocks = (text.length >> BLOCK_BITS) + 1;
+      const sum = new Int32Array(blocks);
+      const count = new Int32Array(blocks);
+      const n = scanFeatures(text, w, sum, count, null);
+      let want = 0;
+      let wantN = 0;
+      for (const [b, c] of featureCounts(text)) {
+        want += w[b]! * c;
+        wantN += c;
+      }
+      expect([n, count.reduce((a, b) => a + b, 0), sum.reduce((a, b) => a + b, 0)]).toEqual([wantN, wantN, want]);
+    }
   });
 
   it('stays quiet on plain code and leaves system prompts to the phrase scorer', async () => {
