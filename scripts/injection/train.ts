@@ -53,26 +53,28 @@ const benign = benignSamples(rand, {
   roots: [`${ROOT}node_modules`, '/usr/share/doc'],
   agentFixtures: process.env.GATEHOUSE_AGENT_FIXTURES,
   perFile: 6,
-  maxFiles: 9000,
+  maxFiles: 12000,
   window: WINDOW,
+  hard: 8000,
 });
 const benignTrain = benign.filter((s) => !inValidation(s.source));
 const benignVal = benign.filter((s) => inValidation(s.source));
 
-// Attacks, alone and inside benign text the size of a window.
+// Attacks, alone and inside benign text the size of a window; carried attacks sit in real text.
 function attacks(n: number, r: () => number, host: readonly Sample[]): string[] {
   const out: string[] = [];
+  const chunk = () => host[Math.floor(r() * host.length)]!.text;
   for (let i = 0; i < n; i++) {
-    const a = attack(r, ATTACK_CATEGORIES[i % ATTACK_CATEGORIES.length]!);
+    const a = attack(r, ATTACK_CATEGORIES[i % ATTACK_CATEGORIES.length]!, host.length && r() < 0.7 ? chunk().slice(0, WINDOW) : undefined);
     if (r() < 0.25 && host.length) {
-      const h = host[Math.floor(r() * host.length)]!.text.slice(0, Math.max(0, WINDOW - a.length - 2));
+      const h = chunk().slice(0, Math.max(0, WINDOW - a.length - 2));
       const cut = Math.floor(r() * h.length);
       out.push(`${h.slice(0, cut)}\n${a}\n${h.slice(cut)}`.slice(0, WINDOW * 2));
     } else out.push(a);
   }
   return out;
 }
-const attackTrain = attacks(Math.min(benignTrain.length, 24000), rand, benignTrain);
+const attackTrain = attacks(Math.min(benignTrain.length, 48000), rand, benignTrain);
 const attackVal = attacks(3000, prng(seed + 1), benignVal);
 
 // The repository's evaluation sets were tuned on long ago, so by the project's rule they are
@@ -88,13 +90,34 @@ function fixture(f: string): { text: string; y: number }[] {
 const fixtureTrain = fixture('test/fixtures/guardrails/eval/prompt_injection.jsonl');
 const fixtureBenign = fixture('test/fixtures/guardrails/heldout/prompt_injection.jsonl').filter((c) => c.y === 0).map((c) => c.text);
 
+// Labelled sets written by people outside the project (GATEHOUSE_INJECTION_EXTRA, comma-separated
+// JSON-lines paths of {text, injection, kind}, read and never copied into the repository): half of
+// each, by a hash of the text, is learned from (five times, they are few); the other half is held
+// out and reported per kind at the bars the gateway applies.
+interface Labelled {
+  text: string;
+  y: number;
+  kind: string;
+}
+const extra: Labelled[] = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
+  .split(',')
+  .filter((f) => f.trim() !== '')
+  .flatMap((f) => readFileSync(f.trim(), 'utf8').split('\n').filter((l) => l.trim()))
+  .map((l) => JSON.parse(l) as { text: string; injection: boolean; kind?: string })
+  .map((o) => ({ text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user' }));
+const extraHeldOut = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
+const extraTrain = extra.filter((e) => !extraHeldOut(e.text));
+const extraVal = extra.filter((e) => extraHeldOut(e.text));
+
 console.log(`benign: ${benignTrain.length} train chunks, ${benignVal.length} validation chunks; attacks: ${attackTrain.length} train, ${attackVal.length} validation`);
 
 const train: Example[] = [
   ...benignTrain.map((s) => vectorize(s.text, 0)),
   ...attackTrain.map((t) => vectorize(t, 1)),
   ...Array.from({ length: 10 }, () => fixtureTrain.map((c) => vectorize(c.text, c.y))).flat(),
+  ...Array.from({ length: 5 }, () => extraTrain.map((c) => vectorize(c.text, c.y))).flat(),
 ];
+console.log(`labelled extra: ${extraTrain.length} train, ${extraVal.length} held out`);
 const D = 1 << BITS;
 const w = new Float64Array(D);
 const g2 = new Float64Array(D).fill(1e-8);
@@ -153,6 +176,20 @@ const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.
 console.log(`thresholds: own ${model.thresholds.own}, untrusted ${model.thresholds.untrusted}`);
 console.log(`validation at own: attack recall ${rate(valAttack, own)}, benign FPR ${rate(valBenign, own)}, fixture benign FPR ${rate(fixtures, own)}`);
 console.log(`validation at untrusted: attack recall ${rate(valAttack, untrusted)}, benign FPR ${rate(valBenign, untrusted)}`);
+for (const [name, xs] of [['hard benign', benignVal.filter((b) => b.source.startsWith('hard/'))], ['package benign', benignVal.filter((b) => !b.source.startsWith('hard/'))]] as const) {
+  console.log(`validation ${name} (${xs.length}): FPR ${rate(xs.map((b) => score(b.text)), own)} at own, ${rate(xs.map((b) => score(b.text)), untrusted)} at untrusted`);
+}
+// The held-out half of the labelled sets, the classifier alone at the bar of each text's kind (system texts are not scored).
+const bar = (kind: string) => (kind === 'tool' ? untrusted : own);
+const groups = new Map<string, { n: number; hit: number }>();
+for (const e of extraVal.filter((x) => x.kind !== 'system')) {
+  const key = `${e.y ? 'attack' : 'benign'} ${e.kind}`;
+  const g = groups.get(key) ?? { n: 0, hit: 0 };
+  g.n++;
+  if (score(e.text) >= bar(e.kind)) g.hit++;
+  groups.set(key, g);
+}
+for (const [k, g] of [...groups].sort()) console.log(`held-out labelled ${k}: ${g.hit}/${g.n}`);
 
 writeFileSync(
   OUT,

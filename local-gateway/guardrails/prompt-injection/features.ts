@@ -1,7 +1,8 @@
 /**
  * The features of the learned detector, shared by training (scripts/injection/train.ts) and
  * inference, so the two cannot drift: hashed character 3-, 4- and 5-grams and word 1- and
- * 2-grams of the text folded to lower case with whitespace runs as one space. Each feature
+ * 2-grams of the text folded to lower case with whitespace runs as one space, zero-width
+ * characters dropped and full-width forms read as ASCII. Each feature
  * belongs to the position where its n-gram ends, so one pass over a text gives the sums of
  * every block of it, and a window's score is the sum of its blocks.
  */
@@ -44,9 +45,17 @@ export function scanFeatures(text: string, weights: Int8Array, sum: Int32Array, 
       block = i >> BLOCK_BITS;
     }
     let c = text.charCodeAt(i);
-    if (c >= 65 && c <= 90) c |= 32;
-    // Every whitespace is a space: layout must not change the features.
-    else if (c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0) c = 32;
+    if (c < 128) {
+      if (c >= 65 && c <= 90) c |= 32;
+      // Every whitespace is a space: layout must not change the features.
+      else if (c === 9 || c === 10 || c === 13 || c === 12 || c === 11) c = 32;
+    } else if (c === 0xa0 || c === 0x3000) c = 32;
+    // Zero-width characters split words for a reader's eye only; full-width letters are letters.
+    else if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff) continue;
+    else if (c >= 0xff01 && c <= 0xff5e) {
+      c -= 0xfee0;
+      if (c >= 65 && c <= 90) c |= 32;
+    }
     if (c === 32 && last === 32) continue;
     last = c;
     if (c2 !== 0) {
