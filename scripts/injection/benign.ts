@@ -102,8 +102,9 @@ export function benignSamples(rand: Rand, opts: { roots: string[]; agentFixtures
       for (const s of strings) for (const c of chunks(rand, s, 20, opts.window)) out.push({ text: c, source: `fixtures/${n}` });
     }
   }
+  const real = out.length;
   for (let i = 0; i < opts.hard; i++) {
-    const a = hardBenign(rand);
+    const a = hardBenign(rand, real > 0 ? out[Math.floor(rand() * real)]!.text : undefined);
     // The index in the source spreads every family over the train and validation split.
     const text = rand() < 0.3 ? `${a.text}\n\n${hardBenign(rand).text}` : a.text;
     out.push({ text, source: `${a.source}/${i % 20}` });

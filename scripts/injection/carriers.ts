@@ -8,14 +8,18 @@ import { ADDRESS, cap, FILLER, HOST, lower, pick, type Rand } from './lexicon.js
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
-/** A payload in one of the carriers; `host` is ordinary text split around it. */
-export function carry(rand: Rand, payload: string, host?: string): string {
+/**
+ * A payload in one of the carriers; `host` is ordinary text split around it. With `address`
+ * false the payload is never addressed to the model: benign twins of the carried attacks use
+ * the same carriers with ordinary text, so the model learns the payload and not the carrier.
+ */
+export function carry(rand: Rand, payload: string, host?: string, address = true): string {
   const text = host && host.length > 40 ? host : `${pick(rand, FILLER)} ${pick(rand, FILLER)}`;
   const cut = text.lastIndexOf(' ', Math.floor(text.length * (0.2 + rand() * 0.6)));
   const f1 = cut > 0 ? text.slice(0, cut) : text;
   const f2 = cut > 0 ? text.slice(cut + 1) : pick(rand, FILLER);
-  const addr = pick(rand, ADDRESS);
-  const said = rand() < 0.5 ? `${addr}: ${payload}` : payload;
+  const addr = address ? pick(rand, ADDRESS) : pick(rand, ['Note', 'Summary', 'Update', 'Reminder', 'Tip', 'Context']);
+  const said = address && rand() < 0.5 ? `${addr}: ${payload}` : payload;
   const host1 = pick(rand, HOST);
   const forms: (() => string)[] = [
     // Documents and markdown.

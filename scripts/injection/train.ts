@@ -1,14 +1,18 @@
 /**
  * Trains the learned prompt-injection detector: `npm run train:injection [-- --seed N]`.
  *
- * Attacks come from scripts/injection/attacks.ts (own templates, every category); benign text
- * from node_modules, /usr/share/doc and, when GATEHOUSE_AGENT_FIXTURES names a directory, the
- * strings of recorded agent requests (read, never copied into the repository). Benign files
- * are split into train and validation by a hash of their path, so validation text comes from
- * files the model never saw. The model is a logistic regression over the hashed features of
- * local-gateway/guardrails/prompt-injection/features.ts, trained with AdaGrad; its int8
- * weights and its two thresholds (the developer's own text; untrusted tool output and
- * documents) are written to weights.ts. Deterministic for a seed on the same machine.
+ * Attacks come from this directory's own grammars (attacks.ts with lexicon.ts, carriers.ts,
+ * multilingual.ts, obfuscate.ts: every category, carried attacks inside real text); benign
+ * text from node_modules, /usr/share/doc, generated hard benign text (hard-benign.ts) and,
+ * when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of recorded agent requests.
+ * GATEHOUSE_INJECTION_EXTRA may name labelled JSON-lines sets written by people (an older
+ * blind set): half is learned from, half held out. None of these is copied into the
+ * repository. Benign files are split into train and validation by a hash of their path, so
+ * validation text comes from files the model never saw. The model is a logistic regression
+ * over the hashed features of local-gateway/guardrails/prompt-injection/features.ts, trained
+ * with AdaGrad; its int8 weights and its two thresholds (the developer's own text; untrusted
+ * tool output and documents) are written to weights.ts. Deterministic for a seed on the
+ * same machine.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,10 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BITS, featureCounts, WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
 import { prng } from '../../bench/lib/code-corpus.js';
-import { attack, ATTACK_CATEGORIES } from './attacks.js';
+import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
 import { benignSamples, type Sample } from './benign.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' } } });
+// --hold-out CATEGORY trains without one attack grammar and validates on it alone: how far the model reaches past what it was shown.
+const heldOut = values['hold-out'];
+if (heldOut !== undefined && !(ATTACK_CATEGORIES as readonly string[]).includes(heldOut)) throw new Error(`--hold-out takes one of ${ATTACK_CATEGORIES.join(', ')}`);
+const trainCategories = ATTACK_CATEGORIES.filter((c) => c !== heldOut);
 const seed = Number(values.seed);
 const rand = prng(seed);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,17 +63,17 @@ const benign = benignSamples(rand, {
   perFile: 6,
   maxFiles: 12000,
   window: WINDOW,
-  hard: 8000,
+  hard: 12000,
 });
 const benignTrain = benign.filter((s) => !inValidation(s.source));
 const benignVal = benign.filter((s) => inValidation(s.source));
 
 // Attacks, alone and inside benign text the size of a window; carried attacks sit in real text.
-function attacks(n: number, r: () => number, host: readonly Sample[]): string[] {
+function attacks(n: number, r: () => number, host: readonly Sample[], categories: readonly AttackCategory[]): string[] {
   const out: string[] = [];
   const chunk = () => host[Math.floor(r() * host.length)]!.text;
   for (let i = 0; i < n; i++) {
-    const a = attack(r, ATTACK_CATEGORIES[i % ATTACK_CATEGORIES.length]!, host.length && r() < 0.7 ? chunk().slice(0, WINDOW) : undefined);
+    const a = attack(r, categories[i % categories.length]!, host.length && r() < 0.7 ? chunk().slice(0, WINDOW) : undefined);
     if (r() < 0.25 && host.length) {
       const h = chunk().slice(0, Math.max(0, WINDOW - a.length - 2));
       const cut = Math.floor(r() * h.length);
@@ -74,8 +82,8 @@ function attacks(n: number, r: () => number, host: readonly Sample[]): string[] 
   }
   return out;
 }
-const attackTrain = attacks(Math.min(benignTrain.length, 48000), rand, benignTrain);
-const attackVal = attacks(3000, prng(seed + 1), benignVal);
+const attackTrain = attacks(Math.min(benignTrain.length, 48000), rand, benignTrain, trainCategories);
+const attackVal = attacks(3000, prng(seed + 1), benignVal, heldOut === undefined ? ATTACK_CATEGORIES : [heldOut as AttackCategory]);
 
 // The repository's evaluation sets were tuned on long ago, so by the project's rule they are
 // training data: the first is learned from (each case ten times, they are few and hard), the
