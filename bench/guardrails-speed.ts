@@ -8,7 +8,8 @@
  *    separate texts, freshly parsed from JSON as the gateway would, and the total time of all
  *    50 scans is compared with one cold scan of the final state (fastest of 5 plays per turn). Target: ≤ 2×.
  * 3. Per type: each registered type alone, cold, with its default config (deny_regex and
- *    topic, which need one, with a typical policy's patterns and topics).
+ *    topic, which need one, with a typical policy's patterns and topics), and prompt_injection
+ *    once more with its learned classifier off, so the classifier's cost shows in the same run.
  * With none of the built-in types in this build, 1 and 2 run the types it does have.
  */
 import { performance } from 'node:perf_hooks';
@@ -129,4 +130,10 @@ for (const type of TYPES.filter(hasGuardrailType)) {
   } catch (err) {
     console.log(`  ${type.padEnd(22)} skipped: ${(err as Error).message}`);
   }
+}
+// The learned classifier's share of prompt_injection: the same type with it switched off, in the same run.
+if (hasGuardrailType('prompt_injection')) {
+  const phrases = GuardrailSchema.parse({ id: 'pi-phrases', type: 'prompt_injection', hook: 'llm_input', action: 'validate', config: { learned: false } });
+  const r = await coldMBps(new Scanner([phrases]), 3);
+  console.log(`  ${'  (learned: false)'.padEnd(22)} ${r.mbps.toFixed(1).padStart(6)} / ${r.best.toFixed(1).padStart(6)}      —`);
 }

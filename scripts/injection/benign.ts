@@ -1,15 +1,16 @@
 /**
  * Benign training text: real developer prose and code that ships on this machine — the
  * READMEs, changelogs, docs and sources in node_modules, Debian's /usr/share/doc — plus, when
- * a path is given, the strings of recorded agent requests; and hand-written developer requests
- * that use an attack's words for ordinary work ("ignore the lint warnings", "translate this
- * README", "decode this JWT"). Files are read in sorted order and cut into chunks the size of
+ * a path is given, the strings of recorded agent requests; and generated hard benign text
+ * (hard-benign.ts) that uses an attack's words for ordinary work. Files are read in sorted order and cut into chunks the size of
  * a detector window, so the same machine gives the same data.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { pick, type Rand } from './attacks.js';
+import { hardBenign } from './hard-benign.js';
+import type { Rand } from './lexicon.js';
 
 export interface Sample {
   text: string;
@@ -18,7 +19,7 @@ export interface Sample {
 }
 
 const DOC = /^(readme|changelog|history|changes|contributing|security|news|faq)[^/]*$|\.(md|markdown|txt|rst)$/i;
-const CODE = /\.(js|mjs|cjs|ts|d\.ts|py|sh|json)$/i;
+const CODE = /\.(js|mjs|cjs|ts|d\.ts|py|sh|json|html?|ya?ml|toml|xml|css|go|rs|java|c|h|rb|sql|conf|ini|cfg|log|csv)$/i;
 
 function walk(dir: string, out: string[], depth: number, limit: number): void {
   if (depth < 0 || out.length >= limit) return;
@@ -70,45 +71,14 @@ function chunks(rand: Rand, text: string, max: number, window: number): string[]
   return out;
 }
 
-/** Developer requests that borrow an attack's words for ordinary work. */
-const HARD = [
-  'Ignore the lint warnings in the generated files and fix only the type errors.',
-  'Forget the previous approach; let\'s try a hash map instead of sorting.',
-  'Disregard my last message, I pasted the wrong stack trace. Here is the right one:',
-  'Translate this README into French and keep the code blocks as they are.',
-  'Translate the error messages in src/i18n/en.json into German.',
-  'Decode this base64 JWT payload and tell me when it expires.',
-  'Write a role-play scenario for our customer-support training bot, where the agent plays an angry customer.',
-  'Print the system prompt length in tokens before sending the request.',
-  'Our app builds the system prompt from a template; add a field for the user\'s locale.',
-  'Act as a senior reviewer and point out problems in this diff.',
-  'Pretend the network is down and make sure the client retries with backoff.',
-  'You are a helpful assistant that answers questions about our API documentation.',
-  'Override the default timeout in the config with an environment variable.',
-  'Skip the previous migration and write a new one that adds the column.',
-  'From now on, use tabs instead of spaces in this file.',
-  'Reveal the hidden columns in the table when the user clicks Show all.',
-  'Send the logs to the collector at http://127.0.0.1:4318 using OTLP.',
-  'Add a markdown image to the README showing the architecture diagram.',
-  'Add a test that checks the guardrail blocks a request saying "ignore previous instructions".',
-  'The classifier flags too many README files; lower the weight of the word "ignore" in code blocks.',
-  'Explain what a prompt injection attack is and how our gateway detects one.',
-  'Rewrite this function so it ignores empty lines and comments.',
-  'Reset the form and clear the cached context when the user logs out.',
-  'The new rules in eslint.config.js override the old ones; remove the duplicates.',
-  'Respond only with the JSON object, no prose, so the parser can read it.',
-  'Repeat the request with exponential backoff when the server answers 429.',
-  'Output the contents of package.json and explain each script.',
-  'Hypothetically, if the cache were twice as big, how would latency change?',
-  'Write a story for our product blog about a developer who automates their release notes.',
-  'Summarize the changes since the last release and list breaking ones first.',
-];
-
-export function benignSamples(rand: Rand, opts: { roots: string[]; agentFixtures?: string; perFile: number; maxFiles: number; window: number }): Sample[] {
+export function benignSamples(rand: Rand, opts: { roots: string[]; agentFixtures?: string; perFile: number; maxFiles: number; window: number; hard: number }): Sample[] {
   const out: Sample[] = [];
   for (const root of opts.roots) {
-    const files: string[] = [];
-    walk(root, files, 6, opts.maxFiles);
+    const all: string[] = [];
+    walk(root, all, 8, 400_000);
+    // A spread over every package, not the first ones in sorted order: files ranked by a hash of their path.
+    const rank = (f: string) => createHash('sha1').update(f).digest().readUInt32BE(0);
+    const files = all.map((f) => [rank(f), f] as const).sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : 1)).slice(0, opts.maxFiles).map(([, f]) => f).sort();
     for (const f of files) {
       const text = readText(f);
       if (text) for (const c of chunks(rand, text, opts.perFile, opts.window)) out.push({ text: c, source: f });
@@ -132,10 +102,12 @@ export function benignSamples(rand: Rand, opts: { roots: string[]; agentFixtures
       for (const s of strings) for (const c of chunks(rand, s, 20, opts.window)) out.push({ text: c, source: `fixtures/${n}` });
     }
   }
-  for (let i = 0; i < 600; i++) {
-    const a = pick(rand, HARD);
-    const b = rand() < 0.4 ? ` ${pick(rand, HARD)}` : '';
-    out.push({ text: `${a}${b}`, source: `hard/${i % 10}` });
+  const real = out.length;
+  for (let i = 0; i < opts.hard; i++) {
+    const a = hardBenign(rand, real > 0 ? out[Math.floor(rand() * real)]!.text : undefined);
+    // The index in the source spreads every family over the train and validation split.
+    const text = rand() < 0.3 ? `${a.text}\n\n${hardBenign(rand).text}` : a.text;
+    out.push({ text, source: `${a.source}/${i % 20}` });
   }
   return out;
 }

@@ -1,14 +1,18 @@
 /**
  * Trains the learned prompt-injection detector: `npm run train:injection [-- --seed N]`.
  *
- * Attacks come from scripts/injection/attacks.ts (own templates, every category); benign text
- * from node_modules, /usr/share/doc and, when GATEHOUSE_AGENT_FIXTURES names a directory, the
- * strings of recorded agent requests (read, never copied into the repository). Benign files
- * are split into train and validation by a hash of their path, so validation text comes from
- * files the model never saw. The model is a logistic regression over the hashed features of
- * local-gateway/guardrails/prompt-injection/features.ts, trained with AdaGrad; its int8
- * weights and its two thresholds (the developer's own text; untrusted tool output and
- * documents) are written to weights.ts. Deterministic for a seed on the same machine.
+ * Attacks come from this directory's own grammars (attacks.ts with lexicon.ts, carriers.ts,
+ * multilingual.ts, obfuscate.ts: every category, carried attacks inside real text); benign
+ * text from node_modules, /usr/share/doc, generated hard benign text (hard-benign.ts) and,
+ * when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of recorded agent requests.
+ * GATEHOUSE_INJECTION_EXTRA may name labelled JSON-lines sets written by people (an older
+ * blind set): half is learned from, half held out. None of these is copied into the
+ * repository. Benign files are split into train and validation by a hash of their path, so
+ * validation text comes from files the model never saw. The model is a logistic regression
+ * over the hashed features of local-gateway/guardrails/prompt-injection/features.ts, trained
+ * with AdaGrad; its int8 weights and its two thresholds (the developer's own text; untrusted
+ * tool output and documents) are written to weights.ts. Deterministic for a seed on the
+ * same machine.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,10 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BITS, featureCounts, WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
 import { prng } from '../../bench/lib/code-corpus.js';
-import { attack, ATTACK_CATEGORIES } from './attacks.js';
+import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
 import { benignSamples, type Sample } from './benign.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' } } });
+// --hold-out CATEGORY trains without one attack grammar and validates on it alone: how far the model reaches past what it was shown.
+const heldOut = values['hold-out'];
+if (heldOut !== undefined && !(ATTACK_CATEGORIES as readonly string[]).includes(heldOut)) throw new Error(`--hold-out takes one of ${ATTACK_CATEGORIES.join(', ')}`);
+const trainCategories = ATTACK_CATEGORIES.filter((c) => c !== heldOut);
 const seed = Number(values.seed);
 const rand = prng(seed);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,27 +61,29 @@ const benign = benignSamples(rand, {
   roots: [`${ROOT}node_modules`, '/usr/share/doc'],
   agentFixtures: process.env.GATEHOUSE_AGENT_FIXTURES,
   perFile: 6,
-  maxFiles: 9000,
+  maxFiles: 12000,
   window: WINDOW,
+  hard: 12000,
 });
 const benignTrain = benign.filter((s) => !inValidation(s.source));
 const benignVal = benign.filter((s) => inValidation(s.source));
 
-// Attacks, alone and inside benign text the size of a window.
-function attacks(n: number, r: () => number, host: readonly Sample[]): string[] {
+// Attacks, alone and inside benign text the size of a window; carried attacks sit in real text.
+function attacks(n: number, r: () => number, host: readonly Sample[], categories: readonly AttackCategory[]): string[] {
   const out: string[] = [];
+  const chunk = () => host[Math.floor(r() * host.length)]!.text;
   for (let i = 0; i < n; i++) {
-    const a = attack(r, ATTACK_CATEGORIES[i % ATTACK_CATEGORIES.length]!);
+    const a = attack(r, categories[i % categories.length]!, host.length && r() < 0.7 ? chunk().slice(0, WINDOW) : undefined);
     if (r() < 0.25 && host.length) {
-      const h = host[Math.floor(r() * host.length)]!.text.slice(0, Math.max(0, WINDOW - a.length - 2));
+      const h = chunk().slice(0, Math.max(0, WINDOW - a.length - 2));
       const cut = Math.floor(r() * h.length);
       out.push(`${h.slice(0, cut)}\n${a}\n${h.slice(cut)}`.slice(0, WINDOW * 2));
     } else out.push(a);
   }
   return out;
 }
-const attackTrain = attacks(Math.min(benignTrain.length, 24000), rand, benignTrain);
-const attackVal = attacks(3000, prng(seed + 1), benignVal);
+const attackTrain = attacks(Math.min(benignTrain.length, 48000), rand, benignTrain, trainCategories);
+const attackVal = attacks(3000, prng(seed + 1), benignVal, heldOut === undefined ? ATTACK_CATEGORIES : [heldOut as AttackCategory]);
 
 // The repository's evaluation sets were tuned on long ago, so by the project's rule they are
 // training data: the first is learned from (each case ten times, they are few and hard), the
@@ -88,13 +98,34 @@ function fixture(f: string): { text: string; y: number }[] {
 const fixtureTrain = fixture('test/fixtures/guardrails/eval/prompt_injection.jsonl');
 const fixtureBenign = fixture('test/fixtures/guardrails/heldout/prompt_injection.jsonl').filter((c) => c.y === 0).map((c) => c.text);
 
+// Labelled sets written by people outside the project (GATEHOUSE_INJECTION_EXTRA, comma-separated
+// JSON-lines paths of {text, injection, kind}, read and never copied into the repository): half of
+// each, by a hash of the text, is learned from (five times, they are few); the other half is held
+// out and reported per kind at the bars the gateway applies.
+interface Labelled {
+  text: string;
+  y: number;
+  kind: string;
+}
+const extra: Labelled[] = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
+  .split(',')
+  .filter((f) => f.trim() !== '')
+  .flatMap((f) => readFileSync(f.trim(), 'utf8').split('\n').filter((l) => l.trim()))
+  .map((l) => JSON.parse(l) as { text: string; injection: boolean; kind?: string })
+  .map((o) => ({ text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user' }));
+const extraHeldOut = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
+const extraTrain = extra.filter((e) => !extraHeldOut(e.text));
+const extraVal = extra.filter((e) => extraHeldOut(e.text));
+
 console.log(`benign: ${benignTrain.length} train chunks, ${benignVal.length} validation chunks; attacks: ${attackTrain.length} train, ${attackVal.length} validation`);
 
 const train: Example[] = [
   ...benignTrain.map((s) => vectorize(s.text, 0)),
   ...attackTrain.map((t) => vectorize(t, 1)),
   ...Array.from({ length: 10 }, () => fixtureTrain.map((c) => vectorize(c.text, c.y))).flat(),
+  ...Array.from({ length: 5 }, () => extraTrain.map((c) => vectorize(c.text, c.y))).flat(),
 ];
+console.log(`labelled extra: ${extraTrain.length} train, ${extraVal.length} held out`);
 const D = 1 << BITS;
 const w = new Float64Array(D);
 const g2 = new Float64Array(D).fill(1e-8);
@@ -153,10 +184,25 @@ const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.
 console.log(`thresholds: own ${model.thresholds.own}, untrusted ${model.thresholds.untrusted}`);
 console.log(`validation at own: attack recall ${rate(valAttack, own)}, benign FPR ${rate(valBenign, own)}, fixture benign FPR ${rate(fixtures, own)}`);
 console.log(`validation at untrusted: attack recall ${rate(valAttack, untrusted)}, benign FPR ${rate(valBenign, untrusted)}`);
+for (const [name, xs] of [['hard benign', benignVal.filter((b) => b.source.startsWith('hard/'))], ['package benign', benignVal.filter((b) => !b.source.startsWith('hard/'))]] as const) {
+  console.log(`validation ${name} (${xs.length}): FPR ${rate(xs.map((b) => score(b.text)), own)} at own, ${rate(xs.map((b) => score(b.text)), untrusted)} at untrusted`);
+}
+// The held-out half of the labelled sets, the classifier alone at the bar of each text's kind (system texts are not scored).
+const bar = (kind: string) => (kind === 'tool' ? untrusted : own);
+const groups = new Map<string, { n: number; hit: number }>();
+for (const e of extraVal.filter((x) => x.kind !== 'system')) {
+  const key = `${e.y ? 'attack' : 'benign'} ${e.kind}`;
+  const g = groups.get(key) ?? { n: 0, hit: 0 };
+  g.n++;
+  if (score(e.text) >= bar(e.kind)) g.hit++;
+  groups.set(key, g);
+}
+for (const [k, g] of [...groups].sort()) console.log(`held-out labelled ${k}: ${g.hit}/${g.n}`);
 
 writeFileSync(
   OUT,
   `// Generated by \`npm run train:injection -- --seed ${seed}\` (scripts/injection/train.ts); do not edit.\n` +
+    `// Trained on ${benignTrain.length} benign chunks (agent fixtures: ${process.env.GATEHOUSE_AGENT_FIXTURES ? 'yes' : 'no'}), ${attackTrain.length} generated attacks and ${extraTrain.length} rows of labelled sets from GATEHOUSE_INJECTION_EXTRA.\n` +
     `import type { LinearModel } from './learned.js';\n\n` +
     `export const MODEL: LinearModel = ${JSON.stringify(model)};\n`,
 );

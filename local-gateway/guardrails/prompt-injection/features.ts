@@ -1,28 +1,32 @@
 /**
  * The features of the learned detector, shared by training (scripts/injection/train.ts) and
  * inference, so the two cannot drift: hashed character 3-, 4- and 5-grams and word 1- and
- * 2-grams of the text folded to lower case with whitespace runs as one space. Each position
- * of the text contributes the weights of the n-grams that end there, so the score of any
- * window is a difference of prefix sums: one pass over the text scores every window of it.
+ * 2-grams of the text folded to lower case with whitespace runs as one space, zero-width
+ * characters dropped and full-width forms read as ASCII. Each feature
+ * belongs to the position where its n-gram ends, so one pass over a text gives the sums of
+ * every block of it, and a window's score is the sum of its blocks.
  */
 
 /** log2 of the number of hashed feature buckets. */
 export const BITS = 18;
 const MASK = (1 << BITS) - 1;
 
-const fold = (c: number): number => {
-  if (c >= 65 && c <= 90) return c | 32;
-  // Every whitespace is a space: layout must not change the features.
-  if (c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0) return 32;
-  return c;
-};
-const isWordChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 39 || c >= 0xc0;
+/** Features are summed per block of 2^BLOCK_BITS characters; a window is two blocks. */
+export const BLOCK_BITS = 8;
 
 /**
- * Calls `emit(position, bucket)` for every feature of `text`, in order of position. The
- * position is the index in `text` where the n-gram ends; hashes are FNV-style, seedable per n.
+ * The one pass over a text: adds the int8 weight of every feature to the sum of the block
+ * where its n-gram ends (`sum`, `count`: at least `(text.length >> BLOCK_BITS) + 1` long,
+ * zeroed) and, when `buckets` is given (at least 5 × length + 8 long), records each
+ * feature's bucket there. Returns the number of features. A tight loop with no call per
+ * feature, because the learned scorer runs it on every byte of an agent's context; hashes
+ * are FNV-style, with a different multiplier per n.
  */
-export function forEachFeature(text: string, emit: (pos: number, bucket: number) => void): void {
+export function scanFeatures(text: string, weights: Int8Array, sum: Int32Array, count: Int32Array, buckets: Int32Array | null): number {
+  let total = 0;
+  let s = 0;
+  let k = 0;
+  let block = 0;
   let c1 = 0;
   let c2 = 0;
   let c3 = 0;
@@ -32,18 +36,46 @@ export function forEachFeature(text: string, emit: (pos: number, bucket: number)
   let prevWord = 0;
   let last = 32;
   for (let i = 0; i < text.length; i++) {
-    const c = fold(text.charCodeAt(i));
+    if (i >> BLOCK_BITS !== block) {
+      sum[block] = s;
+      count[block] = k;
+      total += k;
+      s = 0;
+      k = 0;
+      block = i >> BLOCK_BITS;
+    }
+    let c = text.charCodeAt(i);
+    if (c < 128) {
+      if (c >= 65 && c <= 90) c |= 32;
+      // Every whitespace is a space: layout must not change the features.
+      else if (c === 9 || c === 10 || c === 13 || c === 12 || c === 11) c = 32;
+    } else if (c === 0xa0 || c === 0x3000) c = 32;
+    // Zero-width characters split words for a reader's eye only; full-width letters are letters.
+    else if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff) continue;
+    else if (c >= 0xff01 && c <= 0xff5e) {
+      c -= 0xfee0;
+      if (c >= 65 && c <= 90) c |= 32;
+    }
     if (c === 32 && last === 32) continue;
     last = c;
     if (c2 !== 0) {
       const h3 = Math.imul(Math.imul(Math.imul(0x811c9dc5 ^ c2, 0x01000193) ^ c1, 0x01000193) ^ c, 0x01000193);
-      emit(i, (h3 ^ (h3 >>> 15)) & MASK);
+      const f3 = (h3 ^ (h3 >>> 15)) & MASK;
+      s += weights[f3]!;
+      if (buckets !== null) buckets[total + k] = f3;
+      k++;
       if (c3 !== 0) {
         const h4 = Math.imul(h3 ^ c3, 0x2c1b3c6d);
-        emit(i, (h4 ^ (h4 >>> 13)) & MASK);
+        const f4 = (h4 ^ (h4 >>> 13)) & MASK;
+        s += weights[f4]!;
+        if (buckets !== null) buckets[total + k] = f4;
+        k++;
         if (c4 !== 0) {
           const h5 = Math.imul(h4 ^ c4, 0x297a2d39);
-          emit(i, (h5 ^ (h5 >>> 16)) & MASK);
+          const f5 = (h5 ^ (h5 >>> 16)) & MASK;
+          s += weights[f5]!;
+          if (buckets !== null) buckets[total + k] = f5;
+          k++;
         }
       }
     }
@@ -51,15 +83,21 @@ export function forEachFeature(text: string, emit: (pos: number, bucket: number)
     c3 = c2;
     c2 = c1;
     c1 = c;
-    if (isWordChar(c)) {
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 39 || c >= 0xc0) {
       word = Math.imul(word ^ c, 0x01000193) + 0x9e3779b9;
       wordLen++;
     } else if (wordLen > 0) {
       const w = Math.imul(word, 0x85ebca6b);
-      emit(i, ((w ^ (w >>> 13)) >>> 0) & MASK);
+      const f1 = ((w ^ (w >>> 13)) >>> 0) & MASK;
+      s += weights[f1]!;
+      if (buckets !== null) buckets[total + k] = f1;
+      k++;
       if (prevWord !== 0) {
         const b = Math.imul(prevWord ^ Math.imul(w, 0x27d4eb2f), 0xc2b2ae35);
-        emit(i, ((b ^ (b >>> 16)) >>> 0) & MASK);
+        const f2 = ((b ^ (b >>> 16)) >>> 0) & MASK;
+        s += weights[f2]!;
+        if (buckets !== null) buckets[total + k] = f2;
+        k++;
       }
       prevWord = w | 1;
       word = 0;
@@ -67,17 +105,38 @@ export function forEachFeature(text: string, emit: (pos: number, bucket: number)
     }
   }
   if (wordLen > 0) {
+    // The last word ends at text.length, which may open a block of its own.
+    if (text.length >> BLOCK_BITS !== block) {
+      sum[block] = s;
+      count[block] = k;
+      total += k;
+      s = 0;
+      k = 0;
+      block = text.length >> BLOCK_BITS;
+    }
     const w = Math.imul(word, 0x85ebca6b);
-    emit(text.length, ((w ^ (w >>> 13)) >>> 0) & MASK);
+    const f1 = ((w ^ (w >>> 13)) >>> 0) & MASK;
+    s += weights[f1]!;
+    if (buckets !== null) buckets[total + k] = f1;
+    k++;
   }
+  sum[block] = s;
+  count[block] = k;
+  return total + k;
 }
 
 /** A window is this many characters; long texts are scored window by window, half overlapping. */
-export const WINDOW = 512;
+export const WINDOW = 2 << BLOCK_BITS;
+
+let zero: Int8Array | undefined;
 
 /** The feature buckets of a whole text with their counts, for training. */
 export function featureCounts(text: string): Map<number, number> {
+  const blocks = (text.length >> BLOCK_BITS) + 1;
+  const buckets = new Int32Array(5 * text.length + 8);
+  zero ??= new Int8Array(1 << BITS);
+  const n = scanFeatures(text, zero, new Int32Array(blocks), new Int32Array(blocks), buckets);
   const out = new Map<number, number>();
-  forEachFeature(text, (_p, b) => out.set(b, (out.get(b) ?? 0) + 1));
+  for (let i = 0; i < n; i++) out.set(buckets[i]!, (out.get(buckets[i]!) ?? 0) + 1);
   return out;
 }

@@ -1,4 +1,4 @@
-import { BITS, forEachFeature, WINDOW } from './features.js';
+import { BITS, BLOCK_BITS, scanFeatures, WINDOW } from './features.js';
 
 /** A trained linear model over the hashed features of features.ts, as scripts/injection/train.ts writes it. */
 export interface LinearModel {
@@ -22,23 +22,27 @@ export interface Window {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** Windows overlap by half: a window is two blocks of this many characters. */
+const BLOCK = 1 << BLOCK_BITS;
+
 /**
  * The learned scorer: a logistic regression over character and word n-grams, applied to
  * windows of WINDOW characters (half overlapping), so an attack buried in 200 KB of code is
- * judged on its own neighbourhood and not diluted by the rest. One pass over the text gives
- * every position's weight; a window's score is a difference of prefix sums.
+ * judged on its own neighbourhood and not diluted by the rest. One pass over the text sums
+ * the int8 weights of each block's features in integers; a window is two adjacent blocks
+ * (the last one runs to the end of the text).
  */
 export class LearnedScorer {
-  private readonly w: Float32Array;
+  private readonly w: Int8Array;
+  private readonly scale: number;
   private readonly bias: number;
   readonly thresholds: LinearModel['thresholds'];
 
   constructor(model: LinearModel) {
     if (model.bits !== BITS) throw new Error(`injection model has ${model.bits} feature bits, features.ts hashes to ${BITS}`);
     const raw = Buffer.from(model.weights, 'base64');
-    const q = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
-    this.w = new Float32Array(q.length);
-    for (let i = 0; i < q.length; i++) this.w[i] = q[i]! * model.scale;
+    this.w = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+    this.scale = model.scale;
     this.bias = model.bias;
     this.thresholds = model.thresholds;
   }
@@ -46,31 +50,23 @@ export class LearnedScorer {
   /** Probability of each window of the text. */
   windows(text: string): Window[] {
     const n = text.length;
-    const sum = new Float64Array(n + 2);
-    const count = new Uint32Array(n + 2);
-    const w = this.w;
-    forEachFeature(text, (pos, bucket) => {
-      sum[pos + 1]! += w[bucket]!;
-      count[pos + 1]!++;
-    });
-    for (let i = 1; i <= n + 1; i++) {
-      sum[i]! += sum[i - 1]!;
-      count[i]! += count[i - 1]!;
-    }
-    const at = (a: number, b: number): Window => {
-      const c = count[b + 1]! - count[a]!;
-      const s = sum[b + 1]! - sum[a]!;
-      const z = c === 0 ? -Infinity : this.bias + s / Math.sqrt(c);
-      return { start: a, end: b, p: sigmoid(z), logit: z };
+    const blocks = (n >> BLOCK_BITS) + 1;
+    const sum = new Int32Array(blocks);
+    const count = new Int32Array(blocks);
+    scanFeatures(text, this.w, sum, count, null);
+    const at = (first: number, last: number): Window => {
+      let s = 0;
+      let c = 0;
+      for (let b = first; b <= last; b++) {
+        s += sum[b]!;
+        c += count[b]!;
+      }
+      const z = c === 0 ? -Infinity : this.bias + (s * this.scale) / Math.sqrt(c);
+      return { start: first * BLOCK, end: Math.min(n, (last + 1) * BLOCK), p: sigmoid(z), logit: z };
     };
-    if (n <= WINDOW) return [at(0, n)];
+    if (n <= WINDOW) return [at(0, blocks - 1)];
     const out: Window[] = [];
-    const step = WINDOW / 2;
-    for (let a = 0; a < n; a += step) {
-      const b = Math.min(n, a + WINDOW);
-      out.push(at(b - a < WINDOW ? Math.max(0, b - WINDOW) : a, b));
-      if (b === n) break;
-    }
+    for (let b = 0; b + 1 < blocks; b++) out.push(at(b, b + 1));
     return out;
   }
 }
