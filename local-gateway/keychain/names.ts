@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { writePrivateJson } from '../core/home.js';
@@ -45,7 +45,10 @@ export function readKeyIndex(file: string, onMovedAside: (to: string) => void = 
   if (parsed?.success) return parsed.data;
   // A damaged index reads as empty, so every keys command still works; it is moved aside
   // rather than left to be overwritten by the next `keys set`, which would lose its names.
-  const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  // Two damaged reads in one millisecond must not overwrite the first copy.
+  const stamp = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  let aside = stamp;
+  for (let n = 1; existsSync(aside); n += 1) aside = `${stamp}-${n}`;
   renameSync(file, aside);
   onMovedAside(aside);
   return { keys: {} };
