@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/config-error.js';
 import { clearRuntime, ensureHome, writeRuntime, type LocalToken } from '../core/home.js';
+import { claimHome, ownerSentence } from '../core/home-lock.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import { VERSION } from '../core/version.js';
 import { buildGateway, listenLoopback } from '../server/app.js';
@@ -54,10 +55,24 @@ export async function start(argv: string[]): Promise<void> {
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
   const grace = stopGraceMs(process.env);
 
+  // Before the database opens: one gateway per home. A second start says where the first runs
+  // and exits 1; it waits out one that is still starting (to report it) or stopping (to follow it).
+  let told = false;
+  const claim = await claimHome(paths, {
+    waitMs: grace + CUT_WAIT_MS + 5_000,
+    onWait: (owner) => {
+      if (!told) process.stderr.write(`Waiting for the gateway of home ${paths.dir} (pid ${owner.pid}) to finish ${owner.kind === 'stopping' ? 'stopping' : 'starting'}…\n`);
+      told = true;
+    },
+  });
+  if ('owner' in claim) throw new CommandError(ownerSentence(paths, claim.owner));
+  const lock = claim.held;
+
   let app;
   try {
     app = await buildGateway({ config: loaded.config, configFile: loaded.file, home, token, logging: level });
   } catch (err) {
+    lock.release();
     // What only the providers can check (e.g. an `apis` entry the kind does not speak), and the policy file the config names.
     if (err instanceof ConfigError) {
       const policy = loaded.config.policy;
@@ -71,6 +86,7 @@ export async function start(argv: string[]): Promise<void> {
     url = await listenLoopback(app, port);
   } catch (err) {
     await app.close();
+    lock.release();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CommandError(`Port ${port} is in use: another gatehouse may be running (\`gatehouse status\`), or pick another with --port.`);
     }
@@ -101,6 +117,7 @@ export async function start(argv: string[]): Promise<void> {
     app.server.closeAllConnections();
   };
   const stop = async (signal: string) => {
+    lock.markStopping();
     clearRuntime(paths, process.pid);
     if (stopping) {
       // A second signal: stop now; every open request still gets its error event and its trace.
@@ -116,6 +133,7 @@ export async function start(argv: string[]): Promise<void> {
     setInterval(() => app.server.closeIdleConnections(), 100).unref();
     await app.close();
     clearTimeout(timer);
+    lock.release();
     process.stderr.write('Gatehouse stopped.\n');
     process.exit(exitCode);
   };
