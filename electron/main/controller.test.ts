@@ -3,7 +3,7 @@ import { homePaths, writeRuntime } from '../../local-gateway/core/home.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../../test/helpers/gateway.js';
 import { chat, writePolicy } from '../../test/helpers/policy.js';
 import { setupText } from '../../local-gateway/cli/setup.js';
-import { findRunningGateway } from './attach.js';
+import { findHomeOwner } from './attach.js';
 import { createController, type Controller, type DesktopShell } from './controller.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createNotifier, type Notice } from './notifications.js';
@@ -46,7 +46,7 @@ beforeAll(async () => {
     exit: () => void exited++,
   };
   const notifier = createNotifier({ show: (n) => void notices.push(n), now: Date.now, streak: 2 });
-  lifecycle = createLifecycle({ home: gw.home, find: findRunningGateway, spawn: () => { throw new Error('attaches in this test'); }, onChange: (s) => controller.onState(s) });
+  lifecycle = createLifecycle({ home: gw.home, find: findHomeOwner, spawn: () => { throw new Error('attaches in this test'); }, onChange: (s) => controller.onState(s) });
   controller = createController({ lifecycle, notifier, shell, token: () => TEST_TOKEN });
 });
 afterAll(async () => {

@@ -105,6 +105,7 @@ export function createController(opts: ControllerOptions): Controller {
     onState(next) {
       const was = state;
       state = next;
+      opts.notifier.gateway(next);
       if (next.kind === 'running' && (was.kind !== 'running' || was.url !== next.url)) {
         stopWatching();
         listen(next.url);

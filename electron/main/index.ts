@@ -10,7 +10,7 @@ import { resolveHome, resolvePort } from '../../local-gateway/cli/args.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
 import { resolveLocalToken } from '../../local-gateway/keychain/token.js';
 import { loginItemSettings, readAppSettings, writeAppSettings } from './app-settings.js';
-import { findRunningGateway } from './attach.js';
+import { findHomeOwner } from './attach.js';
 import { createController, type DesktopShell } from './controller.js';
 import { CLI_ENTRY, gatewayCommand, spawnGateway } from './gateway-process.js';
 import { dispatchIpc, IPC_HANDLERS, type IpcServices } from './ipc.js';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   const lifecycle = createLifecycle({
     home,
-    find: findRunningGateway,
+    find: (h) => findHomeOwner(h),
     spawn: () =>
       spawnGateway(gatewayCommand({ packaged: app.isPackaged, appExecPath: process.execPath, entry: CLI_ENTRY, home, port: resolvePort(undefined), env: process.env })),
     onChange: (s) => {
@@ -61,7 +61,6 @@ async function main(): Promise<void> {
         showOnRun = false;
         openDashboard(s.url, 'traces');
       }
-      if (s.kind === 'restarting') new Notification({ title: 'Gatehouse restarted the gateway', body: `${s.reason}; trying again in ${Math.ceil(s.inMs / 1000)} s.` }).show();
     },
   });
 

@@ -57,7 +57,7 @@ describe('IPC', () => {
     gatewayUrl: () => GW,
     token: () => 'gh_local_test',
     openExternal: async (url) => void opened.push(url),
-    notifications: () => ({ limit: true, 'prod-streak': true, policy: true }),
+    notifications: () => ({ limit: true, 'prod-streak': true, policy: true, gateway: true }),
     setNotification: (kind, on) => void switched.push([kind, on]),
   };
   const h = (channel: string) => IPC_HANDLERS.find((x) => x.channel === channel)!;
