@@ -39,6 +39,9 @@ export const START_HELP = `Usage: gatehouse start [options]
   --log-level L     error, warn (default), info or debug, one line per event on stderr
   --json            One JSON line (url, dashboard_url, token_source, token_file, config, home) instead of the banner
 
+One gateway per home: a second start on the same home (any port) says where the first runs and exits 1;
+it waits for one still starting or stopping, and takes over the lock of one that crashed.
+
 Ctrl-C or SIGTERM stops it; open requests get up to 5 s to finish (GATEHOUSE_STOP_GRACE_MS), then are cut:
 each ends with the API's error event and is traced as GH_ERR_SHUTDOWN. A second Ctrl-C cuts them at once.
 `;
