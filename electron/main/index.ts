@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveHome, resolvePort } from '../../local-gateway/cli/args.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
+import { openKeychain } from '../../local-gateway/keychain/index.js';
 import { resolveLocalToken } from '../../local-gateway/keychain/token.js';
 import { readAppSettings, writeAppSettings, type AppSettings } from './app-settings.js';
 import { findHomeOwner } from './attach.js';
 import { createController, type DesktopShell } from './controller.js';
+import { enrollFromApp } from './enrollment.js';
 import { CLI_ENTRY, gatewayCommand, spawnGateway } from './gateway-process.js';
 import { dispatchIpc, IPC_HANDLERS, type IpcServices } from './ipc.js';
 import { createLifecycle } from './lifecycle.js';
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
       notifier.setEnabled(kind, on);
       saveSettings({ notifications: notifier.settings() });
     },
+    enroll: (central, pat) => enrollFromApp(paths, openKeychain(), central, pat),
   };
   for (const h of IPC_HANDLERS) {
     const sender = (frame: Electron.WebFrameMain | null) => ({ url: frame?.url, isTopFrame: frame !== null && frame.parent === null });

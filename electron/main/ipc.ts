@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IPC } from '../ipc-contract.js';
+import { EnrollArgsSchema, type EnrollReply } from './enrollment.js';
 import { NotificationKindSchema, type NotificationKind } from './notifications.js';
 import { isSafeExternal, isTrustedSender } from './window-security.js';
 
@@ -16,6 +17,7 @@ export interface IpcServices {
   openExternal(url: string): Promise<void>;
   notifications(): Record<NotificationKind, boolean>;
   setNotification(kind: NotificationKind, enabled: boolean): void;
+  enroll(central: string, pat: string): Promise<EnrollReply>;
 }
 
 /** A refused IPC call: the renderer sees the code and the sentence, never a stack. */
@@ -56,6 +58,7 @@ export const IPC_HANDLERS = [
     args: z.tuple([NotificationKindSchema, z.boolean()]),
     run: ([kind, on], s) => s.setNotification(kind, on),
   }),
+  handler({ channel: IPC.enroll, sync: false, args: EnrollArgsSchema, run: ([central, pat], s) => s.enroll(central, pat) }),
 ] as const;
 
 /**

@@ -59,6 +59,7 @@ describe('IPC', () => {
     openExternal: async (url) => void opened.push(url),
     notifications: () => ({ limit: true, 'prod-streak': true, policy: true, gateway: true }),
     setNotification: (kind, on) => void switched.push([kind, on]),
+    enroll: async () => ({ ok: false, error: 'enrollment is tested in enrollment.test.ts' }),
   };
   const h = (channel: string) => IPC_HANDLERS.find((x) => x.channel === channel)!;
   const dashboard = { url: `${GW}/ui/#/traces`, isTopFrame: true };

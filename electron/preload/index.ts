@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC, type GatehouseBridge } from '../ipc-contract.js';
+import { IPC, type EnrollResult, type GatehouseBridge } from '../ipc-contract.js';
 
 /**
  * The dashboard's only way into the app: named methods, each one IPC channel that main checks
@@ -17,6 +17,7 @@ const bridge: GatehouseBridge = {
       await ipcRenderer.invoke(IPC.setNotification, kind, enabled);
     },
   },
+  enroll: async (central, pat) => (await ipcRenderer.invoke(IPC.enroll, central, pat)) as EnrollResult,
 };
 
 contextBridge.exposeInMainWorld('gatehouse', bridge);
