@@ -3,6 +3,7 @@ import { api, isMissingEndpoint, useApi, type ApiError } from '../api';
 import { clearToken, getToken } from '../auth';
 import type { Settings, Status, SyncCycleResult, SyncStatus } from '../api-types';
 import { Failure, Loading, Notice } from '../components/states';
+import { desktopBridge, type DesktopBridge, type EnrollResult } from '../desktop';
 
 /** Copies to the clipboard; 127.0.0.1 is a secure context, so the async clipboard API is there. */
 function CopyButton({ text, label, testId }: { text: string; label: string; testId: string }) {
@@ -82,12 +83,50 @@ function Setup({ s }: { s: Settings }) {
 
 const OUTCOME = { applied: 'applied', unchanged: 'unchanged', rejected: 'refused', error: 'failed', skipped: 'skipped' } as const;
 
+/**
+ * In the desktop app: enroll from here. The PAT goes straight to the app (its preload), which
+ * stores it in the OS keychain; the page keeps no copy once the answer is in.
+ */
+function EnrollForm({ enroll, done }: { enroll: NonNullable<DesktopBridge['enroll']>; done: () => void }) {
+  const [central, setCentral] = useState('');
+  const [pat, setPat] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<EnrollResult | null>(null);
+  const submit = (ev: React.FormEvent) => {
+    ev.preventDefault();
+    setBusy(true);
+    setResult(null);
+    enroll(central, pat)
+      .then(
+        (r) => {
+          setResult(r);
+          if (r.ok) {
+            setPat('');
+            done();
+          }
+        },
+        (err: Error) => setResult({ ok: false, error: err.message }),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <form className="enroll" onSubmit={submit} data-testid="enroll-form">
+      <label>Central gateway <input type="url" required value={central} onChange={(e) => setCentral(e.target.value)} placeholder="https://gatehouse.example.com" data-testid="enroll-central" size={36} /></label>{' '}
+      <label>PAT <input type="password" required autoComplete="off" value={pat} onChange={(e) => setPat(e.target.value)} data-testid="enroll-pat" size={28} /></label>{' '}
+      <button type="submit" disabled={busy} data-testid="enroll-submit">{busy ? 'Enrolling…' : 'Enroll'}</button>
+      {result && !result.ok && <Notice kind="error" testId="enroll-error">{result.error}</Notice>}
+      {result?.ok && <Notice testId="enroll-done">Enrolled as {result.user}{result.team ? ` (team ${result.team})` : ''} in {result.org}; the PAT is in the OS keychain.{result.sync ? ` ${result.sync}` : ''}</Notice>}
+    </form>
+  );
+}
+
 /** Enrollment, the policy in force, the last sync and the outbox; a button runs a cycle now (POST /api/sync). */
 function FleetSync({ sync, reload }: { sync: SyncStatus; reload: () => void }) {
   const [running, setRunning] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const e = sync.enrollment;
   const last = sync.last_sync;
+  const enroll = desktopBridge()?.enroll?.bind(window.gatehouse);
   const runNow = () => {
     setRunning(true);
     setFailure(null);
@@ -99,9 +138,12 @@ function FleetSync({ sync, reload }: { sync: SyncStatus; reload: () => void }) {
     <section className="card" data-testid="settings-sync">
       <h3>Fleet sync</h3>
       {e === null ? (
-        <p data-testid="sync-enrollment">
-          Not enrolled: the local policy applies. Enroll with <code>gatehouse enroll --central URL</code> (your PAT on stdin, or <code>GATEHOUSE_PAT</code> on a machine without a keychain).
-        </p>
+        <>
+          <p data-testid="sync-enrollment">
+            Not enrolled: the local policy applies. Enroll with <code>gatehouse enroll --central URL</code> (your PAT on stdin, or <code>GATEHOUSE_PAT</code> on a machine without a keychain){enroll ? ', or here' : ''}.
+          </p>
+          {enroll && <EnrollForm enroll={enroll} done={reload} />}
+        </>
       ) : (
         <dl className="facts">
           <div><dt>central</dt><dd className="mono" data-testid="sync-central">{e.central_url}</dd></div>
