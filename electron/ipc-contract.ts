@@ -11,7 +11,12 @@ export const IPC = {
   setNotification: 'gatehouse:notifications:set',
   /** Enrolls the device with the org's central gateway (the PAT goes to the OS keychain, never to the page's storage). */
   enroll: 'gatehouse:enroll',
+  /** Stores a provider key in the OS keychain (the same as `gatehouse keys set NAME`). */
+  setKey: 'gatehouse:keys:set',
 } as const;
+
+/** The key prompt's answer as the page sees it (electron/main/keys.ts). */
+export type SetKeyResult = { ok: true; name: string; kind: string; reloaded: boolean } | { ok: false; error: string };
 
 /** The enrollment's answer as the page sees it (electron/main/enrollment.ts EnrollReplySchema). */
 export type EnrollResult =
@@ -27,4 +32,7 @@ export interface GatehouseBridge {
     set(kind: string, enabled: boolean): Promise<void>;
   };
   enroll(central: string, pat: string): Promise<EnrollResult>;
+  keys: {
+    set(name: string, value: string): Promise<SetKeyResult>;
+  };
 }

@@ -26,6 +26,7 @@ const services = (keychain = kc.keychain): IpcServices => ({
   notifications: () => ({ limit: true, 'prod-streak': true, policy: true, gateway: true }),
   setNotification: () => {},
   enroll: (c, p) => enrollFromApp(paths, keychain, c, p),
+  setKey: async () => ({ ok: false, error: 'not in this test' }),
 });
 const devices = async () => (await central.adminJson<FleetView>('/v1/admin/fleet')).devices;
 
@@ -92,6 +93,17 @@ describe('enrollment from the desktop app', () => {
     const reply = await dispatchIpc(handler, dashboard, [central.url, 'gh_pat_not_a_real_one_0123456789'], services());
     expect(reply).toMatchObject({ ok: false });
     expect(existsSync(paths.enrollment)).toBe(false);
+  });
+});
+
+describe('the key prompt from the desktop app', () => {
+  it("refuses a malformed or reserved name and an empty value in main, never echoing the value", () => {
+    const setKey = IPC_HANDLERS.find((h) => h.channel === IPC.setKey)!;
+    for (const args of [['../etc', 'sk-secret-value-1'], ['local-token-abc', 'sk-secret-value-1'], ['openai', '  '], ['openai']]) {
+      const m = message(() => dispatchIpc(setKey, dashboard, args, services()));
+      expect(m).toMatch(/^GH_ERR_IPC_ARGS: gatehouse:keys:set refused: /);
+      expect(m).not.toContain('sk-secret-value-1');
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import { readAppSettings, writeAppSettings, type AppSettings } from './app-setti
 import { findHomeOwner } from './attach.js';
 import { createController, type DesktopShell } from './controller.js';
 import { enrollFromApp } from './enrollment.js';
+import { setKeyFromApp } from './keys.js';
 import { CLI_ENTRY, gatewayCommand, spawnGateway } from './gateway-process.js';
 import { dispatchIpc, IPC_HANDLERS, type IpcServices } from './ipc.js';
 import { createLifecycle } from './lifecycle.js';
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
       saveSettings({ notifications: notifier.settings() });
     },
     enroll: (central, pat) => enrollFromApp(paths, openKeychain(), central, pat),
+    setKey: (name, value) => setKeyFromApp(paths, openKeychain(), name, value),
   };
   for (const h of IPC_HANDLERS) {
     const sender = (frame: Electron.WebFrameMain | null) => ({ url: frame?.url, isTopFrame: frame !== null && frame.parent === null });

@@ -7,9 +7,12 @@ export type EnrollResult =
   | { ok: true; org: string; user: string; team: string | null; device_id: string; central_url: string; sync: string | null }
   | { ok: false; error: string };
 
+export type SetKeyResult = { ok: true; name: string; kind: string; reloaded: boolean } | { ok: false; error: string };
+
 export interface DesktopBridge {
   readonly token?: string | null;
   enroll?(central: string, pat: string): Promise<EnrollResult>;
+  keys?: { set(name: string, value: string): Promise<SetKeyResult> };
 }
 
 declare global {

@@ -42,7 +42,40 @@ function keyState(key: Settings['providers'][number]['key']): string {
   return `missing: gatehouse keys set ${key.ref.replace(/^keychain:/, '')} (value on stdin)`;
 }
 
-function Providers({ s }: { s: Settings }) {
+/** In the desktop app: the value of a missing keychain key, typed here and handed to the app, which stores it in the OS keychain. */
+function SetKey({ name, set, done }: { name: string; set: NonNullable<DesktopBridge['keys']>['set']; done: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!open) return <button type="button" onClick={() => setOpen(true)} data-testid={`key-set-${name}`}>Set key</button>;
+  const save = (ev: React.FormEvent) => {
+    ev.preventDefault();
+    setBusy(true);
+    setError(null);
+    set(name, value)
+      .then(
+        (r) => {
+          if (!r.ok) return setError(r.error);
+          setValue('');
+          setOpen(false);
+          done();
+        },
+        (err: Error) => setError(err.message),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <form className="enroll" onSubmit={save}>
+      <input type="password" required autoComplete="off" aria-label={`Value of ${name}`} value={value} onChange={(e) => setValue(e.target.value)} data-testid={`key-value-${name}`} />
+      <button type="submit" disabled={busy} data-testid={`key-save-${name}`}>{busy ? 'Saving…' : 'Save to keychain'}</button>
+      {error && <Notice kind="error" testId="key-error">{error}</Notice>}
+    </form>
+  );
+}
+
+function Providers({ s, reload }: { s: Settings; reload: () => void }) {
+  const setKey = desktopBridge()?.keys?.set;
   return (
     <section className="card" data-testid="settings-providers">
       <h3>Providers</h3>
@@ -52,8 +85,9 @@ function Providers({ s }: { s: Settings }) {
           {s.providers.map((p) => (
             <tr key={p.id} data-testid="provider-row">
               <td>{p.id}</td><td>{p.kind}</td><td className="mono">{p.base_url}</td>
-              <td className={p.key.ref === null || p.key.present ? 'ok' : 'err'} data-testid="provider-key">
-                {keyState(p.key)}
+              <td className={p.key.ref === null || p.key.present ? 'ok' : 'err'}>
+                <span data-testid="provider-key">{keyState(p.key)}</span>
+                {setKey && p.key.ref?.startsWith('keychain:') && !p.key.present && <> <SetKey name={p.key.ref.slice('keychain:'.length)} set={setKey} done={reload} /></>}
               </td>
               <td>{p.models.join(', ') || 'any'}</td>
             </tr>
@@ -190,7 +224,7 @@ export function SettingsView() {
       {!s && !settings.error && <Loading />}
       {s && (
         <>
-          <Providers s={s} />
+          <Providers s={s} reload={settings.reload} />
           <section className="card" data-testid="settings-identity">
             <h3>Identity and enrollment</h3>
             <p>

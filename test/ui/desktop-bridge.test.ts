@@ -3,7 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homePaths, writeRuntime } from '../../local-gateway/core/home.js';
 import { enrollFromApp } from '../../electron/main/enrollment.js';
-import { dispatchIpc, IPC_HANDLERS } from '../../electron/main/ipc.js';
+import { setKeyFromApp } from '../../electron/main/keys.js';
+import { dispatchIpc, IPC_HANDLERS, type IpcServices } from '../../electron/main/ipc.js';
 import { IPC } from '../../electron/ipc-contract.js';
 import type { FleetView } from '../../sync/protocol.js';
 import { bundleText } from '../helpers/bundles.js';
@@ -14,7 +15,7 @@ import { browserAvailable, screenshotPath } from './browser.js';
 import { openDashboard, type Dashboard } from './pages.js';
 
 /**
- * Enrolling from the dashboard inside the desktop app. Without the Electron binary the page gets
+ * Enrolling and storing a provider key from the dashboard inside the desktop app. Without the Electron binary the page gets
  * the app's bridge from an init script, and each call goes, as the preload's would, through the
  * main process's own IPC dispatch (sender check, zod) to the same enrollment the app runs.
  */
@@ -32,23 +33,26 @@ beforeAll(async () => {
   kc = await testKeychain('test/ui/desktop-enroll.test.ts');
   central = await startCentral({ org: 'acme' });
   await central.publish(bundleText({ version: 0 }));
-  gw = await startGateway({}, kc.env);
+  // A provider whose key is a keychain entry not set yet: the Providers card offers to set it.
+  gw = await startGateway({ providers: [{ id: 'openai', kind: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'keychain:openai-app-test' }] }, kc.env);
   // What `gatehouse start` leaves in the home (its token where no keychain holds it, and where it listens), so the enrollment has the running gateway sync.
   writeFileSync(homePaths(gw.home).token, `${TEST_TOKEN}\n`, { mode: 0o600 });
   writeRuntime(homePaths(gw.home), { pid: process.pid, port: Number(new URL(gw.url).port), url: gw.url, started_at: new Date().toISOString() });
   ({ browser, page, dash } = await openDashboard(gw.url));
-  const handler = IPC_HANDLERS.find((h) => h.channel === IPC.enroll)!;
-  await page.exposeFunction('__gatehouseEnroll', (frameUrl: string, central: string, pat: string) =>
-    dispatchIpc(handler, { url: frameUrl, isTopFrame: true }, [central, pat], {
-      gatewayUrl: () => gw.url,
-      token: () => TEST_TOKEN,
-      openExternal: async () => {},
-      notifications: () => ({ limit: true, 'prod-streak': true, policy: true, gateway: true }),
-      setNotification: () => {},
-      enroll: (c, p) => enrollFromApp(homePaths(gw.home), kc.keychain, c, p),
-    }),
+  const services: IpcServices = {
+    gatewayUrl: () => gw.url,
+    token: () => TEST_TOKEN,
+    openExternal: async () => {},
+    notifications: () => ({ limit: true, 'prod-streak': true, policy: true, gateway: true }),
+    setNotification: () => {},
+    enroll: (c, p) => enrollFromApp(homePaths(gw.home), kc.keychain, c, p),
+    setKey: (n, v) => setKeyFromApp(homePaths(gw.home), kc.keychain, n, v),
+  };
+  await page.exposeFunction('__gatehouseIpc', (frameUrl: string, channel: string, args: unknown[]) =>
+    dispatchIpc(IPC_HANDLERS.find((h) => h.channel === channel)!, { url: frameUrl, isTopFrame: true }, args, services),
   );
-  await page.addInitScript(`window.gatehouse = { token: ${JSON.stringify(TEST_TOKEN)}, enroll: (c, p) => window.__gatehouseEnroll(location.href, c, p) };`);
+  const call = (channel: string) => `(...a) => window.__gatehouseIpc(location.href, ${JSON.stringify(channel)}, a)`;
+  await page.addInitScript(`window.gatehouse = { token: ${JSON.stringify(TEST_TOKEN)}, enroll: ${call(IPC.enroll)}, keys: { set: ${call(IPC.setKey)} } };`);
 });
 
 afterAll(async () => {
@@ -59,7 +63,22 @@ afterAll(async () => {
   await kc?.cleanup();
 });
 
-describe.skipIf(!RUN)('enrolling from the desktop app', () => {
+describe.skipIf(!RUN)('the dashboard inside the desktop app', () => {
+  it('a provider key missing from the keychain is set from the Providers card; the running gateway takes it at once', async (ctx) => {
+    if (!kc.available) ctx.skip();
+    await page.goto(`${gw.url}/ui/#/settings`);
+    await dash.testId('settings-providers').waitFor();
+    const key = dash.testId('provider-row').filter({ hasText: 'http://127.0.0.1:9/v1' }).getByTestId('provider-key');
+    expect(await key.textContent()).toBe('missing: gatehouse keys set openai-app-test (value on stdin)');
+    await dash.testId('key-set-openai-app-test').click();
+    await dash.testId('key-value-openai-app-test').fill('sk-app-test-0123456789abcdef');
+    await dash.testId('key-save-openai-app-test').click();
+    await page.getByText('present (keychain:openai-app-test)').waitFor();
+    expect(await key.textContent()).toBe('present (keychain:openai-app-test)');
+    expect(await kc.keychain.get('openai-app-test')).toBe('sk-app-test-0123456789abcdef');
+    expect(await page.content()).not.toContain('sk-app-test-0123456789abcdef');
+  }, 60_000);
+
   it('the Fleet sync card takes the central URL and the PAT; the device enrolls, the PAT lands in the keychain and nowhere on the page', async (ctx) => {
     if (!kc.available) ctx.skip();
     const { pat } = await central.createPat('ada', 'platform');
