@@ -95,15 +95,8 @@ export async function start(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const actualPort = Number(new URL(url).port);
-  writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
-
-  if (values.json) {
-    // For scripts and supervisors: where everything is, never the token itself (`gatehouse token` prints it).
-    const ready = { url, dashboard_url: `${url}/ui/`, token_source: token.source, token_file: token.file, config: loaded.file, home: paths.dir };
-    process.stdout.write(`${JSON.stringify(ready)}\n`);
-  } else printBanner(url, token, loaded, paths.db, values.home, [...app.gateway.providers.values()].map((p) => p.id));
-
+  // Before anything says the gateway is up: a supervisor may stop it the moment it reads the
+  // banner, and a SIGTERM that finds no handler kills the process with no flush and no cleanup.
   let stopping = false;
   let cutting = false;
   let exitCode = 0;
@@ -142,6 +135,14 @@ export async function start(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  const actualPort = Number(new URL(url).port);
+  writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
+
+  if (values.json) {
+    // For scripts and supervisors: where everything is, never the token itself (`gatehouse token` prints it).
+    const ready = { url, dashboard_url: `${url}/ui/`, token_source: token.source, token_file: token.file, config: loaded.file, home: paths.dir };
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+  } else printBanner(url, token, loaded, paths.db, values.home, [...app.gateway.providers.values()].map((p) => p.id));
 }
 
 /** The banner a developer reads: where the API, the dashboard (with the token) and the traces are. */
