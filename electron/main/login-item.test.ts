@@ -112,11 +112,15 @@ describe('what the login entry runs', () => {
     });
   });
 
-  it('first run: on for a packaged app, off from a checkout; after that the OS holds the choice, and a moved app rewrites its entry', () => {
+  it('first run: on for a packaged app, untouched from a checkout; after that the OS holds the choice, and a moved app rewrites its entry', () => {
     const file = join(tmp(), 'autostart', 'gatehouse.desktop');
-    expect(settleLoginItem(xdgLoginItem(file, APP), undefined, false)).toBe(false);
+    const checkout = { exec: '/w/node_modules/electron/dist/electron', args: ['/w/dist/electron/main/index.js', '--hidden'] };
+    expect(settleLoginItem(xdgLoginItem(file, checkout), undefined, false)).toBe(false);
     expect(existsSync(file)).toBe(false);
     expect(settleLoginItem(xdgLoginItem(file, APP), undefined, true)).toBe(true);
+    // A checkout's first run neither removes nor repoints an installed app's entry.
+    expect(settleLoginItem(xdgLoginItem(file, checkout), undefined, false)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toContain('Exec=/opt/Gatehouse/gatehouse --hidden');
     expect(readFileSync(file, 'utf8')).toContain('Exec=/opt/Gatehouse/gatehouse --hidden');
 
     const moved = { exec: '/home/ada/Apps/Gatehouse.AppImage', args: ['--hidden'] };

@@ -100,15 +100,16 @@ export function xdgLoginItem(file: string, cmd: LaunchCommand): LoginItem {
 
 /**
  * The choice at start: the first run of a packaged app turns it on (the gateway should be there
- * from login), a run from a checkout leaves it off (no login entry pointing into a work tree
- * unasked); after that the OS holds it, and an enabled entry is rewritten if the app moved.
+ * from login); a run from a checkout changes nothing (no login entry pointing into a work tree
+ * unasked, and none removed that an installed app wrote). After that the OS holds it, and an
+ * enabled entry is rewritten if the app moved.
  */
 export function settleLoginItem(item: LoginItem, chosen: boolean | undefined, packaged: boolean): boolean {
-  if (chosen === undefined) {
-    item.set(packaged);
-    return packaged;
+  if (chosen === undefined && packaged) {
+    item.set(true);
+    return true;
   }
   const on = item.enabled();
-  if (on) item.set(true);
+  if (on && chosen !== undefined) item.set(true);
   return on;
 }
