@@ -9,7 +9,19 @@ export const IPC = {
   openExternal: 'gatehouse:open-external',
   getNotifications: 'gatehouse:notifications:get',
   setNotification: 'gatehouse:notifications:set',
+  /** Enrolls the device with the org's central gateway (the PAT goes to the OS keychain, never to the page's storage). */
+  enroll: 'gatehouse:enroll',
+  /** Stores a provider key in the OS keychain (the same as `gatehouse keys set NAME`). */
+  setKey: 'gatehouse:keys:set',
 } as const;
+
+/** The key prompt's answer as the page sees it (electron/main/keys.ts). */
+export type SetKeyResult = { ok: true; name: string; kind: string; reloaded: boolean } | { ok: false; error: string };
+
+/** The enrollment's answer as the page sees it (electron/main/enrollment.ts EnrollReplySchema). */
+export type EnrollResult =
+  | { ok: true; org: string; user: string; team: string | null; device_id: string; central_url: string; sync: string | null }
+  | { ok: false; error: string };
 
 /** What the preload puts on `window.gatehouse` (the dashboard reads `token`). */
 export interface GatehouseBridge {
@@ -18,5 +30,9 @@ export interface GatehouseBridge {
   notifications: {
     get(): Promise<Record<string, boolean>>;
     set(kind: string, enabled: boolean): Promise<void>;
+  };
+  enroll(central: string, pat: string): Promise<EnrollResult>;
+  keys: {
+    set(name: string, value: string): Promise<SetKeyResult>;
   };
 }

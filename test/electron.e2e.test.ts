@@ -50,7 +50,7 @@ describe.skipIf(binary === null)('desktop app', () => {
     app = await _electron.launch({
       executablePath: binary!,
       args: [MAIN, '--no-sandbox'],
-      env: { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_PORT: '0', GATEHOUSE_KEYCHAIN: 'off', GATEHOUSE_TOKEN: TOKEN, GATEHOUSE_APP_TEST: '1' },
+      env: { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_PORT: '0', GATEHOUSE_KEYCHAIN: 'off', GATEHOUSE_TOKEN: TOKEN, GATEHOUSE_APP_TEST: '1', XDG_CONFIG_HOME: join(home, 'config') },
     });
     const tray = () => app!.evaluate(() => (globalThis as unknown as { gatehouseApp: { tray(): TrayModel } }).gatehouseApp.tray());
     const model = await waitFor(async () => {

@@ -5,7 +5,8 @@ import { NotificationSettingsSchema } from './notifications.js';
 
 /** The app's own choices, in `<userData>/settings.json`: nothing secret, nothing the gateway reads. */
 export const AppSettingsSchema = z.object({
-  openAtLogin: z.boolean().default(true),
+  /** Absent until first settled (login-item.ts settleLoginItem); after that it mirrors what the OS holds. */
+  openAtLogin: z.boolean().optional(),
   notifications: NotificationSettingsSchema.default({}),
   /** What Quit does without asking again: keep the gateway for the agents, or stop it. */
   onQuit: z.enum(['ask', 'keep', 'stop']).default('ask'),
@@ -26,12 +27,4 @@ export function readAppSettings(file: string): AppSettings {
 
 export function writeAppSettings(file: string, settings: AppSettings): void {
   writePrivateJson(file, AppSettingsSchema.parse(settings));
-}
-
-/**
- * What `app.setLoginItemSettings` gets: the app starts hidden at login (tray only), so the
- * gateway is there for the agents before the developer opens anything.
- */
-export function loginItemSettings(openAtLogin: boolean): { openAtLogin: boolean; openAsHidden: boolean; args: string[] } {
-  return { openAtLogin, openAsHidden: true, args: ['--hidden'] };
 }

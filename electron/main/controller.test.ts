@@ -3,7 +3,10 @@ import { homePaths, writeRuntime } from '../../local-gateway/core/home.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from '../../test/helpers/gateway.js';
 import { chat, writePolicy } from '../../test/helpers/policy.js';
 import { setupText } from '../../local-gateway/cli/setup.js';
-import { findRunningGateway } from './attach.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findHomeOwner } from './attach.js';
+import { xdgLoginItem } from './login-item.js';
 import { createController, type Controller, type DesktopShell } from './controller.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createNotifier, type Notice } from './notifications.js';
@@ -29,6 +32,7 @@ let asked = 0;
 let exited = 0;
 let renders: TrayModel[] = [];
 
+const autostart = () => join(gw.home, 'config', 'autostart', 'gatehouse.desktop');
 const labels = () => controller.model.items.flatMap((i) => (i.type === 'separator' ? [] : [i.label]));
 
 beforeAll(async () => {
@@ -46,8 +50,8 @@ beforeAll(async () => {
     exit: () => void exited++,
   };
   const notifier = createNotifier({ show: (n) => void notices.push(n), now: Date.now, streak: 2 });
-  lifecycle = createLifecycle({ home: gw.home, find: findRunningGateway, spawn: () => { throw new Error('attaches in this test'); }, onChange: (s) => controller.onState(s) });
-  controller = createController({ lifecycle, notifier, shell, token: () => TEST_TOKEN });
+  lifecycle = createLifecycle({ home: gw.home, find: findHomeOwner, spawn: () => { throw new Error('attaches in this test'); }, onChange: (s) => controller.onState(s) });
+  controller = createController({ lifecycle, notifier, shell, token: () => TEST_TOKEN, loginItem: xdgLoginItem(autostart(), { exec: '/opt/Gatehouse/gatehouse', args: ['--hidden'] }) });
 });
 afterAll(async () => {
   controller.close();
@@ -89,6 +93,18 @@ describe('the tray app against a real gateway', () => {
     expect(text).toContain(`ANTHROPIC_BASE_URL=${gw.url}`);
     expect(text).toContain(TEST_TOKEN);
     expect(text).toBe(setupText('claude-code', gw.url, TEST_TOKEN, process.env, controller.snapshot!.providers));
+  });
+
+  it('the Start at login checkbox writes and removes the autostart entry, and shows what the OS holds', async () => {
+    const box = () => controller.model.items.find((i) => i.type === 'checkbox');
+    expect(box()).toEqual({ type: 'checkbox', label: 'Start at login', action: 'toggle-login', checked: false });
+    await controller.act('toggle-login');
+    expect(readFileSync(autostart(), 'utf8')).toContain('Exec=/opt/Gatehouse/gatehouse --hidden');
+    expect(box()).toMatchObject({ checked: true });
+    expect(renders.at(-1)?.items.find((i) => i.type === 'checkbox')).toMatchObject({ checked: true });
+    await controller.act('toggle-login');
+    expect(existsSync(autostart())).toBe(false);
+    expect(box()).toMatchObject({ checked: false });
   });
 
   it('quit leaves a gateway it did not start running, without asking', async () => {

@@ -3,6 +3,7 @@ import { EVENTS_PROTOCOL, ServerEventSchema } from '../../local-gateway/admin/sc
 import { setupText } from '../../local-gateway/cli/setup.js';
 import { fetchSnapshot, type GatewaySnapshot } from './gateway-client.js';
 import type { GatewayState, Lifecycle } from './lifecycle.js';
+import type { LoginItem } from './login-item.js';
 import type { Notifier } from './notifications.js';
 import { trayModel, type SetupTool, type TrayAction, type TrayModel } from './tray-model.js';
 
@@ -22,6 +23,8 @@ export interface ControllerOptions {
   notifier: Notifier;
   shell: DesktopShell;
   token: () => string | null;
+  /** Start at login (login-item.ts), shown as a checkbox; the adapter also keeps the choice in its settings. */
+  loginItem?: LoginItem;
   now?: () => number;
   /** How often the tray re-reads the gateway between live events (policy syncs, the hour's window moving on). */
   refreshMs?: number;
@@ -47,12 +50,13 @@ export function createController(opts: ControllerOptions): Controller {
   const refreshMs = opts.refreshMs ?? 30_000;
   let state: GatewayState = opts.lifecycle.state;
   let snapshot: GatewaySnapshot | null = null;
-  let model = trayModel(state, null, now());
+  const prefs = () => ({ openAtLogin: opts.loginItem?.enabled() });
+  let model = trayModel(state, null, now(), prefs());
   let events: WebSocket | null = null;
   let timer: NodeJS.Timeout | null = null;
 
   const render = () => {
-    model = trayModel(state, snapshot, now());
+    model = trayModel(state, snapshot, now(), prefs());
     opts.shell.renderTray(model);
   };
 
@@ -105,6 +109,7 @@ export function createController(opts: ControllerOptions): Controller {
     onState(next) {
       const was = state;
       state = next;
+      opts.notifier.gateway(next);
       if (next.kind === 'running' && (was.kind !== 'running' || was.url !== next.url)) {
         stopWatching();
         listen(next.url);
@@ -145,6 +150,10 @@ export function createController(opts: ControllerOptions): Controller {
           return;
         case 'resume':
           await opts.lifecycle.resume();
+          return;
+        case 'toggle-login':
+          opts.loginItem?.set(!opts.loginItem.enabled());
+          render();
           return;
         case 'quit': {
           // A gateway started outside the app is not the app's to stop: quit leaves it as it found it.

@@ -8,13 +8,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveHome, resolvePort } from '../../local-gateway/cli/args.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
+import { openKeychain } from '../../local-gateway/keychain/index.js';
 import { resolveLocalToken } from '../../local-gateway/keychain/token.js';
-import { loginItemSettings, readAppSettings, writeAppSettings } from './app-settings.js';
-import { findRunningGateway } from './attach.js';
+import { readAppSettings, writeAppSettings, type AppSettings } from './app-settings.js';
+import { findHomeOwner } from './attach.js';
 import { createController, type DesktopShell } from './controller.js';
+import { enrollFromApp } from './enrollment.js';
+import { setKeyFromApp } from './keys.js';
 import { CLI_ENTRY, gatewayCommand, spawnGateway } from './gateway-process.js';
 import { dispatchIpc, IPC_HANDLERS, type IpcServices } from './ipc.js';
 import { createLifecycle } from './lifecycle.js';
+import { autostartFile, HIDDEN_ARG, launchCommand, loginItemSettings, settleLoginItem, xdgLoginItem, type LoginItem } from './login-item.js';
 import { createNotifier } from './notifications.js';
 import type { TrayItem, TrayModel } from './tray-model.js';
 import { APP_CSP, dashboardUrl, isAllowedNavigation, isSafeExternal, windowOptions } from './window-security.js';
@@ -36,11 +40,28 @@ async function main(): Promise<void> {
   const paths = ensureHome(home);
   const token = (await resolveLocalToken(paths))?.value ?? null;
   const settingsFile = join(app.getPath('userData'), 'settings.json');
-  const settings = readAppSettings(settingsFile);
-  app.setLoginItemSettings(loginItemSettings(settings.openAtLogin));
+  let settings = readAppSettings(settingsFile);
+  const saveSettings = (patch: Partial<AppSettings>) => {
+    settings = { ...settings, ...patch };
+    writeAppSettings(settingsFile, settings);
+  };
+
+  // Linux has no login items in Electron: an XDG autostart entry instead; macOS and Windows keep their own.
+  const osLoginItem: LoginItem =
+    process.platform === 'linux'
+      ? xdgLoginItem(autostartFile(), launchCommand({ packaged: app.isPackaged, execPath: process.execPath, mainScript: fileURLToPath(import.meta.url), env: process.env }))
+      : { enabled: () => app.getLoginItemSettings().openAtLogin, set: (on) => app.setLoginItemSettings(loginItemSettings(on)) };
+  const loginItem: LoginItem = {
+    enabled: () => osLoginItem.enabled(),
+    set(on) {
+      osLoginItem.set(on);
+      saveSettings({ openAtLogin: on });
+    },
+  };
+  saveSettings({ openAtLogin: settleLoginItem(osLoginItem, settings.openAtLogin, app.isPackaged) });
 
   let window: BrowserWindow | null = null;
-  let showOnRun = !process.argv.includes('--hidden');
+  let showOnRun = !process.argv.includes(HIDDEN_ARG);
   let tray: Tray | null = null;
 
   const notifier = createNotifier({
@@ -51,7 +72,7 @@ async function main(): Promise<void> {
 
   const lifecycle = createLifecycle({
     home,
-    find: findRunningGateway,
+    find: (h) => findHomeOwner(h),
     spawn: () =>
       spawnGateway(gatewayCommand({ packaged: app.isPackaged, appExecPath: process.execPath, entry: CLI_ENTRY, home, port: resolvePort(undefined), env: process.env })),
     onChange: (s) => {
@@ -61,7 +82,6 @@ async function main(): Promise<void> {
         showOnRun = false;
         openDashboard(s.url, 'traces');
       }
-      if (s.kind === 'restarting') new Notification({ title: 'Gatehouse restarted the gateway', body: `${s.reason}; trying again in ${Math.ceil(s.inMs / 1000)} s.` }).show();
     },
   });
 
@@ -103,6 +123,8 @@ async function main(): Promise<void> {
         return { label: item.label, submenu: item.items.map(menuItem) };
       case 'action':
         return { label: item.label, enabled: item.enabled, click: () => void controller.act(item.action) };
+      case 'checkbox':
+        return { label: item.label, type: 'checkbox', checked: item.checked, click: () => void controller.act(item.action) };
     }
   };
 
@@ -131,13 +153,13 @@ async function main(): Promise<void> {
         checkboxLabel: 'Remember my choice',
       });
       const choice = (['keep', 'stop', 'cancel'] as const)[r.response] ?? 'cancel';
-      if (r.checkboxChecked && choice !== 'cancel') writeAppSettings(settingsFile, { ...settings, onQuit: choice });
+      if (r.checkboxChecked && choice !== 'cancel') saveSettings({ onQuit: choice });
       return choice;
     },
     exit: () => app.exit(0),
   };
 
-  const controller = createController({ lifecycle, notifier, shell: shellAdapter, token: () => token });
+  const controller = createController({ lifecycle, notifier, shell: shellAdapter, token: () => token, loginItem });
 
   const services: IpcServices = {
     gatewayUrl,
@@ -146,8 +168,10 @@ async function main(): Promise<void> {
     notifications: () => notifier.settings(),
     setNotification(kind, on) {
       notifier.setEnabled(kind, on);
-      writeAppSettings(settingsFile, { ...settings, notifications: notifier.settings() });
+      saveSettings({ notifications: notifier.settings() });
     },
+    enroll: (central, pat) => enrollFromApp(paths, openKeychain(), central, pat),
+    setKey: (name, value) => setKeyFromApp(paths, openKeychain(), name, value),
   };
   for (const h of IPC_HANDLERS) {
     const sender = (frame: Electron.WebFrameMain | null) => ({ url: frame?.url, isTopFrame: frame !== null && frame.parent === null });

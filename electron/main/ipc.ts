@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { IPC } from '../ipc-contract.js';
+import { EnrollArgsSchema, type EnrollReply } from './enrollment.js';
+import { SetKeyArgsSchema, type SetKeyReply } from './keys.js';
 import { NotificationKindSchema, type NotificationKind } from './notifications.js';
 import { isSafeExternal, isTrustedSender } from './window-security.js';
 
@@ -16,6 +18,8 @@ export interface IpcServices {
   openExternal(url: string): Promise<void>;
   notifications(): Record<NotificationKind, boolean>;
   setNotification(kind: NotificationKind, enabled: boolean): void;
+  enroll(central: string, pat: string): Promise<EnrollReply>;
+  setKey(name: string, value: string): Promise<SetKeyReply>;
 }
 
 /** A refused IPC call: the renderer sees the code and the sentence, never a stack. */
@@ -56,6 +60,8 @@ export const IPC_HANDLERS = [
     args: z.tuple([NotificationKindSchema, z.boolean()]),
     run: ([kind, on], s) => s.setNotification(kind, on),
   }),
+  handler({ channel: IPC.enroll, sync: false, args: EnrollArgsSchema, run: ([central, pat], s) => s.enroll(central, pat) }),
+  handler({ channel: IPC.setKey, sync: false, args: SetKeyArgsSchema, run: ([name, value], s) => s.setKey(name, value) }),
 ] as const;
 
 /**

@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { homePaths, readRuntime } from '../../local-gateway/core/home.js';
 import { spawnGateway as spawnTerminalGateway } from '../../test/helpers/cli.js';
 import { waitFor } from '../../test/helpers/gateway.js';
-import { findRunningGateway } from './attach.js';
+import { findHomeOwner, type HomeOwner } from './attach.js';
 import { gatewayCommand, spawnGateway } from './gateway-process.js';
 import { createLifecycle, type GatewayState, type LifecycleOptions } from './lifecycle.js';
 
@@ -27,17 +28,17 @@ afterEach(() => {
   for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
 });
 
-function setup(over: Partial<LifecycleOptions> & { entry?: string } = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-app-'));
+function setup(over: Partial<LifecycleOptions> & { entry?: string; home?: string } = {}) {
+  const home = over.home ?? mkdtempSync(join(tmpdir(), 'gatehouse-app-'));
   homes.push(home);
   const states: GatewayState[] = [];
-  let spawned = 0;
+  const children: ReturnType<typeof spawnGateway>[] = [];
   const lifecycle = createLifecycle({
     home,
-    find: (h) => findRunningGateway(h),
+    find: (h) => findHomeOwner(h),
     spawn: () => {
-      spawned++;
       const p = spawnGateway(gatewayCommand({ packaged: false, appExecPath: '/nonexistent/electron', entry: over.entry ?? ENTRY, home, port: 0, env: ENV }));
+      children.push(p);
       pids.push(p.pid);
       return p;
     },
@@ -47,7 +48,16 @@ function setup(over: Partial<LifecycleOptions> & { entry?: string } = {}) {
     pollMs: 20,
     ...over,
   });
-  return { home, lifecycle, states, spawns: () => spawned };
+  return { home, lifecycle, states, children, spawns: () => children.length };
+}
+
+/** A live process that is not a gateway, holding `home`'s lock as a `gatehouse start` does from before it listens. */
+async function lockHolder(home: string, startedAt = new Date()) {
+  const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)'], { stdio: 'ignore' });
+  await new Promise((r) => c.once('spawn', r));
+  pids.push(c.pid!);
+  writeFileSync(join(home, 'gateway.lock'), JSON.stringify({ pid: c.pid, boot_at: Date.now() - uptime() * 1000, started_at: startedAt.toISOString() }));
+  return c;
 }
 
 const running = (s: GatewayState) => (s.kind === 'running' ? s : null);
@@ -139,7 +149,7 @@ describe('gateway lifecycle', () => {
     expect(lifecycle.state.kind).toBe('stopped');
     expect(await healthy(s.url)).toBe(true);
 
-    const next = createLifecycle({ home, find: findRunningGateway, spawn: () => { throw new Error('must attach, not spawn'); }, onChange: () => {} });
+    const next = createLifecycle({ home, find: findHomeOwner, spawn: () => { throw new Error('must attach, not spawn'); }, onChange: () => {} });
     await next.start();
     expect(next.state).toEqual({ kind: 'running', url: s.url, pid: s.pid, owned: false });
     await next.quit(false);
@@ -154,5 +164,54 @@ describe('gateway lifecycle', () => {
     await lifecycle.quit(false);
     expect(await healthy(s.url)).toBe(false);
     expect(() => process.kill(s.pid, 0)).toThrow();
+  });
+
+  it('a gateway of the home that is still starting is waited for, never raced; once its holder is gone the app runs its own', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-app-'));
+    const holder = await lockHolder(home);
+    let looks = 0;
+    const { lifecycle, spawns } = setup({ home, find: (h) => (looks++, findHomeOwner(h)) });
+    await lifecycle.start();
+    await waitFor(() => looks >= 3, 'the app to look at the home again');
+    expect(lifecycle.state.kind).toBe('starting');
+    expect(spawns()).toBe(0);
+    holder.kill('SIGKILL');
+    const own = await waitFor(() => {
+      const s = running(lifecycle.state);
+      return s?.owned ? s : null;
+    }, 'the app to start its own gateway', 15_000);
+    expect(spawns()).toBe(1);
+    expect(await healthy(own.url)).toBe(true);
+  });
+
+  it('a holder of the home that never answers is reported (not raced): pid, lock file, and what to do', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-app-'));
+    const since = new Date(Date.now() - 120_000);
+    const holder = await lockHolder(home, since);
+    const { lifecycle, spawns } = setup({ home });
+    await lifecycle.start();
+    const failed = await waitFor(() => (lifecycle.state.kind === 'failed' ? lifecycle.state : null), 'the app to report the holder');
+    expect(failed.reason).toBe(
+      `Pid ${holder.pid} holds ${home} (since ${since.toISOString()}) but does not answer: stop it if it is a stuck gatehouse, or delete ${home}/gateway.lock if that pid is another program; then choose Resume.`,
+    );
+    expect(spawns()).toBe(0);
+  });
+
+  it('when a terminal\'s gateway wins the home after the app looked, the app\'s own is refused and the app attaches: no crash, no restart', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-app-'));
+    const terminal = await spawnTerminalGateway(['--home', home], { GATEHOUSE_TOKEN: ENV.GATEHOUSE_TOKEN });
+    pids.push(terminal.child.pid!);
+    // The app's first look happened just before the terminal took the lock.
+    let looks = 0;
+    const find = (h: string): Promise<HomeOwner> => (looks++ === 0 ? Promise.resolve({ kind: 'none' }) : findHomeOwner(h));
+    const { lifecycle, states, children } = setup({ home, find });
+    await lifecycle.start();
+    const s = await waitFor(() => running(lifecycle.state), 'the app to attach', 15_000);
+    expect(s).toEqual({ kind: 'running', url: terminal.url, pid: terminal.child.pid, owned: false });
+    expect(children).toHaveLength(1);
+    const refused = await new Promise<number | null>((r) => children[0]!.onExit((code) => r(code)));
+    expect(refused).toBe(1);
+    expect(states.filter((x) => x.kind === 'restarting' || x.kind === 'failed')).toEqual([]);
+    expect(lifecycle.state).toEqual(s);
   });
 });

@@ -1,4 +1,4 @@
-import type { RunningGateway } from './attach.js';
+import type { HomeOwner } from './attach.js';
 
 /** A gateway process the app started; the adapter wraps a child process (see gateway-process.ts). */
 export interface GatewayProcess {
@@ -27,8 +27,8 @@ export interface Timers {
 
 export interface LifecycleOptions {
   home: string;
-  /** The gateway running for the home, if any (attach.ts: runtime file + health probe). */
-  find(home: string): Promise<RunningGateway | null>;
+  /** Who holds the home (attach.ts: the home lock + health probe, as `gatehouse start` judges it). */
+  find(home: string): Promise<HomeOwner>;
   /** Starts `gatehouse start` for the home, from the same entry as the CLI. */
   spawn(): GatewayProcess;
   onChange(state: GatewayState): void;
@@ -85,6 +85,8 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
   /** Set while the app itself stops its gateway: that exit is no crash. */
   let stopping: (() => void) | null = null;
   let quitting = false;
+  /** Bumped by pause, resume and quit: an answer to a look taken before one of them is stale. */
+  let generation = 0;
 
   const set = (next: GatewayState) => {
     state = next;
@@ -106,13 +108,41 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
     if (quitting || state.kind === 'starting' || state.kind === 'running') return;
     cancel();
     set({ kind: 'starting' });
-    const found = await opts.find(opts.home);
-    if (found) {
-      set({ kind: 'running', url: found.url, pid: found.pid, owned: false });
-      schedule(monitor, monitorMs);
-      return;
+    const epoch = generation;
+    const owner = await opts.find(opts.home);
+    if (epoch !== generation) return;
+    follow(owner);
+  }
+
+  /** Acts on who holds the home: attach to a gateway that answers, wait for one starting or stopping, else run our own. */
+  function follow(owner: HomeOwner): void {
+    switch (owner.kind) {
+      case 'running':
+        set({ kind: 'running', url: owner.url, pid: owner.pid, owned: false });
+        schedule(() => void monitor(), monitorMs);
+        return;
+      case 'starting':
+      case 'stopping':
+        // Another `gatehouse start` holds the home and is on its way up (or out): look again shortly.
+        if (state.kind !== 'starting') set({ kind: 'starting' });
+        schedule(() => void lookAgain(), pollMs);
+        return;
+      case 'unresponsive':
+        set({
+          kind: 'failed',
+          reason: `Pid ${owner.pid} holds ${opts.home} (since ${owner.since}) but does not answer: stop it if it is a stuck gatehouse, or delete ${opts.home}/gateway.lock if that pid is another program; then choose Resume.`,
+        });
+        return;
+      case 'none':
+        if (state.kind !== 'starting') set({ kind: 'starting' });
+        spawnOne();
     }
-    spawnOne();
+  }
+
+  async function lookAgain(): Promise<void> {
+    const epoch = generation;
+    const owner = await opts.find(opts.home);
+    if (epoch === generation && state.kind === 'starting' && child === null) follow(owner);
   }
 
   function spawnOne(): void {
@@ -129,10 +159,16 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
     const deadline = now() + readyTimeoutMs;
     const poll = async () => {
       if (child !== proc || state.kind !== 'starting') return;
-      const found = await opts.find(opts.home);
+      const owner = await opts.find(opts.home);
       if (child !== proc || state.kind !== 'starting') return;
-      if (found && found.pid === proc.pid) {
-        set({ kind: 'running', url: found.url, pid: proc.pid, owned: true });
+      if (owner.kind === 'running' && owner.pid === proc.pid) {
+        set({ kind: 'running', url: owner.url, pid: proc.pid, owned: true });
+        return;
+      }
+      if (owner.kind === 'running') {
+        // A terminal's `gatehouse start` won the home: ours exits on its own (the lock refuses it), and that is no crash.
+        child = null;
+        follow(owner);
         return;
       }
       if (now() > deadline) {
@@ -155,6 +191,18 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
       return;
     }
     if (quitting) return;
+    void afterExit(code, signal);
+  }
+
+  async function afterExit(code: number | null, signal: string | null): Promise<void> {
+    const epoch = generation;
+    // Refused because someone else took the home first (a terminal's start racing the app's): follow them instead.
+    const owner = await opts.find(opts.home);
+    if (epoch !== generation || child !== null) return;
+    if (owner.kind !== 'none') {
+      follow(owner);
+      return;
+    }
     crashes = now() - startedAt >= stableMs ? 1 : crashes + 1;
     const reason = `The gateway ${exitText(code, signal)}`;
     if (crashes > maxRestarts) {
@@ -172,14 +220,15 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
   /** An attached gateway is not our child: no exit event, so its health is polled; when it is gone, the app runs its own. */
   async function monitor(): Promise<void> {
     if (state.kind !== 'running' || state.owned) return;
-    const found = await opts.find(opts.home);
-    if (state.kind !== 'running' || state.owned) return;
-    if (found) {
+    const pid = state.pid;
+    const owner = await opts.find(opts.home);
+    if (state.kind !== 'running' || state.owned || state.pid !== pid) return;
+    if (owner.kind === 'running' && owner.pid === pid) {
       schedule(() => void monitor(), monitorMs);
       return;
     }
     state = { kind: 'stopped' };
-    await start();
+    follow(owner);
   }
 
   function stopChild(): Promise<void> {
@@ -198,18 +247,21 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
     start,
     async pause() {
       if (state.kind === 'running' && !state.owned) return false;
+      generation++;
       cancel();
       await stopChild();
       set({ kind: 'paused' });
       return true;
     },
     async resume() {
+      generation++;
       crashes = 0;
       if (state.kind === 'paused' || state.kind === 'failed' || state.kind === 'stopped') state = { kind: 'stopped' };
       await start();
     },
     async quit(keepRunning) {
       quitting = true;
+      generation++;
       cancel();
       if (keepRunning) child?.detach();
       else await stopChild();

@@ -63,6 +63,21 @@ describe('notifications', () => {
     n.trace(trace({ error_code: 'GH_ERR_RATE_LIMITED' }));
     for (let i = 0; i < 3; i++) n.trace(trace({ fired: [prodBlock] }));
     expect(shown.map((s) => s.kind)).toEqual(['prod-streak']);
-    expect(n.settings()).toEqual({ limit: false, 'prod-streak': true, policy: true });
+    expect(n.settings()).toEqual({ limit: false, 'prod-streak': true, policy: true, gateway: true });
+  });
+
+  it('a crash the app restarts from notifies once per window; giving up always does, unless switched off', () => {
+    const { n, shown } = setup();
+    n.gateway({ kind: 'running', url: 'http://127.0.0.1:4141', pid: 1, owned: true });
+    n.gateway({ kind: 'restarting', attempt: 1, inMs: 1000, reason: 'The gateway was killed by SIGKILL' });
+    n.gateway({ kind: 'restarting', attempt: 2, inMs: 2000, reason: 'The gateway exited with code 1' });
+    n.gateway({ kind: 'failed', reason: 'The gateway exited with code 1, 9 times in a row: see /h/gateway.log, then choose Resume.' });
+    expect(shown).toEqual([
+      { kind: 'gateway', title: 'The gateway stopped unexpectedly', body: 'The gateway was killed by SIGKILL; Gatehouse restarts it in 1 s (attempt 1).' },
+      { kind: 'gateway', title: 'The gateway is down', body: 'The gateway exited with code 1, 9 times in a row: see /h/gateway.log, then choose Resume. Your agents get no answer until then.' },
+    ]);
+    n.setEnabled('gateway', false);
+    n.gateway({ kind: 'failed', reason: 'x' });
+    expect(shown).toHaveLength(2);
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { TraceSummary } from '../../local-gateway/admin/schemas.js';
+import type { GatewayState } from './lifecycle.js';
 
-export const NOTIFICATION_KINDS = ['limit', 'prod-streak', 'policy'] as const;
+export const NOTIFICATION_KINDS = ['limit', 'prod-streak', 'policy', 'gateway'] as const;
 export const NotificationKindSchema = z.enum(NOTIFICATION_KINDS);
 export type NotificationKind = z.infer<typeof NotificationKindSchema>;
 
@@ -29,6 +30,8 @@ export interface Notifier {
   trace(t: Pick<TraceSummary, 'error_code' | 'fired' | 'requested_model'>): void;
   /** The policy in force, as each snapshot or `policy` event reports it. */
   policy(p: { source: string; version: number | null; org: string | null }): void;
+  /** Each lifecycle state: a crash the app restarts from, and the give-up after too many, are worth a notice. */
+  gateway(state: GatewayState): void;
   setEnabled(kind: NotificationKind, on: boolean): void;
   settings(): Record<NotificationKind, boolean>;
 }
@@ -42,17 +45,18 @@ const LIMIT_CODES = new Set(['GH_ERR_RATE_LIMITED', 'GH_ERR_BUDGET_EXCEEDED']);
 export function createNotifier(opts: NotifierOptions): Notifier {
   const debounceMs = opts.debounceMs ?? 5 * 60_000;
   const streakAt = opts.streak ?? 3;
-  const enabled: Record<NotificationKind, boolean> = { limit: true, 'prod-streak': true, policy: true, ...opts.settings };
+  const enabled: Record<NotificationKind, boolean> = { limit: true, 'prod-streak': true, policy: true, gateway: true, ...opts.settings };
   const lastShown = new Map<NotificationKind, number>();
   let streak = 0;
   let seenPolicy = false;
   let policyVersion: number | null = null;
 
-  const notify = (notice: Notice) => {
+  /** `urgent`: past the debounce, as a gateway the app gave up on stays down until the developer acts. */
+  const notify = (notice: Notice, urgent = false) => {
     if (!enabled[notice.kind]) return;
     const t = opts.now();
     const last = lastShown.get(notice.kind);
-    if (last !== undefined && t - last < debounceMs) return;
+    if (!urgent && last !== undefined && t - last < debounceMs) return;
     lastShown.set(notice.kind, t);
     opts.show(notice);
   };
@@ -76,6 +80,12 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       seenPolicy = true;
       // The version found at start is not news; one that arrives while the app runs is.
       if (newer && !first) notify({ kind: 'policy', title: `New org policy: ${p.org ?? 'org'} v${p.version}`, body: 'It is in force now: the dashboard shows what changed.' });
+    },
+    gateway(state) {
+      if (state.kind === 'restarting') {
+        notify({ kind: 'gateway', title: 'The gateway stopped unexpectedly', body: `${state.reason}; Gatehouse restarts it in ${Math.ceil(state.inMs / 1000)} s (attempt ${state.attempt}).` });
+      }
+      if (state.kind === 'failed') notify({ kind: 'gateway', title: 'The gateway is down', body: `${state.reason} Your agents get no answer until then.` }, true);
     },
     setEnabled(kind, on) {
       enabled[kind] = on;

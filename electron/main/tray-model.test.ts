@@ -86,4 +86,13 @@ describe('tray model', () => {
     const m = trayModel(running, snapshot({ sync: { ...snapshot().sync, enrollment: null, last_sync: null } }, { source: 'file', org: 'acme', version: 3, last_sync: null }), NOW);
     expect(labels(m.items)).toContain('Policy: acme v3 (file); not enrolled');
   });
+
+  it('with a login item, a Start at login checkbox before Quit, checked as the OS holds it', () => {
+    const on = trayModel(running, snapshot(), NOW, { openAtLogin: true });
+    expect(on.items.slice(-2)).toEqual([
+      { type: 'checkbox', label: 'Start at login', action: 'toggle-login', checked: true },
+      { type: 'action', label: 'Quit Gatehouse…', action: 'quit', enabled: true },
+    ]);
+    expect(trayModel({ kind: 'paused' }, null, NOW, { openAtLogin: false }).items.at(-2)).toEqual({ type: 'checkbox', label: 'Start at login', action: 'toggle-login', checked: false });
+  });
 });

@@ -6,7 +6,7 @@ import type { GatewaySnapshot } from './gateway-client.js';
 export type TrayIcon = 'running' | 'paused' | 'error' | 'policy-warning';
 
 /** What a menu item does when clicked; the adapter runs it. */
-export type TrayAction = 'copy-endpoint' | 'copy-token' | 'open-dashboard' | 'open-preview' | 'pause' | 'resume' | 'quit' | `copy-setup:${SetupTool}`;
+export type TrayAction = 'copy-endpoint' | 'copy-token' | 'open-dashboard' | 'open-preview' | 'pause' | 'resume' | 'toggle-login' | 'quit' | `copy-setup:${SetupTool}`;
 
 export type SetupTool = (typeof SETUP_TOOLS)[number];
 
@@ -16,6 +16,7 @@ const TOOL_NAMES: Record<SetupTool, string> = { 'claude-code': 'Claude Code', co
 export type TrayItem =
   | { type: 'label'; label: string }
   | { type: 'action'; label: string; action: TrayAction; enabled: boolean }
+  | { type: 'checkbox'; label: string; action: TrayAction; checked: boolean }
   | { type: 'submenu'; label: string; items: TrayItem[] }
   | { type: 'separator' };
 
@@ -66,7 +67,7 @@ function policyLine(s: GatewaySnapshot): string {
  * one-click copies, the dashboard, what prod would block, the policy, pause and quit. Pure, so
  * every state is tested in Node; the adapter turns it into Electron's Tray and Menu.
  */
-export function trayModel(state: GatewayState, snapshot: GatewaySnapshot | null, now: number): TrayModel {
+export function trayModel(state: GatewayState, snapshot: GatewaySnapshot | null, now: number, prefs: { openAtLogin?: boolean } = {}): TrayModel {
   const running = state.kind === 'running';
   const live = running ? snapshot : null;
   const problem = live ? policyProblem(live, now) : null;
@@ -96,6 +97,7 @@ export function trayModel(state: GatewayState, snapshot: GatewaySnapshot | null,
   if (running && !state.owned) items.push({ type: 'action', label: 'Pause (the gateway was started outside the app)', action: 'pause', enabled: false });
   else if (running || state.kind === 'starting' || state.kind === 'restarting') items.push({ type: 'action', label: 'Pause gateway', action: 'pause', enabled: true });
   else items.push({ type: 'action', label: 'Resume gateway', action: 'resume', enabled: true });
+  if (prefs.openAtLogin !== undefined) items.push({ type: 'checkbox', label: 'Start at login', action: 'toggle-login', checked: prefs.openAtLogin });
   items.push({ type: 'action', label: 'Quit Gatehouse…', action: 'quit', enabled: true });
 
   const tooltip = problem ? `Gatehouse: ${problem}` : `Gatehouse: ${headline(state)}`;

@@ -57,8 +57,10 @@ describe('IPC', () => {
     gatewayUrl: () => GW,
     token: () => 'gh_local_test',
     openExternal: async (url) => void opened.push(url),
-    notifications: () => ({ limit: true, 'prod-streak': true, policy: true }),
+    notifications: () => ({ limit: true, 'prod-streak': true, policy: true, gateway: true }),
     setNotification: (kind, on) => void switched.push([kind, on]),
+    enroll: async () => ({ ok: false, error: 'enrollment is tested in enrollment.test.ts' }),
+    setKey: async () => ({ ok: false, error: 'keys are tested in test/ui/desktop-enroll.test.ts' }),
   };
   const h = (channel: string) => IPC_HANDLERS.find((x) => x.channel === channel)!;
   const dashboard = { url: `${GW}/ui/#/traces`, isTopFrame: true };

@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC, type GatehouseBridge } from '../ipc-contract.js';
+import { IPC, type EnrollResult, type GatehouseBridge, type SetKeyResult } from '../ipc-contract.js';
 
 /**
  * The dashboard's only way into the app: named methods, each one IPC channel that main checks
@@ -16,6 +16,10 @@ const bridge: GatehouseBridge = {
     set: async (kind, enabled) => {
       await ipcRenderer.invoke(IPC.setNotification, kind, enabled);
     },
+  },
+  enroll: async (central, pat) => (await ipcRenderer.invoke(IPC.enroll, central, pat)) as EnrollResult,
+  keys: {
+    set: async (name, value) => (await ipcRenderer.invoke(IPC.setKey, name, value)) as SetKeyResult,
   },
 };
 

@@ -1,5 +1,5 @@
 import { ensureHome, homePaths, readRuntime, type HomePaths } from '../core/home.js';
-import { KeychainUnavailableError, keychainAdvice, openKeychain } from '../keychain/index.js';
+import { KeychainUnavailableError, keychainAdvice, openKeychain, type Keychain } from '../keychain/index.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import { CentralError } from '../../sync/device/client.js';
 import type { SyncCycleResult } from '../../sync/device/contracts.js';
@@ -34,6 +34,9 @@ applies it, or refuses it and keeps the last good one), reports the result to th
 gateway, and sends waiting usage records. Prints what it did.
 `;
 
+/** Whether the central gateway's address can be used: http(s) only (the PAT goes there as a bearer). */
+export const isCentralUrl = (central: string): boolean => URL.canParse(central) && /^https?:$/.test(new URL(central).protocol);
+
 interface Notified {
   ran: boolean;
   result: SyncCycleResult | null;
@@ -63,7 +66,7 @@ async function runCycle(paths: HomePaths, port: number | null, required: boolean
   return { ran: true, result: SyncCycleResultSchema.parse(await res.json()) };
 }
 
-function describeCycle(r: SyncCycleResult): string {
+export function describeCycle(r: SyncCycleResult): string {
   if (!r.enrolled) return 'This device is not enrolled: nothing to sync (enroll with `gatehouse enroll --central URL`).';
   const p = r.policy;
   const policy = {
@@ -79,21 +82,16 @@ function describeCycle(r: SyncCycleResult): string {
   return `${policy}${extra} ${records}`;
 }
 
-/** `gatehouse enroll --central URL`, the PAT on stdin or in GATEHOUSE_PAT. */
-export async function enroll(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { central: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError('Pass the PAT on stdin (or in GATEHOUSE_PAT), never as an argument: `gatehouse enroll --central URL < pat.txt`.');
-  const central = values.central;
-  if (!central) throw new UsageError('Name the central gateway: `gatehouse enroll --central https://gatehouse.example.com` (the PAT on stdin).');
-  if (!URL.canParse(central) || !/^https?:$/.test(new URL(central).protocol)) throw new UsageError(`"${central}" is not an http(s) URL: use e.g. https://gatehouse.example.com.`);
-  const paths = ensureHome(resolveHome(values.home));
-  const fromEnv = process.env[PAT_ENV]?.trim();
-  const pat = fromEnv || (await readSecretInput('PAT (input hidden): '));
-  if (!pat) throw new UsageError(`No PAT: pipe it in (\`gatehouse enroll --central URL < pat.txt\`), type it at the prompt, or set ${PAT_ENV}.`);
-  const keychain = openKeychain();
-  let e;
+/**
+ * Enrolls the home with the central gateway, then has a running gateway sync at once: what
+ * `gatehouse enroll` and the desktop app's enrollment form both run. A refusal (the central's,
+ * or a keychain that cannot hold the PAT, checked before the device is registered) is a
+ * CommandError of one sentence.
+ */
+export async function enrollHome(o: { paths: HomePaths; central: string; pat: string; patSource: 'env' | 'keychain'; keychain: Keychain }) {
+  let enrollment;
   try {
-    e = await enrollDevice({ paths, centralUrl: central, pat, patSource: fromEnv ? 'env' : 'keychain', keychain });
+    enrollment = await enrollDevice({ paths: o.paths, centralUrl: o.central, pat: o.pat, patSource: o.patSource, keychain: o.keychain });
   } catch (err) {
     if (err instanceof CentralError) throw new CommandError(err.message);
     if (err instanceof KeychainUnavailableError) {
@@ -101,7 +99,21 @@ export async function enroll(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const cycle = await runCycle(paths, null, false);
+  return { enrollment, cycle: await runCycle(o.paths, null, false) };
+}
+
+/** `gatehouse enroll --central URL`, the PAT on stdin or in GATEHOUSE_PAT. */
+export async function enroll(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { central: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError('Pass the PAT on stdin (or in GATEHOUSE_PAT), never as an argument: `gatehouse enroll --central URL < pat.txt`.');
+  const central = values.central;
+  if (!central) throw new UsageError('Name the central gateway: `gatehouse enroll --central https://gatehouse.example.com` (the PAT on stdin).');
+  if (!isCentralUrl(central)) throw new UsageError(`"${central}" is not an http(s) URL: use e.g. https://gatehouse.example.com.`);
+  const paths = ensureHome(resolveHome(values.home));
+  const fromEnv = process.env[PAT_ENV]?.trim();
+  const pat = fromEnv || (await readSecretInput('PAT (input hidden): '));
+  if (!pat) throw new UsageError(`No PAT: pipe it in (\`gatehouse enroll --central URL < pat.txt\`), type it at the prompt, or set ${PAT_ENV}.`);
+  const { enrollment: e, cycle } = await enrollHome({ paths, central, pat, patSource: fromEnv ? 'env' : 'keychain', keychain: openKeychain() });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ enrolled: true, central_url: e.central_url, device_id: e.device_id, org: e.org, user: e.user, team: e.team, signing_key_ids: e.signing_keys.map((k) => k.key_id), pat_source: e.pat_source, gateway_synced: cycle.ran, sync: cycle.result })}\n`);
     return;

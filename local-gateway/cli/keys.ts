@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load.js';
 import type { Whoami } from '../identity/whoami.js';
 import { ensureHome, readRuntime, type HomePaths } from '../core/home.js';
 import { whoami, WhoamiRefused } from '../identity/index.js';
-import { KEY_NAME, KeychainUnavailableError, keychainAdvice, openKeychain } from '../keychain/index.js';
+import { KEY_NAME, KeychainUnavailableError, keychainAdvice, openKeychain, type Keychain } from '../keychain/index.js';
 import { forgetKey, kindOf, listKeys, PAT_NAME, readKeyIndex, recordKey } from '../keychain/names.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import { CommandError, parse, resolveHome, UsageError } from './args.js';
@@ -23,7 +23,7 @@ A running gateway reads its keys again at once. api_key: keychain:NAME in gateho
 `;
 
 /** The config, for telling provider keys from others; a broken or missing one only loses that hint. */
-function configFor(paths: HomePaths, flag: string | undefined): Config | null {
+export function configFor(paths: HomePaths, flag: string | undefined): Config | null {
   try {
     return loadConfig(resolveConfigFile(flag, paths.config)).config;
   } catch {
@@ -60,21 +60,33 @@ async function notifyGateway(paths: HomePaths): Promise<boolean> {
   }
 }
 
+/** Names the gateway keeps for itself: never set from outside. */
+export const isReservedKeyName = (name: string): boolean => name.startsWith('local-token');
+
+/**
+ * Stores a key in the OS keychain, lists its name in the key index and has a running gateway
+ * read its keys again: what `gatehouse keys set` and the desktop app's key prompt both run.
+ */
+export async function storeKey(o: { paths: HomePaths; config: Config | null; name: string; value: string; keychain: Keychain }): Promise<{ kind: ReturnType<typeof kindOf>; reloaded: boolean }> {
+  if (isReservedKeyName(o.name)) throw new UsageError(`"${o.name}" is reserved for the gateway's local token: pick another name.`);
+  try {
+    await o.keychain.set(o.name, o.value);
+  } catch (err) {
+    throw unavailable(err, o.name, 'stored');
+  }
+  const kind = kindOf(o.name, o.config);
+  recordKey(o.paths.keys, o.name, kind, new Date(), sayMovedAside);
+  return { kind, reloaded: await notifyGateway(o.paths) };
+}
+
 async function set(paths: HomePaths, config: Config | null, name: string, extra: string[], json: boolean): Promise<void> {
-  if (name.startsWith('local-token')) throw new UsageError(`"${name}" is reserved for the gateway's local token: pick another name.`);
+  if (isReservedKeyName(name)) throw new UsageError(`"${name}" is reserved for the gateway's local token: pick another name.`);
   if (extra.length > 0) {
     throw new UsageError('Pass the key on stdin, never as an argument (arguments land in shell history and process lists): `gatehouse keys set NAME < file`, or type it at the prompt.');
   }
   const value = await readSecretInput(`Value for "${name}" (input hidden): `);
   if (!value) throw new UsageError('No value on stdin: pipe the key in (`gatehouse keys set NAME < file`) or type it at the prompt.');
-  try {
-    await openKeychain().set(name, value);
-  } catch (err) {
-    throw unavailable(err, name, 'stored');
-  }
-  const kind = kindOf(name, config);
-  recordKey(paths.keys, name, kind, new Date(), sayMovedAside);
-  const reloaded = await notifyGateway(paths);
+  const { kind, reloaded } = await storeKey({ paths, config, name, value, keychain: openKeychain() });
   const owner = kind === 'pat' && config?.central ? await patOwner(config.central.url, value) : null;
   const entry = readKeyIndex(paths.keys).keys[name]!;
   if (json) {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/config-error.js';
 import { clearRuntime, ensureHome, writeRuntime, type LocalToken } from '../core/home.js';
+import { claimHome, ownerSentence } from '../core/home-lock.js';
 import { resolveLocalToken } from '../keychain/token.js';
 import { VERSION } from '../core/version.js';
 import { buildGateway, listenLoopback } from '../server/app.js';
@@ -38,6 +39,9 @@ export const START_HELP = `Usage: gatehouse start [options]
   --log-level L     error, warn (default), info or debug, one line per event on stderr
   --json            One JSON line (url, dashboard_url, token_source, token_file, config, home) instead of the banner
 
+One gateway per home: a second start on the same home (any port) says where the first runs and exits 1;
+it waits for one still starting or stopping, and takes over the lock of one that crashed.
+
 Ctrl-C or SIGTERM stops it; open requests get up to 5 s to finish (GATEHOUSE_STOP_GRACE_MS), then are cut:
 each ends with the API's error event and is traced as GH_ERR_SHUTDOWN. A second Ctrl-C cuts them at once.
 `;
@@ -54,10 +58,24 @@ export async function start(argv: string[]): Promise<void> {
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
   const grace = stopGraceMs(process.env);
 
+  // Before the database opens: one gateway per home. A second start says where the first runs
+  // and exits 1; it waits out one that is still starting (to report it) or stopping (to follow it).
+  let told = false;
+  const claim = await claimHome(paths, {
+    waitMs: grace + CUT_WAIT_MS + 5_000,
+    onWait: (owner) => {
+      if (!told) process.stderr.write(`Waiting for the gateway of home ${paths.dir} (pid ${owner.pid}) to finish ${owner.kind === 'stopping' ? 'stopping' : 'starting'}…\n`);
+      told = true;
+    },
+  });
+  if ('owner' in claim) throw new CommandError(ownerSentence(paths, claim.owner));
+  const lock = claim.held;
+
   let app;
   try {
     app = await buildGateway({ config: loaded.config, configFile: loaded.file, home, token, logging: level });
   } catch (err) {
+    lock.release();
     // What only the providers can check (e.g. an `apis` entry the kind does not speak), and the policy file the config names.
     if (err instanceof ConfigError) {
       const policy = loaded.config.policy;
@@ -71,20 +89,14 @@ export async function start(argv: string[]): Promise<void> {
     url = await listenLoopback(app, port);
   } catch (err) {
     await app.close();
+    lock.release();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CommandError(`Port ${port} is in use: another gatehouse may be running (\`gatehouse status\`), or pick another with --port.`);
     }
     throw err;
   }
-  const actualPort = Number(new URL(url).port);
-  writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
-
-  if (values.json) {
-    // For scripts and supervisors: where everything is, never the token itself (`gatehouse token` prints it).
-    const ready = { url, dashboard_url: `${url}/ui/`, token_source: token.source, token_file: token.file, config: loaded.file, home: paths.dir };
-    process.stdout.write(`${JSON.stringify(ready)}\n`);
-  } else printBanner(url, token, loaded, paths.db, values.home, [...app.gateway.providers.values()].map((p) => p.id));
-
+  // Before anything says the gateway is up: a supervisor may stop it the moment it reads the
+  // banner, and a SIGTERM that finds no handler kills the process with no flush and no cleanup.
   let stopping = false;
   let cutting = false;
   let exitCode = 0;
@@ -101,6 +113,7 @@ export async function start(argv: string[]): Promise<void> {
     app.server.closeAllConnections();
   };
   const stop = async (signal: string) => {
+    lock.markStopping();
     clearRuntime(paths, process.pid);
     if (stopping) {
       // A second signal: stop now; every open request still gets its error event and its trace.
@@ -116,11 +129,20 @@ export async function start(argv: string[]): Promise<void> {
     setInterval(() => app.server.closeIdleConnections(), 100).unref();
     await app.close();
     clearTimeout(timer);
+    lock.release();
     process.stderr.write('Gatehouse stopped.\n');
     process.exit(exitCode);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  const actualPort = Number(new URL(url).port);
+  writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
+
+  if (values.json) {
+    // For scripts and supervisors: where everything is, never the token itself (`gatehouse token` prints it).
+    const ready = { url, dashboard_url: `${url}/ui/`, token_source: token.source, token_file: token.file, config: loaded.file, home: paths.dir };
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+  } else printBanner(url, token, loaded, paths.db, values.home, [...app.gateway.providers.values()].map((p) => p.id));
 }
 
 /** The banner a developer reads: where the API, the dashboard (with the token) and the traces are. */

@@ -31,6 +31,8 @@ export interface HomePaths {
   token: string;
   /** Written while a gateway runs, so `gatehouse status` finds its port. */
   runtime: string;
+  /** Held by the one gateway of this home, from before it opens the database until it exits (core/home-lock.ts). */
+  lock: string;
   config: string;
   /** Traces written but not yet moved into the database (see store/writer.ts). */
   journal: string;
@@ -52,6 +54,7 @@ export function homePaths(dir: string): HomePaths {
     db: join(dir, 'gatehouse.db'),
     token: join(dir, 'token'),
     runtime: join(dir, 'gateway.json'),
+    lock: join(dir, 'gateway.lock'),
     config: join(dir, 'gatehouse.yaml'),
     journal: join(dir, 'traces.journal'),
     keys: join(dir, 'keys.json'),

@@ -16,7 +16,8 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     return gw.traces;
   };
 
-  app.get('/healthz', { config: { public: true } }, async () => ({ ok: true }));
+  // The pid lets a second `gatehouse start` or the desktop app tell the home lock's holder from another program on its port (core/home-lock.ts).
+  app.get('/healthz', { config: { public: true } }, async () => ({ ok: true, pid: process.pid }));
 
   app.get('/api/traces', { schema: { querystring: TraceQuerySchema, response: { 200: TracePageSchema } } }, async (req) => (await traces()).list(req.query));
 

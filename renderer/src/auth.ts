@@ -1,15 +1,11 @@
+import { desktopBridge } from './desktop';
+
 /**
  * The local token: from the desktop app's preload when present, else from the URL fragment
  * (`/ui/#token=…`, never sent to the server in a URL), kept in sessionStorage so a reload
  * keeps working and removed from the address bar so it is not left on screen or in history.
  */
 const KEY = 'gatehouse-token';
-
-declare global {
-  interface Window {
-    gatehouse?: { token?: string };
-  }
-}
 
 /** Takes a token out of the fragment, if one is there; call once, before the router reads the hash. */
 export function captureToken(): void {
@@ -22,7 +18,7 @@ export function captureToken(): void {
 }
 
 export function getToken(): string | null {
-  return window.gatehouse?.token ?? sessionStorage.getItem(KEY);
+  return desktopBridge()?.token ?? sessionStorage.getItem(KEY);
 }
 
 export function setToken(token: string): void {

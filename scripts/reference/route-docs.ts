@@ -10,7 +10,7 @@ export const ROUTE_DOCS: Record<string, string> = {
   'POST /v1/messages/count_tokens': 'Resolves the model as `/v1/messages` does; asked of Anthropic providers, estimated for the others (`x-gatehouse-estimate: true`). Takes no rate-limit slot and spends no budget.',
   'GET /v1/models': "The active tier's virtual models and every provider's models as `<provider>/<model>`; Anthropic's shape when `anthropic-version` is sent, with Codex's `models` array beside `data` for `?client_version=`.",
   'POST /v1/responses': 'OpenAI Responses, streaming and not: passed through to providers that speak it, translated for the others.',
-  'GET /healthz': 'Liveness; no token.',
+  'GET /healthz': 'Liveness and the pid answering (`{"ok":true,"pid":…}`), which a second `gatehouse start` and the desktop app match against the home lock; no token.',
   'POST /mcp': 'The MCP gateway (Streamable HTTP): one virtual server with every `mcp.servers` tool as `<server>_<tool>`; 2025-11-25 sessions (`initialize`, `Mcp-Session-Id`) and stateless 2026-07-28 requests; each `tools/call` runs the `mcp_pre_tool`/`mcp_post_tool` hooks and is traced. Refusals are JSON-RPC errors.',
   'GET /mcp': "A 2025-11-25 session's stream of server messages (`notifications/tools/list_changed`); needs `Mcp-Session-Id`.",
   'DELETE /mcp': 'Ends a 2025-11-25 session (`Mcp-Session-Id`).',

@@ -3,6 +3,7 @@ import { api, isMissingEndpoint, useApi, type ApiError } from '../api';
 import { clearToken, getToken } from '../auth';
 import type { Settings, Status, SyncCycleResult, SyncStatus } from '../api-types';
 import { Failure, Loading, Notice } from '../components/states';
+import { desktopBridge, type DesktopBridge, type EnrollResult } from '../desktop';
 
 /** Copies to the clipboard; 127.0.0.1 is a secure context, so the async clipboard API is there. */
 function CopyButton({ text, label, testId }: { text: string; label: string; testId: string }) {
@@ -41,7 +42,40 @@ function keyState(key: Settings['providers'][number]['key']): string {
   return `missing: gatehouse keys set ${key.ref.replace(/^keychain:/, '')} (value on stdin)`;
 }
 
-function Providers({ s }: { s: Settings }) {
+/** In the desktop app: the value of a missing keychain key, typed here and handed to the app, which stores it in the OS keychain. */
+function SetKey({ name, set, done }: { name: string; set: NonNullable<DesktopBridge['keys']>['set']; done: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!open) return <button type="button" onClick={() => setOpen(true)} data-testid={`key-set-${name}`}>Set key</button>;
+  const save = (ev: React.FormEvent) => {
+    ev.preventDefault();
+    setBusy(true);
+    setError(null);
+    set(name, value)
+      .then(
+        (r) => {
+          if (!r.ok) return setError(r.error);
+          setValue('');
+          setOpen(false);
+          done();
+        },
+        (err: Error) => setError(err.message),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <form className="enroll" onSubmit={save}>
+      <input type="password" required autoComplete="off" aria-label={`Value of ${name}`} value={value} onChange={(e) => setValue(e.target.value)} data-testid={`key-value-${name}`} />
+      <button type="submit" disabled={busy} data-testid={`key-save-${name}`}>{busy ? 'Saving…' : 'Save to keychain'}</button>
+      {error && <Notice kind="error" testId="key-error">{error}</Notice>}
+    </form>
+  );
+}
+
+function Providers({ s, reload }: { s: Settings; reload: () => void }) {
+  const setKey = desktopBridge()?.keys?.set;
   return (
     <section className="card" data-testid="settings-providers">
       <h3>Providers</h3>
@@ -51,8 +85,9 @@ function Providers({ s }: { s: Settings }) {
           {s.providers.map((p) => (
             <tr key={p.id} data-testid="provider-row">
               <td>{p.id}</td><td>{p.kind}</td><td className="mono">{p.base_url}</td>
-              <td className={p.key.ref === null || p.key.present ? 'ok' : 'err'} data-testid="provider-key">
-                {keyState(p.key)}
+              <td className={p.key.ref === null || p.key.present ? 'ok' : 'err'}>
+                <span data-testid="provider-key">{keyState(p.key)}</span>
+                {setKey && p.key.ref?.startsWith('keychain:') && !p.key.present && <> <SetKey name={p.key.ref.slice('keychain:'.length)} set={setKey} done={reload} /></>}
               </td>
               <td>{p.models.join(', ') || 'any'}</td>
             </tr>
@@ -82,12 +117,50 @@ function Setup({ s }: { s: Settings }) {
 
 const OUTCOME = { applied: 'applied', unchanged: 'unchanged', rejected: 'refused', error: 'failed', skipped: 'skipped' } as const;
 
+/**
+ * In the desktop app: enroll from here. The PAT goes straight to the app (its preload), which
+ * stores it in the OS keychain; the page keeps no copy once the answer is in.
+ */
+function EnrollForm({ enroll, done }: { enroll: NonNullable<DesktopBridge['enroll']>; done: () => void }) {
+  const [central, setCentral] = useState('');
+  const [pat, setPat] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<EnrollResult | null>(null);
+  const submit = (ev: React.FormEvent) => {
+    ev.preventDefault();
+    setBusy(true);
+    setResult(null);
+    enroll(central, pat)
+      .then(
+        (r) => {
+          setResult(r);
+          if (r.ok) {
+            setPat('');
+            done();
+          }
+        },
+        (err: Error) => setResult({ ok: false, error: err.message }),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <form className="enroll" onSubmit={submit} data-testid="enroll-form">
+      <label>Central gateway <input type="url" required value={central} onChange={(e) => setCentral(e.target.value)} placeholder="https://gatehouse.example.com" data-testid="enroll-central" size={36} /></label>{' '}
+      <label>PAT <input type="password" required autoComplete="off" value={pat} onChange={(e) => setPat(e.target.value)} data-testid="enroll-pat" size={28} /></label>{' '}
+      <button type="submit" disabled={busy} data-testid="enroll-submit">{busy ? 'Enrolling…' : 'Enroll'}</button>
+      {result && !result.ok && <Notice kind="error" testId="enroll-error">{result.error}</Notice>}
+      {result?.ok && <Notice testId="enroll-done">Enrolled as {result.user}{result.team ? ` (team ${result.team})` : ''} in {result.org}; the PAT is in the OS keychain.{result.sync ? ` ${result.sync}` : ''}</Notice>}
+    </form>
+  );
+}
+
 /** Enrollment, the policy in force, the last sync and the outbox; a button runs a cycle now (POST /api/sync). */
 function FleetSync({ sync, reload }: { sync: SyncStatus; reload: () => void }) {
   const [running, setRunning] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const e = sync.enrollment;
   const last = sync.last_sync;
+  const enroll = desktopBridge()?.enroll?.bind(window.gatehouse);
   const runNow = () => {
     setRunning(true);
     setFailure(null);
@@ -99,9 +172,12 @@ function FleetSync({ sync, reload }: { sync: SyncStatus; reload: () => void }) {
     <section className="card" data-testid="settings-sync">
       <h3>Fleet sync</h3>
       {e === null ? (
-        <p data-testid="sync-enrollment">
-          Not enrolled: the local policy applies. Enroll with <code>gatehouse enroll --central URL</code> (your PAT on stdin, or <code>GATEHOUSE_PAT</code> on a machine without a keychain).
-        </p>
+        <>
+          <p data-testid="sync-enrollment">
+            Not enrolled: the local policy applies. Enroll with <code>gatehouse enroll --central URL</code> (your PAT on stdin, or <code>GATEHOUSE_PAT</code> on a machine without a keychain){enroll ? ', or here' : ''}.
+          </p>
+          {enroll && <EnrollForm enroll={enroll} done={reload} />}
+        </>
       ) : (
         <dl className="facts">
           <div><dt>central</dt><dd className="mono" data-testid="sync-central">{e.central_url}</dd></div>
@@ -148,7 +224,7 @@ export function SettingsView() {
       {!s && !settings.error && <Loading />}
       {s && (
         <>
-          <Providers s={s} />
+          <Providers s={s} reload={settings.reload} />
           <section className="card" data-testid="settings-identity">
             <h3>Identity and enrollment</h3>
             <p>
