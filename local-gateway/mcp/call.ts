@@ -28,7 +28,7 @@ type Hook = 'mcp_pre_tool' | 'mcp_post_tool';
 async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: Hook, value: T): Promise<T> {
   if (!rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === hook))) return value;
   const { texts, paths } = leafStrings(value);
-  const subject = { facts: rp.facts, paths };
+  const subject = { facts: rp.facts, paths, shared: new Map<string, unknown>() };
   const outcomes = await timedAsync(ctx, hook, () =>
     Promise.all(rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, run.role, run.names, rp.guardrails, subject))),
   );

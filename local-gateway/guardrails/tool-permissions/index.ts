@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type * as CedarModule from '@cedar-policy/cedar-wasm/nodejs';
@@ -59,12 +60,18 @@ export const TOOL_PERMISSIONS: GuardrailType<z.infer<typeof ToolPermissionsConfi
   hooks: ['mcp_pre_tool'],
   create(config, rule) {
     const c = engine();
-    const parsed = c.checkParsePolicySet({ staticPolicies: config.cedar });
+    // Parsed once into the wasm module's own cache, under a name that is the text's hash: the
+    // same policies in two tiers or two gateways are one entry, and a call does not parse them again.
+    const id = `gatehouse:${createHash('sha256').update(config.cedar).digest('hex')}`;
+    const parsed = c.preparsePolicySet(id, { staticPolicies: config.cedar });
     if (parsed.type === 'failure') throw new Error(`config.cedar: guardrail ${rule.id}: the Cedar policies do not parse (${parsed.errors.map((e) => e.message).join('; ')})`);
+    const decide = (facts: RequestFacts) => c.statefulIsAuthorized({ ...request(facts), preparsedPolicySetId: id });
     return {
       scan(_texts, subject) {
         if (!subject?.facts.tool) throw new Error(`guardrail ${rule.id} (tool_permissions) runs on tool calls only`);
-        const answer = c.isAuthorized({ ...request(subject.facts), policies: { staticPolicies: config.cedar } });
+        // Every tier asks about the same facts: the same policies are decided once per call.
+        const answer = (subject.shared?.get(id) as ReturnType<typeof decide> | undefined) ?? decide(subject.facts);
+        subject.shared?.set(id, answer);
         if (answer.type === 'failure') throw new Error(`Cedar could not decide: ${answer.errors.map((e) => e.message).join('; ')}`);
         const { decision, diagnostics } = answer.response;
         if (decision === 'allow') return [];
