@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkPolicyText } from '../../policy/validate.js';
 import { sqlFindings } from '../sql/index.js';
+import { GuardrailSchema } from '../../policy/schema.js';
+import type { RequestFacts } from '../../policy/engine/facts.js';
+import { TOOL_PERMISSIONS } from './index.js';
 
 const bundle = (rule: string) => `apiVersion: gatehouse/v1\norg: acme\ntiers:\n  dev:\n    guardrails:\n${rule}`;
 
@@ -36,5 +39,33 @@ describe('sql', () => {
     ['/* hi */ DROP TABLE t', ['write_statement']],
   ])('%s → %j', (q, expected) => {
     expect(types(q)).toEqual(expected);
+  });
+});
+
+describe('tool_permissions decisions', () => {
+  const facts = (user: string, tool: string, args: Record<string, unknown> = {}): RequestFacts => ({
+    api: 'mcp', model: '', resolvedModel: null, user, team: 'payments', metadata: {}, input: [], output: null, estimatedTokens: 0, tokensIn: null, tokensOut: null, at: 0,
+    tool: { server: 'db', name: tool, exposed: `db_${tool}`, arguments: args },
+  });
+  const check = (cedar: string) => {
+    const rule = GuardrailSchema.parse({ id: 't', type: 'tool_permissions', hook: 'mcp_pre_tool', action: 'validate', config: { cedar } });
+    const c = TOOL_PERMISSIONS.create(TOOL_PERMISSIONS.config.parse(rule.config), rule);
+    return (f: RequestFacts) => (c.scan([], { facts: f, paths: [] }) as { type: string }[]).map((x) => x.type);
+  };
+
+  it('decides each caller and tool on its own when the policies read no context (decisions are kept per caller, tool and server)', () => {
+    const scan = check('permit(principal == User::"ann", action == Action::"query", resource);');
+    for (let i = 0; i < 3; i++) {
+      expect(scan(facts('ann', 'query'))).toEqual([]);
+      expect(scan(facts('bob', 'query'))).toEqual(['not_permitted']);
+      expect(scan(facts('ann', 'drop'))).toEqual(['not_permitted']);
+    }
+  });
+
+  it('decides every call again when a policy reads the arguments', () => {
+    const scan = check('permit(principal, action, resource) when { context.arguments.table == "orders" };');
+    expect(scan(facts('ann', 'query', { table: 'orders' }))).toEqual([]);
+    expect(scan(facts('ann', 'query', { table: 'salaries' }))).toEqual(['not_permitted']);
+    expect(scan(facts('ann', 'query', { table: 'orders' }))).toEqual([]);
   });
 });
