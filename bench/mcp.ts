@@ -7,6 +7,12 @@
  * runs in this process (`buildGateway`), the stand-in too: all three share one event loop,
  * so the figures are the gateway's own work plus one extra loopback hop.
  *
+ * Then a 1 MB tool result: a second upstream answers with ~1 MB of code-heavy text never seen
+ * before (bench/lib/code-corpus.ts, the guardrails speed bench's corpus), through a gateway
+ * whose active tier runs pii + secrets + prompt_injection on `mcp_post_tool`; the call's
+ * `mcp_post_tool` phase (from its trace) beside a cold scan of the same text by the same rules
+ * outside the gateway (`Scanner`, as bench/guardrails-speed.ts measures it), median of 5.
+ *
  *   npx tsx bench/mcp.ts [--calls 1000]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +24,7 @@ import { ConfigSchema } from '../local-gateway/config/schema.js';
 import { ensureHome } from '../local-gateway/core/home.js';
 import { buildGateway, listenLoopback } from '../local-gateway/server/app.js';
 import { startMcpHttpStandin } from '../test/standins/mcp-tools.js';
+import { largeResult } from './lib/mcp-large.js';
 
 const TOKEN = 'bench-mcp-token-0123456789';
 const CALLS = Math.ceil(Number(process.argv[process.argv.indexOf('--calls') + 1] || 1000) / 25) * 25;
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(16)} ${p50.toFixed(0).padStart(6)} ${p99.toFixed(0).padStart(8)} ${(p50 - d50).toFixed(0).padStart(10)} ${(p99 - d99).toFixed(0).padStart(10)} ${c.toFixed(0).padStart(6)} ${(c - dcpu).toFixed(0).padStart(10)}`);
     }
     for (const { c } of Object.values(sides)) await c.close();
+    await largeResult(join(home, 'large'), TOKEN);
   } finally {
     await plain.close();
     await hooked.close();
