@@ -5,6 +5,7 @@ import type { IdentityService } from '../identity/index.js';
 import { resolveIdentity } from '../pipeline/auth.js';
 import { createContext, timedAsync, type RequestContext } from '../pipeline/context.js';
 import { applyVerdicts, beginPolicy, shadowHeaders, type PolicyEngine, type RequestPolicy } from '../pipeline/tier-runs.js';
+import { toolAccessStage } from '../policy/engine/access.js';
 import { runGuardrails } from '../policy/engine/index.js';
 import type { ToolCatalogue } from './catalogue.js';
 import { jsonRpcCode, McpFailure } from './errors.js';
@@ -53,6 +54,7 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     ctx.tool = { server: route.server, name: route.tool, exposed: route.exposed };
     const rp = beginPolicy(deps.policy, ctx, {}, []);
     rp.facts.tool = { ...ctx.tool, arguments: params.arguments ?? {} };
+    applyVerdicts(ctx, rp.runs.map((run) => toolAccessStage(run.tier, rp.facts, run.role)), rp.runs);
     const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
     const upstream = deps.catalogue.upstreams.get(route.server)!;
     const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal));

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
+import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
 
 /**
@@ -15,6 +17,13 @@ export interface McpFront {
   close(): Promise<void>;
 }
 
+/** The tools the active tier lets callers see (`tools.allow`/`deny`). A shadow tier hides nothing: its would-deny is recorded on each call of the tool. */
+async function visibleTools(deps: ToolCallDeps): Promise<Tool[]> {
+  const { tools } = await deps.catalogue.list();
+  const tier = deps.policy.source.current().tiers.get(deps.policy.active);
+  return tier ? tools.filter((t) => toolAllowed(tier, t.name)) : tools;
+}
+
 const jsonRpcError = (status: number, code: number, message: string) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), { status, headers: { 'content-type': 'application/json' } });
 
@@ -23,7 +32,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
 
   function serverFor(headersOf: () => IncomingHttpHeaders): Server {
     const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true } } });
-    server.setRequestHandler('tools/list', async () => ({ tools: (await deps.catalogue.list()).tools }));
+    server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
     server.setRequestHandler('tools/call', (req, ctx) => callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal));
     return server;
   }
