@@ -37,6 +37,20 @@ describe('sql', () => {
     ['SELECT 1; SELECT 2', ['stacked_query']],
     ['SELECT * INTO backup FROM t', ['write_statement']],
     ['/* hi */ DROP TABLE t', ['write_statement']],
+    // Writing words that are data or names, not keywords.
+    ["SELECT E'don\\'t call' FROM t", []],
+    ['SELECT $fn$ insert into t $fn$ AS body', []],
+    ['SELECT [into] FROM t', []],
+    ['SELECT c.call, c.copy FROM calls c', []],
+    ['SELECT count(*) AS call FROM t', []],
+    ['SELECT * FROM logs.copy', []],
+    ['SELECT call_id, into_date FROM t', []],
+    ['SHOW CREATE TABLE t', []],
+    // And the keywords still count where they are keywords.
+    ['SELECT c.call INTO backup FROM calls c', ['write_statement']],
+    ['EXPLAIN ANALYZE DELETE FROM t', ['write_statement']],
+    ["SELECT 1 FROM t WHERE name LIKE'%\\'; DROP TABLE t; --'", ['stacked_query', 'write_statement']],
+    ['SELECT foo$a$; DROP TABLE t; --$a$', ['stacked_query', 'write_statement']],
   ])('%s → %j', (q, expected) => {
     expect(types(q)).toEqual(expected);
   });
