@@ -9,7 +9,7 @@ import { toolAccessStage } from '../policy/engine/access.js';
 import { runGuardrails } from '../policy/engine/index.js';
 import type { ToolCatalogue } from './catalogue.js';
 import { jsonRpcCode, McpFailure } from './errors.js';
-import { leafStrings, resultBody, withLeaves } from './texts.js';
+import { leafStrings, resultBody, withLeaves } from '../contracts/tool-texts.js';
 
 export interface ToolCallDeps {
   catalogue: ToolCatalogue;
