@@ -2,11 +2,15 @@
  * Tools allowed or denied per tier (`tools.allow`/`tools.deny`, globs over the exposed
  * `<server>_<tool>` names): the active tier hides the others from `tools/list` and refuses
  * their calls before they reach the server; a shadow tier records what it would refuse.
+ * Rate limits that name tools count tool calls, per tool with `scope: [tool]`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trace } from '../local-gateway/store/schema.js';
-import { startGateway, TEST_TOKEN, type TestGateway } from './helpers/gateway.js';
+import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
 import { writePolicy } from './helpers/policy.js';
 import { startMcpHttpStandin, type McpHttpStandin } from './standins/mcp-tools.js';
 
@@ -16,9 +20,15 @@ org: acme
 tiers:
   dev:
     tools: { allow: ["remote_*"], deny: ["remote_hang", "remote_crash"] }
+    rate_limits:
+      - { id: query-calls, when: { tools: ["remote_query"] }, scope: [user, tool], limit: { requests: 2, per: 1h } }
+      # Written for model calls: a tool call never counts against it.
+      - { id: one-model-call, limit: { requests: 1, per: 1h } }
   prod:
     extends: dev
     tools: { allow: ["remote_echo", "remote_query"], deny: ["remote_hang", "remote_crash"] }
+    rate_limits:
+      - { id: query-calls, when: { tools: ["remote_query"] }, scope: [user, tool], limit: { requests: 1, per: 1h } }
 `;
 
 let remote: McpHttpStandin;
@@ -76,8 +86,54 @@ describe('tools per tier', () => {
     expect((r._meta as Record<string, unknown>)['gatehouse/shadow']).toBeUndefined();
   });
 
+  it('counts tool calls against the rate limits that name tools, and only those', async () => {
+    const call = () => client.callTool({ name: 'remote_query', arguments: { query: 'SELECT 1' } }).then((r) => r, (e: unknown) => e as Err);
+    const first = (await call()) as { _meta: Record<string, unknown> };
+    expect(first._meta['gatehouse/shadow']).toBeUndefined();
+    const second = (await call()) as { _meta: Record<string, unknown> };
+    expect(second._meta['gatehouse/shadow']).toEqual(['prod; would=block; rules=query-calls']);
+    const third = (await call()) as Err;
+    expect(third.code).toBe(-32022);
+    expect(third.data.gatehouse_code).toBe('GH_ERR_RATE_LIMITED');
+    expect(third.message).toContain('rate limit "query-calls" allows 2 requests per 1h for user=');
+    expect(third.message).toContain('tool=remote_query');
+    // Many echo calls went through above and below: the model-call limit of one never saw them.
+    for (let i = 0; i < 3; i++) expect((await client.callTool({ name: 'remote_echo', arguments: { text: String(i) } })).isError).toBeFalsy();
+  });
+
   it('shows the step from dev to prod in the policy diff', async () => {
     const diff = await gw.api<{ changes: { section: string; rule: string; change: string }[] }>('/api/policy/diff?from=dev&to=prod');
     expect(diff.changes).toContainEqual(expect.objectContaining({ section: 'tools', rule: 'tools.allow', change: 'tightened' }));
+  });
+});
+
+describe('tool rate limits across a restart', () => {
+  it('rebuilds the tool counters from the stored traces, so a restart hands out no fresh window', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-tool-limits-'));
+    const policy = writePolicy(POLICY);
+    const open = async () => {
+      const g = await startGateway({ policy, tiers: { active: 'dev', shadow: [] }, mcp: { servers: [{ id: 'remote', url: remote.url }] } }, {}, { home });
+      const c = new Client({ name: 'test-ide', version: '1.0.0' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${g.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
+      return { g, c, query: () => c.callTool({ name: 'remote_query', arguments: { query: 'SELECT 1' } }).then(() => null, (e: unknown) => e as Err) };
+    };
+    try {
+      const first = await open();
+      expect(await first.query()).toBeNull();
+      expect(await first.query()).toBeNull();
+      // The trace is written off the request path: wait until both are stored before closing.
+      await waitFor(async () => (await first.g.api<{ traces: unknown[] }>('/api/traces?tool=remote_query')).traces.length === 2, 'both calls stored');
+      await first.c.close();
+      await first.g.close();
+      const second = await open();
+      try {
+        expect((await second.query())?.data.gatehouse_code).toBe('GH_ERR_RATE_LIMITED');
+      } finally {
+        await second.c.close();
+        await second.g.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

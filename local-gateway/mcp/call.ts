@@ -3,10 +3,10 @@ import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server
 import { GatehouseError } from '../core/errors.js';
 import type { IdentityService } from '../identity/index.js';
 import { resolveIdentity } from '../pipeline/auth.js';
-import { createContext, timedAsync, type RequestContext } from '../pipeline/context.js';
-import { applyVerdicts, beginPolicy, shadowHeaders, type PolicyEngine, type RequestPolicy } from '../pipeline/tier-runs.js';
+import { createContext, timed, timedAsync, type RequestContext } from '../pipeline/context.js';
+import { applyVerdicts, beginPolicy, runStage, shadowHeaders, type PolicyEngine, type RequestPolicy } from '../pipeline/tier-runs.js';
 import { toolAccessStage } from '../policy/engine/access.js';
-import { runGuardrails } from '../policy/engine/index.js';
+import { rateLimitStage, runGuardrails } from '../policy/engine/index.js';
 import type { ToolCatalogue } from './catalogue.js';
 import { jsonRpcCode, McpFailure } from './errors.js';
 import { leafStrings, resultBody, withLeaves } from '../contracts/tool-texts.js';
@@ -54,7 +54,9 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     ctx.tool = { server: route.server, name: route.tool, exposed: route.exposed };
     const rp = beginPolicy(deps.policy, ctx, {}, []);
     rp.facts.tool = { ...ctx.tool, arguments: params.arguments ?? {} };
-    applyVerdicts(ctx, rp.runs.map((run) => toolAccessStage(run.tier, rp.facts, run.role)), rp.runs);
+    timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => toolAccessStage(run.tier, rp.facts, run.role)), rp.runs));
+    // Timed under its name: a restart rebuilds the counters from the traces that reached it.
+    timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits', rateLimitStage));
     const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
     const upstream = deps.catalogue.upstreams.get(route.server)!;
     const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal));

@@ -175,7 +175,7 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
     const costUsd = tool || !opts.costOf ? null : await opts.costOf(trace);
     for (const { tier, remote, state } of tiers) {
       const role = { tier: tier.name, enforced: false };
-      const replayed = tool ? await evaluateToolCall(tier, facts, tool.call, role) : await evaluateRequest(tier, facts, state, { role, costUsd, stream: trace.stream, served: trace.status > 0 && trace.status < 400 });
+      const replayed = tool ? await evaluateToolCall(tier, facts, tool.call, state, role) : await evaluateRequest(tier, facts, state, { role, costUsd, stream: trace.stream, served: trace.status > 0 && trace.status < 400 });
       // What a left-out rule recorded is not compared: it did not run again.
       const recorded = remote.size === 0 ? trace.verdicts : trace.verdicts.filter((v) => !(v.tier === tier.name && remote.has(v.rule)));
       tally.compare(trace.id, tier.name, recorded, replayed, unknown);

@@ -21,7 +21,7 @@ export const PeriodSchema = z
 /** A counter's key parts: the caller, their team, the resolved model, or a metadata value. */
 export const ScopeSchema = z
   .string()
-  .regex(/^(user|team|model|metadata\.[A-Za-z0-9_.-]+)$/, 'use user, team, model or metadata.<key>');
+  .regex(/^(user|team|model|tool|metadata\.[A-Za-z0-9_.-]+)$/, 'use user, team, model, tool or metadata.<key>');
 
 /** Which requests a rule applies to; every listed condition must hold (absent = all requests). */
 export const MatchSchema = z.strictObject({

@@ -19,6 +19,20 @@ describe('policy check on the MCP hooks', () => {
     if (!r.ok) expect(r.problems[0]).toMatchObject({ line: 11, path: 'tiers.dev.guardrails[0].config.cedar', message: expect.stringContaining('do not parse') });
   });
 
+  it('refuses rules that name tools but could never act on a tool call, at their field', () => {
+    const text = `apiVersion: gatehouse/v1\norg: acme\ntiers:\n  dev:\n    guardrails:\n      - { id: g, type: pii, hook: llm_input, action: validate, when: { tools: ["a_*"] } }\n    rate_limits:\n      - { id: r, when: { tools: ["a_*"] }, limit: { tokens: 10, per: 1h } }\n    budgets:\n      - { id: b, when: { tools: ["a_*"] }, limit: { usd: 1, per: month } }\n`;
+    const r = checkPolicyText(text, 'p.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems.map((p) => [p.path, p.line])).toEqual([
+        ['tiers.dev.guardrails[0].when.tools', 6],
+        ['tiers.dev.rate_limits[0].limit.tokens', 8],
+        ['tiers.dev.budgets[0].when.tools', 10],
+      ]);
+      expect(r.problems[0]!.message).toContain('put it on mcp_pre_tool or mcp_post_tool');
+    }
+  });
+
   it('refuses a tool-only type on an LLM hook', () => {
     const r = checkPolicyText(bundle('      - { id: s, type: sql, hook: llm_input, action: validate }\n'), 'p.yaml');
     expect(r.ok).toBe(false);

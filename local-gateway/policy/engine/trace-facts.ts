@@ -21,6 +21,8 @@ export function factsFromSummary(t: TraceUsage): RequestFacts {
     tokensIn: t.tokens_in,
     tokensOut: t.tokens_out,
     at: t.started_at,
+    // A tool call's: enough for the rules that count it (its arguments are in the body, not the summary).
+    ...(t.tool ? { tool: { ...t.tool, arguments: {} } } : {}),
   };
 }
 
