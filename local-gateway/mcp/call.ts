@@ -8,6 +8,7 @@ import { applyVerdicts, beginPolicy, runStage, shadowHeaders, type PolicyEngine,
 import { toolAccessStage } from '../policy/engine/access.js';
 import { rateLimitStage, runGuardrails } from '../policy/engine/index.js';
 import type { ToolCatalogue } from './catalogue.js';
+import type { CallerChannel } from './upstream.js';
 import { jsonRpcCode, McpFailure } from './errors.js';
 import { leafStrings, resultBody, withLeaves } from '../contracts/tool-texts.js';
 
@@ -43,7 +44,7 @@ async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: Hook, v
  * `mcp_post_tool`, answer. Every call is a trace, refused and failed ones too; a failure is a
  * JSON-RPC error whose message says what happened, with the Gatehouse code and trace id in `data`.
  */
-export async function callTool(deps: ToolCallDeps, params: { name: string; arguments?: Record<string, unknown> }, headers: IncomingHttpHeaders, signal: AbortSignal): Promise<CallToolResult> {
+export async function callTool(deps: ToolCallDeps, params: { name: string; arguments?: Record<string, unknown> }, headers: IncomingHttpHeaders, signal: AbortSignal, caller?: CallerChannel): Promise<CallToolResult> {
   const ctx = createContext({ method: 'tools/call', path: '/mcp', api: 'mcp', tier: deps.policy.active, headers });
   ctx.requestText = JSON.stringify(params);
   ctx.requestIsJson = true;
@@ -59,7 +60,7 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits', rateLimitStage));
     const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
     const upstream = deps.catalogue.upstreams.get(route.server)!;
-    const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal));
+    const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal, caller));
     const body = await toolHook(ctx, rp, 'mcp_post_tool', resultBody(raw));
     const result: CallToolResult = { ...raw, ...body, _meta: { ...raw._meta, ...answerMeta(ctx) } } as CallToolResult;
     ctx.status = 200;
