@@ -25,6 +25,7 @@ const open = async (c: Client) => {
   await c.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
   return c;
 };
+const fileEvents = () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n') : []);
 const text = (r: { content?: unknown }) => (r.content as { text: string }[])[0]!.text;
 
 beforeAll(async () => {
@@ -41,7 +42,7 @@ describe('forwarding during a tool call', () => {
   // from a client calling it directly (each POST meets a fresh transport): there, only progress is checked.
   it.each([
     ['remote', null],
-    ['files', () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n') : [])],
+    ['files', () => fileEvents()],
   ] as const)('passes the %s upstream progress to the client, and the client cancelling to the upstream', async (server, events) => {
     const client = await open(await connect());
     try {
@@ -54,6 +55,24 @@ describe('forwarding during a tool call', () => {
       abort.abort('the user pressed Esc');
       expect(await settled).toBe('rejected');
       if (events) await waitFor(() => events().includes('slow cancelled'), 'the upstream tool to see the cancellation');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('passes progress and cancellation for a stateless 2026-07-28 client too', async () => {
+    const client = new Client({ name: 'test-ide', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await open(client);
+    try {
+      const seen: number[] = [];
+      const abort = new AbortController();
+      const settled = client.callTool({ name: 'files_slow', arguments: { steps: 3 } }, { signal: abort.signal, onprogress: (p) => void seen.push(p.progress) }).then(() => 'answered', () => 'rejected');
+      const cancelledBefore = fileEvents().filter((e) => e === 'slow cancelled').length;
+      await waitFor(() => seen.length === 3, 'three progress notifications');
+      expect(seen).toEqual([1, 2, 3]);
+      abort.abort('done');
+      expect(await settled).toBe('rejected');
+      await waitFor(() => fileEvents().filter((e) => e === 'slow cancelled').length === cancelledBefore + 1, 'the upstream tool to see the cancellation');
     } finally {
       await client.close();
     }
