@@ -4,7 +4,7 @@
  * their calls before they reach the server; a shadow tier records what it would refuse.
  * Rate limits that name tools count tool calls, per tool with `scope: [tool]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -104,6 +104,25 @@ describe('tools per tier', () => {
   it('shows the step from dev to prod in the policy diff', async () => {
     const diff = await gw.api<{ changes: { section: string; rule: string; change: string }[] }>('/api/policy/diff?from=dev&to=prod');
     expect(diff.changes).toContainEqual(expect.objectContaining({ section: 'tools', rule: 'tools.allow', change: 'tightened' }));
+  });
+});
+
+describe('a policy change', () => {
+  it('tells the client its tool list changed when the active tier allows other tools, and lists them', async () => {
+    const file = writePolicy(POLICY);
+    const g = await startGateway({ policy: file, tiers: { active: 'dev', shadow: [] }, mcp: { servers: [{ id: 'remote', url: remote.url }] } });
+    let changed = 0;
+    const c = new Client({ name: 'test-ide', version: '1.0.0' }, { listChanged: { tools: { onChanged: () => void changed++ } } });
+    try {
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${g.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
+      expect((await c.listTools()).tools.map((t) => t.name)).not.toContain('remote_hang');
+      writeFileSync(file, POLICY.replace('deny: ["remote_hang", "remote_crash"] }\n    rate_limits', 'deny: ["remote_crash"] }\n    rate_limits'));
+      await waitFor(() => changed > 0, 'notifications/tools/list_changed after the policy change', 15_000);
+      expect((await c.listTools()).tools.map((t) => t.name)).toContain('remote_hang');
+    } finally {
+      await c.close();
+      await g.close();
+    }
   });
 });
 

@@ -59,9 +59,21 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
   // A modern request's headers are its own; the handler hands the request to the factory.
   const modern = createMcpHandler(({ requestInfo }) => serverFor(() => Object.fromEntries(requestInfo?.headers ?? []), false), { legacy: 'reject' });
 
-  const unsubscribe = deps.catalogue.onChanged(() => {
+  let closed = false;
+  const toolsChanged = () => {
+    if (closed) return;
     for (const { server } of sessions.values()) void server.sendToolListChanged().catch(() => undefined);
     modern.notify.toolsChanged();
+  };
+  const unsubscribe = deps.catalogue.onChanged(toolsChanged);
+  // A policy change that moves the active tier's `tools` lists changes what `tools/list` shows.
+  const toolRules = () => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.tools ?? null);
+  let shownFor = toolRules();
+  deps.policy.source.onChange(() => {
+    const now = toolRules();
+    if (now === shownFor) return;
+    shownFor = now;
+    toolsChanged();
   });
 
   async function legacy(request: Request, parsedBody: unknown, headers: IncomingHttpHeaders): Promise<Response> {
@@ -97,6 +109,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       return modern.fetch(request, { parsedBody });
     },
     async close() {
+      closed = true;
       unsubscribe();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
       sessions.clear();
