@@ -7,6 +7,12 @@
  * runs in this process (`buildGateway`), the stand-in too: all three share one event loop,
  * so the figures are the gateway's own work plus one extra loopback hop.
  *
+ * Then a 1 MB tool result: a second upstream answers with ~1 MB of code-heavy text never seen
+ * before (bench/lib/code-corpus.ts, the guardrails speed bench's corpus), through a gateway
+ * whose active tier runs pii + secrets + prompt_injection on `mcp_post_tool`; the call's
+ * `mcp_post_tool` phase (from its trace) beside a cold scan of the same text by the same rules
+ * outside the gateway (`Scanner`, as bench/guardrails-speed.ts measures it), median of 5.
+ *
  *   npx tsx bench/mcp.ts [--calls 1000]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,10 +24,12 @@ import { ConfigSchema } from '../local-gateway/config/schema.js';
 import { ensureHome } from '../local-gateway/core/home.js';
 import { buildGateway, listenLoopback } from '../local-gateway/server/app.js';
 import { startMcpHttpStandin } from '../test/standins/mcp-tools.js';
+import { largeResult } from './lib/mcp-large.js';
 
 const TOKEN = 'bench-mcp-token-0123456789';
-const CALLS = Number(process.argv[process.argv.indexOf('--calls') + 1] || 1000);
+const CALLS = Math.ceil(Number(process.argv[process.argv.indexOf('--calls') + 1] || 1000) / 25) * 25;
 const WARMUP = 200;
+const BLOCK = 25;
 
 const POLICY = `apiVersion: gatehouse/v1
 org: bench
@@ -68,27 +76,39 @@ async function main(): Promise<void> {
       'gatehouse+hooks': { c: await client(hooked.url, TOKEN), tool: 'remote_echo' },
     };
     const times: Record<string, number[]> = { direct: [], gatehouse: [], 'gatehouse+hooks': [] };
+    const cpu: Record<string, number> = { direct: 0, gatehouse: 0, 'gatehouse+hooks': 0 };
     const names = Object.keys(sides) as (keyof typeof sides)[];
-    for (let i = 0; i < WARMUP + CALLS; i++) {
-      // Interleaved, rotating who goes first, so drift on a shared machine hits every side alike.
+    // In blocks of BLOCK calls, rotating who goes first, so drift on a shared machine hits every
+    // side alike; the process's CPU time per block is the side's own work (client, gateway,
+    // stand-in, the store's thread), which a loaded machine disturbs far less than wall time.
+    for (let b = 0; b < (WARMUP + CALLS) / BLOCK; b++) {
       for (let k = 0; k < names.length; k++) {
-        const name = names[(i + k) % names.length]!;
+        const name = names[(b + k) % names.length]!;
         const { c, tool } = sides[name];
-        const t = performance.now();
-        await c.callTool({ name: tool, arguments: { text: 'a small argument, as a file path or a ticket id' } });
-        if (i >= WARMUP) times[name]!.push((performance.now() - t) * 1000);
+        const measured = b * BLOCK >= WARMUP;
+        const c0 = process.cpuUsage();
+        for (let i = 0; i < BLOCK; i++) {
+          const t = performance.now();
+          await c.callTool({ name: tool, arguments: { text: 'a small argument, as a file path or a ticket id' } });
+          if (measured) times[name]!.push((performance.now() - t) * 1000);
+        }
+        const used = process.cpuUsage(c0);
+        if (measured) cpu[name]! += used.user + used.system;
       }
     }
     const d50 = pct(times.direct!, 50);
     const d99 = pct(times.direct!, 99);
-    console.log(`${CALLS} sequential tools/call per side after ${WARMUP} warm-up, µs (request sent → result parsed by the SDK client)`);
-    console.log('side              p50      p99    added p50  added p99');
+    const dcpu = cpu.direct! / CALLS;
+    console.log(`${CALLS} sequential tools/call per side after ${WARMUP} warm-up, µs (request sent → result parsed by the SDK client; cpu = the process's CPU per call)`);
+    console.log('side              p50      p99    added p50  added p99    cpu  added cpu');
     for (const name of names) {
       const p50 = pct(times[name]!, 50);
       const p99 = pct(times[name]!, 99);
-      console.log(`${name.padEnd(16)} ${p50.toFixed(0).padStart(6)} ${p99.toFixed(0).padStart(8)} ${(p50 - d50).toFixed(0).padStart(10)} ${(p99 - d99).toFixed(0).padStart(10)}`);
+      const c = cpu[name]! / CALLS;
+      console.log(`${name.padEnd(16)} ${p50.toFixed(0).padStart(6)} ${p99.toFixed(0).padStart(8)} ${(p50 - d50).toFixed(0).padStart(10)} ${(p99 - d99).toFixed(0).padStart(10)} ${c.toFixed(0).padStart(6)} ${(c - dcpu).toFixed(0).padStart(10)}`);
     }
     for (const { c } of Object.values(sides)) await c.close();
+    await largeResult(join(home, 'large'), TOKEN);
   } finally {
     await plain.close();
     await hooked.close();

@@ -43,6 +43,8 @@ export const ERRORS = {
   /** The active tier's metadata contract: required keys are missing. */
   GH_ERR_METADATA_REQUIRED: { status: 400, type: 'invalid_request_error' },
   GH_ERR_MODEL_NOT_ALLOWED: { status: 403, type: 'permission_error' },
+  /** The active tier's `tools.allow`/`tools.deny` refuse an MCP tool. */
+  GH_ERR_TOOL_NOT_ALLOWED: { status: 403, type: 'permission_error' },
   GH_ERR_GUARDRAIL_BLOCKED: { status: 403, type: 'permission_error' },
   /** A remote guardrail service (moderation, content safety, Bedrock guardrail) failed, timed out or is not configured. */
   GH_ERR_GUARDRAIL_UNAVAILABLE: { status: 502, type: 'upstream_error' },

@@ -3,12 +3,14 @@ import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server
 import { GatehouseError } from '../core/errors.js';
 import type { IdentityService } from '../identity/index.js';
 import { resolveIdentity } from '../pipeline/auth.js';
-import { createContext, timedAsync, type RequestContext } from '../pipeline/context.js';
-import { applyVerdicts, beginPolicy, shadowHeaders, type PolicyEngine, type RequestPolicy } from '../pipeline/tier-runs.js';
-import { runGuardrails } from '../policy/engine/index.js';
+import { createContext, timed, timedAsync, type RequestContext } from '../pipeline/context.js';
+import { applyVerdicts, beginPolicy, runStage, shadowHeaders, type PolicyEngine, type RequestPolicy } from '../pipeline/tier-runs.js';
+import { toolAccessStage } from '../policy/engine/access.js';
+import { rateLimitStage, runGuardrails } from '../policy/engine/index.js';
 import type { ToolCatalogue } from './catalogue.js';
+import type { CallerChannel } from './upstream.js';
 import { jsonRpcCode, McpFailure } from './errors.js';
-import { leafStrings, resultBody, withLeaves } from './texts.js';
+import { leafStrings, resultBody, withLeaves } from '../contracts/tool-texts.js';
 
 export interface ToolCallDeps {
   catalogue: ToolCatalogue;
@@ -28,7 +30,7 @@ type Hook = 'mcp_pre_tool' | 'mcp_post_tool';
 async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: Hook, value: T): Promise<T> {
   if (!rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === hook))) return value;
   const { texts, paths } = leafStrings(value);
-  const subject = { facts: rp.facts, paths };
+  const subject = { facts: rp.facts, paths, shared: new Map<string, unknown>() };
   const outcomes = await timedAsync(ctx, hook, () =>
     Promise.all(rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, run.role, run.names, rp.guardrails, subject))),
   );
@@ -42,7 +44,7 @@ async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: Hook, v
  * `mcp_post_tool`, answer. Every call is a trace, refused and failed ones too; a failure is a
  * JSON-RPC error whose message says what happened, with the Gatehouse code and trace id in `data`.
  */
-export async function callTool(deps: ToolCallDeps, params: { name: string; arguments?: Record<string, unknown> }, headers: IncomingHttpHeaders, signal: AbortSignal): Promise<CallToolResult> {
+export async function callTool(deps: ToolCallDeps, params: { name: string; arguments?: Record<string, unknown> }, headers: IncomingHttpHeaders, signal: AbortSignal, caller?: CallerChannel): Promise<CallToolResult> {
   const ctx = createContext({ method: 'tools/call', path: '/mcp', api: 'mcp', tier: deps.policy.active, headers });
   ctx.requestText = JSON.stringify(params);
   ctx.requestIsJson = true;
@@ -53,9 +55,12 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     ctx.tool = { server: route.server, name: route.tool, exposed: route.exposed };
     const rp = beginPolicy(deps.policy, ctx, {}, []);
     rp.facts.tool = { ...ctx.tool, arguments: params.arguments ?? {} };
+    timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => toolAccessStage(run.tier, rp.facts, run.role)), rp.runs));
+    // Timed under its name: a restart rebuilds the counters from the traces that reached it.
+    timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits', rateLimitStage));
     const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
     const upstream = deps.catalogue.upstreams.get(route.server)!;
-    const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal));
+    const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal, caller));
     const body = await toolHook(ctx, rp, 'mcp_post_tool', resultBody(raw));
     const result: CallToolResult = { ...raw, ...body, _meta: { ...raw._meta, ...answerMeta(ctx) } } as CallToolResult;
     ctx.status = 200;

@@ -27,6 +27,8 @@ const JSON_RPC_CODES: Partial<Record<ErrorCode, number>> = {
   GH_ERR_MCP_TIMEOUT: -32011,
   GH_ERR_MCP_RESULT_TOO_LARGE: -32012,
   GH_ERR_GUARDRAIL_BLOCKED: -32020,
+  GH_ERR_TOOL_NOT_ALLOWED: -32021,
+  GH_ERR_RATE_LIMITED: -32022,
 };
 
 export function jsonRpcCode(err: GatehouseError): number {

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, Server, WebStandardStreamableHTTPServerTransport, type ServerContext } from '@modelcontextprotocol/server';
+import type { CreateMessageResult, Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
+import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
+import type { CallerChannel } from './upstream.js';
 
 /**
  * The one virtual server `/mcp` presents: every upstream's tools, and list changes passed on.
@@ -15,25 +18,62 @@ export interface McpFront {
   close(): Promise<void>;
 }
 
+/** The tools the active tier lets callers see (`tools.allow`/`deny`). A shadow tier hides nothing: its would-deny is recorded on each call of the tool. */
+async function visibleTools(deps: ToolCallDeps): Promise<Tool[]> {
+  const { tools } = await deps.catalogue.list();
+  const tier = deps.policy.source.current().tiers.get(deps.policy.active);
+  return tier ? tools.filter((t) => toolAllowed(tier, t.name)) : tools;
+}
+
+/**
+ * What a tool call's upstream may send its client while it runs: progress when the client
+ * gave a token, and, in a session, elicitation and sampling when the client declared them
+ * (the 2026-07-28 revision asks through `input_required` results instead, not passed on yet).
+ */
+function callerOf(server: Server, ctx: ServerContext, session: boolean): CallerChannel {
+  const token = ctx.mcpReq._meta?.progressToken;
+  const caps = session ? server.getClientCapabilities() : undefined;
+  return {
+    ...(token !== undefined ? { progress: (p) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined) } : {}),
+    ...(caps?.elicitation ? { elicit: (params) => ctx.mcpReq.elicitInput(params) } : {}),
+    ...(caps?.sampling ? { sample: (params) => ctx.mcpReq.requestSampling(params) as Promise<CreateMessageResult> } : {}),
+  };
+}
+
 const jsonRpcError = (status: number, code: number, message: string) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), { status, headers: { 'content-type': 'application/json' } });
 
 export function createMcpFront(deps: ToolCallDeps): McpFront {
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
 
-  function serverFor(headersOf: () => IncomingHttpHeaders): Server {
+  /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
+  function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
     const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true } } });
-    server.setRequestHandler('tools/list', async () => ({ tools: (await deps.catalogue.list()).tools }));
-    server.setRequestHandler('tools/call', (req, ctx) => callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal));
+    server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
+    server.setRequestHandler('tools/call', (req, ctx) =>
+      callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session)),
+    );
     return server;
   }
 
   // A modern request's headers are its own; the handler hands the request to the factory.
-  const modern = createMcpHandler(({ requestInfo }) => serverFor(() => Object.fromEntries(requestInfo?.headers ?? [])), { legacy: 'reject' });
+  const modern = createMcpHandler(({ requestInfo }) => serverFor(() => Object.fromEntries(requestInfo?.headers ?? []), false), { legacy: 'reject' });
 
-  const unsubscribe = deps.catalogue.onChanged(() => {
+  let closed = false;
+  const toolsChanged = () => {
+    if (closed) return;
     for (const { server } of sessions.values()) void server.sendToolListChanged().catch(() => undefined);
     modern.notify.toolsChanged();
+  };
+  const unsubscribe = deps.catalogue.onChanged(toolsChanged);
+  // A policy change that moves the active tier's `tools` lists changes what `tools/list` shows.
+  const toolRules = () => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.tools ?? null);
+  let shownFor = toolRules();
+  deps.policy.source.onChange(() => {
+    const now = toolRules();
+    if (now === shownFor) return;
+    shownFor = now;
+    toolsChanged();
   });
 
   async function legacy(request: Request, parsedBody: unknown, headers: IncomingHttpHeaders): Promise<Response> {
@@ -52,7 +92,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       onsessioninitialized: (sid) => void sessions.set(sid, { transport, server }),
       onsessionclosed: (sid) => void sessions.delete(sid),
     });
-    const server = serverFor(() => current.get(server) ?? headers);
+    const server = serverFor(() => current.get(server) ?? headers, true);
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
@@ -69,6 +109,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       return modern.fetch(request, { parsedBody });
     },
     async close() {
+      closed = true;
       unsubscribe();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
       sessions.clear();

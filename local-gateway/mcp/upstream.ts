@@ -1,4 +1,4 @@
-import { Client, StreamableHTTPClientTransport, type CallToolResult, type Tool } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -19,6 +19,17 @@ export interface UpstreamOptions {
 }
 
 /**
+ * The client a tool call came from, as far as the call's upstream may reach it while the call
+ * runs: the call's progress, and the server's questions (elicitation, sampling). Each is
+ * absent when that client cannot take it (no progress token, no such capability).
+ */
+export interface CallerChannel {
+  progress?(p: { progress: number; total?: number; message?: string }): void;
+  elicit?(params: ElicitRequest['params']): Promise<ElicitResult>;
+  sample?(params: CreateMessageRequest['params']): Promise<CreateMessageResult>;
+}
+
+/**
  * One upstream MCP server, spoken to through the official SDK client: started or connected
  * on first use, reconnected on the next call after it crashed or hung up. Its tool list is
  * kept until it says the list changed.
@@ -33,6 +44,8 @@ export class Upstream {
   private lastError: string | null = null;
   /** Calls waiting for an answer: an HTTP answer cut for its size fails them at once, not at their timeout. */
   private readonly inflight = new Set<AbortController>();
+  /** The clients of the calls waiting for an answer, oldest first: where the server's questions go. */
+  private readonly callers: CallerChannel[] = [];
 
   constructor(private readonly o: UpstreamOptions) {
     this.id = o.config.id;
@@ -60,20 +73,26 @@ export class Upstream {
   }
 
   /** Calls one tool; every failure (crash, timeout, bad answer, too large) is an McpFailure with a message. */
-  async call(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult> {
+  async call(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal, caller: CallerChannel = {}): Promise<CallToolResult> {
     let result: CallToolResult;
     const own = new AbortController();
+    // The caller cancelling aborts the upstream request, which the SDK client tells the server (notifications/cancelled).
     const cancel = () => own.abort(signal.reason);
     signal.addEventListener('abort', cancel, { once: true });
     this.inflight.add(own);
+    this.callers.push(caller);
     try {
       const client = await this.connect();
-      result = await client.callTool({ name: tool, arguments: args }, { timeout: this.timeout, signal: own.signal });
+      const progress = caller.progress;
+      // Progress goes to the caller under its own token; it also keeps a slow but living call from timing out.
+      const options = { timeout: this.timeout, signal: own.signal, ...(progress ? { onprogress: progress, resetTimeoutOnProgress: true } : {}) };
+      result = await client.callTool({ name: tool, arguments: args }, options);
     } catch (err) {
       throw own.signal.reason instanceof McpFailure ? own.signal.reason : this.failure(err, `run ${tool}`);
     } finally {
       signal.removeEventListener('abort', cancel);
       this.inflight.delete(own);
+      this.callers.splice(this.callers.indexOf(caller), 1);
     }
     // A stdio reader caps the line at the same size; this catches the HTTP side's whole answer.
     const size = Buffer.byteLength(JSON.stringify(result));
@@ -94,6 +113,8 @@ export class Upstream {
     const client = new Client(
       { name: 'gatehouse', version: VERSION },
       {
+        // Passed on to the client of the call that is running; one that cannot take them gets an error back.
+        capabilities: { elicitation: { form: {} }, sampling: {} },
         listChanged: {
           tools: {
             onChanged: (err, tools) => {
@@ -106,6 +127,8 @@ export class Upstream {
         },
       },
     );
+    client.setRequestHandler('elicitation/create', (req) => this.ask('elicit', req.params));
+    client.setRequestHandler('sampling/createMessage', (req) => this.ask('sample', req.params));
     const transport = await this.transport();
     // A crash or hang-up: forget the connection, so the next call starts or connects again.
     client.onclose = () => {
@@ -123,6 +146,18 @@ export class Upstream {
     }
     this.client = client;
     return client;
+  }
+
+  /**
+   * A question the server asks while a call runs, passed to that call's client. The SDK does
+   * not say which call a question belongs to, so it goes to the newest running call whose
+   * client can answer it: with one call at a time, the one that asked.
+   */
+  private ask<K extends 'elicit' | 'sample'>(kind: K, params: Parameters<NonNullable<CallerChannel[K]>>[0]): ReturnType<NonNullable<CallerChannel[K]>> {
+    const caller = [...this.callers].reverse().find((c) => c[kind] !== undefined);
+    const what = kind === 'elicit' ? 'elicitation' : 'sampling';
+    if (!caller) throw new ProtocolError(-32601, `MCP server "${this.id}" asked for ${what}, but no client calling it through Gatehouse can answer (none declared the ${what} capability, or no call is running).`);
+    return (caller[kind] as (p: typeof params) => ReturnType<NonNullable<CallerChannel[K]>>)(params);
   }
 
   private async transport(): Promise<StdioClientTransport | StreamableHTTPClientTransport> {

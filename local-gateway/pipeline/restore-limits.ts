@@ -26,7 +26,7 @@ export function restoreLimits(engine: PolicyEngine, traces: TraceHistory): numbe
   const since = Math.min(...tiers.flatMap((t) => t.rate_limits.map((r) => windowOf(r.limit.per, now).start)));
   let counted = 0;
   for (const t of traces.since(since)) {
-    if (t.phases.rate_limits === undefined || !isModelCall(t)) continue;
+    if (t.phases.rate_limits === undefined || !(isModelCall(t) || t.tool)) continue;
     const facts = factsFromSummary(t);
     for (const tier of tiers) count(tier, facts, stateOf(engine, tier.name), t);
     counted++;

@@ -145,6 +145,7 @@ export function beginPolicy(engine: PolicyEngine, ctx: RequestContext, body: Rec
 const REFUSALS: Partial<Record<Verdict['stage'], ErrorCode>> = {
   metadata: 'GH_ERR_METADATA_REQUIRED',
   model_access: 'GH_ERR_MODEL_NOT_ALLOWED',
+  tool_access: 'GH_ERR_TOOL_NOT_ALLOWED',
   budgets: 'GH_ERR_BUDGET_EXCEEDED',
   rate_limits: 'GH_ERR_RATE_LIMITED',
   input_guardrails: 'GH_ERR_GUARDRAIL_BLOCKED',

@@ -8,7 +8,7 @@ import type { Budget, Guardrail, Mode, RateLimit, ResolvedTier } from './schema.
  * visible. One pure function serves `gatehouse policy diff` and `GET /api/policy/diff`.
  */
 
-export const SECTIONS = ['metadata', 'models', 'virtual_models', 'rate_limits', 'budgets', 'guardrails', 'logging', 'sync'] as const;
+export const SECTIONS = ['metadata', 'models', 'tools', 'virtual_models', 'rate_limits', 'budgets', 'guardrails', 'logging', 'sync'] as const;
 
 export const TierChangeSchema = z.object({
   section: z.enum(SECTIONS),
@@ -58,7 +58,8 @@ export function diffTiers(a: ResolvedTier, b: ResolvedTier): TierDiff {
   const changes: TierChange[] = [];
   const emit: Emit = (section, rule, change, detail) => void changes.push({ section, rule, change, detail });
   diffMetadata(a, b, emit);
-  diffModels(a, b, emit);
+  diffAccess('models', a, b, emit);
+  diffAccess('tools', a, b, emit);
   diffVirtualModels(a, b, emit);
   diffRules('rate_limits', a.rate_limits, b.rate_limits, describeRateLimit, compareRateLimit, emit);
   diffRules('budgets', a.budgets, b.budgets, describeBudget, compareBudget, emit);
@@ -85,15 +86,18 @@ function diffMetadata(a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
 /** Whether a glob is already covered by one of a list (`*` covers `openai/*`). */
 const covered = (glob: string, by: readonly string[]) => by.some((g) => globMatch(g, glob));
 
-function diffModels(a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
-  for (const p of a.models.allow) {
-    if (!b.models.allow.includes(p)) emit('models', 'models.allow', covered(p, b.models.allow) ? 'changed' : 'tightened', `${b.name} no longer lists "${p}" (allows ${list(b.models.allow)})`);
+/** An allow/deny glob list (`models`, MCP `tools`): a glob dropped from allow tightens unless another still covers it; deny the other way. */
+function diffAccess(section: 'models' | 'tools', a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
+  const x = a[section];
+  const y = b[section];
+  for (const p of x.allow) {
+    if (!y.allow.includes(p)) emit(section, `${section}.allow`, covered(p, y.allow) ? 'changed' : 'tightened', `${b.name} no longer lists "${p}" (allows ${list(y.allow)})`);
   }
-  for (const p of b.models.allow) {
-    if (!a.models.allow.includes(p)) emit('models', 'models.allow', covered(p, a.models.allow) ? 'changed' : 'loosened', `${b.name} also lists "${p}"`);
+  for (const p of y.allow) {
+    if (!x.allow.includes(p)) emit(section, `${section}.allow`, covered(p, x.allow) ? 'changed' : 'loosened', `${b.name} also lists "${p}"`);
   }
-  for (const p of b.models.deny) if (!a.models.deny.includes(p)) emit('models', 'models.deny', 'tightened', `${b.name} denies "${p}"`);
-  for (const p of a.models.deny) if (!b.models.deny.includes(p)) emit('models', 'models.deny', 'loosened', `${b.name} no longer denies "${p}"`);
+  for (const p of y.deny) if (!x.deny.includes(p)) emit(section, `${section}.deny`, 'tightened', `${b.name} denies "${p}"`);
+  for (const p of x.deny) if (!y.deny.includes(p)) emit(section, `${section}.deny`, 'loosened', `${b.name} no longer denies "${p}"`);
 }
 
 function diffVirtualModels(a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
@@ -205,6 +209,7 @@ function whenText(when: RateLimit['when']): string {
     ...(when.models ? [`models ${list(when.models)}`] : []),
     ...(when.users ? [`users ${list(when.users)}`] : []),
     ...(when.teams ? [`teams ${list(when.teams)}`] : []),
+    ...(when.tools ? [`tools ${list(when.tools)}`] : []),
   ];
   return parts.length === 0 ? 'every request' : parts.join(', ');
 }

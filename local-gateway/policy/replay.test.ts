@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeTrace } from '../store/testing.js';
 import { formatReplay, replayTraces, unknownIn } from './replay.js';
 import { PolicyBundleSchema, type Verdict } from './schema.js';
+import type { Trace } from '../store/schema.js';
 
 const bundle = PolicyBundleSchema.parse({
   apiVersion: 'gatehouse/v1',
@@ -78,5 +79,50 @@ describe('replay and remote guardrails', () => {
       delete process.env.GH_REPLAY_TEST_KEY;
       service.close();
     }
+  });
+});
+
+describe('replay of tool calls', () => {
+  const candidate = PolicyBundleSchema.parse({
+    apiVersion: 'gatehouse/v1',
+    org: 'acme',
+    version: 3,
+    tiers: {
+      dev: {
+        tools: { allow: ['db_*'], deny: ['db_drop_*'] },
+        guardrails: [
+          { id: 'read-only', type: 'sql', hook: 'mcp_pre_tool', action: 'validate' },
+          { id: 'pii-results', type: 'pii', hook: 'mcp_post_tool', action: 'mutate', config: { entities: ['email'] } },
+        ],
+      },
+    },
+  });
+  const call = (name: string, args: Record<string, unknown>, result: unknown, over: Partial<Trace> = {}) =>
+    makeTrace({
+      api: 'mcp', path: '/mcp', requested_model: null, resolved_model: null, provider: null, tokens_in: null, tokens_out: null, cost_usd: null,
+      phases: { route: 0.01, mcp_pre_tool: 0.1, upstream: 2 },
+      tool: { server: 'db', name, exposed: `db_${name}` },
+      request_body: { name: `db_${name}`, arguments: args },
+      response_body: result,
+      ...over,
+    });
+  const text = (t: string) => ({ content: [{ type: 'text', text: t }] });
+
+  it('replays access and both hooks on the stored arguments and result, never the stages the trace cannot tell', async () => {
+    const write = call('query', { query: 'DELETE FROM users' }, text('3 rows'));
+    const drop = call('drop_table', { table: 'users' }, text('dropped'));
+    const email = call('read', { path: 'a.txt' }, text('mail jane.doe@example.com'));
+    // The active tier redacted this result before it was stored: what it said is lost.
+    const redacted = call('read', { path: 'b.txt' }, text('mail <EMAIL_1>'), { verdicts: [v({ stage: 'mcp_post_tool', rule: 'old-pii', decision: 'mutate' })] });
+    const unknownTool = call('nothing', {}, { error: { code: -32602, message: 'no such tool' } }, { tool: null, status: 404 });
+    const report = await replayTraces(candidate, [write, drop, email, redacted, unknownTool], { tiers: ['dev'] }, true);
+    const rule = (name: string) => report.rules.find((r) => r.rule === name);
+    expect(report.traces).toBe(4);
+    expect(report.not_evaluated).toBe(1);
+    expect(rule('read-only')).toMatchObject({ stage: 'mcp_pre_tool', effect: 'blocked', newly: 1, examples: { newly: [write.id] } });
+    expect(rule('tools.deny')).toMatchObject({ stage: 'tool_access', effect: 'blocked', newly: 1, examples: { newly: [drop.id] } });
+    expect(rule('pii-results')).toMatchObject({ stage: 'mcp_post_tool', effect: 'mutated', after: 1, newly: 1, examples: { newly: [email.id] } });
+    expect(rule('old-pii')).toMatchObject({ before: 1, no_longer: 0 });
+    expect(report.tiers).toEqual([{ tier: 'dev', blocked_before: 0, blocked_after: 2 }]);
   });
 });

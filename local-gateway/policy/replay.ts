@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Trace } from '../store/schema.js';
 import type { TraceStore } from '../store/traces.js';
-import { blocks, evaluateRequest, factsFromTrace, isRemoteGuardrail, TierState } from './engine/index.js';
+import { blocks, evaluateRequest, evaluateToolCall, factsFromTrace, isRemoteGuardrail, TierState, toolCallFromTrace, TOOL_STAGES } from './engine/index.js';
 import { resolveTier, type PolicyBundle, type Verdict } from './schema.js';
 
 /**
@@ -71,14 +71,17 @@ const STAGE_ORDER: readonly string[] = ['metadata', 'model_access', 'budgets', '
 
 /**
  * What a stored trace cannot tell: the stages after the one where the active tier refused it
- * (they did not run), and the input guardrails the active tier redacted with (the stored body
- * is the redacted text, so no input guardrail of any tier can be replayed on what was sent).
+ * (they did not run), and the guardrails that scan text the active tier redacted before it
+ * was stored: a model call's input guardrails (the stored body is the redacted prompt) and a
+ * tool call's `mcp_post_tool` (the stored result is the redacted one).
  */
 export function unknownIn(trace: Trace): (stage: string) => boolean {
+  const order: readonly string[] = trace.api === 'mcp' ? TOOL_STAGES : STAGE_ORDER;
+  const redactedStage = trace.api === 'mcp' ? 'mcp_post_tool' : 'input_guardrails';
   const refused = trace.verdicts.find((v) => v.enforced && blocks(v));
-  const lastRun = refused === undefined ? STAGE_ORDER.length : STAGE_ORDER.indexOf(refused.stage);
-  const redacted = trace.verdicts.some((v) => v.enforced && v.stage === 'input_guardrails' && v.decision === 'mutate');
-  return (stage) => STAGE_ORDER.indexOf(stage) > lastRun || (stage === 'input_guardrails' && redacted);
+  const lastRun = refused === undefined ? order.length : order.indexOf(refused.stage);
+  const redacted = trace.verdicts.some((v) => v.enforced && v.stage === redactedStage && v.decision === 'mutate');
+  return (stage) => order.indexOf(stage) > lastRun || (stage === redactedStage && redacted);
 }
 
 function effectOf(v: Pick<Verdict, 'stage' | 'decision'>): Effect {
@@ -161,16 +164,18 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
   let first: number | null = null;
   let last: number | null = null;
   for (const trace of traces) {
-    // A tool call's hooks need the live upstream's result and the tool facts: not replayed yet, counted as not evaluated.
-    if (!wasEvaluated(trace) || trace.api === 'mcp') {
+    // A tool call replays on its stored arguments and result; the upstream is not called again.
+    const tool = trace.api === 'mcp' ? toolCallFromTrace(trace) : null;
+    if (trace.api === 'mcp' ? tool === null : !wasEvaluated(trace)) {
       skipped++;
       continue;
     }
-    const facts = factsFromTrace(trace);
+    const facts = tool?.facts ?? factsFromTrace(trace);
     const unknown = unknownIn(trace);
-    const costUsd = opts.costOf ? await opts.costOf(trace) : null;
+    const costUsd = tool || !opts.costOf ? null : await opts.costOf(trace);
     for (const { tier, remote, state } of tiers) {
-      const replayed = await evaluateRequest(tier, facts, state, { role: { tier: tier.name, enforced: false }, costUsd, stream: trace.stream, served: trace.status > 0 && trace.status < 400 });
+      const role = { tier: tier.name, enforced: false };
+      const replayed = tool ? await evaluateToolCall(tier, facts, tool.call, state, role) : await evaluateRequest(tier, facts, state, { role, costUsd, stream: trace.stream, served: trace.status > 0 && trace.status < 400 });
       // What a left-out rule recorded is not compared: it did not run again.
       const recorded = remote.size === 0 ? trace.verdicts : trace.verdicts.filter((v) => !(v.tier === tier.name && remote.has(v.rule)));
       tally.compare(trace.id, tier.name, recorded, replayed, unknown);

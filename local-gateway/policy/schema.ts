@@ -21,7 +21,7 @@ export const PeriodSchema = z
 /** A counter's key parts: the caller, their team, the resolved model, or a metadata value. */
 export const ScopeSchema = z
   .string()
-  .regex(/^(user|team|model|metadata\.[A-Za-z0-9_.-]+)$/, 'use user, team, model or metadata.<key>');
+  .regex(/^(user|team|model|tool|metadata\.[A-Za-z0-9_.-]+)$/, 'use user, team, model, tool or metadata.<key>');
 
 /** Which requests a rule applies to; every listed condition must hold (absent = all requests). */
 export const MatchSchema = z.strictObject({
@@ -116,6 +116,10 @@ export const TierSchema = z.strictObject({
   extends: z.string().min(1).optional().describe("A parent tier: sections given here replace its; rules merge by `id`, virtual models by name."),
   metadata: z.strictObject({ required: z.array(z.string().min(1)).default([]) }).optional().describe('Keys of `x-gatehouse-metadata` every request must carry.'),
   models: z.strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default([]) }).optional().describe('Model globs allowed and denied (deny wins; `*` matches `/` too).'),
+  tools: z
+    .strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default([]) })
+    .optional()
+    .describe('MCP tool globs over the exposed names (`<server>_<tool>`, e.g. `files_*`) allowed and denied (deny wins): the active tier hides the others from `tools/list` and refuses their calls.'),
   virtual_models: z.record(z.string().min(1), VirtualModelSchema).optional().describe('Names that route to targets with retries, fallback and a circuit breaker.'),
   rate_limits: z.array(RateLimitSchema).optional().describe('Requests or tokens per window; the first rule whose `when` matches applies.'),
   budgets: z.array(BudgetSchema).optional().describe('USD per period; every matching budget applies.'),
@@ -175,6 +179,7 @@ export interface ResolvedTier {
   name: string;
   metadata: { required: string[] };
   models: { allow: string[]; deny: string[] };
+  tools: { allow: string[]; deny: string[] };
   virtual_models: Record<string, VirtualModel>;
   rate_limits: RateLimit[];
   budgets: Budget[];
@@ -197,6 +202,7 @@ export function permissiveTier(name: string): ResolvedTier {
     name,
     metadata: { required: [] },
     models: { allow: ['*'], deny: [] },
+    tools: { allow: ['*'], deny: [] },
     virtual_models: {},
     rate_limits: [],
     budgets: [],
@@ -217,6 +223,7 @@ export function resolveTier(bundle: PolicyBundle, name: string): ResolvedTier {
     name,
     metadata: spec.metadata ?? base.metadata,
     models: spec.models ?? base.models,
+    tools: spec.tools ?? base.tools,
     virtual_models: { ...base.virtual_models, ...spec.virtual_models },
     rate_limits: mergeById(base.rate_limits, spec.rate_limits),
     budgets: mergeById(base.budgets, spec.budgets),
@@ -231,7 +238,7 @@ export const VerdictSchema = z.object({
   tier: z.string(),
   /** Whether this tier's decision shaped the response (the active tier) or was only recorded (a shadow tier). */
   enforced: z.boolean(),
-  stage: z.enum(['metadata', 'model_access', 'budgets', 'rate_limits', 'input_guardrails', 'route', 'output_guardrails', 'mcp_pre_tool', 'mcp_post_tool']),
+  stage: z.enum(['metadata', 'model_access', 'tool_access', 'budgets', 'rate_limits', 'input_guardrails', 'route', 'output_guardrails', 'mcp_pre_tool', 'mcp_post_tool']),
   /** Rule id, e.g. `pii`, `ide-tokens`, `metadata.ticket_id`, `models.allow`. */
   rule: z.string(),
   decision: z.enum(['allow', 'block', 'mutate']),

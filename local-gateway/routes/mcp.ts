@@ -22,8 +22,8 @@ export async function mcpRoutes(app: FastifyInstance): Promise<void> {
       reply.raw.once('close', () => abort.abort());
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      const body = req.method === 'POST' && req.body !== undefined ? JSON.stringify(req.body) : undefined;
-      const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}/mcp`, { method: req.method, headers, body, signal: abort.signal });
+      // The body goes over already parsed (the SDK reads `parsedBody` and never the request's own), so it is not serialized again.
+      const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}/mcp`, { method: req.method, headers, signal: abort.signal });
       const response = await front.handle(request, req.body, req.headers);
       return reply.send(response);
     },

@@ -115,6 +115,7 @@ export const TraceUsageSchema = TraceSchema.pick({
   tokens_in: true,
   tokens_out: true,
   metadata: true,
+  tool: true,
 });
 export type TraceUsage = z.infer<typeof TraceUsageSchema>;
 

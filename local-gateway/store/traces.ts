@@ -63,9 +63,9 @@ const FIRED_COLUMN = `(SELECT json_group_array(json_array(v.idx, v.tier, v.rule,
 const PREVIEW_COLUMNS = 't.ask, t.answer, t.session';
 
 const USAGE_COLUMNS = `t.id, t.started_at, t.phases, t.caller, t.api, t.tier, t.requested_model, t.resolved_model,
-  t.provider, t.status, t.error_code, t.tokens_in, t.tokens_out, t.metadata`;
+  t.provider, t.status, t.error_code, t.tokens_in, t.tokens_out, t.metadata, t.tool`;
 
-type UsageRow = Pick<SummaryRow, 'id' | 'started_at' | 'phases' | 'caller' | 'api' | 'tier' | 'requested_model' | 'resolved_model' | 'provider' | 'status' | 'error_code' | 'tokens_in' | 'tokens_out' | 'metadata'>;
+type UsageRow = Pick<SummaryRow, 'id' | 'started_at' | 'phases' | 'caller' | 'api' | 'tier' | 'requested_model' | 'resolved_model' | 'provider' | 'status' | 'error_code' | 'tokens_in' | 'tokens_out' | 'metadata' | 'tool'>;
 
 const INSERT_TRACE = `INSERT INTO traces (id, started_at, ended_at, duration_ms, phases, caller, caller_user,
   api, method, path, tier, requested_model, resolved_model, provider, status, error_code, error_message,
@@ -281,11 +281,12 @@ function toSummary(row: SummaryRow): Omit<TraceSummary, 'fired'> {
   };
 }
 
-function toUsage(row: UsageRow): TraceUsage {
+function toUsage({ tool, ...row }: UsageRow): TraceUsage {
   return {
     ...row,
     phases: JSON.parse(row.phases) as Record<string, number>,
     caller: JSON.parse(row.caller) as TraceUsage['caller'],
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    ...(tool === null ? {} : { tool: JSON.parse(tool) as ToolRef }),
   };
 }

@@ -2,8 +2,11 @@
  * An MCP server built with the official SDK, as an upstream behind `/mcp`: over stdio when run
  * as a script (`tsx test/standins/mcp-tools.ts`), or over Streamable HTTP on 127.0.0.1 with
  * `startMcpHttpStandin`. Its tools misbehave on demand: crash, hang, send malformed JSON-RPC,
- * answer with a huge result, or add a tool (so the server says its tool list changed).
+ * answer with a huge result, or add a tool (so the server says its tool list changed). Others
+ * talk back while they run: report progress and wait to be cancelled, ask their client a
+ * question (elicitation), or ask it to sample a model.
  */
+import { appendFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
@@ -13,7 +16,7 @@ import { z } from 'zod';
 export const STANDIN_SCRIPT = fileURLToPath(import.meta.url);
 
 /** The tools, on a fresh SDK server; `mode` says which transport it is on (so a crash is a crash of the process only on stdio). */
-export function toolsServer(mode: 'stdio' | 'http', longName = false): McpServer {
+export function toolsServer(mode: 'stdio' | 'http', longName = false, events: string[] = []): McpServer {
   const server = new McpServer({ name: 'standin-tools', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
   server.registerTool('echo', { description: 'Echoes its text', inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }));
   server.registerTool('query', { description: 'Runs a SQL query (pretend)', inputSchema: z.object({ query: z.string() }) }, ({ query }) => ({ content: [{ type: 'text', text: `ran: ${query}` }] }));
@@ -34,6 +37,24 @@ export function toolsServer(mode: 'stdio' | 'http', longName = false): McpServer
     server.registerTool('added', { description: 'Added at run time' }, () => ({ content: [{ type: 'text', text: 'added works' }] }));
     return { content: [{ type: 'text', text: 'added' }] };
   });
+  server.registerTool('slow', { description: 'Reports progress, then waits until it is cancelled', inputSchema: z.object({ steps: z.number() }) }, async ({ steps }, ctx) => {
+    const token = ctx.mcpReq._meta?.progressToken;
+    for (let i = 1; i <= steps; i++) {
+      if (token !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps, message: `step ${i}` } });
+    }
+    await new Promise<void>((resolve) => (ctx.mcpReq.signal.aborted ? resolve() : ctx.mcpReq.signal.addEventListener('abort', () => resolve(), { once: true })));
+    events.push('slow cancelled');
+    return { content: [{ type: 'text', text: 'cancelled' }] };
+  });
+  server.registerTool('ask', { description: 'Asks its client which branch to use (elicitation)', inputSchema: z.object({}) }, async (_args, ctx) => {
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Which branch?', requestedSchema: { type: 'object', properties: { branch: { type: 'string' } }, required: ['branch'] } });
+    return { content: [{ type: 'text', text: `answer: ${r.action} ${JSON.stringify(r.content ?? {})}` }] };
+  });
+  server.registerTool('summarize', { description: 'Asks its client to sample a model', inputSchema: z.object({}) }, async (_args, ctx) => {
+    const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: 'Summarize: hello' } }], maxTokens: 20 });
+    const content = Array.isArray(r.content) ? r.content[0] : r.content;
+    return { content: [{ type: 'text', text: `sampled by ${r.model}: ${content?.type === 'text' ? content.text : '?'}` }] };
+  });
   if (longName) server.registerTool('a_tool_whose_name_is_far_too_long_for_claude_code_to_accept_it', { description: 'Long' }, () => ({ content: [{ type: 'text', text: 'long ok' }] }));
   return server;
 }
@@ -42,13 +63,16 @@ export interface McpHttpStandin {
   url: string;
   /** Authorization headers each request carried, in order. */
   authorizations: (string | null)[];
+  /** What its tools saw happen, e.g. `slow cancelled`. */
+  events: string[];
   close(): Promise<void>;
 }
 
 /** The same tools over Streamable HTTP (both protocol revisions, through the SDK's handler). */
 export async function startMcpHttpStandin(): Promise<McpHttpStandin> {
   // One server instance for every request, so a tool added at run time stays.
-  const shared = toolsServer('http');
+  const events: string[] = [];
+  const shared = toolsServer('http', false, events);
   const handler = createMcpHandler(() => shared);
   const authorizations: (string | null)[] = [];
   const http: HttpServer = createServer(async (req, res) => {
@@ -68,6 +92,7 @@ export async function startMcpHttpStandin(): Promise<McpHttpStandin> {
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     authorizations,
+    events,
     close: async () => {
       await handler.close();
       http.closeAllConnections();
@@ -78,5 +103,8 @@ export async function startMcpHttpStandin(): Promise<McpHttpStandin> {
 
 if (process.argv[1] === STANDIN_SCRIPT) {
   const longName = process.argv.includes('--long-name');
-  serveStdio(() => toolsServer('stdio', longName));
+  // Over stdio the events go to the file STANDIN_EVENTS names, one a line, for the test to read.
+  const file = process.env.STANDIN_EVENTS;
+  const events = file ? { push: (e: string) => (appendFileSync(file, `${e}\n`), 0) } : [];
+  serveStdio(() => toolsServer('stdio', longName, events as string[]));
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type * as CedarModule from '@cedar-policy/cedar-wasm/nodejs';
@@ -54,17 +55,49 @@ function request(facts: RequestFacts) {
   };
 }
 
+/** Whether any of the policies reads `context` (the arguments, the metadata): when none does, a decision depends on the caller, the tool and the server only. */
+function readsContext(c: Cedar, text: string): boolean {
+  const parts = c.policySetTextToParts(text);
+  if (parts.type === 'failure') return true;
+  return parts.policies.some((p) => {
+    const json = c.policyToJson(p);
+    return json.type === 'failure' || JSON.stringify(json.json).includes('{"Var":"context"}');
+  });
+}
+
+/** Decisions kept per rule when its policies read no context; past this many callers × tools it starts again. */
+const MAX_KEPT = 1024;
+
 export const TOOL_PERMISSIONS: GuardrailType<z.infer<typeof ToolPermissionsConfig>> = {
   config: ToolPermissionsConfig,
   hooks: ['mcp_pre_tool'],
   create(config, rule) {
     const c = engine();
-    const parsed = c.checkParsePolicySet({ staticPolicies: config.cedar });
+    // Parsed once into the wasm module's own cache, under a name that is the text's hash: the
+    // same policies in two tiers or two gateways are one entry, and a call does not parse them again.
+    const id = `gatehouse:${createHash('sha256').update(config.cedar).digest('hex')}`;
+    const parsed = c.preparsePolicySet(id, { staticPolicies: config.cedar });
     if (parsed.type === 'failure') throw new Error(`config.cedar: guardrail ${rule.id}: the Cedar policies do not parse (${parsed.errors.map((e) => e.message).join('; ')})`);
+    const evaluate = (facts: RequestFacts) => c.statefulIsAuthorized({ ...request(facts), preparsedPolicySetId: id });
+    // A Cedar decision costs a few hundred µs (the request crosses into wasm as JSON): policies
+    // that never read `context` decide the same for the same caller, tool and server, so those are kept.
+    const kept = readsContext(c, config.cedar) ? null : new Map<string, ReturnType<typeof evaluate>>();
+    const decide = (facts: RequestFacts) => {
+      if (!kept) return evaluate(facts);
+      const key = JSON.stringify([facts.user, facts.team ?? null, facts.tool!.name, facts.tool!.server]);
+      let answer = kept.get(key);
+      if (!answer) {
+        if (kept.size >= MAX_KEPT) kept.clear();
+        kept.set(key, (answer = evaluate(facts)));
+      }
+      return answer;
+    };
     return {
       scan(_texts, subject) {
         if (!subject?.facts.tool) throw new Error(`guardrail ${rule.id} (tool_permissions) runs on tool calls only`);
-        const answer = c.isAuthorized({ ...request(subject.facts), policies: { staticPolicies: config.cedar } });
+        // Every tier asks about the same facts: the same policies are decided once per call.
+        const answer = (subject.shared?.get(id) as ReturnType<typeof decide> | undefined) ?? decide(subject.facts);
+        subject.shared?.set(id, answer);
         if (answer.type === 'failure') throw new Error(`Cedar could not decide: ${answer.errors.map((e) => e.message).join('; ')}`);
         const { decision, diagnostics } = answer.response;
         if (decision === 'allow') return [];

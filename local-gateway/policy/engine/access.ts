@@ -26,6 +26,23 @@ export function metadataStage(tier: ResolvedTier, facts: RequestFacts, role: Rol
   return missing.map((key) => verdict(role, 'metadata', `metadata.${key}`, 'block', 'enforce', `${role.tier} requires metadata key ${key}: ${how}.`, [{ type: 'missing', detail: key }]));
 }
 
+/** Whether a tier lets callers see and call an exposed MCP tool (`<server>_<tool>`): an `allow` glob matches and no `deny` glob does. */
+export function toolAllowed(tier: ResolvedTier, exposed: string): boolean {
+  return !tier.tools.deny.some((g) => globMatch(g, exposed)) && tier.tools.allow.some((g) => globMatch(g, exposed));
+}
+
+/** Tool access, for a tool call: the tier's `tools.allow`/`deny` on the exposed name, as model access does for models. */
+export function toolAccessStage(tier: ResolvedTier, facts: RequestFacts, role: Role): Verdict[] {
+  if (!facts.tool) return [];
+  const name = facts.tool.exposed;
+  const denied = tier.tools.deny.find((g) => globMatch(g, name));
+  if (denied !== undefined) {
+    return [verdict(role, 'tool_access', 'tools.deny', 'block', 'enforce', `${role.tier} denies tool ${name} (rule tools.deny: ${denied}): use another tool, or ask the policy owner.`, [{ type: 'tool', detail: name }])];
+  }
+  if (tier.tools.allow.some((g) => globMatch(g, name))) return [];
+  return [verdict(role, 'tool_access', 'tools.allow', 'block', 'enforce', `${role.tier} does not allow tool ${name}: it allows ${tier.tools.allow.join(', ') || 'none'}.`, [{ type: 'tool', detail: name }])];
+}
+
 /**
  * Model access: a model is allowed when its requested or resolved name matches an `allow`
  * glob and neither matches a `deny` glob (deny wins).

@@ -26,6 +26,11 @@ export interface GuardrailFinding {
 export interface GuardrailSubject {
   facts: RequestFacts;
   paths: readonly string[];
+  /**
+   * What a check worked out for this call, under a key of its own, for the same check in
+   * another tier (a shadow tier that `extends` the active one runs the same rule on the same facts).
+   */
+  shared?: Map<string, unknown>;
 }
 
 /** A configured guardrail, ready to run. */

@@ -46,5 +46,6 @@ function scopeValue(scope: string, facts: RequestFacts): string | null {
   if (scope === 'user') return facts.user;
   if (scope === 'team') return facts.team;
   if (scope === 'model') return facts.resolvedModel ?? facts.model;
+  if (scope === 'tool') return facts.tool?.exposed ?? null;
   return facts.metadata[scope.slice('metadata.'.length)] ?? null;
 }

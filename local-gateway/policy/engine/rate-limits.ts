@@ -7,10 +7,18 @@ import type { Verdict } from '../schema.js';
 
 const rlKey = (r: RateLimit) => `rate_limit:${r.id}`;
 
-/** The rate limit that applies to a request: the first whose `when` matches (first match wins). */
+/**
+ * The rate limit that applies to a request: the first whose `when` matches (first match wins).
+ * A tool call counts only against rules that name tools (`when.tools`): a limit written for
+ * model calls never starts counting tool calls.
+ */
 export function matchingRateLimit(tier: ResolvedTier, facts: RequestFacts): RateLimit | null {
+  if (facts.tool) return tier.rate_limits.find((r) => r.when?.tools !== undefined && matches(r.when, facts)) ?? null;
   return tier.rate_limits.find((r) => matches(r.when, facts)) ?? null;
 }
+
+/** Whether a request is counted by rate limits: model calls, and tool calls (by the rules that name tools). */
+const limited = (facts: RequestFacts) => isModelCall(facts) || facts.tool !== undefined;
 
 function unitOf(r: RateLimit): { limit: number; unit: 'requests' | 'tokens' } {
   return r.limit.requests !== undefined ? { limit: r.limit.requests, unit: 'requests' } : { limit: r.limit.tokens ?? 0, unit: 'tokens' };
@@ -22,7 +30,7 @@ function unitOf(r: RateLimit): { limit: number; unit: 'requests' | 'tokens' } {
  * refuse is not counted, as that tier would never have served it.
  */
 export function rateLimitStage(tier: ResolvedTier, facts: RequestFacts, state: TierState, role: Role): Verdict[] {
-  if (!isModelCall(facts)) return [];
+  if (!limited(facts)) return [];
   const rule = matchingRateLimit(tier, facts);
   if (!rule) return [];
   const scope = scopeKey(rule.scope, facts);
@@ -55,7 +63,7 @@ export function settleTokens(tier: ResolvedTier, facts: RequestFacts, state: Tie
  * the limit: the tier already decided (used to rebuild counters from stored traces).
  */
 export function countRateLimit(tier: ResolvedTier, facts: RequestFacts, state: TierState): void {
-  if (!isModelCall(facts)) return;
+  if (!limited(facts)) return;
   const rule = matchingRateLimit(tier, facts);
   if (!rule) return;
   const amount = rule.limit.requests !== undefined ? 1 : tokensOf(facts);

@@ -1,4 +1,5 @@
 import type { Trace, TraceUsage } from '../../store/schema.js';
+import type { ToolCallRecord } from './evaluate-tool.js';
 import { estimateTokens, maxOutputOf, type RequestFacts } from './facts.js';
 import { requestTexts, responseTexts, slotTexts, streamText } from '../../contracts/texts.js';
 
@@ -20,8 +21,25 @@ export function factsFromSummary(t: TraceUsage): RequestFacts {
     tokensIn: t.tokens_in,
     tokensOut: t.tokens_out,
     at: t.started_at,
+    // A tool call's: enough for the rules that count it (its arguments are in the body, not the summary).
+    ...(t.tool ? { tool: { ...t.tool, arguments: {} } } : {}),
   };
 }
+
+/**
+ * A stored tool call's facts and what was sent and answered, for replaying it; null when the
+ * trace is not a tool call `/mcp` routed (an unknown tool never reached the policy).
+ */
+export function toolCallFromTrace(trace: Trace): { facts: RequestFacts; call: ToolCallRecord } | null {
+  if (trace.api !== 'mcp' || !trace.tool) return null;
+  const params = isObject(trace.request_body) ? trace.request_body : {};
+  const args = isObject(params.arguments) ? params.arguments : {};
+  const served = trace.status > 0 && trace.status < 400 && isObject(trace.response_body);
+  const facts: RequestFacts = { ...factsFromSummary(trace), tool: { server: trace.tool.server, name: trace.tool.name, exposed: trace.tool.exposed, arguments: args } };
+  return { facts, call: { arguments: args, result: served ? (trace.response_body as Record<string, unknown>) : null } };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The facts of a stored request, for replaying it against another policy. */
 export function factsFromTrace(trace: Trace): RequestFacts {

@@ -16,6 +16,7 @@ function when(m: Match | undefined): string {
     ...(m.models ? [`models ${list(m.models)}`] : []),
     ...(m.users ? [`users ${list(m.users)}`] : []),
     ...(m.teams ? [`teams ${list(m.teams)}`] : []),
+    ...(m.tools ? [`tools ${list(m.tools)}`] : []),
   ];
   return parts.length === 0 ? 'every request' : parts.join(', ');
 }
@@ -48,6 +49,7 @@ function ruleRows(section: SectionName, t: ResolvedTier): Rows | null {
 function settingRows(section: SectionName, t: ResolvedTier): [string, string][] {
   if (section === 'metadata') return [['required', list(t.metadata.required)]];
   if (section === 'models') return [['allow', list(t.models.allow)], ['deny', list(t.models.deny)]];
+  if (section === 'tools') return [['allow', list(t.tools.allow)], ['deny', list(t.tools.deny)]];
   if (section === 'logging') return [['bodies', t.logging.bodies], ['retention_days', String(t.logging.retention_days)]];
   return [['push', list(t.sync.push)], ['interval_seconds', String(t.sync.interval_seconds)]];
 }

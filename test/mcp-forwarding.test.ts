@@ -1,0 +1,126 @@
+/**
+ * What passes between a client and an upstream while a tool call runs through `/mcp`, with the
+ * official SDK on both ends: the upstream's progress reaches the client under the client's own
+ * token, the client cancelling reaches the upstream, and the upstream's questions (elicitation,
+ * sampling) reach the client that called it and their answers come back. A client that cannot
+ * answer gets the tool's failure, with a message, never a hang.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
+import { STANDIN_SCRIPT, startMcpHttpStandin, type McpHttpStandin } from './standins/mcp-tools.js';
+
+let remote: McpHttpStandin;
+const eventsFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-mcp-events-')), 'events.txt');
+let gw: TestGateway;
+
+const connect = async (capabilities: Record<string, unknown> = {}) => {
+  const c = new Client({ name: 'test-ide', version: '1.0.0' }, { capabilities });
+  return c;
+};
+const open = async (c: Client) => {
+  await c.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
+  return c;
+};
+const fileEvents = () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n') : []);
+const text = (r: { content?: unknown }) => (r.content as { text: string }[])[0]!.text;
+
+beforeAll(async () => {
+  remote = await startMcpHttpStandin();
+  gw = await startGateway({ mcp: { servers: [{ id: 'files', command: [process.execPath, '--import', 'tsx', STANDIN_SCRIPT], env: { STANDIN_EVENTS: eventsFile } }, { id: 'remote', url: remote.url }] } });
+});
+afterAll(async () => {
+  await gw?.close();
+  await remote?.close();
+});
+
+describe('forwarding during a tool call', () => {
+  // Over HTTP the stand-in is the SDK's stateless 2025 fallback, which drops a cancellation even
+  // from a client calling it directly (each POST meets a fresh transport): there, only progress is checked.
+  it.each([
+    ['remote', null],
+    ['files', () => fileEvents()],
+  ] as const)('passes the %s upstream progress to the client, and the client cancelling to the upstream', async (server, events) => {
+    const client = await open(await connect());
+    try {
+      const seen: { progress: number; total?: number; message?: string }[] = [];
+      const abort = new AbortController();
+      const call = client.callTool({ name: `${server}_slow`, arguments: { steps: 2 } }, { signal: abort.signal, onprogress: (p) => void seen.push(p) });
+      const settled = call.then(() => 'answered', () => 'rejected');
+      await waitFor(() => seen.length === 2, 'both progress notifications');
+      expect(seen).toEqual([{ progress: 1, total: 2, message: 'step 1' }, { progress: 2, total: 2, message: 'step 2' }]);
+      abort.abort('the user pressed Esc');
+      expect(await settled).toBe('rejected');
+      if (events) await waitFor(() => events().includes('slow cancelled'), 'the upstream tool to see the cancellation');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('passes progress and cancellation for a stateless 2026-07-28 client too', async () => {
+    const client = new Client({ name: 'test-ide', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await open(client);
+    try {
+      const seen: number[] = [];
+      const abort = new AbortController();
+      const settled = client.callTool({ name: 'files_slow', arguments: { steps: 3 } }, { signal: abort.signal, onprogress: (p) => void seen.push(p.progress) }).then(() => 'answered', () => 'rejected');
+      const cancelledBefore = fileEvents().filter((e) => e === 'slow cancelled').length;
+      await waitFor(() => seen.length === 3, 'three progress notifications');
+      expect(seen).toEqual([1, 2, 3]);
+      abort.abort('done');
+      expect(await settled).toBe('rejected');
+      await waitFor(() => fileEvents().filter((e) => e === 'slow cancelled').length === cancelledBefore + 1, 'the upstream tool to see the cancellation');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('asks the calling client the upstream question (elicitation) and brings its answer back', async () => {
+    const client = await connect({ elicitation: { form: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler('elicitation/create', async (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { branch: 'main' } };
+    });
+    await open(client);
+    try {
+      const r = await client.callTool({ name: 'files_ask', arguments: {} });
+      expect(text(r)).toBe('answer: accept {"branch":"main"}');
+      expect(asked).toEqual(['Which branch?']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('passes a sampling request to the calling client and its completion back', async () => {
+    const client = await connect({ sampling: {} });
+    client.setRequestHandler('sampling/createMessage', async (req) => ({
+      model: 'ide-model',
+      role: 'assistant',
+      content: { type: 'text', text: `summary of ${(req.params.messages[0]!.content as { text: string }).text.length} chars` },
+    }));
+    await open(client);
+    try {
+      const r = await client.callTool({ name: 'files_summarize', arguments: {} });
+      expect(text(r)).toBe('sampled by ide-model: summary of 16 chars');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('fails the tool with a message when the calling client cannot answer the question', async () => {
+    const client = await open(await connect());
+    try {
+      const outcome = await client.callTool({ name: 'files_ask', arguments: {} }).then(
+        (r) => (r.isError ? text(r) : `answered: ${text(r)}`),
+        (e: unknown) => (e as Error).message,
+      );
+      expect(outcome).toContain('no client calling it through Gatehouse can answer');
+    } finally {
+      await client.close();
+    }
+  });
+});
