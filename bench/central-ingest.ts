@@ -4,11 +4,13 @@
  * a few seconds each. Prints records/s and the batch latency (p50/p99).
  *
  *   scripts/test-services.sh npx tsx bench/central-ingest.ts [--seconds 5]
+ *   scripts/test-services.sh npx tsx bench/central-ingest.ts --storm [--devices 2000] [--second-ms 50]
  *
  * With `--storm`, a fleet reconnecting at once instead (test/helpers/fleet-storm.ts):
- * `--devices` enrolled devices (default 2,000) with backlogs of 1–9 records send them through
- * 64 connections, in batches of 4, to a central taking 8 batches at a time; a tenth replay a
- * batch, a tenth lose an ACK; 429s wait their Retry-After  on a clock scaled to `--second-ms` (default 50) ms a second.
+ * `--devices` enrolled devices (default 2,000) with backlogs of 1–13 records send them through
+ * 32 connections, in batches of 8, to a central taking 8 batches at a time; a tenth replay a
+ * batch, a tenth lose an ACK; 429s wait their Retry-After on a clock scaled to `--second-ms`
+ * (default 50) ms a second (FLEET_STORM in test/helpers/fleet-storm.ts, shared with the test).
  * Prints the ingest latency (p50/p99 of the batches answered 200) and the 429 count.
  *
  * Without GATEHOUSE_TEST_POSTGRES_URL only SQLite runs.
@@ -18,10 +20,10 @@ import { uuidv7 } from '../local-gateway/core/ids.js';
 import { EnrollResponseSchema, PATHS, type SyncRecord } from '../sync/protocol.js';
 import { generateSigningKey } from '../sync/signing.js';
 import { startCentral, type TestCentral } from '../test/helpers/central.js';
-import { enrollFleet, quantile, runStorm } from '../test/helpers/fleet-storm.js';
+import { enrollFleet, FLEET_STORM, quantile, runStorm } from '../test/helpers/fleet-storm.js';
 import { freshDatabase } from '../test/helpers/services.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, storm: { type: 'boolean', default: false }, devices: { type: 'string', default: '2000' }, 'second-ms': { type: 'string', default: '50' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, storm: { type: 'boolean', default: false }, devices: { type: 'string', default: String(FLEET_STORM.devices) }, 'second-ms': { type: 'string', default: String(FLEET_STORM.options.secondMs) } } });
 const SECONDS = Number(values.seconds);
 const BATCH = 500;
 const DEVICES = 64;
@@ -72,8 +74,8 @@ async function run(name: string, replicas: TestCentral[]): Promise<string> {
 
 /** The reconnect storm against one central; the figures in one line. */
 async function storm(name: string, central: TestCentral): Promise<string> {
-  const devices = await enrollFleet(central, Number(values.devices), (i) => 1 + (i % 9));
-  const r = await runStorm([central.url], devices, { concurrency: 64, batchSize: 4, secondMs: Number(values['second-ms']), replays: (i) => i % 10 === 3, cuts: (i) => i % 10 === 7 });
+  const devices = await enrollFleet(central, Number(values.devices), FLEET_STORM.backlog);
+  const r = await runStorm([central.url], devices, { ...FLEET_STORM.options, secondMs: Number(values['second-ms']) });
   if (r.mismatches.length > 0) throw new Error(`${name}: ${r.mismatches.length} ACKs did not match what was sent, e.g. ${r.mismatches[0]}`);
   const f = (ms: readonly number[], p: number) => quantile(ms, p).toFixed(1).padStart(6);
   const batches = r.ingestMs.length;
@@ -84,18 +86,18 @@ async function storm(name: string, central: TestCentral): Promise<string> {
 const env = { GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
 const lines: string[] = [];
 if (values.storm) {
-  const sqlite = await startCentral({ env, maxIngestInFlight: 8 });
+  const sqlite = await startCentral({ env, maxIngestInFlight: FLEET_STORM.maxIngestInFlight });
   lines.push(await storm('SQLite', sqlite));
   await sqlite.close();
   const pgUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL;
   if (pgUrl) {
-    const pg = await startCentral({ env, storage: pgUrl, maxIngestInFlight: 8 });
+    const pg = await startCentral({ env, storage: pgUrl, maxIngestInFlight: FLEET_STORM.maxIngestInFlight });
     lines.push(await storm('PostgreSQL', pg));
     await pg.close();
   } else {
     lines.push('PostgreSQL: skipped (GATEHOUSE_TEST_POSTGRES_URL unset; run under scripts/test-services.sh)');
   }
-  console.log(`central ingest, reconnect storm of ${values.devices} devices (64 connections, 8 batches in flight, Retry-After 1 s = ${values['second-ms']} ms), one process on this machine:`);
+  console.log(`central ingest, reconnect storm of ${values.devices} devices (${FLEET_STORM.options.concurrency} connections, ${FLEET_STORM.maxIngestInFlight} batches in flight, batches of ${FLEET_STORM.options.batchSize}, Retry-After 1 s = ${values['second-ms']} ms), one process on this machine:`);
   for (const l of lines) console.log(`  ${l}`);
   process.exit(0);
 }

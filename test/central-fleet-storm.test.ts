@@ -1,30 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetViewSchema, PATHS, UsageAnswerSchema } from '../sync/protocol.js';
 import { startCentral, type TestCentral } from './helpers/central.js';
-import { enrollFleet, quantile, runStorm, STORM_T0, type StormDevice } from './helpers/fleet-storm.js';
+import { enrollFleet, FLEET_STORM, quantile, runStorm, STORM_T0, type StormDevice } from './helpers/fleet-storm.js';
 import { centralBackends } from './helpers/services.js';
 
 /**
  * A fleet back from a weekend offline: 2,000 enrolled devices, each with a backlog, reconnect
- * at once through 64 connections to a central that takes 8 batches at a time. Some replay an
+ * at once through 32 connections to a central that takes 8 batches at a time. Some replay an
  * acknowledged batch, some lose an ACK after the server stored the batch; 429s are waited
- * out per Retry-After on a clock scaled to 2 ms a second. In the end the ledger and the
+ * out per Retry-After on a clock scaled to 50 ms a second. In the end the ledger and the
  * rollups hold exactly the records sent, none twice. The latency is printed, never asserted
  * (bench/central-ingest.ts --storm measures it).
  */
 const FILE = 'test/central-fleet-storm.test.ts';
-const DEVICES = 2_000;
-const BATCH = 4;
-const backlogOf = (i: number) => 1 + (i % 9);
-const replays = (i: number) => i % 10 === 3;
-const cuts = (i: number) => i % 10 === 7;
+const { devices: DEVICES, maxIngestInFlight, backlog: backlogOf, options } = FLEET_STORM;
+const { batchSize: BATCH, replays, cuts } = options;
 
 describe.each(centralBackends(FILE))('a reconnect storm on $name', ({ name, url }) => {
   let central: TestCentral;
   let devices: StormDevice[];
 
   beforeAll(async () => {
-    central = await startCentral({ storage: url, maxIngestInFlight: 8 });
+    central = await startCentral({ storage: url, maxIngestInFlight });
     devices = await enrollFleet(central, DEVICES, backlogOf);
   }, 60_000);
   afterAll(async () => {
@@ -32,7 +29,7 @@ describe.each(centralBackends(FILE))('a reconnect storm on $name', ({ name, url 
   });
 
   it('2,000 devices with backlogs, replays and lost ACKs: each record counted once', async () => {
-    const storm = await runStorm([central.url], devices, { concurrency: 64, batchSize: BATCH, secondMs: 2, replays, cuts });
+    const storm = await runStorm([central.url], devices, options);
     const total = devices.reduce((n, d) => n + d.backlog.length, 0);
     const inCutBatches = devices.reduce((n, d, i) => n + (cuts(i) ? Math.min(BATCH, d.backlog.length) : 0), 0);
     console.log(`${FILE} [${name}]: ${total} records from ${DEVICES} devices in ${Math.round(storm.elapsedMs)} ms; answers ${JSON.stringify(storm.statuses)}; `

@@ -84,6 +84,18 @@ export interface StormOptions {
   seed?: number;
 }
 
+/**
+ * The storm the test and the bench both run: a central taking 8 batches at a time, 32
+ * connections, the outbox batching 8 records, a tenth of the devices replaying a batch and
+ * a tenth losing an ACK, a second of Retry-After taking 50 ms.
+ */
+export const FLEET_STORM = {
+  devices: 2_000,
+  maxIngestInFlight: 8,
+  backlog: (i: number) => 1 + (i % 13),
+  options: { concurrency: 32, batchSize: 8, secondMs: 50, replays: (i: number) => i % 10 === 3, cuts: (i: number) => i % 10 === 7 } satisfies StormOptions,
+};
+
 export interface StormResult {
   records: number;
   /** Requests by status; `cut` counts the answers dropped unread. */
