@@ -4,6 +4,14 @@
  * a few seconds each. Prints records/s and the batch latency (p50/p99).
  *
  *   scripts/test-services.sh npx tsx bench/central-ingest.ts [--seconds 5]
+ *   scripts/test-services.sh npx tsx bench/central-ingest.ts --storm [--devices 2000] [--second-ms 50]
+ *
+ * With `--storm`, a fleet reconnecting at once instead (test/helpers/fleet-storm.ts):
+ * `--devices` enrolled devices (default 2,000) with backlogs of 1–13 records send them through
+ * 32 connections, in batches of 8, to a central taking 8 batches at a time; a tenth replay a
+ * batch, a tenth lose an ACK; 429s wait their Retry-After on a clock scaled to `--second-ms`
+ * (default 50) ms a second (FLEET_STORM in test/helpers/fleet-storm.ts, shared with the test).
+ * Prints the ingest latency (p50/p99 of the batches answered 200) and the 429 count.
  *
  * Without GATEHOUSE_TEST_POSTGRES_URL only SQLite runs.
  */
@@ -12,9 +20,10 @@ import { uuidv7 } from '../local-gateway/core/ids.js';
 import { EnrollResponseSchema, PATHS, type SyncRecord } from '../sync/protocol.js';
 import { generateSigningKey } from '../sync/signing.js';
 import { startCentral, type TestCentral } from '../test/helpers/central.js';
+import { enrollFleet, FLEET_STORM, quantile, runStorm } from '../test/helpers/fleet-storm.js';
 import { freshDatabase } from '../test/helpers/services.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, storm: { type: 'boolean', default: false }, devices: { type: 'string', default: String(FLEET_STORM.devices) }, 'second-ms': { type: 'string', default: String(FLEET_STORM.options.secondMs) } } });
 const SECONDS = Number(values.seconds);
 const BATCH = 500;
 const DEVICES = 64;
@@ -63,8 +72,35 @@ async function run(name: string, replicas: TestCentral[]): Promise<string> {
   return `${name.padEnd(28)} ${Math.round(records / (elapsed / 1000)).toLocaleString('en-US').padStart(10)} records/s   batch of ${BATCH}: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`;
 }
 
+/** The reconnect storm against one central; the figures in one line. */
+async function storm(name: string, central: TestCentral): Promise<string> {
+  const devices = await enrollFleet(central, Number(values.devices), FLEET_STORM.backlog);
+  const r = await runStorm([central.url], devices, { ...FLEET_STORM.options, secondMs: Number(values['second-ms']) });
+  if (r.mismatches.length > 0) throw new Error(`${name}: ${r.mismatches.length} ACKs did not match what was sent, e.g. ${r.mismatches[0]}`);
+  const f = (ms: readonly number[], p: number) => quantile(ms, p).toFixed(1).padStart(6);
+  const batches = r.ingestMs.length;
+  return `${name.padEnd(11)} ${r.records} records, ${batches} batches in ${(r.elapsedMs / 1000).toFixed(1)} s   ingest p50 ${f(r.ingestMs, 0.5)} ms, p99 ${f(r.ingestMs, 0.99)} ms   `
+    + `429s ${r.statuses['429'] ?? 0} (p99 ${f(r.refusedMs, 0.99)} ms)   cut ${r.cuts}, replayed ${r.replays}`;
+}
+
 const env = { GATEHOUSE_SIGNING_KEY: generateSigningKey().seed };
 const lines: string[] = [];
+if (values.storm) {
+  const sqlite = await startCentral({ env, maxIngestInFlight: FLEET_STORM.maxIngestInFlight });
+  lines.push(await storm('SQLite', sqlite));
+  await sqlite.close();
+  const pgUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL;
+  if (pgUrl) {
+    const pg = await startCentral({ env, storage: pgUrl, maxIngestInFlight: FLEET_STORM.maxIngestInFlight });
+    lines.push(await storm('PostgreSQL', pg));
+    await pg.close();
+  } else {
+    lines.push('PostgreSQL: skipped (GATEHOUSE_TEST_POSTGRES_URL unset; run under scripts/test-services.sh)');
+  }
+  console.log(`central ingest, reconnect storm of ${values.devices} devices (${FLEET_STORM.options.concurrency} connections, ${FLEET_STORM.maxIngestInFlight} batches in flight, batches of ${FLEET_STORM.options.batchSize}, Retry-After 1 s = ${values['second-ms']} ms), one process on this machine:`);
+  for (const l of lines) console.log(`  ${l}`);
+  process.exit(0);
+}
 const sqlite = await startCentral({ env, maxIngestInFlight: 64 });
 lines.push(await run('SQLite, 1 replica', [sqlite]));
 await sqlite.close();
