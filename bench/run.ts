@@ -37,7 +37,10 @@ const CFG = {
   soakEvery: 10_000,
   soakTotal: 100_000,
   turns: 50,
-  token: 'bench-token',
+  // Shaped like the secrets a gateway holds: a token as `gatehouse` generates it, an OpenAI
+  // project key. Masking scans every stored body for them, and its cost depends on their characters.
+  token: 'gh_local_bEnCh7kQ2xVz9LmP4sT6wY1nR8dF3hJ5',
+  apiKey: 'sk-proj-benchQ7mX2vK9pL4zR8tW1nY6cB3dF5gH0jS',
 };
 
 const messages = [
@@ -101,7 +104,7 @@ async function startGatehouse(standinPort: number, scratch: string, label: strin
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_TOKEN: CFG.token,
       GATEHOUSE_CONFIG: config,
-      STANDIN_API_KEY: 'sk-bench',
+      STANDIN_API_KEY: CFG.apiKey,
     },
   });
   await waitHealthy(`${match}/healthz`);
