@@ -69,7 +69,8 @@ function readLines(fd: number, from: number, to: number): string[] {
     got += n;
   }
   const lines = buf.toString('utf8').split('\n');
-  lines.pop();
+  // The range ends with a line break, so the last piece is empty; one that is not is reported as a line that does not parse.
+  if (lines.at(-1) === '') lines.pop();
   return lines;
 }
 

@@ -121,13 +121,33 @@ export class TraceWriter {
 
   /** Makes the trace durable now; it is indexed into SQLite within milliseconds. */
   write(record: TraceRecord): void {
-    this.size += writeSync(this.fd, `${journalLine(record)}\n`);
+    try {
+      this.size += writeSync(this.fd, `${journalLine(record)}\n`);
+    } catch (err) {
+      this.afterFailedWrite();
+      throw err;
+    }
     this.pending++;
     if (this.pending >= BATCH) this.handOver();
     else if (this.timer === null) {
       this.timer = setTimeout(() => this.handOver(), HAND_OVER_MS);
       // A stopping process must not wait for it: close() hands over, a killed one recovers.
       this.timer.unref();
+    }
+  }
+
+  /**
+   * A write that failed part-way (a full disk) may have left part of a line: the journal's
+   * length is read again so later byte ranges stay on line boundaries, and the part is ended
+   * with a line break when that can be written, so the next trace starts a line of its own.
+   */
+  private afterFailedWrite(): void {
+    const size = fstatSync(this.fd).size;
+    if (size === this.size) return;
+    try {
+      this.size = size + writeSync(this.fd, '\n');
+    } catch {
+      this.size = size;
     }
   }
 
