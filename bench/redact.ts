@@ -1,16 +1,19 @@
 /**
  * What masking known secrets costs a trace: `tsx bench/redact.ts`. Builds an agent-sized
  * (256 KiB) chat body and times `buildTrace`'s masking step for a body without any secret
- * (the usual case) and one carrying a secret, with 4 known secrets as a gateway with a token, two provider keys and a PAT holds.
+ * (the usual case) and one carrying a secret, with 4 known secrets as a gateway with a token, two provider keys and a PAT holds,
+ * each in every spelling the gateway masks.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { holdsSecret, redactSecrets } from '../local-gateway/core/redact.js';
+import { holdsSecret, redactSecrets, secretSpellings } from '../local-gateway/core/redact.js';
 import { maskJsonText } from '../local-gateway/pipeline/trace-mask.js';
 
 // Shaped like the real ones: a fixed prefix, then random base64url.
 const random = (prefix: string) => prefix + randomBytes(30).toString('base64url');
-const SECRETS = [random('gh_local_'), random('sk-proj-'), random('sk-ant-api03-'), random('ghp_')];
+const RAW = [random('gh_local_'), random('sk-proj-'), random('sk-ant-api03-'), random('ghp_')];
+// What a gateway masks: every spelling of each (base64 at three alignments, percent-encoded), as `registerSecret` lists them.
+const SECRETS = RAW.flatMap(secretSpellings);
 const KIB = 256;
 
 function body(withSecret: boolean): string {
@@ -21,7 +24,7 @@ function body(withSecret: boolean): string {
     turns.push({ role: i % 2 ? 'assistant' : 'user', content });
     size += content.length + 40;
   }
-  if (withSecret) turns[turns.length - 1]!.content += ` my key is ${SECRETS[1]}`;
+  if (withSecret) turns[turns.length - 1]!.content += ` my key is ${RAW[1]}`;
   return JSON.stringify({ model: 'openai/gpt-4o-mini', messages: turns });
 }
 
@@ -47,6 +50,6 @@ time('plain check, no secret', body(false), plainMask);
 time('plain check, one secret', body(true), plainMask);
 time('no secret in the body', body(false));
 time('one secret in the body', body(true));
-time('escaped secret in the body', body(true).replace(SECRETS[1]!, `\\u0073${SECRETS[1]!.slice(1)}`));
+time('escaped secret in the body', body(true).replace(RAW[1]!, `\\u0073${RAW[1]!.slice(1)}`));
 time('non-ASCII escapes, no secret', body(false).replaceAll('retry', '\\u00e9retry'));
 if (sink === 0) console.log('(nothing measured)');

@@ -28,13 +28,19 @@ const CFG = {
   agentN: 200,
   agentWarmup: 20,
   agentKb: 256,
+  /** The agent turn of the speed issue's figures: about 60 KB of history. */
+  agent60Kb: 60,
   connections: 16,
   loadSeconds: 5,
   warmupSeconds: 1,
-  soakFirst: 10_000,
+  /** The 10-hour day: mixed shapes, RSS read every `soakEvery` requests. */
+  soakEvery: 10_000,
   soakTotal: 100_000,
   turns: 50,
-  token: 'bench-token',
+  // Shaped like the secrets a gateway holds: a token as `gatehouse` generates it, an OpenAI
+  // project key. Masking scans every stored body for them, and its cost depends on their characters.
+  token: 'gh_local_bEnCh7kQ2xVz9LmP4sT6wY1nR8dF3hJ5',
+  apiKey: 'sk-proj-benchQ7mX2vK9pL4zR8tW1nY6cB3dF5gH0jS',
 };
 
 const messages = [
@@ -98,7 +104,7 @@ async function startGatehouse(standinPort: number, scratch: string, label: strin
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_TOKEN: CFG.token,
       GATEHOUSE_CONFIG: config,
-      STANDIN_API_KEY: 'sk-bench',
+      STANDIN_API_KEY: CFG.apiKey,
     },
   });
   await waitHealthy(`${match}/healthz`);
@@ -138,13 +144,14 @@ async function measureServers(r: BenchResults, targets: Target[], gh: Gatehouse 
 
 /** Runs after the memory figures: hundreds of KiB per request grow the heap, which would skew them. */
 async function agentSized(r: BenchResults, targets: Target[]): Promise<void> {
+  const sized = (kb: number) => targets.map((t) => ({ ...t, body: agentBody(modelOf(t), kb) }));
+  log(`agent-sized requests (${CFG.agent60Kb} KiB): ${CFG.agentN} requests × ${targets.length} servers`);
+  r.agent60LatencyUs = Object.fromEntries(await sequentialLatency(sized(CFG.agent60Kb), CFG.agentN, CFG.agentWarmup));
   log(`agent-sized requests (${CFG.agentKb} KiB): ${CFG.agentN} requests × ${targets.length} servers`);
-  const agentTargets = targets.map((t) => {
-    const model = (JSON.parse(t.body) as { model: string }).model;
-    return { ...t, body: agentBody(model, CFG.agentKb) };
-  });
-  r.agentLatencyUs = Object.fromEntries(await sequentialLatency(agentTargets, CFG.agentN, CFG.agentWarmup));
+  r.agentLatencyUs = Object.fromEntries(await sequentialLatency(sized(CFG.agentKb), CFG.agentN, CFG.agentWarmup));
 }
+
+const modelOf = (t: Target): string => (JSON.parse(t.body) as { model: string }).model;
 
 async function measurePolicyEval(r: BenchResults): Promise<void> {
   log('policy evaluation in process: dev tier, then dev + prod shadow');
@@ -163,14 +170,25 @@ async function measurePolicyEval(r: BenchResults): Promise<void> {
   };
 }
 
+/**
+ * A developer's 10-hour day in one go: 100k requests of mixed shapes (per 10: seven small
+ * chats, two streamed, one 60 KB agent turn), RSS read after every 10k.
+ */
 async function soak(r: BenchResults, t: Target, gh: Gatehouse): Promise<void> {
   if (!r.memory) return;
-  log(`soak: ${CFG.soakTotal.toLocaleString('en-US')} requests through gatehouse`);
-  const first = await load(t, CFG.connections, { amount: CFG.soakFirst });
-  r.memory.soakAfter10k = rssBytes(gh.child.pid);
-  const rest = await load(t, CFG.connections, { amount: CFG.soakTotal - CFG.soakFirst });
-  r.memory.soakAfter100k = rssBytes(gh.child.pid);
-  const bad = first.non2xx + first.errors + rest.non2xx + rest.errors;
+  log(`soak (10-hour day): ${CFG.soakTotal.toLocaleString('en-US')} requests of mixed shapes through gatehouse`);
+  const agent = agentBody(modelOf(t), CFG.agent60Kb);
+  const mix = [t.body, t.body, t.streamBody, t.body, t.body, agent, t.body, t.streamBody, t.body, t.body];
+  const samples: number[] = [];
+  let bad = 0;
+  for (let done = 0; done < CFG.soakTotal; done += CFG.soakEvery) {
+    const part = await load(t, CFG.connections, { amount: CFG.soakEvery }, mix);
+    bad += part.non2xx + part.errors;
+    samples.push(rssBytes(gh.child.pid));
+  }
+  r.memory.soakSamples = samples;
+  r.memory.soakAfter10k = samples[0];
+  r.memory.soakAfter100k = samples.at(-1);
   if (bad > 0) throw new Error(`soak: ${bad} requests failed`);
 }
 

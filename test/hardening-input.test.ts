@@ -148,6 +148,29 @@ describe('a body starting with a UTF-8 BOM keeps its trace, and the importer thr
   });
 });
 
+describe('a body with a key that reaches a prototype is refused, however it is spelled or nested', () => {
+  const bodies = {
+    'a top-level __proto__': '{"model":"demo/echo","messages":[{"role":"user","content":"x"}],"__proto__":{"polluted":true}}',
+    'an escaped __proto__ in a message': '{"model":"demo/echo","messages":[{"role":"user","content":"x","\\u005f_proto__":{"polluted":true}}]}',
+    'constructor.prototype deep inside': '{"model":"demo/echo","messages":[{"role":"user","content":"x"}],"tools":[{"a":{"constructor":{"prototype":{"polluted":true}}}}]}',
+  };
+  for (const [name, body] of Object.entries(bodies)) {
+    it(`${name}: 400 GH_ERR_INVALID_JSON, traced`, async () => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('GH_ERR_INVALID_JSON');
+      const trace = await gw.api<{ status: number; error_code: string }>(`/api/traces/${res.headers.get('x-gatehouse-trace-id')}`);
+      expect(trace).toMatchObject({ status: 400, error_code: 'GH_ERR_INVALID_JSON' });
+    });
+  }
+
+  it('the words themselves in text, and a constructor key that is not an object with a prototype, are fine', async () => {
+    const body = JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'what do "__proto__": and constructor.prototype do?' }], metadata_note: { constructor: 'a string' } });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body });
+    expect(res.status).toBe(200);
+  });
+});
+
 describe('JSON nesting is limited to 256 levels, and every stored trace stays readable', () => {
   const nested = (levels: number) => `{"model":"demo/echo","max_tokens":5,"messages":[{"role":"user","content":"x"}],"extra":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
 

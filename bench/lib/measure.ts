@@ -90,13 +90,17 @@ export interface LoadResult {
   errors: number;
 }
 
-/** autocannon against one target: by duration (seconds) or by `amount` of requests. */
-export async function load(t: Target, connections: number, run: { seconds: number } | { amount: number }): Promise<LoadResult> {
+/**
+ * autocannon against one target: by duration (seconds) or by `amount` of requests. With
+ * `bodies`, each connection sends them in turn (mixed shapes) instead of `t.body`.
+ */
+export async function load(t: Target, connections: number, run: { seconds: number } | { amount: number }, bodies?: string[]): Promise<LoadResult> {
   const result = await autocannon({
     url: t.origin + t.path,
     method: 'POST',
     headers: t.headers,
     body: t.body,
+    ...(bodies ? { requests: bodies.map((body) => ({ method: 'POST' as const, path: t.path, headers: t.headers, body })) } : {}),
     connections,
     ...('amount' in run ? { amount: run.amount } : { duration: run.seconds }),
   });

@@ -14,6 +14,28 @@ describe('redaction', () => {
     expect(redactSecrets('k=aXb*c+d?(e)[f]$1', ['a.b*c+d?(e)[f]$1'])).toBe('k=aXb*c+d?(e)[f]$1');
   });
 
+  it('finds each of many secrets at any position, next to each other, overlapping, and in text with wide characters', () => {
+    const secrets = Array.from({ length: 40 }, (_, i) => `key-${i.toString(36)}-${'Zq9x'.repeat(1 + (i % 3))}`);
+    const filler = 'code ké 日本 {"a":"b"} '.repeat(50);
+    for (const secret of secrets) {
+      for (const text of [secret, `${filler}${secret}`, `${secret}${filler}`, `${filler}${secret.slice(0, -1)}|${secret}${filler}`]) {
+        expect(holdsSecret(text, secrets)).toBe(true);
+        expect(redactSecrets(text, [secret]).includes(secret)).toBe(false);
+      }
+      // One character short, or one changed, is not the secret.
+      expect(holdsSecret(`${filler}${secret.slice(0, -1)}`, [secret])).toBe(false);
+      expect(holdsSecret(`${filler}${secret.slice(1)}`, [secret])).toBe(false);
+    }
+    // Two secrets sharing their first characters, back to back and overlapping.
+    expect(redactSecrets('xsk-aaaaaaaa1sk-aaaaaaaa2y', ['sk-aaaaaaaa1', 'sk-aaaaaaaa2'])).toBe('x[redacted][redacted]y');
+    expect(redactSecrets('aaaaaaaaaab', ['aaaaaaaaab'])).toBe('a[redacted]');
+    // A list that grows is scanned for its new secrets too.
+    const growing = ['first-secret-1'];
+    expect(holdsSecret('has second-secret-2', growing)).toBe(false);
+    growing.push('second-secret-2');
+    expect(holdsSecret('has second-secret-2', growing)).toBe(true);
+  });
+
   it('replaces credential headers and masks secrets inside any other header', () => {
     const out = redactHeaders(
       { Authorization: 'Bearer x', 'x-api-key': 'k', 'api-key': 'k', 'x-goog-api-key': 'k', cookie: 'c', 'x-note': 'pasted sk-abc-0123456789' },

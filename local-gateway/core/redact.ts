@@ -41,6 +41,8 @@ const MIN_SECRET_LENGTH = 8;
  * must be masked everywhere: traces, log lines, error messages. It only grows.
  */
 const known: string[] = [];
+/** Values already registered: a provider key is registered again on every call that resolves it. */
+const registered = new Set<string>();
 
 /**
  * The other spellings of a secret that text can carry without decoding: base64 (standard and
@@ -67,7 +69,8 @@ export function secretSpellings(value: string): string[] {
 
 /** Adds a value, in every spelling of `secretSpellings`, to the process-wide list of secrets to mask. */
 export function registerSecret(value: string | null | undefined): void {
-  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  if (!value || value.length < MIN_SECRET_LENGTH || registered.has(value)) return;
+  registered.add(value);
   for (const spelling of secretSpellings(value)) if (!known.includes(spelling)) known.push(spelling);
 }
 
@@ -76,44 +79,105 @@ export function knownSecrets(): readonly string[] {
   return known;
 }
 
-/** How often a character starts a false match in prompts, code and JSON: lower is rarer. */
-function commonness(ch: string): number {
-  if (/[BDFGHJKLMNOPQRUVWXYZ]/.test(ch)) return 0;
-  if (/[A-Z_~^|]/.test(ch)) return 1;
-  if (/[3-9]/.test(ch)) return 2;
-  if (/[^a-z0-9 ]/.test(ch)) return 3;
-  return 4;
-}
-
-const PROBE_LENGTH = 8;
-const probes = new Map<string, string>();
+/** Hash table size for pairs of characters (a power of two). */
+const PAIRS = 1 << 12;
+const pairOf = (a: number, b: number): number => ((a << 5) ^ b) & (PAIRS - 1);
 
 /**
- * A window of the secret that begins with a character ordinary text seldom has. V8's
- * `includes` stops at every occurrence of the needle's first character; for `sk-…` that is
- * every "s" of a 256 KiB prompt (~20 µs a secret), for a window starting at an upper-case
- * letter of the random part almost nothing (~2 µs). The whole secret is checked only where
- * the window occurs. See `bench/redact.ts`.
+ * Characters seldom seen in prompts, code and JSON, so a needle starting with one is found
+ * fast: upper-case letters other than the common ones, and `%` (every percent-encoded spelling
+ * has one every third character).
  */
-function probeOf(secret: string): string {
-  let probe = probes.get(secret);
-  if (probe === undefined) {
-    let best = 0;
-    for (let i = 1; i <= secret.length - PROBE_LENGTH; i++) if (commonness(secret[i]!) < commonness(secret[best]!)) best = i;
-    probe = secret.slice(best, best + PROBE_LENGTH);
-    probes.set(secret, probe);
+const RARE_START = /[BDFGHJKLMNOPQRUVWXYZ%]/;
+
+/**
+ * Finds any of many secrets in a text. V8's `includes` stops at every occurrence of the
+ * needle's first character: a needle that starts with a rare character costs ~1 µs on a 60 KB
+ * prompt, one that starts with "b" or "s" ~100 µs. So each secret is looked for by an
+ * 8-character window of it that starts with such a character (a random token or key has
+ * one), and the secrets without one (a token that is a lower-case word) are found together in one pass
+ * (Wu–Manber, blocks of two characters over their first MIN_SECRET_LENGTH characters), which
+ * skips up to 7 characters at a time and checks a secret in full only where a window ends
+ * with its prefix's last pair. See `bench/redact.ts`.
+ */
+class SecretScanner {
+  /** Secrets with a window that starts rare: [window, secret]. */
+  private readonly probed: [string, string][] = [];
+  /** How far the pass may move when the last two characters are this pair. */
+  private readonly shift = new Uint8Array(PAIRS).fill(MIN_SECRET_LENGTH - 1);
+  /** The pass's secrets whose prefix ends with this pair, to check where the shift is 0. */
+  private readonly ends = new Map<number, string[]>();
+
+  constructor(secrets: readonly string[]) {
+    for (const secret of secrets) {
+      if (secret.length < MIN_SECRET_LENGTH) continue;
+      const at = secret.slice(0, secret.length - MIN_SECRET_LENGTH + 1).search(RARE_START);
+      if (at !== -1) this.probed.push([secret.slice(at, at + MIN_SECRET_LENGTH), secret]);
+      else this.addToPass(secret);
+    }
   }
-  return probe;
+
+  private addToPass(secret: string): void {
+    for (let j = 1; j < MIN_SECRET_LENGTH; j++) {
+      const h = pairOf(secret.charCodeAt(j - 1), secret.charCodeAt(j));
+      this.shift[h] = Math.min(this.shift[h]!, MIN_SECRET_LENGTH - 1 - j);
+    }
+    const h = pairOf(secret.charCodeAt(MIN_SECRET_LENGTH - 2), secret.charCodeAt(MIN_SECRET_LENGTH - 1));
+    const list = this.ends.get(h);
+    if (list) list.push(secret);
+    else this.ends.set(h, [secret]);
+  }
+
+  /** The secrets that occur in `text`; with `first`, stops at the first one found. */
+  find(text: string, first: boolean): string[] {
+    const found: string[] = [];
+    for (const [probe, secret] of this.probed) {
+      if (text.includes(probe) && text.includes(secret) && !found.includes(secret)) {
+        found.push(secret);
+        if (first) return found;
+      }
+    }
+    if (this.ends.size === 0) return found;
+    const { shift, ends } = this;
+    for (let i = MIN_SECRET_LENGTH - 1; i < text.length; ) {
+      const h = pairOf(text.charCodeAt(i - 1), text.charCodeAt(i));
+      const step = shift[h]!;
+      if (step > 0) {
+        i += step;
+        continue;
+      }
+      const start = i - MIN_SECRET_LENGTH + 1;
+      for (const secret of ends.get(h)!) {
+        if (!found.includes(secret) && text.startsWith(secret, start)) {
+          found.push(secret);
+          if (first) return found;
+        }
+      }
+      i++;
+    }
+    return found;
+  }
 }
 
-function occursIn(text: string, secret: string): boolean {
-  return secret.length >= MIN_SECRET_LENGTH && text.includes(probeOf(secret)) && text.includes(secret);
+/**
+ * One scanner per list of secrets. Lists only grow (the process-wide one as secrets are
+ * registered), so a longer list than the scanner was built for gets a new one.
+ */
+const scanners = new WeakMap<readonly string[], { size: number; scanner: SecretScanner }>();
+
+function scannerFor(secrets: readonly string[]): SecretScanner {
+  let entry = scanners.get(secrets);
+  if (entry === undefined || entry.size !== secrets.length) {
+    entry = { size: secrets.length, scanner: new SecretScanner(secrets) };
+    scanners.set(secrets, entry);
+  }
+  return entry.scanner;
 }
 
 /** Replaces every occurrence of a known secret in a string. */
 export function redactSecrets(text: string, secrets: readonly string[] = known): string {
   // Found in the original first: the string a replacement returns is searched slowly until V8 flattens it.
-  const found = secrets.filter((s) => occursIn(text, s));
+  const found = scannerFor(secrets).find(text, false);
   let out = text;
   // Longest first, so a secret that contains another is masked whole.
   for (const s of found.sort((a, b) => b.length - a.length)) out = out.replaceAll(s, REDACTED);
@@ -133,5 +197,5 @@ export function redactSpelled(text: string, secrets: readonly string[] = known):
 
 /** Whether any known secret occurs in the text: a few fast scans, no copy. */
 export function holdsSecret(text: string, secrets: readonly string[] = known): boolean {
-  return secrets.some((s) => occursIn(text, s));
+  return secrets.length > 0 && scannerFor(secrets).find(text, true).length > 0;
 }

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitTraces } from './commit.js';
 import { closeDatabase, openDatabase } from './db.js';
@@ -5,8 +6,11 @@ import type { Trace } from './schema.js';
 import { Retention, sweep, type SweepRequest, type SweepResult } from './retention.js';
 import { TraceStore } from './traces.js';
 
-/** Messages the gateway thread sends: journaled trace lines, a drain request, or close. */
-export type ToImporter = { lines: string[] } | { drain: number } | { sweep: SweepRequest; id: number } | { close: true };
+/**
+ * Messages the gateway thread sends: where in the journal the next `lines` trace lines are
+ * (bytes `from` to `to`), a drain request, a sweep, or close.
+ */
+export type ToImporter = { from: number; to: number; lines: number } | { drain: number } | { sweep: SweepRequest; id: number } | { close: true };
 /** What the importer answers: how many lines it stored (and which failed), or a drain done. */
 export type FromImporter =
   | { imported: number; failed: { id: string; message: string }[] }
@@ -17,8 +21,9 @@ export type FromImporter =
  * Moves journaled traces into SQLite off the request thread, one transaction per message.
  * Messages arrive in order, so a `drain` answer means every line sent before it is stored.
  */
-function run(port: NonNullable<typeof parentPort>, file: string): void {
+function run(port: NonNullable<typeof parentPort>, file: string, journal: string): void {
   const db = openDatabase(file);
+  const fd = openSync(journal, 'r');
   const store = new TraceStore(db);
   const retention = new Retention(db);
   let closed = false;
@@ -30,7 +35,7 @@ function run(port: NonNullable<typeof parentPort>, file: string): void {
       const failed: { id: string; message: string }[] = [];
       // A line that does not parse costs its own trace, never the thread: a dead importer loses every later batch.
       const traces: Trace[] = [];
-      for (const line of msg.lines) {
+      for (const line of readLines(fd, msg.from, msg.to)) {
         try {
           traces.push(JSON.parse(line) as Trace);
         } catch (err) {
@@ -38,7 +43,7 @@ function run(port: NonNullable<typeof parentPort>, file: string): void {
         }
       }
       commitTraces(store, traces, (err, trace) => failed.push({ id: trace.id, message: (err as Error).message }));
-      port.postMessage({ imported: msg.lines.length, failed } satisfies FromImporter);
+      port.postMessage({ imported: msg.lines, failed } satisfies FromImporter);
     } else if ('sweep' in msg) {
       sweep(retention, msg.sweep, pause).then(
         (result) => port.postMessage({ swept: msg.id, result, error: null } satisfies FromImporter),
@@ -48,10 +53,28 @@ function run(port: NonNullable<typeof parentPort>, file: string): void {
       port.postMessage({ drained: msg.drain } satisfies FromImporter);
     } else {
       closed = true;
+      closeSync(fd);
       closeDatabase(db);
       port.close();
     }
   });
 }
 
-if (parentPort) run(parentPort, (workerData as { db: string }).db);
+/** The journal lines between two byte offsets: whole lines, each ending in a line break. */
+function readLines(fd: number, from: number, to: number): string[] {
+  const buf = Buffer.allocUnsafe(to - from);
+  for (let got = 0; got < buf.length; ) {
+    const n = readSync(fd, buf, got, buf.length - got, from + got);
+    if (n === 0) throw new Error(`the trace journal ended at byte ${from + got}, before ${to}`);
+    got += n;
+  }
+  const lines = buf.toString('utf8').split('\n');
+  // The range ends with a line break, so the last piece is empty; one that is not is reported as a line that does not parse.
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+if (parentPort) {
+  const data = workerData as { db: string; journal: string };
+  run(parentPort, data.db, data.journal);
+}

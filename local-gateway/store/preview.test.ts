@@ -37,6 +37,22 @@ describe('list previews', () => {
     expect(preview({ input: 'x'.repeat(1000) }, null).ask).toHaveLength(160);
   });
 
+  it('clips a long text as if the whole of it had its whitespace collapsed', () => {
+    const whole = (text: string) => {
+      const one = text.replace(/\s+/g, ' ').trim();
+      return one.length > 160 ? `${one.slice(0, 159)}…` : one;
+    };
+    const texts = [
+      `  step 1\n${'export const a = 1;\n'.repeat(300)}`,
+      // Whitespace runs long enough that the first 640 characters collapse to fewer than a row shows.
+      `${' '.repeat(500)}start${'\n'.repeat(400)}${'word '.repeat(400)}`,
+      `${'x '.repeat(80)}${' '.repeat(4000)}`,
+      `${'y'.repeat(159)}${' '.repeat(1000)}`,
+      `${'z'.repeat(161)}${' '.repeat(1000)}`,
+    ];
+    for (const text of texts) expect(preview({ messages: [{ role: 'user', content: text }] }, null).ask).toBe(whole(text));
+  });
+
   it('reads the answer of a stream from its events', () => {
     const chat = 'data: {"choices":[{"delta":{"role":"assistant"}}]}\n\ndata: {"choices":[{"delta":{"content":"Hel"}}]}\n\ndata: {"choices":[{"delta":{"content":"lo"}}]}\n\ndata: [DONE]\n\n';
     expect(preview({ messages: [] }, chat).answer).toBe('Hello');

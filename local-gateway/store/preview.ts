@@ -17,6 +17,12 @@ const KEEP = 160;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clip = (s: string) => {
+  if (s.length > KEEP * 4) {
+    // Collapsing a prefix gives a prefix of the whole text collapsed: when it already runs past
+    // what a row shows, a 4 KB message costs a few hundred characters of work, not 4 KB.
+    const start = s.slice(0, KEEP * 4).replace(/\s+/g, ' ').trimStart();
+    if (start.length > KEEP + 1) return `${start.slice(0, KEEP - 1)}…`;
+  }
   const one = s.replace(/\s+/g, ' ').trim();
   return one.length > KEEP ? `${one.slice(0, KEEP - 1)}…` : one;
 };

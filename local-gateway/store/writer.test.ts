@@ -41,6 +41,23 @@ describe('TraceWriter', () => {
     expect(traces.every((t) => store.has(t.id))).toBe(true);
   });
 
+  it('hands over by byte range: traces with multi-byte text come through whole, batch after batch', async () => {
+    const { store, writer, errors } = setup();
+    cleanups.push(() => writer.close());
+    const traces = Array.from({ length: 300 }, (_, i) =>
+      makeTrace({ request_body: { model: 'm', messages: [{ role: 'user', content: `${'日本語 é 🙂 '.repeat(i % 7)}turn ${i}` }] } }),
+    );
+    for (const t of traces) writer.write(toRecord(t));
+    await writer.flush();
+    expect(traces.every((t) => JSON.stringify(store.get(t.id)?.request_body) === JSON.stringify(t.request_body))).toBe(true);
+    // More are written after the journal was emptied: ranges start again at its beginning.
+    const later = makeTrace({ request_body: { model: 'm', messages: [{ role: 'user', content: 'после' }] } });
+    writer.write(toRecord(later));
+    await writer.flush();
+    expect(store.get(later.id)?.request_body).toEqual(later.request_body);
+    expect(errors).toEqual([]);
+  });
+
   it('imports what a killed run left in the journal, skipping stored ids and a cut-off line', () => {
     const { file, store, journal } = setup();
     const traces = Array.from({ length: 3 }, () => makeTrace());

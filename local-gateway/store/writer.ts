@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { Worker } from 'node:worker_threads';
 import { commitTraces, type BatchSink } from './commit.js';
@@ -29,7 +29,11 @@ const BATCH = 256;
  */
 export class TraceWriter {
   private readonly fd: number;
-  private pending: string[] = [];
+  /** Journal lines written and not yet handed over, and where they start in the file. */
+  private pending = 0;
+  private pendingFrom = 0;
+  /** The journal's length in bytes: where the next line goes. */
+  private size = 0;
   private timer: NodeJS.Timeout | null = null;
   private worker: Worker | null = null;
   /** After the importer thread failed, traces are stored on this thread. */
@@ -49,6 +53,15 @@ export class TraceWriter {
     private readonly onError: (err: unknown, traceId: string | null) => void,
   ) {
     this.fd = openSync(journal, 'a+', 0o600);
+    this.size = fstatSync(this.fd).size;
+    this.pendingFrom = this.size;
+  }
+
+  /** Empties the journal: everything in it is stored. */
+  private truncate(): void {
+    ftruncateSync(this.fd, 0);
+    this.size = 0;
+    this.pendingFrom = 0;
   }
 
   /**
@@ -75,7 +88,8 @@ export class TraceWriter {
     }
     if (damaged > 0) this.setAside(text, damaged);
     if (traces.length > 0) commitTraces(this.sink, traces, (err, t) => this.onError(err, t.id));
-    ftruncateSync(this.fd, 0);
+    this.pending = 0;
+    this.truncate();
     if (traces.length > 0) this.notifyStored();
     return traces.length;
   }
@@ -107,14 +121,33 @@ export class TraceWriter {
 
   /** Makes the trace durable now; it is indexed into SQLite within milliseconds. */
   write(record: TraceRecord): void {
-    const line = journalLine(record);
-    writeSync(this.fd, `${line}\n`);
-    this.pending.push(line);
-    if (this.pending.length >= BATCH) this.handOver();
+    try {
+      this.size += writeSync(this.fd, `${journalLine(record)}\n`);
+    } catch (err) {
+      this.afterFailedWrite();
+      throw err;
+    }
+    this.pending++;
+    if (this.pending >= BATCH) this.handOver();
     else if (this.timer === null) {
       this.timer = setTimeout(() => this.handOver(), HAND_OVER_MS);
       // A stopping process must not wait for it: close() hands over, a killed one recovers.
       this.timer.unref();
+    }
+  }
+
+  /**
+   * A write that failed part-way (a full disk) may have left part of a line: the journal's
+   * length is read again so later byte ranges stay on line boundaries, and the part is ended
+   * with a line break when that can be written, so the next trace starts a line of its own.
+   */
+  private afterFailedWrite(): void {
+    const size = fstatSync(this.fd).size;
+    if (size === this.size) return;
+    try {
+      this.size = size + writeSync(this.fd, '\n');
+    } catch {
+      this.size = size;
     }
   }
 
@@ -169,22 +202,25 @@ export class TraceWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.pending.length === 0) return;
-    const lines = this.pending;
-    this.pending = [];
+    if (this.pending === 0) return;
     if (this.inline) {
       this.recover();
       return;
     }
-    this.importer().postMessage({ lines } satisfies ToImporter);
-    this.handed += lines.length;
+    // Only where the lines are: the importer reads them from the journal itself, so the request
+    // thread neither copies them into a message nor keeps them in memory until then.
+    const lines = this.pending;
+    this.importer().postMessage({ from: this.pendingFrom, to: this.size, lines } satisfies ToImporter);
+    this.handed += lines;
+    this.pending = 0;
+    this.pendingFrom = this.size;
   }
 
   /** The importer thread, started with the first batch: an idle gateway does not carry it. */
   private importer(): Worker {
     if (this.worker !== null) return this.worker;
     const url = new URL(`./import-worker${EXT}`, import.meta.url);
-    const workerData = { db: this.dbFile };
+    const workerData = { db: this.dbFile, journal: this.journal };
     // Run from TypeScript sources (tests, tsx), the worker registers the same loader first. From
     // dist the built import-worker.js runs as it is: the product never needs the tsx devDependency.
     const worker =
@@ -220,7 +256,7 @@ export class TraceWriter {
     if (msg.imported > msg.failed.length) this.notifyStored();
     // Everything written was handed over and stored: the journal holds nothing else. Writes
     // and this handler share one thread, so nothing is appended in between.
-    if (this.imported === this.handed && this.pending.length === 0) ftruncateSync(this.fd, 0);
+    if (this.imported === this.handed && this.pending === 0) this.truncate();
   }
 
   /** The importer died: store on this thread from now on, starting with what it left. */
