@@ -16,14 +16,13 @@ import type { TraceQuery } from './schema.js';
  * - few matches (a rare word): every matching blob and trace text is read from the indexes,
  *   their traces gathered (at most CANDIDATES) and the page's other filters checked on them;
  * - many (a common word, or a blob most traces share): the traces are walked newest first
- *   under the other filters and each checked (the newest NEWEST_BLOBS matching blobs known up
- *   front, an older blob looked up in the index and remembered), so the walk stops once the
- *   page is full.
+ *   under the other filters and each checked against windows of matching blob ids read from
+ *   the index as the walk reaches them, so the walk stops once the page is full.
  */
 
-/** Matching blobs read up front; more than this and the query walks the traces instead. */
+/** Matching blobs read per window; more than this in all and the query walks the traces. */
 const NEWEST_BLOBS = 500;
-/** Index candidates examined for them: past this many, the newest matches found so far are what is known up front. */
+/** Index candidates examined per window: past this many, the window ends where they did. */
 const EXAMINED = 5_000;
 /** Traces a rare word's matches may come to before the query walks the traces instead. */
 const CANDIDATES = 20_000;
@@ -73,6 +72,13 @@ export function trigramQuery(text: string): string {
 /** Folds ASCII letters only, as SQLite's LIKE does. */
 const fold = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
+/** Blob ids from `floor` to `top` whose matches (`ids`) are all known. */
+interface BlobWindow {
+  ids: number[];
+  floor: number;
+  top: number;
+}
+
 interface ScanRow extends TraceTextFields {
   id: string;
   seq: number;
@@ -87,9 +93,8 @@ export class SearchIndex {
   private readonly deleteLink: Statement<[number, number]>;
   private readonly insertBlobText: Statement<[number]>;
   private readonly deleteBlobText: Statement<[number]>;
-  private readonly blobCandidates: Statement<[string], number>;
+  private readonly blobCandidates: Statement<[string, number], number>;
   private readonly blobContains: Statement<[number, string], number>;
-  private readonly probeBlob: Statement<[string, number], number>;
   private readonly textCandidates: Statement<[string, number], number>;
   private readonly ownTextContains: Statement<unknown[], number>;
   private readonly linkedTraces: Statement<[string, number], number>;
@@ -103,9 +108,8 @@ export class SearchIndex {
     this.deleteLink = db.prepare('DELETE FROM blob_traces WHERE blob_id = ? AND seq = ?');
     this.insertBlobText = db.prepare('INSERT INTO blob_text (rowid, data) SELECT id, data FROM blobs WHERE id = ?');
     this.deleteBlobText = db.prepare('DELETE FROM blob_text WHERE rowid = ?');
-    this.blobCandidates = db.prepare<[string], number>('SELECT rowid FROM blob_text WHERE blob_text MATCH ? ORDER BY rowid DESC').pluck();
+    this.blobCandidates = db.prepare<[string, number], number>('SELECT rowid FROM blob_text WHERE blob_text MATCH ? AND rowid <= ? ORDER BY rowid DESC').pluck();
     this.blobContains = db.prepare<[number, string], number>("SELECT 1 FROM blobs WHERE id = ? AND data LIKE ? ESCAPE '\\'").pluck();
-    this.probeBlob = db.prepare<[string, number], number>('SELECT 1 FROM blob_text WHERE blob_text MATCH ? AND rowid = ?').pluck();
     this.textCandidates = db.prepare<[string, number], number>('SELECT rowid FROM trace_text WHERE trace_text MATCH ? LIMIT ?').pluck();
     this.ownTextContains = db.prepare<unknown[], number>(`SELECT t.seq FROM json_each(?) c CROSS JOIN traces t ON t.seq = c.value WHERE ${OWN_TEXT_CLAUSE}`).pluck();
     this.linkedTraces = db.prepare<[string, number], number>('SELECT seq FROM blob_traces WHERE blob_id IN (SELECT value FROM json_each(?)) LIMIT ?').pluck();
@@ -137,8 +141,8 @@ export class SearchIndex {
   match(q: TraceQuery & { text: string }, limit: number): string[] {
     const terms = trigramQuery(q.text);
     const like = likePattern(q.text);
-    const newest = this.newestBlobs(terms, like);
-    if (newest.complete) {
+    const newest = this.blobsBelow(terms, like, Number.MAX_SAFE_INTEGER);
+    if (newest.floor === -Infinity) {
       const seqs = this.candidates(terms, like, newest.ids);
       if (seqs !== null) {
         const f = buildFilter(q, { likeText: false, candidates: JSON.stringify(seqs) });
@@ -149,16 +153,15 @@ export class SearchIndex {
   }
 
   /**
-   * The newest blobs that contain the text, newest first: all of them (`complete`), or the
-   * ones at or above `floor`, when there are more than NEWEST_BLOBS or the index named more
-   * than EXAMINED candidates.
+   * The blobs at or below `top` that contain the text, newest first: every one down to `floor`
+   * (-Infinity: all of them), stopping after NEWEST_BLOBS matches or EXAMINED index candidates.
    */
-  private newestBlobs(terms: string, like: string): { ids: number[]; complete: boolean; floor: number } {
+  private blobsBelow(terms: string, like: string, top: number): BlobWindow {
     const ids: number[] = [];
     let examined = 0;
     let floor = -Infinity;
     // Leaving the loop early ends the index read (the iterator's return).
-    for (const id of this.blobCandidates.iterate(terms)) {
+    for (const id of this.blobCandidates.iterate(terms, top)) {
       if (ids.length === NEWEST_BLOBS || examined === EXAMINED) {
         floor = id + 1;
         break;
@@ -166,7 +169,7 @@ export class SearchIndex {
       examined++;
       if (this.blobContains.get(id, like) !== undefined) ids.push(id);
     }
-    return { ids, complete: floor === -Infinity, floor };
+    return { ids, floor, top };
   }
 
   /** Every trace the matches come to, or null when they are more than CANDIDATES. */
@@ -179,19 +182,22 @@ export class SearchIndex {
     return all.size > CANDIDATES ? null : [...all];
   }
 
-  /** Walks the traces the other filters let through, newest first, until `limit` contain the text. */
-  private walk(q: TraceQuery & { text: string }, terms: string, like: string, newest: { ids: number[]; floor: number }, limit: number): string[] {
+  /**
+   * Walks the traces the other filters let through, newest first, until `limit` contain the
+   * text. A blob id outside the windows of matches read so far reads the window below it: the
+   * walk goes back in time, and so, mostly, do the ids of the blobs it meets.
+   */
+  private walk(q: TraceQuery & { text: string }, terms: string, like: string, newest: BlobWindow, limit: number): string[] {
     const f = buildFilter(q, { likeText: false });
+    const windows = [newest];
     const known = new Set(newest.ids);
-    const looked = new Map<number, boolean>();
     const blobMatches = (id: number): boolean => {
-      if (id >= newest.floor) return known.has(id);
-      let hit = looked.get(id);
-      if (hit === undefined) {
-        hit = this.probeBlob.get(terms, id) !== undefined && this.blobContains.get(id, like) !== undefined;
-        looked.set(id, hit);
+      if (!windows.some((w) => id >= w.floor && id <= w.top)) {
+        const w = this.blobsBelow(terms, like, id);
+        windows.push(w);
+        for (const m of w.ids) known.add(m);
       }
-      return hit;
+      return known.has(id);
     };
     const needle = fold(q.text);
     const ids: string[] = [];
