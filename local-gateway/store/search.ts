@@ -16,14 +16,19 @@ import type { TraceQuery } from './schema.js';
  * - few matches (a rare word): every matching blob and trace text is read from the indexes,
  *   their traces gathered (at most CANDIDATES) and the page's other filters checked on them;
  * - many (a common word, or a blob most traces share): the traces are walked newest first
- *   under the other filters and each checked against windows of matching blob ids read from
- *   the index as the walk reaches them, so the walk stops once the page is full.
+ *   under the other filters and each checked against the newest matching blobs, an older
+ *   blob looked up in the index (or, past PROBES of them, a window of ids below it read at
+ *   once), so the walk stops once the page is full.
  */
 
 /** Matching blobs read per window; more than this in all and the query walks the traces. */
 const NEWEST_BLOBS = 500;
 /** Index candidates examined per window: past this many, the window ends where they did. */
 const EXAMINED = 5_000;
+/** Blobs looked up one by one in a walk before it reads windows of ids instead. */
+const PROBES = 50;
+/** Blob ids a window of a walk covers. */
+const WINDOW = 8_192;
 /** Traces a rare word's matches may come to before the query walks the traces instead. */
 const CANDIDATES = 20_000;
 
@@ -93,8 +98,10 @@ export class SearchIndex {
   private readonly deleteLink: Statement<[number, number]>;
   private readonly insertBlobText: Statement<[number]>;
   private readonly deleteBlobText: Statement<[number]>;
-  private readonly blobCandidates: Statement<[string, number], number>;
+  private readonly blobCandidates: Statement<[string], number>;
   private readonly blobContains: Statement<[number, string], number>;
+  private readonly probeBlob: Statement<[string, number], number>;
+  private readonly blobRange: Statement<[string, number, number], number>;
   private readonly textCandidates: Statement<[string, number], number>;
   private readonly ownTextContains: Statement<unknown[], number>;
   private readonly linkedTraces: Statement<[string, number], number>;
@@ -108,7 +115,10 @@ export class SearchIndex {
     this.deleteLink = db.prepare('DELETE FROM blob_traces WHERE blob_id = ? AND seq = ?');
     this.insertBlobText = db.prepare('INSERT INTO blob_text (rowid, data) SELECT id, data FROM blobs WHERE id = ?');
     this.deleteBlobText = db.prepare('DELETE FROM blob_text WHERE rowid = ?');
-    this.blobCandidates = db.prepare<[string, number], number>('SELECT rowid FROM blob_text WHERE blob_text MATCH ? AND rowid <= ? ORDER BY rowid DESC').pluck();
+    this.blobCandidates = db.prepare<[string], number>('SELECT rowid FROM blob_text WHERE blob_text MATCH ? ORDER BY rowid DESC').pluck();
+    this.probeBlob = db.prepare<[string, number], number>('SELECT 1 FROM blob_text WHERE blob_text MATCH ? AND rowid = ?').pluck();
+    // Ascending: FTS5 reads a rowid range from its lower end; a descending read below a bound reads every row above it first.
+    this.blobRange = db.prepare<[string, number, number], number>('SELECT rowid FROM blob_text WHERE blob_text MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid').pluck();
     this.blobContains = db.prepare<[number, string], number>("SELECT 1 FROM blobs WHERE id = ? AND data LIKE ? ESCAPE '\\'").pluck();
     this.textCandidates = db.prepare<[string, number], number>('SELECT rowid FROM trace_text WHERE trace_text MATCH ? LIMIT ?').pluck();
     this.ownTextContains = db.prepare<unknown[], number>(`SELECT t.seq FROM json_each(?) c CROSS JOIN traces t ON t.seq = c.value WHERE ${OWN_TEXT_CLAUSE}`).pluck();
@@ -141,7 +151,7 @@ export class SearchIndex {
   match(q: TraceQuery & { text: string }, limit: number): string[] {
     const terms = trigramQuery(q.text);
     const like = likePattern(q.text);
-    const newest = this.blobsBelow(terms, like, Number.MAX_SAFE_INTEGER);
+    const newest = this.newestBlobs(terms, like);
     if (newest.floor === -Infinity) {
       const seqs = this.candidates(terms, like, newest.ids);
       if (seqs !== null) {
@@ -153,15 +163,15 @@ export class SearchIndex {
   }
 
   /**
-   * The blobs at or below `top` that contain the text, newest first: every one down to `floor`
+   * The newest blobs that contain the text, newest first: every one down to `floor`
    * (-Infinity: all of them), stopping after NEWEST_BLOBS matches or EXAMINED index candidates.
    */
-  private blobsBelow(terms: string, like: string, top: number): BlobWindow {
+  private newestBlobs(terms: string, like: string): BlobWindow {
     const ids: number[] = [];
     let examined = 0;
     let floor = -Infinity;
     // Leaving the loop early ends the index read (the iterator's return).
-    for (const id of this.blobCandidates.iterate(terms, top)) {
+    for (const id of this.blobCandidates.iterate(terms)) {
       if (ids.length === NEWEST_BLOBS || examined === EXAMINED) {
         floor = id + 1;
         break;
@@ -169,6 +179,13 @@ export class SearchIndex {
       examined++;
       if (this.blobContains.get(id, like) !== undefined) ids.push(id);
     }
+    return { ids, floor, top: Number.MAX_SAFE_INTEGER };
+  }
+
+  /** The matching blobs with ids in [top - WINDOW, top]. */
+  private blobWindow(terms: string, like: string, top: number): BlobWindow {
+    const floor = Math.max(0, top - WINDOW);
+    const ids = this.blobRange.all(terms, floor, top).filter((id) => this.blobContains.get(id, like) !== undefined);
     return { ids, floor, top };
   }
 
@@ -184,19 +201,27 @@ export class SearchIndex {
 
   /**
    * Walks the traces the other filters let through, newest first, until `limit` contain the
-   * text. A blob id outside the windows of matches read so far reads the window below it: the
-   * walk goes back in time, and so, mostly, do the ids of the blobs it meets.
+   * text. The walk goes back in time, and so, mostly, do the ids of the blobs it meets.
    */
   private walk(q: TraceQuery & { text: string }, terms: string, like: string, newest: BlobWindow, limit: number): string[] {
     const f = buildFilter(q, { likeText: false });
     const windows = [newest];
     const known = new Set(newest.ids);
+    const looked = new Map<number, boolean>();
     const blobMatches = (id: number): boolean => {
-      if (!windows.some((w) => id >= w.floor && id <= w.top)) {
-        const w = this.blobsBelow(terms, like, id);
-        windows.push(w);
-        for (const m of w.ids) known.add(m);
+      if (windows.some((w) => id >= w.floor && id <= w.top)) return known.has(id);
+      // A few are history the walk keeps meeting (a shared prompt): looked up one by one. Many
+      // are the walk going back in time: read a window of ids below, in one index range.
+      const prior = looked.get(id);
+      if (prior !== undefined) return prior;
+      if (looked.size < PROBES) {
+        const hit = this.probeBlob.get(terms, id) !== undefined && this.blobContains.get(id, like) !== undefined;
+        looked.set(id, hit);
+        return hit;
       }
+      const w = this.blobWindow(terms, like, id);
+      windows.push(w);
+      for (const m of w.ids) known.add(m);
       return known.has(id);
     };
     const needle = fold(q.text);
