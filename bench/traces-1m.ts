@@ -5,36 +5,31 @@
  *
  *   npm run bench:traces            # builds the file on first run (minutes), then reuses it
  *   npx tsx bench/traces-1m.ts --rebuild
+ *   npx tsx bench/traces-1m.ts --text    # only the free-text cases
  *
  * The file is built through the store's own insert path (`insertMany`, the importer's), so its
  * rows, tags, verdicts and blobs are what the gateway writes; it is kept under the OS temp
  * dir, named by a hash of the schema's SQL and this generator's version, and reused.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { uuidv7, uuidv7LowerBound } from '../local-gateway/core/ids.js';
 import type { Verdict } from '../local-gateway/policy/schema.js';
 import { closeDatabase, openDatabase } from '../local-gateway/store/db.js';
-import { MIGRATIONS } from '../local-gateway/store/migrations.js';
 import { TraceQuerySchema, type Trace } from '../local-gateway/store/schema.js';
 import { makeTrace } from '../local-gateway/store/testing.js';
 import { TraceStore } from '../local-gateway/store/traces.js';
+import { traces1mFile } from './lib/traces-1m-file.js';
 
 const TRACES = 1_000_000;
 const BATCH = 5_000;
 const DAYS = 30;
-/** Bump when the generated data changes, so a cached file from before is not reused. */
-const GENERATOR = 1;
 const RUNS = 200;
-/** Free text reads every request blob: a few runs say enough. */
-const TEXT_RUNS = 2;
+/** Free-text pages through the search index (store/search.ts). */
+const TEXT_RUNS = 100;
 
-/** Named by the schema's SQL and the generator, so a file built for another schema is never reused. */
-const SCHEMA = createHash('sha256').update(MIGRATIONS.map((m) => m.sql).join('\n')).digest('hex').slice(0, 8);
-const FILE = join(tmpdir(), `gatehouse-bench-traces-1m-${SCHEMA}-g${GENERATOR}.db`);
+const FILE = traces1mFile();
 
 /** provider, model, share of traffic (sums to 1). */
 const MODELS: [string, string, number][] = [
@@ -189,8 +184,14 @@ const CASES: Case[] = [
 ];
 
 const TEXT_CASES: Case[] = [
-  { name: 'text="module m5" (common)', query: { text: 'module m5' } },
+  { name: 'text="module m5" (11%)', query: { text: 'module m5' } },
   { name: 'text="no-such-words" (none)', query: { text: 'no-such-words' } },
+  { name: 'text="Request 123456:" (1 trace)', query: { text: 'Request 123456:' } },
+  { name: 'text="acme monorepo" (shared prompt)', query: { text: 'acme monorepo' } },
+  { name: 'text="ENG-4242" (metadata)', query: { text: 'ENG-4242' } },
+  { name: 'text="answered 502" (1%)', query: { text: 'answered 502' } },
+  { name: 'text="module m5" & rule=card', query: { text: 'module m5', rule: 'card' } },
+  { name: 'text="step 7" & status=429', query: { text: 'step 7', status: '429' } },
 ];
 
 function percentile(sorted: number[], p: number): number {
@@ -248,7 +249,7 @@ function main(): void {
   console.log(`ms per page, p50 / p99 wall / p99 CPU, of ${RUNS} pages (free text: of ${TEXT_RUNS})`);
   console.log(`${'filter'.padEnd(40)} ${'first page'.padStart(25)} ${'random cursor'.padStart(25)}  rows`);
   const fmt = (r: Timing) => `${r.p50.toFixed(2).padStart(7)} / ${r.p99.toFixed(2).padStart(7)} / ${r.cpu99.toFixed(2).padStart(7)}`;
-  for (const c of [...CASES, ...TEXT_CASES]) {
+  for (const c of process.argv.includes('--text') ? TEXT_CASES : [...CASES, ...TEXT_CASES]) {
     const runs = TEXT_CASES.includes(c) ? TEXT_RUNS : RUNS;
     const first = time(store, c, runs, false, now, random);
     const deep = time(store, c, runs, true, now, random);

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureHome } from '../local-gateway/core/home.js';
 import { closeDatabase, openDatabase } from '../local-gateway/store/db.js';
-import { makeTrace } from '../local-gateway/store/testing.js';
+import { makeTrace, toRecord } from '../local-gateway/store/testing.js';
 import { TraceStore } from '../local-gateway/store/traces.js';
+import { journalLine } from '../local-gateway/store/writer.js';
 import { runCli } from './helpers/cli.js';
 
 /** `gatehouse export` answers an audit question from the store of a home: spend by cost center in a quarter. */
@@ -49,6 +50,34 @@ describe('gatehouse export', () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describe('gatehouse export of traces still in the journal', () => {
+  it('exports what the journal holds and the store does not, once each, in order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-export-journal-'));
+    try {
+      const paths = ensureHome(dir);
+      const day = 86_400_000;
+      const stored = makeTrace({ started_at: Q3 + day, metadata: { cost_center: 'stored' } });
+      const both = makeTrace({ started_at: Q3 + 2 * day, metadata: { cost_center: 'imported, journal not yet emptied' } });
+      const journaled = makeTrace({ started_at: Q3 + 3 * day, metadata: { cost_center: 'journal only' }, verdicts: [{ tier: 'prod', enforced: false, stage: 'metadata', rule: 'metadata.ticket_id', decision: 'block', mode: 'enforce', findings: [], reason: 'r' }] });
+      const db = openDatabase(paths.db);
+      new TraceStore(db).insertMany([stored, both]);
+      closeDatabase(db);
+      // As the gateway's writer leaves it: lines it journaled before (or without) importing them, and a last line a crash cut short.
+      writeFileSync(paths.journal, `${journalLine(toRecord(both))}\n${journalLine(toRecord(journaled))}\n{"id":"cut-sho`);
+      const r = runCli(['export', '--since', String(Q3), '--fields', 'id,metadata.cost_center,fired'], { GATEHOUSE_HOME: dir });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+        { id: stored.id, 'metadata.cost_center': 'stored', fired: null },
+        { id: both.id, 'metadata.cost_center': 'imported, journal not yet emptied', fired: null },
+        { id: journaled.id, 'metadata.cost_center': 'journal only', fired: 'prod:block:metadata.ticket_id' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

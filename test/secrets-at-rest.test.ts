@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../local-gateway/store/db.js';
 import type { Trace, TracePage } from '../local-gateway/store/schema.js';
+import { trigramQuery } from '../local-gateway/store/search.js';
 import { runCli, spawnGateway, type RunningGateway } from './helpers/cli.js';
 import { waitFor } from './helpers/gateway.js';
 import { testKeychain } from './helpers/keychain.js';
@@ -121,6 +123,17 @@ describe('secrets at rest', { timeout: 60_000 }, () => {
     expect(traces.filter((t) => JSON.stringify(t.request_body).includes('here is my key [redacted] please')).length).toBe(secrets.length * (kc.available ? 2 : 1));
     expect(traces.some((t) => t.error_message?.includes('checking credential Bearer [redacted]'))).toBe(true);
     if (kc.available) expect(traces.some((t) => t.caller.user === 'ada' && t.caller.team === 'payments')).toBe(true);
+
+    // The search index keeps trigrams, not text, so a byte search of the file would miss a secret in it: ask the index.
+    const db = openDatabase(join(home, 'gatehouse.db'));
+    try {
+      const hits = (table: string, text: string) => db.prepare(`SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck().get(trigramQuery(text)) as number;
+      // One blob: masked, every one of those prompts reads the same.
+      expect(hits('blob_text', 'here is my key [redacted] please')).toBe(1);
+      for (const s of secrets) for (const table of ['blob_text', 'trace_text']) expect(hits(table, s), `${table} indexes a secret (${s.slice(0, 6)}…)`).toBe(0);
+    } finally {
+      closeDatabase(db);
+    }
 
     const files = readdirSync(home, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(home, f)).isFile());
     expect(files).toEqual(expect.arrayContaining(['gatehouse.db', 'traces.journal']));

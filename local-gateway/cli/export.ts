@@ -5,6 +5,8 @@ import { GatehouseError } from '../core/errors.js';
 import { homePaths } from '../core/home.js';
 import { countWindow, EXPORT_FIELDS, exportLines, unknownField, type ExportFormat } from '../store/export.js';
 import { parseSince } from '../store/query.js';
+import type { Trace } from '../store/schema.js';
+import { journaledTraces } from '../store/writer.js';
 import { CommandError, parse, resolveHome, UsageError } from './args.js';
 
 export const EXPORT_HELP = `Usage: gatehouse export --since TIME [--until TIME] [--format jsonl|csv] [--fields a,b,…]
@@ -16,8 +18,9 @@ or Unix milliseconds; --until defaults to now. No bodies are exported.
 Fields (default: all): ${EXPORT_FIELDS.join(', ')}, and metadata.<key> for one metadata value.
 "fired" lists each non-allow verdict as tier:decision:rule.
 
-Reads the store of this home directly, so it works with the gateway stopped; with it running,
-traces of the last fraction of a second may still be on their way into the store.
+Reads the store of this home directly, so it works with the gateway stopped, and the traces
+its journal holds that are not yet in the store (a running gateway's last fraction of a second,
+or what a stopped one left for its next start).
 At a terminal, progress goes to stderr.
 
 Example: gatehouse export --since 2026-07-01 --until 2026-10-01 --format csv \\
@@ -43,22 +46,25 @@ export async function exportTraces(argv: string[]): Promise<void> {
   if (bad !== null) throw new UsageError(`--fields: ${bad}.`);
   const window = { since: time(values.since, 'since'), until: values.until === undefined ? Date.now() + 1 : time(values.until, 'until') };
   if (window.until <= window.since) throw new UsageError('--until must be later than --since.');
-  const file = homePaths(resolveHome(values.home)).db;
+  const paths = homePaths(resolveHome(values.home));
+  const file = paths.db;
   if (!existsSync(file)) throw new CommandError(`No trace store at ${file}: start the gateway with this home first (gatehouse start).`);
+  // Read before the store, so a trace the gateway imports meanwhile is found in one or the other.
+  const journal = existsSync(paths.journal) ? journaledTraces(paths.journal) : [];
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    await stream(db, window, format, fields);
+    await stream(db, window, format, fields, journal);
   } finally {
     db.close();
   }
 }
 
-async function stream(db: Database.Database, window: { since: number; until: number }, format: ExportFormat, fields: string[]): Promise<void> {
-  const progress = process.stderr.isTTY ? { total: countWindow(db, window), done: 0 } : null;
+async function stream(db: Database.Database, window: { since: number; until: number }, format: ExportFormat, fields: string[], journal: Trace[]): Promise<void> {
+  const progress = process.stderr.isTTY ? { total: countWindow(db, window, journal), done: 0 } : null;
   let chunk = '';
   // The CSV header is a line but not a trace.
   let traces = format === 'csv' ? -1 : 0;
-  for (const line of exportLines(db, window, format, fields)) {
+  for (const line of exportLines(db, window, format, fields, journal)) {
     chunk += line;
     traces++;
     if (chunk.length < 65_536) continue;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeDatabase, openDatabase } from './db.js';
+import { closeDatabase, migrationHash, openDatabase } from './db.js';
 import { MIGRATIONS } from './migrations.js';
 import type { Migration } from './migrations.js';
 import { tempDir } from './testing.js';
@@ -25,12 +25,12 @@ describe('openDatabase', () => {
     closeDatabase(db);
   });
 
-  it('applies every migration once and records it with the sha256 of its SQL', () => {
+  it('applies every migration once and records it with the sha256 of its SQL (and its backfill)', () => {
     const f = file();
     closeDatabase(openDatabase(f));
     const db = openDatabase(f); // a second open applies nothing new
     const rows = db.prepare('SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version').all();
-    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name, sha256: sha(m.sql), applied_at: expect.any(Number) })));
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name, sha256: m.backfill === undefined ? sha(m.sql) : migrationHash(m), applied_at: expect.any(Number) })));
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['schema_migrations', 'traces', 'blobs']));
     closeDatabase(db);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import type { Migration } from './migrations.js';
+import type { BackfillStep, Migration } from './migrations.js';
 
 export type { SqliteDatabase as Database };
 
@@ -20,7 +20,20 @@ export interface OpenDatabaseOptions {
   migrations?: readonly Migration[];
   /** Page size for a new file (ignored for an existing one). */
   pageSize?: number;
+  /** Told how a migration's backfill is going (after each range of rows), so a long one is not taken for a hang. */
+  onProgress?: (p: MigrationProgress) => void;
 }
+
+/** Where a migration's backfill is: `done` of `total` row ids of its current step. */
+export interface MigrationProgress {
+  version: number;
+  step: string;
+  done: number;
+  total: number;
+}
+
+/** Row ids per backfill statement: small enough to report often, large enough to cost little per call. */
+const BACKFILL_RANGE = 20_000;
 
 /**
  * Opens (creating if needed) the gateway's SQLite file and brings its schema up to date.
@@ -47,7 +60,7 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Sqli
     // SQLite checkpoints (copies the WAL into the file and fsyncs) every 1,000 pages by default:
     // with 1 KiB pages that is every 1 MiB, a stall every few hundred requests. Every 16 MiB instead.
     db.pragma('wal_autocheckpoint = 16384');
-    migrate(db, opts.migrations ?? MIGRATIONS);
+    migrate(db, opts.migrations ?? MIGRATIONS, opts.onProgress);
   } catch (err) {
     db.close();
     throw err;
@@ -62,9 +75,11 @@ export function closeDatabase(db: SqliteDatabase): void {
   db.close();
 }
 
-/** sha256 of a migration's SQL, as recorded in `schema_migrations`. */
+/** sha256 of a migration's SQL (its backfill's too), as recorded in `schema_migrations`. */
 export function migrationHash(m: Migration): string {
-  return createHash('sha256').update(m.sql).digest('hex');
+  const h = createHash('sha256').update(m.sql);
+  for (const step of m.backfill ?? []) h.update('\u0000').update(step.over).update('\u0000').update(step.sql);
+  return h.digest('hex');
 }
 
 interface AppliedRow {
@@ -77,7 +92,7 @@ interface AppliedRow {
  * Applies the pending migrations, each in its own transaction, after checking that every
  * applied one is unchanged. Throws before touching the schema if the history differs.
  */
-export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
+export function migrate(db: SqliteDatabase, migrations: readonly Migration[], onProgress?: (p: MigrationProgress) => void): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -93,8 +108,22 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): v
     if (done.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      for (const step of m.backfill ?? []) backfill(db, m.version, step, onProgress);
       record.run(m.version, m.name, migrationHash(m), Date.now());
     }).immediate();
+  }
+}
+
+/** Runs one backfill step over its table's row ids, a range at a time. */
+function backfill(db: SqliteDatabase, version: number, step: BackfillStep, onProgress?: (p: MigrationProgress) => void): void {
+  const key = step.over === 'traces' ? 'seq' : 'id';
+  const span = db.prepare(`SELECT min(${key}) AS lo, max(${key}) AS hi FROM ${step.over}`).get() as { lo: number | null; hi: number | null };
+  if (span.lo === null || span.hi === null) return;
+  const run = db.prepare<{ lo: number; hi: number }>(step.sql);
+  const total = span.hi - span.lo + 1;
+  for (let lo = span.lo; lo <= span.hi; lo += BACKFILL_RANGE) {
+    run.run({ lo, hi: lo + BACKFILL_RANGE });
+    onProgress?.({ version, step: step.label, done: Math.min(total, lo + BACKFILL_RANGE - span.lo), total });
   }
 }
 

@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { csvField } from '../core/csv.js';
 import { uuidv7LowerBound } from '../core/ids.js';
+import { tracePreview } from './preview.js';
+import type { Trace } from './schema.js';
 import type { SummaryRow } from './traces.js';
 
 /**
@@ -64,17 +66,60 @@ export interface ExportWindow {
   until: number;
 }
 
-/** How many traces the window holds, for the progress line. */
-export function countWindow(db: Database, w: ExportWindow): number {
-  return db.prepare('SELECT count(*) FROM traces WHERE id >= ? AND id < ? AND started_at >= ? AND started_at < ?').pluck().get(uuidv7LowerBound(w.since), uuidv7LowerBound(w.until), w.since, w.until) as number;
+/** How many traces the window holds (those still in the journal included), for the progress line. */
+export function countWindow(db: Database, w: ExportWindow, journal: readonly Trace[] = []): number {
+  return pending(db, w, journal).length + (db.prepare('SELECT count(*) FROM traces WHERE id >= ? AND id < ? AND started_at >= ? AND started_at < ?').pluck().get(uuidv7LowerBound(w.since), uuidv7LowerBound(w.until), w.since, w.until) as number);
 }
 
-/** The export's lines (a CSV header first), oldest trace first. */
-export function* exportLines(db: Database, w: ExportWindow, format: ExportFormat, fields: readonly string[]): Generator<string> {
-  if (format === 'csv') yield `${fields.map((f) => csvCell(f)).join(',')}\r\n`;
-  const rows = db.prepare(SELECT).iterate(uuidv7LowerBound(w.since), uuidv7LowerBound(w.until), w.since, w.until) as IterableIterator<ExportRow>;
+/** The journaled traces of the window the store does not hold yet, oldest first. */
+function pending(db: Database, w: ExportWindow, journal: readonly Trace[]): ExportRow[] {
+  const stored = db.prepare<[string], number>('SELECT 1 FROM traces WHERE id = ?').pluck();
+  return journal
+    .filter((t) => t.started_at >= w.since && t.started_at < w.until && stored.get(t.id) === undefined)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(journalRow);
+}
+
+/** A journaled trace as the export's query would read it from the store. */
+function journalRow(t: Trace): ExportRow {
+  // Journal lines written before these fields existed have none, as the store's insert allows.
+  const fired = (t.verdicts ?? []).filter((v) => v.decision !== 'allow').map((v) => `${v.tier}:${v.decision}:${v.rule}`);
+  return {
+    id: t.id, started_at: t.started_at, ended_at: t.ended_at, duration_ms: t.duration_ms, caller: JSON.stringify(t.caller), api: t.api, path: t.path,
+    tier: t.tier, requested_model: t.requested_model, resolved_model: t.resolved_model, provider: t.provider, status: t.status,
+    error_code: t.error_code, error_message: t.error_message, stream: t.stream ? 1 : 0, tokens_in: t.tokens_in, tokens_out: t.tokens_out,
+    tokens_cached: t.tokens_cached, tokens_reasoning: t.tokens_reasoning ?? null, cost_usd: t.cost_usd ?? null,
+    session: tracePreview(t).session, metadata: JSON.stringify(t.metadata), fired: fired.length === 0 ? null : fired.join(' '),
+  };
+}
+
+/** Store rows and journaled ones, merged by id. */
+function* merged(rows: Iterable<ExportRow>, journaled: ExportRow[]): Generator<ExportRow> {
+  let j = 0;
   for (const row of rows) {
-    if (format === 'csv') yield `${fields.map((f) => csvCell(valueOf(row, f))).join(',')}\r\n`;
-    else yield `${JSON.stringify(Object.fromEntries(fields.map((f) => [f, valueOf(row, f)])))}\n`;
+    while (j < journaled.length && journaled[j]!.id < row.id) yield journaled[j++]!;
+    yield row;
+  }
+  while (j < journaled.length) yield journaled[j++]!;
+}
+
+/**
+ * The export's lines (a CSV header first), oldest trace first. `journal`: what the gateway's
+ * journal holds (store/writer.ts `journaledTraces`), read before this is called: a running
+ * gateway imports it within a second, and the traces it has not imported yet are exported from
+ * there. One read transaction, so a trace the gateway imports meanwhile is not exported twice.
+ */
+export function* exportLines(db: Database, w: ExportWindow, format: ExportFormat, fields: readonly string[], journal: readonly Trace[] = []): Generator<string> {
+  if (format === 'csv') yield `${fields.map((f) => csvCell(f)).join(',')}\r\n`;
+  db.exec('BEGIN');
+  try {
+    const journaled = pending(db, w, journal);
+    const rows = db.prepare(SELECT).iterate(uuidv7LowerBound(w.since), uuidv7LowerBound(w.until), w.since, w.until) as IterableIterator<ExportRow>;
+    for (const row of merged(rows, journaled)) {
+      if (format === 'csv') yield `${fields.map((f) => csvCell(valueOf(row, f))).join(',')}\r\n`;
+      else yield `${JSON.stringify(Object.fromEntries(fields.map((f) => [f, valueOf(row, f)])))}\n`;
+    }
+  } finally {
+    db.exec('COMMIT');
   }
 }

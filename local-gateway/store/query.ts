@@ -27,7 +27,7 @@ export function parseSince(since: string, param = 'since'): number {
 }
 
 /** `%text%` for LIKE, with the LIKE wildcards in the text matched literally. */
-function likePattern(text: string): string {
+export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
@@ -42,18 +42,22 @@ function statusClause(status: string, col: string): { sql: string; params: numbe
   return { sql: `${col} = ?`, params: [Number(status)] };
 }
 
-/**
- * Free text: the row's own text columns, the small request fields kept inline in its skeleton,
- * and every request blob. The matching blobs are found once per query (the IN subquery is
- * not correlated, so SQLite materialises it), rather than re-reading a conversation's shared
- * history for each of its traces; each trace then only checks its skeleton's ids. LIKE folds
- * ASCII case only.
- */
-const TEXT_CLAUSE = `(
+/** A trace's own text columns and the small request fields kept inline in its skeleton, as LIKE matches them. */
+export const OWN_TEXT_CLAUSE = `(
   t.error_message LIKE ? ESCAPE '\\' OR t.requested_model LIKE ? ESCAPE '\\'
   OR t.resolved_model LIKE ? ESCAPE '\\' OR t.provider LIKE ? ESCAPE '\\'
   OR t.caller_user LIKE ? ESCAPE '\\' OR json_extract(t.caller, '$.agent') LIKE ? ESCAPE '\\'
   OR t.metadata LIKE ? ESCAPE '\\' OR json_extract(t.request_body, '$.i') LIKE ? ESCAPE '\\'
+)`;
+
+/**
+ * Free text without the index (a text store/search.ts cannot look up): the row's own text and
+ * every request blob. The matching blobs are found once per query (the IN subquery is not
+ * correlated, so SQLite materialises it), rather than re-reading a conversation's shared
+ * history for each of its traces; each trace then only checks its skeleton's ids. LIKE folds
+ * ASCII case only.
+ */
+const TEXT_CLAUSE = `(${OWN_TEXT_CLAUSE}
   OR EXISTS (${skeletonRefsSql('t.request_body')}
              AND jt.value IN (SELECT b.id FROM blobs b WHERE b.data LIKE ? ESCAPE '\\'))
 )`;
@@ -103,6 +107,17 @@ export function queryTags(q: Pick<TraceQuery, 'meta' | 'rule' | 'verdict' | 'mod
   return tags;
 }
 
+/** How `buildFilter` walks and what it leaves out. */
+export interface FilterOptions {
+  /** Match `text` with LIKE here (the default); false when store/search.ts answers it through its index. */
+  likeText?: boolean;
+  /**
+   * Walk these traces instead, a JSON array of `traces.seq` values (the matches of a search),
+   * each checked against the other filters by key lookups.
+   */
+  candidates?: string;
+}
+
 /**
  * Builds a page query's clauses (without the LIMIT). A tag filter drives the walk: one
  * tag's `trace_tags` rows are read newest first, the status checked on the tag row itself,
@@ -111,24 +126,29 @@ export function queryTags(q: Pick<TraceQuery, 'meta' | 'rule' | 'verdict' | 'mod
  * no tag filter, the newest traces are scanned in id order. CROSS JOIN keeps SQLite from
  * reordering the walk.
  */
-export function buildFilter(q: TraceQuery): Filter {
+export function buildFilter(q: TraceQuery, opts: FilterOptions = {}): Filter {
   const parts: string[] = [];
   const keys: string[] = [];
   const params: (string | number)[] = [];
   const tags = queryTags(q);
-  const byStatusTag = tags.length === 0 && q.status !== undefined ? statusTag(q.status) : null;
+  const candidates = opts.candidates !== undefined;
+  const byStatusTag = !candidates && tags.length === 0 && q.status !== undefined ? statusTag(q.status) : null;
   if (byStatusTag !== null) tags.push(byStatusTag);
-  const driven = tags.length > 0;
+  const driven = !candidates && tags.length > 0;
   const id = driven ? 'd.trace_id' : 't.id';
+  if (candidates) {
+    params.push(opts.candidates!);
+    keys.push('candidates');
+  }
   if (driven) {
     parts.push('d.tag = ?');
     params.push(tags[0]!);
     keys.push('tag');
-    for (const tag of tags.slice(1)) {
-      parts.push('EXISTS (SELECT 1 FROM trace_tags g WHERE g.tag = ? AND g.trace_id = d.trace_id)');
-      params.push(tag);
-      keys.push('tag+');
-    }
+  }
+  for (const tag of driven ? tags.slice(1) : tags) {
+    parts.push(`EXISTS (SELECT 1 FROM trace_tags g WHERE g.tag = ? AND g.trace_id = ${id})`);
+    params.push(tag);
+    keys.push('tag+');
   }
   if (q.status !== undefined && byStatusTag === null) {
     const s = statusClause(q.status, driven ? 'd.status' : 't.status');
@@ -155,14 +175,14 @@ export function buildFilter(q: TraceQuery): Filter {
     keys.push('cursor');
   }
   // Last: the costliest check runs only on rows every other filter let through.
-  if (q.text !== undefined) {
+  if (q.text !== undefined && opts.likeText !== false) {
     parts.push(TEXT_CLAUSE);
     params.push(...Array<string>(TEXT_PARAMS).fill(likePattern(q.text)));
     keys.push('text');
   }
   return {
     key: keys.join('|'),
-    from: driven ? 'trace_tags d CROSS JOIN traces t ON t.id = d.trace_id' : 'traces t',
+    from: candidates ? 'json_each(?) c CROSS JOIN traces t ON t.seq = c.value' : driven ? 'trace_tags d CROSS JOIN traces t ON t.id = d.trace_id' : 'traces t',
     where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`,
     order: `ORDER BY ${id} DESC`,
     params,

@@ -4,6 +4,7 @@ import { uuidv7LowerBound } from '../core/ids.js';
 import type { Verdict } from '../policy/schema.js';
 import { skeletonRefs } from './bodies.js';
 import { traceTags } from './query.js';
+import { SearchIndex } from './search.js';
 
 /**
  * Retention: the store keeps traces for `logging.retention_days` and within `storage.max_gb`,
@@ -11,7 +12,8 @@ import { traceTags } from './query.js';
  * storing traces between batches and readers never wait on a long write.
  *
  * A deleted trace takes its verdicts (foreign key cascade), its list tags (recomputed from the
- * row and deleted by key, since trace_tags is keyed by tag) and its references to body blobs;
+ * row and deleted by key, since trace_tags is keyed by tag), its search entries (store/search.ts)
+ * and its references to body blobs;
  * a blob goes when its last reference does, so content a newer trace shares stays. The sync
  * outbox keeps its records: they are the device's audit trail until the central acknowledges
  * them, and a record without its trace travels without bodies.
@@ -38,6 +40,7 @@ export const SweepResultSchema = z.object({
 export type SweepResult = z.infer<typeof SweepResultSchema>;
 
 interface VictimRow {
+  seq: number;
   id: string;
   requested_model: string | null;
   resolved_model: string | null;
@@ -70,9 +73,11 @@ export class Retention {
   private readonly unref: Statement<[number, number], number>;
   private readonly deleteBlob: Statement<[number]>;
   private readonly deleteRef: Statement<[number]>;
+  private readonly search: SearchIndex;
 
   constructor(private readonly db: Database) {
-    const cols = 'id, requested_model, resolved_model, provider, status, metadata, session, request_body, response_body';
+    this.search = new SearchIndex(db);
+    const cols = 'seq, id, requested_model, resolved_model, provider, status, metadata, session, request_body, response_body';
     this.oldest = db.prepare<[string, number], VictimRow>(`SELECT ${cols} FROM traces WHERE id < ? ORDER BY id LIMIT ?`);
     this.fired = db.prepare<[string], Pick<Verdict, 'tier' | 'rule' | 'decision'>>("SELECT tier, rule, decision FROM verdicts WHERE trace_id = ? AND decision <> 'allow'");
     this.deleteTrace = db.prepare<[string]>('DELETE FROM traces WHERE id = ?');
@@ -109,6 +114,7 @@ export class Retention {
     const verdicts = this.fired.all(v.id).map((f) => ({ ...f }) as Verdict);
     const tags = traceTags({ ...v, metadata: JSON.parse(v.metadata) as Record<string, string>, verdicts }, v.session);
     for (const tag of tags) this.deleteTag.run(tag, v.id);
+    this.search.remove(v.seq, v.request_body);
     this.deleteTrace.run(v.id);
     const counts = new Map<number, number>();
     for (const id of [...skeletonRefs(v.request_body), ...skeletonRefs(v.response_body)]) counts.set(id, (counts.get(id) ?? 0) + 1);

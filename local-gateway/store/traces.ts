@@ -4,6 +4,7 @@ import { BodyStore } from './bodies.js';
 import { OutboxStore } from './outbox.js';
 import { tracePreview } from './preview.js';
 import { buildFilter, traceTags, type Filter } from './query.js';
+import { SearchIndex, searchable } from './search.js';
 import type { Fired, ToolRef, Trace, TracePage, TraceQuery, TraceSummary, TraceUsage } from './schema.js';
 import { UsageStore } from './usage.js';
 import { VerdictStore } from './verdicts.js';
@@ -102,6 +103,8 @@ export class TraceStore {
   private readonly selectNewestIds: Statement<[number], string>;
   private readonly countBlobs: Statement<[], number>;
   private readonly pages = new Map<string, Statement<unknown[], ListRow>>();
+  private readonly search: SearchIndex;
+  private readonly selectListed: Statement<[string], ListRow>;
   private readonly insertTx: (trace: Trace) => void;
   private readonly insertManyTx: (traces: readonly Trace[]) => void;
 
@@ -110,6 +113,9 @@ export class TraceStore {
     this.verdicts = new VerdictStore(db);
     this.usage = new UsageStore(db);
     this.outbox = new OutboxStore(db);
+    this.search = new SearchIndex(db);
+    this.selectListed = db.prepare<[string], ListRow>(`SELECT ${SUMMARY_COLUMNS}, ${PREVIEW_COLUMNS}, ${FIRED_COLUMN}
+      FROM json_each(?) c CROSS JOIN traces t ON t.id = c.value ORDER BY t.id DESC`);
     this.insertTrace = db.prepare<unknown[]>(INSERT_TRACE);
     this.insertTag = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO trace_tags (tag, trace_id, status) VALUES (?, ?, ?)');
     this.selectTrace = db.prepare<[string], FullRow>(`SELECT ${SUMMARY_COLUMNS}, t.request_headers, t.response_headers,
@@ -144,15 +150,20 @@ export class TraceStore {
     const req = this.bodies.put(t.request_body);
     const res = this.bodies.put(t.response_body);
     const preview = tracePreview(t);
-    this.insertTrace.run(
+    const metadata = JSON.stringify(t.metadata);
+    const { lastInsertRowid } = this.insertTrace.run(
       t.id, t.started_at, t.ended_at, t.duration_ms, JSON.stringify(t.phases), JSON.stringify(t.caller),
       t.caller.user, t.api, t.method, t.path, t.tier, t.requested_model, t.resolved_model, t.provider,
       t.status, t.error_code, t.error_message, t.stream ? 1 : 0, t.tokens_in, t.tokens_out, t.tokens_cached,
       // Journal lines written before these fields existed have none.
-      t.tokens_reasoning ?? null, t.cost_usd ?? null, JSON.stringify(t.metadata), JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
+      t.tokens_reasoning ?? null, t.cost_usd ?? null, metadata, JSON.stringify(t.request_headers), JSON.stringify(t.response_headers),
       req, res, preview.ask, preview.answer, preview.session, t.tool ? JSON.stringify(t.tool) : null,
     );
     this.bodies.countRefs(req, res);
+    this.search.add(Number(lastInsertRowid), {
+      error_message: t.error_message, requested_model: t.requested_model, resolved_model: t.resolved_model, provider: t.provider,
+      caller_user: t.caller.user, agent: t.caller.agent ?? null, metadata, request_body: req,
+    });
     // A journal line written before verdicts were traced has none.
     if (t.verdicts !== undefined) this.verdicts.put(t.id, t.verdicts);
     for (const tag of traceTags(t, preview.session)) this.insertTag.run(tag, t.id, t.status);
@@ -179,11 +190,15 @@ export class TraceStore {
    * page when more traces match, else null. Throws GH_ERR_INVALID_QUERY for a bad `since`.
    */
   list(q: TraceQuery): TracePage {
-    const filter = buildFilter(q);
-    const rows = this.pageStatement(filter).all(...filter.params, q.limit + 1);
+    const rows = q.text !== undefined && searchable(q.text) ? this.selectListed.all(JSON.stringify(this.search.match({ ...q, text: q.text }, q.limit + 1))) : this.page(q);
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     return { traces: page.map(toListItem), next_cursor: more ? page[page.length - 1]!.id : null };
+  }
+
+  private page(q: TraceQuery): ListRow[] {
+    const filter = buildFilter(q);
+    return this.pageStatement(filter).all(...filter.params, q.limit + 1);
   }
 
   /** Runs a transaction; if it rolls back, blob ids it remembered may not exist: forget them. */

@@ -280,6 +280,19 @@ export class TraceWriter {
  */
 const JournalLineSchema = z.looseObject({ id: z.string().min(1), started_at: z.number() });
 
+/**
+ * The traces a journal file holds, in the order written, skipping lines that are not traces:
+ * for a reader that must not wait for the gateway to import them (`gatehouse export`).
+ */
+export function journaledTraces(journal: string): Trace[] {
+  const traces: Trace[] = [];
+  for (const line of readFileSync(journal, 'utf8').split('\n')) {
+    const trace = line ? readJournalLine(line) : null;
+    if (trace !== null) traces.push(trace);
+  }
+  return traces;
+}
+
 /** A journal line as a trace, or null when it is not one (not JSON, or no id). */
 function readJournalLine(line: string): Trace | null {
   let value: unknown;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { closeDatabase, openDatabase } from '../../store/db.js';
+import { closeDatabase, openDatabase, type MigrationProgress } from '../../store/db.js';
 import { Retention } from '../../store/retention.js';
 import { TraceStore } from '../../store/traces.js';
 import { TraceWriter } from '../../store/writer.js';
@@ -27,7 +27,7 @@ declare module 'fastify' {
  */
 async function store(app: FastifyInstance): Promise<void> {
   const { paths, log } = app.runtime;
-  const db = openDatabase(paths.db);
+  const db = openDatabase(paths.db, { onProgress: progressLog((msg, fields) => log.info(msg, fields)) });
   const traces = new TraceStore(db);
   const writer = new TraceWriter(traces, paths.journal, paths.db, (err, trace) =>
     log.error('could not store a trace', { trace: trace ?? undefined, err: (err as Error).message }),
@@ -39,6 +39,21 @@ async function store(app: FastifyInstance): Promise<void> {
     await writer.close();
     closeDatabase(db);
   });
+}
+
+/**
+ * A migration's backfill in the log every tenth of each step: building the search index of a
+ * large store takes minutes (bench/README.md), and a start that says nothing looks hung.
+ */
+export function progressLog(info: (msg: string, fields: Record<string, unknown>) => void): (p: MigrationProgress) => void {
+  let last = '';
+  return (p) => {
+    const tenth = Math.floor((10 * p.done) / p.total);
+    const key = `${p.version}:${p.step}:${tenth}`;
+    if (key === last) return;
+    last = key;
+    info(`upgrading the store: ${p.step}, ${tenth * 10}%`, { migration: p.version, done: p.done, total: p.total });
+  };
 }
 
 export const storePlugin = fp(store, { name: 'gatehouse-store', dependencies: ['gatehouse-runtime'] });
