@@ -7,7 +7,7 @@ import { DEVICE_HEADER, PATHS, RecordsAckSchema, SyncErrorSchema, type RecordsAc
 import type { CentralLink, DrainResult, OutboxStatus, RecordsOutbox } from './contracts.js';
 import { BodyRedactor } from './record-bodies.js';
 import { buildBatch, type PushPolicy } from './records-batch.js';
-import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type Backoff } from './retry.js';
+import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, retryWait, type Backoff } from './retry.js';
 
 const gzip = promisify(gzipCb);
 
@@ -212,7 +212,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
           log?.warn('could not send records', { err: out.error });
           return done(out.error);
         }
-        const wait = out.waitMs ?? backoffDelay(failures, random, backoff);
+        const wait = retryWait(out.waitMs, failures, random, backoff);
         nextAttemptAt = clock() + wait;
         if (attempt >= attemptsPerDrain || wait > maxInlineWaitMs) {
           log?.warn('could not send records; retrying later', { err: out.error, retry_in_ms: wait });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { prng } from '../../bench/lib/code-corpus.js';
 import { uuidv7 } from '../../local-gateway/core/ids.js';
 import { patHash } from '../../sync/central/auth.js';
-import { backoffDelay, isRetryableStatus, parseRetryAfter } from '../../sync/device/retry.js';
+import { isRetryableStatus, parseRetryAfter, retryWait } from '../../sync/device/retry.js';
 import { PATHS, RecordsAckSchema, type RecordsAck, type SyncRecord } from '../../sync/protocol.js';
 import type { TestCentral } from './central.js';
 
@@ -141,9 +141,11 @@ export async function runStorm(urls: readonly string[], devices: readonly StormD
       }
       if (!isRetryableStatus(res.status)) throw new Error(`device ${d.id}: ${res.status} ${text}`);
       r.refusedMs.push(ms);
-      // What the device's outbox waits: the server's Retry-After, else its capped full-jitter backoff (scaled).
+      // What the device's outbox waits (Retry-After plus its jitter, else the capped full-jitter
+      // backoff), with the storm's seconds scaled.
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'), 0);
-      await sleep(retryAfter === null ? backoffDelay(attempt, random, backoff) : (retryAfter / 1000) * opts.secondMs);
+      const wait = retryWait(retryAfter === null ? null : (retryAfter / 1000) * opts.secondMs, attempt, random, backoff);
+      await sleep(wait);
     }
   }
 
