@@ -17,8 +17,8 @@ interface Operation {
   auth: Auth;
   /** A JSON body of this schema; `text` for the YAML/JSON policy text. */
   body?: SchemaName | 'policy-text';
-  /** Status → schema of a JSON answer, or null for an answer without a body. */
-  responses: Record<number, SchemaName | null>;
+  /** Status → schema of a JSON answer, `prometheus-text` for `/metrics`, or null for an answer without a body. */
+  responses: Record<number, SchemaName | 'prometheus-text' | null>;
   query?: z.ZodObject;
   device?: boolean;
 }
@@ -73,6 +73,13 @@ const OPERATIONS: Operation[] = [
     query: z.object({ by: z.string(), since: z.string().optional(), until: z.string().optional() }),
     responses: { 200: 'UsageAnswer', ...ERRORS },
   },
+  {
+    method: 'get',
+    path: PATHS.metrics,
+    summary: 'Prometheus metrics of this replica: ingest in flight and refused, the policy version, the shared limit store (on its local share or not)',
+    auth: 'admin',
+    responses: { 200: 'prometheus-text', ...ERRORS },
+  },
 ];
 
 const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -100,7 +107,10 @@ function operation(op: Operation): Record<string, unknown> {
   }
   const responses: Record<string, unknown> = {};
   for (const [status, name] of Object.entries(op.responses)) {
-    responses[status] = name === null ? { description: describe(Number(status)) } : { description: describe(Number(status)), content: { 'application/json': { schema: ref(name) } } };
+    const description = describe(Number(status));
+    responses[status] = name === null ? { description }
+      : name === 'prometheus-text' ? { description, content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } }
+      : { description, content: { 'application/json': { schema: ref(name) } } };
   }
   return {
     summary: op.summary,

@@ -26,6 +26,7 @@ export const PATHS = {
   adminFleet: '/v1/admin/fleet',
   adminRecords: '/v1/admin/records',
   adminUsage: '/v1/admin/usage',
+  metrics: '/metrics',
 } as const;
 
 /** Every error either side answers: a stable code and one sentence that says what to do. */

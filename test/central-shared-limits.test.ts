@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayStatus } from '../local-gateway/admin/schemas.js';
+import { PATHS } from '../sync/protocol.js';
 import { generateSigningKey } from '../sync/signing.js';
 import { startCentral, testBundle, type TestCentral } from './helpers/central.js';
 import { waitFor } from './helpers/gateway.js';
@@ -53,5 +54,14 @@ describe.skipIf(!PG || !REDIS)('central replicas share the prod tier\'s limits t
     const local = limits.reduce((n, l) => n + l.counters.local_decisions, 0);
     expect(admitted).toBeGreaterThanOrEqual(4);
     expect(admitted).toBeLessThanOrEqual(4 + Math.min(3, local));
+    // Each replica's /metrics says what its status says, for a scraper to alert on.
+    for (const [i, c] of centrals.entries()) {
+      const text = await (await c.admin(PATHS.metrics)).text();
+      const l = (await c.adminJson<GatewayStatus>('/api/status')).limits!;
+      expect(text).toContain(`gatehouse_limits_store_local ${l.state === 'local' ? 1 : 0}\n`);
+      expect(text).toContain(`gatehouse_limits_decisions_total{where="shared"} ${l.counters.shared_decisions}\n`);
+      expect(text).toContain(`gatehouse_limits_decisions_total{where="local"} ${l.counters.local_decisions}\n`);
+      expect(l.counters.shared_decisions + l.counters.local_decisions, `replica ${i}`).toBeGreaterThan(0);
+    }
   });
 });

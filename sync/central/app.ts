@@ -15,8 +15,10 @@ import { rollupSpend } from './limit-spend.js';
 import { keyProviderFrom, type KeyProvider } from './key-provider.js';
 import { DEFAULT_OVERLAP_MS, Signer } from './keys.js';
 import { PolicyBook } from './policies.js';
+import { IngestGate } from './ingest-gate.js';
 import { adminRoutes } from './routes/admin.js';
 import { fleetRoutes, RECORDS_BODY_LIMIT } from './routes/fleet.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { installCentralParsers, toCentralError } from './routes/http.js';
 import type { CentralServices } from './services.js';
 import { openStorage, StorageUrlError } from './storage-open.js';
@@ -170,7 +172,7 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
       clock,
       pollIntervalMs: opts.pollIntervalMs ?? 60_000,
       keyOverlapMs: opts.keyOverlapMs ?? DEFAULT_OVERLAP_MS,
-      maxIngestInFlight: opts.maxIngestInFlight ?? 16,
+      ingest: new IngestGate(opts.maxIngestInFlight ?? 16),
       log,
       org: () => org,
       storageDisplay,
@@ -215,6 +217,7 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
     });
     await app.register(fleetRoutes);
     await app.register(adminRoutes, { adminToken: opts.adminToken });
+    await app.register(metricsRoutes, { adminToken: opts.adminToken });
   };
 
   return buildGateway({

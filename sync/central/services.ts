@@ -1,5 +1,6 @@
 import type { Logger } from '../../local-gateway/core/log.js';
 import type { FleetView } from '../protocol.js';
+import type { IngestGate } from './ingest-gate.js';
 import type { Signer } from './keys.js';
 import type { PolicyBook } from './policies.js';
 import type { CentralStorage, FleetRow } from './storage.js';
@@ -14,8 +15,8 @@ export interface CentralServices {
   pollIntervalMs: number;
   /** How long a rotated-out key stays valid. */
   keyOverlapMs: number;
-  /** Records batches this replica ingests at once; more are answered 429 with Retry-After. */
-  maxIngestInFlight: number;
+  /** Records batches this replica takes at once; more are answered 429 with Retry-After. */
+  ingest: IngestGate;
   log: Logger;
   /** The org the central answers for: given at start, else the latest published bundle's. */
   org(): string;

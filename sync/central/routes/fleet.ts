@@ -27,21 +27,15 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   // Records batches in flight on this replica. Past the limit a batch is refused first thing,
   // before its PAT is looked up or its body read, so a fleet reconnecting at once queues on
   // the devices (their backoff honours Retry-After, with jitter) instead of on this server's
-  // memory and database connections.
-  let inFlight = 0;
-  const { maxIngestInFlight } = app.central;
+  // memory and database connections. Counted from arrival to the end of the answer, not only
+  // around the database call: a batch whose body is still being read, gunzipped or checked is
+  // queued too, and with SQLite (whose ingest runs to completion in one turn) that wait is all
+  // the queue there is.
+  const { ingest } = app.central;
   app.addHook('onRequest', async (req, reply) => {
     if (req.method !== 'POST' || req.url.split('?')[0] !== PATHS.records) return;
-    if (inFlight >= maxIngestInFlight) {
-      const busy = new CentralError('GH_ERR_INGEST_BUSY', `This central gateway is ingesting ${inFlight} batches already: nothing was stored; retry after the Retry-After seconds.`);
-      busy.retryAfterS = 1 + Math.min(30, Math.floor(inFlight / maxIngestInFlight));
-      throw busy;
-    }
-    // Counted from arrival to the end of the answer, not only around the database call: a batch
-    // whose body is still being read, gunzipped or checked is queued too, and with SQLite (whose
-    // ingest runs to completion in one turn) that wait is all the queue there is.
-    inFlight++;
-    reply.raw.once('close', () => inFlight--);
+    ingest.enter();
+    reply.raw.once('close', () => ingest.leave());
   });
   app.addHook('onRequest', async (req) => {
     req.pat = await authenticatePat(storage, req.headers);
