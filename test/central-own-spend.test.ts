@@ -52,10 +52,12 @@ function newHome(): string {
   return home;
 }
 
-/** The replicas' device rows: what each ingested under its own id, and whether its seq has gaps. */
+/** The replicas in the fleet view: what each ingested under its own id, and whether its seq has gaps. */
 async function replicaDevices(base: string) {
   const fleet = await admin<FleetView>(base, PATHS.adminFleet);
-  return fleet.devices.filter((d) => d.user === 'gatehouse-central');
+  // A replica is no enrolled device: it is listed apart, never as NEVER/STALE.
+  expect(fleet.devices).toEqual([]);
+  return fleet.replicas.map((r) => ({ ...r, device_id: r.replica_id }));
 }
 
 describe.skipIf(!PG)('central replicas on one PostgreSQL: the spend of their own client APIs', () => {
@@ -133,6 +135,10 @@ describe('the embedded SQLite central: the spend of its own client APIs', () => 
     await serve([first], callers, 20, got, 'lite');
     // The replica's own outbox depth, in its status, once the importer stored the traces.
     await waitFor(async () => (await ownOutbox(first.url)).depth === 20, 'the 20 records in the replica\'s own outbox');
+    // The admin API's fleet view says the same, for the replica that answered.
+    const fleet = await admin<FleetView>(first.url, PATHS.adminFleet);
+    expect(fleet.answered_by.outbox.depth).toBe(20);
+    expect(fleet.replicas).toEqual([expect.objectContaining({ replica_id: fleet.answered_by.replica_id, records: 0 })]);
     // And 5 more, killed right after the answers (their traces may be in the journal only).
     await serve([first], callers, 5, got, 'lite-late');
     await killHard(first.child);
