@@ -77,6 +77,8 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   let lastSentAt: string | null = null;
   let lastError: string | null = null;
   let timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (performance.now()), so new traces never push a due drain further out. */
+  let dueAt = 0;
   let started = false;
   let ticking = false;
   let closed = false;
@@ -175,6 +177,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   function schedule(ms: number): void {
     if (closed || !started) return;
     if (timer !== null) clearTimeout(timer);
+    dueAt = performance.now() + Math.max(0, ms);
     timer = setTimeout(() => void tick(), Math.max(0, ms));
     // A stopping process must not wait for the next cycle: what waits is on disk.
     timer.unref();
@@ -198,6 +201,9 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   opts.onStored?.(() => {
     // Soon after new traces, unless a wait is running (backoff) or a drain is already due sooner.
     if (!started || closed || ticking || running !== null || nextAttemptAt !== null) return;
+    // Re-arming a timer that is due sooner would starve the drain under steady traffic (a
+    // batch is stored every 100 ms or so): the records would wait until the traffic paused.
+    if (timer !== null && dueAt <= performance.now() + soonMs) return;
     schedule(soonMs);
   });
 
