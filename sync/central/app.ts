@@ -13,7 +13,7 @@ import { authenticatePat } from './auth.js';
 import { CentralError } from './errors.js';
 import { rollupSpend } from './limit-spend.js';
 import { keyProviderFrom, type KeyProvider } from './key-provider.js';
-import { DEFAULT_OWN_DRAIN_MS, enrollReplica, storageTransport } from './own-records.js';
+import { DEFAULT_OWN_DRAIN_MS, enrollReplica, ReplicaIdError, storageTransport } from './own-records.js';
 import { DEFAULT_OVERLAP_MS, Signer } from './keys.js';
 import { PolicyBook } from './policies.js';
 import { adminRoutes } from './routes/admin.js';
@@ -183,7 +183,9 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
   let services: CentralServices;
   let replica: string;
   try {
-    replica = await enrollReplica(storage, opts.home, clock);
+    replica = await enrollReplica(storage, opts.home, clock).catch((err: unknown) => {
+      throw err instanceof ReplicaIdError ? new CentralStartError(err.message) : err;
+    });
     const signer = await Signer.open(storage, opts.keyProvider ?? keyProviderFrom(env, keychain), clock);
     const policies = await PolicyBook.open(storage, signer, { enforcedTier, org: opts.org ?? null, clock });
     const org = centralOrg(opts.org ?? null, policies.publishedOrg());

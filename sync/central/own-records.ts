@@ -23,13 +23,16 @@ export const REPLICA_ID_FILE = 'replica-id';
 /** How soon, by default, a served request's record is handed to the storage (the drain after new traces, and its timer). */
 export const DEFAULT_OWN_DRAIN_MS = 1_000;
 
+/** The home's replica id cannot be read: the start stops rather than come back as another device. */
+export class ReplicaIdError extends Error {}
+
 /** The replica's device id, made at its first start (`rep_<UUIDv7>`) and read back after. */
 export function replicaId(home: string, clock: () => number = Date.now): string {
   const file = join(home, REPLICA_ID_FILE);
   if (existsSync(file)) {
     const id = readFileSync(file, 'utf8').trim();
     if (/^rep_[0-9a-f-]{36}$/.test(id)) return id;
-    throw new Error(`${file} does not hold a replica id (rep_<uuid>): restore it, or remove it to start this home as a new replica (its waiting records then stay unsent)`);
+    throw new ReplicaIdError(`${file} does not hold a replica id (rep_<uuid>): restore it, or remove it to start this home as a new replica (its waiting records then stay unsent)`);
   }
   const id = `rep_${uuidv7(clock())}`;
   // Written whole or not at all: a replica killed mid-write must not come back as another.
