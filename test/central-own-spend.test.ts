@@ -171,4 +171,19 @@ describe('the embedded SQLite central: the spend of its own client APIs', () => 
     const [device] = await replicaDevices(third.url);
     expect(device).toMatchObject({ records: 25, gaps: [] });
   }, 90_000);
+
+  it('a graceful stop (SIGTERM) hands over what waits before it closes the storage', async () => {
+    const home = newHome();
+    const got = emptyReceived();
+    const r = await replica(home, 'sqlite', NEVER_MS);
+    await admin(r.url, PATHS.adminPolicies, { method: 'POST', body: testBundle() });
+    await serve([r], [await createCaller(r.url, 'eve', 'ops')], 8, got, 'stop');
+    const exited = new Promise((resolve) => r.child.once('exit', resolve));
+    r.child.kill('SIGTERM');
+    await exited;
+    // Started again with its drain still parked: only the stop can have delivered them.
+    const again = await replica(home, 'sqlite', NEVER_MS);
+    expect((await ownOutbox(again.url)).depth).toBe(0);
+    expect(matches(await ledger(again.url), got)).toBe(true);
+  }, 60_000);
 });
