@@ -9,6 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { playConversation, storedBytes } from './lib/conversation.js';
 import { load, sampleRss, sequentialLatency, streamingFirstByte } from './lib/measure.js';
 import type { LoadResult, Target } from './lib/measure.js';
@@ -20,6 +21,13 @@ import { policyEval } from './policy-eval.js';
 import type { BenchResults } from './lib/report.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+// `--soak N` shortens the 10-hour day (100k requests, most of the run's time) for a quick look.
+const { values: argv } = parseArgs({ options: { soak: { type: 'string', default: '100000' } } });
+const soakTotal = Number(argv.soak);
+if (!Number.isInteger(soakTotal) || soakTotal < 10_000 || soakTotal % 10_000 !== 0) {
+  process.stderr.write(`bench: --soak takes a multiple of 10000 (the RSS is read every 10k requests), not "${argv.soak}"\n`);
+  process.exit(2);
+}
 const CFG = {
   latencyN: 1500,
   latencyWarmup: 200,
@@ -35,7 +43,7 @@ const CFG = {
   warmupSeconds: 1,
   /** The 10-hour day: mixed shapes, RSS read every `soakEvery` requests. */
   soakEvery: 10_000,
-  soakTotal: 100_000,
+  soakTotal,
   turns: 50,
   // Shaped like the secrets a gateway holds: a token as `gatehouse` generates it, an OpenAI
   // project key. Masking scans every stored body for them, and its cost depends on their characters.
@@ -188,7 +196,8 @@ async function soak(r: BenchResults, t: Target, gh: Gatehouse): Promise<void> {
   }
   r.memory.soakSamples = samples;
   r.memory.soakAfter10k = samples[0];
-  r.memory.soakAfter100k = samples.at(-1);
+  // A shortened day has no 100k figure, so the growth check is left out rather than passed.
+  if (CFG.soakTotal === 100_000) r.memory.soakAfter100k = samples.at(-1);
   if (bad > 0) throw new Error(`soak: ${bad} requests failed`);
 }
 

@@ -59,9 +59,10 @@ describe.each(centralBackends(FILE))('a reconnect storm on $name', ({ name, url 
     const scanned = UsageAnswerSchema.parse(await central.adminJson(`${PATHS.adminUsage}?by=team&since=${STORM_T0 - 1}`)).rows;
     expect(scanned).toEqual(teams);
 
-    // On PostgreSQL ingest awaits the database, so the in-flight limit trips and the fleet is
-    // slowed by 429s. SQLite's ingest is synchronous: a batch is done before the next is read,
-    // so it never has more than one in flight and never refuses.
+    // On PostgreSQL ingest awaits the database, so batches pile up past the in-flight limit and
+    // the fleet is slowed by 429s. SQLite stores a batch in the same turn its body is read, and
+    // this storm's devices share the central's process, so here its batches never overlap enough
+    // to trip the limit (central-ingest-busy.test.ts trips it with a batch still arriving).
     if (name === 'postgres') expect(storm.statuses['429']).toBeGreaterThan(0);
     else expect(storm.statuses['429']).toBeUndefined();
   }, 60_000);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../local-gateway/core/ids.js';
 import { EnrollResponseSchema, PATHS, PolicyResponseSchema, RecordsAckSchema, SyncErrorSchema, UsageAnswerSchema, type SyncRecord } from '../sync/protocol.js';
+import { rollupShard } from '../sync/central/pg/ingest.js';
 import type { PostgresStorage } from '../sync/central/pg/pg-storage.js';
 import { generateSigningKey } from '../sync/signing.js';
 import { startCentral, testBundle, type TestCentral } from './helpers/central.js';
@@ -89,8 +90,8 @@ describe.skipIf(!url)('central gateway on PostgreSQL: replicas on one database',
     const pool = adminPool(url!, db.name);
     const holder = await pool.connect();
     try {
-      // Hold the search team's rollup row: the ingest inserts its records, then waits on it.
-      await pool.query(`INSERT INTO usage_rollups VALUES ('2026-05-01', 'team', 'search', '', 0, 0, 0, 0)`);
+      // Hold the search team's rollup row in this device's shard: the ingest inserts its records, then waits on it.
+      await pool.query(`INSERT INTO usage_rollups (day, dim, key, tier, shard, requests, tokens_in, tokens_out, cost_usd) VALUES ('2026-05-01', 'team', 'search', '', $1, 0, 0, 0, 0)`, [rollupShard(deviceId)]);
       await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM usage_rollups WHERE dim = 'team' AND key = 'search' FOR UPDATE`);
       const sent = post(a.url, pat, { device_id: deviceId, records: batch });

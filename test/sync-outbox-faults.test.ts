@@ -59,14 +59,15 @@ describe('outbox faults', () => {
     expectDeliveredOnce(r, d.traces.map((t) => t.id));
   });
 
-  it('503 with Retry-After in seconds, and as an HTTP date: the wait is honoured, then delivered in the same drain', async () => {
+  it('503 with Retry-After in seconds, and as an HTTP date: the wait is honoured, with jitter on top, then delivered in the same drain', async () => {
     const r = await receiver();
     const d = deviceOutbox(cleanups, () => r.url, { traces: 3 });
     r.script.push({ kind: 'status', status: 503, headers: { 'retry-after': '7' } });
-    // The injected clock starts at 2026-01-01T00:00:00Z and moved 7 s with the first wait.
+    // The injected clock starts at 2026-01-01T00:00:00Z and moved 10.5 s with the first wait:
+    // 7 s, and random() = 0.5 of 7 s more, so a fleet told the same second spreads out.
     r.script.push({ kind: 'status', status: 503, headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:19 GMT' } });
     expect(await d.outbox.drain()).toMatchObject({ sent: 3, remaining: 0, error: null });
-    expect(d.sleeps).toEqual([7_000, 12_000]);
+    expect(d.sleeps).toEqual([10_500, 8_500 + 4_250]);
     expectDeliveredOnce(r, d.traces.map((t) => t.id));
   });
 
@@ -81,7 +82,8 @@ describe('outbox faults', () => {
     r.script.push({ kind: 'status', status: 503, headers: { 'retry-after': '3600' } });
     const waiting = await d.outbox.drain();
     expect(waiting).toMatchObject({ sent: 0, remaining: 1, error: expect.stringContaining('503') as string });
-    expect(Date.parse(waiting.next_attempt_at!)).toBe(Date.UTC(2026, 0, 1) + 1_750 + 3_600_000);
+    // The jitter on a long Retry-After is capped with the backoff (60 s): 0.5 of it.
+    expect(Date.parse(waiting.next_attempt_at!)).toBe(Date.UTC(2026, 0, 1) + 1_750 + 3_600_000 + 30_000);
     expect(await d.outbox.drain()).toMatchObject({ sent: 1, error: null });
     expectDeliveredOnce(r, d.traces.map((t) => t.id));
   });

@@ -5,7 +5,7 @@ import type { CentralLink, DrainResult, OutboxStatus, RecordsOutbox, RecordsTran
 import { BodyRedactor } from './record-bodies.js';
 import { buildBatch, type PushPolicy } from './records-batch.js';
 import { describe, httpTransport } from './records-http.js';
-import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './retry.js';
+import { backoffDelay, DEFAULT_BACKOFF, retryWait, type Backoff } from './retry.js';
 
 export interface RecordsOutboxOptions {
   /** The trace store: its `outbox`, and its traces for bodies. */
@@ -148,7 +148,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
           log?.warn('could not send records', { err: out.error });
           return done(out.error);
         }
-        const wait = out.waitMs ?? backoffDelay(failures, random, backoff);
+        const wait = retryWait(out.waitMs, failures, random, backoff);
         nextAttemptAt = clock() + wait;
         if (attempt >= attemptsPerDrain || wait > maxInlineWaitMs) {
           log?.warn('could not send records; retrying later', { err: out.error, retry_in_ms: wait });

@@ -42,3 +42,14 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   if (Number.isNaN(at)) return null;
   return Math.max(0, at - now);
 }
+
+/**
+ * How long a device waits before retrying a refused batch: the server's `Retry-After` as the
+ * least wait, plus a full-jitter spread of up to that much again (capped), so a fleet told
+ * "1 second" by a busy central comes back over the next second instead of all at once;
+ * without `Retry-After`, the exponential backoff.
+ */
+export function retryWait(retryAfterMs: number | null, attempt: number, random: () => number, b: Backoff = DEFAULT_BACKOFF): number {
+  if (retryAfterMs === null) return backoffDelay(attempt, random, b);
+  return retryAfterMs + Math.floor(random() * Math.min(retryAfterMs, b.capMs));
+}

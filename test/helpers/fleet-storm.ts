@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { prng } from '../../bench/lib/code-corpus.js';
 import { uuidv7 } from '../../local-gateway/core/ids.js';
 import { patHash } from '../../sync/central/auth.js';
-import { backoffDelay, isRetryableStatus, parseRetryAfter } from '../../sync/device/retry.js';
+import { isRetryableStatus, parseRetryAfter, retryWait } from '../../sync/device/retry.js';
 import { PATHS, RecordsAckSchema, type RecordsAck, type SyncRecord } from '../../sync/protocol.js';
 import type { TestCentral } from './central.js';
 
@@ -24,18 +25,6 @@ export interface StormDevice {
   user: string;
   team: string;
   backlog: SyncRecord[];
-}
-
-/** A small seeded generator (mulberry32): the same storm each run, jitter included. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A device's backlog: `n` records from seq 1, over three days, 0.25 USD each. */
@@ -123,7 +112,7 @@ export function quantile(ms: readonly number[], p: number): number {
 
 /** Runs the storm against one or more replicas (device `i` goes to replica `i % n`, like a load balancer without stickiness). */
 export async function runStorm(urls: readonly string[], devices: readonly StormDevice[], opts: StormOptions): Promise<StormResult> {
-  const random = seeded(opts.seed ?? 21);
+  const random = prng(opts.seed ?? 21);
   const backoff = { baseMs: 0.5 * opts.secondMs, capMs: 60 * opts.secondMs };
   const r: StormResult = { records: 0, statuses: {}, replays: 0, cuts: 0, ingestMs: [], refusedMs: [], accepted: 0, duplicates: 0, mismatches: [], elapsedMs: 0 };
   const count = (k: string) => (r.statuses[k] = (r.statuses[k] ?? 0) + 1);
@@ -152,9 +141,11 @@ export async function runStorm(urls: readonly string[], devices: readonly StormD
       }
       if (!isRetryableStatus(res.status)) throw new Error(`device ${d.id}: ${res.status} ${text}`);
       r.refusedMs.push(ms);
-      // What the device's outbox waits: the server's Retry-After, else its capped full-jitter backoff (scaled).
+      // What the device's outbox waits (Retry-After plus its jitter, else the capped full-jitter
+      // backoff), with the storm's seconds scaled.
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'), 0);
-      await sleep(retryAfter === null ? backoffDelay(attempt, random, backoff) : (retryAfter / 1000) * opts.secondMs);
+      const wait = retryWait(retryAfter === null ? null : (retryAfter / 1000) * opts.secondMs, attempt, random, backoff);
+      await sleep(wait);
     }
   }
 

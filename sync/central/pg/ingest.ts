@@ -26,8 +26,8 @@ WITH input AS (
   ) AS d(dim, key)
   CROSS JOIN LATERAL (SELECT '' UNION ALL SELECT unnest(ins.blocked)) AS t(tier)
 ), rolled AS (
-  INSERT INTO usage_rollups AS u (day, dim, key, tier, requests, tokens_in, tokens_out, cost_usd)
-  SELECT day, dim, key, tier, count(*),
+  INSERT INTO usage_rollups AS u (day, dim, key, tier, shard, requests, tokens_in, tokens_out, cost_usd)
+  SELECT day, dim, key, tier, $4::smallint, count(*),
          CASE WHEN tier = '' THEN coalesce(sum(tokens_in), 0) ELSE 0 END,
          CASE WHEN tier = '' THEN coalesce(sum(tokens_out), 0) ELSE 0 END,
          CASE WHEN tier = '' THEN coalesce(sum(cost_usd), 0) ELSE 0 END
@@ -49,9 +49,22 @@ function row(rec: SyncRecord) {
   };
 }
 
+/**
+ * How many rows each rollup is split into (migration 2): two devices' batches meet on the same
+ * rollup row one time in this many, instead of every time on the day's total.
+ */
+export const ROLLUP_SHARDS = 16;
+
+/** A device's rollup shard: fixed per device, so one device's batches never spread its locks. */
+export function rollupShard(deviceId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < deviceId.length; i++) h = Math.imul(h ^ deviceId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % ROLLUP_SHARDS;
+}
+
 /** Inserts a batch's records inside the caller's transaction; the number that were new. */
 export async function insertRecords(client: PoolClient, deviceId: string, records: readonly SyncRecord[], at: number): Promise<number> {
   if (records.length === 0) return 0;
-  const { rows } = await client.query<{ accepted: number }>(INGEST_SQL, [deviceId, JSON.stringify(records.map(row)), at]);
+  const { rows } = await client.query<{ accepted: number }>(INGEST_SQL, [deviceId, JSON.stringify(records.map(row)), at, rollupShard(deviceId)]);
   return rows[0]!.accepted;
 }

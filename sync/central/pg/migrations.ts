@@ -110,6 +110,18 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'usage rollups split into shards by device',
+    // Every batch of a fleet added to the same few rollup rows (the day's total, the popular
+    // models and teams), so concurrent ingest transactions queued on those rows' locks. Each
+    // row is now one of ROLLUP_SHARDS, chosen by the device; readers already sum the rows.
+    sql: `
+      ALTER TABLE usage_rollups ADD COLUMN shard smallint NOT NULL DEFAULT 0;
+      ALTER TABLE usage_rollups DROP CONSTRAINT usage_rollups_key;
+      ALTER TABLE usage_rollups ADD CONSTRAINT usage_rollups_key UNIQUE NULLS NOT DISTINCT (day, dim, key, tier, shard);
+    `,
+  },
 ];
 
 /** Any fixed number: replicas starting together take turns migrating under this advisory lock. */

@@ -30,11 +30,18 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   // memory and database connections.
   let inFlight = 0;
   const { maxIngestInFlight } = app.central;
-  app.addHook('onRequest', async (req) => {
-    if (req.method !== 'POST' || req.url.split('?')[0] !== PATHS.records || inFlight < maxIngestInFlight) return;
-    const busy = new CentralError('GH_ERR_INGEST_BUSY', `This central gateway is ingesting ${inFlight} batches already: nothing was stored; retry after the Retry-After seconds.`);
-    busy.retryAfterS = 1 + Math.min(30, Math.floor(inFlight / maxIngestInFlight));
-    throw busy;
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || req.url.split('?')[0] !== PATHS.records) return;
+    if (inFlight >= maxIngestInFlight) {
+      const busy = new CentralError('GH_ERR_INGEST_BUSY', `This central gateway is ingesting ${inFlight} batches already: nothing was stored; retry after the Retry-After seconds.`);
+      busy.retryAfterS = 1 + Math.min(30, Math.floor(inFlight / maxIngestInFlight));
+      throw busy;
+    }
+    // Counted from arrival to the end of the answer, not only around the database call: a batch
+    // whose body is still being read, gunzipped or checked is queued too, and with SQLite (whose
+    // ingest runs to completion in one turn) that wait is all the queue there is.
+    inFlight++;
+    reply.raw.once('close', () => inFlight--);
   });
   app.addHook('onRequest', async (req) => {
     req.pat = await authenticatePat(storage, req.headers);
@@ -82,13 +89,8 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   });
 
   app.post(PATHS.records, { config, bodyLimit: RECORDS_BODY_LIMIT, preParsing: gunzipBody, schema: { body: RecordsBatchSchema } }, async (req) => {
-    inFlight++;
-    try {
-      const device = await ownDevice(req, req.body.device_id);
-      return await storage.ingest(device.id, req.body.records, req.body.dropped, clock());
-    } finally {
-      inFlight--;
-    }
+    const device = await ownDevice(req, req.body.device_id);
+    return await storage.ingest(device.id, req.body.records, req.body.dropped, clock());
   });
 }
 
