@@ -226,9 +226,36 @@ export const FleetDeviceSchema = z.object({
   records: z.number().int(),
   gaps: z.array(z.object({ from_seq: z.number().int(), to_seq: z.number().int() })),
 });
+/**
+ * A central replica as a device of its storage: the usage of the requests it served on its
+ * own client APIs is ingested under its id (`device` in the records query), from its outbox.
+ */
+export const FleetReplicaSchema = z.object({
+  replica_id: z.string(),
+  hostname: z.string(),
+  gatehouse_version: z.string(),
+  /** When a batch of its records was last ingested; null before the first. */
+  last_seen: isoTime.nullable(),
+  records: z.number().int(),
+  gaps: z.array(z.object({ from_seq: z.number().int(), to_seq: z.number().int() })),
+});
 export const FleetViewSchema = z.object({
   latest_version: z.number().int().nullable(),
+  /** The enrolled devices (laptops, servers running `gatehouse start`). */
   devices: z.array(FleetDeviceSchema),
+  /** Every central replica that served requests into this storage. */
+  replicas: z.array(FleetReplicaSchema),
+  /** The replica that answered, and its own outbox: the records of requests it served, not yet in the storage. */
+  answered_by: z.object({
+    replica_id: z.string(),
+    outbox: z.object({
+      depth: z.number().int(),
+      /** Start time of the oldest waiting request, ISO; null when none waits. */
+      oldest_at: isoTime.nullable(),
+      last_sent_at: isoTime.nullable(),
+      last_error: z.string().nullable(),
+    }),
+  }),
 });
 export type FleetView = z.infer<typeof FleetViewSchema>;
 

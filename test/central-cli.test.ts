@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,23 @@ describe('gatehouse central start / publish (real processes)', () => {
 
   it('names the org it serves (from GATEHOUSE_ORG) in its start line', () => {
     expect(started).toMatchObject({ org: 'acme', key_source: 'env', latest_version: null });
+  });
+
+  it('names its replica id, kept in its home, and refuses a home whose id is unreadable or a bad --drain-ms', () => {
+    expect(started.replica_id).toMatch(/^rep_[0-9a-f-]{36}$/);
+    expect(readFileSync(join(home, 'replica-id'), 'utf8').trim()).toBe(started.replica_id);
+    const bad = runCli(['central', 'start', '--port', '0', '--home', home, '--drain-ms', 'soon'], { ...env, GATEHOUSE_ORG: 'acme' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('--drain-ms "soon" is not a whole number of milliseconds: use 1 to 2147483647.');
+    const fresh = mkdtempSync(join(tmpdir(), 'gatehouse-central-badid-'));
+    try {
+      writeFileSync(join(fresh, 'replica-id'), 'not an id\n');
+      const r = runCli(['central', 'start', '--port', '0', '--home', fresh], { ...env, GATEHOUSE_ORG: 'acme' });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toMatch(/replica-id does not hold a replica id \(rep_<uuid>\): restore it, or remove it/);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start on a fresh home without an org, saying what to do', () => {

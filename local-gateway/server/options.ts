@@ -6,7 +6,7 @@ import type { LogLevel } from '../core/log.js';
 import type { Identity } from '../identity/index.js';
 import type { PolicyEngineOptions } from '../pipeline/tier-runs.js';
 import type { SpendSource } from '../limits/types.js';
-import type { RecordsOutbox } from '../../sync/device/contracts.js';
+import type { RecordsOutbox, RecordsTransport } from '../../sync/device/contracts.js';
 import type { SyncTimers } from '../../sync/device/index.js';
 
 /** What `buildGateway` is started with; each service plugin reads the part it needs. */
@@ -34,7 +34,7 @@ export interface GatewayOptions {
   telemetry?: { batch?: number; delayMs?: number };
   /** Retention's clock (tests move time instead of waiting); the sweeps still run on the importer thread. */
   retention?: { clock?: () => number };
-  sync?: { timers?: SyncTimers; clock?: () => number; random?: () => number; records?: RecordsOutbox };
+  sync?: { timers?: SyncTimers; clock?: () => number; random?: () => number; records?: RecordsOutbox; own?: OwnRecords };
   /**
    * Replaces the local-token check and the process identity on client API routes: the
    * central gateway authenticates each call by its PAT and names its caller. Throws (a
@@ -45,4 +45,16 @@ export interface GatewayOptions {
   plugins?: readonly FastifyPluginAsync[];
   /** Host names the Host check accepts besides the loopback ones, for a gateway bound beyond loopback. */
   allowedHosts?: readonly string[];
+}
+
+/**
+ * A central replica's own records: the outbox writes one per trace under this fixed device id
+ * (enrollment, which a central's home never has, does not change it) and drains through
+ * `transport` into the central's storage.
+ */
+export interface OwnRecords {
+  deviceId: string;
+  transport: RecordsTransport;
+  /** How soon after new traces, and how often while records wait, the drain runs (ms). */
+  drainMs: number;
 }

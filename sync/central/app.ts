@@ -13,6 +13,7 @@ import { authenticatePat } from './auth.js';
 import { CentralError } from './errors.js';
 import { rollupSpend } from './limit-spend.js';
 import { keyProviderFrom, type KeyProvider } from './key-provider.js';
+import { DEFAULT_OWN_DRAIN_MS, enrollReplica, ReplicaIdError, storageTransport } from './own-records.js';
 import { DEFAULT_OVERLAP_MS, Signer } from './keys.js';
 import { PolicyBook } from './policies.js';
 import { IngestGate } from './ingest-gate.js';
@@ -61,6 +62,12 @@ export interface CentralOptions {
   recordsRetentionDays?: number;
   /** On shared storage, how often the latest version is re-read beside LISTEN/NOTIFY. Default 5 s. */
   policyPollMs?: number;
+  /**
+   * How soon the usage of a request this replica served is handed to the storage: the delay
+   * of its own outbox's drain after new traces, and its timer. Default 1 s. Tests set it long
+   * to find records still waiting when they kill the process.
+   */
+  ownDrainMs?: number;
   /** Host names accepted besides loopback ones, when bound beyond 127.0.0.1. */
   allowedHosts?: readonly string[];
   logging?: LogLevel | false;
@@ -120,6 +127,21 @@ async function keepDays(storage: CentralStorage, services: CentralServices, days
   return timer;
 }
 
+/** How long a stopping replica tries to hand its own waiting records to the storage; what is left waits in its home. */
+const HAND_OVER_MS = 2_000;
+
+/** A last drain of the replica's own outbox, bounded, then the outbox closed (so nothing ingests into a closed storage). */
+async function handOver(app: FastifyInstance, services: CentralServices): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, HAND_OVER_MS)));
+  const drained = app.sync.outbox.drain().then((r) => {
+    if (r.remaining > 0) services.log.warn('records of served requests still wait in this replica\'s home; the next start on it sends them', { remaining: r.remaining, err: r.error ?? undefined });
+  });
+  await Promise.race([drained, late]);
+  clearTimeout(timer);
+  await app.sync.outbox.close();
+}
+
 /** Names the central's failure to start in one sentence (the CLI prints it). */
 export class CentralStartError extends Error {}
 
@@ -161,7 +183,11 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
     throw new CentralStartError(`Cannot open the central's storage (${(err as Error).message}): check the --storage URL and that the database is reachable.`);
   }
   let services: CentralServices;
+  let replica: string;
   try {
+    replica = await enrollReplica(storage, opts.home, clock).catch((err: unknown) => {
+      throw err instanceof ReplicaIdError ? new CentralStartError(err.message) : err;
+    });
     const signer = await Signer.open(storage, opts.keyProvider ?? keyProviderFrom(env, keychain), clock);
     const policies = await PolicyBook.open(storage, signer, { enforcedTier, org: opts.org ?? null, clock });
     const org = centralOrg(opts.org ?? null, policies.publishedOrg());
@@ -176,6 +202,7 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
       log,
       org: () => org,
       storageDisplay,
+      replicaId: replica,
     };
   } catch (err) {
     await storage.close();
@@ -199,9 +226,12 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
   const retention = await keepDays(storage, services, opts.recordsRetentionDays);
   const decorate = fp(async (app: FastifyInstance) => {
     app.decorate('central', services);
+    // Runs before the gateway's own services close (onClose runs in reverse order): the
+    // replica hands over what it served while its storage is still open.
     app.addHook('onClose', async () => {
       clearInterval(retention);
       await shared();
+      await handOver(app, services);
       await storage.close();
     });
   }, { name: 'gatehouse-central' });
@@ -231,6 +261,8 @@ export async function createCentral(opts: CentralOptions): Promise<FastifyInstan
     policy: { source: services.policies.source, clock },
     // With `limits.store` in its config, a budget Redis lost is reseeded from the usage rollups.
     limits: { spend: rollupSpend(storage) },
+    // The usage of what this replica serves: its own outbox, drained into its storage in process.
+    sync: { own: { deviceId: replica, transport: storageTransport(storage, replica, clock), drainMs: opts.ownDrainMs ?? DEFAULT_OWN_DRAIN_MS } },
     authenticate,
     plugins: [decorate, central],
     allowedHosts: opts.allowedHosts,

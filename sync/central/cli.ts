@@ -33,8 +33,11 @@ start
                     keychain:NAME (default GATEHOUSE_CENTRAL_STORAGE, then sqlite)
   --retention-days N  On PostgreSQL, keep records N days (whole day partitions are dropped;
                     usage rollups stay); default: keep all
+  --drain-ms N      How soon the usage of the requests it serves reaches the storage: its own
+                    outbox (in <home>/gatehouse.db, written with each trace) is drained N ms
+                    after new traces and every N ms while records wait (default 1000)
   --log-level L     error, warn (default), info or debug
-  --json            One JSON line (url, home, storage, org, key_id, key_source) instead of the banner
+  --json            One JSON line (url, home, storage, org, key_id, key_source, replica_id) instead of the banner
   Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed),
   else GATEHOUSE_SIGNING_KEY_FILE (a file holding one, mode 0600, made at first start when absent),
   else the OS keychain entry central-signing-key, created at first start.
@@ -80,6 +83,7 @@ async function start(argv: string[]): Promise<void> {
     tier: { type: 'string', default: 'prod' },
     storage: { type: 'string' },
     'retention-days': { type: 'string' },
+    'drain-ms': { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
   });
   const token = adminToken(process.env);
@@ -89,6 +93,8 @@ async function start(argv: string[]): Promise<void> {
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
   const retention = values['retention-days'] === undefined ? undefined : Number(values['retention-days']);
   if (retention !== undefined && (!Number.isInteger(retention) || retention < 1)) throw new UsageError(`--retention-days "${values['retention-days']}" is not a whole number of days: use 1 or more.`);
+  const drainMs = values['drain-ms'] === undefined ? undefined : Number(values['drain-ms']);
+  if (drainMs !== undefined && (!Number.isInteger(drainMs) || drainMs < 1 || drainMs > 2 ** 31 - 1)) throw new UsageError(`--drain-ms "${values['drain-ms']}" is not a whole number of milliseconds: use 1 to 2147483647.`);
   const home = values.home ?? join(resolveHome(undefined), 'central');
   const loaded = cliConfig({ home, config: values.config });
   const host = values.host;
@@ -98,6 +104,7 @@ async function start(argv: string[]): Promise<void> {
     app = await createCentral({
       home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? (process.env.GATEHOUSE_ORG?.trim() || null), enforcedTier: values.tier,
       recordsRetentionDays: retention,
+      ownDrainMs: drainMs,
       storageUrl: values.storage ?? (process.env.GATEHOUSE_CENTRAL_STORAGE?.trim() || 'sqlite'),
       logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
     });
@@ -118,7 +125,7 @@ async function start(argv: string[]): Promise<void> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   const { signer } = app.central;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ url, home, storage: app.central.storageDisplay, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
+    process.stdout.write(`${JSON.stringify({ url, home, storage: app.central.storageDisplay, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, replica_id: app.central.replicaId, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
   } else {
     process.stdout.write(
       [
@@ -131,6 +138,7 @@ async function start(argv: string[]): Promise<void> {
         `  Policy        ${app.central.policies.latest() ? `version ${app.central.policies.latest()!.version}` : 'none published yet: gatehouse central publish FILE'}`,
         `  Home          ${home}`,
         `  Storage       ${app.central.storageDisplay}`,
+        `  Replica       ${app.central.replicaId} (the usage it serves reaches the storage through its outbox in ${home})`,
         '',
       ].join('\n'),
     );

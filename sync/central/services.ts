@@ -22,6 +22,8 @@ export interface CentralServices {
   org(): string;
   /** What it stores in, safe to print: `sqlite <file>` or the PostgreSQL URL without its password. */
   storageDisplay: string;
+  /** This replica's device id in the storage: the records of the requests it serves go in under it (own-records.ts). */
+  replicaId: string;
 }
 
 declare module 'fastify' {

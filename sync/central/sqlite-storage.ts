@@ -3,9 +3,9 @@ import { closeDatabase, openDatabase, type Database } from '../../local-gateway/
 import { KeyEndorsementSchema, SyncRecordSchema, type RecordsAck, type StatusReport, type SyncRecord } from '../protocol.js';
 import { CENTRAL_MIGRATIONS } from './migrations.js';
 import { advanceSeq, rangesOf, type SeqRange } from './seq.js';
-import { VersionConflict } from './storage.js';
+import { REPLICA_PAT, REPLICA_PLATFORM, VersionConflict } from './storage.js';
 import type {
-  CentralStorage, DeviceRow, DroppedRange, FleetRow, KeyRotation, NewDevice, PatRow, PolicyRow, RecordsQuery, SigningKeyRow,
+  CentralStorage, DeviceRow, DroppedRange, FleetRow, KeyRotation, NewDevice, PatRow, PolicyRow, RecordsQuery, ReplicaDevice, SigningKeyRow,
   StoredRecordRow, UsageQuery, UsageRow,
 } from './storage.js';
 
@@ -62,6 +62,9 @@ export class SqliteStorage implements CentralStorage {
       revokePat: p('UPDATE pats SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
       enroll: p(`INSERT INTO devices (id, pat_id, user, team, hostname, platform, gatehouse_version, enrolled_at)
                  VALUES (@id, @patId, @user, @team, @hostname, @platform, @gatehouseVersion, @enrolledAt)`),
+      replicaPat: p('INSERT OR IGNORE INTO pats (id, sha256, user, team, created_at, revoked_at) VALUES (?, ?, ?, NULL, ?, ?)'),
+      replica: p(`INSERT INTO devices (id, pat_id, user, team, hostname, platform, gatehouse_version, enrolled_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)
+                  ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, gatehouse_version = excluded.gatehouse_version`),
       device: p('SELECT * FROM devices WHERE id = ?'),
       touch: p('UPDATE devices SET last_seen = ? WHERE id = ?'),
       ack: p(`UPDATE devices SET applied_version = ?, last_error = NULL, last_report_at = ?, last_report_rejected = 0, last_seen = ? WHERE id = ?`),
@@ -94,6 +97,13 @@ export class SqliteStorage implements CentralStorage {
 
   async enrollDevice(d: NewDevice): Promise<void> {
     this.s.enroll!.run(d);
+  }
+
+  async enrollReplica(r: ReplicaDevice): Promise<void> {
+    this.db.transaction(() => {
+      this.s.replicaPat!.run(REPLICA_PAT.id, REPLICA_PAT.sha256, REPLICA_PAT.user, r.enrolledAt, r.enrolledAt);
+      this.s.replica!.run(r.id, REPLICA_PAT.id, REPLICA_PAT.user, r.hostname, REPLICA_PLATFORM, r.gatehouseVersion, r.enrolledAt);
+    }).immediate();
   }
 
   async device(id: string): Promise<DeviceRow | null> {

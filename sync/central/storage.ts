@@ -16,6 +16,12 @@ export interface CentralStorage {
   revokePat(id: string, at: number): Promise<boolean>;
 
   enrollDevice(device: NewDevice): Promise<void>;
+  /**
+   * Makes a central replica a device of this storage, idempotently (every start): the usage of
+   * the requests it serves is ingested under its id as a device's is. Its row belongs to
+   * `REPLICA_PAT`, a PAT row that authenticates no one.
+   */
+  enrollReplica(replica: ReplicaDevice): Promise<void>;
   device(id: string): Promise<DeviceRow | null>;
   /** Records that the device polled (the fleet view's last seen). */
   touchDevice(id: string, at: number): Promise<void>;
@@ -80,6 +86,24 @@ export interface NewDevice {
   gatehouseVersion: string;
   enrolledAt: number;
 }
+
+/** A central replica as a device: its id is kept in its home (sync/central/own-records.ts). */
+export interface ReplicaDevice {
+  id: string;
+  hostname: string;
+  gatehouseVersion: string;
+  enrolledAt: number;
+}
+
+/** The platform a replica's device row names, so the fleet view tells replicas from laptops. */
+export const REPLICA_PLATFORM = 'gatehouse-central';
+
+/**
+ * The owner row replicas' device rows reference (devices need a PAT): revoked at creation,
+ * and its `sha256` is not hex, so no bearer ever hashes to it; its id has no `pat_` prefix,
+ * so no issued PAT shares it.
+ */
+export const REPLICA_PAT = { id: 'central-replicas', sha256: 'none: central replicas authenticate in process', user: 'gatehouse-central' } as const;
 
 export interface DeviceRow extends NewDevice {
   lastSeen: number | null;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RecordsAck, RecordsBatch } from '../protocol.js';
 
 /**
  * What the device side of sync is made of, and what each part owes the others: enrollment
@@ -13,6 +14,28 @@ export interface CentralLink {
   deviceId: string;
   /** Read from the OS keychain (or env) when needed; never stored elsewhere. */
   pat(): Promise<string>;
+}
+
+/** What one attempt at delivering a batch came to: acknowledged, or why not (retried or left for the next drain). */
+export type SendOutcome = { ok: true; ack: RecordsAck } | { ok: false; retry: boolean; waitMs: number | null; error: string; status?: number };
+
+/**
+ * Where the outbox delivers its batches: a device POSTs them to its central gateway
+ * (records-http.ts); a central replica hands its own to its storage's ingest in process
+ * (sync/central/own-records.ts). The drain, the batches, the retries and the acknowledgement
+ * by deletion are the same for both.
+ */
+export interface RecordsTransport {
+  /** Where this drain delivers and as which device, read at its start; null while there is nowhere (not enrolled). */
+  open(): RecordsDelivery | null;
+  /** Why nothing is delivered while `open` answers null. */
+  idle: string;
+}
+
+export interface RecordsDelivery {
+  deviceId: string;
+  /** One attempt at one batch; never throws. `closing` aborts when the outbox closes. */
+  send(batch: RecordsBatch, closing: AbortSignal): Promise<SendOutcome>;
 }
 
 /** What one drain of the outbox did. */

@@ -133,6 +133,18 @@ describe('records outbox sender', () => {
     expect(r.requests).toBe(before);
     expect(d.outbox.status().depth).toBe(1);
   });
+  it('keeps draining under steady traffic: new traces never push a due drain further out', async () => {
+    const r = await receiver();
+    let notify = () => {};
+    const d = deviceOutbox(cleanups, () => r.url, { intervalMs: 200, soonMs: 200, onStored: (l) => (notify = l) });
+    d.outbox.start();
+    // A trace stored every poll (20 ms), each announced, as a busy gateway's importer does: records still arrive.
+    await waitFor(() => {
+      d.add(1);
+      notify();
+      return r.records.size > 0;
+    }, 'a drain while traces keep coming');
+  });
   it('a background loop sitting out a long Retry-After resumes as soon as another drain gets through', async () => {
     const r = await receiver();
     // The loop's waits never end by themselves here: only a wake (or close) ends one.

@@ -1,21 +1,19 @@
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import type { Logger } from '../../local-gateway/core/log.js';
 import type { OutboxBudget } from '../../local-gateway/store/outbox.js';
 import type { TraceStore } from '../../local-gateway/store/traces.js';
-import { DEVICE_HEADER, PATHS, RecordsAckSchema, SyncErrorSchema, type RecordsAck } from '../protocol.js';
-import type { CentralLink, DrainResult, OutboxStatus, RecordsOutbox } from './contracts.js';
+import type { CentralLink, DrainResult, OutboxStatus, RecordsOutbox, RecordsTransport } from './contracts.js';
 import { BodyRedactor } from './record-bodies.js';
 import { buildBatch, type PushPolicy } from './records-batch.js';
-import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, retryWait, type Backoff } from './retry.js';
-
-const gzip = promisify(gzipCb);
+import { describe, httpTransport } from './records-http.js';
+import { backoffDelay, DEFAULT_BACKOFF, retryWait, type Backoff } from './retry.js';
 
 export interface RecordsOutboxOptions {
   /** The trace store: its `outbox`, and its traces for bodies. */
   store: TraceStore;
-  /** Where to send and as whom; null while not enrolled (nothing is sent). */
-  link: () => CentralLink | null;
+  /** Where to send and as whom; null while not enrolled (nothing is sent). Ignored when `transport` is given. */
+  link?: () => CentralLink | null;
+  /** Where batches go instead of over HTTP to `link` (a central replica's own storage). */
+  transport?: RecordsTransport;
   /** What the bundle in force asks to push (read at each batch, so a new bundle applies at once). */
   push: () => PushPolicy;
   /** The local config's `sync.outbox`; absent: the budget stored in the database stays (default 200,000, drop_oldest). */
@@ -44,14 +42,12 @@ export interface RecordsOutboxOptions {
   backoff?: Backoff;
 }
 
-/** Why a send did not deliver: retry (with an optional server-given wait) or stop. */
-type SendOutcome = { ok: true; ack: RecordsAck } | { ok: false; retry: boolean; waitMs: number | null; error: string; status?: number };
-
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
- * The records outbox over the trace store: `drain` sends the oldest waiting records in gzip
- * batches to the central gateway and deletes exactly those it acknowledged; the background
+ * The records outbox over the trace store: `drain` sends the oldest waiting records in
+ * batches through its transport (gzip over HTTP to the central gateway, unless another is
+ * given) and deletes exactly those it acknowledged; the background
  * loop (`start`) drains on a timer and soon after new traces, honouring `Retry-After` and the
  * backoff. Sending never runs on the request path: records are written with their trace, and
  * everything here runs from timers or an explicit `sync now`.
@@ -59,12 +55,11 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   const { store, log } = opts;
   const outbox = store.outbox;
-  const doFetch = opts.fetch ?? fetch;
   const clock = opts.clock ?? Date.now;
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? realSleep;
   const batchSize = opts.batchSize ?? 1000;
-  const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const transport = opts.transport ?? httpTransport({ link: opts.link ?? (() => null), fetch: opts.fetch, clock, timeoutMs: opts.requestTimeoutMs ?? 30_000 });
   const attemptsPerDrain = opts.attemptsPerDrain ?? 5;
   const maxInlineWaitMs = opts.maxInlineWaitMs ?? 60_000;
   const intervalMs = opts.intervalMs ?? 5_000;
@@ -82,6 +77,8 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   let lastSentAt: string | null = null;
   let lastError: string | null = null;
   let timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (performance.now()), so new traces never push a due drain further out. */
+  let dueAt = 0;
   let started = false;
   let ticking = false;
   let closed = false;
@@ -104,66 +101,6 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
     };
   }
 
-  async function send(link: CentralLink, body: Buffer): Promise<SendOutcome> {
-    const url = `${link.url.replace(/\/+$/, '')}${PATHS.records}`;
-    // A timer of our own, cleared when the answer is in: on Node 20 a timeout signal held only
-    // by an `AbortSignal.any` can be garbage-collected before it fires, leaving a send to a
-    // central that never answers waiting for ever (seen under load).
-    const attempt = new AbortController();
-    const timer = setTimeout(() => attempt.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
-    const onClose = () => attempt.abort(closing.signal.reason);
-    closing.signal.addEventListener('abort', onClose, { once: true });
-    if (closing.signal.aborted) onClose();
-    try {
-      return await exchange(link, url, body, attempt.signal);
-    } finally {
-      clearTimeout(timer);
-      closing.signal.removeEventListener('abort', onClose);
-    }
-  }
-
-  async function exchange(link: CentralLink, url: string, body: Buffer, signal: AbortSignal): Promise<SendOutcome> {
-    let res: Response;
-    try {
-      const pat = await link.pat();
-      res = await doFetch(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${pat}`,
-          [DEVICE_HEADER]: link.deviceId,
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
-        },
-        body,
-        signal,
-      });
-    } catch (err) {
-      return { ok: false, retry: true, waitMs: null, error: `no answer from ${url} (${describe(err)})` };
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (err) {
-      // Headers came, the body did not: the batch may or may not be stored. Resending is safe (dedupe).
-      return { ok: false, retry: true, waitMs: null, error: `the answer from ${url} was cut off (${describe(err)})` };
-    }
-    if (res.status === 200) {
-      const ack = RecordsAckSchema.safeParse(safeJson(text));
-      if (ack.success) return { ok: true, ack: ack.data };
-      return { ok: false, retry: false, waitMs: null, error: `${url} answered 200 with a body that is not a records acknowledgement: check that the central URL points at a Gatehouse central gateway` };
-    }
-    const why = SyncErrorSchema.safeParse(safeJson(text));
-    const detail = why.success ? `${why.data.error.code}: ${why.data.error.message}` : text.slice(0, 200);
-    const retry = isRetryableStatus(res.status);
-    return {
-      ok: false,
-      status: res.status,
-      retry,
-      waitMs: retry ? parseRetryAfter(res.headers.get('retry-after'), clock()) : null,
-      error: `the central gateway answered ${res.status} to ${PATHS.records}${detail ? ` (${detail})` : ''}${retry ? '' : hint(res.status)}`,
-    };
-  }
-
   async function runDrain(): Promise<DrainResult> {
     let sent = 0;
     let batches = 0;
@@ -171,8 +108,8 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
       if (error !== null) lastError = error;
       return { sent, batches, remaining: outbox.state().depth, error, next_attempt_at: error !== null && nextAttemptAt !== null ? new Date(nextAttemptAt).toISOString() : null };
     };
-    const link = opts.link();
-    if (link === null) return done(outbox.state().depth > 0 ? 'the device is not enrolled: records wait until `gatehouse enroll`' : null);
+    const link = transport.open();
+    if (link === null) return done(outbox.state().depth > 0 ? transport.idle : null);
     await opts.flush?.();
     // Halved for this drain when the central refuses a batch as too large (records with bodies).
     let size = batchSize;
@@ -188,9 +125,8 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
         return done(null);
       }
       const batch = await buildBatch(link.deviceId, rows, dropped, opts.push(), { trace: (id) => store.get(id), redactor });
-      const body = await gzip(JSON.stringify(batch));
       for (let attempt = 1; ; attempt++) {
-        const out = await send(link, body);
+        const out = await link.send(batch, closing.signal);
         if (out.ok) {
           failures = 0;
           nextAttemptAt = null;
@@ -241,6 +177,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   function schedule(ms: number): void {
     if (closed || !started) return;
     if (timer !== null) clearTimeout(timer);
+    dueAt = performance.now() + Math.max(0, ms);
     timer = setTimeout(() => void tick(), Math.max(0, ms));
     // A stopping process must not wait for the next cycle: what waits is on disk.
     timer.unref();
@@ -264,6 +201,9 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
   opts.onStored?.(() => {
     // Soon after new traces, unless a wait is running (backoff) or a drain is already due sooner.
     if (!started || closed || ticking || running !== null || nextAttemptAt !== null) return;
+    // Re-arming a timer that is due sooner would starve the drain under steady traffic (a
+    // batch is stored every 100 ms or so): the records would wait until the traffic paused.
+    if (timer !== null && dueAt <= performance.now() + soonMs) return;
     schedule(soonMs);
   });
 
@@ -284,27 +224,4 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
       if (running !== null) await running;
     },
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-/** The cause of a failed fetch in words (undici hides it under `cause`). */
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  if (err.name === 'TimeoutError') return 'timed out';
-  const cause = (err as Error & { cause?: unknown }).cause;
-  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
-  return err.message;
-}
-
-function hint(status: number): string {
-  if (status === 401 || status === 403) return ': the PAT was refused; enroll again with a valid PAT (gatehouse enroll)';
-  if (status === 404) return ': the central gateway has no records endpoint at this URL; check the central URL';
-  return ': the records stay on disk and are sent at the next sync';
 }

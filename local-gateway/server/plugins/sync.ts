@@ -32,6 +32,7 @@ async function sync(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
   const { traces, writer } = app.store;
   const orgPolicy = app.orgPolicy;
   const identity = app.identity;
+  const own = opts.sync?.own;
   const outbox =
     opts.sync?.records ??
     createRecordsOutbox({
@@ -41,6 +42,7 @@ async function sync(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
         const e = readEnrollment(paths.enrollment);
         return e === null ? null : centralLink(e, keychain, env);
       },
+      ...(own && { transport: own.transport, intervalMs: own.drainMs, soonMs: own.drainMs }),
       push: () => pushPolicyOf(orgPolicy.current(), config.tiers.active),
       budget: config.sync?.outbox ?? DEFAULT_OUTBOX_BUDGET,
       requestTimeoutMs: config.sync?.send_timeout_ms,
@@ -48,10 +50,12 @@ async function sync(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
       onStored: (listener) => writer.onStored(listener),
       log,
     });
+  if (own) outbox.setDevice(own.deviceId);
   const device = createDeviceSync({
     paths,
     policy: orgPolicy,
-    records: outbox,
+    // A central replica's outbox keeps its own device id whatever the (absent) enrollment says.
+    records: own ? { ...outbox, setDevice: () => {} } : outbox,
     keychain,
     env,
     log,

@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { KeyEndorsementSchema, SyncRecordSchema, type RecordsAck, type StatusReport, type SyncRecord } from '../../protocol.js';
 import { advanceSeq, rangesOf, type SeqRange } from '../seq.js';
-import { VersionConflict } from '../storage.js';
+import { REPLICA_PAT, REPLICA_PLATFORM, VersionConflict } from '../storage.js';
 import type {
-  CentralStorage, DeviceRow, DroppedRange, FleetRow, KeyRotation, NewDevice, PatRow, PolicyRow, RecordsQuery, SigningKeyRow,
+  CentralStorage, DeviceRow, DroppedRange, FleetRow, KeyRotation, NewDevice, PatRow, PolicyRow, RecordsQuery, ReplicaDevice, SigningKeyRow,
   StoredRecordRow, UsageQuery, UsageRow,
 } from '../storage.js';
 import { insertRecords } from './ingest.js';
@@ -100,6 +100,17 @@ export class PostgresStorage implements CentralStorage {
       'INSERT INTO devices (id, pat_id, "user", team, hostname, platform, gatehouse_version, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
       [d.id, d.patId, d.user, d.team, d.hostname, d.platform, d.gatehouseVersion, d.enrolledAt],
     );
+  }
+
+  async enrollReplica(r: ReplicaDevice): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('INSERT INTO pats (id, sha256, "user", team, created_at, revoked_at) VALUES ($1, $2, $3, NULL, $4, $4) ON CONFLICT DO NOTHING', [REPLICA_PAT.id, REPLICA_PAT.sha256, REPLICA_PAT.user, r.enrolledAt]);
+      await c.query(
+        `INSERT INTO devices (id, pat_id, "user", team, hostname, platform, gatehouse_version, enrolled_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7)
+         ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, gatehouse_version = excluded.gatehouse_version`,
+        [r.id, REPLICA_PAT.id, REPLICA_PAT.user, r.hostname, REPLICA_PLATFORM, r.gatehouseVersion, r.enrolledAt],
+      );
+    });
   }
 
   async device(id: string): Promise<DeviceRow | null> {

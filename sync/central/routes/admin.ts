@@ -9,7 +9,7 @@ import {
 import { adminChecker, patHash } from '../auth.js';
 import { CentralError } from '../errors.js';
 import { deviceState } from '../services.js';
-import type { UsageDimension } from '../storage.js';
+import { REPLICA_PLATFORM, type UsageDimension } from '../storage.js';
 
 /** `since`/`until` as ISO time or Unix ms. */
 function timeParam(name: string, value: string | undefined): number | undefined {
@@ -58,7 +58,9 @@ export async function adminRoutes(fastify: FastifyInstance, opts: { adminToken: 
   app.get(PATHS.adminFleet, { config }, async (): Promise<FleetView> => {
     const latest = policies.latest()?.version ?? null;
     const now = clock();
-    const devices = (await storage.fleet()).map((d) => ({
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    const rows = await storage.fleet();
+    const devices = rows.filter((d) => d.platform !== REPLICA_PLATFORM).map((d) => ({
       device_id: d.id,
       user: d.user,
       team: d.team,
@@ -66,12 +68,17 @@ export async function adminRoutes(fastify: FastifyInstance, opts: { adminToken: 
       applied_version: d.appliedVersion,
       rejected_version: d.rejectedVersion,
       last_error: d.lastError,
-      last_seen: d.lastSeen === null ? null : new Date(d.lastSeen).toISOString(),
+      last_seen: iso(d.lastSeen),
       state: deviceState(d, latest, now, pollIntervalMs),
       records: d.records,
       gaps: d.gaps,
     }));
-    return { latest_version: latest, devices };
+    const replicas = rows.filter((d) => d.platform === REPLICA_PLATFORM).map((d) => ({
+      replica_id: d.id, hostname: d.hostname, gatehouse_version: d.gatehouseVersion, last_seen: iso(d.lastSeen), records: d.records, gaps: d.gaps,
+    }));
+    const own = app.sync.outbox.status();
+    const outbox = { depth: own.depth, oldest_at: iso(own.oldest_at), last_sent_at: own.last_sent_at, last_error: own.last_error };
+    return { latest_version: latest, devices, replicas, answered_by: { replica_id: app.central.replicaId, outbox } };
   });
 
   app.get(PATHS.adminRecords, { config, schema: { querystring: RecordsQuerySchema } }, async (req): Promise<z.infer<typeof RecordsPageSchema>> => {
