@@ -194,6 +194,8 @@ describe.skipIf(!RUN)('dashboard in Chromium', () => {
     expect(await dash.testId('raw-json').textContent()).toContain('"tool_call_id": "call_1"');
     await dash.testId('raw-toggle').click();
     await dash.go(`traces/${seeded.mutated}`);
+    // The previous trace's conversation stays on screen until this one has loaded.
+    await waitFor(async () => ((await dash.testId('trace-detail').textContent()) ?? '').includes(seeded.mutated), 'the mutated trace\'s detail');
     await dash.testId('conversation').waitFor();
     // The stored prompt is the redacted one: its placeholder is marked whole, not cut by the email's original span.
     expect(await dash.testId('turn-user').locator('mark').allTextContents()).toEqual(['[redacted:email]']);
