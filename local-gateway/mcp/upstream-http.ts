@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { endsEvent, singleMessageData } from './sse.js';
 
 /**
  * The `fetch` the SDK client uses toward one HTTP upstream: node:http on a keep-alive agent of
@@ -37,23 +38,33 @@ export function upstreamHttp(maxBytes: number, onTooLarge: () => void): Upstream
     const secure = url.protocol === 'https:';
     return new Promise<Response>((resolve, reject) => {
       const req = (secure ? httpsRequest : httpRequest)(url, { method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http });
-      let res: IncomingMessage | null = null;
+      let answered = false;
       // Listened to only while the exchange runs: the SDK hands every request the same transport-wide signal.
       const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
       const done = () => signal?.removeEventListener('abort', onAbort);
       signal?.addEventListener('abort', onAbort, { once: true });
-      req.once('error', (err) => {
+      req.on('error', (err) => {
         done();
-        if (!res) reject(signal?.aborted ? signal.reason : err);
+        if (!answered) reject(signal?.aborted ? signal.reason : err);
       });
-      req.once('response', (r) => {
-        res = r;
-        let stream: ReadableStream<Uint8Array> | null = null;
-        if (NO_BODY.has(r.statusCode ?? 0)) {
-          r.resume();
+      req.once('response', (res) => {
+        const head: ResponseInit = { status: res.statusCode, statusText: res.statusMessage, headers: responseHeaders(res) };
+        if (NO_BODY.has(res.statusCode ?? 0)) {
+          answered = true;
+          res.resume();
           done();
-        } else stream = streamOf(r, maxBytes, tooLarge, onTooLarge, done);
-        resolve(new Response(stream, { status: r.statusCode, statusText: r.statusMessage, headers: responseHeaders(r) }));
+          resolve(new Response(null, head));
+          return;
+        }
+        // A POST's event stream may turn out to hold only its answer: then it is handed over as JSON.
+        const collapse = init.method === 'POST' && res.statusCode === 200 && (res.headers['content-type'] ?? '').startsWith('text/event-stream');
+        readAnswer(res, head, collapse, { max: maxBytes, tooLarge, onTooLarge, done }).then(
+          (r) => {
+            answered = true;
+            resolve(r);
+          },
+          (err: unknown) => reject(signal?.aborted ? signal.reason : err),
+        );
       });
       req.end(body);
     });
@@ -67,44 +78,91 @@ export function upstreamHttp(maxBytes: number, onTooLarge: () => void): Upstream
   };
 }
 
-/** The body as the socket delivers it, ending in an error past `max` bytes (so an upstream cannot fill the gateway's memory). */
-function streamOf(res: IncomingMessage, max: number, tooLarge: () => Error, onTooLarge: () => void, done: () => void): ReadableStream<Uint8Array> {
-  let seen = 0;
-  let open = true;
-  const finish = () => {
-    open = false;
-    done();
-  };
-  return new ReadableStream<Uint8Array>({
-    start(ctl) {
-      res.on('data', (chunk: Buffer) => {
-        if (!open) return;
-        seen += chunk.byteLength;
-        if (seen > max) {
-          finish();
-          ctl.error(tooLarge());
+interface Cap {
+  max: number;
+  tooLarge(): Error;
+  onTooLarge(): void;
+  /** The exchange is over (ended, failed or dropped). */
+  done(): void;
+}
+
+/**
+ * The answer, its body as the socket delivers it, ending in an error past `cap.max` bytes (so
+ * an upstream cannot fill the gateway's memory). With `collapse`, an event stream is held
+ * until it either ends (one message: answered as JSON, see `singleMessageData`) or goes on
+ * past the turn of a complete event (progress, a question): then it is streamed from its
+ * first byte.
+ */
+function readAnswer(res: IncomingMessage, head: ResponseInit, collapse: boolean, cap: Cap): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    let open = true;
+    let holding = collapse;
+    const held: Buffer[] = [];
+    let tail: Uint8Array = Buffer.alloc(0);
+    let turnAsked = false;
+    let ctl: ReadableStreamDefaultController<Uint8Array> | null = null;
+    const stop = () => {
+      open = false;
+      cap.done();
+    };
+    const fail = (err: Error) => {
+      if (!open) return;
+      stop();
+      if (holding) reject(err);
+      else ctl?.error(err);
+    };
+    const release = () => {
+      holding = false;
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          ctl = c;
+          for (const b of held) c.enqueue(b);
+          held.length = 0;
+        },
+        cancel() {
+          stop();
           res.destroy();
-          onTooLarge();
-          return;
-        }
-        ctl.enqueue(chunk);
+        },
       });
-      res.once('end', () => {
-        if (!open) return;
-        finish();
-        ctl.close();
-      });
-      // A socket that closes before the end of the answer (a crash, a reset, the signal).
-      res.once('close', () => {
-        if (!open) return;
-        finish();
-        ctl.error(res.errored ?? new Error('the upstream closed the connection before the end of its answer'));
-      });
-    },
-    cancel() {
-      finish();
-      res.destroy();
-    },
+      resolve(new Response(body, head));
+    };
+    if (!holding) release();
+    res.on('data', (chunk: Buffer) => {
+      if (!open) return;
+      seen += chunk.byteLength;
+      if (seen > cap.max) {
+        res.destroy();
+        cap.onTooLarge();
+        fail(cap.tooLarge());
+        return;
+      }
+      if (!holding) return void ctl?.enqueue(chunk);
+      held.push(chunk);
+      if (!turnAsked && endsEvent(tail, chunk)) {
+        turnAsked = true;
+        setImmediate(() => {
+          turnAsked = false;
+          if (open && holding) release();
+        });
+      }
+      tail = chunk.subarray(-3);
+    });
+    res.once('end', () => {
+      if (!open) return;
+      stop();
+      if (!holding) return void ctl?.close();
+      const text = Buffer.concat(held).toString('utf8');
+      const json = singleMessageData(text);
+      if (json === null) return resolve(new Response(text, head));
+      const headers = new Headers(head.headers);
+      headers.set('content-type', 'application/json');
+      resolve(new Response(json, { ...head, headers }));
+    });
+    // Failures come through 'close' (with `errored`), so an 'error' needs no handling of its own.
+    res.on('error', () => undefined);
+    // A socket that closes before the end of the answer: a crash, a reset, the signal.
+    res.once('close', () => fail(res.errored ?? new Error('the upstream closed the connection before the end of its answer')));
   });
 }
 
