@@ -31,6 +31,10 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(result);
   },
+  '/odd-status': (req, res) => {
+    req.socket.write('HTTP/1.1 999 Odd\r\ncontent-length: 0\r\n\r\n');
+    res.socket?.destroy();
+  },
   '/cut': (_req, res) => {
     res.writeHead(200, sse);
     res.write('data: {"jsonrpc":"2.0",');
@@ -103,10 +107,11 @@ describe('the upstream fetch', () => {
     }
   });
 
-  it('fails an answer the upstream cuts short, instead of waiting', async () => {
+  it('fails an answer the upstream cuts short, or one with a status no answer can have, instead of waiting or throwing', async () => {
     const http = upstreamHttp(1 << 20, () => undefined);
     try {
       await expect(post(http, '/cut')).rejects.toThrow();
+      await expect(post(http, '/odd-status')).rejects.toThrow(/HTTP status 999/);
     } finally {
       http.close();
     }

@@ -21,7 +21,7 @@ export interface UpstreamHttp {
   close(): void;
 }
 
-const NO_BODY = new Set([101, 204, 205, 304]);
+const NO_BODY = new Set([204, 205, 304]);
 
 export function upstreamHttp(maxBytes: number, onTooLarge: () => void): UpstreamHttp {
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
@@ -48,6 +48,14 @@ export function upstreamHttp(maxBytes: number, onTooLarge: () => void): Upstream
         if (!answered) reject(signal?.aborted ? signal.reason : err);
       });
       req.once('response', (res) => {
+        // A status no `Response` can carry is a broken upstream, not a reason to throw in an event handler.
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 599) {
+          res.destroy();
+          done();
+          reject(new Error(`the upstream answered with HTTP status ${status}`));
+          return;
+        }
         const head: ResponseInit = { status: res.statusCode, statusText: res.statusMessage, headers: responseHeaders(res) };
         if (NO_BODY.has(res.statusCode ?? 0)) {
           answered = true;
@@ -184,6 +192,12 @@ function headersOf(h: RequestInit['headers']): Record<string, string> {
 function responseHeaders(res: IncomingMessage): Headers {
   const h = new Headers();
   const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) h.append(raw[i]!, raw[i + 1]!);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      h.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // A header the global fetch would refuse too: left out rather than failing the answer.
+    }
+  }
   return h;
 }
