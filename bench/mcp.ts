@@ -27,7 +27,8 @@ import { startMcpHttpStandin } from '../test/standins/mcp-tools.js';
 import { largeResult } from './lib/mcp-large.js';
 
 const TOKEN = 'bench-mcp-token-0123456789';
-const CALLS = Math.ceil(Number(process.argv[process.argv.indexOf('--calls') + 1] || 1000) / 25) * 25;
+const callsAt = process.argv.indexOf('--calls');
+const CALLS = Math.ceil(Number(callsAt >= 0 ? process.argv[callsAt + 1] : 1000) / 25) * 25;
 const WARMUP = 200;
 const BLOCK = 25;
 
@@ -57,8 +58,8 @@ async function gateway(home: string, policy: string | null) {
   return { url: `${url}/mcp`, remote, close: async () => (await app.close(), await remote.close()) };
 }
 
-async function client(url: string, token?: string): Promise<Client> {
-  const c = new Client({ name: 'bench', version: '1.0.0' });
+async function client(url: string, token?: string, pin?: '2026-07-28'): Promise<Client> {
+  const c = new Client({ name: 'bench', version: '1.0.0' }, pin ? { versionNegotiation: { mode: { pin } } } : {});
   await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} } }));
   return c;
 }
@@ -74,9 +75,11 @@ async function main(): Promise<void> {
       direct: { c: await client(plain.remote.url), tool: 'echo' },
       gatehouse: { c: await client(plain.url, TOKEN), tool: 'remote_echo' },
       'gatehouse+hooks': { c: await client(hooked.url, TOKEN), tool: 'remote_echo' },
+      // The stateless revision toward the gateway (no session: a server per request); the gateway's own client to the stand-in is unchanged.
+      'hooks, 2026-07-28': { c: await client(hooked.url, TOKEN, '2026-07-28'), tool: 'remote_echo' },
     };
-    const times: Record<string, number[]> = { direct: [], gatehouse: [], 'gatehouse+hooks': [] };
-    const cpu: Record<string, number> = { direct: 0, gatehouse: 0, 'gatehouse+hooks': 0 };
+    const times: Record<string, number[]> = { direct: [], gatehouse: [], 'gatehouse+hooks': [], 'hooks, 2026-07-28': [] };
+    const cpu: Record<string, number> = { direct: 0, gatehouse: 0, 'gatehouse+hooks': 0, 'hooks, 2026-07-28': 0 };
     const names = Object.keys(sides) as (keyof typeof sides)[];
     // In blocks of BLOCK calls, rotating who goes first, so drift on a shared machine hits every
     // side alike; the process's CPU time per block is the side's own work (client, gateway,
@@ -100,12 +103,12 @@ async function main(): Promise<void> {
     const d99 = pct(times.direct!, 99);
     const dcpu = cpu.direct! / CALLS;
     console.log(`${CALLS} sequential tools/call per side after ${WARMUP} warm-up, µs (request sent → result parsed by the SDK client; cpu = the process's CPU per call)`);
-    console.log('side              p50      p99    added p50  added p99    cpu  added cpu');
+    console.log('side                 p50      p99    added p50  added p99    cpu  added cpu');
     for (const name of names) {
       const p50 = pct(times[name]!, 50);
       const p99 = pct(times[name]!, 99);
       const c = cpu[name]! / CALLS;
-      console.log(`${name.padEnd(16)} ${p50.toFixed(0).padStart(6)} ${p99.toFixed(0).padStart(8)} ${(p50 - d50).toFixed(0).padStart(10)} ${(p99 - d99).toFixed(0).padStart(10)} ${c.toFixed(0).padStart(6)} ${(c - dcpu).toFixed(0).padStart(10)}`);
+      console.log(`${name.padEnd(19)} ${p50.toFixed(0).padStart(6)} ${p99.toFixed(0).padStart(8)} ${(p50 - d50).toFixed(0).padStart(10)} ${(p99 - d99).toFixed(0).padStart(10)} ${c.toFixed(0).padStart(6)} ${(c - dcpu).toFixed(0).padStart(10)}`);
     }
     for (const { c } of Object.values(sides)) await c.close();
     await largeResult(join(home, 'large'), TOKEN);

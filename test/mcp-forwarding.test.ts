@@ -124,3 +124,49 @@ describe('forwarding during a tool call', () => {
     }
   });
 });
+
+describe('the answer to a tool call', () => {
+  const post = (body: unknown, session?: string) =>
+    fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  // Either is the same message to a client; JSON spares both ends the event stream when nothing comes before the result.
+  it('is JSON when the result is all there is to send, and an event stream when progress comes first', async () => {
+    const init = await post({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    expect(session).toBeTruthy();
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
+
+    const plain = await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'files_echo', arguments: { text: 'hi' } } }, session);
+    expect(plain.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(plain.headers.get('mcp-session-id')).toBe(session);
+    const answer = (await plain.json()) as { id: number; result: { content: { text: string }[]; _meta: Record<string, unknown> } };
+    expect(answer.id).toBe(1);
+    expect(answer.result.content[0]!.text).toBe('echo: hi');
+    expect(answer.result._meta['gatehouse/trace_id']).toEqual(expect.any(String));
+
+    const abort = new AbortController();
+    const slow = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      signal: abort.signal,
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'files_slow', arguments: { steps: 1 }, _meta: { progressToken: 'p-1' } } }),
+    });
+    expect(slow.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = slow.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    for (let c = await reader.read(); !c.done; c = await reader.read()) {
+      seen += c.value;
+      if (seen.includes('notifications/progress')) break;
+    }
+    expect(seen).toContain('"progressToken":"p-1"');
+    const cancelledBefore = fileEvents().filter((e) => e === 'slow cancelled').length;
+    await (await post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } }, session)).text();
+    await waitFor(() => fileEvents().filter((e) => e === 'slow cancelled').length === cancelledBefore + 1, 'the upstream tool to see the cancellation');
+    abort.abort();
+  });
+});

@@ -5,6 +5,7 @@ import type { CreateMessageResult, Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
 import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
+import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -14,7 +15,8 @@ import type { CallerChannel } from './upstream.js';
  * the SDK's per-request handler.
  */
 export interface McpFront {
-  handle(request: Request, parsedBody: unknown, headers: IncomingHttpHeaders): Promise<Response>;
+  /** A POST's SSE answer holding only its result comes back as JSON (`collapseAnswer`). */
+  handle(request: Request, parsedBody: unknown, headers: IncomingHttpHeaders): Promise<Response | JsonAnswer>;
   close(): Promise<void>;
 }
 
@@ -105,8 +107,12 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
 
   return {
     async handle(request, parsedBody, headers) {
-      if (await isLegacyRequest(request, request.method === 'POST' ? parsedBody : undefined)) return legacy(request, parsedBody, headers);
-      return modern.fetch(request, { parsedBody });
+      // A request naming a live 2025-11-25 session is that session's: no need to classify it.
+      const sid = request.headers.get('mcp-session-id');
+      const answer = (sid !== null && sessions.has(sid)) || (await isLegacyRequest(request, request.method === 'POST' ? parsedBody : undefined))
+        ? await legacy(request, parsedBody, headers)
+        : await modern.fetch(request, { parsedBody });
+      return request.method === 'POST' ? collapseAnswer(answer, request.signal) : answer;
     },
     async close() {
       closed = true;

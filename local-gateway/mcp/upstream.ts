@@ -6,6 +6,7 @@ import type { Logger } from '../core/log.js';
 import { VERSION } from '../core/version.js';
 import { loadSecret } from '../providers/secrets.js';
 import { McpFailure } from './errors.js';
+import { upstreamHttp, type UpstreamHttp } from './upstream-http.js';
 
 export interface UpstreamOptions {
   config: McpServerConfig;
@@ -46,6 +47,8 @@ export class Upstream {
   private readonly inflight = new Set<AbortController>();
   /** The clients of the calls waiting for an answer, oldest first: where the server's questions go. */
   private readonly callers: CallerChannel[] = [];
+  /** An HTTP upstream's connections, kept alive across calls and reconnections. */
+  private http: UpstreamHttp | null = null;
 
   constructor(private readonly o: UpstreamOptions) {
     this.id = o.config.id;
@@ -173,11 +176,11 @@ export class Upstream {
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(c.headers)) headers[k] = await secret(v);
-    const tooLarge = () => {
+    this.http ??= upstreamHttp(this.o.maxResultBytes, () => {
       const err = new McpFailure('result_too_large', `MCP server "${this.id}" sent more than mcp.max_result_mb (${this.o.maxResultBytes / 1048576} MB) in one answer: ask for less, or raise the limit in gatehouse.yaml.`);
       for (const call of this.inflight) call.abort(err);
-    };
-    return new StreamableHTTPClientTransport(new URL(c.url), { requestInit: { headers }, fetch: cappedFetch(this.o.maxResultBytes, tooLarge) });
+    });
+    return new StreamableHTTPClientTransport(new URL(c.url), { requestInit: { headers }, fetch: this.http.fetch });
   }
 
   private failure(err: unknown, what: string): McpFailure {
@@ -199,27 +202,6 @@ export class Upstream {
     const c = this.client ?? (await this.connecting?.catch(() => null)) ?? null;
     this.client = null;
     await c?.close().catch(() => undefined);
+    this.http?.close();
   }
-}
-
-/** fetch whose response bodies end in an error past `max` bytes, so an HTTP upstream cannot fill the gateway's memory. */
-function cappedFetch(max: number, onTooLarge: () => void): typeof fetch {
-  return async (input, init) => {
-    const res = await fetch(input, init);
-    if (!res.body) return res;
-    let seen = 0;
-    const capped = res.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, ctl) {
-          seen += chunk.byteLength;
-          if (seen > max) {
-            ctl.error(new Error(`answer too large: over ${max} bytes`));
-            onTooLarge();
-          }
-          else ctl.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(capped, { status: res.status, statusText: res.statusText, headers: res.headers });
-  };
 }

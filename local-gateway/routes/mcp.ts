@@ -19,13 +19,19 @@ export async function mcpRoutes(app: FastifyInstance): Promise<void> {
     handler: async (req, reply) => {
       const abort = new AbortController();
       // The client hanging up cancels its open exchange (and any tool call it is waiting for).
-      reply.raw.once('close', () => abort.abort());
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      });
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       // The body goes over already parsed (the SDK reads `parsedBody` and never the request's own), so it is not serialized again.
       const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}/mcp`, { method: req.method, headers, signal: abort.signal });
-      const response = await front.handle(request, req.body, req.headers);
-      return reply.send(response);
+      const answer = await front.handle(request, req.body, req.headers);
+      if (answer instanceof Response) return reply.send(answer);
+      // Written with its length in one go (a web Response body would be streamed chunk by chunk).
+      reply.code(answer.status);
+      answer.headers.forEach((v, k) => void reply.header(k, v));
+      return reply.send(answer.json);
     },
   });
 }
