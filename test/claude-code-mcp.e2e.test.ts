@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   home = mkdtempSync(join(tmpdir(), 'gatehouse-claude-mcp-'));
   // The stdio server is up before Claude Code connects: `claude -p` does not wait for a server still "pending".
-  await gw.app.mcp.catalogue.list();
+  await (await gw.app.mcp.load()).catalogue.list();
 });
 afterAll(async () => {
   await gw?.close();

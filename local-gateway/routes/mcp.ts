@@ -7,7 +7,6 @@ import { toGatehouseError } from '../server/error-handler.js';
  * an MCP client reads.
  */
 export async function mcpRoutes(app: FastifyInstance): Promise<void> {
-  const { front } = app.mcp;
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
@@ -26,6 +25,7 @@ export async function mcpRoutes(app: FastifyInstance): Promise<void> {
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       // The body goes over already parsed (the SDK reads `parsedBody` and never the request's own), so it is not serialized again.
       const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}/mcp`, { method: req.method, headers, signal: abort.signal });
+      const { front } = await app.mcp.load();
       const answer = await front.handle(request, req.body, req.headers);
       if (answer instanceof Response) return reply.send(answer);
       // Written with its length in one go (a web Response body would be streamed chunk by chunk).
