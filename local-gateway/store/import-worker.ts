@@ -27,9 +27,9 @@ function run(port: NonNullable<typeof parentPort>, file: string, journal: string
   const store = new TraceStore(db);
   const retention = new Retention(db);
   let closed = false;
-  // Between two retention batches the thread takes the messages that arrived: new traces are stored meanwhile.
-  const pause = () =>
-    new Promise<void>((resolve, reject) => setImmediate(() => (closed ? reject(new Error('the store closed during a retention sweep')) : resolve())));
+  // Between two retention batches the thread rests and takes the messages that arrived: new traces are stored meanwhile.
+  const pause = (restMs: number) =>
+    new Promise<void>((resolve, reject) => setTimeout(() => (closed ? reject(new Error('the store closed during a retention sweep')) : resolve()), restMs));
   port.on('message', (msg: ToImporter) => {
     if ('lines' in msg) {
       const failed: { id: string; message: string }[] = [];
