@@ -150,9 +150,10 @@ export const REST_PER_BATCH = 1;
 /**
  * Runs batches until nothing is left to delete, pausing between them (`pause`, for the ms the
  * sweep should rest) so whatever else the thread does (storing new traces) goes on and the
- * sweep takes at most about half of its thread's time; then vacuums what was freed.
+ * sweep takes at most about half of its thread's time; then vacuums what was freed. A pause
+ * that answers `false` ends the sweep there (a closing gateway), with what it did so far.
  */
-export async function sweep(retention: Retention, req: SweepRequest, pause: (restMs: number) => Promise<void>): Promise<SweepResult> {
+export async function sweep(retention: Retention, req: SweepRequest, pause: (restMs: number) => Promise<boolean | void>): Promise<SweepResult> {
   const total = { traces: 0, blobs: 0, pages_freed: 0 };
   for (;;) {
     const started = performance.now();
@@ -161,7 +162,7 @@ export async function sweep(retention: Retention, req: SweepRequest, pause: (res
     total.blobs += r.blobs;
     if (r.traces > 0) {
       total.pages_freed += retention.vacuum();
-      await pause((performance.now() - started) * REST_PER_BATCH);
+      if ((await pause((performance.now() - started) * REST_PER_BATCH)) === false) return { ...total, bytes: retention.usedBytes() };
     }
     if (r.traces === 0) break;
   }

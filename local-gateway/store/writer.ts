@@ -174,8 +174,16 @@ export class TraceWriter {
     const id = this.nextSweep++;
     return new Promise((resolve, reject) => {
       this.sweeps.set(id, { resolve, reject });
-      this.importer().postMessage({ sweep: req, id } satisfies ToImporter);
+      const importer = this.importer();
+      // Its answer is awaited: held by nothing else (a gateway closing), the process would end first.
+      importer.ref();
+      importer.postMessage({ sweep: req, id } satisfies ToImporter);
     });
+  }
+
+  /** Ends a sweep under way after its current batch; it resolves with what it deleted so far. */
+  stopSweeps(): void {
+    if (this.worker !== null && this.sweeps.size > 0) this.worker.postMessage({ stopSweep: true } satisfies ToImporter);
   }
 
   async close(): Promise<void> {
@@ -236,6 +244,7 @@ export class TraceWriter {
     if ('swept' in msg) {
       const waiting = this.sweeps.get(msg.swept);
       this.sweeps.delete(msg.swept);
+      if (this.sweeps.size === 0) this.worker?.unref();
       if (msg.result !== null) waiting?.resolve(msg.result);
       else waiting?.reject(new Error(msg.error ?? 'the retention sweep failed'));
       return;
