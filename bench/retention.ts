@@ -5,11 +5,14 @@
  *    long the importer thread holds the write lock, i.e. the longest a new trace waits to be
  *    indexed (requests never wait: they journal and go on). Reports batch p50/p99/max, the
  *    sweep's total, the file before and after, and integrity_check.
- * 2. serves requests through a running gateway on each of two copies: one where nothing is
- *    expired (its retention clock is set back), one sweeping the `N` expired traces meanwhile,
- *    and prints the request latency of both side by side (the target: p99 within 10%).
+ * 2. serves requests through a gateway on a fresh copy in alternating windows (BENCH_WINDOW_SECONDS,
+ *    5 by default) with and without a sweep running (as the gateway does: resting between
+ *    batches, each sweep stopped at its window's end) until the `N` expired traces are gone,
+ *    and prints the request latency of both kinds of window side by side (the target: p99
+ *    within 10%).
  */
 import { copyFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { ConfigSchema } from '../local-gateway/config/schema.js';
@@ -23,6 +26,8 @@ import type { Trace } from '../local-gateway/store/schema.js';
 import { TraceStore } from '../local-gateway/store/traces.js';
 
 const N = Number(process.env.BENCH_TRACES ?? 100_000);
+/** Length of each window of serving, with a sweep or without. */
+const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW_SECONDS ?? 5);
 const DAY = 86_400_000;
 const NOW = Date.now();
 let seq = 0;
@@ -45,11 +50,13 @@ interface Served {
 }
 
 /**
- * A gateway on a copy of the seeded store, loaded by CLIENTS clients until `until` settles
- * (the sweep) or for `seconds`. `expired`: its retention clock is now, so the seeded traces
- * are 60 days old; otherwise it is 60 days back and nothing is expired.
+ * One gateway on a copy of the seeded store (its retention clock now, so the seeded traces are
+ * 60 days old), loaded by CLIENTS clients throughout, in alternating windows of WINDOW_SECONDS:
+ * one without a sweep, one sweeping (a sweep started and, at the window's end, stopped after
+ * its current batch), until the sweeps have deleted every expired trace. Each request counts
+ * for the window it ended in, so drift in the machine's load hits both alike.
  */
-async function serve(seededFile: string, expired: boolean, run: { sweep: true } | { seconds: number }): Promise<Served & { swept: number }> {
+async function interleaved(seededFile: string): Promise<{ quiet: Served; sweeping: Served; swept: number; windows: number }> {
   const { dir, cleanup: drop } = tempDir();
   const paths = ensureHome(dir);
   copyFileSync(seededFile, paths.db);
@@ -60,37 +67,56 @@ async function serve(seededFile: string, expired: boolean, run: { sweep: true } 
     token: { value: 'bench-token', source: 'env', file: null },
     env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off' },
     logging: false,
-    retention: { clock: expired ? Date.now : () => Date.now() - 60 * DAY },
   });
   const url = await listenLoopback(app, 0);
-  const latencies: number[] = [];
-  let swept = 0;
+  const quiet: Served = { latencies: [], seconds: 0 };
+  const sweeping: Served = { latencies: [], seconds: 0 };
+  let bucket: Served | null = null;
   let stop = false;
-  const t0 = performance.now();
   const client = async () => {
     const c = new Client(url, { keepAliveTimeout: 60_000 });
     try {
-      // A short warm-up per client, not counted.
-      for (let i = 0; !stop; i++) {
+      for (;;) {
         const s = performance.now();
         const res = await c.request({ method: 'POST', path: '/v1/chat/completions', headers: { authorization: 'Bearer bench-token', 'content-type': 'application/json' }, body: BODY });
         await res.body.arrayBuffer();
         if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
-        if (i >= 20) latencies.push(performance.now() - s);
+        if (stop) return;
+        // The warm-up (bucket null) is not counted.
+        bucket?.latencies.push(performance.now() - s);
       }
     } finally {
       await c.close();
     }
   };
   const clients = Array.from({ length: CLIENTS }, client);
-  if ('sweep' in run) swept = (await app.retention.sweepNow()).traces;
-  else await new Promise((r) => setTimeout(r, run.seconds * 1000));
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  await sleep(2000);
+  let swept = 0;
+  let windows = 0;
+  while (swept < N) {
+    const q0 = performance.now();
+    bucket = quiet;
+    await sleep(WINDOW_SECONDS * 1000);
+    quiet.seconds += (performance.now() - q0) / 1000;
+    const s0 = performance.now();
+    bucket = sweeping;
+    const sweep = app.retention.sweepNow();
+    await Promise.race([sweep, sleep(WINDOW_SECONDS * 1000)]);
+    app.store.writer.stopSweeps();
+    const r = await sweep;
+    sweeping.seconds += (performance.now() - s0) / 1000;
+    swept += r.traces;
+    windows++;
+    if (r.traces === 0) throw new Error(`a sweep deleted nothing with ${N - swept} expired traces left`);
+  }
+  bucket = quiet;
+  await sleep(WINDOW_SECONDS * 1000);
   stop = true;
   await Promise.all(clients);
-  const seconds = (performance.now() - t0) / 1000;
   await app.close();
   drop();
-  return { latencies, seconds, swept };
+  return { quiet, sweeping, swept, windows };
 }
 
 function summary(name: string, s: Served): string {
@@ -100,6 +126,9 @@ function summary(name: string, s: Served): string {
 }
 
 const { file, cleanup } = tempDir();
+// The importer thread is unref'd: while a gateway starts or closes, nothing else may hold the
+// event loop, and Node would end the run (exit code 13, no output) with a step still pending.
+const keepAlive = setInterval(() => {}, 1000);
 try {
   const db = openDatabase(file);
   const store = new TraceStore(db);
@@ -138,16 +167,15 @@ try {
   closeDatabase(wdb);
   for (const ext of ['', '-wal', '-shm']) rmSync(work + ext, { force: true });
 
-  // 2. Requests through a gateway while its importer sweeps, beside the same without a sweep.
-  const sweeping = await serve(file, true, { sweep: true });
-  const quiet = await serve(file, false, { seconds: sweeping.seconds });
-  const quietAfter = await serve(file, false, { seconds: Math.min(30, sweeping.seconds) });
-  process.stdout.write(`\nRequests through the gateway (demo provider, ${CLIENTS} clients), ms\n`);
-  process.stdout.write(`  ${'run'.padEnd(22)} ${'requests'.padStart(7)} ${'req/s'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}\n`);
-  process.stdout.write(summary(`sweeping ${sweeping.swept}`, sweeping));
-  process.stdout.write(summary('no sweep', quiet));
-  process.stdout.write(summary('no sweep, again', quietAfter));
+  // 2. Requests through one gateway, in windows alternating between sweeping (as the gateway does: resting between batches) and not.
+  process.stderr.write(`[bench] serving in alternating windows of ${WINDOW_SECONDS} s, load average ${loadavg()[0]!.toFixed(1)}\n`);
+  const run = await interleaved(file);
+  process.stdout.write(`\nRequests through one gateway (demo provider, ${CLIENTS} clients), ${run.windows} sweeping windows of ${WINDOW_SECONDS} s between windows without; ms; load average ${loadavg()[0]!.toFixed(1)} at the end\n`);
+  process.stdout.write(`  ${'windows'.padEnd(22)} ${'requests'.padStart(7)} ${'req/s'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}\n`);
+  process.stdout.write(summary('without a sweep', run.quiet));
+  process.stdout.write(summary(`sweeping (${run.swept} in ${run.sweeping.seconds.toFixed(0)} s)`, run.sweeping));
 } finally {
+  clearInterval(keepAlive);
   cleanup();
   rmSync(`${file}-wal`, { force: true });
 }

@@ -15,6 +15,7 @@ import { load, sampleRss, sequentialLatency, streamingFirstByte } from './lib/me
 import type { LoadResult, Target } from './lib/measure.js';
 import { freePort, rssBytes, runBench, startChild, stopAll, stopChild, waitHealthy } from './lib/procs.js';
 import type { Child } from './lib/procs.js';
+import { BENCH_API_KEY, BENCH_TOKEN } from './lib/secrets.js';
 import { benchPolicy } from './lib/policy.js';
 import { checks, render, writeResults } from './lib/report.js';
 import { policyEval } from './policy-eval.js';
@@ -45,10 +46,8 @@ const CFG = {
   soakEvery: 10_000,
   soakTotal,
   turns: 50,
-  // Shaped like the secrets a gateway holds: a token as `gatehouse` generates it, an OpenAI
-  // project key. Masking scans every stored body for them, and its cost depends on their characters.
-  token: 'gh_local_bEnCh7kQ2xVz9LmP4sT6wY1nR8dF3hJ5',
-  apiKey: 'sk-proj-benchQ7mX2vK9pL4zR8tW1nY6cB3dF5gH0jS',
+  token: BENCH_TOKEN,
+  apiKey: BENCH_API_KEY,
 };
 
 const messages = [

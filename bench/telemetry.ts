@@ -2,17 +2,19 @@
  * `npx tsx bench/telemetry.ts`: what OTLP export costs the gateway's throughput. Two built
  * gateways on the same stand-in, one with `telemetry.otlp` to a collector stand-in that
  * answers every export (its own process), one without; autocannon against each in turn,
- * alternating, in one run. Prints req/s per run and the ratio of the medians.
+ * alternating, in one run. Prints per run req/s and the gateway process's CPU per request
+ * (all its threads, from /proc), and the cost as the ratio of the medians of each: CPU per
+ * request is the steadier figure on a shared machine, where req/s moves with everyone's load.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load, type Target } from './lib/measure.js';
-import { freePort, startChild, stopAll, waitHealthy, type Child } from './lib/procs.js';
+import { cpuMicros, freePort, startChild, stopAll, waitHealthy, type Child } from './lib/procs.js';
+import { BENCH_API_KEY, BENCH_TOKEN } from './lib/secrets.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const TOKEN = 'bench-token';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = 5;
 const CONNECTIONS = 16;
@@ -37,18 +39,24 @@ async function gatehouse(scratch: string, label: string, standinPort: number, co
     cwd: ROOT,
     ready: /(http:\/\/127\.0\.0\.1:\d+)\/v1/,
     timeoutMs: 20_000,
-    env: { GATEHOUSE_HOME: home, GATEHOUSE_PORT: String(port), GATEHOUSE_TOKEN: TOKEN, GATEHOUSE_CONFIG: join(home, 'gatehouse.yaml'), STANDIN_API_KEY: 'sk-bench', GATEHOUSE_KEYCHAIN: 'off' },
+    env: { GATEHOUSE_HOME: home, GATEHOUSE_PORT: String(port), GATEHOUSE_TOKEN: BENCH_TOKEN, GATEHOUSE_CONFIG: join(home, 'gatehouse.yaml'), STANDIN_API_KEY: BENCH_API_KEY, GATEHOUSE_KEYCHAIN: 'off' },
   });
   await waitHealthy(`${match}/healthz`);
   return { child, origin: match };
 }
 
+interface Gateway {
+  target: Target;
+  pid: number;
+}
+
 function target(name: string, origin: string): Target {
   const body = JSON.stringify({ model: 'standin/bench-model', messages: [{ role: 'user', content: 'Say hello to the benchmark in one short sentence.' }] });
-  return { name, origin, path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body, streamBody: body };
+  return { name, origin, path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_TOKEN}` }, body, streamBody: body };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load1 = () => loadavg()[0]!.toFixed(1);
 
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-bench-otlp-'));
@@ -56,22 +64,39 @@ async function main(): Promise<void> {
     const standin = await startChild('stand-in', ['--import', 'tsx', join(ROOT, 'test/standins/openai-upstream.ts'), '--port', '0'], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
     const standinPort = Number(new URL(standin.match).port);
     const collector = await startChild('collector', ['-e', COLLECTOR], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
-    const plain = target('without export', (await gatehouse(scratch, 'plain', standinPort, null)).origin);
-    const exporting = target('with OTLP export', (await gatehouse(scratch, 'otlp', standinPort, collector.match)).origin);
-    const rps: Record<string, number[]> = { [plain.name]: [], [exporting.name]: [] };
-    for (const t of [plain, exporting]) await load(t, CONNECTIONS, { seconds: 1 });
+    const start = async (name: string, label: string, otlp: string | null): Promise<Gateway> => {
+      const g = await gatehouse(scratch, label, standinPort, otlp);
+      return { target: target(name, g.origin), pid: g.child.pid };
+    };
+    const plain = await start('without export', 'plain', null);
+    const exporting = await start('with OTLP export', 'otlp', collector.match);
+    const rps = new Map<Gateway, number[]>([[plain, []], [exporting, []]]);
+    const cpu = new Map<Gateway, number[]>([[plain, []], [exporting, []]]);
+    const main = new Map<Gateway, number[]>([[plain, []], [exporting, []]]);
+    process.stdout.write(`load average ${load1()} at the start\n`);
+    for (const g of [plain, exporting]) await load(g.target, CONNECTIONS, { seconds: 1 });
     for (let round = 0; round < ROUNDS; round++) {
-      for (const t of round % 2 === 0 ? [plain, exporting] : [exporting, plain]) {
-        const r = await load(t, CONNECTIONS, { seconds: SECONDS });
-        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${t.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        rps[t.name]!.push(r.rps);
-        process.stderr.write(`[bench] round ${round + 1} ${t.name}: ${r.rps.toFixed(0)} req/s\n`);
+      for (const g of round % 2 === 0 ? [plain, exporting] : [exporting, plain]) {
+        const [c0, m0] = [cpuMicros(g.pid), cpuMicros(g.pid, g.pid)];
+        const r = await load(g.target, CONNECTIONS, { seconds: SECONDS });
+        const perRequest = (cpuMicros(g.pid) - c0) / r.total;
+        const onRequestThread = (cpuMicros(g.pid, g.pid) - m0) / r.total;
+        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${g.target.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        rps.get(g)!.push(r.rps);
+        cpu.get(g)!.push(perRequest);
+        main.get(g)!.push(onRequestThread);
+        process.stdout.write(`  round ${round + 1} ${g.target.name.padEnd(17)} ${r.rps.toFixed(0).padStart(6)} req/s, CPU/request ${perRequest.toFixed(0).padStart(4)} µs (request thread ${onRequestThread.toFixed(0).padStart(4)} µs), load ${load1()}\n`);
       }
     }
-    const a = median(rps[plain.name]!);
-    const b = median(rps[exporting.name]!);
-    process.stdout.write(`\nOTLP export overhead (${ROUNDS} alternating ${SECONDS}s runs, ${CONNECTIONS} connections, median)\n`);
-    process.stdout.write(`  without export   ${a.toFixed(0)} req/s\n  with export      ${b.toFixed(0)} req/s\n  cost             ${((1 - b / a) * 100).toFixed(1)}% of throughput (target ≤ 5%)\n`);
+    const [a, b] = [median(rps.get(plain)!), median(rps.get(exporting)!)];
+    const [ca, cb] = [median(cpu.get(plain)!), median(cpu.get(exporting)!)];
+    const [ma, mb] = [median(main.get(plain)!), median(main.get(exporting)!)];
+    const more = (x: number, y: number) => `${((y / x - 1) * 100).toFixed(1)}%`;
+    process.stdout.write(`\nOTLP export overhead (${ROUNDS} alternating ${SECONDS}s runs, ${CONNECTIONS} connections, medians; load average ${load1()} at the end)\n`);
+    process.stdout.write(`  ${''.padEnd(16)} ${'req/s'.padStart(7)} ${'CPU/request'.padStart(12)} ${'request thread'.padStart(15)}\n`);
+    process.stdout.write(`  ${'without export'.padEnd(16)} ${a.toFixed(0).padStart(7)} ${`${ca.toFixed(0)} µs`.padStart(12)} ${`${ma.toFixed(0)} µs`.padStart(15)}\n`);
+    process.stdout.write(`  ${'with export'.padEnd(16)} ${b.toFixed(0).padStart(7)} ${`${cb.toFixed(0)} µs`.padStart(12)} ${`${mb.toFixed(0)} µs`.padStart(15)}\n`);
+    process.stdout.write(`  cost: ${((1 - b / a) * 100).toFixed(1)}% of req/s, ${more(ca, cb)} CPU per request in all, ${more(ma, mb)} on the request thread (target ≤ 5%)\n`);
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });

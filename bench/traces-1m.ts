@@ -187,7 +187,7 @@ const TEXT_CASES: Case[] = [
   { name: 'text="module m5" (11%)', query: { text: 'module m5' } },
   { name: 'text="no-such-words" (none)', query: { text: 'no-such-words' } },
   { name: 'text="Request 123456:" (1 trace)', query: { text: 'Request 123456:' } },
-  { name: 'text="acme monorepo" (shared prompt)', query: { text: 'acme monorepo' } },
+  { name: 'text="acme monorepo" (resent prompt)', query: { text: 'acme monorepo' } },
   { name: 'text="ENG-4242" (metadata)', query: { text: 'ENG-4242' } },
   { name: 'text="answered 502" (1%)', query: { text: 'answered 502' } },
   { name: 'text="module m5" & rule=card', query: { text: 'module m5', rule: 'card' } },
@@ -233,6 +233,16 @@ function time(store: TraceStore, c: Case, runs: number, cursor: boolean, now: nu
   return { p50: percentile(ms, 50), p99: percentile(ms, 99), cpu99: percentile(cpu, 99), rows };
 }
 
+/** What the search index (migration 9) takes on disk, beside the bodies it indexes and the whole file. */
+function searchIndexSize(db: ReturnType<typeof openDatabase>): void {
+  const size = db.prepare<[string], number | null>('SELECT sum(pgsize) FROM dbstat WHERE name = ? AND aggregate = TRUE').pluck();
+  const mib = (name: string) => (size.get(name) ?? 0) / 2 ** 20;
+  const fts = (t: string) => ['_data', '_idx', '_docsize', '_config'].reduce((sum, s) => sum + mib(t + s), 0);
+  const [own, blob, links, blobs] = [fts('trace_text'), fts('blob_text'), mib('blob_traces'), mib('blobs')];
+  const file = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number) / 2 ** 20;
+  console.log(`search index: trace_text ${own.toFixed(0)} MiB, blob_text ${blob.toFixed(0)} MiB, blob_traces ${links.toFixed(0)} MiB; ${(own + blob + links).toFixed(0)} MiB in all, ${(((own + blob + links) / file) * 100).toFixed(1)}% of the ${file.toFixed(0)} MiB file (the blobs it indexes: ${blobs.toFixed(0)} MiB)`);
+}
+
 function main(): void {
   const rebuild = process.argv.includes('--rebuild');
   if (rebuild || !existsSync(FILE)) {
@@ -256,6 +266,7 @@ function main(): void {
     console.log(`${c.name.padEnd(40)} ${fmt(first)} ${fmt(deep)}  ${String(first.rows).padStart(4)}`);
   }
   console.log(`load average at the end ${loadavg()[0]!.toFixed(1)}`);
+  searchIndexSize(db);
   closeDatabase(db);
 }
 

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureHome } from '../local-gateway/core/home.js';
 import { closeDatabase, openDatabase } from '../local-gateway/store/db.js';
@@ -8,6 +10,7 @@ import { makeTrace, toRecord } from '../local-gateway/store/testing.js';
 import { TraceStore } from '../local-gateway/store/traces.js';
 import { journalLine } from '../local-gateway/store/writer.js';
 import { runCli } from './helpers/cli.js';
+import { fencedBlocks } from './helpers/readme.js';
 
 /** `gatehouse export` answers an audit question from the store of a home: spend by cost center in a quarter. */
 let home: string;
@@ -34,6 +37,21 @@ describe('gatehouse export', () => {
     expect(r.code).toBe(0);
     const rows = r.stdout.trimEnd().split('\r\n');
     expect(rows).toEqual(['metadata.cost_center,cost_usd', 'cc-1,0.25', 'cc-2,0.5', 'cc-1,1']);
+  });
+
+  it('answers the audit question of docs/concepts/traces-and-store.md with its example as written', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const page = readFileSync(join(root, 'docs/concepts/traces-and-store.md'), 'utf8');
+    const example = fencedBlocks(page).find((b) => b.lang === 'sh' && b.text.includes('gatehouse export'));
+    expect(example, 'the Audits example').toBeDefined();
+    const r = spawnSync('bash', ['-c', `set -euo pipefail\n${example!.text}`], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, GATEHOUSE_HOME: home, PATH: [join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter) },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s+/)).sort()).toEqual([['cc-1', '1.25'], ['cc-2', '0.50']]);
   });
 
   it('writes JSON lines by default', () => {

@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GatewayStatus } from '../local-gateway/admin/schemas.js';
+import { homePaths } from '../local-gateway/core/home.js';
+import { uuidv7LowerBound } from '../local-gateway/core/ids.js';
+import { closeDatabase, openDatabase } from '../local-gateway/store/db.js';
 import type { TracePage } from '../local-gateway/store/schema.js';
-import { startGateway } from './helpers/gateway.js';
+import { makeTrace } from '../local-gateway/store/testing.js';
+import { startGateway, waitFor } from './helpers/gateway.js';
 import { writePolicy } from './helpers/policy.js';
 
 const DAY = 86_400_000;
@@ -33,6 +40,33 @@ describe('retention in a running gateway', () => {
       expect((await gw.api<TracePage>('/api/traces')).traces).toHaveLength(1);
     } finally {
       await gw.close();
+    }
+  });
+
+  it('ends a sweep under way when the gateway closes, after its current batch, keeping the rest', { timeout: 90_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gatehouse-retention-'));
+    try {
+      const gw = await startGateway({}, {}, { home });
+      const old = Date.now() - 40 * DAY;
+      // 40 batches of 500, each followed by a rest as long as it took: far more than one batch's time.
+      // Ids of their own start time (uuidv7() never goes back in time within a process), so retention's id bound applies.
+      const id = (i: number) => `${uuidv7LowerBound(old + i).slice(0, -12)}${String(i).padStart(12, '0')}`;
+      gw.app.store.traces.insertMany(Array.from({ length: 20_000 }, (_, i) => makeTrace({ id: id(i), started_at: old + i })));
+      const sweeping = gw.app.retention.sweepNow();
+      // The importer thread starts with the sweep (from TypeScript sources here, which takes a few seconds).
+      await waitFor(() => gw.app.store.traces.count() < 20_000, 'the first batch to be deleted', 60_000);
+      await gw.close();
+      const swept = await sweeping;
+      expect(swept.traces).toBeGreaterThan(0);
+      expect(swept.traces).toBeLessThan(20_000);
+      const db = openDatabase(homePaths(home).db);
+      try {
+        expect(db.prepare('SELECT count(*) FROM traces').pluck().get()).toBe(20_000 - swept.traces);
+      } finally {
+        closeDatabase(db);
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -87,8 +87,12 @@ describe('OTLP export', () => {
       const wire = JSON.stringify(receiver.spans.map((s) => s.attributes));
       expect(wire).not.toContain(UPSTREAM_KEY);
       expect(wire).not.toContain(Buffer.from(UPSTREAM_KEY).toString('base64'));
-      const status = await gw.api<GatewayStatus>('/api/status');
-      expect(status.telemetry).toMatchObject({ protocol: 'http/protobuf', exported: 1, dropped: 0, failed: 0 });
+      // The export thread reports the collector's answer after the collector has the spans.
+      const status = await waitFor(async () => {
+        const s = await gw.api<GatewayStatus>('/api/status');
+        return s.telemetry!.exported === 1 ? s.telemetry : null;
+      }, 'the export to count as done');
+      expect(status).toMatchObject({ protocol: 'http/protobuf', exported: 1, dropped: 0, failed: 0 });
     } finally {
       await gw.close();
       await receiver.stop();

@@ -8,9 +8,10 @@ import { TraceStore } from './traces.js';
 
 /**
  * Messages the gateway thread sends: where in the journal the next `lines` trace lines are
- * (bytes `from` to `to`), a drain request, a sweep, or close.
+ * (bytes `from` to `to`), a drain request, a sweep, the end of a sweep under way (at its next
+ * pause), or close.
  */
-export type ToImporter = { from: number; to: number; lines: number } | { drain: number } | { sweep: SweepRequest; id: number } | { close: true };
+export type ToImporter = { from: number; to: number; lines: number } | { drain: number } | { sweep: SweepRequest; id: number } | { stopSweep: true } | { close: true };
 /** What the importer answers: how many lines it stored (and which failed), or a drain done. */
 export type FromImporter =
   | { imported: number; failed: { id: string; message: string }[] }
@@ -27,9 +28,10 @@ function run(port: NonNullable<typeof parentPort>, file: string, journal: string
   const store = new TraceStore(db);
   const retention = new Retention(db);
   let closed = false;
-  // Between two retention batches the thread takes the messages that arrived: new traces are stored meanwhile.
-  const pause = () =>
-    new Promise<void>((resolve, reject) => setImmediate(() => (closed ? reject(new Error('the store closed during a retention sweep')) : resolve())));
+  let stopping = false;
+  // Between two retention batches the thread rests and takes the messages that arrived: new traces are stored meanwhile.
+  const pause = (restMs: number) =>
+    new Promise<boolean>((resolve, reject) => setTimeout(() => (closed ? reject(new Error('the store closed during a retention sweep')) : resolve(!stopping)), restMs));
   port.on('message', (msg: ToImporter) => {
     if ('lines' in msg) {
       const failed: { id: string; message: string }[] = [];
@@ -44,7 +46,10 @@ function run(port: NonNullable<typeof parentPort>, file: string, journal: string
       }
       commitTraces(store, traces, (err, trace) => failed.push({ id: trace.id, message: (err as Error).message }));
       port.postMessage({ imported: msg.lines, failed } satisfies FromImporter);
+    } else if ('stopSweep' in msg) {
+      stopping = true;
     } else if ('sweep' in msg) {
+      stopping = false;
       sweep(retention, msg.sweep, pause).then(
         (result) => port.postMessage({ swept: msg.id, result, error: null } satisfies FromImporter),
         (err: unknown) => !closed && port.postMessage({ swept: msg.id, result: null, error: (err as Error).message } satisfies FromImporter),

@@ -114,6 +114,26 @@ describe('free-text search through the index', () => {
     expect(searched(store, { text: 'needle' })).toHaveLength(700);
   });
 
+  it('walks under the filters, keeping the candidates, when a rare word comes to more traces than it sorts, with the same answers', () => {
+    const { db, store } = open();
+    const traces: Trace[] = [];
+    // 2,600 traces whose own text names "overloaded", 500 whose text holds its trigrams but not the word (confirmation decides),
+    // 2,300 sharing one prompt that holds "kiwiberry" (one blob, many traces), a few with both; the rest neither.
+    const prompt = { role: 'system', content: `kiwiberry rules ${text(5, 300)}` };
+    for (let i = 0; i < 3600; i++) {
+      const error = i % 7 === 3 ? 'over rlo made deeded' : i % 4 !== 0 ? `upstream overloaded ${i % 9}` : null;
+      traces.push(at({ status: error === null ? 200 : 503, error_message: error, metadata: { team: i % 3 === 0 ? 'payments' : 'search' }, request_body: { model: 'm', messages: i % 3 === 1 ? [{ role: 'user', content: `hay ${i}` }] : [prompt, { role: 'user', content: `hay ${i}` }] } }));
+    }
+    store.insertMany(traces);
+    for (const q of [{ text: 'overloaded' }, { text: 'overloaded 4' }, { text: 'kiwiberry' }, { text: 'overloaded', meta: 'team:payments' }, { text: 'kiwiberry', status: 'error' }, { text: 'overloaded', limit: '7' }]) {
+      expect(searched(store, q), JSON.stringify(q)).toEqual(liked(db, q));
+    }
+    // Not vacuous: the trigram look-alikes are not found, and the candidates are more than the sorted path takes.
+    expect(searched(store, { text: 'overloaded' }).length).toBeGreaterThan(2000);
+    expect(searched(store, { text: 'rlo made' }).length).toBeGreaterThan(0);
+    expect(searched(store, { text: 'kiwiberry' }).length).toBeGreaterThan(2000);
+  });
+
   it('keeps short texts and texts with a line break on the LIKE search', () => {
     const { db, store } = open();
     seed(store);

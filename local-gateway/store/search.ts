@@ -13,24 +13,29 @@ import type { TraceQuery } from './schema.js';
  *
  * A blob is indexed once however many turns resend it, so its traces come from `blob_traces`.
  * Two ways to a page, picked per query:
- * - few matches (a rare word): every matching blob and trace text is read from the indexes,
- *   their traces gathered (at most CANDIDATES) and the page's other filters checked on them;
+ * - few matches (a rare word): every matching blob and trace text is read from the indexes and
+ *   their traces gathered (at most CANDIDATES). Up to SORTED of them are read and sorted; more
+ *   (a word in one trace in a hundred) and the page walks the traces newest first under the
+ *   other filters, keeping those among the candidates, so it stops once the page is full;
  * - many (a common word, or a blob most traces share): the traces are walked newest first
  *   under the other filters and each checked against the newest matching blobs, an older
- *   blob looked up in the index (or, past PROBES of them, a window of ids below it read at
- *   once), so the walk stops once the page is full.
+ *   blob by LIKE on its text (once per query), so the walk stops once the page is full.
+ *
+ * Measured at 1M traces (bench/traces-1m.ts --text): an index read costs ~18 ms for a common
+ * trigram whatever rowid range it is given, a rowid probe ~65 µs, a blob's LIKE ~4 µs; reading
+ * a trace row for its id ~2.5 µs. So the index names candidates once per query and never again.
  */
 
-/** Matching blobs read per window; more than this in all and the query walks the traces. */
+/** Matching blobs read up front; more than this in all and the query walks the traces. */
 const NEWEST_BLOBS = 500;
-/** Index candidates examined per window: past this many, the window ends where they did. */
+/** Index candidates examined up front: past this many, the walk takes over where they ended. */
 const EXAMINED = 5_000;
-/** Blobs looked up one by one in a walk before it reads windows of ids instead. */
-const PROBES = 50;
-/** Blob ids a window of a walk covers. */
-const WINDOW = 8_192;
 /** Traces a rare word's matches may come to before the query walks the traces instead. */
 const CANDIDATES = 20_000;
+/** Candidate traces read and sorted by id; past this many a walk under the filters is cheaper. */
+const SORTED = 2_000;
+/** Older blobs whose LIKE answer a walk remembers (a resent history is met on every turn). */
+const REMEMBERED = 100_000;
 
 /** The fields of a trace its own search text is made of. */
 export interface TraceTextFields {
@@ -77,16 +82,29 @@ export function trigramQuery(text: string): string {
 /** Folds ASCII letters only, as SQLite's LIKE does. */
 const fold = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
-/** Blob ids from `floor` to `top` whose matches (`ids`) are all known. */
-interface BlobWindow {
+/** The newest matching blobs: every one with an id from `floor` up (-Infinity: all of them). */
+interface NewestBlobs {
   ids: number[];
   floor: number;
-  top: number;
+}
+
+/** A rare word's traces: all in `all`, those whose request holds a matching blob in `linked` (the rest still to confirm). */
+interface Candidates {
+  all: number[];
+  linked: number[];
 }
 
 interface ScanRow extends TraceTextFields {
   id: string;
   seq: number;
+}
+
+/** A trace is a candidate's: a linked one matches, any other must hold the text in its own fields. */
+const CANDIDATE_CLAUSE = `(t.seq IN (SELECT value FROM json_each(?)) OR ${OWN_TEXT_CLAUSE})`;
+
+/** `f` with one more condition, checked after its others. */
+function withClause(f: Filter, key: string, sql: string, params: (string | number)[]): Filter {
+  return { ...f, key: `${f.key}|${key}`, where: `${f.where === '' ? 'WHERE' : `${f.where} AND`} ${sql}`, params: [...f.params, ...params] };
 }
 
 /** The search indexes of one store: kept in each trace's transaction, read by `TraceStore.list`. */
@@ -100,10 +118,7 @@ export class SearchIndex {
   private readonly deleteBlobText: Statement<[number]>;
   private readonly blobCandidates: Statement<[string], number>;
   private readonly blobContains: Statement<[number, string], number>;
-  private readonly probeBlob: Statement<[string, number], number>;
-  private readonly blobRange: Statement<[string, number, number], number>;
   private readonly textCandidates: Statement<[string, number], number>;
-  private readonly ownTextContains: Statement<unknown[], number>;
   private readonly linkedTraces: Statement<[string, number], number>;
   private readonly statements = new Map<string, Statement<unknown[], never>>();
 
@@ -116,12 +131,8 @@ export class SearchIndex {
     this.insertBlobText = db.prepare('INSERT INTO blob_text (rowid, data) SELECT id, data FROM blobs WHERE id = ?');
     this.deleteBlobText = db.prepare('DELETE FROM blob_text WHERE rowid = ?');
     this.blobCandidates = db.prepare<[string], number>('SELECT rowid FROM blob_text WHERE blob_text MATCH ? ORDER BY rowid DESC').pluck();
-    this.probeBlob = db.prepare<[string, number], number>('SELECT 1 FROM blob_text WHERE blob_text MATCH ? AND rowid = ?').pluck();
-    // Ascending: FTS5 reads a rowid range from its lower end; a descending read below a bound reads every row above it first.
-    this.blobRange = db.prepare<[string, number, number], number>('SELECT rowid FROM blob_text WHERE blob_text MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid').pluck();
     this.blobContains = db.prepare<[number, string], number>("SELECT 1 FROM blobs WHERE id = ? AND data LIKE ? ESCAPE '\\'").pluck();
     this.textCandidates = db.prepare<[string, number], number>('SELECT rowid FROM trace_text WHERE trace_text MATCH ? LIMIT ?').pluck();
-    this.ownTextContains = db.prepare<unknown[], number>(`SELECT t.seq FROM json_each(?) c CROSS JOIN traces t ON t.seq = c.value WHERE ${OWN_TEXT_CLAUSE}`).pluck();
     this.linkedTraces = db.prepare<[string, number], number>('SELECT seq FROM blob_traces WHERE blob_id IN (SELECT value FROM json_each(?)) LIMIT ?').pluck();
   }
 
@@ -153,20 +164,17 @@ export class SearchIndex {
     const like = likePattern(q.text);
     const newest = this.newestBlobs(terms, like);
     if (newest.floor === -Infinity) {
-      const seqs = this.candidates(terms, like, newest.ids);
-      if (seqs !== null) {
-        const f = buildFilter(q, { likeText: false, candidates: JSON.stringify(seqs) });
-        return this.statement(f, 't.id').all(...f.params, limit) as string[];
-      }
+      const c = this.candidates(terms, newest.ids);
+      if (c !== null) return this.pick(q, like, c, limit);
     }
-    return this.walk(q, terms, like, newest, limit);
+    return this.walk(q, like, newest, limit);
   }
 
   /**
    * The newest blobs that contain the text, newest first: every one down to `floor`
    * (-Infinity: all of them), stopping after NEWEST_BLOBS matches or EXAMINED index candidates.
    */
-  private newestBlobs(terms: string, like: string): BlobWindow {
+  private newestBlobs(terms: string, like: string): NewestBlobs {
     const ids: number[] = [];
     let examined = 0;
     let floor = -Infinity;
@@ -179,50 +187,50 @@ export class SearchIndex {
       examined++;
       if (this.blobContains.get(id, like) !== undefined) ids.push(id);
     }
-    return { ids, floor, top: Number.MAX_SAFE_INTEGER };
+    return { ids, floor };
   }
 
-  /** The matching blobs with ids in [top - WINDOW, top]. */
-  private blobWindow(terms: string, like: string, top: number): BlobWindow {
-    const floor = Math.max(0, top - WINDOW);
-    const ids = this.blobRange.all(terms, floor, top).filter((id) => this.blobContains.get(id, like) !== undefined);
-    return { ids, floor, top };
-  }
-
-  /** Every trace the matches come to, or null when they are more than CANDIDATES. */
-  private candidates(terms: string, like: string, blobs: number[]): number[] | null {
+  /** Every trace the matches may come to, or null when they are more than CANDIDATES. */
+  private candidates(terms: string, blobs: number[]): Candidates | null {
     const named = this.textCandidates.all(terms, CANDIDATES + 1);
     if (named.length > CANDIDATES) return null;
-    const own = named.length === 0 ? [] : this.ownTextContains.all(JSON.stringify(named), ...Array<string>(8).fill(like));
     const linked = blobs.length === 0 ? [] : this.linkedTraces.all(JSON.stringify(blobs), CANDIDATES + 1);
-    const all = new Set([...own, ...linked]);
-    return all.size > CANDIDATES ? null : [...all];
+    const all = new Set([...named, ...linked]);
+    return all.size > CANDIDATES ? null : { all: [...all], linked };
+  }
+
+  /**
+   * The page among a rare word's candidates, in one query: the candidates driving it when they
+   * are few (each row read once, the survivors sorted), else the other filters driving a walk
+   * newest first that keeps candidates and stops at `limit` (a candidate's row read only then).
+   */
+  private pick(q: TraceQuery & { text: string }, like: string, c: Candidates, limit: number): string[] {
+    const confirm = [JSON.stringify(c.linked), ...Array<string>(8).fill(like)];
+    const sorted = c.all.length <= SORTED;
+    const base = buildFilter(q, sorted ? { likeText: false, candidates: JSON.stringify(c.all) } : { likeText: false });
+    // The unary + keeps SQLite from driving the walk by the candidate list.
+    const f = sorted ? withClause(base, 'confirm', CANDIDATE_CLAUSE, confirm) : withClause(base, 'within', `+t.seq IN (SELECT value FROM json_each(?)) AND ${CANDIDATE_CLAUSE}`, [JSON.stringify(c.all), ...confirm]);
+    return this.statement(f, 't.id').all(...f.params, limit) as string[];
   }
 
   /**
    * Walks the traces the other filters let through, newest first, until `limit` contain the
-   * text. The walk goes back in time, and so, mostly, do the ids of the blobs it meets.
+   * text. The newest matching blobs are known; an older one is checked by LIKE on its text
+   * when the walk first meets it (cheaper than asking the index: see the head of this file).
    */
-  private walk(q: TraceQuery & { text: string }, terms: string, like: string, newest: BlobWindow, limit: number): string[] {
+  private walk(q: TraceQuery & { text: string }, like: string, newest: NewestBlobs, limit: number): string[] {
     const f = buildFilter(q, { likeText: false });
-    const windows = [newest];
     const known = new Set(newest.ids);
     const looked = new Map<number, boolean>();
     const blobMatches = (id: number): boolean => {
-      if (windows.some((w) => id >= w.floor && id <= w.top)) return known.has(id);
-      // A few are history the walk keeps meeting (a shared prompt): looked up one by one. Many
-      // are the walk going back in time: read a window of ids below, in one index range.
-      const prior = looked.get(id);
-      if (prior !== undefined) return prior;
-      if (looked.size < PROBES) {
-        const hit = this.probeBlob.get(terms, id) !== undefined && this.blobContains.get(id, like) !== undefined;
+      if (id >= newest.floor) return known.has(id);
+      let hit = looked.get(id);
+      if (hit === undefined) {
+        if (looked.size === REMEMBERED) looked.clear();
+        hit = this.blobContains.get(id, like) !== undefined;
         looked.set(id, hit);
-        return hit;
       }
-      const w = this.blobWindow(terms, like, id);
-      windows.push(w);
-      for (const m of w.ids) known.add(m);
-      return known.has(id);
+      return hit;
     };
     const needle = fold(q.text);
     const ids: string[] = [];

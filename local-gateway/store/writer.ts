@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../core/worker.js';
 import { commitTraces, type BatchSink } from './commit.js';
 import type { FromImporter, ToImporter } from './import-worker.js';
 import type { SweepRequest, SweepResult } from './retention.js';
@@ -173,8 +174,16 @@ export class TraceWriter {
     const id = this.nextSweep++;
     return new Promise((resolve, reject) => {
       this.sweeps.set(id, { resolve, reject });
-      this.importer().postMessage({ sweep: req, id } satisfies ToImporter);
+      const importer = this.importer();
+      // Its answer is awaited: held by nothing else (a gateway closing), the process would end first.
+      importer.ref();
+      importer.postMessage({ sweep: req, id } satisfies ToImporter);
     });
+  }
+
+  /** Ends a sweep under way after its current batch; it resolves with what it deleted so far. */
+  stopSweeps(): void {
+    if (this.worker !== null && this.sweeps.size > 0) this.worker.postMessage({ stopSweep: true } satisfies ToImporter);
   }
 
   async close(): Promise<void> {
@@ -219,14 +228,7 @@ export class TraceWriter {
   /** The importer thread, started with the first batch: an idle gateway does not carry it. */
   private importer(): Worker {
     if (this.worker !== null) return this.worker;
-    const url = new URL(`./import-worker${EXT}`, import.meta.url);
-    const workerData = { db: this.dbFile, journal: this.journal };
-    // Run from TypeScript sources (tests, tsx), the worker registers the same loader first. From
-    // dist the built import-worker.js runs as it is: the product never needs the tsx devDependency.
-    const worker =
-      EXT === '.ts'
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
-        : new Worker(url, { workerData });
+    const worker = startWorker(import.meta.url, 'import-worker', { db: this.dbFile, journal: this.journal });
     worker.on('message', (msg: FromImporter) => this.onMessage(msg));
     worker.on('error', (err) => this.importerFailed(err));
     // An exit that close() did not ask for would leave readers waiting on a drain forever.
@@ -242,6 +244,7 @@ export class TraceWriter {
     if ('swept' in msg) {
       const waiting = this.sweeps.get(msg.swept);
       this.sweeps.delete(msg.swept);
+      if (this.sweeps.size === 0) this.worker?.unref();
       if (msg.result !== null) waiting?.resolve(msg.result);
       else waiting?.reject(new Error(msg.error ?? 'the retention sweep failed'));
       return;
@@ -304,8 +307,6 @@ function readJournalLine(line: string): Trace | null {
   // The store's insert reads every other field, and defaults the ones older lines lack.
   return JournalLineSchema.safeParse(value).success ? (value as Trace) : null;
 }
-
-const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /**
  * One journal line: the trace as JSON with its bodies spliced in as the JSON text they arrived

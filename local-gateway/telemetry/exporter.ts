@@ -1,11 +1,9 @@
 import type { Attributes } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, TracerProvider, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Worker } from 'node:worker_threads';
 import type { OtlpConfig } from '../config/schema.js';
-import { emitSpans, type ExportItem, type ProviderFacts } from './spans.js';
+import { startWorker } from '../core/worker.js';
+import type { ExportWorkerData, FromExporter, QueuedTrace, ToExporter } from './export-worker.js';
+import type { ProviderFacts } from './spans.js';
 import type { TelemetryStatus } from './status.js';
 
 export interface TelemetryOptions {
@@ -20,34 +18,16 @@ export interface TelemetryOptions {
   delayMs?: number;
 }
 
-/** Hands ended spans to whoever is converting a batch; the conversion is synchronous, so nothing interleaves. */
-class Collect implements SpanProcessor {
-  spans: ReadableSpan[] = [];
-  onStart(): void {}
-  onEnd(span: ReadableSpan): void {
-    this.spans.push(span);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 /**
- * OTLP/HTTP export of traces. The request thread only appends to a bounded queue: spans are
- * built and sent in batches from a timer, one export at a time. Retries are the OTLP
- * exporter's own: only on the answers the OTLP specification calls retryable (429, 502, 503,
- * 504), after the collector's `Retry-After` when it sends one, with backoff and jitter, within
- * `timeout_ms`. The built-in BatchSpanProcessor is not used because it does not say how many
- * spans it dropped, and `gatehouse status` must.
+ * OTLP/HTTP export of traces. The request thread only appends to a bounded queue; from a
+ * timer, batches go to an export thread (telemetry/export-worker.ts) that builds their spans
+ * and sends them, one export at a time. Building and encoding a trace's spans costs more than a
+ * quarter of what the gateway spends on the request itself (bench/telemetry.ts), so it stays
+ * off the thread that serves requests. The built-in BatchSpanProcessor is not used because it
+ * does not say how many spans it dropped, and `gatehouse status` must.
  */
 export class TelemetryExporter {
-  private queue: ExportItem[] = [];
-  private readonly collect = new Collect();
-  private readonly provider: TracerProvider;
-  private readonly exporter: SpanExporter;
+  private queue: QueuedTrace[] = [];
   private readonly batch: number;
   private readonly delayMs: number;
   private timer: NodeJS.Timeout | null = null;
@@ -55,19 +35,17 @@ export class TelemetryExporter {
   private closed = false;
   private counts = { exported: 0, dropped: 0, failed: 0 };
   private lastError: string | null = null;
+  private worker: Worker | null = null;
+  private nextBatch = 0;
+  private readonly answers = new Map<number, (r: FromExporter) => void>();
 
   constructor(private readonly opts: TelemetryOptions) {
     this.batch = opts.batch ?? 256;
     this.delayMs = opts.delayMs ?? 1000;
-    // The gateway's own provider, never registered globally: two gateways in one process keep theirs.
-    this.provider = new TracerProvider({ resource: resourceFromAttributes(opts.resource), sampler: new AlwaysOnSampler(), spanProcessors: [this.collect] });
-    const url = /\/v1\/traces\/?$/.test(opts.config.endpoint) ? opts.config.endpoint : `${opts.config.endpoint.replace(/\/$/, '')}/v1/traces`;
-    const common = { url, headers: opts.headers, timeoutMillis: opts.config.timeout_ms };
-    this.exporter = opts.config.protocol === 'http/json' ? new JsonExporter(common) : new ProtoExporter(common);
   }
 
   /** Queues a trace for export; costs the request thread an array push. */
-  add(item: ExportItem): void {
+  add(item: QueuedTrace): void {
     if (this.closed) return;
     if (this.queue.length >= this.opts.config.max_queue) {
       this.counts.dropped++;
@@ -98,7 +76,10 @@ export class TelemetryExporter {
     await this.flush();
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
-    await this.exporter.shutdown().catch(() => undefined);
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
+    this.settleAll('the gateway closed before the export ended');
   }
 
   private async drain(): Promise<void> {
@@ -120,18 +101,56 @@ export class TelemetryExporter {
   private sendNext(): void {
     if (this.inFlight !== null || this.queue.length === 0) return;
     const items = this.queue.splice(0, this.batch);
-    const tracer = this.provider.getTracer('gatehouse');
-    for (const item of items) emitSpans(tracer, item, item.head.provider === null ? null : (this.opts.providers.get(item.head.provider) ?? null));
-    const spans = this.collect.spans;
-    this.collect.spans = [];
-    this.inFlight = new Promise<ExportResult>((resolve) => this.exporter.export(spans, resolve)).then((result) => {
-      if (result.code === ExportResultCode.SUCCESS) this.counts.exported += items.length;
+    this.inFlight = this.send(items).then((result) => {
+      if (result.ok) this.counts.exported += items.length;
       else {
         this.counts.failed += items.length;
-        this.lastError = result.error?.message ?? 'the collector refused the export';
+        this.lastError = result.error;
       }
       this.inFlight = null;
       if (this.queue.length > 0) this.schedule(this.queue.length >= this.batch ? 0 : this.delayMs);
     });
+  }
+
+  private async send(items: QueuedTrace[]): Promise<FromExporter> {
+    const batch = this.nextBatch++;
+    let headers: Record<string, string>;
+    try {
+      headers = await this.opts.headers();
+    } catch (err) {
+      return { batch, ok: false, error: `the export headers could not be read: ${(err as Error).message}` };
+    }
+    return new Promise((resolve) => {
+      this.answers.set(batch, resolve);
+      this.exportThread().postMessage({ batch, items, headers } satisfies ToExporter);
+    });
+  }
+
+  /** The export thread, started with the first batch. */
+  private exportThread(): Worker {
+    if (this.worker !== null) return this.worker;
+    const { endpoint, protocol, timeout_ms } = this.opts.config;
+    const data: ExportWorkerData = { config: { endpoint, protocol, timeout_ms }, providers: [...this.opts.providers], resource: this.opts.resource };
+    const worker = startWorker(import.meta.url, 'export-worker', data);
+    worker.on('message', (msg: FromExporter) => {
+      const answer = this.answers.get(msg.batch);
+      this.answers.delete(msg.batch);
+      answer?.(msg);
+    });
+    const lost = (why: string) => {
+      if (this.worker === worker) this.worker = null;
+      this.settleAll(why);
+    };
+    worker.on('error', (err) => lost(`the export thread failed: ${err.message}`));
+    worker.on('exit', (code) => lost(`the export thread exited (code ${code})`));
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Ends every export still waiting for its answer as failed (the thread is gone). */
+  private settleAll(why: string): void {
+    for (const [batch, answer] of this.answers) answer({ batch, ok: false, error: why });
+    this.answers.clear();
   }
 }

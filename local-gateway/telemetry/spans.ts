@@ -1,5 +1,7 @@
-import { context as otelContext, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as otelTrace, TraceFlags, type Attributes, type Context, type HrTime, type SpanContext, type SpanStatus } from '@opentelemetry/api';
+import { millisToHrTime, W3CTraceContextPropagator, type InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { TraceHead } from '../store/schema.js';
 
 /**
@@ -121,40 +123,87 @@ function clip(text: string): string {
   return text.length <= BODY_ATTRIBUTE_LIMIT ? text : `${text.slice(0, BODY_ATTRIBUTE_LIMIT)}…[cut: ${text.length} characters]`;
 }
 
+/** Most attributes per span and events per span, as the OpenTelemetry SDK's default span limits. */
+const LIMIT = 128;
+
+/** What every span of one export shares. */
+export interface SpanSource {
+  resource: Resource;
+  scope: InstrumentationScope;
+  /** Random span and trace ids, as hex: `bytes` random bytes at a time. */
+  randomHex(bytes: number): string;
+}
+
+const hr = (ms: number): HrTime => millisToHrTime(ms);
+
+
+function span(src: SpanSource, f: { name: string; kind: SpanKind; context: SpanContext; parent: SpanContext | undefined; start: number; end: number; attributes: Attributes; events?: TimedEvent[]; status?: SpanStatus }): ReadableSpan {
+  const attributeCount = Object.keys(f.attributes).length;
+  const events = f.events ?? [];
+  return {
+    name: f.name,
+    kind: f.kind,
+    spanContext: () => f.context,
+    parentSpanContext: f.parent,
+    startTime: hr(f.start),
+    endTime: hr(f.end),
+    duration: hr(f.end - f.start),
+    ended: true,
+    status: f.status ?? { code: SpanStatusCode.UNSET },
+    attributes: attributeCount <= LIMIT ? f.attributes : Object.fromEntries(Object.entries(f.attributes).slice(0, LIMIT)),
+    links: [],
+    events: events.length <= LIMIT ? events : events.slice(0, LIMIT),
+    resource: src.resource,
+    instrumentationScope: src.scope,
+    droppedAttributesCount: Math.max(0, attributeCount - LIMIT),
+    droppedEventsCount: Math.max(0, events.length - LIMIT),
+    droppedLinksCount: 0,
+  };
+}
+
 /**
- * Starts and ends the trace's spans on `tracer`; the tracer's processor collects them. The
- * stages ran one after another, so each stage span starts where the one before ended; their
- * lengths are the measured phases (what `Server-Timing` reported).
+ * The trace's spans, as the OpenTelemetry exporters read them (`ReadableSpan`), built as plain
+ * values rather than through a Tracer: the SDK's span objects cost as much again as encoding
+ * them. The request span continues the client's W3C trace context when it sent one; the stages
+ * ran one after another, so each stage span starts where the one before ended, and lasts the
+ * measured phase (what `Server-Timing` reported).
  */
-export function emitSpans(tracer: Tracer, item: ExportItem, provider: ProviderFacts | null): void {
+export function traceSpans(src: SpanSource, item: ExportItem, provider: ProviderFacts | null): ReadableSpan[] {
   const h = item.head;
-  const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
-  const root = tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: h.started_at, attributes: requestAttributes(item, provider) }, parentContext(h.request_headers));
-  const inRoot = trace.setSpan(otelContext.active(), root);
+  const parent = otelTrace.getSpanContext(parentContext(h.request_headers));
+  const valid = parent !== undefined && isSpanContextValid(parent);
+  const root: SpanContext = {
+    traceId: valid ? parent.traceId : src.randomHex(16),
+    spanId: src.randomHex(8),
+    traceFlags: TraceFlags.SAMPLED,
+    ...(valid && parent.traceState !== undefined ? { traceState: parent.traceState } : {}),
+  };
+  const spans: ReadableSpan[] = [];
   let at = h.started_at;
   const stageEnd = new Map<string, number>();
   for (const [stage, ms] of Object.entries(h.phases)) {
+    const context: SpanContext = { ...root, spanId: src.randomHex(8) };
     const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
-    const span = tracer.startSpan(`gatehouse.${stage}`, { kind, startTime: at, attributes: { 'gatehouse.stage': stage } }, inRoot);
+    spans.push(span(src, { name: `gatehouse.${stage}`, kind, context, parent: root, start: at, end: at + ms, attributes: { 'gatehouse.stage': stage } }));
     at += ms;
-    span.end(at);
     stageEnd.set(stage, at);
   }
-  for (const v of h.verdicts) {
-    root.addEvent(
-      'gatehouse.verdict',
-      {
-        'gatehouse.verdict.tier': v.tier,
-        'gatehouse.verdict.enforced': v.enforced,
-        'gatehouse.verdict.stage': v.stage,
-        'gatehouse.verdict.rule': v.rule,
-        'gatehouse.verdict.decision': v.decision,
-        'gatehouse.verdict.mode': v.mode,
-        'gatehouse.verdict.reason': v.reason,
-      },
-      stageEnd.get(v.stage) ?? h.ended_at,
-    );
-  }
-  if (h.status >= 400) root.setStatus({ code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` });
-  root.end(Math.max(h.ended_at, at));
+  const events: TimedEvent[] = h.verdicts.map((v) => ({
+    name: 'gatehouse.verdict',
+    time: hr(stageEnd.get(v.stage) ?? h.ended_at),
+    attributes: {
+      'gatehouse.verdict.tier': v.tier,
+      'gatehouse.verdict.enforced': v.enforced,
+      'gatehouse.verdict.stage': v.stage,
+      'gatehouse.verdict.rule': v.rule,
+      'gatehouse.verdict.decision': v.decision,
+      'gatehouse.verdict.mode': v.mode,
+      'gatehouse.verdict.reason': v.reason,
+    },
+    droppedAttributesCount: 0,
+  }));
+  const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
+  const status: SpanStatus = h.status >= 400 ? { code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` } : { code: SpanStatusCode.UNSET };
+  spans.push(span(src, { name, kind: SpanKind.SERVER, context: root, parent: valid ? parent : undefined, start: h.started_at, end: Math.max(h.ended_at, at), attributes: requestAttributes(item, provider), events, status }));
+  return spans;
 }

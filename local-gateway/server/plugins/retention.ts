@@ -40,7 +40,7 @@ async function retention(app: FastifyInstance, opts: GatewayOptions): Promise<vo
       const now = clock();
       const req = { before: now - days() * DAY_MS, maxBytes };
       try {
-        const result = await app.store.writer.sweep(req, (r) => sweep(app.store.retention, r, () => new Promise((resolve) => setImmediate(resolve))));
+        const result = await app.store.writer.sweep(req, (r) => sweep(app.store.retention, r, (ms) => new Promise((resolve) => setTimeout(() => resolve(!closed), ms))));
         last = { at: new Date(now).toISOString(), ...result };
         lastError = null;
         if (result.traces > 0) log.info('retention deleted old traces', { traces: result.traces, blobs: result.blobs, bytes: result.bytes });
@@ -72,6 +72,8 @@ async function retention(app: FastifyInstance, opts: GatewayOptions): Promise<vo
   app.addHook('onClose', async () => {
     closed = true;
     if (timer !== null) clearTimeout(timer);
+    // A sweep rests between batches and may have minutes to go: it ends after its current batch.
+    app.store.writer.stopSweeps();
     await running?.catch(() => undefined);
   });
 }

@@ -9,7 +9,8 @@ import { loadSecret } from '../../providers/secrets.js';
 import type { PolicySource } from '../../policy/source.js';
 import type { TraceRecord } from '../../store/schema.js';
 import type { TelemetryExporter } from '../../telemetry/exporter.js';
-import type { ExportItem, ProviderFacts } from '../../telemetry/spans.js';
+import type { QueuedTrace } from '../../telemetry/export-worker.js';
+import type { ProviderFacts } from '../../telemetry/spans.js';
 import { BodyRedactor } from '../../../sync/device/record-bodies.js';
 import type { GatewayOptions } from '../options.js';
 
@@ -73,7 +74,7 @@ export function exportingSink(sink: TraceSink, exporter: TelemetryExporter | nul
       sink.write(record);
       const policyLevel = opts.policy.current().tiers.get(opts.activeTier)?.logging.bodies ?? 'full';
       const level = RANK[policyLevel] < RANK[opts.bodies] ? policyLevel : opts.bodies;
-      const item: ExportItem = { head: record.head, response: record.response, bodies: null };
+      const item: QueuedTrace = { head: record.headJson ?? JSON.stringify(record.head), response: record.response, bodies: null };
       if (level === 'none') return exporter.add(item);
       if (level === 'full') return exporter.add({ ...item, bodies: { request: record.request, response: record.response } });
       // Scanning runs after the response went out, and a failed scan costs the bodies, never the span.

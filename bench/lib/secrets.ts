@@ -1,0 +1,6 @@
+/**
+ * Shaped like the secrets a gateway holds: a token as `gatehouse` generates it, an OpenAI
+ * project key. Masking scans every stored body for them, and its cost depends on their characters.
+ */
+export const BENCH_TOKEN = 'gh_local_bEnCh7kQ2xVz9LmP4sT6wY1nR8dF3hJ5';
+export const BENCH_API_KEY = 'sk-proj-benchQ7mX2vK9pL4zR8tW1nY6cB3dF5gH0jS';
