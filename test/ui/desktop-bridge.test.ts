@@ -30,7 +30,7 @@ let dash: Dashboard;
 
 beforeAll(async () => {
   if (!RUN) return;
-  kc = await testKeychain('test/ui/desktop-enroll.test.ts');
+  kc = await testKeychain('test/ui/desktop-bridge.test.ts');
   central = await startCentral({ org: 'acme' });
   await central.publish(bundleText({ version: 0 }));
   // A provider whose key is a keychain entry not set yet: the Providers card offers to set it.
