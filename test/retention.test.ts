@@ -14,6 +14,23 @@ import { writePolicy } from './helpers/policy.js';
 const DAY = 86_400_000;
 
 describe('retention in a running gateway', () => {
+  it('a sweep with nothing due leaves the importer thread unstarted on a gateway that has stored nothing', async () => {
+    const gw = await startGateway({}, {}, { retention: { clock: () => Date.now() + 365 * DAY } });
+    try {
+      expect(await gw.app.retention.sweepNow()).toMatchObject({ traces: 0, blobs: 0, pages_freed: 0 });
+      expect(gw.app.store.writer.importerStarted).toBe(false);
+      expect((await gw.api<GatewayStatus>('/api/status')).retention.last_sweep).toMatchObject({ traces: 0 });
+      // Once there is a trace past its retention, the sweep runs on the importer thread and deletes it.
+      const r = await gw.client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'old soon' }] });
+      expect(r.choices[0]!.message.content).toContain('old soon');
+      await gw.app.store.writer.flush();
+      expect((await gw.app.retention.sweepNow()).traces).toBe(1);
+      expect(gw.app.store.writer.importerStarted).toBe(true);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it("deletes traces past the policy's retention_days on the gateway's clock, and reports the sweep", async () => {
     let now = Date.now();
     const policy = writePolicy(`apiVersion: gatehouse/v1\norg: acme\ntiers:\n  dev: { logging: { retention_days: 7 } }\n`);

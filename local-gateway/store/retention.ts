@@ -95,6 +95,18 @@ export class Retention {
   }
 
   /**
+   * Whether a sweep has anything to do: the store over its budget, free pages to give back, or
+   * a trace older than `before`. Cheap (an index probe and three pragmas), so a gateway whose
+   * store has nothing due does not wake its importer thread, or start it, for a sweep.
+   */
+  due(req: SweepRequest): boolean {
+    const { before, maxBytes } = SweepRequestSchema.parse(req);
+    if (maxBytes !== null && this.usedBytes() > maxBytes) return true;
+    if ((this.db.pragma('freelist_count', { simple: true }) as number) > 0) return true;
+    return this.oldest.get(uuidv7LowerBound(before), 1) !== undefined;
+  }
+
+  /**
    * One transaction: deletes up to `batch` traces older than `before` or, while the store is
    * over `maxBytes`, the oldest. Returns what it deleted (0 traces: nothing left to do).
    */

@@ -115,6 +115,11 @@ export class TraceWriter {
     for (const listener of this.stored) listener();
   }
 
+  /** Whether the importer thread has been started (with the first batch or sweep). */
+  get importerStarted(): boolean {
+    return this.worker !== null;
+  }
+
   /** True once the importer thread died and traces are stored on the request thread. */
   get storesInline(): boolean {
     return this.inline;

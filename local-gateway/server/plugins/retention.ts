@@ -36,11 +36,15 @@ async function retention(app: FastifyInstance, opts: GatewayOptions): Promise<vo
   let closed = false;
 
   const sweepNow = (): Promise<SweepResult> => {
-    running ??= (async () => {
+    if (running) return running;
+    const sweeping = (async () => {
       const now = clock();
       const req = { before: now - days() * DAY_MS, maxBytes };
       try {
-        const result = await app.store.writer.sweep(req, (r) => sweep(app.store.retention, r, (ms) => new Promise((resolve) => setTimeout(() => resolve(!closed), ms))));
+        // Nothing due (an idle laptop's usual case): the importer thread is left asleep, or unstarted.
+        const result = app.store.retention.due(req)
+          ? await app.store.writer.sweep(req, (r) => sweep(app.store.retention, r, (ms) => new Promise((resolve) => setTimeout(() => resolve(!closed), ms))))
+          : { traces: 0, blobs: 0, pages_freed: 0, bytes: app.store.retention.usedBytes() };
         last = { at: new Date(now).toISOString(), ...result };
         lastError = null;
         if (result.traces > 0) log.info('retention deleted old traces', { traces: result.traces, blobs: result.blobs, bytes: result.bytes });
@@ -48,11 +52,13 @@ async function retention(app: FastifyInstance, opts: GatewayOptions): Promise<vo
       } catch (err) {
         lastError = (err as Error).message;
         throw err;
-      } finally {
-        running = null;
       }
     })();
-    return running;
+    // Cleared once it settles, not in its own `finally`: a sweep with nothing due settles
+    // before it is assigned, and would then stay the answer to every later call.
+    running = sweeping;
+    sweeping.then(() => (running = null), () => (running = null));
+    return sweeping;
   };
   const schedule = (ms: number) => {
     if (closed) return;
