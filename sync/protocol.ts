@@ -158,6 +158,12 @@ export const SyncRecordSchema = z.object({
   usage: UsageFieldsSchema.optional(),
   verdicts: z.array(RecordVerdictSchema).optional(),
   bodies: z.object({ request: z.unknown(), response: z.unknown() }).optional(),
+  /**
+   * The org of the central gateway that served this request as the device's upstream (its
+   * answer's `x-gatehouse-org`). That central counts the usage from its own record, so the
+   * central keeps this one but leaves it out of the usage sums: counted once, not twice.
+   */
+  served_by_org: z.string().min(1).max(200).optional(),
 });
 export type SyncRecord = z.infer<typeof SyncRecordSchema>;
 

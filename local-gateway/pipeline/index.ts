@@ -57,6 +57,9 @@ export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
   if (ctx.provider && ctx.upstreamModel) h['x-gatehouse-resolved-model'] = `${ctx.provider.id}/${ctx.upstreamModel}`;
   // Never silently: a limit decided without the shared store is named on the answer.
   if (ctx.limitsLocal) h['x-gatehouse-limits'] = 'local-share';
+  // A gateway that authenticates each caller (the central, by PAT) names the org whose ledger
+  // counts this answer, so a device that used it as its upstream does not count it again.
+  if (ctx.identity?.org) h['x-gatehouse-org'] = ctx.identity.org;
   const shadow = shadowHeaders(ctx);
   // A header value cannot hold a list of lists; one line per shadow tier.
   if (shadow.length > 0) h['x-gatehouse-shadow'] = shadow.join(' | ');

@@ -76,7 +76,14 @@ export function recordPayload(t: TraceHead): OutboxPayload {
       cost_usd: t.cost_usd ?? null,
     },
     verdicts: (t.verdicts ?? []).map((v) => ({ tier: v.tier, rule: v.rule, stage: v.stage, decision: v.decision, mode: v.mode, enforced: v.enforced })),
+    ...servedBy(t.response_headers),
   };
+}
+
+/** An upstream that is an org's central gateway says so (`x-gatehouse-org`): it counts the usage. */
+function servedBy(upstreamHeaders: Readonly<Record<string, string>> | undefined): { served_by_org?: string } {
+  const org = upstreamHeaders?.['x-gatehouse-org']?.trim();
+  return org ? { served_by_org: org.slice(0, 200) } : {};
 }
 
 export class OutboxStore {

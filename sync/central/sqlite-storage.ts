@@ -198,7 +198,8 @@ export class SqliteStorage implements CentralStorage {
 
   async usage(q: UsageQuery): Promise<UsageRow[]> {
     const { expr, params } = dimension(q.by);
-    const where: string[] = ['1 = 1'];
+    // A request a central served as a device's upstream is counted from that central's own record.
+    const where: string[] = ["json_extract(body, '$.served_by_org') IS NULL"];
     const bounds: number[] = [];
     if (q.since !== undefined) {
       where.push('started_at >= ?');

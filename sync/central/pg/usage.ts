@@ -59,6 +59,7 @@ async function fromRecords(pool: Pool, q: UsageQuery): Promise<UsageRow[]> {
             coalesce(sum(cost_usd), 0) AS cost_usd
      FROM records CROSS JOIN LATERAL (SELECT '' UNION ALL SELECT unnest(blocked)) AS t(tier)
      WHERE ($2::bigint IS NULL OR started_at >= $2) AND ($3::bigint IS NULL OR started_at < $3) AND $1::text IS NOT NULL
+       AND (body::jsonb ->> 'served_by_org') IS NULL
      GROUP BY 1, 2`,
     [q.by.slice('metadata.'.length), q.since ?? null, q.until ?? null],
   );
