@@ -61,6 +61,12 @@ async function lockHolder(home: string, startedAt = new Date()) {
 }
 
 const running = (s: GatewayState) => (s.kind === 'running' ? s : null);
+/** The gateway the app started itself, once it runs. */
+const ownGateway = (lifecycle: { state: GatewayState }) =>
+  waitFor(() => {
+    const s = running(lifecycle.state);
+    return s?.owned ? s : null;
+  }, 'the app to start its own gateway', 15_000);
 const healthy = async (url: string) => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true;
 
 describe('gateway lifecycle', () => {
@@ -121,10 +127,7 @@ describe('gateway lifecycle', () => {
     expect(await healthy(terminal.url)).toBe(true);
     // The terminal's gateway stops: the app runs its own, so the agents keep a gateway.
     terminal.child.kill('SIGTERM');
-    const own = await waitFor(() => {
-      const s = running(lifecycle.state);
-      return s?.owned ? s : null;
-    }, 'the app to start its own gateway', 15_000);
+    const own = await ownGateway(lifecycle);
     expect(spawns()).toBe(1);
     expect(await healthy(own.url)).toBe(true);
   });
@@ -176,10 +179,7 @@ describe('gateway lifecycle', () => {
     expect(lifecycle.state.kind).toBe('starting');
     expect(spawns()).toBe(0);
     holder.kill('SIGKILL');
-    const own = await waitFor(() => {
-      const s = running(lifecycle.state);
-      return s?.owned ? s : null;
-    }, 'the app to start its own gateway', 15_000);
+    const own = await ownGateway(lifecycle);
     expect(spawns()).toBe(1);
     expect(await healthy(own.url)).toBe(true);
   });
