@@ -1,6 +1,10 @@
 import { CommandError, EXIT, UsageError } from './args.js';
 import { VERSION } from '../core/version.js';
 import { COMMANDS, HELP } from './commands.js';
+import { holdYoungGeneration } from '../core/young-generation.js';
+
+// Before any command loads its modules: a server releases it once it listens.
+holdYoungGeneration();
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

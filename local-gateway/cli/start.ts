@@ -7,6 +7,7 @@ import { buildGateway, listenLoopback } from '../server/app.js';
 import { CommandError, UsageError, parse, resolveHome, resolvePort } from './args.js';
 import { cliConfig } from './config-file.js';
 import { LOG_LEVELS, type LogLevel } from '../core/log.js';
+import { releaseYoungGeneration } from '../core/young-generation.js';
 
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
 
@@ -137,6 +138,7 @@ export async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   const actualPort = Number(new URL(url).port);
   writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
+  releaseYoungGeneration();
 
   if (values.json) {
     // For scripts and supervisors: where everything is, never the token itself (`gatehouse token` prints it).

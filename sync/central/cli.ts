@@ -8,6 +8,7 @@ import { VERSION } from '../../local-gateway/core/version.js';
 import { CreatePatResponseSchema, PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
 import { createCentral, CentralStartError } from './app.js';
 import { SigningKeyError } from './keys.js';
+import { releaseYoungGeneration } from '../../local-gateway/core/young-generation.js';
 
 export const DEFAULT_CENTRAL_PORT = 4142;
 const STOP_GRACE_MS = 5_000;
@@ -120,6 +121,7 @@ async function start(argv: string[]): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CommandError(`Port ${port} is in use: pick another with --port.`);
     throw err;
   }
+  releaseYoungGeneration();
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
