@@ -121,12 +121,47 @@ describe('outbox budget', () => {
     s.outbox.setDevice('dev-1');
     s.outbox.configure({ max_records: 3, overflow: 'drop_oldest' });
     for (let i = 0; i < 5; i++) s.store.insert(makeTrace());
-    expect(s.outbox.acknowledge('dev-1', [3, 4], [1])).toBe(2);
+    expect(s.outbox.acknowledge('dev-1', [3, 4], [{ from_seq: 1, to_seq: 2 }])).toBe(2);
     expect(seqs(s)).toEqual([5]);
     expect(s.outbox.droppedRanges(10)).toEqual([]);
     expect(s.outbox.state().depth).toBe(1);
     // Another device's acknowledgement deletes nothing.
     expect(s.outbox.acknowledge('dev-2', [5])).toBe(0);
+  });
+
+  it('a range that grew while its batch was in flight keeps its new part for the next batch', () => {
+    const s = setup();
+    s.outbox.setDevice('dev-1');
+    s.outbox.configure({ max_records: 3, overflow: 'drop_oldest' });
+    for (let i = 0; i < 5; i++) s.store.insert(makeTrace());
+    const reported = s.outbox.droppedRanges(10);
+    expect(reported.map((r) => [r.from_seq, r.to_seq])).toEqual([[1, 2]]);
+    const inFlight = s.outbox.oldest('dev-1', 1).map((r) => r.seq);
+    expect(inFlight).toEqual([3]);
+    // Two more records drop 3 (in flight) and 4, extending the reported range to 1..4.
+    for (let i = 0; i < 2; i++) s.store.insert(makeTrace());
+    expect(s.outbox.droppedRanges(10).map((r) => [r.from_seq, r.to_seq])).toEqual([[1, 4]]);
+    expect(s.outbox.state().dropped).toBe(4);
+    s.outbox.acknowledge('dev-1', inFlight, reported);
+    // 1..2 were reported and 3 was delivered after all: only 4 is still a loss to report.
+    expect(s.outbox.droppedRanges(10).map((r) => [r.from_seq, r.to_seq])).toEqual([[4, 4]]);
+    expect(s.outbox.state()).toMatchObject({ dropped: 3, depth: 3 });
+    expect(seqs(s)).toEqual([5, 6, 7]);
+  });
+
+  it('a record dropped in the middle of a range while in flight splits it', () => {
+    const s = setup();
+    s.outbox.setDevice('dev-1');
+    s.outbox.configure({ max_records: 4, overflow: 'drop_oldest' });
+    for (let i = 0; i < 4; i++) s.store.insert(makeTrace());
+    const inFlight = s.outbox.oldest('dev-1', 4).map((r) => r.seq);
+    s.outbox.configure({ max_records: 1, overflow: 'drop_oldest' });
+    s.store.insert(makeTrace());
+    expect(s.outbox.droppedRanges(10).map((r) => [r.from_seq, r.to_seq])).toEqual([[1, 4]]);
+    // The central acknowledged 1 and 3 only (2 and 4 refused): those two stay reported losses.
+    s.outbox.acknowledge('dev-1', [inFlight[0]!, inFlight[2]!]);
+    expect(s.outbox.droppedRanges(10).map((r) => [r.from_seq, r.to_seq])).toEqual([[2, 2], [4, 4]]);
+    expect(s.outbox.state()).toMatchObject({ dropped: 2, depth: 1 });
   });
 });
 

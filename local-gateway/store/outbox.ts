@@ -47,6 +47,9 @@ export interface DroppedRange {
   reason: string;
 }
 
+/** A dropped range as a batch reported it. */
+export type ReportedRange = Pick<DroppedRange, 'from_seq' | 'to_seq'>;
+
 const DROP_REASON: Record<OutboxBudget['overflow'], string> = {
   drop_oldest: 'outbox over its budget (max_records): oldest dropped',
   drop_newest: 'outbox over its budget (max_records): newest dropped',
@@ -99,7 +102,7 @@ export class OutboxStore {
   private readonly deleteRow: Statement<[number, string]>;
   private readonly deleteDropped: Statement<[number]>;
   private readonly oldestStart: Statement<[], number | null>;
-  private readonly ackTx: (deviceId: string, seqs: readonly number[], dropped: readonly number[]) => number;
+  private readonly ackTx: (deviceId: string, seqs: readonly number[], dropped: readonly ReportedRange[]) => number;
   private readonly setDeviceTx: (deviceId: string | null) => void;
 
   constructor(private readonly db: Database) {
@@ -116,13 +119,37 @@ export class OutboxStore {
     this.selectDropped = db.prepare<[number], DroppedRange>('SELECT from_seq, to_seq, reason FROM outbox_dropped ORDER BY from_seq LIMIT ?');
     this.deleteRow = db.prepare('DELETE FROM outbox WHERE seq = ? AND device_id = ?');
     this.deleteDropped = db.prepare('DELETE FROM outbox_dropped WHERE from_seq = ?');
+    const droppedAt = db.prepare<[number, number], DroppedRange>('SELECT from_seq, to_seq, reason FROM outbox_dropped WHERE from_seq <= ? AND to_seq >= ?');
+    const forgetDropped = db.prepare('UPDATE outbox_state SET dropped = dropped - ? WHERE id = 1');
     this.oldestStart = db.prepare<[], number | null>('SELECT started_at FROM outbox ORDER BY seq LIMIT 1').pluck();
     const setDepth = db.prepare('UPDATE outbox_state SET depth = depth - ? WHERE id = 1');
-    const ack = db.transaction((deviceId: string, seqs: readonly number[], dropped: readonly number[]) => {
+    /** Takes `[from, to]` out of the unreported ranges, keeping what lies on either side of it. */
+    const unreport = (from: number, to: number): number => {
+      let removed = 0;
+      for (let range = droppedAt.get(to, from); range !== undefined; range = droppedAt.get(to, from)) {
+        this.deleteDropped.run(range.from_seq);
+        if (range.from_seq < from) this.insertDropped.run(range.from_seq, from - 1, range.reason);
+        if (range.to_seq > to) this.insertDropped.run(to + 1, range.to_seq, range.reason);
+        removed += Math.min(range.to_seq, to) - Math.max(range.from_seq, from) + 1;
+      }
+      return removed;
+    };
+    const ack = db.transaction((deviceId: string, seqs: readonly number[], dropped: readonly ReportedRange[]) => {
       let deleted = 0;
-      for (const seq of seqs) deleted += this.deleteRow.run(seq, deviceId).changes;
-      for (const from of dropped) this.deleteDropped.run(from);
+      let delivered = 0;
+      const current = this.selectState.get()!.device_id === deviceId;
+      for (const seq of seqs) {
+        const gone = this.deleteRow.run(seq, deviceId).changes;
+        deleted += gone;
+        // Dropped by the budget while its batch was in flight, yet the central has it: it was
+        // delivered after all, so neither a loss to report nor one to count.
+        if (gone === 0 && current) delivered += unreport(seq, seq);
+      }
+      // Exactly the ranges the batch reported: a range that grew while the batch was in flight
+      // keeps its new part for the next batch.
+      for (const d of dropped) unreport(d.from_seq, d.to_seq);
       if (deleted > 0) setDepth.run(deleted);
+      if (delivered > 0) forgetDropped.run(delivered);
       return deleted;
     });
     this.ackTx = (deviceId, seqs, dropped) => ack.immediate(deviceId, seqs, dropped);
@@ -194,10 +221,10 @@ export class OutboxStore {
 
   /**
    * Deletes what the central gateway acknowledged: exactly these seqs of this device, and the
-   * dropped ranges (by `from_seq`) the batch reported. Returns how many records it deleted.
+   * dropped ranges the batch reported. Returns how many records it deleted.
    */
-  acknowledge(deviceId: string, seqs: readonly number[], droppedFrom: readonly number[] = []): number {
-    return this.ackTx(deviceId, seqs, droppedFrom);
+  acknowledge(deviceId: string, seqs: readonly number[], dropped: readonly ReportedRange[] = []): number {
+    return this.ackTx(deviceId, seqs, dropped);
   }
 
   /** Merges dropped seqs (ascending) into the unreported ranges. */

@@ -130,7 +130,7 @@ export function createRecordsOutbox(opts: RecordsOutboxOptions): RecordsOutbox {
         if (out.ok) {
           failures = 0;
           nextAttemptAt = null;
-          outbox.acknowledge(link.deviceId, rows.map((r) => r.seq), dropped.map((d) => d.from_seq));
+          outbox.acknowledge(link.deviceId, rows.map((r) => r.seq), dropped);
           sent += rows.length;
           batches += 1;
           lastSentAt = new Date(clock()).toISOString();
