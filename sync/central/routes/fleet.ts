@@ -34,8 +34,7 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   const { ingest } = app.central;
   app.addHook('onRequest', async (req, reply) => {
     if (req.method !== 'POST' || req.url.split('?')[0] !== PATHS.records) return;
-    ingest.enter();
-    reply.raw.once('close', () => ingest.leave());
+    reply.raw.once('close', ingest.enter());
   });
   app.addHook('onRequest', async (req) => {
     req.pat = await authenticatePat(storage, req.headers);
