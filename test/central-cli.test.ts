@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,51 @@ describe('gatehouse central start / publish (real processes)', () => {
     const r = await runCliAsync(['central', 'publish', file, '--url', url], { ...env, GATEHOUSE_ADMIN_TOKEN: 'wrong' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Wrong admin token/);
+  });
+});
+
+describe('gatehouse central start: one replica per home', () => {
+  const env = { GATEHOUSE_ADMIN_TOKEN: ADMIN, GATEHOUSE_SIGNING_KEY: generateSigningKey().seed, GATEHOUSE_ORG: 'acme' };
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-central-lock-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  /** `central start --json` on the home; its url and pid once it listens, and its exit. */
+  function startReplica() {
+    const child = spawn(process.execPath, [BIN, 'central', 'start', '--port', '0', '--home', home, '--json'], { env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', ...env } });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started = new Promise<{ url: string; pid: number }>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve({ url: (JSON.parse(line) as { url: string }).url, pid: child.pid! });
+      });
+      void exited.then((code) => reject(new Error(`central exited with ${code} before listening`)));
+    });
+    return { child, started, exited };
+  }
+
+  it('a second start on a home a replica holds refuses, naming it; once that one stops, the home is free again', async () => {
+    const first = startReplica();
+    const { url, pid } = await first.started;
+    try {
+      // Its records outbox and replica id are this home's: a second replica here would drain the same rows.
+      const second = await runCliAsync(['central', 'start', '--port', '0', '--home', home], env);
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim()).toBe(`A central replica already runs for home ${home} on ${url} (pid ${pid}): each replica needs a --home of its own (it drains the records of the requests it served from there).`);
+      // The first is untouched by the refused start.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(home, 'gateway.lock'))).toBe(false);
+    const next = startReplica();
+    try {
+      await next.started;
+    } finally {
+      next.child.kill('SIGTERM');
+    }
+    expect(await next.exited).toBe(0);
   });
 });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CommandError, UsageError, parse, resolveHome } from '../../local-gateway/cli/args.js';
 import { cliConfig } from '../../local-gateway/cli/config-file.js';
+import { clearRuntime, ensureHome, writeRuntime } from '../../local-gateway/core/home.js';
+import { claimHome, type HomeOwner } from '../../local-gateway/core/home-lock.js';
 import { LOG_LEVELS, type LogLevel } from '../../local-gateway/core/log.js';
 import { VERSION } from '../../local-gateway/core/version.js';
 import { CreatePatResponseSchema, PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
@@ -99,6 +101,14 @@ async function start(argv: string[]): Promise<void> {
   const loaded = cliConfig({ home, config: values.config });
   const host = values.host;
 
+  // Before the storage and the outbox open: one replica per home. Two on one home would drain
+  // the same outbox rows of served requests and share one replica id; a second start says where
+  // the first runs and exits 1, and waits out one that is still starting or stopping.
+  const paths = ensureHome(home);
+  const claim = await claimHome(paths, { waitMs: STOP_GRACE_MS + 5_000 });
+  if ('owner' in claim) throw new CommandError(replicaOwnerSentence(home, paths.lock, claim.owner));
+  const lock = claim.held;
+
   let app: FastifyInstance;
   try {
     app = await createCentral({
@@ -109,6 +119,7 @@ async function start(argv: string[]): Promise<void> {
       logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
     });
   } catch (err) {
+    lock.release();
     if (err instanceof SigningKeyError || err instanceof CentralStartError) throw new CommandError(err.message);
     throw err;
   }
@@ -117,6 +128,7 @@ async function start(argv: string[]): Promise<void> {
     await app.listen({ host, port });
   } catch (err) {
     await app.close();
+    lock.release();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CommandError(`Port ${port} is in use: pick another with --port.`);
     throw err;
   }
@@ -124,6 +136,8 @@ async function start(argv: string[]): Promise<void> {
   const actual = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   const { signer } = app.central;
+  // What a second start on this home probes (its /healthz answers with this pid).
+  writeRuntime(paths, { pid: process.pid, port: actual, url, started_at: new Date().toISOString() });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ url, home, storage: app.central.storageDisplay, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, replica_id: app.central.replicaId, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
   } else {
@@ -148,12 +162,30 @@ async function start(argv: string[]): Promise<void> {
   const stop = async () => {
     if (stopping) process.exit(1);
     stopping = true;
+    lock.markStopping();
+    clearRuntime(paths, process.pid);
     setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
     await app.close();
+    lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** The one sentence a second `gatehouse central start` on a held home prints. */
+function replicaOwnerSentence(home: string, lockFile: string, owner: Exclude<HomeOwner, { kind: 'none' }>): string {
+  const why = 'each replica needs a --home of its own (it drains the records of the requests it served from there)';
+  switch (owner.kind) {
+    case 'running':
+      return `A central replica already runs for home ${home} on ${owner.url} (pid ${owner.pid}): ${why}.`;
+    case 'starting':
+      return `A central replica is still starting for home ${home} (pid ${owner.pid}, since ${owner.since}): ${why}.`;
+    case 'stopping':
+      return `A central replica is still stopping for home ${home} (pid ${owner.pid}): start again once it has stopped.`;
+    case 'unresponsive':
+      return `Home ${home} is held by pid ${owner.pid} (since ${owner.since}), which does not answer: if it is a stuck replica, stop it (kill ${owner.pid}); if that pid is another program, delete ${lockFile}.`;
+  }
 }
 
 const centralUrl = (flag: string | undefined) => (flag ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');
