@@ -5,6 +5,7 @@
  *
  *   scripts/test-services.sh npx tsx bench/central-ingest.ts [--seconds 5]
  *   scripts/test-services.sh npx tsx bench/central-ingest.ts --storm [--devices 2000] [--second-ms 50] [--fleet in|own|both]
+ *     [--in-flight 8[,4…]] [--only sqlite|postgres]
  *
  * With `--storm`, a fleet reconnecting at once instead (test/helpers/fleet-storm.ts):
  * `--devices` enrolled devices (default 2,000) with backlogs of 1–13 records send them through
@@ -31,7 +32,7 @@ import { enrollFleet, FLEET_STORM, quantile, runStorm, type StormDevice, type St
 import type { FleetAnswer, FleetJob } from './lib/storm-fleet.js';
 import { freshDatabase } from '../test/helpers/services.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, storm: { type: 'boolean', default: false }, devices: { type: 'string', default: String(FLEET_STORM.devices) }, 'second-ms': { type: 'string', default: String(FLEET_STORM.options.secondMs) }, fleet: { type: 'string', default: 'both' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, storm: { type: 'boolean', default: false }, devices: { type: 'string', default: String(FLEET_STORM.devices) }, 'second-ms': { type: 'string', default: String(FLEET_STORM.options.secondMs) }, fleet: { type: 'string', default: 'both' }, 'in-flight': { type: 'string', default: String(FLEET_STORM.maxIngestInFlight) }, only: { type: 'string' } } });
 const SECONDS = Number(values.seconds);
 const BATCH = 500;
 const DEVICES = 64;
@@ -96,8 +97,8 @@ function stormElsewhere(url: string, devices: StormDevice[], secondMs: number): 
  * central's own duration histogram (arrival to answer, as GET /metrics exports it); "loop" is
  * the p99 event-loop delay of the process the central runs in.
  */
-async function storm(name: string, where: 'in' | 'own', storage: string | undefined): Promise<string> {
-  const central = await startCentral({ env, storage, maxIngestInFlight: FLEET_STORM.maxIngestInFlight });
+async function storm(name: string, where: 'in' | 'own', storage: string | undefined, inFlight: number): Promise<string> {
+  const central = await startCentral({ env, storage, maxIngestInFlight: inFlight });
   try {
     const devices = await enrollFleet(central, Number(values.devices), FLEET_STORM.backlog);
     const secondMs = Number(values['second-ms']);
@@ -108,8 +109,8 @@ async function storm(name: string, where: 'in' | 'own', storage: string | undefi
     if (r.mismatches.length > 0) throw new Error(`${name}: ${r.mismatches.length} ACKs did not match what was sent, e.g. ${r.mismatches[0]}`);
     const gate = central.app.central.ingest;
     const f = (ms: number) => ms.toFixed(1).padStart(6);
-    const label = `${name}, fleet ${where === 'in' ? 'in process' : 'own process'}`;
-    return `${label.padEnd(31)} ${r.records} records, ${r.ingestMs.length} batches in ${(r.elapsedMs / 1000).toFixed(1)} s   `
+    const label = `${name}, ${inFlight} in flight, fleet ${where === 'in' ? 'in process' : 'own process'}`;
+    return `${label.padEnd(44)} ${r.records} records, ${r.ingestMs.length} batches in ${(r.elapsedMs / 1000).toFixed(1)} s   `
       + `client p50 ${f(quantile(r.ingestMs, 0.5))} p99 ${f(quantile(r.ingestMs, 0.99))} ms   server p50 ${f(gate.quantileMs(0.5))} p99 ${f(gate.quantileMs(0.99))} ms   `
       + `loop p99 ${f(loop.percentile(99) / 1e6)} ms   429s ${r.statuses['429'] ?? 0}   load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
   } finally {
@@ -122,10 +123,14 @@ const lines: string[] = [];
 if (values.storm) {
   const pgUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL;
   const wheres = values.fleet === 'both' ? (['in', 'own'] as const) : [values.fleet as 'in' | 'own'];
-  for (const where of wheres) lines.push(await storm('SQLite', where, undefined));
-  if (pgUrl) for (const where of wheres) lines.push(await storm('PostgreSQL', where, pgUrl));
-  else lines.push('PostgreSQL: skipped (GATEHOUSE_TEST_POSTGRES_URL unset; run under scripts/test-services.sh)');
-  console.log(`central ingest, reconnect storm of ${values.devices} devices (${FLEET_STORM.options.concurrency} connections, ${FLEET_STORM.maxIngestInFlight} batches in flight, batches of ${FLEET_STORM.options.batchSize}, Retry-After 1 s = ${values['second-ms']} ms), this machine (${cpus().length} cores):`);
+  const inFlights = values['in-flight'].split(',').map(Number);
+  for (const n of inFlights) {
+    if (values.only !== 'postgres') for (const where of wheres) lines.push(await storm('SQLite', where, undefined, n));
+    if (values.only === 'sqlite') continue;
+    if (pgUrl) for (const where of wheres) lines.push(await storm('PostgreSQL', where, pgUrl, n));
+    else lines.push('PostgreSQL: skipped (GATEHOUSE_TEST_POSTGRES_URL unset; run under scripts/test-services.sh)');
+  }
+  console.log(`central ingest, reconnect storm of ${values.devices} devices (${FLEET_STORM.options.concurrency} connections, batches of ${FLEET_STORM.options.batchSize}, Retry-After 1 s = ${values['second-ms']} ms), this machine (${cpus().length} cores):`);
   for (const l of lines) console.log(`  ${l}`);
   process.exit(0);
 }

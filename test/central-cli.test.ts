@@ -58,6 +58,9 @@ describe('gatehouse central start / publish (real processes)', () => {
     const bad = runCli(['central', 'start', '--port', '0', '--home', home, '--drain-ms', 'soon'], { ...env, GATEHOUSE_ORG: 'acme' });
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('--drain-ms "soon" is not a whole number of milliseconds: use 1 to 2147483647.');
+    const busy = runCli(['central', 'start', '--port', '0', '--home', home, '--ingest-in-flight', '0'], { ...env, GATEHOUSE_ORG: 'acme' });
+    expect(busy.code).toBe(2);
+    expect(busy.stderr.trim()).toBe('--ingest-in-flight "0" is not a whole number of batches: use 1 to 10000.');
     const fresh = mkdtempSync(join(tmpdir(), 'gatehouse-central-badid-'));
     try {
       writeFileSync(join(fresh, 'replica-id'), 'not an id\n');
@@ -124,8 +127,8 @@ describe('gatehouse central start: one replica per home', () => {
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   /** `central start --json` on the home; its url and pid once it listens, and its exit. */
-  function startReplica() {
-    const child = spawn(process.execPath, [BIN, 'central', 'start', '--port', '0', '--home', home, '--json'], { env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', ...env } });
+  function startReplica(...args: string[]) {
+    const child = spawn(process.execPath, [BIN, 'central', 'start', '--port', '0', '--home', home, '--json', ...args], { env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', ...env } });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const started = new Promise<{ url: string; pid: number }>((resolve, reject) => {
       let out = '';
@@ -140,9 +143,11 @@ describe('gatehouse central start: one replica per home', () => {
   }
 
   it('a second start on a home a replica holds refuses, naming it; once that one stops, the home is free again', async () => {
-    const first = startReplica();
+    const first = startReplica('--ingest-in-flight', '3');
     const { url, pid } = await first.started;
     try {
+      const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+      expect(metrics).toMatch(/^gatehouse_central_ingest_limit 3$/m);
       // Its records outbox and replica id are this home's: a second replica here would drain the same rows.
       const second = await runCliAsync(['central', 'start', '--port', '0', '--home', home], env);
       expect(second.code).toBe(1);

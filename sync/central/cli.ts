@@ -38,6 +38,8 @@ start
   --drain-ms N      How soon the usage of the requests it serves reaches the storage: its own
                     outbox (in <home>/gatehouse.db, written with each trace) is drained N ms
                     after new traces and every N ms while records wait (default 1000)
+  --ingest-in-flight N  Records batches taken at once; past N a batch is answered 429 with
+                    Retry-After (default 16). Lower it when the database is short of CPU
   --log-level L     error, warn (default), info or debug
   --json            One JSON line (url, home, storage, org, key_id, key_source, replica_id) instead of the banner
   Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed),
@@ -86,6 +88,7 @@ async function start(argv: string[]): Promise<void> {
     storage: { type: 'string' },
     'retention-days': { type: 'string' },
     'drain-ms': { type: 'string' },
+    'ingest-in-flight': { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
   });
   const token = adminToken(process.env);
@@ -97,6 +100,8 @@ async function start(argv: string[]): Promise<void> {
   if (retention !== undefined && (!Number.isInteger(retention) || retention < 1)) throw new UsageError(`--retention-days "${values['retention-days']}" is not a whole number of days: use 1 or more.`);
   const drainMs = values['drain-ms'] === undefined ? undefined : Number(values['drain-ms']);
   if (drainMs !== undefined && (!Number.isInteger(drainMs) || drainMs < 1 || drainMs > 2 ** 31 - 1)) throw new UsageError(`--drain-ms "${values['drain-ms']}" is not a whole number of milliseconds: use 1 to 2147483647.`);
+  const inFlight = values['ingest-in-flight'] === undefined ? undefined : Number(values['ingest-in-flight']);
+  if (inFlight !== undefined && (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 10_000)) throw new UsageError(`--ingest-in-flight "${values['ingest-in-flight']}" is not a whole number of batches: use 1 to 10000.`);
   const home = values.home ?? join(resolveHome(undefined), 'central');
   const loaded = cliConfig({ home, config: values.config });
   const host = values.host;
@@ -115,6 +120,7 @@ async function start(argv: string[]): Promise<void> {
       home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? (process.env.GATEHOUSE_ORG?.trim() || null), enforcedTier: values.tier,
       recordsRetentionDays: retention,
       ownDrainMs: drainMs,
+      maxIngestInFlight: inFlight,
       storageUrl: values.storage ?? (process.env.GATEHOUSE_CENTRAL_STORAGE?.trim() || 'sqlite'),
       logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
     });
@@ -136,6 +142,21 @@ async function start(argv: string[]): Promise<void> {
   const actual = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   const { signer } = app.central;
+  // Before anything says the central is up: a supervisor may stop it the moment it reads the
+  // banner, and a SIGTERM that finds no handler kills it with the home's lock left behind.
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    lock.markStopping();
+    clearRuntime(paths, process.pid);
+    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
+    await app.close();
+    lock.release();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   // What a second start on this home probes (its /healthz answers with this pid).
   writeRuntime(paths, { pid: process.pid, port: actual, url, started_at: new Date().toISOString() });
   if (values.json) {
@@ -158,19 +179,6 @@ async function start(argv: string[]): Promise<void> {
     );
   }
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    lock.markStopping();
-    clearRuntime(paths, process.pid);
-    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
-    await app.close();
-    lock.release();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
 }
 
 /** The one sentence a second `gatehouse central start` on a held home prints. */
