@@ -9,7 +9,8 @@
  *
  * With `--storm`, a fleet reconnecting at once instead (test/helpers/fleet-storm.ts):
  * `--devices` enrolled devices (default 2,000) with backlogs of 1–13 records send them through
- * 32 connections, in batches of 8, to a central taking 8 batches at a time; a tenth replay a
+ * 32 connections, in batches of 8, to a central taking `--in-flight` (default 8) batches at a
+ * time (several, comma-separated, run one after the other); a tenth replay a
  * batch, a tenth lose an ACK; 429s wait their Retry-After on a clock scaled to `--second-ms`
  * (default 50) ms a second (FLEET_STORM in test/helpers/fleet-storm.ts, shared with the test).
  * The fleet runs in the bench's process (as the test does) and, with `--fleet own`, in a
