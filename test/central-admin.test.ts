@@ -31,16 +31,19 @@ describe.each(backends)('central gateway on $name: records and usage aggregates'
   let c: TestCentral;
   beforeAll(async () => {
     c = await startCentral({ storage });
-    const { pat } = await c.createPat('ada', 'payments');
-    const { device_id } = await enroll(c, pat);
     const block = { tier: 'prod', rule: 'metadata.ticket_id', stage: 'metadata', decision: 'block', mode: 'enforce', enforced: false };
-    const records = [
+    // Each developer's records come from their own device: ingest counts a record for the PAT's user and team.
+    const send = async (user: string, team: string, records: SyncRecord[]) => {
+      const { pat } = await c.createPat(user, team);
+      const { device_id } = await enroll(c, pat);
+      const res = await fetch(c.url + PATHS.records, { method: 'POST', headers: { authorization: `Bearer ${pat}`, 'content-type': 'application/json' }, body: JSON.stringify({ device_id, records }) });
+      expect(res.status).toBe(200);
+    };
+    await send('ada', 'payments', [
       record(1, { metadata: { project: 'checkout' }, verdicts: [block, { ...block, rule: 'pii' }] }),
-      record(2, { user: 'bob', team: 'search', resolved_model: 'openai/gpt-4o-mini', started_at: T0 + DAY, metadata: { project: 'ranking' } }),
-      record(3, { metadata: { project: 'checkout' }, usage: { tokens_in: 5, tokens_out: 5, tokens_cached: null, tokens_reasoning: null, cost_usd: 2 } }),
-    ];
-    const res = await fetch(c.url + PATHS.records, { method: 'POST', headers: { authorization: `Bearer ${pat}`, 'content-type': 'application/json' }, body: JSON.stringify({ device_id, records }) });
-    expect(res.status).toBe(200);
+      record(2, { metadata: { project: 'checkout' }, usage: { tokens_in: 5, tokens_out: 5, tokens_cached: null, tokens_reasoning: null, cost_usd: 2 } }),
+    ]);
+    await send('bob', 'search', [record(1, { user: 'bob', team: 'search', resolved_model: 'openai/gpt-4o-mini', started_at: T0 + DAY, metadata: { project: 'ranking' } })]);
   });
   afterAll(async () => c.close());
 
@@ -75,9 +78,9 @@ describe.each(backends)('central gateway on $name: records and usage aggregates'
 
   it('pages records with a cursor', async () => {
     const first = RecordsPageSchema.parse(await c.adminJson(`${PATHS.adminRecords}?limit=2`));
-    expect(first.records.map((r) => r.seq)).toEqual([1, 2]);
+    expect(first.records.map((r) => `${r.user} ${r.seq}`)).toEqual(['ada 1', 'ada 2']);
     const rest = RecordsPageSchema.parse(await c.adminJson(`${PATHS.adminRecords}?limit=2&cursor=${first.next_cursor}`));
-    expect(rest.records.map((r) => r.seq)).toEqual([3]);
+    expect(rest.records.map((r) => `${r.user} ${r.seq}`)).toEqual(['bob 1']);
     expect(rest.next_cursor).toBeNull();
   });
 });

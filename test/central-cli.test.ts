@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,9 @@ describe('gatehouse central start / publish (real processes)', () => {
     const bad = runCli(['central', 'start', '--port', '0', '--home', home, '--drain-ms', 'soon'], { ...env, GATEHOUSE_ORG: 'acme' });
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('--drain-ms "soon" is not a whole number of milliseconds: use 1 to 2147483647.');
+    const busy = runCli(['central', 'start', '--port', '0', '--home', home, '--ingest-in-flight', '0'], { ...env, GATEHOUSE_ORG: 'acme' });
+    expect(busy.code).toBe(2);
+    expect(busy.stderr.trim()).toBe('--ingest-in-flight "0" is not a whole number of batches: use 1 to 10000.');
     const fresh = mkdtempSync(join(tmpdir(), 'gatehouse-central-badid-'));
     try {
       writeFileSync(join(fresh, 'replica-id'), 'not an id\n');
@@ -115,5 +118,53 @@ describe('gatehouse central start / publish (real processes)', () => {
     const r = await runCliAsync(['central', 'publish', file, '--url', url], { ...env, GATEHOUSE_ADMIN_TOKEN: 'wrong' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Wrong admin token/);
+  });
+});
+
+describe('gatehouse central start: one replica per home', () => {
+  const env = { GATEHOUSE_ADMIN_TOKEN: ADMIN, GATEHOUSE_SIGNING_KEY: generateSigningKey().seed, GATEHOUSE_ORG: 'acme' };
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-central-lock-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  /** `central start --json` on the home; its url and pid once it listens, and its exit. */
+  function startReplica(...args: string[]) {
+    const child = spawn(process.execPath, [BIN, 'central', 'start', '--port', '0', '--home', home, '--json', ...args], { env: { ...process.env, GATEHOUSE_KEYCHAIN: 'off', ...env } });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started = new Promise<{ url: string; pid: number }>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve({ url: (JSON.parse(line) as { url: string }).url, pid: child.pid! });
+      });
+      void exited.then((code) => reject(new Error(`central exited with ${code} before listening`)));
+    });
+    return { child, started, exited };
+  }
+
+  it('a second start on a home a replica holds refuses, naming it; once that one stops, the home is free again', async () => {
+    const first = startReplica('--ingest-in-flight', '3');
+    const { url, pid } = await first.started;
+    try {
+      const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+      expect(metrics).toMatch(/^gatehouse_central_ingest_limit 3$/m);
+      // Its records outbox and replica id are this home's: a second replica here would drain the same rows.
+      const second = await runCliAsync(['central', 'start', '--port', '0', '--home', home], env);
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim()).toBe(`A central replica already runs for home ${home} on ${url} (pid ${pid}): each replica needs a --home of its own (it drains the records of the requests it served from there).`);
+      // The first is untouched by the refused start.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(home, 'gateway.lock'))).toBe(false);
+    const next = startReplica();
+    try {
+      await next.started;
+    } finally {
+      next.child.kill('SIGTERM');
+    }
+    expect(await next.exited).toBe(0);
   });
 });

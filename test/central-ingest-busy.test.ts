@@ -80,6 +80,9 @@ describe('ingest protection on the embedded SQLite backend', () => {
     expect(after.get('gatehouse_central_ingest_in_flight')).toBe(0);
     expect(after.get('gatehouse_central_ingest_admitted_total')).toBe(2 + probesAdmitted);
     expect(after.get('gatehouse_central_ingest_refused_total')).toBe(during.get('gatehouse_central_ingest_refused_total'));
+    // Every batch taken is in the duration histogram once answered; the refused ones are not.
+    expect(after.get('gatehouse_central_ingest_duration_seconds_count')).toBe(2 + probesAdmitted);
+    expect(after.get('gatehouse_central_ingest_duration_seconds_bucket{le="+Inf"}')).toBe(2 + probesAdmitted);
   });
 });
 

@@ -86,15 +86,19 @@ describe.skipIf(!url)('central gateway on PostgreSQL: replicas on one database',
   });
 
   it('keeps nothing of an ingest transaction killed mid-batch, and counts the retried batch once', async () => {
-    const batch = Array.from({ length: 50 }, (_, i) => record(301 + i, { started_at: T0, team: 'search' }));
+    // A device of the search team's, so its batch's rollup rows are the search team's (ingest counts a record for its PAT's team).
+    const { pat: samPat } = await a.createPat('sam', 'search');
+    const enrolled = await fetch(a.url + PATHS.enroll, { method: 'POST', headers: { authorization: `Bearer ${samPat}`, 'content-type': 'application/json' }, body: JSON.stringify({ hostname: 'h2', platform: 'linux', gatehouse_version: '0.1.0' }) });
+    const samDevice = EnrollResponseSchema.parse(await enrolled.json()).device_id;
+    const batch = Array.from({ length: 50 }, (_, i) => record(1 + i, { started_at: T0, user: 'sam', team: 'search' }));
     const pool = adminPool(url!, db.name);
     const holder = await pool.connect();
     try {
       // Hold the search team's rollup row in this device's shard: the ingest inserts its records, then waits on it.
-      await pool.query(`INSERT INTO usage_rollups (day, dim, key, tier, shard, requests, tokens_in, tokens_out, cost_usd) VALUES ('2026-05-01', 'team', 'search', '', $1, 0, 0, 0, 0)`, [rollupShard(deviceId)]);
+      await pool.query(`INSERT INTO usage_rollups (day, dim, key, tier, shard, requests, tokens_in, tokens_out, cost_usd) VALUES ('2026-05-01', 'team', 'search', '', $1, 0, 0, 0, 0)`, [rollupShard(samDevice)]);
       await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM usage_rollups WHERE dim = 'team' AND key = 'search' FOR UPDATE`);
-      const sent = post(a.url, pat, { device_id: deviceId, records: batch });
+      const sent = post(a.url, samPat, { device_id: samDevice, records: batch });
       await waitFor(async () => (await pool.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'gatehouse-central' AND wait_event_type = 'Lock'`)).rowCount === 1, 'the ingest waiting on the held lock');
       await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'gatehouse-central' AND wait_event_type = 'Lock'`);
       const killed = await sent;
@@ -104,7 +108,7 @@ describe.skipIf(!url)('central gateway on PostgreSQL: replicas on one database',
       expect(SyncErrorSchema.parse(await killed.json()).error.code).toBe('GH_ERR_STORAGE_UNAVAILABLE');
       await holder.query('ROLLBACK');
       expect((await pool.query(`SELECT count(*)::int AS n FROM records WHERE team = 'search'`)).rows[0].n).toBe(0);
-      const retried = RecordsAckSchema.parse(await (await post(b.url, pat, { device_id: deviceId, records: batch })).json());
+      const retried = RecordsAckSchema.parse(await (await post(b.url, samPat, { device_id: samDevice, records: batch })).json());
       expect(retried).toEqual({ accepted: 50, duplicates: 0, gaps: [] });
       const search = UsageAnswerSchema.parse(await c.adminJson(`${PATHS.adminUsage}?by=team`)).rows.find((r) => r.key === 'search');
       expect(search).toMatchObject({ requests: 50, cost_usd: 12.5 });

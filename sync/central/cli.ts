@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CommandError, UsageError, parse, resolveHome } from '../../local-gateway/cli/args.js';
 import { cliConfig } from '../../local-gateway/cli/config-file.js';
+import { clearRuntime, ensureHome, writeRuntime } from '../../local-gateway/core/home.js';
+import { claimHome, type HomeOwner } from '../../local-gateway/core/home-lock.js';
 import { LOG_LEVELS, type LogLevel } from '../../local-gateway/core/log.js';
 import { VERSION } from '../../local-gateway/core/version.js';
 import { CreatePatResponseSchema, PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
@@ -37,6 +39,8 @@ start
   --drain-ms N      How soon the usage of the requests it serves reaches the storage: its own
                     outbox (in <home>/gatehouse.db, written with each trace) is drained N ms
                     after new traces and every N ms while records wait (default 1000)
+  --ingest-in-flight N  Records batches taken at once; past N a batch is answered 429 with
+                    Retry-After (default 16). Lower it when the database is short of CPU
   --log-level L     error, warn (default), info or debug
   --json            One JSON line (url, home, storage, org, key_id, key_source, replica_id) instead of the banner
   Environment: GATEHOUSE_ADMIN_TOKEN (required), GATEHOUSE_ORG, GATEHOUSE_SIGNING_KEY (base64 32-byte seed),
@@ -85,6 +89,7 @@ async function start(argv: string[]): Promise<void> {
     storage: { type: 'string' },
     'retention-days': { type: 'string' },
     'drain-ms': { type: 'string' },
+    'ingest-in-flight': { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
   });
   const token = adminToken(process.env);
@@ -96,9 +101,19 @@ async function start(argv: string[]): Promise<void> {
   if (retention !== undefined && (!Number.isInteger(retention) || retention < 1)) throw new UsageError(`--retention-days "${values['retention-days']}" is not a whole number of days: use 1 or more.`);
   const drainMs = values['drain-ms'] === undefined ? undefined : Number(values['drain-ms']);
   if (drainMs !== undefined && (!Number.isInteger(drainMs) || drainMs < 1 || drainMs > 2 ** 31 - 1)) throw new UsageError(`--drain-ms "${values['drain-ms']}" is not a whole number of milliseconds: use 1 to 2147483647.`);
+  const inFlight = values['ingest-in-flight'] === undefined ? undefined : Number(values['ingest-in-flight']);
+  if (inFlight !== undefined && (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 10_000)) throw new UsageError(`--ingest-in-flight "${values['ingest-in-flight']}" is not a whole number of batches: use 1 to 10000.`);
   const home = values.home ?? join(resolveHome(undefined), 'central');
   const loaded = cliConfig({ home, config: values.config });
   const host = values.host;
+
+  // Before the storage and the outbox open: one replica per home. Two on one home would drain
+  // the same outbox rows of served requests and share one replica id; a second start says where
+  // the first runs and exits 1, and waits out one that is still starting or stopping.
+  const paths = ensureHome(home);
+  const claim = await claimHome(paths, { waitMs: STOP_GRACE_MS + 5_000 });
+  if ('owner' in claim) throw new CommandError(replicaOwnerSentence(home, paths.lock, claim.owner));
+  const lock = claim.held;
 
   let app: FastifyInstance;
   try {
@@ -106,10 +121,12 @@ async function start(argv: string[]): Promise<void> {
       home, adminToken: token, config: loaded.config, configFile: loaded.file, org: values.org ?? (process.env.GATEHOUSE_ORG?.trim() || null), enforcedTier: values.tier,
       recordsRetentionDays: retention,
       ownDrainMs: drainMs,
+      maxIngestInFlight: inFlight,
       storageUrl: values.storage ?? (process.env.GATEHOUSE_CENTRAL_STORAGE?.trim() || 'sqlite'),
       logging: level, allowedHosts: host === '127.0.0.1' || host === 'localhost' ? [] : [host],
     });
   } catch (err) {
+    lock.release();
     if (err instanceof SigningKeyError || err instanceof CentralStartError) throw new CommandError(err.message);
     throw err;
   }
@@ -118,6 +135,7 @@ async function start(argv: string[]): Promise<void> {
     await app.listen({ host, port });
   } catch (err) {
     await app.close();
+    lock.release();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CommandError(`Port ${port} is in use: pick another with --port.`);
     throw err;
   }
@@ -126,6 +144,23 @@ async function start(argv: string[]): Promise<void> {
   const actual = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   const { signer } = app.central;
+  // Before anything says the central is up: a supervisor may stop it the moment it reads the
+  // banner, and a SIGTERM that finds no handler kills it with the home's lock left behind.
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    lock.markStopping();
+    clearRuntime(paths, process.pid);
+    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
+    await app.close();
+    lock.release();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  // What a second start on this home probes (its /healthz answers with this pid).
+  writeRuntime(paths, { pid: process.pid, port: actual, url, started_at: new Date().toISOString() });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ url, home, storage: app.central.storageDisplay, org: app.central.org(), key_id: signer.keyId, key_source: signer.source, replica_id: app.central.replicaId, latest_version: app.central.policies.latest()?.version ?? null })}\n`);
   } else {
@@ -146,16 +181,21 @@ async function start(argv: string[]): Promise<void> {
     );
   }
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
-    await app.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+}
+
+/** The one sentence a second `gatehouse central start` on a held home prints. */
+function replicaOwnerSentence(home: string, lockFile: string, owner: Exclude<HomeOwner, { kind: 'none' }>): string {
+  const why = 'each replica needs a --home of its own (it drains the records of the requests it served from there)';
+  switch (owner.kind) {
+    case 'running':
+      return `A central replica already runs for home ${home} on ${owner.url} (pid ${owner.pid}): ${why}.`;
+    case 'starting':
+      return `A central replica is still starting for home ${home} (pid ${owner.pid}, since ${owner.since}): ${why}.`;
+    case 'stopping':
+      return `A central replica is still stopping for home ${home} (pid ${owner.pid}): start again once it has stopped.`;
+    case 'unresponsive':
+      return `Home ${home} is held by pid ${owner.pid} (since ${owner.since}), which does not answer: if it is a stuck replica, stop it (kill ${owner.pid}); if that pid is another program, delete ${lockFile}.`;
+  }
 }
 
 const centralUrl = (flag: string | undefined) => (flag ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { DEVICE_HEADER, EnrollRequestSchema, PATHS, RecordsBatchSchema, StatusReportSchema, type EnrollResponse, type PolicyResponse } from '../../protocol.js';
 import type { Whoami } from '../../../local-gateway/identity/whoami.js';
 import { uuidv7 } from '../../../local-gateway/core/ids.js';
+import { attributeToPat } from '../attribution.js';
 import { authenticatePat } from '../auth.js';
 import { CentralError } from '../errors.js';
 import type { DeviceRow, PatRow } from '../storage.js';
@@ -34,8 +35,7 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   const { ingest } = app.central;
   app.addHook('onRequest', async (req, reply) => {
     if (req.method !== 'POST' || req.url.split('?')[0] !== PATHS.records) return;
-    ingest.enter();
-    reply.raw.once('close', () => ingest.leave());
+    reply.raw.once('close', ingest.enter());
   });
   app.addHook('onRequest', async (req) => {
     req.pat = await authenticatePat(storage, req.headers);
@@ -84,7 +84,9 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.post(PATHS.records, { config, bodyLimit: RECORDS_BODY_LIMIT, preParsing: gunzipBody, schema: { body: RecordsBatchSchema } }, async (req) => {
     const device = await ownDevice(req, req.body.device_id);
-    return await storage.ingest(device.id, req.body.records, req.body.dropped, clock());
+    const { records, reattributed } = attributeToPat(req.body.records, pat(req));
+    if (reattributed > 0) app.central.log.warn('records named another user or team than their PAT\'s; stored under the PAT\'s', { device: device.id, records: reattributed });
+    return await storage.ingest(device.id, records, req.body.dropped, clock());
   });
 }
 

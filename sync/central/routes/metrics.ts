@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { LimitStoreStatus } from '../../../local-gateway/limits/types.js';
 import { adminChecker } from '../auth.js';
 import { PATHS } from '../../protocol.js';
+import type { IngestGate } from '../ingest-gate.js';
 
-type Sample = { labels?: Record<string, string>; value: number };
+/** A histogram's samples name their series (`_bucket`, `_sum`, `_count`) by `suffix`. */
+type Sample = { labels?: Record<string, string>; value: number; suffix?: string };
 interface Metric {
   name: string;
-  type: 'gauge' | 'counter';
+  type: 'gauge' | 'counter' | 'histogram';
   help: string;
   samples: Sample[];
 }
@@ -19,7 +21,7 @@ export function exposition(metrics: readonly Metric[]): string {
     lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const s of m.samples) {
       const labels = s.labels ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${label(v)}"`).join(',')}}` : '';
-      lines.push(`${m.name}${labels} ${s.value}`);
+      lines.push(`${m.name}${s.suffix ?? ''}${labels} ${s.value}`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -43,6 +45,22 @@ export function limitMetrics(s: LimitStoreStatus | null): Metric[] {
   ];
 }
 
+/** The ingest duration histogram, in seconds as Prometheus expects. */
+function ingestDurations(gate: IngestGate): Metric {
+  const d = gate.durations();
+  const le = (ms: number) => (ms === Number.POSITIVE_INFINITY ? '+Inf' : String(ms / 1000));
+  return {
+    name: 'gatehouse_central_ingest_duration_seconds',
+    type: 'histogram',
+    help: 'Records batches taken, from arrival to answer on this replica (refused ones are not in it).',
+    samples: [
+      ...d.buckets.map((b) => ({ suffix: '_bucket', labels: { le: le(b.le) }, value: b.count })),
+      { suffix: '_sum', value: d.sumMs / 1000 },
+      { suffix: '_count', value: d.count },
+    ],
+  };
+}
+
 /** `GET /metrics`, admin token as bearer: ingest protection, the policy in force, the shared limits. */
 export async function metricsRoutes(app: FastifyInstance, opts: { adminToken: string }): Promise<void> {
   const { ingest, policies } = app.central;
@@ -55,6 +73,7 @@ export async function metricsRoutes(app: FastifyInstance, opts: { adminToken: st
       { name: 'gatehouse_central_ingest_limit', type: 'gauge', help: 'Records batches this replica takes at once before answering 429.', samples: [{ value: ingest.limit }] },
       { name: 'gatehouse_central_ingest_admitted_total', type: 'counter', help: 'Records batches taken.', samples: [{ value: ingest.admitted }] },
       { name: 'gatehouse_central_ingest_refused_total', type: 'counter', help: 'Records batches refused with 429 and Retry-After because too many were in flight.', samples: [{ value: ingest.refused }] },
+      ingestDurations(ingest),
       { name: 'gatehouse_central_policy_version', type: 'gauge', help: 'The latest published policy version this replica serves (0 before the first).', samples: [{ value: version ?? 0 }] },
       ...limitMetrics(app.policy.shared?.status() ?? null),
     ];
