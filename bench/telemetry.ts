@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { load, type Target } from './lib/measure.js';
 import { cpuMicros, freePort, startChild, stopAll, waitHealthy, type Child } from './lib/procs.js';
 import { BENCH_API_KEY, BENCH_TOKEN } from './lib/secrets.js';
+import type { TelemetryStatus } from '../local-gateway/telemetry/status.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -97,6 +98,10 @@ async function main(): Promise<void> {
     process.stdout.write(`  ${'without export'.padEnd(16)} ${a.toFixed(0).padStart(7)} ${`${ca.toFixed(0)} µs`.padStart(12)} ${`${ma.toFixed(0)} µs`.padStart(15)}\n`);
     process.stdout.write(`  ${'with export'.padEnd(16)} ${b.toFixed(0).padStart(7)} ${`${cb.toFixed(0)} µs`.padStart(12)} ${`${mb.toFixed(0)} µs`.padStart(15)}\n`);
     process.stdout.write(`  cost: ${((1 - b / a) * 100).toFixed(1)}% of req/s, ${more(ca, cb)} CPU per request in all, ${more(ma, mb)} on the request thread (target ≤ 5%)\n`);
+    // A trace dropped from a full queue costs the export nothing: the figures count only if none was.
+    const status = (await (await fetch(`${exporting.target.origin}/api/status`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } })).json()) as { telemetry: TelemetryStatus };
+    const t = status.telemetry;
+    process.stdout.write(`  export: ${t.exported} traces exported, ${t.queued} queued, ${t.dropped} dropped, ${t.failed} failed\n`);
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { OtlpConfig } from '../config/schema.js';
 import type { TraceHead } from '../store/schema.js';
-import { traceSpans, type ProviderFacts, type SpanSource } from './spans.js';
+import { providerAttributes, traceSpans, type ProviderFacts, type SpanSource } from './spans.js';
 
 /** What the export thread is started with. */
 export interface ExportWorkerData {
@@ -53,7 +53,7 @@ function run(port: NonNullable<typeof parentPort>, data: ExportWorkerData): void
     return hex;
   };
   const src: SpanSource = { resource: resourceFromAttributes(data.resource), scope: { name: 'gatehouse' }, randomHex };
-  const providers = new Map(data.providers);
+  const providers = new Map(data.providers.map(([id, facts]) => [id, providerAttributes(facts)]));
   const { endpoint, protocol, timeout_ms } = data.config;
   const url = /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/traces`;
   let headers: Record<string, string> = {};
