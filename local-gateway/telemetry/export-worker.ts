@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { providerAttributes, traceSpans, type ProviderFacts, type SpanSource } f
 
 /** What the export thread is started with. */
 export interface ExportWorkerData {
-  config: Pick<OtlpConfig, 'endpoint' | 'protocol' | 'timeout_ms'>;
+  config: Pick<OtlpConfig, 'endpoint' | 'protocol' | 'compression' | 'timeout_ms'>;
   providers: [string, ProviderFacts][];
   resource: Attributes;
 }
@@ -54,10 +55,11 @@ function run(port: NonNullable<typeof parentPort>, data: ExportWorkerData): void
   };
   const src: SpanSource = { resource: resourceFromAttributes(data.resource), scope: { name: 'gatehouse' }, randomHex };
   const providers = new Map(data.providers.map(([id, facts]) => [id, providerAttributes(facts)]));
-  const { endpoint, protocol, timeout_ms } = data.config;
+  const { endpoint, protocol, compression, timeout_ms } = data.config;
   const url = /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/traces`;
   let headers: Record<string, string> = {};
-  const common = { url, headers: () => Promise.resolve(headers), timeoutMillis: timeout_ms };
+    // Compression as configured, always given: left out, the exporter would take it from OTEL_EXPORTER_OTLP_COMPRESSION.
+  const common = { url, headers: () => Promise.resolve(headers), timeoutMillis: timeout_ms, compression: compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE };
   const exporter: SpanExporter = protocol === 'http/json' ? new JsonExporter(common) : new ProtoExporter(common);
   port.on('message', (msg: ToExporter) => {
     headers = msg.headers;
