@@ -1,17 +1,20 @@
 /**
  * `npx tsx bench/telemetry.ts`: what OTLP export costs the gateway's throughput. Two built
  * gateways on the same stand-in, one with `telemetry.otlp` to a collector stand-in that
- * answers every export (its own process), one without; autocannon against each in turn,
- * alternating, in one run. Prints per run req/s and the gateway process's CPU per request
- * (all its threads, from /proc), and the cost as the ratio of the medians of each: CPU per
- * request is the steadier figure on a shared machine, where req/s moves with everyone's load.
+ * answers every export (its own process, so its CPU is not counted), one without; autocannon
+ * against each in turn, alternating, in one run. Prints per run req/s and the gateway
+ * process's CPU per request (all its threads, from /proc), and the cost as the ratio of the
+ * medians of each: CPU per request is the steadier figure on a shared machine, where req/s
+ * moves with everyone's load. The exporting gateway's queue is large enough that no trace is
+ * dropped, and a run's CPU is read once every trace it served has been exported, so the
+ * figure is the cost of exporting all of them.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load, type Target } from './lib/measure.js';
-import { cpuMicros, freePort, startChild, stopAll, waitHealthy, type Child } from './lib/procs.js';
+import { cpuMicros, freePort, rssBytes, startChild, stopAll, waitHealthy, type Child } from './lib/procs.js';
 import { BENCH_API_KEY, BENCH_TOKEN } from './lib/secrets.js';
 import type { TelemetryStatus } from '../local-gateway/telemetry/status.js';
 
@@ -33,7 +36,7 @@ async function gatehouse(scratch: string, label: string, standinPort: number, co
   const home = join(scratch, label);
   mkdirSync(home, { recursive: true });
   const lines = ['providers:', '  - id: standin', '    kind: openai', `    base_url: http://127.0.0.1:${standinPort}/v1`, '    api_key: env:STANDIN_API_KEY'];
-  if (collector) lines.push(`telemetry: { otlp: { endpoint: ${collector}, protocol: http/protobuf } }`);
+  if (collector) lines.push(`telemetry: { otlp: { endpoint: ${collector}, protocol: http/protobuf, max_queue: 1000000 } }`);
   writeFileSync(join(home, 'gatehouse.yaml'), `${lines.join('\n')}\n`);
   const port = await freePort();
   const { child, match } = await startChild(`gatehouse (${label})`, [join(ROOT, 'bin/gatehouse.js'), 'start'], {
@@ -56,6 +59,22 @@ function target(name: string, origin: string): Target {
   return { name, origin, path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_TOKEN}` }, body, streamBody: body };
 }
 
+async function exportStatus(g: Gateway): Promise<TelemetryStatus | null> {
+  const res = await fetch(`${g.target.origin}/api/status`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
+  return ((await res.json()) as { telemetry: TelemetryStatus | null }).telemetry;
+}
+
+/** Waits until the gateway has exported (or given up on) `served` traces; a gateway that does not export has none to wait for. */
+async function drained(g: Gateway, served: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const t = await exportStatus(g);
+    if (t === null || t.exported + t.dropped + t.failed >= served) return;
+    if (Date.now() > deadline) throw new Error(`${g.target.name}: ${served - t.exported - t.dropped - t.failed} traces still not exported after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load1 = () => loadavg()[0]!.toFixed(1);
 
@@ -75,18 +94,24 @@ async function main(): Promise<void> {
     const cpu = new Map<Gateway, number[]>([[plain, []], [exporting, []]]);
     const main = new Map<Gateway, number[]>([[plain, []], [exporting, []]]);
     process.stdout.write(`load average ${load1()} at the start\n`);
-    for (const g of [plain, exporting]) await load(g.target, CONNECTIONS, { seconds: 1 });
+    const served = new Map<Gateway, number>();
+    for (const g of [plain, exporting]) {
+      served.set(g, (await load(g.target, CONNECTIONS, { seconds: 1 })).total);
+      await drained(g, served.get(g)!);
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const g of round % 2 === 0 ? [plain, exporting] : [exporting, plain]) {
         const [c0, m0] = [cpuMicros(g.pid), cpuMicros(g.pid, g.pid)];
         const r = await load(g.target, CONNECTIONS, { seconds: SECONDS });
+        served.set(g, served.get(g)! + r.total);
+        await drained(g, served.get(g)!);
         const perRequest = (cpuMicros(g.pid) - c0) / r.total;
         const onRequestThread = (cpuMicros(g.pid, g.pid) - m0) / r.total;
         if (r.non2xx > 0 || r.errors > 0) throw new Error(`${g.target.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         rps.get(g)!.push(r.rps);
         cpu.get(g)!.push(perRequest);
         main.get(g)!.push(onRequestThread);
-        process.stdout.write(`  round ${round + 1} ${g.target.name.padEnd(17)} ${r.rps.toFixed(0).padStart(6)} req/s, CPU/request ${perRequest.toFixed(0).padStart(4)} µs (request thread ${onRequestThread.toFixed(0).padStart(4)} µs), load ${load1()}\n`);
+        process.stdout.write(`  round ${round + 1} ${g.target.name.padEnd(17)} ${r.rps.toFixed(0).padStart(6)} req/s, CPU/request ${perRequest.toFixed(0).padStart(4)} µs (request thread ${onRequestThread.toFixed(0).padStart(4)} µs, other threads ${(perRequest - onRequestThread).toFixed(0).padStart(4)} µs), load ${load1()}\n`);
       }
     }
     const [a, b] = [median(rps.get(plain)!), median(rps.get(exporting)!)];
@@ -99,9 +124,10 @@ async function main(): Promise<void> {
     process.stdout.write(`  ${'with export'.padEnd(16)} ${b.toFixed(0).padStart(7)} ${`${cb.toFixed(0)} µs`.padStart(12)} ${`${mb.toFixed(0)} µs`.padStart(15)}\n`);
     process.stdout.write(`  cost: ${((1 - b / a) * 100).toFixed(1)}% of req/s, ${more(ca, cb)} CPU per request in all, ${more(ma, mb)} on the request thread (target ≤ 5%)\n`);
     // A trace dropped from a full queue costs the export nothing: the figures count only if none was.
-    const status = (await (await fetch(`${exporting.target.origin}/api/status`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } })).json()) as { telemetry: TelemetryStatus };
-    const t = status.telemetry;
-    process.stdout.write(`  export: ${t.exported} traces exported, ${t.queued} queued, ${t.dropped} dropped, ${t.failed} failed\n`);
+    const t = (await exportStatus(exporting))!;
+    process.stdout.write(`  export: ${t.exported} of ${served.get(exporting)} traces exported, ${t.dropped} dropped, ${t.failed} failed\n`);
+    const rss = (g: Gateway) => `${(rssBytes(g.pid) / 2 ** 20).toFixed(0)} MB`;
+    process.stdout.write(`  RSS after the runs: ${rss(plain)} without export, ${rss(exporting)} with\n`);
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });
