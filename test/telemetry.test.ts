@@ -117,6 +117,30 @@ describe('OTLP export', () => {
     }
   });
 
+  it('compresses with gzip only when the setting says so, whatever OTEL_EXPORTER_OTLP_COMPRESSION says', async () => {
+    const receiver = await startOtlpReceiver();
+    const saved = process.env.OTEL_EXPORTER_OTLP_COMPRESSION;
+    // The export thread inherits this process's environment; the exporter would read it if the setting were not passed.
+    process.env.OTEL_EXPORTER_OTLP_COMPRESSION = 'gzip';
+    const plain = await gateway(receiver, { protocol: 'http/protobuf' });
+    const gzip = await gateway(receiver, { protocol: 'http/protobuf', compression: 'gzip' });
+    try {
+      const first = await call(plain, 'not compressed');
+      await waitFor(() => rootOf(receiver.spans, first), 'the uncompressed span');
+      expect(receiver.requests[0]!.headers['content-encoding']).toBeUndefined();
+      const second = await call(gzip, 'compressed');
+      const root = await waitFor(() => rootOf(receiver.spans, second), 'the gzip span');
+      expect(receiver.requests[1]!.headers['content-encoding']).toBe('gzip');
+      expect(root.attributes['gen_ai.request.model']).toBe('up/gpt-4o-mini');
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_COMPRESSION;
+      else process.env.OTEL_EXPORTER_OTLP_COMPRESSION = saved;
+      await plain.close();
+      await gzip.close();
+      await receiver.stop();
+    }
+  });
+
   it('masks what the PII scanner finds when the telemetry setting says redacted, though the policy logs full bodies', async () => {
     const receiver = await startOtlpReceiver();
     const gw = await gateway(receiver, { protocol: 'http/json', bodies: 'redacted' }, 'full');

@@ -2,17 +2,18 @@ import type { Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { OtlpConfig } from '../config/schema.js';
 import type { TraceHead } from '../store/schema.js';
-import { traceSpans, type ProviderFacts, type SpanSource } from './spans.js';
+import { providerAttributes, traceSpans, type ProviderFacts, type SpanSource } from './spans.js';
 
 /** What the export thread is started with. */
 export interface ExportWorkerData {
-  config: Pick<OtlpConfig, 'endpoint' | 'protocol' | 'timeout_ms'>;
+  config: Pick<OtlpConfig, 'endpoint' | 'protocol' | 'compression' | 'timeout_ms'>;
   providers: [string, ProviderFacts][];
   resource: Attributes;
 }
@@ -53,11 +54,12 @@ function run(port: NonNullable<typeof parentPort>, data: ExportWorkerData): void
     return hex;
   };
   const src: SpanSource = { resource: resourceFromAttributes(data.resource), scope: { name: 'gatehouse' }, randomHex };
-  const providers = new Map(data.providers);
-  const { endpoint, protocol, timeout_ms } = data.config;
+  const providers = new Map(data.providers.map(([id, facts]) => [id, providerAttributes(facts)]));
+  const { endpoint, protocol, compression, timeout_ms } = data.config;
   const url = /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/traces`;
   let headers: Record<string, string> = {};
-  const common = { url, headers: () => Promise.resolve(headers), timeoutMillis: timeout_ms };
+    // Compression as configured, always given: left out, the exporter would take it from OTEL_EXPORTER_OTLP_COMPRESSION.
+  const common = { url, headers: () => Promise.resolve(headers), timeoutMillis: timeout_ms, compression: compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE };
   const exporter: SpanExporter = protocol === 'http/json' ? new JsonExporter(common) : new ProtoExporter(common);
   port.on('message', (msg: ToExporter) => {
     headers = msg.headers;

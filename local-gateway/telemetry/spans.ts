@@ -37,6 +37,21 @@ const PROVIDER_NAMES: Record<string, string> = {
   demo: 'gatehouse.demo',
 };
 
+/** A provider's span attributes (`gen_ai.provider.name`, `server.*`), made once per provider rather than per trace. */
+export type ProviderAttributes = Readonly<Attributes>;
+
+export function providerAttributes(provider: ProviderFacts): ProviderAttributes {
+  const name = PROVIDER_NAMES[provider.kind] ?? provider.kind;
+  // `gen_ai.system` is the attribute's name before semantic conventions 1.37; many backends still key on it.
+  const attrs: Attributes = { 'gen_ai.provider.name': name, 'gen_ai.system': name };
+  if (provider.baseUrl !== null) {
+    const url = new URL(provider.baseUrl);
+    attrs['server.address'] = url.hostname;
+    attrs['server.port'] = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  }
+  return attrs;
+}
+
 /** Longest body attribute; collectors refuse or cut larger values anyway. */
 export const BODY_ATTRIBUTE_LIMIT = 128 * 1024;
 
@@ -68,7 +83,7 @@ export function finishReasons(responseJson: string): string[] {
   return [...found];
 }
 
-function requestAttributes(item: ExportItem, provider: ProviderFacts | null): Attributes {
+function requestAttributes(item: ExportItem, provider: ProviderAttributes | null): Attributes {
   const h = item.head;
   const attrs: Attributes = {
     'gen_ai.operation.name': operationOf(h.api),
@@ -84,17 +99,7 @@ function requestAttributes(item: ExportItem, provider: ProviderFacts | null): At
   const set = (key: string, value: string | number | null | undefined) => {
     if (value !== null && value !== undefined) attrs[key] = value;
   };
-  if (provider !== null) {
-    const name = PROVIDER_NAMES[provider.kind] ?? provider.kind;
-    attrs['gen_ai.provider.name'] = name;
-    // The attribute's name before semantic conventions 1.37; many backends still key on it.
-    attrs['gen_ai.system'] = name;
-    if (provider.baseUrl !== null) {
-      const url = new URL(provider.baseUrl);
-      attrs['server.address'] = url.hostname;
-      attrs['server.port'] = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    }
-  }
+  if (provider !== null) Object.assign(attrs, provider);
   set('gatehouse.provider', h.provider);
   set('gen_ai.request.model', h.requested_model);
   // The provider's own name for the model, as the provider was asked for it.
@@ -135,62 +140,105 @@ export interface SpanSource {
 }
 
 const hr = (ms: number): HrTime => millisToHrTime(ms);
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NONE: never[] = Object.freeze([]) as never[];
 
-
-function span(src: SpanSource, f: { name: string; kind: SpanKind; context: SpanContext; parent: SpanContext | undefined; start: number; end: number; attributes: Attributes; events?: TimedEvent[]; status?: SpanStatus }): ReadableSpan {
-  const attributeCount = Object.keys(f.attributes).length;
-  const events = f.events ?? [];
-  return {
-    name: f.name,
-    kind: f.kind,
-    spanContext: () => f.context,
-    parentSpanContext: f.parent,
-    startTime: hr(f.start),
-    endTime: hr(f.end),
-    duration: hr(f.end - f.start),
-    ended: true,
-    status: f.status ?? { code: SpanStatusCode.UNSET },
-    attributes: attributeCount <= LIMIT ? f.attributes : Object.fromEntries(Object.entries(f.attributes).slice(0, LIMIT)),
-    links: [],
-    events: events.length <= LIMIT ? events : events.slice(0, LIMIT),
-    resource: src.resource,
-    instrumentationScope: src.scope,
-    droppedAttributesCount: Math.max(0, attributeCount - LIMIT),
-    droppedEventsCount: Math.max(0, events.length - LIMIT),
-    droppedLinksCount: 0,
-  };
+/** A stage's span name and attributes, the same for every trace: made once, shared by all its spans (the exporters only read them). */
+const stages = new Map<string, { name: string; attributes: Attributes }>();
+function stageFacts(stage: string): { name: string; attributes: Attributes } {
+  let facts = stages.get(stage);
+  if (facts === undefined) {
+    facts = { name: `gatehouse.${stage}`, attributes: Object.freeze({ 'gatehouse.stage': stage }) };
+    stages.set(stage, facts);
+  }
+  return facts;
 }
 
 /**
- * The trace's spans, as the OpenTelemetry exporters read them (`ReadableSpan`), built as plain
- * values rather than through a Tracer: the SDK's span objects cost as much again as encoding
- * them. The request span continues the client's W3C trace context when it sent one; the stages
- * ran one after another, so each stage span starts where the one before ended, and lasts the
- * measured phase (what `Server-Timing` reported).
+ * A finished span as the OpenTelemetry exporters read it, as a plain value: the SDK's span
+ * objects (through a Tracer) cost as much again as encoding them. One class, so every span
+ * has the same shape, `spanContext` is a prototype method rather than a closure per span,
+ * and `duration` (which the exporters do not read) is worked out only if asked for.
  */
-export function traceSpans(src: SpanSource, item: ExportItem, provider: ProviderFacts | null): ReadableSpan[] {
+class PlainSpan implements ReadableSpan {
+  readonly ended = true;
+  readonly links = NONE;
+  readonly droppedLinksCount = 0;
+  readonly attributes: Attributes;
+  readonly events: TimedEvent[];
+  readonly droppedAttributesCount: number;
+  readonly droppedEventsCount: number;
+  constructor(
+    src: SpanSource,
+    readonly name: string,
+    readonly kind: SpanKind,
+    private readonly context: SpanContext,
+    readonly parentSpanContext: SpanContext | undefined,
+    readonly startTime: HrTime,
+    readonly endTime: HrTime,
+    attributes: Attributes,
+    events: TimedEvent[],
+    readonly status: SpanStatus,
+  ) {
+    this.resource = src.resource;
+    this.instrumentationScope = src.scope;
+    const attributeCount = Object.keys(attributes).length;
+    this.attributes = attributeCount <= LIMIT ? attributes : Object.fromEntries(Object.entries(attributes).slice(0, LIMIT));
+    this.droppedAttributesCount = Math.max(0, attributeCount - LIMIT);
+    this.events = events.length <= LIMIT ? events : events.slice(0, LIMIT);
+    this.droppedEventsCount = Math.max(0, events.length - LIMIT);
+  }
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  spanContext(): SpanContext {
+    return this.context;
+  }
+  get duration(): HrTime {
+    const ns = (this.endTime[0] - this.startTime[0]) * 1e9 + (this.endTime[1] - this.startTime[1]);
+    return [Math.trunc(ns / 1e9), ns % 1e9];
+  }
+}
+
+/**
+ * The trace's spans, as the OpenTelemetry exporters read them (`ReadableSpan`). The request
+ * span continues the client's W3C trace context when it sent one; the stages ran one after
+ * another, so each stage span starts where the one before ended (the same time value), and
+ * lasts the measured phase (what `Server-Timing` reported). The trace's random ids come from
+ * one draw, cut into ids.
+ */
+export function traceSpans(src: SpanSource, item: ExportItem, provider: ProviderAttributes | null): ReadableSpan[] {
   const h = item.head;
-  const parent = otelTrace.getSpanContext(parentContext(h.request_headers));
+  const parent = h.request_headers.traceparent === undefined ? undefined : otelTrace.getSpanContext(parentContext(h.request_headers));
   const valid = parent !== undefined && isSpanContextValid(parent);
+  const phases = Object.entries(h.phases);
+  const ids = src.randomHex((valid ? 0 : 16) + 8 * (phases.length + 1));
+  let at = valid ? 0 : 32;
+  const nextSpanId = () => ids.slice(at, (at += 16));
   const root: SpanContext = {
-    traceId: valid ? parent.traceId : src.randomHex(16),
-    spanId: src.randomHex(8),
+    traceId: valid ? parent.traceId : ids.slice(0, 32),
+    spanId: nextSpanId(),
     traceFlags: TraceFlags.SAMPLED,
     ...(valid && parent.traceState !== undefined ? { traceState: parent.traceState } : {}),
   };
   const spans: ReadableSpan[] = [];
-  let at = h.started_at;
-  const stageEnd = new Map<string, number>();
-  for (const [stage, ms] of Object.entries(h.phases)) {
-    const context: SpanContext = { ...root, spanId: src.randomHex(8) };
+  const start = hr(h.started_at);
+  let ms = h.started_at;
+  let from = start;
+  const stageEnd = new Map<string, HrTime>();
+  for (const [stage, took] of phases) {
+    const facts = stageFacts(stage);
+    const context: SpanContext = { traceId: root.traceId, spanId: nextSpanId(), traceFlags: root.traceFlags, ...(root.traceState !== undefined ? { traceState: root.traceState } : {}) };
     const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
-    spans.push(span(src, { name: `gatehouse.${stage}`, kind, context, parent: root, start: at, end: at + ms, attributes: { 'gatehouse.stage': stage } }));
-    at += ms;
-    stageEnd.set(stage, at);
+    ms += took;
+    const to = hr(ms);
+    spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET));
+    from = to;
+    stageEnd.set(stage, to);
   }
+  const end = h.ended_at >= ms ? hr(h.ended_at) : from;
   const events: TimedEvent[] = h.verdicts.map((v) => ({
     name: 'gatehouse.verdict',
-    time: hr(stageEnd.get(v.stage) ?? h.ended_at),
+    time: stageEnd.get(v.stage) ?? hr(h.ended_at),
     attributes: {
       'gatehouse.verdict.tier': v.tier,
       'gatehouse.verdict.enforced': v.enforced,
@@ -203,7 +251,7 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
     droppedAttributesCount: 0,
   }));
   const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
-  const status: SpanStatus = h.status >= 400 ? { code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` } : { code: SpanStatusCode.UNSET };
-  spans.push(span(src, { name, kind: SpanKind.SERVER, context: root, parent: valid ? parent : undefined, start: h.started_at, end: Math.max(h.ended_at, at), attributes: requestAttributes(item, provider), events, status }));
+  const status: SpanStatus = h.status >= 400 ? { code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` } : UNSET;
+  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, requestAttributes(item, provider), events, status));
   return spans;
 }

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 
 /**
  * A stand-in OTLP/HTTP collector on 127.0.0.1: `POST /v1/traces` in protobuf or JSON, decoded
  * independently of the exporter (protobufjs, from the OTLP trace messages' field numbers as
- * opentelemetry-proto defines them), answers scripted per request.
+ * opentelemetry-proto defines them), gzip-encoded or not, answers scripted per request.
  */
 
 const F = (type: string, id: number, rule?: 'repeated') => ({ type, id, ...(rule ? { rule } : {}) });
@@ -173,7 +174,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         return;
       }
       try {
-        r.spans.push(...spansOf(decode(contentType, Buffer.concat(chunks)), contentType.startsWith('application/json')));
+        const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
+        r.spans.push(...spansOf(decode(contentType, body), contentType.startsWith('application/json')));
         res.writeHead(200, { 'content-type': contentType }).end(contentType.startsWith('application/json') ? '{}' : '');
       } catch (err) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end((err as Error).message);
