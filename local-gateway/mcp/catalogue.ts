@@ -49,7 +49,7 @@ export class ToolCatalogue {
         this.log.warn('mcp server left out of tools/list', { server, err: (s.reason as Error).message });
       }
     });
-    const routes = exposeTools(found.map((f) => ({ server: f.server, tool: f.tool.name })));
+    const routes = exposeTools(found.map((f) => ({ server: f.server, tool: f.tool.name, prefix: this.upstreams.get(f.server)!.prefix })));
     const listing: ToolListing = {
       tools: found.map((f, i) => ({ ...f.tool, name: routes[i]!.exposed })),
       routes: new Map(routes.map((r) => [r.exposed, r])),

@@ -37,6 +37,8 @@ export interface CallerChannel {
  */
 export class Upstream {
   readonly id: string;
+  /** Whether its tools are exposed as `<id>_<tool>` (else under their own names). */
+  readonly prefix: boolean;
   private client: Client | null = null;
   private connecting: Promise<Client> | null = null;
   private listed: Promise<Tool[]> | null = null;
@@ -52,6 +54,7 @@ export class Upstream {
 
   constructor(private readonly o: UpstreamOptions) {
     this.id = o.config.id;
+    this.prefix = o.config.prefix;
   }
 
   private get timeout(): number {

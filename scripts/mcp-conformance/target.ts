@@ -1,6 +1,8 @@
 /**
- * What the conformance suite runs against: a gateway fronting the stand-in MCP server, behind
- * a loopback proxy that adds the local token (the suite sends no headers of its own).
+ * What the conformance suite runs against: a gateway fronting two stand-in MCP servers, the
+ * tool stand-in (`remote_*`) and one with the suite's reference tools under their own names
+ * (`prefix: false`, as the suite calls them), behind a loopback proxy that adds the local
+ * token (the suite sends no headers of its own).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { ConfigSchema } from '../../local-gateway/config/schema.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
 import { buildGateway, listenLoopback } from '../../local-gateway/server/app.js';
+import { startMcpReferenceStandin } from '../../test/standins/mcp-reference.js';
 import { startMcpHttpStandin } from '../../test/standins/mcp-tools.js';
 
 const TOKEN = 'conformance-token-0123456789';
@@ -23,8 +26,9 @@ export async function startConformanceTarget(): Promise<ConformanceTarget> {
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-conformance-'));
   ensureHome(home);
   const upstream = await startMcpHttpStandin();
+  const reference = await startMcpReferenceStandin();
   const app = await buildGateway({
-    config: ConfigSchema.parse({ mcp: { servers: [{ id: 'remote', url: upstream.url }] } }),
+    config: ConfigSchema.parse({ mcp: { servers: [{ id: 'remote', url: upstream.url }, { id: 'ref', url: reference.url, prefix: false }] } }),
     configFile: null,
     home,
     token: { value: TOKEN, source: 'env', file: null },
@@ -48,6 +52,7 @@ export async function startConformanceTarget(): Promise<ConformanceTarget> {
       await new Promise<void>((r) => proxy.close(() => r()));
       await app.close();
       await upstream.close();
+      await reference.close();
       rmSync(home, { recursive: true, force: true });
     },
   };
