@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import type { McpConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
+import { UpstreamContent } from './content.js';
 import { exposeTools, type ToolRoute } from './names.js';
 import { Upstream } from './upstream.js';
 
@@ -18,6 +19,8 @@ export interface ToolListing {
  */
 export class ToolCatalogue {
   readonly upstreams: ReadonlyMap<string, Upstream>;
+  /** Their prompts and resources, composed the same way. */
+  readonly content: UpstreamContent;
   private readonly listeners = new Set<() => void>();
   private last: ToolListing | null = null;
 
@@ -29,6 +32,7 @@ export class ToolCatalogue {
     this.upstreams = new Map(
       config.servers.map((s) => [s.id, new Upstream({ config: s, env, timeoutMs: config.timeout_ms, maxResultBytes: Math.floor(config.max_result_mb * 1048576), log, onToolsChanged })]),
     );
+    this.content = new UpstreamContent(this.upstreams, log);
   }
 
   /** Whether any server is configured (else `/mcp` serves an empty tool list). */

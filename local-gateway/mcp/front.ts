@@ -50,8 +50,16 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
-    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true } } });
+    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, completions: {} } });
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
+    // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
+    const content = deps.catalogue.content;
+    server.setRequestHandler('prompts/list', () => content.listPrompts());
+    server.setRequestHandler('prompts/get', (req) => content.getPrompt(req.params));
+    server.setRequestHandler('resources/list', () => content.listResources());
+    server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
+    server.setRequestHandler('resources/read', (req) => content.readResource(req.params));
+    server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
     server.setRequestHandler('tools/call', (req, ctx) =>
       callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session)),
     );

@@ -1,4 +1,4 @@
-import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type Tool } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -106,6 +106,29 @@ export class Upstream {
       throw new McpFailure('result_too_large', `MCP server "${this.id}" answered ${tool} with ${(size / 1048576).toFixed(1)} MB, over mcp.max_result_mb (${this.o.maxResultBytes / 1048576} MB): ask for less, or raise the limit in gatehouse.yaml.`);
     }
     return result;
+  }
+
+  /** What the server said it serves (connecting first): resources and prompts are asked only of servers that have them. */
+  async capabilities(): Promise<ServerCapabilities> {
+    try {
+      return (await this.connect()).getServerCapabilities() ?? {};
+    } catch (err) {
+      throw this.failure(err, 'connect');
+    }
+  }
+
+  /**
+   * One request other than a tool call (resources, prompts, completions). The server's own
+   * JSON-RPC error (a resource it does not have) goes back as it sent it; any other failure is
+   * an McpFailure with a message.
+   */
+  async request<T>(what: string, send: (client: Client, options: { timeout: number }) => Promise<T>): Promise<T> {
+    try {
+      return await send(await this.connect(), { timeout: this.timeout });
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      throw this.failure(err, what);
+    }
   }
 
   private connect(): Promise<Client> {

@@ -4,11 +4,11 @@
  * official SDK and served over Streamable HTTP. Behind the gateway (with `prefix: false`, so
  * the names stay the suite's) the suite's tool scenarios test what `/mcp` passes on: every
  * content type, errors, progress, and the server's questions (sampling, elicitation) during a
- * call.
+ * call; and resources, a resource template and prompts, for what `/mcp` composes of those.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { fromJsonSchema, isInitializeRequest, McpServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { completable, fromJsonSchema, isInitializeRequest, McpServer, ResourceTemplate, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** A 1×1 PNG and a WAV header: the smallest real image and audio. */
@@ -122,6 +122,40 @@ export function referenceServer(): McpServer {
   server.registerTool('json_schema_2020_12_tool', { description: 'Takes a JSON Schema 2020-12 input', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12) }, (args) =>
     text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
   );
+  // Resources and prompts the suite reads by URI and name; behind the gateway they test what `/mcp` composes and routes.
+  server.registerResource('static-text', 'test://static-text', { title: 'Static Text Resource', description: 'A static text resource', mimeType: 'text/plain' }, () => ({
+    contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
+  }));
+  server.registerResource('static-binary', 'test://static-binary', { title: 'Static Binary Resource', description: 'A static binary resource (image)', mimeType: 'image/png' }, () => ({
+    contents: [{ uri: 'test://static-binary', mimeType: 'image/png', blob: PNG }],
+  }));
+  server.registerResource('template', new ResourceTemplate('test://template/{id}/data', { list: undefined }), { title: 'Resource Template', description: 'A template with a parameter', mimeType: 'application/json' }, (uri, { id }) => ({
+    contents: [{ uri: uri.toString(), mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
+  }));
+  server.registerPrompt('test_simple_prompt', { title: 'Simple Test Prompt', description: 'A prompt without arguments' }, () => ({
+    messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
+  }));
+  server.registerPrompt(
+    'test_prompt_with_arguments',
+    {
+      title: 'Prompt With Arguments',
+      description: 'A prompt with required arguments',
+      argsSchema: z.object({ arg1: completable(z.string().describe('First test argument'), (v) => ['paris', 'park', 'party'].filter((w) => w.startsWith(v))), arg2: z.string().describe('Second test argument') }),
+    },
+    ({ arg1, arg2 }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }] }),
+  );
+  server.registerPrompt('test_prompt_with_embedded_resource', { title: 'Prompt With Embedded Resource', description: 'A prompt that embeds a resource', argsSchema: z.object({ resourceUri: z.string() }) }, ({ resourceUri }) => ({
+    messages: [
+      { role: 'user', content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
+      { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
+    ],
+  }));
+  server.registerPrompt('test_prompt_with_image', { title: 'Prompt With Image', description: 'A prompt with an image' }, () => ({
+    messages: [
+      { role: 'user', content: { type: 'image', data: PNG, mimeType: 'image/png' } },
+      { role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } },
+    ],
+  }));
   return server;
 }
 
