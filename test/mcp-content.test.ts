@@ -3,6 +3,7 @@
  * into the one virtual server like tools (prompts and resource names as `<server id>_<name>`,
  * resource URIs kept), each read and completion routed to the server it belongs to, a server
  * without them left out, and what no server has answered with a JSON-RPC error that says so.
+ * Also the upstream's log messages during a call, filtered by the session's level.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,23 @@ describe('prompts and resources through /mcp', () => {
   it('completes a prompt argument at the server the prompt came from', async () => {
     const r = await client.complete({ ref: { type: 'ref/prompt', name: 'docs_test_prompt_with_arguments' }, argument: { name: 'arg1', value: 'par' } });
     expect(r.completion.values.sort()).toEqual(['paris', 'park', 'party']);
+  });
+
+  it("passes on an upstream's log messages during a call, from the level the session set", async () => {
+    const logs: string[] = [];
+    const logged = new Client({ name: 'test-ide', version: '1.0.0' });
+    logged.setNotificationHandler('notifications/message', (n) => void logs.push(String(n.params.data)));
+    await logged.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
+    try {
+      await logged.callTool({ name: 'docs_test_tool_with_logging', arguments: {} });
+      // The messages go out on the call's own stream, before its result.
+      expect(logs).toEqual(['Tool execution started', 'Tool processing data', 'Tool execution completed']);
+      await logged.setLoggingLevel('warning');
+      await logged.callTool({ name: 'docs_test_tool_with_logging', arguments: {} });
+      expect(logs).toHaveLength(3);
+    } finally {
+      await logged.close();
+    }
   });
 
   it('answers a prompt or resource no server has with a JSON-RPC error naming it', async () => {

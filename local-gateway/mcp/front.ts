@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, Server, WebStandardStreamableHTTPServerTransport, type ServerContext } from '@modelcontextprotocol/server';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, LOG_LEVEL_META_KEY, Server, WebStandardStreamableHTTPServerTransport, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
 import type { CreateMessageResult, Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
 import { toolAllowed } from '../policy/engine/access.js';
@@ -32,15 +32,24 @@ async function visibleTools(deps: ToolCallDeps): Promise<Tool[]> {
  * gave a token, and, in a session, elicitation and sampling when the client declared them
  * (the 2026-07-28 revision asks through `input_required` results instead, not passed on yet).
  */
-function callerOf(server: Server, ctx: ServerContext, session: boolean): CallerChannel {
+function callerOf(server: Server, ctx: ServerContext, session: boolean, sessionLevel: LoggingLevel | undefined): CallerChannel {
   const token = ctx.mcpReq._meta?.progressToken;
   const caps = session ? server.getClientCapabilities() : undefined;
+  // A session takes logs from the level it set (all without logging/setLevel); a 2026-07-28 request only when its _meta names a level.
+  const metaLevel = ctx.mcpReq._meta?.[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
+  const level = session ? (sessionLevel ?? 'debug') : metaLevel;
   return {
+    ...(level !== undefined
+      ? { log: (p) => void (atLeast(p.level, level) ? ctx.mcpReq.notify({ method: 'notifications/message', params: p }).catch(() => undefined) : undefined) }
+      : {}),
     ...(token !== undefined ? { progress: (p) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined) } : {}),
     ...(caps?.elicitation ? { elicit: (params) => ctx.mcpReq.elicitInput(params) } : {}),
     ...(caps?.sampling ? { sample: (params) => ctx.mcpReq.requestSampling(params) as Promise<CreateMessageResult> } : {}),
   };
 }
+
+const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const atLeast = (level: LoggingLevel, floor: LoggingLevel) => LEVELS.indexOf(level) >= LEVELS.indexOf(floor);
 
 const jsonRpcError = (status: number, code: number, message: string) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), { status, headers: { 'content-type': 'application/json' } });
@@ -50,7 +59,14 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
-    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, completions: {} } });
+    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, completions: {}, ...(session ? { logging: {} } : {}) } });
+    let level: LoggingLevel | undefined;
+    if (session) {
+      server.setRequestHandler('logging/setLevel', (req) => {
+        level = req.params.level;
+        return {};
+      });
+    }
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
     // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
     const content = deps.catalogue.content;
@@ -61,7 +77,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     server.setRequestHandler('resources/read', (req) => content.readResource(req.params));
     server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
     server.setRequestHandler('tools/call', (req, ctx) =>
-      callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session)),
+      callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session, level)),
     );
     return server;
   }

@@ -1,4 +1,4 @@
-import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -28,6 +28,8 @@ export interface CallerChannel {
   progress?(p: { progress: number; total?: number; message?: string }): void;
   elicit?(params: ElicitRequest['params']): Promise<ElicitResult>;
   sample?(params: CreateMessageRequest['params']): Promise<CreateMessageResult>;
+  /** The server's log messages (`notifications/message`) while the call runs, at the level the client asked for. */
+  log?(params: LoggingMessageNotification['params']): void;
 }
 
 /**
@@ -158,6 +160,8 @@ export class Upstream {
     );
     client.setRequestHandler('elicitation/create', (req) => this.ask('elicit', req.params));
     client.setRequestHandler('sampling/createMessage', (req) => this.ask('sample', req.params));
+    // A log message says not which call it belongs to either: it goes to the newest running call's client that takes logs.
+    client.setNotificationHandler('notifications/message', (n) => [...this.callers].reverse().find((c) => c.log)?.log?.(n.params));
     const transport = await this.transport();
     // A crash or hang-up: forget the connection, so the next call starts or connects again.
     client.onclose = () => {

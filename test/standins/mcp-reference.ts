@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { completable, fromJsonSchema, isInitializeRequest, McpServer, ResourceTemplate, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { completable, fromJsonSchema, isInitializeRequest, McpServer, ResourceTemplate, WebStandardStreamableHTTPServerTransport, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** A 1×1 PNG and a WAV header: the smallest real image and audio. */
@@ -78,7 +78,7 @@ const JSON_SCHEMA_2020_12 = {
 };
 
 export function referenceServer(): McpServer {
-  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true }, logging: {} } });
   server.registerTool('test_simple_text', { description: 'Answers with text', inputSchema: none }, () => text('This is a simple text response for testing.'));
   server.registerTool('test_image_content', { description: 'Answers with an image', inputSchema: none }, () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   server.registerTool('test_audio_content', { description: 'Answers with audio', inputSchema: none }, () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
@@ -101,6 +101,17 @@ export function referenceServer(): McpServer {
       await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, total: 100, message: `Completed step ${progress} of 100` } });
     }
     return text(String(token));
+  });
+  const logThree = async (ctx: ServerContext) => {
+    for (const data of ['Tool execution started', 'Tool processing data', 'Tool execution completed']) await ctx.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', data } });
+  };
+  server.registerTool('test_tool_with_logging', { description: 'Logs three messages while it runs', inputSchema: none }, async (_args, ctx) => {
+    await logThree(ctx);
+    return text('Tool with logging executed successfully');
+  });
+  server.registerTool('test_logging_tool', { description: 'Logs while it runs (2026-07-28: only a request naming a log level should see them)', inputSchema: none }, async (_args, ctx) => {
+    await logThree(ctx);
+    return text('logged');
   });
   server.registerTool('test_sampling', { description: 'Asks its client to sample a model', inputSchema: z.object({ prompt: z.string() }) }, async ({ prompt }, ctx) => {
     const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 });
