@@ -3,11 +3,12 @@
  * into the one virtual server like tools (prompts and resource names as `<server id>_<name>`,
  * resource URIs kept), each read and completion routed to the server it belongs to, a server
  * without them left out, and what no server has answered with a JSON-RPC error that says so.
- * Also the upstream's log messages during a call, filtered by the session's level.
+ * Also resource subscriptions (the upstream subscribed while a session is, its updates passed
+ * on) and the upstream's log messages during a call, filtered by the session's level.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, TEST_TOKEN, type TestGateway } from './helpers/gateway.js';
+import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
 import { startMcpReferenceStandin, type McpReferenceStandin } from './standins/mcp-reference.js';
 import { startMcpHttpStandin, type McpHttpStandin } from './standins/mcp-tools.js';
 
@@ -42,7 +43,7 @@ describe('prompts and resources through /mcp', () => {
 
   it('lists resources with their URIs kept and names prefixed, and reads a listed one and one from a template', async () => {
     const { resources } = await client.listResources();
-    expect(resources.map((r) => [r.uri, r.name]).sort()).toEqual([['test://static-binary', 'docs_static-binary'], ['test://static-text', 'docs_static-text']]);
+    expect(resources.map((r) => [r.uri, r.name]).sort()).toEqual([['test://static-binary', 'docs_static-binary'], ['test://static-text', 'docs_static-text'], ['test://watched-resource', 'docs_watched-resource']]);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates).toMatchObject([{ uriTemplate: 'test://template/{id}/data', name: 'docs_template' }]);
     expect((await client.readResource({ uri: 'test://static-text' })).contents).toEqual([{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }]);
@@ -70,6 +71,18 @@ describe('prompts and resources through /mcp', () => {
     } finally {
       await logged.close();
     }
+  });
+
+  it('subscribes the upstream while a session is subscribed, and passes its updates on', async () => {
+    const updates: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+    await client.subscribeResource({ uri: 'test://watched-resource' });
+    const touched = await client.callTool({ name: 'docs_touch_watched', arguments: {} });
+    expect(touched.content).toEqual([{ type: 'text', text: 'told' }]);
+    await waitFor(() => updates.length === 1, 'the resource update');
+    expect(updates).toEqual(['test://watched-resource']);
+    await client.unsubscribeResource({ uri: 'test://watched-resource' });
+    expect((await client.callTool({ name: 'docs_touch_watched', arguments: {} })).content).toEqual([{ type: 'text', text: 'nobody subscribed' }]);
   });
 
   it('answers a prompt or resource no server has with a JSON-RPC error naming it', async () => {

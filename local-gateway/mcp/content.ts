@@ -6,6 +6,9 @@ import type { Upstream } from './upstream.js';
 /** Pages read from one server for one listing: a server that pages forever cannot hold the listing up. */
 const MAX_PAGES = 50;
 
+/** Told the URI of a subscribed resource that changed. */
+export type ResourceListener = (uri: string) => void;
+
 /** An upstream prompt as `/mcp` exposes it: `<server id>_<prompt>` (or its own name with `prefix: false`), like a tool. */
 interface PromptRoute {
   server: string;
@@ -21,6 +24,8 @@ interface PromptRoute {
  */
 export class UpstreamContent {
   private prompts = new Map<string, PromptRoute>();
+  /** Who is told when a URI changes; the upstream is subscribed while anyone is. */
+  private readonly subscribers = new Map<string, Set<ResourceListener>>();
   private owners = new Map<string, string>();
   private templates: { server: string; template: string; match: UriTemplate }[] = [];
 
@@ -129,6 +134,40 @@ export class UpstreamContent {
     const upstream = await this.ownerOf(params.uri);
     if (!upstream) throw new ProtocolError(-32602, `Resource not found: no MCP server behind Gatehouse has ${params.uri} (list the resources again).`, { uri: params.uri });
     return upstream.request(`read ${params.uri}`, (c, o) => c.readResource(params, o));
+  }
+
+  /**
+   * A client's subscription to a resource: the upstream that has it is subscribed on the
+   * first, unsubscribed after the last (clients share one connection to each upstream).
+   */
+  async subscribe(uri: string, listener: ResourceListener): Promise<void> {
+    const set = this.subscribers.get(uri) ?? new Set();
+    if (set.size === 0) {
+      const upstream = await this.ownerOf(uri);
+      if (!upstream) throw new ProtocolError(-32602, `Resource not found: no MCP server behind Gatehouse has ${uri} (list the resources again).`, { uri });
+      if ((await upstream.capabilities()).resources?.subscribe) await upstream.request(`subscribe to ${uri}`, (c, o) => c.subscribeResource({ uri }, o));
+    }
+    set.add(listener);
+    this.subscribers.set(uri, set);
+  }
+
+  async unsubscribe(uri: string, listener: ResourceListener): Promise<void> {
+    const set = this.subscribers.get(uri);
+    if (!set?.delete(listener) || set.size > 0) return;
+    this.subscribers.delete(uri);
+    const upstream = await this.ownerOf(uri);
+    if (upstream && (await upstream.capabilities()).resources?.subscribe) await upstream.request(`unsubscribe from ${uri}`, (c, o) => c.unsubscribeResource({ uri }, o));
+  }
+
+  /** A client that went away: its subscriptions end with it. */
+  async unsubscribeAll(listener: ResourceListener): Promise<void> {
+    const uris = [...this.subscribers].filter(([, set]) => set.has(listener)).map(([uri]) => uri);
+    await Promise.all(uris.map((uri) => this.unsubscribe(uri, listener).catch(() => undefined)));
+  }
+
+  /** An upstream said `uri` changed: every client subscribed to it is told. */
+  updated(uri: string): void {
+    for (const l of this.subscribers.get(uri) ?? []) l(uri);
   }
 
   /** A completion goes where its prompt or resource template lives, under the upstream's own prompt name. */

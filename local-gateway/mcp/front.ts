@@ -6,6 +6,7 @@ import { VERSION } from '../core/version.js';
 import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
+import type { ResourceListener } from './content.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -59,13 +60,18 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
-    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, completions: {}, ...(session ? { logging: {} } : {}) } });
+    // Logging levels and resource subscriptions are a session's (2026-07-28 removed both methods).
+    const capabilities = { tools: { listChanged: true }, resources: session ? { subscribe: true } : {}, prompts: {}, completions: {}, ...(session ? { logging: {} } : {}) };
+    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities });
     let level: LoggingLevel | undefined;
     if (session) {
       server.setRequestHandler('logging/setLevel', (req) => {
         level = req.params.level;
         return {};
       });
+      const listener = listenerOf(server);
+      server.setRequestHandler('resources/subscribe', async (req) => (await deps.catalogue.content.subscribe(req.params.uri, listener), {}));
+      server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
     }
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
     // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
@@ -80,6 +86,17 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session, level)),
     );
     return server;
+  }
+
+  /** One listener per session, so its subscriptions can be ended with it. */
+  const listeners = new WeakMap<Server, ResourceListener>();
+  function listenerOf(server: Server): ResourceListener {
+    let l = listeners.get(server);
+    if (!l) {
+      l = (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined);
+      listeners.set(server, l);
+    }
+    return l;
   }
 
   // A modern request's headers are its own; the handler hands the request to the factory.
@@ -121,6 +138,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     const server = serverFor(() => current.get(server) ?? headers, true);
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
+      void deps.catalogue.content.unsubscribeAll(listenerOf(server));
     };
     current.set(server, headers);
     await server.connect(transport);

@@ -78,7 +78,7 @@ const JSON_SCHEMA_2020_12 = {
 };
 
 export function referenceServer(): McpServer {
-  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true }, logging: {} } });
+  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true }, logging: {}, resources: { subscribe: true } } });
   server.registerTool('test_simple_text', { description: 'Answers with text', inputSchema: none }, () => text('This is a simple text response for testing.'));
   server.registerTool('test_image_content', { description: 'Answers with an image', inputSchema: none }, () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   server.registerTool('test_audio_content', { description: 'Answers with audio', inputSchema: none }, () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
@@ -143,6 +143,17 @@ export function referenceServer(): McpServer {
   server.registerResource('template', new ResourceTemplate('test://template/{id}/data', { list: undefined }), { title: 'Resource Template', description: 'A template with a parameter', mimeType: 'application/json' }, (uri, { id }) => ({
     contents: [{ uri: uri.toString(), mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
   }));
+  // A resource a client can subscribe to; the tool touch_watched says it changed, to those subscribed.
+  const subscribed = new Set<string>();
+  server.registerResource('watched-resource', 'test://watched-resource', { title: 'Watched Resource', description: 'A resource that changes', mimeType: 'text/plain' }, () => ({
+    contents: [{ uri: 'test://watched-resource', mimeType: 'text/plain', text: 'Watched resource content' }],
+  }));
+  server.server.setRequestHandler('resources/subscribe', (req) => (subscribed.add(req.params.uri), {}));
+  server.server.setRequestHandler('resources/unsubscribe', (req) => (subscribed.delete(req.params.uri), {}));
+  server.registerTool('touch_watched', { description: 'Changes test://watched-resource', inputSchema: none }, async () => {
+    if (subscribed.has('test://watched-resource')) await server.server.sendResourceUpdated({ uri: 'test://watched-resource' });
+    return text(subscribed.has('test://watched-resource') ? 'told' : 'nobody subscribed');
+  });
   server.registerPrompt('test_simple_prompt', { title: 'Simple Test Prompt', description: 'A prompt without arguments' }, () => ({
     messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
   }));
