@@ -85,6 +85,14 @@ describe('prompts and resources through /mcp', () => {
     expect((await client.callTool({ name: 'docs_touch_watched', arguments: {} })).content).toEqual([{ type: 'text', text: 'nobody subscribed' }]);
   });
 
+  it("passes an upstream's prompts/list_changed on, and lists its new prompt", async () => {
+    let changed = 0;
+    client.setNotificationHandler('notifications/prompts/list_changed', () => void changed++);
+    await client.callTool({ name: 'docs_add_prompt', arguments: {} });
+    await waitFor(() => changed > 0, 'prompts/list_changed');
+    expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('docs_added');
+  });
+
   it('answers a prompt or resource no server has with a JSON-RPC error naming it', async () => {
     await expect(client.getPrompt({ name: 'docs_nope' })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('"docs_nope"') });
     await expect(client.getPrompt({ name: 'test_simple_prompt' })).rejects.toMatchObject({ code: -32602 });

@@ -30,7 +30,7 @@ export class ToolCatalogue {
       for (const l of this.listeners) l();
     };
     this.upstreams = new Map(
-      config.servers.map((s) => [s.id, new Upstream({ config: s, env, timeoutMs: config.timeout_ms, maxResultBytes: Math.floor(config.max_result_mb * 1048576), log, onToolsChanged, onResourceUpdated: (uri) => this.content.updated(uri) })]),
+      config.servers.map((s) => [s.id, new Upstream({ config: s, env, timeoutMs: config.timeout_ms, maxResultBytes: Math.floor(config.max_result_mb * 1048576), log, onToolsChanged, onResourceUpdated: (uri) => this.content.updated(uri), onContentChanged: (what) => this.content.changed(what) })]),
     );
     this.content = new UpstreamContent(this.upstreams, log);
   }

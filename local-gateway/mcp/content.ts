@@ -165,6 +165,18 @@ export class UpstreamContent {
     await Promise.all(uris.map((uri) => this.unsubscribe(uri, listener).catch(() => undefined)));
   }
 
+  private readonly changeListeners = new Set<(what: 'prompts' | 'resources') => void>();
+
+  /** Called when any upstream's prompts or resources changed; returns the unsubscribe. */
+  onChanged(listener: (what: 'prompts' | 'resources') => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  changed(what: 'prompts' | 'resources'): void {
+    for (const l of this.changeListeners) l(what);
+  }
+
   /** An upstream said `uri` changed: every client subscribed to it is told. */
   updated(uri: string): void {
     for (const l of this.subscribers.get(uri) ?? []) l(uri);

@@ -61,7 +61,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
     // Logging levels and resource subscriptions are a session's (2026-07-28 removed both methods).
-    const capabilities = { tools: { listChanged: true }, resources: session ? { subscribe: true } : {}, prompts: {}, completions: {}, ...(session ? { logging: {} } : {}) };
+    const capabilities = { tools: { listChanged: true }, resources: { listChanged: true, ...(session ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, ...(session ? { logging: {} } : {}) };
     const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities });
     let level: LoggingLevel | undefined;
     if (session) {
@@ -109,6 +109,12 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     modern.notify.toolsChanged();
   };
   const unsubscribe = deps.catalogue.onChanged(toolsChanged);
+  const unsubscribeContent = deps.catalogue.content.onChanged((what) => {
+    if (closed) return;
+    for (const { server } of sessions.values()) void (what === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => undefined);
+    if (what === 'prompts') modern.notify.promptsChanged();
+    else modern.notify.resourcesChanged();
+  });
   // A policy change that moves the active tier's `tools` lists changes what `tools/list` shows.
   const toolRules = () => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.tools ?? null);
   let shownFor = toolRules();
@@ -159,6 +165,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     async close() {
       closed = true;
       unsubscribe();
+      unsubscribeContent();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
       sessions.clear();
       await modern.close();

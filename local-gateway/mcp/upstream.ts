@@ -19,6 +19,8 @@ export interface UpstreamOptions {
   onToolsChanged: () => void;
   /** The server said a resource a client subscribed to changed. */
   onResourceUpdated?: (uri: string) => void;
+  /** The server said its prompts or its resources changed (they are listed anew on each client's next listing). */
+  onContentChanged?: (what: 'prompts' | 'resources') => void;
 }
 
 /**
@@ -149,6 +151,8 @@ export class Upstream {
         // Passed on to the client of the call that is running; one that cannot take them gets an error back.
         capabilities: { elicitation: { form: {} }, sampling: {} },
         listChanged: {
+          prompts: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('prompts') },
+          resources: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('resources') },
           tools: {
             onChanged: (err, tools) => {
               if (err || !tools) {

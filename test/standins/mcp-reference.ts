@@ -78,7 +78,7 @@ const JSON_SCHEMA_2020_12 = {
 };
 
 export function referenceServer(): McpServer {
-  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true }, logging: {}, resources: { subscribe: true } } });
+  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true }, logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true } } });
   server.registerTool('test_simple_text', { description: 'Answers with text', inputSchema: none }, () => text('This is a simple text response for testing.'));
   server.registerTool('test_image_content', { description: 'Answers with an image', inputSchema: none }, () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   server.registerTool('test_audio_content', { description: 'Answers with audio', inputSchema: none }, () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
@@ -153,6 +153,10 @@ export function referenceServer(): McpServer {
   server.registerTool('touch_watched', { description: 'Changes test://watched-resource', inputSchema: none }, async () => {
     if (subscribed.has('test://watched-resource')) await server.server.sendResourceUpdated({ uri: 'test://watched-resource' });
     return text(subscribed.has('test://watched-resource') ? 'told' : 'nobody subscribed');
+  });
+  server.registerTool('add_prompt', { description: 'Adds a prompt named "added" (prompts/list_changed)', inputSchema: none }, () => {
+    server.registerPrompt('added', { description: 'Added at run time' }, () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'added' } }] }));
+    return text('added');
   });
   server.registerPrompt('test_simple_prompt', { title: 'Simple Test Prompt', description: 'A prompt without arguments' }, () => ({
     messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
