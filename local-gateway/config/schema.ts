@@ -61,6 +61,10 @@ const mcpServerId = z
 const mcpCommon = {
   id: mcpServerId.describe('Tools are exposed as `<id>_<tool>`.'),
   timeout_ms: z.number().int().positive().max(3_600_000).optional().describe('How long a tool call may take before it fails with a JSON-RPC error (default `mcp.timeout_ms`).'),
+  prefix: z
+    .boolean()
+    .default(true)
+    .describe('`false` exposes its tools under their own names instead of `<id>_<tool>` (for clients that know them by those); a name another tool also takes is cut and given a hash.'),
 };
 export const McpStdioServerSchema = z.strictObject({
   ...mcpCommon,

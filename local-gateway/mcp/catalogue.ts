@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import type { McpConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
+import { UpstreamContent } from './content.js';
 import { exposeTools, type ToolRoute } from './names.js';
 import { Upstream } from './upstream.js';
 
@@ -18,6 +19,8 @@ export interface ToolListing {
  */
 export class ToolCatalogue {
   readonly upstreams: ReadonlyMap<string, Upstream>;
+  /** Their prompts and resources, composed the same way. */
+  readonly content: UpstreamContent;
   private readonly listeners = new Set<() => void>();
   private last: ToolListing | null = null;
 
@@ -27,8 +30,9 @@ export class ToolCatalogue {
       for (const l of this.listeners) l();
     };
     this.upstreams = new Map(
-      config.servers.map((s) => [s.id, new Upstream({ config: s, env, timeoutMs: config.timeout_ms, maxResultBytes: Math.floor(config.max_result_mb * 1048576), log, onToolsChanged })]),
+      config.servers.map((s) => [s.id, new Upstream({ config: s, env, timeoutMs: config.timeout_ms, maxResultBytes: Math.floor(config.max_result_mb * 1048576), log, onToolsChanged, onResourceUpdated: (uri) => this.content.updated(uri), onContentChanged: (what) => this.content.changed(what) })]),
     );
+    this.content = new UpstreamContent(this.upstreams, log);
   }
 
   /** Whether any server is configured (else `/mcp` serves an empty tool list). */
@@ -49,7 +53,7 @@ export class ToolCatalogue {
         this.log.warn('mcp server left out of tools/list', { server, err: (s.reason as Error).message });
       }
     });
-    const routes = exposeTools(found.map((f) => ({ server: f.server, tool: f.tool.name })));
+    const routes = exposeTools(found.map((f) => ({ server: f.server, tool: f.tool.name, prefix: this.upstreams.get(f.server)!.prefix })));
     const listing: ToolListing = {
       tools: found.map((f, i) => ({ ...f.tool, name: routes[i]!.exposed })),
       routes: new Map(routes.map((r) => [r.exposed, r])),

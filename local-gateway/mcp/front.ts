@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, Server, WebStandardStreamableHTTPServerTransport, type ServerContext } from '@modelcontextprotocol/server';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, LOG_LEVEL_META_KEY, Server, WebStandardStreamableHTTPServerTransport, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
 import type { CreateMessageResult, Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
 import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
+import type { ResourceListener } from './content.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -32,15 +33,24 @@ async function visibleTools(deps: ToolCallDeps): Promise<Tool[]> {
  * gave a token, and, in a session, elicitation and sampling when the client declared them
  * (the 2026-07-28 revision asks through `input_required` results instead, not passed on yet).
  */
-function callerOf(server: Server, ctx: ServerContext, session: boolean): CallerChannel {
+function callerOf(server: Server, ctx: ServerContext, session: boolean, sessionLevel: LoggingLevel | undefined): CallerChannel {
   const token = ctx.mcpReq._meta?.progressToken;
   const caps = session ? server.getClientCapabilities() : undefined;
+  // A session takes logs from the level it set (all without logging/setLevel); a 2026-07-28 request only when its _meta names a level.
+  const metaLevel = ctx.mcpReq._meta?.[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
+  const level = session ? (sessionLevel ?? 'debug') : metaLevel;
   return {
+    ...(level !== undefined
+      ? { log: (p) => void (atLeast(p.level, level) ? ctx.mcpReq.notify({ method: 'notifications/message', params: p }).catch(() => undefined) : undefined) }
+      : {}),
     ...(token !== undefined ? { progress: (p) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined) } : {}),
     ...(caps?.elicitation ? { elicit: (params) => ctx.mcpReq.elicitInput(params) } : {}),
     ...(caps?.sampling ? { sample: (params) => ctx.mcpReq.requestSampling(params) as Promise<CreateMessageResult> } : {}),
   };
 }
+
+const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const atLeast = (level: LoggingLevel, floor: LoggingLevel) => LEVELS.indexOf(level) >= LEVELS.indexOf(floor);
 
 const jsonRpcError = (status: number, code: number, message: string) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), { status, headers: { 'content-type': 'application/json' } });
@@ -50,12 +60,43 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
-    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities: { tools: { listChanged: true } } });
+    // Logging levels and resource subscriptions are a session's (2026-07-28 removed both methods).
+    const capabilities = { tools: { listChanged: true }, resources: { listChanged: true, ...(session ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, ...(session ? { logging: {} } : {}) };
+    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities });
+    let level: LoggingLevel | undefined;
+    if (session) {
+      server.setRequestHandler('logging/setLevel', (req) => {
+        level = req.params.level;
+        return {};
+      });
+      const listener = listenerOf(server);
+      server.setRequestHandler('resources/subscribe', async (req) => (await deps.catalogue.content.subscribe(req.params.uri, listener), {}));
+      server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
+    }
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
+    // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
+    const content = deps.catalogue.content;
+    server.setRequestHandler('prompts/list', () => content.listPrompts());
+    server.setRequestHandler('prompts/get', (req) => content.getPrompt(req.params));
+    server.setRequestHandler('resources/list', () => content.listResources());
+    server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
+    server.setRequestHandler('resources/read', (req) => content.readResource(req.params));
+    server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
     server.setRequestHandler('tools/call', (req, ctx) =>
-      callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session)),
+      callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session, level)),
     );
     return server;
+  }
+
+  /** One listener per session, so its subscriptions can be ended with it. */
+  const listeners = new WeakMap<Server, ResourceListener>();
+  function listenerOf(server: Server): ResourceListener {
+    let l = listeners.get(server);
+    if (!l) {
+      l = (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined);
+      listeners.set(server, l);
+    }
+    return l;
   }
 
   // A modern request's headers are its own; the handler hands the request to the factory.
@@ -68,6 +109,12 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     modern.notify.toolsChanged();
   };
   const unsubscribe = deps.catalogue.onChanged(toolsChanged);
+  const unsubscribeContent = deps.catalogue.content.onChanged((what) => {
+    if (closed) return;
+    for (const { server } of sessions.values()) void (what === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => undefined);
+    if (what === 'prompts') modern.notify.promptsChanged();
+    else modern.notify.resourcesChanged();
+  });
   // A policy change that moves the active tier's `tools` lists changes what `tools/list` shows.
   const toolRules = () => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.tools ?? null);
   let shownFor = toolRules();
@@ -97,6 +144,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     const server = serverFor(() => current.get(server) ?? headers, true);
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
+      void deps.catalogue.content.unsubscribeAll(listenerOf(server));
     };
     current.set(server, headers);
     await server.connect(transport);
@@ -117,6 +165,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     async close() {
       closed = true;
       unsubscribe();
+      unsubscribeContent();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
       sessions.clear();
       await modern.close();

@@ -22,18 +22,19 @@ const sanitize = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_');
 const suffix = (server: string, tool: string) => createHash('sha256').update(`${server}\u0000${tool}`).digest('hex').slice(0, 6);
 
 /**
- * Exposed names for every upstream tool. A name that fits and is unique is `<server>_<tool>`;
- * one that is too long, or that two tools would share once sanitized, is cut and given a hash
- * of its server and tool, so it stays the same whatever else the servers list.
+ * Exposed names for every upstream tool. A name that fits and is unique is `<server>_<tool>`
+ * (or the tool's own, for a server with `prefix: false`); one that is too long, or that two
+ * tools would share once sanitized, is cut and given a hash of its server and tool, so it
+ * stays the same whatever else the servers list.
  */
-export function exposeTools(tools: readonly { server: string; tool: string }[]): ToolRoute[] {
-  const base = tools.map((t) => `${t.server}_${sanitize(t.tool)}`);
+export function exposeTools(tools: readonly { server: string; tool: string; prefix?: boolean }[]): ToolRoute[] {
+  const base = tools.map((t) => (t.prefix === false ? sanitize(t.tool) : `${t.server}_${sanitize(t.tool)}`));
   const count = new Map<string, number>();
   for (const b of base) count.set(b, (count.get(b) ?? 0) + 1);
   return tools.map((t, i) => {
     const b = base[i]!;
-    if (b.length <= MAX_TOOL_NAME && count.get(b) === 1) return { exposed: b, ...t };
+    if (b.length <= MAX_TOOL_NAME && count.get(b) === 1) return { exposed: b, server: t.server, tool: t.tool };
     const tag = suffix(t.server, t.tool);
-    return { exposed: `${b.slice(0, MAX_TOOL_NAME - tag.length - 1)}_${tag}`, ...t };
+    return { exposed: `${b.slice(0, MAX_TOOL_NAME - tag.length - 1)}_${tag}`, server: t.server, tool: t.tool };
   });
 }

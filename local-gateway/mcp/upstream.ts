@@ -1,4 +1,4 @@
-import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type Tool } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -17,6 +17,10 @@ export interface UpstreamOptions {
   log: Logger;
   /** The server said its tool list changed (or it reconnected with another list). */
   onToolsChanged: () => void;
+  /** The server said a resource a client subscribed to changed. */
+  onResourceUpdated?: (uri: string) => void;
+  /** The server said its prompts or its resources changed (they are listed anew on each client's next listing). */
+  onContentChanged?: (what: 'prompts' | 'resources') => void;
 }
 
 /**
@@ -28,6 +32,8 @@ export interface CallerChannel {
   progress?(p: { progress: number; total?: number; message?: string }): void;
   elicit?(params: ElicitRequest['params']): Promise<ElicitResult>;
   sample?(params: CreateMessageRequest['params']): Promise<CreateMessageResult>;
+  /** The server's log messages (`notifications/message`) while the call runs, at the level the client asked for. */
+  log?(params: LoggingMessageNotification['params']): void;
 }
 
 /**
@@ -37,6 +43,8 @@ export interface CallerChannel {
  */
 export class Upstream {
   readonly id: string;
+  /** Whether its tools are exposed as `<id>_<tool>` (else under their own names). */
+  readonly prefix: boolean;
   private client: Client | null = null;
   private connecting: Promise<Client> | null = null;
   private listed: Promise<Tool[]> | null = null;
@@ -52,6 +60,7 @@ export class Upstream {
 
   constructor(private readonly o: UpstreamOptions) {
     this.id = o.config.id;
+    this.prefix = o.config.prefix;
   }
 
   private get timeout(): number {
@@ -105,6 +114,29 @@ export class Upstream {
     return result;
   }
 
+  /** What the server said it serves (connecting first): resources and prompts are asked only of servers that have them. */
+  async capabilities(): Promise<ServerCapabilities> {
+    try {
+      return (await this.connect()).getServerCapabilities() ?? {};
+    } catch (err) {
+      throw this.failure(err, 'connect');
+    }
+  }
+
+  /**
+   * One request other than a tool call (resources, prompts, completions). The server's own
+   * JSON-RPC error (a resource it does not have) goes back as it sent it; any other failure is
+   * an McpFailure with a message.
+   */
+  async request<T>(what: string, send: (client: Client, options: { timeout: number }) => Promise<T>): Promise<T> {
+    try {
+      return await send(await this.connect(), { timeout: this.timeout });
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      throw this.failure(err, what);
+    }
+  }
+
   private connect(): Promise<Client> {
     if (this.closed) return Promise.reject(new McpFailure('unavailable', `MCP server "${this.id}" is shutting down with the gateway.`));
     if (this.client) return Promise.resolve(this.client);
@@ -119,6 +151,8 @@ export class Upstream {
         // Passed on to the client of the call that is running; one that cannot take them gets an error back.
         capabilities: { elicitation: { form: {} }, sampling: {} },
         listChanged: {
+          prompts: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('prompts') },
+          resources: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('resources') },
           tools: {
             onChanged: (err, tools) => {
               if (err || !tools) {
@@ -132,6 +166,9 @@ export class Upstream {
     );
     client.setRequestHandler('elicitation/create', (req) => this.ask('elicit', req.params));
     client.setRequestHandler('sampling/createMessage', (req) => this.ask('sample', req.params));
+    // A log message says not which call it belongs to either: it goes to the newest running call's client that takes logs.
+    client.setNotificationHandler('notifications/resources/updated', (n) => this.o.onResourceUpdated?.(n.params.uri));
+    client.setNotificationHandler('notifications/message', (n) => [...this.callers].reverse().find((c) => c.log)?.log?.(n.params));
     const transport = await this.transport();
     // A crash or hang-up: forget the connection, so the next call starts or connects again.
     client.onclose = () => {
