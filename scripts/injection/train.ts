@@ -106,13 +106,22 @@ interface Labelled {
   text: string;
   y: number;
   kind: string;
+  set: number;
+  category: string;
 }
 const extra: Labelled[] = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
   .split(',')
   .filter((f) => f.trim() !== '')
-  .flatMap((f) => readFileSync(f.trim(), 'utf8').split('\n').filter((l) => l.trim()))
-  .map((l) => JSON.parse(l) as { text: string; injection: boolean; kind?: string })
-  .map((o) => ({ text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user' }));
+  .flatMap((f, set) =>
+    readFileSync(f.trim(), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { text: string; injection?: boolean; kind?: string; category?: string; family?: string })
+      .map((o) => {
+        if (typeof o.injection !== 'boolean') throw new Error(`${f.trim()}: every line needs a boolean "injection"`);
+        return { text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user', set, category: o.category ?? o.family ?? '' };
+      }),
+  );
 const extraHeldOut = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
 const extraTrain = extra.filter((e) => !extraHeldOut(e.text));
 const extraVal = extra.filter((e) => extraHeldOut(e.text));
@@ -167,7 +176,7 @@ const q = Int8Array.from(w, (v) => Math.round(v / scale));
 
 // Probability of a text under the quantized model, windowed as at inference.
 const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
-const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 } };
+const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 }, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS !== '0' };
 const scorer = new LearnedScorer(model);
 const score = (t: string) => Math.max(...scorer.windows(t).map((x) => x.p));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
@@ -175,10 +184,12 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 const valBenign = benignVal.map((s) => score(s.text));
 const valAttack = attackVal.map(score);
 const fixtures = fixtureBenign.map(score);
-// The developer's own text: at most 0.5% false alarms on unseen package text, and above every benign fixture.
-const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.5));
-// Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text.
-const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), 0.9));
+// The developer's own text: at most 0.5% false alarms on unseen package text, above every benign
+// fixture, and never below 0.7: a false alarm on the developer's own words costs most.
+const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.7));
+// Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text,
+// an even chance at least, and not above the developer's bar.
+const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), 0.5));
 model.thresholds = { own: Number(own.toFixed(4)), untrusted: Number(untrusted.toFixed(4)) };
 const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.length).toFixed(4);
 console.log(`thresholds: own ${model.thresholds.own}, untrusted ${model.thresholds.untrusted}`);
@@ -191,11 +202,13 @@ for (const [name, xs] of [['hard benign', benignVal.filter((b) => b.source.start
 const bar = (kind: string) => (kind === 'tool' ? untrusted : own);
 const groups = new Map<string, { n: number; hit: number }>();
 for (const e of extraVal.filter((x) => x.kind !== 'system')) {
-  const key = `${e.y ? 'attack' : 'benign'} ${e.kind}`;
-  const g = groups.get(key) ?? { n: 0, hit: 0 };
-  g.n++;
-  if (score(e.text) >= bar(e.kind)) g.hit++;
-  groups.set(key, g);
+  const hit = score(e.text) >= bar(e.kind);
+  for (const key of [`set ${e.set} ${e.y ? 'attack' : 'benign'} ${e.kind}`, ...(e.y && process.env.GATEHOUSE_TRAIN_BY_CATEGORY ? [`set ${e.set} attack ${e.category}`] : [])]) {
+    const g = groups.get(key) ?? { n: 0, hit: 0 };
+    g.n++;
+    if (hit) g.hit++;
+    groups.set(key, g);
+  }
 }
 for (const [k, g] of [...groups].sort()) console.log(`held-out labelled ${k}: ${g.hit}/${g.n}`);
 
