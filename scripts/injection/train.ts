@@ -176,22 +176,41 @@ const q = Int8Array.from(w, (v) => Math.round(v / scale));
 
 // Probability of a text under the quantized model, windowed as at inference.
 const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
-const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 }, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS !== '0' };
+const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 }, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1' };
 const scorer = new LearnedScorer(model);
 const score = (t: string) => Math.max(...scorer.windows(t).map((x) => x.p));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
+// Long documents: one attack in 2–6 KB of package text the model never saw, against the same
+// length of that text alone (an agent's tool results are long, and every window is a chance of a
+// false alarm), scored with and without the single-block windows.
+const r2 = prng(seed + 2);
+const long = (extra: string) => {
+  let t = '';
+  while (t.length < 2048 + r2() * 4096) t += `${benignVal[Math.floor(r2() * benignVal.length)]!.text}\n\n`;
+  const cut = Math.floor(r2() * t.length);
+  return extra ? `${t.slice(0, cut)}\n${extra}\n${t.slice(cut)}` : t;
+};
+const longAttacks = attackVal.slice(0, 600).map((a) => long(a));
+const longBenign = Array.from({ length: 600 }, () => long(''));
+const longPlain = longBenign.map(score);
 const valBenign = benignVal.map((s) => score(s.text));
 const valAttack = attackVal.map(score);
 const fixtures = fixtureBenign.map(score);
 // The developer's own text: at most 0.5% false alarms on unseen package text, above every benign
 // fixture, and never below 0.7: a false alarm on the developer's own words costs most.
 const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.7));
-// Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text,
-// an even chance at least, and not above the developer's bar.
-const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), 0.5));
+// Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text
+// and on long documents of it, an even chance at least, and not above the developer's bar.
+const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), quantile(longPlain, 0.98), 0.5));
 model.thresholds = { own: Number(own.toFixed(4)), untrusted: Number(untrusted.toFixed(4)) };
 const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.length).toFixed(4);
+for (const single of [false, true]) {
+  const sc = new LearnedScorer({ ...model, blockWindows: single });
+  const p = (t: string) => Math.max(...sc.windows(t).map((x) => x.p));
+  const bar2 = quantile(longBenign.map(p), 0.98);
+  console.log(`long documents, ${single ? 'with' : 'without'} block windows: attack recall ${rate(longAttacks.map(p), untrusted)}, benign FPR ${rate(longBenign.map(p), untrusted)} at untrusted; at ${bar2.toFixed(3)} (2% of them): recall ${rate(longAttacks.map(p), bar2)}`);
+}
 console.log(`thresholds: own ${model.thresholds.own}, untrusted ${model.thresholds.untrusted}`);
 console.log(`validation at own: attack recall ${rate(valAttack, own)}, benign FPR ${rate(valBenign, own)}, fixture benign FPR ${rate(fixtures, own)}`);
 console.log(`validation at untrusted: attack recall ${rate(valAttack, untrusted)}, benign FPR ${rate(valBenign, untrusted)}`);
