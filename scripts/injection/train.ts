@@ -123,8 +123,12 @@ const extra: Labelled[] = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
       }),
   );
 const extraHeldOut = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
-const extraTrain = extra.filter((e) => !extraHeldOut(e.text));
-const extraVal = extra.filter((e) => extraHeldOut(e.text));
+// GATEHOUSE_TRAIN_DEV=1 splits the learned half once more (by another byte of the hash) and
+// reports on its second part instead: a development figure that leaves the held-out half unread.
+const dev = process.env.GATEHOUSE_TRAIN_DEV === '1';
+const devHalf = (t: string) => createHash('sha1').update(t).digest()[1]! % 2 === 1;
+const extraTrain = extra.filter((e) => !extraHeldOut(e.text) && !(dev && devHalf(e.text)));
+const extraVal = extra.filter((e) => (dev ? !extraHeldOut(e.text) && devHalf(e.text) : extraHeldOut(e.text)));
 
 console.log(`benign: ${benignTrain.length} train chunks, ${benignVal.length} validation chunks; attacks: ${attackTrain.length} train, ${attackVal.length} validation`);
 
