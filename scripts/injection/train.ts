@@ -137,6 +137,18 @@ const train: Example[] = [
   ...attackTrain.map((t) => vectorize(t, 1)),
   ...Array.from({ length: 10 }, () => fixtureTrain.map((c) => vectorize(c.text, c.y))).flat(),
   ...Array.from({ length: 5 }, () => extraTrain.map((c) => vectorize(c.text, c.y))).flat(),
+  // The people-written attacks once more each inside unseen-by-them package text, as an agent meets them.
+  ...(process.env.GATEHOUSE_TRAIN_EMBED === '1'
+    ? Array.from({ length: 3 }, () =>
+        extraTrain
+          .filter((c) => c.y === 1)
+          .map((c) => {
+            const h = benignTrain[Math.floor(rand() * benignTrain.length)]!.text;
+            const cut = h.lastIndexOf('\n', Math.floor(rand() * h.length));
+            return vectorize(`${h.slice(0, Math.max(0, cut))}\n${c.text}\n${h.slice(Math.max(0, cut))}`, 1);
+          }),
+      ).flat()
+    : []),
 ];
 console.log(`labelled extra: ${extraTrain.length} train, ${extraVal.length} held out`);
 const D = 1 << BITS;
