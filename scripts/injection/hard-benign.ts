@@ -7,6 +7,8 @@
  */
 import { carry } from './carriers.js';
 import { cap, FILLER, pick, type Rand } from './lexicon.js';
+import { subtleBenign } from './subtle.js';
+import { ask, discourse, forceful, writeUp } from './writeups.js';
 
 const PATH = ['src/billing/invoice.ts', 'legacy/', 'packages/api', 'the generated files', 'tests/e2e', 'scripts/release.sh', 'docs/', 'vendor/', 'src/auth/session.py', 'the migrations folder', 'apps/web', 'lib/parser.rs'];
 const NOISE = ['lint warnings', 'deprecation warnings', 'flaky test in CI', 'TODO comments', 'formatting changes', 'type errors in the old files', 'snapshot diffs', 'coverage drop', 'warnings from the bundler', 'previous failing run', 'old benchmark numbers', 'whitespace changes'];
@@ -194,13 +196,18 @@ function twin(rand: Rand, host?: string): string {
 /** A hard benign text and its family, for the per-source figures; `host` is real text twins may sit in. */
 export function hardBenign(rand: Rand, host?: string): { text: string; source: string } {
   const r = rand();
-  if (r < 0.2) return { text: twin(rand, host), source: 'hard/twin' };
-  if (r < 0.25) return { text: developer(rand), source: 'hard/developer' };
-  if (r < 0.33) return { text: translationRequest(rand), source: 'hard/translation' };
-  if (r < 0.39) return { text: roleplayBenign(rand), source: 'hard/roleplay' };
-  if (r < 0.5) return { text: securityDoc(rand), source: 'hard/security-doc' };
-  if (r < 0.62) return { text: codeAndConfig(rand), source: 'hard/code' };
-  if (r < 0.74) return { text: instructionFile(rand), source: 'hard/instruction-file' };
+  if (r < 0.16) return { text: twin(rand, host), source: 'hard/twin' };
+  if (r < 0.22) return { text: subtleBenign(rand), source: 'hard/tool-result' };
+  if (r < 0.26) return { text: writeUp(rand), source: 'hard/write-up' };
+  if (r < 0.3) return { text: discourse(rand), source: 'hard/discourse' };
+  if (r < 0.33) return { text: developer(rand), source: 'hard/developer' };
+  if (r < 0.36) return { text: forceful(rand), source: 'hard/forceful' };
+  if (r < 0.38) return { text: ask(rand), source: 'hard/ask' };
+  if (r < 0.44) return { text: translationRequest(rand), source: 'hard/translation' };
+  if (r < 0.48) return { text: roleplayBenign(rand), source: 'hard/roleplay' };
+  if (r < 0.55) return { text: securityDoc(rand), source: 'hard/security-doc' };
+  if (r < 0.65) return { text: codeAndConfig(rand), source: 'hard/code' };
+  if (r < 0.75) return { text: instructionFile(rand), source: 'hard/instruction-file' };
   if (r < 0.84) return { text: pasted(rand), source: 'hard/pasted' };
   if (r < 0.88) return { text: mail(rand), source: 'hard/mail' };
   if (r < 0.95) return { text: page(rand), source: 'hard/page' };

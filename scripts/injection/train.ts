@@ -106,16 +106,29 @@ interface Labelled {
   text: string;
   y: number;
   kind: string;
+  set: number;
+  category: string;
 }
 const extra: Labelled[] = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
   .split(',')
   .filter((f) => f.trim() !== '')
-  .flatMap((f) => readFileSync(f.trim(), 'utf8').split('\n').filter((l) => l.trim()))
-  .map((l) => JSON.parse(l) as { text: string; injection: boolean; kind?: string })
-  .map((o) => ({ text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user' }));
+  .flatMap((f, set) =>
+    readFileSync(f.trim(), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { text: string; injection?: boolean; kind?: string; category?: string; family?: string })
+      .map((o) => {
+        if (typeof o.injection !== 'boolean') throw new Error(`${f.trim()}: every line needs a boolean "injection"`);
+        return { text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user', set, category: o.category ?? o.family ?? '' };
+      }),
+  );
 const extraHeldOut = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
-const extraTrain = extra.filter((e) => !extraHeldOut(e.text));
-const extraVal = extra.filter((e) => extraHeldOut(e.text));
+// GATEHOUSE_TRAIN_DEV=1 splits the learned half once more (by another byte of the hash) and
+// reports on its second part instead: a development figure that leaves the held-out half unread.
+const dev = process.env.GATEHOUSE_TRAIN_DEV === '1';
+const devHalf = (t: string) => createHash('sha1').update(t).digest()[1]! % 2 === 1;
+const extraTrain = extra.filter((e) => !extraHeldOut(e.text) && !(dev && devHalf(e.text)));
+const extraVal = extra.filter((e) => (dev ? !extraHeldOut(e.text) && devHalf(e.text) : extraHeldOut(e.text)));
 
 console.log(`benign: ${benignTrain.length} train chunks, ${benignVal.length} validation chunks; attacks: ${attackTrain.length} train, ${attackVal.length} validation`);
 
@@ -124,6 +137,18 @@ const train: Example[] = [
   ...attackTrain.map((t) => vectorize(t, 1)),
   ...Array.from({ length: 10 }, () => fixtureTrain.map((c) => vectorize(c.text, c.y))).flat(),
   ...Array.from({ length: 5 }, () => extraTrain.map((c) => vectorize(c.text, c.y))).flat(),
+  // The people-written attacks once more each inside unseen-by-them package text, as an agent meets them.
+  ...(process.env.GATEHOUSE_TRAIN_EMBED === '1'
+    ? Array.from({ length: 3 }, () =>
+        extraTrain
+          .filter((c) => c.y === 1)
+          .map((c) => {
+            const h = benignTrain[Math.floor(rand() * benignTrain.length)]!.text;
+            const cut = h.lastIndexOf('\n', Math.floor(rand() * h.length));
+            return vectorize(`${h.slice(0, Math.max(0, cut))}\n${c.text}\n${h.slice(Math.max(0, cut))}`, 1);
+          }),
+      ).flat()
+    : []),
 ];
 console.log(`labelled extra: ${extraTrain.length} train, ${extraVal.length} held out`);
 const D = 1 << BITS;
@@ -167,20 +192,41 @@ const q = Int8Array.from(w, (v) => Math.round(v / scale));
 
 // Probability of a text under the quantized model, windowed as at inference.
 const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
-const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 } };
+const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 }, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1' };
 const scorer = new LearnedScorer(model);
 const score = (t: string) => Math.max(...scorer.windows(t).map((x) => x.p));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
+// Long documents: one attack in 2–6 KB of package text the model never saw, against the same
+// length of that text alone (an agent's tool results are long, and every window is a chance of a
+// false alarm), scored with and without the single-block windows.
+const r2 = prng(seed + 2);
+const long = (extra: string) => {
+  let t = '';
+  while (t.length < 2048 + r2() * 4096) t += `${benignVal[Math.floor(r2() * benignVal.length)]!.text}\n\n`;
+  const cut = Math.floor(r2() * t.length);
+  return extra ? `${t.slice(0, cut)}\n${extra}\n${t.slice(cut)}` : t;
+};
+const longAttacks = attackVal.slice(0, 600).map((a) => long(a));
+const longBenign = Array.from({ length: 600 }, () => long(''));
+const longPlain = longBenign.map(score);
 const valBenign = benignVal.map((s) => score(s.text));
 const valAttack = attackVal.map(score);
 const fixtures = fixtureBenign.map(score);
-// The developer's own text: at most 0.5% false alarms on unseen package text, and above every benign fixture.
-const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.5));
-// Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text.
-const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), 0.9));
+// The developer's own text: at most 0.5% false alarms on unseen package text, above every benign
+// fixture, and never below 0.7: a false alarm on the developer's own words costs most.
+const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.7));
+// Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text
+// and on long documents of it, an even chance at least, and not above the developer's bar.
+const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), quantile(longPlain, 0.98), 0.5));
 model.thresholds = { own: Number(own.toFixed(4)), untrusted: Number(untrusted.toFixed(4)) };
 const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.length).toFixed(4);
+for (const single of [false, true]) {
+  const sc = new LearnedScorer({ ...model, blockWindows: single });
+  const p = (t: string) => Math.max(...sc.windows(t).map((x) => x.p));
+  const bar2 = quantile(longBenign.map(p), 0.98);
+  console.log(`long documents, ${single ? 'with' : 'without'} block windows: attack recall ${rate(longAttacks.map(p), untrusted)}, benign FPR ${rate(longBenign.map(p), untrusted)} at untrusted; at ${bar2.toFixed(3)} (2% of them): recall ${rate(longAttacks.map(p), bar2)}`);
+}
 console.log(`thresholds: own ${model.thresholds.own}, untrusted ${model.thresholds.untrusted}`);
 console.log(`validation at own: attack recall ${rate(valAttack, own)}, benign FPR ${rate(valBenign, own)}, fixture benign FPR ${rate(fixtures, own)}`);
 console.log(`validation at untrusted: attack recall ${rate(valAttack, untrusted)}, benign FPR ${rate(valBenign, untrusted)}`);
@@ -191,11 +237,13 @@ for (const [name, xs] of [['hard benign', benignVal.filter((b) => b.source.start
 const bar = (kind: string) => (kind === 'tool' ? untrusted : own);
 const groups = new Map<string, { n: number; hit: number }>();
 for (const e of extraVal.filter((x) => x.kind !== 'system')) {
-  const key = `${e.y ? 'attack' : 'benign'} ${e.kind}`;
-  const g = groups.get(key) ?? { n: 0, hit: 0 };
-  g.n++;
-  if (score(e.text) >= bar(e.kind)) g.hit++;
-  groups.set(key, g);
+  const hit = score(e.text) >= bar(e.kind);
+  for (const key of [`set ${e.set} ${e.y ? 'attack' : 'benign'} ${e.kind}`, ...(e.y && process.env.GATEHOUSE_TRAIN_BY_CATEGORY ? [`set ${e.set} attack ${e.category}`] : [])]) {
+    const g = groups.get(key) ?? { n: 0, hit: 0 };
+    g.n++;
+    if (hit) g.hit++;
+    groups.set(key, g);
+  }
 }
 for (const [k, g] of [...groups].sort()) console.log(`held-out labelled ${k}: ${g.hit}/${g.n}`);
 

@@ -43,7 +43,11 @@ export class Detector {
   private readonly rot13From: number;
   private readonly addressFrom: number;
 
-  constructor(languages?: readonly Language[]) {
+  /**
+   * `decodedHit`, when given, also judges what an encoded payload decodes to (the gateway
+   * passes its learned classifier, so a payload with no known phrase is still read).
+   */
+  constructor(languages?: readonly Language[], private readonly decodedHit?: (text: string) => boolean) {
     const langs = languages ? new Set(languages) : null;
     this.phrases = PHRASES.filter((p) => !langs || langs.has(p.lang)).map((phrase) => ({ phrase, re: new RegExp(phrase.source, 'gi') }));
     this.automaton = new AnchorAutomaton([...ANCHORS, ...ROT13_ANCHORS, ...ADDRESS_ANCHORS]);
@@ -112,7 +116,7 @@ export class Detector {
 
   /** Whether decoded text is an injection: a strong phrase, or a covert request addressed to the model. */
   private readonly payloadHit = (text: string): boolean =>
-    this.phraseHit(text) || addressedSpots(text, this.anchors(text).address, this.phraseHit).some((s) => s.score >= 0.5);
+    this.phraseHit(text) || addressedSpots(text, this.anchors(text).address, this.phraseHit).some((s) => s.score >= 0.5) || this.decodedHit?.(text) === true;
 
   /** Every span worth reporting, with its score; the caller applies the threshold and categories. */
   scan(text: string, kind: TextKind | undefined, threshold: number): Hit[] {

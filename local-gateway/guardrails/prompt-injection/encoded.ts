@@ -10,8 +10,9 @@ import type { Spot } from './hidden.js';
 const MAX_BLOB = 8192;
 const ESCAPED_HEX = /(?:\\x[0-9a-fA-F]{2}){6,}/g;
 const PERCENT = /%[0-9a-fA-F]{2}/g;
-// rot13 of "ignore", "disregard", "instruction", "previous", "system prompt", "forget".
-export const ROT13_ANCHORS = ['vtaber', 'qvfertneq', 'vafgehpgvba', 'cerivbhf', 'flfgrz cebzcg', 'sbetrg'];
+// rot13 of "ignore", "disregard", "instruction", "previous", "system prompt", "forget",
+// "reveal", "password", "secret", "assistant", "execute": a line holding one is decoded and judged.
+export const ROT13_ANCHORS = ['vtaber', 'qvfertneq', 'vafgehpgvba', 'cerivbhf', 'flfgrz cebzcg', 'sbetrg', 'erirny', 'cnffjbeq', 'frperg', 'nffvfgnag', 'rkrphgr'];
 const TOKEN_END = /[\s"'<>`]/;
 
 /** Decoded bytes that read as text: printable, with spaces between words. */

@@ -38,12 +38,14 @@ export const REMOVED = '[removed:prompt_injection]';
 export const PROMPT_INJECTION: GuardrailType<z.infer<typeof PromptInjectionConfig>> = {
   config: PromptInjectionConfig,
   create(config) {
-    const detector = new Detector(config.languages);
     const learned = config.learned && config.categories.includes(LEARNED) ? new LearnedScorer(MODEL) : null;
     const wanted = new Set<string>(config.categories);
     // `threshold` moves the classifier's calibrated bars by as many log-odds as it moves away from its default.
     const shift = logit(Math.min(Math.max(config.threshold, 1e-9), 1 - 1e-9)) - logit(0.5);
     const bars = learned && { own: logit(learned.thresholds.own) + shift, untrusted: logit(learned.thresholds.untrusted) + shift };
+    // What an encoded payload decodes to is untrusted text wherever it sat: the classifier reads it at that bar.
+    const decodedHit = learned && bars ? (t: string) => learned.windows(t).some((w) => w.logit >= bars.untrusted) : undefined;
+    const detector = new Detector(config.languages, decodedHit);
     // The kind changes the score, so a text is remembered per kind it arrived as.
     const scan = spanScanner((text, kind) => {
       const spans: Span[] = detector

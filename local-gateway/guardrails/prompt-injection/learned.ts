@@ -9,6 +9,8 @@ export interface LinearModel {
   weights: string;
   /** Decision thresholds on the window probability, per trust of the text (calibrated at training). */
   thresholds: { own: number; untrusted: number };
+  /** Also score each block of BLOCK characters alone, besides the windows of two blocks. */
+  blockWindows?: boolean;
 }
 
 /** A window of a text and its probability of being an injection. */
@@ -37,6 +39,7 @@ export class LearnedScorer {
   private readonly scale: number;
   private readonly bias: number;
   readonly thresholds: LinearModel['thresholds'];
+  private readonly single: boolean;
 
   constructor(model: LinearModel) {
     if (model.bits !== BITS) throw new Error(`injection model has ${model.bits} feature bits, features.ts hashes to ${BITS}`);
@@ -45,6 +48,7 @@ export class LearnedScorer {
     this.scale = model.scale;
     this.bias = model.bias;
     this.thresholds = model.thresholds;
+    this.single = model.blockWindows === true;
   }
 
   /** Probability of each window of the text. */
@@ -64,9 +68,14 @@ export class LearnedScorer {
       const z = c === 0 ? -Infinity : this.bias + (s * this.scale) / Math.sqrt(c);
       return { start: first * BLOCK, end: Math.min(n, (last + 1) * BLOCK), p: sigmoid(z), logit: z };
     };
-    if (n <= WINDOW) return [at(0, blocks - 1)];
+    if (n <= WINDOW) return this.single && n > BLOCK + BLOCK / 2 ? [at(0, blocks - 1), at(0, 0), ...(blocks > 1 ? [at(1, blocks - 1)] : [])] : [at(0, blocks - 1)];
     const out: Window[] = [];
-    for (let b = 0; b + 1 < blocks; b++) out.push(at(b, b + 1));
+    for (let b = 0; b + 1 < blocks; b++) {
+      out.push(at(b, b + 1));
+      // A block alone too, so a short attack in a long benign text is judged on half the context.
+      if (this.single) out.push(at(b, b));
+    }
+    if (this.single && n - (blocks - 1) * BLOCK >= BLOCK / 2) out.push(at(blocks - 1, blocks - 1));
     return out;
   }
 }
