@@ -18,8 +18,10 @@ const PATTERNS: { source: string; flags: string }[] = [
  * recheck confirms a fuzzed attack by running it under a wall-clock limit (attackTimeout, 1 s by
  * default): on a loaded machine a safe pattern's run can overrun it and be reported vulnerable.
  * Without it, the attack is judged by the steps the matcher takes, which load does not change.
+ * Nor is the whole analysis timed (`timeout`): under load a 60 s limit ran out on one phrase and
+ * answered "unknown"; the analysis is bounded by its own step limits, and the test by vitest's.
  */
-const RECHECK = { timeout: 60_000, attackTimeout: null };
+const RECHECK = { timeout: null, attackTimeout: null };
 
 describe('prompt_injection regexes are linear-time', () => {
   it(
