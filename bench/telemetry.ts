@@ -1,7 +1,8 @@
 /**
- * `npx tsx bench/telemetry.ts`: what OTLP export costs the gateway's throughput. Two built
- * gateways on the same stand-in, one with `telemetry.otlp` to a collector stand-in that
- * answers every export (its own process, so its CPU is not counted), one without; autocannon
+ * `npx tsx bench/telemetry.ts`: what OTLP export costs the gateway's throughput. Three built
+ * gateways on the same stand-in: one without export, and two with `telemetry.otlp` to a
+ * collector stand-in that answers every export (its own process, so its CPU is not counted),
+ * one with a span per stage (the default) and one with `stages: attributes`; autocannon
  * against each in turn, alternating, in one run. Prints per run req/s and the gateway
  * process's CPU per request (all its threads, from /proc), and the cost as the ratio of the
  * medians of each: CPU per request is the steadier figure on a shared machine, where req/s
@@ -9,8 +10,8 @@
  * dropped, and a run's CPU is read once every trace it served has been exported, so the
  * figure is the cost of exporting all of them. `BENCH_BASELINE=/path/to/checkout` (built, e.g.
  * `git worktree add` of an older commit and `npx tsc -b tsconfig.build.json` there) adds a
- * third gateway exporting from that checkout's code, in the same alternation, for a
- * before/after comparison under the same load.
+ * gateway exporting from that checkout's code, in the same alternation, for a before/after
+ * comparison under the same load.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -35,11 +36,11 @@ s.listen(0, '127.0.0.1', () => console.log('listening http://127.0.0.1:' + s.add
 setInterval(() => console.log('exports ' + exports + ' bytes ' + bytes), 1000).unref();
 `;
 
-async function gatehouse(root: string, scratch: string, label: string, standinPort: number, collector: string | null): Promise<{ child: Child; origin: string }> {
+async function gatehouse(root: string, scratch: string, label: string, standinPort: number, collector: string | null, stages: 'spans' | 'attributes' | null): Promise<{ child: Child; origin: string }> {
   const home = join(scratch, label);
   mkdirSync(home, { recursive: true });
   const lines = ['providers:', '  - id: standin', '    kind: openai', `    base_url: http://127.0.0.1:${standinPort}/v1`, '    api_key: env:STANDIN_API_KEY'];
-  if (collector) lines.push(`telemetry: { otlp: { endpoint: ${collector}, protocol: http/protobuf, max_queue: 1000000 } }`);
+  if (collector) lines.push(`telemetry: { otlp: { endpoint: ${collector}, protocol: http/protobuf, max_queue: 1000000${stages ? `, stages: ${stages}` : ''} } }`);
   writeFileSync(join(home, 'gatehouse.yaml'), `${lines.join('\n')}\n`);
   const port = await freePort();
   const { child, match } = await startChild(`gatehouse (${label})`, [join(root, 'bin/gatehouse.js'), 'start'], {
@@ -87,14 +88,15 @@ async function main(): Promise<void> {
     const standin = await startChild('stand-in', ['--import', 'tsx', join(ROOT, 'test/standins/openai-upstream.ts'), '--port', '0'], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
     const standinPort = Number(new URL(standin.match).port);
     const collector = await startChild('collector', ['-e', COLLECTOR], { cwd: ROOT, ready: /listening (http:\/\/\S+)/ });
-    const start = async (name: string, label: string, otlp: string | null, root = ROOT): Promise<Gateway> => {
-      const g = await gatehouse(root, scratch, label, standinPort, otlp);
+    const start = async (name: string, label: string, otlp: string | null, root = ROOT, stages: 'spans' | 'attributes' | null = null): Promise<Gateway> => {
+      const g = await gatehouse(root, scratch, label, standinPort, otlp, stages);
       return { target: target(name, g.origin), pid: g.child.pid };
     };
     const plain = await start('without export', 'plain', null);
     const exporting = await start('with OTLP export', 'otlp', collector.match);
+    const attributes = await start('export, stages as attributes', 'otlp-attributes', collector.match, ROOT, 'attributes');
     const baselineRoot = process.env.BENCH_BASELINE;
-    const all = [plain, exporting, ...(baselineRoot ? [await start('export, baseline', 'baseline', collector.match, resolve(baselineRoot))] : [])];
+    const all = [plain, exporting, attributes, ...(baselineRoot ? [await start('export, baseline', 'baseline', collector.match, resolve(baselineRoot))] : [])];
     const rps = new Map(all.map((g) => [g, [] as number[]]));
     const cpu = new Map(all.map((g) => [g, [] as number[]]));
     const main = new Map(all.map((g) => [g, [] as number[]]));
@@ -117,16 +119,16 @@ async function main(): Promise<void> {
         rps.get(g)!.push(r.rps);
         cpu.get(g)!.push(perRequest);
         main.get(g)!.push(onRequestThread);
-        process.stdout.write(`  round ${round + 1} ${g.target.name.padEnd(17)} ${r.rps.toFixed(0).padStart(6)} req/s, CPU/request ${perRequest.toFixed(0).padStart(4)} µs (request thread ${onRequestThread.toFixed(0).padStart(4)} µs, other threads ${(perRequest - onRequestThread).toFixed(0).padStart(4)} µs), load ${load1()}\n`);
+        process.stdout.write(`  round ${round + 1} ${g.target.name.padEnd(29)} ${r.rps.toFixed(0).padStart(6)} req/s, CPU/request ${perRequest.toFixed(0).padStart(4)} µs (request thread ${onRequestThread.toFixed(0).padStart(4)} µs, other threads ${(perRequest - onRequestThread).toFixed(0).padStart(4)} µs), load ${load1()}\n`);
       }
     }
     const more = (x: number, y: number) => `${((y / x - 1) * 100).toFixed(1)}%`;
     const [a, ca, ma] = [median(rps.get(plain)!), median(cpu.get(plain)!), median(main.get(plain)!)];
     process.stdout.write(`\nOTLP export overhead (${ROUNDS} alternating ${SECONDS}s runs, ${CONNECTIONS} connections, medians; load average ${load1()} at the end)\n`);
-    process.stdout.write(`  ${''.padEnd(17)} ${'req/s'.padStart(7)} ${'CPU/request'.padStart(12)} ${'request thread'.padStart(15)}\n`);
+    process.stdout.write(`  ${''.padEnd(29)} ${'req/s'.padStart(7)} ${'CPU/request'.padStart(12)} ${'request thread'.padStart(15)}\n`);
     for (const g of all) {
       const [b, cb, mb] = [median(rps.get(g)!), median(cpu.get(g)!), median(main.get(g)!)];
-      process.stdout.write(`  ${g.target.name.padEnd(17)} ${b.toFixed(0).padStart(7)} ${`${cb.toFixed(0)} µs`.padStart(12)} ${`${mb.toFixed(0)} µs`.padStart(15)}\n`);
+      process.stdout.write(`  ${g.target.name.padEnd(29)} ${b.toFixed(0).padStart(7)} ${`${cb.toFixed(0)} µs`.padStart(12)} ${`${mb.toFixed(0)} µs`.padStart(15)}\n`);
       if (g !== plain) process.stdout.write(`    cost: ${((1 - b / a) * 100).toFixed(1)}% of req/s, ${more(ca, cb)} CPU per request in all (+${(cb - ca).toFixed(0)} µs), ${more(ma, mb)} on the request thread (target ≤ 5%)\n`);
     }
     for (const g of all.slice(1)) {

@@ -117,6 +117,26 @@ describe('OTLP export', () => {
     }
   });
 
+  it('with stages: attributes, sends one span per request carrying each stage as its duration, in the client\'s trace', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await gateway(receiver, { stages: 'attributes' });
+    try {
+      const id = await call(gw, 'hello stages', { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` });
+      const root = await waitFor(() => rootOf(receiver.spans, id), 'the request span');
+      expect(root.parentSpanId).toBe(CLIENT_SPAN);
+      expect(receiver.spans.filter((s) => s.traceId === CLIENT_TRACE)).toHaveLength(1);
+      expect(receiver.spans.some((s) => s.name.startsWith('gatehouse.'))).toBe(false);
+      const stageMs = Object.fromEntries(Object.entries(root.attributes).filter(([k]) => /^gatehouse\.stage\.[a-z_]+\.ms$/.test(k)));
+      expect(Object.keys(stageMs)).toEqual(expect.arrayContaining(['gatehouse.stage.authenticate.ms', 'gatehouse.stage.provider_call.ms']));
+      for (const v of Object.values(stageMs)) expect(typeof v === 'number' && v >= 0).toBe(true);
+      // The prod tier's verdict is still an event with its rule.
+      expect(root.events.map((e) => e.attributes['gatehouse.verdict.rule'])).toContain('metadata.ticket_id');
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
   it('compresses with gzip only when the setting says so, whatever OTEL_EXPORTER_OTLP_COMPRESSION says', async () => {
     const receiver = await startOtlpReceiver();
     const saved = process.env.OTEL_EXPORTER_OTLP_COMPRESSION;

@@ -44,6 +44,10 @@ export const OtlpSchema = z.strictObject({
   protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf').describe('The OTLP/HTTP encoding.'),
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), SecretRefSchema).default({}).describe('Headers sent with every export, values as `env:NAME` or `keychain:NAME`, e.g. `{ x-honeycomb-team: keychain:honeycomb }`.'),
   compression: z.enum(['none', 'gzip']).default('none').describe('`gzip` makes each export about 12 times smaller and costs the export thread about a quarter more CPU (bench/README.md); every OTLP/HTTP collector accepts both. Set here only: `OTEL_EXPORTER_OTLP_COMPRESSION` in the environment does not change it.'),
+  stages: z
+    .enum(['spans', 'attributes'])
+    .default('spans')
+    .describe("`spans`: a child span per pipeline stage. `attributes`: the stages' durations as `gatehouse.stage.<stage>.ms` attributes of the request span instead: one span per request, a twelfth of the spans for a collector that bills per span, and a little less export CPU (bench/README.md); verdict events keep the time their stage ended."),
   bodies: z.enum(['none', 'redacted', 'full']).default('none').describe("Whether spans carry the request and response bodies; never more than the policy's `logging.bodies` allows."),
   max_queue: z.number().int().positive().max(1_000_000).default(2048).describe('Traces waiting to be exported at most; past it new ones are dropped and counted (`gatehouse status`).'),
   timeout_ms: z.number().int().min(100).max(120_000).default(10_000).describe('How long one export, retries included, may take (ms).'),

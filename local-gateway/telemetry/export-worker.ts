@@ -13,7 +13,7 @@ import { providerAttributes, traceSpans, type ProviderFacts, type SpanSource } f
 
 /** What the export thread is started with. */
 export interface ExportWorkerData {
-  config: Pick<OtlpConfig, 'endpoint' | 'protocol' | 'compression' | 'timeout_ms'>;
+  config: Pick<OtlpConfig, 'endpoint' | 'protocol' | 'compression' | 'stages' | 'timeout_ms'>;
   providers: [string, ProviderFacts][];
   resource: Attributes;
 }
@@ -53,7 +53,7 @@ function run(port: NonNullable<typeof parentPort>, data: ExportWorkerData): void
     random = random.subarray(bytes);
     return hex;
   };
-  const src: SpanSource = { resource: resourceFromAttributes(data.resource), scope: { name: 'gatehouse' }, randomHex };
+  const src: SpanSource = { resource: resourceFromAttributes(data.resource), scope: { name: 'gatehouse' }, randomHex, stageSpans: data.config.stages === 'spans' };
   const providers = new Map(data.providers.map(([id, facts]) => [id, providerAttributes(facts)]));
   const { endpoint, protocol, compression, timeout_ms } = data.config;
   const url = /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/traces`;

@@ -129,8 +129,8 @@ export class TelemetryExporter {
   /** The export thread, started with the first batch. */
   private exportThread(): Worker {
     if (this.worker !== null) return this.worker;
-    const { endpoint, protocol, compression, timeout_ms } = this.opts.config;
-    const data: ExportWorkerData = { config: { endpoint, protocol, compression, timeout_ms }, providers: [...this.opts.providers], resource: this.opts.resource };
+    const { endpoint, protocol, compression, stages, timeout_ms } = this.opts.config;
+    const data: ExportWorkerData = { config: { endpoint, protocol, compression, stages, timeout_ms }, providers: [...this.opts.providers], resource: this.opts.resource };
     const worker = startWorker(import.meta.url, 'export-worker', data);
     worker.on('message', (msg: FromExporter) => {
       const answer = this.answers.get(msg.batch);

@@ -38,12 +38,13 @@ const head: TraceHead = {
 };
 
 /** A source whose "random" ids are a counter's bytes, so a test can tell which draw each id came from. */
-function source(): SpanSource & { draws: number[] } {
+function source(stageSpans = true): SpanSource & { draws: number[] } {
   let next = 0;
   const draws: number[] = [];
   return {
     resource: resourceFromAttributes({ 'service.name': 'gatehouse' }),
     scope: { name: 'gatehouse' },
+    stageSpans,
     draws,
     randomHex(bytes) {
       draws.push(bytes);
@@ -90,6 +91,24 @@ describe('trace spans', () => {
     expect(root.events).toHaveLength(1);
     expect(hrTimeToNanoseconds(root.events[0]!.time)).toBe(ns(stages[2]!, 'endTime'));
     expect(root.events[0]!.attributes).toMatchObject({ 'gatehouse.verdict.rule': 'metadata.ticket_id', 'gatehouse.verdict.tier': 'prod' });
+  });
+
+  it('with stages as attributes, makes the request span alone, with each stage as its duration in ms', () => {
+    const src = source(false);
+    const spans = traceSpans(src, { head, response: '{"choices":[{"finish_reason":"stop"}]}', bodies: null }, provider);
+    expect(src.draws).toEqual([16 + 8]);
+    expect(spans).toHaveLength(1);
+    const root = spans[0]!;
+    expect(root).toMatchObject({ name: 'chat up/gpt-4o-mini', kind: SpanKind.SERVER, parentSpanContext: undefined });
+    expect(Object.fromEntries(Object.entries(root.attributes).filter(([k]) => k.startsWith('gatehouse.stage.')))).toEqual(
+      Object.fromEntries(Object.entries(head.phases).map(([stage, took]) => [`gatehouse.stage.${stage}.ms`, took])),
+    );
+    expect(root.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.response.finish_reasons': ['stop'] });
+    // The verdict keeps the time its stage ended, though that stage has no span.
+    const metadataEnd = head.started_at + Object.values(head.phases).slice(0, 3).reduce((a, b) => a + b, 0);
+    expect(Math.abs(hrTimeToNanoseconds(root.events[0]!.time) - metadataEnd * 1e6)).toBeLessThan(1000);
+    // The stage attributes are the trace's own: another trace's spans in the stage mode carry none.
+    expect(Object.keys(traceSpans(source(), { head, response: '{}', bodies: null }, provider).at(-1)!.attributes).some((k) => k.startsWith('gatehouse.stage.'))).toBe(false);
   });
 
   it("continues the client's trace context, trace state included, drawing no trace id", () => {

@@ -137,11 +137,21 @@ export interface SpanSource {
   scope: InstrumentationScope;
   /** Random span and trace ids, as hex: `bytes` random bytes at a time. */
   randomHex(bytes: number): string;
+  /** `telemetry.otlp.stages`: a child span per stage (true), or their durations as attributes of the request span. */
+  stageSpans: boolean;
 }
 
 const hr = (ms: number): HrTime => millisToHrTime(ms);
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const NONE: never[] = Object.freeze([]) as never[];
+
+/** A stage's duration attribute on the request span (`stages: attributes`), named once per stage. */
+const stageAttributes = new Map<string, string>();
+function stageAttribute(stage: string): string {
+  let name = stageAttributes.get(stage);
+  if (name === undefined) stageAttributes.set(stage, (name = `gatehouse.stage.${stage}.ms`));
+  return name;
+}
 
 /** A stage's span name and attributes, the same for every trace: made once, shared by all its spans (the exporters only read them). */
 const stages = new Map<string, { name: string; attributes: Attributes }>();
@@ -211,7 +221,7 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   const parent = h.request_headers.traceparent === undefined ? undefined : otelTrace.getSpanContext(parentContext(h.request_headers));
   const valid = parent !== undefined && isSpanContextValid(parent);
   const phases = Object.entries(h.phases);
-  const ids = src.randomHex((valid ? 0 : 16) + 8 * (phases.length + 1));
+  const ids = src.randomHex((valid ? 0 : 16) + 8 * ((src.stageSpans ? phases.length : 0) + 1));
   let at = valid ? 0 : 32;
   const nextSpanId = () => ids.slice(at, (at += 16));
   const root: SpanContext = {
@@ -225,13 +235,16 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   let ms = h.started_at;
   let from = start;
   const stageEnd = new Map<string, HrTime>();
+  const attributes = requestAttributes(item, provider);
   for (const [stage, took] of phases) {
-    const facts = stageFacts(stage);
-    const context: SpanContext = { traceId: root.traceId, spanId: nextSpanId(), traceFlags: root.traceFlags, ...(root.traceState !== undefined ? { traceState: root.traceState } : {}) };
-    const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
     ms += took;
     const to = hr(ms);
-    spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET));
+    if (src.stageSpans) {
+      const facts = stageFacts(stage);
+      const context: SpanContext = { traceId: root.traceId, spanId: nextSpanId(), traceFlags: root.traceFlags, ...(root.traceState !== undefined ? { traceState: root.traceState } : {}) };
+      const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
+      spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET));
+    } else attributes[stageAttribute(stage)] = Math.round(took * 1000) / 1000;
     from = to;
     stageEnd.set(stage, to);
   }
@@ -252,6 +265,6 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   }));
   const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
   const status: SpanStatus = h.status >= 400 ? { code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` } : UNSET;
-  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, requestAttributes(item, provider), events, status));
+  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, attributes, events, status));
   return spans;
 }
