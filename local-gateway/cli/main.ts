@@ -3,9 +3,6 @@ import { VERSION } from '../core/version.js';
 import { COMMANDS, HELP } from './commands.js';
 import { holdYoungGeneration } from '../core/young-generation.js';
 
-// Before any command loads its modules: a server releases it once it listens.
-holdYoungGeneration();
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -16,6 +13,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
+  // The servers only, before their modules load; each releases it once it listens. A command
+  // that works through much data (export, replay) keeps V8's default growth.
+  if (name === 'start' || name === 'central') holdYoungGeneration();
   const load = COMMANDS[name];
   if (!load) {
     process.stderr.write(`Unknown command "${name}": run \`gatehouse --help\` for the list.\n`);
