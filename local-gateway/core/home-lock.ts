@@ -223,16 +223,34 @@ export async function claimHome(paths: HomePaths, opts: ClaimOptions = {}): Prom
   }
 }
 
-/** The one sentence a second `gatehouse start` prints about the holder of its home. */
-export function ownerSentence(paths: HomePaths, owner: Exclude<HomeOwner, { kind: 'none' }>): string {
+/** Who holds a home, as the sentences about it name it, and what to do about a running or starting one. */
+export interface HomeHolder {
+  /** The subject of a sentence: "Gatehouse", "A central replica". */
+  name: string;
+  /** What a stuck one is: "gatehouse", "replica". */
+  stuck: string;
+  running: string;
+  starting: string;
+}
+
+/** The local gateway (`gatehouse start`, the desktop app's gateway). */
+export const GATEWAY_HOLDER: HomeHolder = {
+  name: 'Gatehouse',
+  stuck: 'gatehouse',
+  running: 'use that one (`gatehouse status`), stop it first (or quit the desktop app), or give this one another --home',
+  starting: 'wait for it, or give this one another --home',
+};
+
+/** The one sentence a second start prints about the holder of its home. */
+export function ownerSentence(paths: HomePaths, owner: Exclude<HomeOwner, { kind: 'none' }>, holder: HomeHolder = GATEWAY_HOLDER): string {
   switch (owner.kind) {
     case 'running':
-      return `Gatehouse already runs for home ${paths.dir} on ${owner.url} (pid ${owner.pid}): use that one (\`gatehouse status\`), stop it first (or quit the desktop app), or give this one another --home.`;
+      return `${holder.name} already runs for home ${paths.dir} on ${owner.url} (pid ${owner.pid}): ${holder.running}.`;
     case 'starting':
-      return `Gatehouse is still starting for home ${paths.dir} (pid ${owner.pid}, since ${owner.since}): wait for it, or give this one another --home.`;
+      return `${holder.name} is still starting for home ${paths.dir} (pid ${owner.pid}, since ${owner.since}): ${holder.starting}.`;
     case 'stopping':
-      return `Gatehouse is still stopping for home ${paths.dir} (pid ${owner.pid}): start again once it has stopped.`;
+      return `${holder.name} is still stopping for home ${paths.dir} (pid ${owner.pid}): start again once it has stopped.`;
     case 'unresponsive':
-      return `Home ${paths.dir} is held by pid ${owner.pid} (since ${owner.since}), which does not answer: if it is a stuck gatehouse, stop it (kill ${owner.pid}); if that pid is another program, delete ${paths.lock}.`;
+      return `Home ${paths.dir} is held by pid ${owner.pid} (since ${owner.since}), which does not answer: if it is a stuck ${holder.stuck}, stop it (kill ${owner.pid}); if that pid is another program, delete ${paths.lock}.`;
   }
 }

@@ -166,8 +166,8 @@ export class Upstream {
     );
     client.setRequestHandler('elicitation/create', (req) => this.ask('elicit', req.params));
     client.setRequestHandler('sampling/createMessage', (req) => this.ask('sample', req.params));
-    // A log message says not which call it belongs to either: it goes to the newest running call's client that takes logs.
     client.setNotificationHandler('notifications/resources/updated', (n) => this.o.onResourceUpdated?.(n.params.uri));
+    // A log message says not which call it belongs to either: it goes to the newest running call's client that takes logs.
     client.setNotificationHandler('notifications/message', (n) => [...this.callers].reverse().find((c) => c.log)?.log?.(n.params));
     const transport = await this.transport();
     // A crash or hang-up: forget the connection, so the next call starts or connects again.

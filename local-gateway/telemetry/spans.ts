@@ -145,20 +145,16 @@ const hr = (ms: number): HrTime => millisToHrTime(ms);
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const NONE: never[] = Object.freeze([]) as never[];
 
-/** A stage's duration attribute on the request span (`stages: attributes`), named once per stage. */
-const stageAttributes = new Map<string, string>();
-function stageAttribute(stage: string): string {
-  let name = stageAttributes.get(stage);
-  if (name === undefined) stageAttributes.set(stage, (name = `gatehouse.stage.${stage}.ms`));
-  return name;
-}
-
-/** A stage's span name and attributes, the same for every trace: made once, shared by all its spans (the exporters only read them). */
-const stages = new Map<string, { name: string; attributes: Attributes }>();
-function stageFacts(stage: string): { name: string; attributes: Attributes } {
+/**
+ * A stage's span name and attributes, and the name of its duration attribute on the request
+ * span (`stages: attributes`), the same for every trace: made once, shared by all its spans
+ * (the exporters only read them).
+ */
+const stages = new Map<string, { name: string; attributes: Attributes; durationKey: string }>();
+function stageFacts(stage: string): { name: string; attributes: Attributes; durationKey: string } {
   let facts = stages.get(stage);
   if (facts === undefined) {
-    facts = { name: `gatehouse.${stage}`, attributes: Object.freeze({ 'gatehouse.stage': stage }) };
+    facts = { name: `gatehouse.${stage}`, attributes: Object.freeze({ 'gatehouse.stage': stage }), durationKey: `gatehouse.stage.${stage}.ms` };
     stages.set(stage, facts);
   }
   return facts;
@@ -239,12 +235,12 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   for (const [stage, took] of phases) {
     ms += took;
     const to = hr(ms);
+    const facts = stageFacts(stage);
     if (src.stageSpans) {
-      const facts = stageFacts(stage);
       const context: SpanContext = { traceId: root.traceId, spanId: nextSpanId(), traceFlags: root.traceFlags, ...(root.traceState !== undefined ? { traceState: root.traceState } : {}) };
       const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
       spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET));
-    } else attributes[stageAttribute(stage)] = Math.round(took * 1000) / 1000;
+    } else attributes[facts.durationKey] = Math.round(took * 1000) / 1000;
     from = to;
     stageEnd.set(stage, to);
   }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { CommandError, UsageError, parse, resolveHome } from '../../local-gateway/cli/args.js';
 import { cliConfig } from '../../local-gateway/cli/config-file.js';
 import { clearRuntime, ensureHome, writeRuntime } from '../../local-gateway/core/home.js';
-import { claimHome, type HomeOwner } from '../../local-gateway/core/home-lock.js';
+import { claimHome, ownerSentence, type HomeHolder } from '../../local-gateway/core/home-lock.js';
 import { LOG_LEVELS, type LogLevel } from '../../local-gateway/core/log.js';
 import { VERSION } from '../../local-gateway/core/version.js';
 import { CreatePatResponseSchema, PATHS, PublishResponseSchema, SyncErrorSchema } from '../protocol.js';
@@ -112,7 +112,7 @@ async function start(argv: string[]): Promise<void> {
   // the first runs and exits 1, and waits out one that is still starting or stopping.
   const paths = ensureHome(home);
   const claim = await claimHome(paths, { waitMs: STOP_GRACE_MS + 5_000 });
-  if ('owner' in claim) throw new CommandError(replicaOwnerSentence(home, paths.lock, claim.owner));
+  if ('owner' in claim) throw new CommandError(ownerSentence(paths, claim.owner, REPLICA_HOLDER));
   const lock = claim.held;
 
   let app: FastifyInstance;
@@ -183,20 +183,9 @@ async function start(argv: string[]): Promise<void> {
 
 }
 
-/** The one sentence a second `gatehouse central start` on a held home prints. */
-function replicaOwnerSentence(home: string, lockFile: string, owner: Exclude<HomeOwner, { kind: 'none' }>): string {
-  const why = 'each replica needs a --home of its own (it drains the records of the requests it served from there)';
-  switch (owner.kind) {
-    case 'running':
-      return `A central replica already runs for home ${home} on ${owner.url} (pid ${owner.pid}): ${why}.`;
-    case 'starting':
-      return `A central replica is still starting for home ${home} (pid ${owner.pid}, since ${owner.since}): ${why}.`;
-    case 'stopping':
-      return `A central replica is still stopping for home ${home} (pid ${owner.pid}): start again once it has stopped.`;
-    case 'unresponsive':
-      return `Home ${home} is held by pid ${owner.pid} (since ${owner.since}), which does not answer: if it is a stuck replica, stop it (kill ${owner.pid}); if that pid is another program, delete ${lockFile}.`;
-  }
-}
+/** What a second `gatehouse central start` on a held home says of the replica there. */
+const REPLICA_WHY = 'each replica needs a --home of its own (it drains the records of the requests it served from there)';
+const REPLICA_HOLDER: HomeHolder = { name: 'A central replica', stuck: 'replica', running: REPLICA_WHY, starting: REPLICA_WHY };
 
 const centralUrl = (flag: string | undefined) => (flag ?? (process.env.GATEHOUSE_CENTRAL_URL || `http://127.0.0.1:${DEFAULT_CENTRAL_PORT}`)).replace(/\/+$/, '');
 
