@@ -125,9 +125,6 @@ export async function start(argv: string[]): Promise<void> {
     process.stderr.write(`Gatehouse stopping (${signal}): waiting up to ${grace / 1000} s for open requests; press Ctrl-C again to stop now.\n`);
     // Agent streams can run for minutes; a stop must not wait for them.
     const timer = setTimeout(() => void cut(0), grace);
-    // A keep-alive socket left idle by a request that finished in the grace would hold the close
-    // for its whole keep-alive timeout: Node closes idle sockets once, when the close begins.
-    setInterval(() => app.server.closeIdleConnections(), 100).unref();
     await app.close();
     clearTimeout(timer);
     lock.release();

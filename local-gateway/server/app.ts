@@ -61,6 +61,14 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   app.addHook('onRequest', async (req, reply) => {
     inFlight.set(req.raw.socket, { path: req.url, headers: req.headers, res: reply.raw as ServerResponse });
   });
+  // Node closes idle keep-alive sockets once, when the close begins: a request still running
+  // then would leave its socket idle for the whole keep-alive timeout and hold the close with it.
+  app.addHook('preClose', (done) => {
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweep.unref();
+    app.server.once('close', () => clearInterval(sweep));
+    done();
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installBodyParser(app);
