@@ -148,7 +148,7 @@ const NONE: never[] = Object.freeze([]) as never[];
 /**
  * A stage's span name and attributes, and the name of its duration attribute on the request
  * span (`stages: attributes`), the same for every trace: made once, shared by all its spans
- * (the exporters only read them).
+ * (the exporters only read them), and the stage spans' shape for the encoder.
  */
 const stages = new Map<string, { name: string; attributes: Attributes; durationKey: string }>();
 function stageFacts(stage: string): { name: string; attributes: Attributes; durationKey: string } {
@@ -185,6 +185,8 @@ class PlainSpan implements ReadableSpan {
     attributes: Attributes,
     events: TimedEvent[],
     readonly status: SpanStatus,
+    /** Shared by the spans whose encoding differs only in ids and times (telemetry/encode.ts). */
+    readonly shape?: object,
   ) {
     this.resource = src.resource;
     this.instrumentationScope = src.scope;
@@ -239,7 +241,7 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
     if (src.stageSpans) {
       const context: SpanContext = { traceId: root.traceId, spanId: nextSpanId(), traceFlags: root.traceFlags, ...(root.traceState !== undefined ? { traceState: root.traceState } : {}) };
       const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
-      spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET));
+      spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET, facts));
     } else attributes[facts.durationKey] = Math.round(took * 1000) / 1000;
     from = to;
     stageEnd.set(stage, to);
