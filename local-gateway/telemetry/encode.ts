@@ -81,11 +81,15 @@ class ProtobufEncoder implements TraceEncoder {
     const serialized = traces.flatMap((spans, i) => spans.filter((_, j) => templates[i]![j] === undefined));
     const frame = splitRequest(ProtobufTraceSerializer.serializeRequest(serialized)!, serialized.length);
     if (frame === null) return [this.whole(traces)];
+    if (serialized.length === traces.reduce((n, spans) => n + spans.length, 0) && frame.bytes.length <= this.maxBytes) {
+      serialized.forEach((span, i) => this.learn(span, frame.bytes.subarray(frame.spans[i]!.at, frame.spans[i]!.end)));
+      return [{ bytes: frame.bytes, traces: traces.length, spans: serialized.length }];
+    }
     let next = 0;
     const chunks = traces.map((spans, i) =>
-      spans.map((span, j) => {
+      spans.map((span, j): Chunk => {
         const template = templates[i]![j];
-        if (template !== undefined) return stamp(template, span);
+        if (template !== undefined) return { template, span };
         const field = frame.spans[next++]!;
         const bytes = frame.bytes.subarray(field.at, field.end);
         this.learn(span, bytes);
@@ -96,7 +100,7 @@ class ProtobufEncoder implements TraceEncoder {
     let from = 0;
     let size = 0;
     for (let i = 0; i < chunks.length; i++) {
-      const bytes = chunks[i]!.reduce((n, c) => n + c.length, 0);
+      const bytes = chunks[i]!.reduce((n, c) => n + chunkLength(c), 0);
       if (i > from && frame.size(size + bytes) > this.maxBytes) {
         requests.push(frame.assemble(chunks.slice(from, i), size));
         from = i;
@@ -131,17 +135,26 @@ class ProtobufEncoder implements TraceEncoder {
   }
 }
 
-/** A template with one span's ids and times written in. */
-function stamp(template: Template, span: ReadableSpan): Buffer {
-  const out = Buffer.allocUnsafe(template.bytes.length);
-  template.bytes.copy(out);
+/** A span of the request: its bytes as the serializer made them, or a template to stamp with its ids and times. */
+type Chunk = Uint8Array | { template: Template; span: ReadableSpan };
+
+const chunkLength = (c: Chunk) => (c instanceof Uint8Array ? c.length : c.template.bytes.length);
+
+/** Writes a span's chunk at `at` of `out`, a template with the span's ids and times written in; returns where it ends. */
+function writeChunk(out: Buffer, at: number, c: Chunk): number {
+  if (c instanceof Uint8Array) {
+    out.set(c, at);
+    return at + c.length;
+  }
+  const { template, span } = c;
+  template.bytes.copy(out, at);
   const ctx = span.spanContext();
-  out.write(ctx.traceId, template.traceId, 16, 'hex');
-  out.write(ctx.spanId, template.spanId, 8, 'hex');
-  out.write(span.parentSpanContext!.spanId, template.parentSpanId, 8, 'hex');
-  writeNanos(out, template.start, span.startTime);
-  writeNanos(out, template.end, span.endTime);
-  return out;
+  out.write(ctx.traceId, at + template.traceId, 16, 'hex');
+  out.write(ctx.spanId, at + template.spanId, 8, 'hex');
+  out.write(span.parentSpanContext!.spanId, at + template.parentSpanId, 8, 'hex');
+  writeNanos(out, at + template.start, span.startTime);
+  writeNanos(out, at + template.end, span.endTime);
+  return at + template.bytes.length;
 }
 
 /**
@@ -162,7 +175,7 @@ interface Frame {
   spans: Field[];
   /** A request's size holding `spanBytes` of encoded spans. */
   size(spanBytes: number): number;
-  assemble(traces: Uint8Array[][], spanBytes: number): EncodedRequest;
+  assemble(traces: Chunk[][], spanBytes: number): EncodedRequest;
 }
 
 /**
@@ -201,9 +214,8 @@ function framing(resource: Uint8Array, scope: Uint8Array, bytes: Uint8Array, spa
       at += scope.length;
       let spanCount = 0;
       for (const trace of traces)
-        for (const span of trace) {
-          out.set(span, at);
-          at += span.length;
+        for (const chunk of trace) {
+          at = writeChunk(out, at, chunk);
           spanCount++;
         }
       return { bytes: out, traces: traces.length, spans: spanCount };
