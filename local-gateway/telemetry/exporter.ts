@@ -91,7 +91,13 @@ export class TelemetryExporter {
   }
 
   private schedule(ms: number): void {
-    if (this.timer !== null || this.inFlight !== null) return;
+    if (this.inFlight !== null) return;
+    // A full batch goes now, not when the wait its first trace started ends.
+    if (this.timer !== null && ms === 0) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.timer !== null) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.sendNext();
