@@ -1,6 +1,7 @@
-import type { HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { StableAttributes } from './spans.js';
 
 /**
  * A batch's traces as OTLP export requests, by the official serializers of
@@ -12,9 +13,11 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
  * fixed width. So a stage span is encoded by the official serializer once per stage, as a
  * template, and each later one is that template with its ids and times written over; only
  * what varies in shape (the request span, a stage span carrying a client's `tracestate`) goes
- * through the serializer per trace. The spans keep their order and the request's framing
- * (resource, scope) is the serializer's own, so one request's bytes are exactly the
- * serializer's for the same spans (telemetry/encode.test.ts).
+ * through the serializer per trace. Likewise the request span's first attributes, the ones
+ * that repeat from trace to trace (telemetry/spans.ts), are the serializer's bytes for the last
+ * span with the same ones, and the serializer writes the rest. The spans keep their order and
+ * the request's framing (resource, scope) is the serializer's own, so one request's bytes are
+ * exactly the serializer's for the same spans (telemetry/encode.test.ts).
  */
 
 /** One export request: its bytes and how many traces and spans it holds. */
@@ -31,6 +34,7 @@ export interface EncodedRequest {
  */
 export interface ShapedSpan extends ReadableSpan {
   readonly shape?: object;
+  readonly stable?: StableAttributes;
 }
 
 export interface TraceEncoder {
@@ -73,15 +77,27 @@ interface Field {
 
 class ProtobufEncoder implements TraceEncoder {
   private readonly templates = new WeakMap<object, Template>();
+  /** The encoded first attributes of request spans, by what they are (bounded: emptied when full). */
+  private readonly blocks = new Map<string, Uint8Array>();
   constructor(private readonly maxBytes: number) {}
 
   encode(traces: ReadableSpan[][]): EncodedRequest[] {
     // Each span's template, or none: it goes through the serializer now (its shape's first, or a span of no shape).
     const templates = traces.map((spans) => spans.map((span) => this.templateOf(span)));
-    const serialized = traces.flatMap((spans, i) => spans.filter((_, j) => templates[i]![j] === undefined));
+    // And each of the others' known first attributes, left to put back: the serializer writes the rest.
+    const known: (Uint8Array | undefined)[] = [];
+    const serialized: ReadableSpan[] = [];
+    traces.forEach((spans, i) =>
+      spans.forEach((span: ShapedSpan, j) => {
+        if (templates[i]![j] !== undefined) return;
+        const block = span.stable === undefined ? undefined : this.blocks.get(span.stable.key);
+        known.push(block);
+        serialized.push(block === undefined ? span : withoutFirst(span, span.stable!.count));
+      }),
+    );
     const frame = splitRequest(ProtobufTraceSerializer.serializeRequest(serialized)!, serialized.length);
     if (frame === null) return [this.whole(traces)];
-    if (serialized.length === traces.reduce((n, spans) => n + spans.length, 0) && frame.bytes.length <= this.maxBytes) {
+    if (serialized.length === frame.spans.length && known.every((b) => b === undefined) && templates.every((t) => t.every((x) => x === undefined)) && frame.bytes.length <= this.maxBytes) {
       serialized.forEach((span, i) => this.learn(span, frame.bytes.subarray(frame.spans[i]!.at, frame.spans[i]!.end)));
       return [{ bytes: frame.bytes, traces: traces.length, spans: serialized.length }];
     }
@@ -90,8 +106,10 @@ class ProtobufEncoder implements TraceEncoder {
       spans.map((span, j): Chunk => {
         const template = templates[i]![j];
         if (template !== undefined) return { template, span };
+        const block = known[next];
         const field = frame.spans[next++]!;
         const bytes = frame.bytes.subarray(field.at, field.end);
+        if (block !== undefined) return withAttributesFirst(bytes, block);
         this.learn(span, bytes);
         return bytes;
       }),
@@ -116,8 +134,14 @@ class ProtobufEncoder implements TraceEncoder {
     return span.shape === undefined || span.spanContext().traceState !== undefined ? undefined : this.templates.get(span.shape);
   }
 
-  /** Keeps a shaped span's encoding, as the serializer made it, as its shape's template. */
+  /** Keeps what of a span's encoding, as the serializer made it, repeats: its shape's template, or its first attributes. */
   private learn(span: ShapedSpan, bytes: Uint8Array): void {
+    if (span.stable !== undefined && !this.blocks.has(span.stable.key)) {
+      const attributes = readFields(bytes, lengthEnd(bytes, 1), bytes.length).filter((f) => f.number === 9);
+      if (span.stable.count === 0 || attributes.length < span.stable.count) return;
+      if (this.blocks.size >= MAX_BLOCKS) this.blocks.clear();
+      this.blocks.set(span.stable.key, bytes.slice(attributes[0]!.at, attributes[span.stable.count - 1]!.end));
+    }
     if (span.shape === undefined || span.spanContext().traceState !== undefined || this.templates.has(span.shape)) return;
     const fields = new Map(readFields(bytes, lengthEnd(bytes, 1), bytes.length).map((f) => [f.number, f]));
     const offset = (n: number, width: number) => {
@@ -133,6 +157,58 @@ class ProtobufEncoder implements TraceEncoder {
     const spans = traces.flat();
     return { bytes: ProtobufTraceSerializer.serializeRequest(spans)!, traces: traces.length, spans: spans.length };
   }
+}
+
+/** Distinct first-attribute blocks kept at most. */
+const MAX_BLOCKS = 1024;
+
+/** The span as the serializer reads it, without its first `count` attributes. */
+function withoutFirst(span: ReadableSpan, count: number): ReadableSpan {
+  const attributes: Attributes = {};
+  let i = 0;
+  for (const key in span.attributes) if (i++ >= count) attributes[key] = span.attributes[key];
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanContext: span.parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: span.status,
+    attributes,
+    links: span.links,
+    events: span.events,
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
+
+/**
+ * A span's bytes (tag, length, fields) with encoded attributes put before its own: where the
+ * serializer writes attributes, after the ids, trace state, name, kind and times (fields 1–8).
+ */
+function withAttributesFirst(bytes: Uint8Array, block: Uint8Array): Buffer {
+  const start = lengthEnd(bytes, 1);
+  let at = start;
+  while (at < bytes.length) {
+    const f = readField(bytes, at);
+    if (f.number >= 9) break;
+    at = f.end;
+  }
+  const length = bytes.length - start + block.length;
+  const out = Buffer.allocUnsafe(1 + varintSize(length) + length);
+  out[0] = bytes[0]!;
+  let to = writeVarint(out, 1, length);
+  out.set(bytes.subarray(start, at), to);
+  to += at - start;
+  out.set(block, to);
+  out.set(bytes.subarray(at), to + block.length);
+  return out;
 }
 
 /** A span of the request: its bytes as the serializer made them, or a template to stamp with its ids and times. */
@@ -260,22 +336,23 @@ function lengthEnd(bytes: Uint8Array, at: number): number {
 /** The fields of one message, `from`–`to` of `bytes`: each one's number and where it lies. */
 function readFields(bytes: Uint8Array, from: number, to: number): Field[] {
   const fields: Field[] = [];
-  let at = from;
-  while (at < to) {
-    const [tag, afterTag] = readVarint(bytes, at);
-    const wire = tag & 7;
-    let value = afterTag;
-    let end: number;
-    if (wire === 0) end = readVarint(bytes, afterTag)[1];
-    else if (wire === 1) end = afterTag + 8;
-    else if (wire === 5) end = afterTag + 4;
-    else if (wire === 2) {
-      const [length, start] = readVarint(bytes, afterTag);
-      value = start;
-      end = start + length;
-    } else throw new Error(`unexpected protobuf wire type ${wire}`);
-    fields.push({ number: Math.floor(tag / 8), at, value, end });
-    at = end;
-  }
+  for (let at = from; at < to; at = fields.at(-1)!.end) fields.push(readField(bytes, at));
   return fields;
+}
+
+/** The field whose tag is at `at`. */
+function readField(bytes: Uint8Array, at: number): Field {
+  const [tag, afterTag] = readVarint(bytes, at);
+  const wire = tag & 7;
+  let value = afterTag;
+  let end: number;
+  if (wire === 0) end = readVarint(bytes, afterTag)[1];
+  else if (wire === 1) end = afterTag + 8;
+  else if (wire === 5) end = afterTag + 4;
+  else if (wire === 2) {
+    const [length, start] = readVarint(bytes, afterTag);
+    value = start;
+    end = start + length;
+  } else throw new Error(`unexpected protobuf wire type ${wire}`);
+  return { number: Math.floor(tag / 8), at, value, end };
 }
