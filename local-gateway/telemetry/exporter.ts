@@ -21,7 +21,7 @@ export interface TelemetryOptions {
 /**
  * OTLP/HTTP export of traces. The request thread only appends to a bounded queue; from a
  * timer, batches go to an export thread (telemetry/export-worker.ts) that builds their spans
- * and sends them, one export at a time. Building and encoding a trace's spans costs about 20
+ * and sends them, one export at a time. Building and encoding a trace's spans costs about 19
  * µs, near a tenth of what the gateway spends on a short request (bench/otlp-encode.ts), so it
  * stays off the thread that serves requests. The built-in BatchSpanProcessor is not used because it
  * does not say how many spans it dropped, and `gatehouse status` must.
