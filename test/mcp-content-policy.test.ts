@@ -69,6 +69,7 @@ describe('resources/read under policy', () => {
 
   it('refuses a resource that carries a hidden instruction with a JSON-RPC error naming the rule, and still traces it', async () => {
     const err = (await refusedRead('notes://page'))!;
+    expect(err.code).toBe(-32013);
     expect(err.data.gatehouse_code).toBe('GH_ERR_GUARDRAIL_BLOCKED');
     expect(err.message).toContain('injection');
     const t = await traceOf(err.data);
@@ -97,6 +98,7 @@ describe('resources/read under policy', () => {
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri).sort()).toEqual(['notes://contact', 'notes://keys', 'notes://page', 'notes://plain']);
     const err = (await refusedRead('notes://internal'))!;
+    expect(err.code).toBe(-32014);
     expect(err.data.gatehouse_code).toBe('GH_ERR_TOOL_NOT_ALLOWED');
     expect(err.message).toContain('resources.deny');
     const t = await traceOf(err.data);
