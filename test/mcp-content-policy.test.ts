@@ -5,11 +5,12 @@
  * `prompts`/`resources` lists refuse and hide, the shadow tier's verdicts are recorded, and
  * every fetch, refused ones too, is a trace the trace list shows as an MCP call.
  */
+import { writeFileSync } from 'node:fs';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPolicyText } from '../local-gateway/policy/validate.js';
 import type { Trace, TracePage } from '../local-gateway/store/schema.js';
-import { startGateway, TEST_TOKEN, type TestGateway } from './helpers/gateway.js';
+import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
 import { writePolicy } from './helpers/policy.js';
 import type { McpHttpServing } from './standins/mcp-http.js';
 import { NOTES, NOTES_KEY, startMcpNotesStandin } from './standins/mcp-notes.js';
@@ -133,6 +134,27 @@ describe('prompts/get under policy', () => {
     expect(r.messages[1]!.content).toMatchObject({ type: 'resource', resource: { uri: 'notes://contact', mimeType: 'text/plain' } });
     expect(JSON.stringify(r.messages)).not.toContain('jane.doe@example.com');
     expect((r._meta as Record<string, unknown>)['gatehouse/shadow']).toBeUndefined();
+  });
+});
+
+describe('a policy change', () => {
+  it("tells the client its resource list changed when the active tier's resources lists move, and lists what they now allow", async () => {
+    const file = writePolicy(POLICY);
+    const g = await startGateway({ policy: file, tiers: { active: 'dev', shadow: [] }, mcp: { servers: [{ id: 'notes', url: notes.url }] } });
+    let changed = 0;
+    const c = new Client({ name: 'test-ide', version: '1.0.0' }, { listChanged: { resources: { onChanged: () => void changed++ } } });
+    try {
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${g.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
+      expect((await c.listResources()).resources.map((r) => r.uri)).not.toContain('notes://internal');
+      writeFileSync(file, POLICY.replace('resources: { deny: ["notes://internal"] }', 'resources: { deny: ["notes://keys"] }'));
+      await waitFor(() => changed > 0, 'notifications/resources/list_changed after the policy change', 15_000);
+      const uris = (await c.listResources()).resources.map((r) => r.uri);
+      expect(uris).toContain('notes://internal');
+      expect(uris).not.toContain('notes://keys');
+    } finally {
+      await c.close();
+      await g.close();
+    }
   });
 });
 

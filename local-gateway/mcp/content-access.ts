@@ -15,3 +15,17 @@ export async function visibleResources(deps: ToolCallDeps): Promise<{ resources:
   const tier = deps.policy.source.current().tiers.get(deps.policy.active);
   return { resources: tier ? resources.filter((r) => contentAllowed(tier, 'resource', r.uri)) : resources };
 }
+
+/** Calls `changed` when a policy change moves the active tier's `prompts` or `resources` lists, which change what the listings show. */
+export function watchContentRules(deps: ToolCallDeps, changed: (what: 'prompts' | 'resources') => void): void {
+  const rules = (what: 'prompts' | 'resources') => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.[what] ?? null);
+  const shown = { prompts: rules('prompts'), resources: rules('resources') };
+  deps.policy.source.onChange(() => {
+    for (const what of ['prompts', 'resources'] as const) {
+      const now = rules(what);
+      if (now === shown[what]) continue;
+      shown[what] = now;
+      changed(what);
+    }
+  });
+}

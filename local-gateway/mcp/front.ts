@@ -8,7 +8,7 @@ import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { ResourceListener } from './content.js';
 import { getPrompt, readResource } from './content-call.js';
-import { visiblePrompts, visibleResources } from './content-access.js';
+import { visiblePrompts, visibleResources, watchContentRules } from './content-access.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -112,12 +112,14 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     modern.notify.toolsChanged();
   };
   const unsubscribe = deps.catalogue.onChanged(toolsChanged);
-  const unsubscribeContent = deps.catalogue.content.onChanged((what) => {
+  const contentChanged = (what: 'prompts' | 'resources') => {
     if (closed) return;
     for (const { server } of sessions.values()) void (what === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => undefined);
     if (what === 'prompts') modern.notify.promptsChanged();
     else modern.notify.resourcesChanged();
-  });
+  };
+  const unsubscribeContent = deps.catalogue.content.onChanged(contentChanged);
+  watchContentRules(deps, contentChanged);
   // A policy change that moves the active tier's `tools` lists changes what `tools/list` shows.
   const toolRules = () => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.tools ?? null);
   let shownFor = toolRules();
