@@ -116,6 +116,21 @@ describe('resources/read under policy', () => {
   });
 });
 
+describe('a stateless 2026-07-28 client', () => {
+  it('gets the same policy and a trace with the metadata of its own request', async () => {
+    const modern = new Client({ name: 'test-ide', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await modern.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}`, 'x-gatehouse-metadata': '{"team":"modern"}' } } }));
+    try {
+      const r = await modern.readResource({ uri: 'notes://contact' });
+      expect(JSON.stringify(r.contents)).not.toContain('jane.doe@example.com');
+      expect(await traceOf(r._meta)).toMatchObject({ method: 'resources/read', metadata: { team: 'modern' }, tool: { kind: 'resource' } });
+      await expect(modern.readResource({ uri: 'notes://page' })).rejects.toMatchObject({ code: -32013 });
+    } finally {
+      await modern.close();
+    }
+  });
+});
+
 describe('prompts/get under policy', () => {
   it("redacts an email in a prompt's messages and records what prod's prompts list would refuse", async () => {
     const r = await client.getPrompt({ name: 'notes_review', arguments: { code: 'mail("jane.doe@example.com")' } });
