@@ -41,6 +41,13 @@ export function toolCallFromTrace(trace: Trace): { facts: RequestFacts; call: To
   return { facts, call: { arguments: args, result: served ? (trace.response_body as Record<string, unknown>) : null } };
 }
 
+/** A stored `prompts/get` or `resources/read`'s facts and what was answered (null when it was not), for replaying it; null for any other trace. */
+export function contentFetchFromTrace(trace: Trace): { facts: RequestFacts; result: Record<string, unknown> | null } | null {
+  if (trace.api !== 'mcp' || !trace.tool?.kind) return null;
+  const served = trace.status > 0 && trace.status < 400 && isObject(trace.response_body);
+  return { facts: factsFromSummary(trace), result: served ? (trace.response_body as Record<string, unknown>) : null };
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The facts of a stored request, for replaying it against another policy. */
