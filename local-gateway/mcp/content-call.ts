@@ -68,7 +68,7 @@ async function fetchTraced<R extends Record<string, unknown>>(
   params: GetPromptRequestParams | ReadResourceRequestParams,
   headers: IncomingHttpHeaders,
   find: () => Promise<Target>,
-  fetch: (t: Target) => Promise<R>,
+  send: (t: Target) => Promise<R>,
 ): Promise<R> {
   const ctx = createContext({ method: kind === 'prompt' ? 'prompts/get' : 'resources/read', path: '/mcp', api: 'mcp', tier: deps.policy.active, headers });
   ctx.requestText = JSON.stringify(params);
@@ -80,7 +80,7 @@ async function fetchTraced<R extends Record<string, unknown>>(
     const rp = beginPolicy(deps.policy, ctx, {}, []);
     rp.facts.content = { kind, server: target.upstream.id, exposed: target.exposed };
     timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => contentAccessStage(run.tier, rp.facts, run.role)), rp.runs));
-    const raw = await timedAsync(ctx, 'upstream', () => fetch(target));
+    const raw = await timedAsync(ctx, 'upstream', () => send(target));
     const { _meta, ...body } = raw;
     const result = { ...(await contentHook(ctx, rp, body)), _meta: { ...(_meta as Record<string, unknown> | undefined), ...answerMeta(ctx) } } as unknown as R;
     ctx.status = 200;
