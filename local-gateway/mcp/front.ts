@@ -7,6 +7,8 @@ import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { ResourceListener } from './content.js';
+import { getPrompt, readResource } from './content-call.js';
+import { visiblePrompts, visibleResources, watchContentRules } from './content-access.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -74,13 +76,14 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
     }
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
-    // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
+    // The upstreams' prompts and resources: a get or read is traced and under policy, as a tool call is.
     const content = deps.catalogue.content;
-    server.setRequestHandler('prompts/list', () => content.listPrompts());
-    server.setRequestHandler('prompts/get', (req) => content.getPrompt(req.params));
-    server.setRequestHandler('resources/list', () => content.listResources());
+    const headersNow = (ctx: ServerContext) => (ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf());
+    server.setRequestHandler('prompts/list', () => visiblePrompts(deps));
+    server.setRequestHandler('prompts/get', (req, ctx) => getPrompt(deps, req.params, headersNow(ctx)));
+    server.setRequestHandler('resources/list', () => visibleResources(deps));
     server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
-    server.setRequestHandler('resources/read', (req) => content.readResource(req.params));
+    server.setRequestHandler('resources/read', (req, ctx) => readResource(deps, req.params, headersNow(ctx)));
     server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
     server.setRequestHandler('tools/call', (req, ctx) =>
       callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session, level)),
@@ -109,12 +112,14 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     modern.notify.toolsChanged();
   };
   const unsubscribe = deps.catalogue.onChanged(toolsChanged);
-  const unsubscribeContent = deps.catalogue.content.onChanged((what) => {
+  const contentChanged = (what: 'prompts' | 'resources') => {
     if (closed) return;
     for (const { server } of sessions.values()) void (what === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => undefined);
     if (what === 'prompts') modern.notify.promptsChanged();
     else modern.notify.resourcesChanged();
-  });
+  };
+  const unsubscribeContent = deps.catalogue.content.onChanged(contentChanged);
+  watchContentRules(deps, contentChanged);
   // A policy change that moves the active tier's `tools` lists changes what `tools/list` shows.
   const toolRules = () => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.tools ?? null);
   let shownFor = toolRules();
