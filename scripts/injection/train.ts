@@ -15,13 +15,16 @@
  * same machine.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BITS, featureCounts, WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
+import { WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
+import type { Cascade, LinearModel } from '../../local-gateway/guardrails/prompt-injection/learned.js';
+import { moodFeatures } from '../../local-gateway/guardrails/prompt-injection/mood.js';
 import { prng } from '../../bench/lib/code-corpus.js';
 import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
 import { benignSamples, type Sample } from './benign.js';
+import { fitCascade, fitLinear, vectorize, type CascadeRow, type Example } from './fit.js';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' } } });
 // --hold-out CATEGORY trains without one attack grammar and validates on it alone: how far the model reaches past what it was shown.
@@ -32,27 +35,6 @@ const seed = Number(values.seed);
 const rand = prng(seed);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = values.out ?? fileURLToPath(new URL('../../local-gateway/guardrails/prompt-injection/weights.ts', import.meta.url));
-
-interface Example {
-  idx: Int32Array;
-  val: Float32Array;
-  y: number;
-}
-
-function vectorize(text: string, y: number): Example {
-  const counts = featureCounts(text);
-  let total = 0;
-  for (const c of counts.values()) total += c;
-  const norm = 1 / Math.sqrt(Math.max(1, total));
-  const idx = new Int32Array(counts.size);
-  const val = new Float32Array(counts.size);
-  let i = 0;
-  for (const [b, c] of counts) {
-    idx[i] = b;
-    val[i++] = c * norm;
-  }
-  return { idx, val, y };
-}
 
 const inValidation = (source: string) => createHash('sha1').update(source).digest()[0]! < 51; // ~20% of files
 
@@ -107,36 +89,42 @@ interface Labelled {
   y: number;
   kind: string;
   set: number;
+  all: boolean;
   category: string;
 }
-const extra: Labelled[] = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
+// A path ending in `@all` is learned from whole: a set whose held-out half has been measured
+// often enough to be training data too.
+const extraFiles = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
   .split(',')
-  .filter((f) => f.trim() !== '')
-  .flatMap((f, set) =>
-    readFileSync(f.trim(), 'utf8')
+  .map((f) => f.trim())
+  .filter((f) => f !== '')
+  .map((f) => ({ path: f.replace(/@all$/, ''), all: f.endsWith('@all') }));
+const extra: Labelled[] = extraFiles.flatMap(({ path: f, all }, set) =>
+    readFileSync(f, 'utf8')
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as { text: string; injection?: boolean; kind?: string; category?: string; family?: string })
       .map((o) => {
-        if (typeof o.injection !== 'boolean') throw new Error(`${f.trim()}: every line needs a boolean "injection"`);
-        return { text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user', set, category: o.category ?? o.family ?? '' };
+        if (typeof o.injection !== 'boolean') throw new Error(`${f}: every line needs a boolean "injection"`);
+        return { text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user', set, all, category: o.category ?? o.family ?? '' };
       }),
   );
-const extraHeldOut = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
+const heldOutHalf = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
+const extraHeldOut = (e: Labelled) => !e.all && heldOutHalf(e.text);
 // GATEHOUSE_TRAIN_DEV=1 splits the learned half once more (by another byte of the hash) and
 // reports on its second part instead: a development figure that leaves the held-out half unread.
 const dev = process.env.GATEHOUSE_TRAIN_DEV === '1';
 const devHalf = (t: string) => createHash('sha1').update(t).digest()[1]! % 2 === 1;
-const extraTrain = extra.filter((e) => !extraHeldOut(e.text) && !(dev && devHalf(e.text)));
-const extraVal = extra.filter((e) => (dev ? !extraHeldOut(e.text) && devHalf(e.text) : extraHeldOut(e.text)));
+const extraTrain = extra.filter((e) => !extraHeldOut(e) && !(dev && devHalf(e.text)));
+const extraVal = extra.filter((e) => (dev ? !extraHeldOut(e) && devHalf(e.text) : extraHeldOut(e)));
 
 console.log(`benign: ${benignTrain.length} train chunks, ${benignVal.length} validation chunks; attacks: ${attackTrain.length} train, ${attackVal.length} validation`);
 
-const train: Example[] = [
-  ...benignTrain.map((s) => vectorize(s.text, 0)),
-  ...attackTrain.map((t) => vectorize(t, 1)),
-  ...Array.from({ length: 10 }, () => fixtureTrain.map((c) => vectorize(c.text, c.y))).flat(),
-  ...Array.from({ length: 5 }, () => extraTrain.map((c) => vectorize(c.text, c.y))).flat(),
+const labelled: { text: string; y: number }[] = [
+  ...benignTrain.map((s) => ({ text: s.text, y: 0 })),
+  ...attackTrain.map((t) => ({ text: t, y: 1 })),
+  ...Array.from({ length: 10 }, () => fixtureTrain).flat(),
+  ...Array.from({ length: 5 }, () => extraTrain).flat(),
   // The people-written attacks once more each inside unseen-by-them package text, as an agent meets them.
   ...(process.env.GATEHOUSE_TRAIN_EMBED === '1'
     ? Array.from({ length: 3 }, () =>
@@ -145,54 +133,64 @@ const train: Example[] = [
           .map((c) => {
             const h = benignTrain[Math.floor(rand() * benignTrain.length)]!.text;
             const cut = h.lastIndexOf('\n', Math.floor(rand() * h.length));
-            return vectorize(`${h.slice(0, Math.max(0, cut))}\n${c.text}\n${h.slice(Math.max(0, cut))}`, 1);
+            return { text: `${h.slice(0, Math.max(0, cut))}\n${c.text}\n${h.slice(Math.max(0, cut))}`, y: 1 };
           }),
       ).flat()
     : []),
 ];
+const trainTexts = labelled.map((l) => l.text);
+const train: Example[] = labelled.map((l) => vectorize(l.text, l.y));
 console.log(`labelled extra: ${extraTrain.length} train, ${extraVal.length} held out`);
-const D = 1 << BITS;
-const w = new Float64Array(D);
-const g2 = new Float64Array(D).fill(1e-8);
-let bias = 0;
-let bg2 = 1e-8;
-const LR = 0.5;
 const L2 = Number(process.env.GATEHOUSE_TRAIN_L2 ?? 1e-5);
-const order = Array.from(train, (_e, i) => i);
-for (let epoch = 0; epoch < Number(values.epochs); epoch++) {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  let loss = 0;
-  for (const k of order) {
-    const e = train[k]!;
-    let z = bias;
-    for (let i = 0; i < e.idx.length; i++) z += w[e.idx[i]!]! * e.val[i]!;
-    const p = 1 / (1 + Math.exp(-z));
-    loss -= e.y ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12);
-    const g = p - e.y;
-    for (let i = 0; i < e.idx.length; i++) {
-      const b = e.idx[i]!;
-      const gi = g * e.val[i]! + L2 * w[b]!;
-      g2[b]! += gi * gi;
-      w[b]! -= (LR * gi) / Math.sqrt(g2[b]!);
+const epochs = Number(values.epochs);
+const linear = fitLinear(train, epochs, rand, L2, console.log);
+
+// The cascade's second stage learns where the linear model is unsure, so it must see the
+// logits the linear model gives text it was not trained on: two models, each trained on half
+// of the texts (split by a hash of the text, so a repeated row stays on one side), score the
+// other half; the windows of those scores in the band are its data. GATEHOUSE_TRAIN_CASCADE=0
+// leaves it out; GATEHOUSE_TRAIN_CASCADE_HIDDEN sets its tanh units (0: logistic regression).
+const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
+const hiddenUnits = Number(process.env.GATEHOUSE_TRAIN_CASCADE_HIDDEN ?? 8);
+const BAND = { lo: Number(process.env.GATEHOUSE_TRAIN_BAND_LO ?? -4), hi: Number(process.env.GATEHOUSE_TRAIN_BAND_HI ?? 4) };
+const Z_SCALE = 4;
+let cascade: Cascade | undefined;
+// People-written rows are few and are the traffic the cascade is for: each weighs this many generated ones.
+const HUMAN_WEIGHT = Number(process.env.GATEHOUSE_TRAIN_HUMAN_WEIGHT ?? 10);
+const human = new Set([...fixtureTrain.map((c) => c.text), ...extraTrain.map((c) => c.text)]);
+if (process.env.GATEHOUSE_TRAIN_CASCADE !== '0') {
+  const side = trainTexts.map((t) => createHash('sha1').update(t).digest()[2]! & 1);
+  // The out-of-fold windows (linear logit and the text of the best window), computed once per data mix when GATEHOUSE_TRAIN_CACHE names a file.
+  const cacheFile = process.env.GATEHOUSE_TRAIN_CACHE;
+  let oof: { z: number; text: string; y: number; human: boolean }[] | undefined = cacheFile && existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : undefined;
+  if (!oof) {
+    oof = [];
+    for (const half of [0, 1]) {
+      const model = fitLinear(train.filter((_e, i) => side[i] === half), epochs, prng(seed + 10 + half), L2);
+      const scorer = new LearnedScorer(model);
+      const seen = new Set<string>();
+      trainTexts.forEach((text, i) => {
+        if (side[i] === half || seen.has(text)) return;
+        seen.add(text);
+        const best = scorer.windows(text, true).reduce((a, w) => (w.logit > a.logit ? w : a));
+        oof!.push({ z: best.logit, text: text.slice(best.start, best.end), y: train[i]!.y, human: human.has(text) });
+      });
     }
-    bg2 += g * g;
-    bias -= (LR * g) / Math.sqrt(bg2);
+    if (cacheFile) writeFileSync(cacheFile, JSON.stringify(oof));
   }
-  console.log(`epoch ${epoch + 1}: mean log loss ${(loss / order.length).toFixed(4)}`);
+  const rows: CascadeRow[] = oof
+    .filter((o) => o.z >= BAND.lo && o.z <= BAND.hi)
+    .map((o) => ({ x: [o.z / Z_SCALE, ...moodFeatures(o.text)], y: o.y, weight: o.human ? HUMAN_WEIGHT : 1 }));
+  // The classes weigh the same, whatever their numbers in the band.
+  const pos = rows.filter((r) => r.y === 1).reduce((a, r) => a + r.weight, 0);
+  const all = rows.reduce((a, r) => a + r.weight, 0);
+  for (const r of rows) r.weight *= r.y === 1 ? all / (2 * pos) : all / (2 * (all - pos));
+  console.log(`cascade: ${rows.length} windows in the band [${BAND.lo}, ${BAND.hi}] (${rows.filter((r) => r.y === 1).length} attacks), ${hiddenUnits} hidden units`);
+  cascade = { ...BAND, zScale: Z_SCALE, layers: fitCascade(rows, hiddenUnits, prng(seed + 20)) };
 }
 
-// int8 weights: the largest magnitude maps to 127.
-let max = 0;
-for (const v of w) max = Math.max(max, Math.abs(v));
-const scale = max / 127;
-const q = Int8Array.from(w, (v) => Math.round(v / scale));
-
 // Probability of a text under the quantized model, windowed as at inference.
-const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
-const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 }, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1' };
+const model: LinearModel = { ...linear, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1', ...(cascade ? { cascade } : {}) };
 const scorer = new LearnedScorer(model);
 const score = (t: string) => Math.max(...scorer.windows(t).map((x) => x.p));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;

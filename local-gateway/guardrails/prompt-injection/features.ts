@@ -7,6 +7,36 @@
  * every block of it, and a window's score is the sum of its blocks.
  */
 
+/**
+ * Letters that look like ASCII letters to a reader, read as those letters: Cyrillic and Greek
+ * look-alikes, circled and parenthesised letters, Braille letters (grade 1). An attacker
+ * writes "іgnоrе" with two Cyrillic letters so the n-grams of "ignore" are not there.
+ */
+const FOLD = new Uint16Array(0x10000);
+const fold = (from: string, to: string) => [...from].forEach((ch, k) => (FOLD[ch.charCodeAt(0)] = to.charCodeAt(k)));
+fold('аеорсухіјѕԁһԛԝаАВЕКМНОРСТХУ', 'aeopcyxijsdhqwaabekmhopctxy');
+fold('οαειινρτυχΟΑΒΕΗΙΚΜΝΡΤΧΥΖκ', 'oaeiivptuxoabehikmnptxyzk');
+fold('⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀', 'abcdefghijklmnopqrstuvwxyz ');
+for (let k = 0; k < 26; k++) {
+  FOLD[0x24d0 + k] = 97 + k; // ⓐ
+  FOLD[0x24b6 + k] = 97 + k; // Ⓐ
+  FOLD[0x249c + k] = 97 + k; // ⒜
+}
+
+/**
+ * The low half of a surrogate pair after `high`: mathematical alphanumerics (𝐢𝐠𝐧𝐨𝐫𝐞, U+1D400–)
+ * and regional indicators (🇮🇬🇳, U+1F1E6–) read as their letter or digit; anything else as
+ * itself, which no ASCII n-gram has.
+ */
+function foldAstral(high: number, low: number): number {
+  const k = low - 0xdc00;
+  if (high === 0xd835) {
+    if (k < 0x2a4) return 97 + ((k % 52) % 26);
+    if (k >= 0x3ce) return 48 + ((k - 0x3ce) % 10);
+  } else if (high === 0xd83c && k >= 0x1e6 && k < 0x200) return 97 + k - 0x1e6;
+  return low;
+}
+
 /** log2 of the number of hashed feature buckets. */
 export const BITS = 18;
 const MASK = (1 << BITS) - 1;
@@ -55,7 +85,10 @@ export function scanFeatures(text: string, weights: Int8Array, sum: Int32Array, 
     else if (c >= 0xff01 && c <= 0xff5e) {
       c -= 0xfee0;
       if (c >= 65 && c <= 90) c |= 32;
-    }
+    } else if (c < 0xd800 || c > 0xdfff) c = FOLD[c] || c;
+    // A surrogate pair's high half is read with its low half: the pair is one letter or none.
+    else if (c === 0xd835 || c === 0xd83c) continue;
+    else c = foldAstral(text.charCodeAt(i - 1), c);
     if (c === 32 && last === 32) continue;
     last = c;
     if (c2 !== 0) {
