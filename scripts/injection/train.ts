@@ -2,15 +2,18 @@
  * Trains the learned prompt-injection detector: `npm run train:injection [-- --seed N]`.
  *
  * Attacks come from this directory's own grammars (attacks.ts with lexicon.ts, carriers.ts,
- * multilingual.ts, obfuscate.ts: every category, carried attacks inside real text); benign
+ * multilingual.ts, obfuscate.ts, subtle.ts, turns.ts: every category, carried attacks inside
+ * real text, documents that turn to their AI reader); benign
  * text from node_modules, /usr/share/doc, generated hard benign text (hard-benign.ts) and,
  * when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of recorded agent requests.
  * GATEHOUSE_INJECTION_EXTRA may name labelled JSON-lines sets written by people (an older
- * blind set): half is learned from, half held out. None of these is copied into the
+ * blind set): half is learned from, half held out (a path ending in `@all` is learned whole),
+ * and each learned attack also inside package text (GATEHOUSE_TRAIN_EMBED=0 leaves that out).
+ * None of these is copied into the
  * repository. Benign files are split into train and validation by a hash of their path, so
  * validation text comes from files the model never saw. The model is a logistic regression
  * over the hashed features of local-gateway/guardrails/prompt-injection/features.ts, trained
- * with AdaGrad; its int8 weights and its two thresholds (the developer's own text; untrusted
+ * with AdaGrad (fit.ts), optionally with a cascade second stage; its int8 weights and its two thresholds (the developer's own text; untrusted
  * tool output and documents) are written to weights.ts. Deterministic for a seed on the
  * same machine.
  */
@@ -126,7 +129,7 @@ const labelled: { text: string; y: number }[] = [
   ...Array.from({ length: 10 }, () => fixtureTrain).flat(),
   ...Array.from({ length: 5 }, () => extraTrain).flat(),
   // The people-written attacks once more each inside unseen-by-them package text, as an agent meets them.
-  ...(process.env.GATEHOUSE_TRAIN_EMBED === '1'
+  ...(process.env.GATEHOUSE_TRAIN_EMBED !== '0'
     ? Array.from({ length: 3 }, () =>
         extraTrain
           .filter((c) => c.y === 1)
@@ -148,8 +151,10 @@ const linear = fitLinear(train, epochs, rand, L2, console.log);
 // The cascade's second stage learns where the linear model is unsure, so it must see the
 // logits the linear model gives text it was not trained on: two models, each trained on half
 // of the texts (split by a hash of the text, so a repeated row stays on one side), score the
-// other half; the windows of those scores in the band are its data. GATEHOUSE_TRAIN_CASCADE=0
-// leaves it out; GATEHOUSE_TRAIN_CASCADE_HIDDEN sets its tanh units (0: logistic regression).
+// other half; the windows of those scores in the band are its data. GATEHOUSE_TRAIN_CASCADE=1
+// trains it (GATEHOUSE_TRAIN_CASCADE_HIDDEN: its tanh units, 0 for a logistic regression). It is
+// off for the committed weights: on the held-out half of the round-3 blind set it lost recall at
+// every false-alarm rate measured (bench/README.md, round 4).
 const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
 const hiddenUnits = Number(process.env.GATEHOUSE_TRAIN_CASCADE_HIDDEN ?? 8);
 const BAND = { lo: Number(process.env.GATEHOUSE_TRAIN_BAND_LO ?? -4), hi: Number(process.env.GATEHOUSE_TRAIN_BAND_HI ?? 4) };
@@ -158,7 +163,7 @@ let cascade: Cascade | undefined;
 // People-written rows are few and are the traffic the cascade is for: each weighs this many generated ones.
 const HUMAN_WEIGHT = Number(process.env.GATEHOUSE_TRAIN_HUMAN_WEIGHT ?? 10);
 const human = new Set([...fixtureTrain.map((c) => c.text), ...extraTrain.map((c) => c.text)]);
-if (process.env.GATEHOUSE_TRAIN_CASCADE !== '0') {
+if (process.env.GATEHOUSE_TRAIN_CASCADE === '1') {
   const side = trainTexts.map((t) => createHash('sha1').update(t).digest()[2]! & 1);
   // The out-of-fold windows (linear logit and the text of the best window), computed once per data mix when GATEHOUSE_TRAIN_CACHE names a file.
   const cacheFile = process.env.GATEHOUSE_TRAIN_CACHE;
@@ -213,10 +218,13 @@ const valAttack = attackVal.map(score);
 const fixtures = fixtureBenign.map(score);
 // The developer's own text: at most 0.5% false alarms on unseen package text, above every benign
 // fixture, and never below 0.7: a false alarm on the developer's own words costs most.
-const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.7));
+const ownFloor = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.7));
 // Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text
-// and on long documents of it, an even chance at least, and not above the developer's bar.
-const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), quantile(longPlain, 0.98), 0.5));
+// and on long documents of it, an even chance at least. Where that bar comes out above the
+// developer's, the developer's rises to it: a developer's text is never held to a lower bar than
+// a fetched page (a long README the developer pastes is that page).
+const untrusted = Math.min(0.995, Math.max(quantile(valBenign, 0.98), quantile(longPlain, 0.98), 0.5));
+const own = Math.max(ownFloor, untrusted);
 model.thresholds = { own: Number(own.toFixed(4)), untrusted: Number(untrusted.toFixed(4)) };
 const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.length).toFixed(4);
 for (const single of [false, true]) {

@@ -28,12 +28,25 @@ const morseOf = (s: string) => [...s].map((c) => Object.keys(MORSE).find((k) => 
 
 const reverse = (s: string) => [...s].reverse().join('');
 
+const REACH = 2000;
 const BREAK = '\u2029';
+const WORD_GAP = / {2,}| \/ | \| /g;
+const ALNUM = /[\p{L}\p{N}]/u;
+const LEET_CHARS = /[4@31!05$789|]/g;
+const HEX_TOKEN = /(?:0x)?[0-9a-f]{2}(?![0-9a-f])/gi;
+const OCTET = /\b[01]{8}\b/g;
+const DECIMAL = /\b\d{2,3}\b/g;
+// Morse words are split by a slash, a bar or three spaces; letters by spaces.
+const MORSE_GAP = /[/|]| {3,}/;
+const SPACES = /\s+/;
+const NOT_LETTERS = /[^a-z]+/;
+const ENTITY = /&#(x[0-9a-f]{1,6}|\d{1,7});/gi;
+const ESCAPE = /\\u([0-9a-f]{4})/gi;
 
 /** Letters split by one separator each become words again; a longer gap (two spaces, " / ") is a word break. */
 function unsplit(s: string): string {
-  const t = s.replace(/ {2,}| ?\/ ?(?=\S\S)| \| /g, BREAK);
-  const alnum = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
+  const t = s.replace(WORD_GAP, BREAK);
+  const alnum = (c: string | undefined) => c !== undefined && ALNUM.test(c);
   let out = '';
   for (let i = 0; i < t.length; i++) {
     const c = t[i]!;
@@ -45,27 +58,27 @@ function unsplit(s: string): string {
 }
 
 const LEET_MAP: Record<string, string> = { '4': 'a', '@': 'a', '3': 'e', '1': 'i', '!': 'i', '0': 'o', '5': 's', $: 's', '7': 't', '8': 'b', '9': 'g', '|': 'l' };
-const unleet = (s: string) => s.replace(/[4@31!05$789|]/g, (c) => LEET_MAP[c]!);
+const unleet = (s: string) => s.replace(LEET_CHARS, (c) => LEET_MAP[c]!);
 
 function bytesToText(codes: number[]): string {
   return Buffer.from(codes.filter((c) => c >= 0 && c < 256)).toString('utf8');
 }
-const fromHexTokens = (s: string) => bytesToText((s.match(/(?:0x)?[0-9a-f]{2}(?![0-9a-f])/gi) ?? []).map((t) => parseInt(t.replace(/^0x/i, ''), 16)));
-const fromBinary = (s: string) => bytesToText((s.match(/\b[01]{8}\b/g) ?? []).map((t) => parseInt(t, 2)));
-const fromDecimal = (s: string) => String.fromCharCode(...(s.match(/\b\d{2,3}\b/g) ?? []).map(Number).filter((c) => c === 10 || (c >= 32 && c < 127)));
+const fromHexTokens = (s: string) => bytesToText((s.match(HEX_TOKEN) ?? []).map((t) => parseInt(t.replace(/^0x/i, ''), 16)));
+const fromBinary = (s: string) => bytesToText((s.match(OCTET) ?? []).map((t) => parseInt(t, 2)));
+const fromDecimal = (s: string) => String.fromCharCode(...(s.match(DECIMAL) ?? []).map(Number).filter((c) => c === 10 || (c >= 32 && c < 127)));
 const fromMorse = (s: string) =>
   s
-    .split(/\s*\/\s*|\s{3,}|\s*\|\s*/)
-    .map((word) => word.split(/\s+/).map((l) => MORSE[l] ?? '').join(''))
+    .split(MORSE_GAP)
+    .map((word) => word.trim().split(SPACES).map((l) => MORSE[l] ?? '').join(''))
     .join(' ');
 const fromNato = (s: string) =>
   s
     .toLowerCase()
-    .split(/[^a-z]+/)
+    .split(NOT_LETTERS)
     .map((w) => (w === 'alpha' ? 'a' : w === 'juliet' ? 'j' : w === 'x' ? 'x' : NATO.includes(w) ? w[0]! : w === 'space' || w === 'stop' ? ' ' : ''))
     .join('');
-const fromEntities = (s: string) => s.replace(/&#(x[0-9a-f]{1,6}|\d{1,7});/gi, (_m, n: string) => String.fromCodePoint(Math.min(0x10ffff, n[0] === 'x' || n[0] === 'X' ? parseInt(n.slice(1), 16) : Number(n))));
-const fromEscapes = (s: string) => s.replace(/\\u([0-9a-f]{4})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+const fromEntities = (s: string) => s.replace(ENTITY, (_m, n: string) => String.fromCodePoint(Math.min(0x10ffff, n[0] === 'x' || n[0] === 'X' ? parseInt(n.slice(1), 16) : Number(n))));
+const fromEscapes = (s: string) => s.replace(ESCAPE, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 interface Form {
   anchors: string[];
@@ -109,15 +122,17 @@ function words(s: string): boolean {
  */
 export function decodedSpots(text: string, hits: readonly { anchor: number; start: number }[], hit: (t: string) => boolean): Spot[] {
   const out: Spot[] = [];
-  const tried = new Set<string>();
+  // Per form, where its last decoded stretch ended: a line is decoded once per form, however many anchors it holds.
+  const doneTo = new Map<Form, number>();
   for (const h of hits) {
     const form = FORM_OF[h.anchor]!;
-    const a = Math.max(text.lastIndexOf('\n', h.start) + 1, h.start - 2000);
-    const nl = text.indexOf('\n', h.start);
-    const b = Math.min(nl < 0 ? text.length : nl, h.start + 2000);
-    const key = `${FORMS.indexOf(form)}:${a}`;
-    if (tried.has(key)) continue;
-    tried.add(key);
+    if (h.start < (doneTo.get(form) ?? -1)) continue;
+    // The line around the anchor, at most REACH characters either side (minified text has no lines).
+    const from = Math.max(0, h.start - REACH);
+    const a = from + text.slice(from, h.start).lastIndexOf('\n') + 1;
+    const nl = text.slice(h.start, h.start + REACH).indexOf('\n');
+    const b = nl < 0 ? Math.min(text.length, h.start + REACH) : h.start + nl;
+    doneTo.set(form, b);
     const line = text.slice(a, b);
     let decoded: string;
     try {
@@ -130,3 +145,5 @@ export function decodedSpots(text: string, hits: readonly { anchor: number; star
   }
   return out;
 }
+
+export const DECODER_PATTERNS: readonly RegExp[] = [WORD_GAP, ALNUM, LEET_CHARS, HEX_TOKEN, OCTET, DECIMAL, MORSE_GAP, SPACES, NOT_LETTERS, ENTITY, ESCAPE];

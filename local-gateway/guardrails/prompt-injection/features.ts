@@ -37,6 +37,24 @@ function foldAstral(high: number, low: number): number {
   return low;
 }
 
+/**
+ * A non-ASCII character as the features read it, or -1 to skip it: out of the hot loop, which
+ * code and English text rarely leave. Every whitespace is a space; zero-width characters split
+ * words for a reader's eye only; full-width forms and look-alikes are their ASCII letters.
+ */
+function wide(text: string, i: number, c: number): number {
+  if (c === 0xa0 || c === 0x3000) return 32;
+  if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff) return -1;
+  if (c >= 0xff01 && c <= 0xff5e) {
+    const a = c - 0xfee0;
+    return a >= 65 && a <= 90 ? a | 32 : a;
+  }
+  if (c < 0xd800 || c > 0xdfff) return FOLD[c] || c;
+  // A surrogate pair's high half is read with its low half: the pair is one letter or none.
+  if (c === 0xd835 || c === 0xd83c) return -1;
+  return foldAstral(text.charCodeAt(i - 1), c);
+}
+
 /** log2 of the number of hashed feature buckets. */
 export const BITS = 18;
 const MASK = (1 << BITS) - 1;
@@ -79,16 +97,10 @@ export function scanFeatures(text: string, weights: Int8Array, sum: Int32Array, 
       if (c >= 65 && c <= 90) c |= 32;
       // Every whitespace is a space: layout must not change the features.
       else if (c === 9 || c === 10 || c === 13 || c === 12 || c === 11) c = 32;
-    } else if (c === 0xa0 || c === 0x3000) c = 32;
-    // Zero-width characters split words for a reader's eye only; full-width letters are letters.
-    else if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff) continue;
-    else if (c >= 0xff01 && c <= 0xff5e) {
-      c -= 0xfee0;
-      if (c >= 65 && c <= 90) c |= 32;
-    } else if (c < 0xd800 || c > 0xdfff) c = FOLD[c] || c;
-    // A surrogate pair's high half is read with its low half: the pair is one letter or none.
-    else if (c === 0xd835 || c === 0xd83c) continue;
-    else c = foldAstral(text.charCodeAt(i - 1), c);
+    } else {
+      c = wide(text, i, c);
+      if (c < 0) continue;
+    }
     if (c === 32 && last === 32) continue;
     last = c;
     if (c2 !== 0) {

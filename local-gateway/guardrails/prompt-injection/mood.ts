@@ -15,7 +15,7 @@ const AI_NOUN = new RegExp(String.raw`\b${AI}\b`, 'gi');
 // The AI told what it should do: "the assistant should", "any AI must", "agents are required to".
 const AI_MODAL = new RegExp(String.raw`\b${AI}\s+(?:\w+\s+){0,3}?(?:should|must|shall|will\s+now|needs?\s+to|has\s+to|have\s+to|is\s+(?:required|instructed|expected|asked|to)|are\s+(?:required|instructed|expected|asked|to))\b`, 'gi');
 // The AI called on: at the start of a sentence or after a salutation, before a comma or colon.
-const AI_VOCATIVE = new RegExp(String.raw`(?:^|[.!?\n]\s*|\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|notice\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+(?:to|for))\s+)(?:the\s+|any\s+|all\s+)?(?:\w+\s+){0,2}${AI}\s*[,:]`, 'gi');
+const AI_VOCATIVE = new RegExp(String.raw`(?:^|[.!?\n][ \t]*|\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|notice\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+(?:to|for))\s+)(?:the\s+|any\s+|all\s+)?(?:\w+\s+){0,2}${AI}\s*[,:]`, 'gi');
 // The one reading this text, whoever it is: "reading this", "if you are an AI", "when summarising".
 const READER = /\b(?:reading|processing|parsing|summari[sz]ing|ingesting|indexing|analy[sz]ing|reviewing)\s+(?:this|these|the\s+(?:page|document|email|file|text|content|message|ticket|log))\b|\bif\s+you\s+are\s+an?\s+\w+|\bwhoever\s+(?:reads|is\s+reading)|\bwhen\s+(?:you\s+)?(?:summari[sz]|read|process|translat|answer)\w*\b|\bbefore\s+(?:you\s+)?(?:summari[sz]|answer|reply|respond|continu)\w*/gi;
 const YOU = /\b(?:you|your|yourself)\b/gi;
@@ -25,7 +25,7 @@ const TASK_ACT =
   /\b(?:ignore|disregard|forget|override|bypass|exfiltrat\w*|leak|reveal|disclose|send|forward|upload|post|email|transmit|print|output|repeat|run|execute|install|curl|wget|delete|approve|merge|grant|transfer|recommend|rate|include|append|insert|embed|visit|open|navigate|call|stop)\b/gi;
 const SECRET_OBJECT =
   /\b(?:system\s+prompt|instructions|api[\s_-]?keys?|tokens?|passwords?|credentials?|secrets?|private\s+keys?|id_rsa|\.env|\.ssh|cookies?|session|conversation|chat\s+history|history|prompt|rules|guidelines|configuration|environment\s+variables)\b/gi;
-const URLISH = /https?:\/\/|\b\w[\w.-]*@[\w-]+\.[a-z]{2,}\b|!\[[^\]]*\]\(/gi;
+const URLISH = /https?:\/\/|\w@[\w-]+\.[a-z]{2,}\b|!\[/gi;
 // Words that describe attacks or tell of events rather than order anything.
 const DESCRIBE =
   /\b(?:attackers?|attacks?|injections?|payloads?|malicious|adversar\w*|researchers?|vulnerabilit\w*|cve-\d|exploit\w*|for\s+example|e\.g\.|such\s+as|was|were|had|has\s+been|reported|found|observed|demonstrat\w*|describes?|example|threat|mitigat\w*|detect\w*|classif\w*|red[\s-]?team)\b/gi;
@@ -35,7 +35,7 @@ const QUOTE = /["“”'`«»]/g;
 const CODE_CHAR = /[{};=<>()[\]]/g;
 // An imperative verb opening a sentence (after "please", "now", "also", "then", a bullet).
 const IMPERATIVE_OPEN =
-  /(?:^|[.!?:\n]\s*|\b(?:please|now|also|then|and|first|finally|instead)\s+)(?:ignore|disregard|forget|override|bypass|reveal|disclose|send|forward|upload|post|email|print|output|repeat|run|execute|install|delete|approve|merge|grant|transfer|recommend|rate|include|append|insert|embed|visit|open|navigate|call|stop|tell|say|respond|reply|answer|write|add|use|make|do|don't|never|always|summari[sz]e|translate|describe|list|show|give|return|set|mark|treat|pretend|act|remember|confirm|begin|start)\b/gi;
+  /(?:^|[.!?:\n][ \t]*|\b(?:please|now|also|then|and|first|finally|instead)\s+)(?:ignore|disregard|forget|override|bypass|reveal|disclose|send|forward|upload|post|email|print|output|repeat|run|execute|install|delete|approve|merge|grant|transfer|recommend|rate|include|append|insert|embed|visit|open|navigate|call|stop|tell|say|respond|reply|answer|write|add|use|make|do|don't|never|always|summari[sz]e|translate|describe|list|show|give|return|set|mark|treat|pretend|act|remember|confirm|begin|start)\b/gi;
 const SENTENCE = /[.!?\n]+/g;
 
 const count = (re: RegExp, text: string) => {
