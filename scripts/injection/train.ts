@@ -18,16 +18,16 @@
  * same machine.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
-import type { Cascade, LinearModel } from '../../local-gateway/guardrails/prompt-injection/learned.js';
-import { moodFeatures } from '../../local-gateway/guardrails/prompt-injection/mood.js';
+import type { LinearModel } from '../../local-gateway/guardrails/prompt-injection/learned.js';
 import { prng } from '../../bench/lib/code-corpus.js';
 import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
 import { benignSamples, type Sample } from './benign.js';
-import { fitCascade, fitLinear, vectorize, type CascadeRow, type Example } from './fit.js';
+import { trainCascade } from './cascade.js';
+import { fitLinear, vectorize, type Example } from './fit.js';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' } } });
 // --hold-out CATEGORY trains without one attack grammar and validates on it alone: how far the model reaches past what it was shown.
@@ -148,51 +148,25 @@ const L2 = Number(process.env.GATEHOUSE_TRAIN_L2 ?? 1e-5);
 const epochs = Number(values.epochs);
 const linear = fitLinear(train, epochs, rand, L2, console.log);
 
-// The cascade's second stage learns where the linear model is unsure, so it must see the
-// logits the linear model gives text it was not trained on: two models, each trained on half
-// of the texts (split by a hash of the text, so a repeated row stays on one side), score the
-// other half; the windows of those scores in the band are its data. GATEHOUSE_TRAIN_CASCADE=1
-// trains it (GATEHOUSE_TRAIN_CASCADE_HIDDEN: its tanh units, 0 for a logistic regression). It is
-// off for the committed weights: on the held-out half of the round-3 blind set it lost recall at
-// every false-alarm rate measured (bench/README.md, round 4).
+// GATEHOUSE_TRAIN_CASCADE=1 adds the cascade's second stage (cascade.ts). It is off for the
+// committed weights: on the held-out half of the round-3 blind set it lost recall at every
+// false-alarm rate measured (bench/README.md, round 4).
 const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
-const hiddenUnits = Number(process.env.GATEHOUSE_TRAIN_CASCADE_HIDDEN ?? 8);
-const BAND = { lo: Number(process.env.GATEHOUSE_TRAIN_BAND_LO ?? -4), hi: Number(process.env.GATEHOUSE_TRAIN_BAND_HI ?? 4) };
-const Z_SCALE = 4;
-let cascade: Cascade | undefined;
-// People-written rows are few and are the traffic the cascade is for: each weighs this many generated ones.
-const HUMAN_WEIGHT = Number(process.env.GATEHOUSE_TRAIN_HUMAN_WEIGHT ?? 10);
-const human = new Set([...fixtureTrain.map((c) => c.text), ...extraTrain.map((c) => c.text)]);
-if (process.env.GATEHOUSE_TRAIN_CASCADE === '1') {
-  const side = trainTexts.map((t) => createHash('sha1').update(t).digest()[2]! & 1);
-  // The out-of-fold windows (linear logit and the text of the best window), computed once per data mix when GATEHOUSE_TRAIN_CACHE names a file.
-  const cacheFile = process.env.GATEHOUSE_TRAIN_CACHE;
-  let oof: { z: number; text: string; y: number; human: boolean }[] | undefined = cacheFile && existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : undefined;
-  if (!oof) {
-    oof = [];
-    for (const half of [0, 1]) {
-      const model = fitLinear(train.filter((_e, i) => side[i] === half), epochs, prng(seed + 10 + half), L2);
-      const scorer = new LearnedScorer(model);
-      const seen = new Set<string>();
-      trainTexts.forEach((text, i) => {
-        if (side[i] === half || seen.has(text)) return;
-        seen.add(text);
-        const best = scorer.windows(text, true).reduce((a, w) => (w.logit > a.logit ? w : a));
-        oof!.push({ z: best.logit, text: text.slice(best.start, best.end), y: train[i]!.y, human: human.has(text) });
-      });
-    }
-    if (cacheFile) writeFileSync(cacheFile, JSON.stringify(oof));
-  }
-  const rows: CascadeRow[] = oof
-    .filter((o) => o.z >= BAND.lo && o.z <= BAND.hi)
-    .map((o) => ({ x: [o.z / Z_SCALE, ...moodFeatures(o.text)], y: o.y, weight: o.human ? HUMAN_WEIGHT : 1 }));
-  // The classes weigh the same, whatever their numbers in the band.
-  const pos = rows.filter((r) => r.y === 1).reduce((a, r) => a + r.weight, 0);
-  const all = rows.reduce((a, r) => a + r.weight, 0);
-  for (const r of rows) r.weight *= r.y === 1 ? all / (2 * pos) : all / (2 * (all - pos));
-  console.log(`cascade: ${rows.length} windows in the band [${BAND.lo}, ${BAND.hi}] (${rows.filter((r) => r.y === 1).length} attacks), ${hiddenUnits} hidden units`);
-  cascade = { ...BAND, zScale: Z_SCALE, layers: fitCascade(rows, hiddenUnits, prng(seed + 20)) };
-}
+const cascade =
+  process.env.GATEHOUSE_TRAIN_CASCADE === '1'
+    ? trainCascade({
+        train,
+        texts: trainTexts,
+        human: new Set([...fixtureTrain.map((c) => c.text), ...extraTrain.map((c) => c.text)]),
+        epochs,
+        l2: L2,
+        seed,
+        hidden: Number(process.env.GATEHOUSE_TRAIN_CASCADE_HIDDEN ?? 8),
+        humanWeight: Number(process.env.GATEHOUSE_TRAIN_HUMAN_WEIGHT ?? 10),
+        band: { lo: Number(process.env.GATEHOUSE_TRAIN_BAND_LO ?? -4), hi: Number(process.env.GATEHOUSE_TRAIN_BAND_HI ?? 4) },
+        cache: process.env.GATEHOUSE_TRAIN_CACHE,
+      })
+    : undefined;
 
 // Probability of a text under the quantized model, windowed as at inference.
 const model: LinearModel = { ...linear, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1', ...(cascade ? { cascade } : {}) };
