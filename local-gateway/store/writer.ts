@@ -125,7 +125,7 @@ export class TraceWriter {
     return this.inline;
   }
 
-  /** Makes the trace durable now; it is indexed into SQLite within milliseconds. */
+  /** Makes the trace durable now; it is indexed into SQLite within milliseconds, later while the machine's cores are all busy (the importer runs at a lower priority). */
   write(record: TraceRecord): void {
     try {
       this.size += writeSync(this.fd, `${journalLine(record)}\n`);
