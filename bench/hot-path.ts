@@ -5,14 +5,16 @@
  * latency (small chat, 60 KB agent turn) and streaming first byte, then autocannon rounds
  * alternating between the servers with each gateway's CPU per request (all threads, and its
  * main thread) from /proc. `BENCH_CPU_PROF=DIR` runs the gateways under `--cpu-prof` (main
- * and importer thread), the profiles written to DIR when they stop. `BENCH_ROUNDS` (3) and
+ * and importer thread), the profiles written to DIR when they stop; `BENCH_NODE_FLAGS` and
+ * `BENCH_BASELINE_NODE_FLAGS` pass node options to one gateway each (the same code twice, with
+ * `BENCH_BASELINE=.`, compares two settings). `BENCH_ROUNDS` (3) and
  * `BENCH_SECONDS` (5) size the load phase; `BENCH_N` (600) the latency phases.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load, sequentialLatency, streamingFirstByte, type Percentiles, type Target } from './lib/measure.js';
+import { load, sampleRss, sequentialLatency, streamingFirstByte, type Percentiles, type Target } from './lib/measure.js';
 import { cpuMicros, freePort, runBench, startChild, stopAll, stopChild, waitHealthy, type Child } from './lib/procs.js';
 import { BENCH_API_KEY, BENCH_TOKEN } from './lib/secrets.js';
 
@@ -44,14 +46,14 @@ function target(name: string, origin: string, model: string, auth?: string): Tar
 
 const modelOf = (t: Target): string => (JSON.parse(t.body) as { model: string }).model;
 
-async function gatehouse(root: string, scratch: string, label: string, standinPort: number): Promise<{ child: Child; origin: string }> {
+async function gatehouse(root: string, scratch: string, label: string, standinPort: number, flags: string[]): Promise<{ child: Child; origin: string }> {
   const home = join(scratch, label);
   mkdirSync(home, { recursive: true });
   const config = join(home, 'gatehouse.yaml');
   writeFileSync(config, ['providers:', '  - id: standin', '    kind: openai', `    base_url: http://127.0.0.1:${standinPort}/v1`, '    api_key: env:STANDIN_API_KEY', ''].join('\n'));
   const port = await freePort();
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', join(PROF, label)] : [];
-  const { child, match } = await startChild(`gatehouse (${label})`, [...prof, join(root, 'bin/gatehouse.js'), 'start'], {
+  const { child, match } = await startChild(`gatehouse (${label})`, [...prof, ...flags, join(root, 'bin/gatehouse.js'), 'start'], {
     cwd: root,
     ready: /(http:\/\/127\.0\.0\.1:\d+)\/v1/,
     timeoutMs: 20_000,
@@ -93,10 +95,11 @@ async function main(): Promise<void> {
     const bare = await tsx('bare proxy', 'bench/bare-proxy.ts', ['--port', '0', '--upstream', `http://127.0.0.1:${standinPort}`]);
     const targets = [target('direct', `http://127.0.0.1:${standinPort}`, 'bench-model'), target('bare', bare.match, 'bench-model')];
     const gates: { name: string; child: Child }[] = [];
-    const roots: [string, string][] = [['gatehouse', ROOT]];
-    if (process.env.BENCH_BASELINE) roots.push(['baseline', resolve(process.env.BENCH_BASELINE)]);
-    for (const [name, root] of roots) {
-      const g = await gatehouse(root, scratch, name, standinPort);
+    const flags = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+    const roots: [string, string, string[]][] = [['gatehouse', ROOT, flags('BENCH_NODE_FLAGS')]];
+    if (process.env.BENCH_BASELINE) roots.push(['baseline', resolve(process.env.BENCH_BASELINE), flags('BENCH_BASELINE_NODE_FLAGS')]);
+    for (const [name, root, nodeFlags] of roots) {
+      const g = await gatehouse(root, scratch, name, standinPort, nodeFlags);
       gates.push({ name, child: g.child });
       targets.push(target(name, g.origin, 'standin/bench-model', BENCH_TOKEN));
     }
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
     const sized = targets.map((t) => ({ ...t, body: JSON.stringify({ model: modelOf(t), messages: agent }) }));
     out(latencyLine('60 KB agent turn', await sequentialLatency(sized, Math.ceil(N / 3), 20), names));
 
+    const peak = new Map<string, number>();
     const lag = new Map<string, number[]>(gates.map((g) => [g.name, []]));
     const rps = new Map<string, number[]>(names.map((n) => [n, []]));
     const cpu = new Map<string, { all: number[]; main: number[] }>(gates.map((g) => [g.name, { all: [], main: [] }]));
@@ -119,7 +123,9 @@ async function main(): Promise<void> {
         const t = targets[(round + k) % targets.length]!;
         const g = gates.find((x) => x.name === t.name);
         const before = g ? [cpuMicros(g.child.pid), cpuMicros(g.child.pid, g.child.pid)] : [0, 0];
+        const sampler = g ? sampleRss(g.child.pid, 100) : null;
         const r = await load(t, 16, { seconds: SECONDS });
+        if (g) peak.set(g.name, Math.max(peak.get(g.name) ?? 0, sampler!.stop()));
         if (r.non2xx + r.errors > 0) throw new Error(`${t.name}: ${r.non2xx} non-2xx, ${r.errors} errors under load`);
         // A page of traces is read after the store has every trace so far: the CPU read after it
         // counts indexing the window's traces too, however long the importer took to catch up.
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
     for (const n of names) {
       const c = cpu.get(n);
       const ratio = n === 'direct' || n === 'bare' ? '' : ` (${(median(rps.get(n)!) / bareRps).toFixed(2)}× bare)`;
-      const cpuText = c ? ` · CPU/request ${fmt(median(c.all))} µs, main thread ${fmt(median(c.main))} µs · store caught up ${fmt(median(lag.get(n)!))} ms after` : '';
+      const cpuText = c ? ` · CPU/request ${fmt(median(c.all))} µs, main thread ${fmt(median(c.main))} µs · store caught up ${fmt(median(lag.get(n)!))} ms after · RSS peak ${(peak.get(n)! / 2 ** 20).toFixed(1)} MB` : '';
       out(`throughput ${n.padEnd(10)} ${fmt(median(rps.get(n)!))} req/s${ratio}  [${rps.get(n)!.map(fmt).join(', ')}]${cpuText}; ${fmt(served.get(n)!)} requests in all`);
     }
     out(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
