@@ -138,9 +138,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         'cache-control': 'no-cache',
         'x-accel-buffering': 'no',
       });
-      res.flushHeaders();
+      // When the provider's first events came with its headers, the headers go out with the
+      // first event relayed: one write and one wake-up of the client instead of two. Otherwise
+      // the client has them now, as the provider sent them, before any event.
+      const headersHeld = up.buffered?.() === true;
+      if (!headersHeld) res.flushHeaders();
       const guard = createStreamGuard(ctx, rp, surface.streamCodec);
-      const { tail } = await relayStream(ctx, up, surface, body, res, guard);
+      const { tail } = await relayStream(ctx, up, surface, body, res, guard, headersHeld);
       await recordStreamOutput(ctx, rp, guard, surface.streamCodec);
       await settle(deps.policy, ctx, rp);
       record(ctx);

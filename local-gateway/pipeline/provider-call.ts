@@ -105,7 +105,9 @@ export interface StreamOutcome {
  * The stream's end marker is held back and returned, so the caller can commit the trace
  * before the client has the whole response. A stream that breaks off ends with an error
  * event in the caller's format. With a `guard`, each event goes through it first: it holds
- * back a short tail of text, redacts, restores placeholders, or ends the stream.
+ * back a short tail of text, redacts, restores placeholders, or ends the stream. With
+ * `headersHeld`, the response head is written but not yet sent: it goes with the first event,
+ * or on its own once the first chunk yielded none.
  */
 export async function relayStream(
   ctx: RequestContext,
@@ -114,6 +116,7 @@ export async function relayStream(
   body: Record<string, unknown>,
   res: ServerResponse,
   guard: StreamGuard | null = null,
+  headersHeld = false,
 ): Promise<StreamOutcome> {
   const filter = surface.streamFilter(body);
   const splitter = new SseSplitter();
@@ -144,6 +147,10 @@ export async function relayStream(
         ctx.phases.first_chunk = firstChunkAt - start;
       }
       for (const ev of splitter.push(chunk)) await relay(ev.toString('utf8'));
+      // Held for the first event, which this chunk did not yield (dropped, or held by the guard):
+      // the headers go now, before waiting on the provider for more.
+      if (headersHeld && sent.length === 0) res.flushHeaders();
+      headersHeld = false;
     }
     // A last event without its blank line (some servers end so) is still an event; complete it.
     const rest = splitter.rest()?.toString('utf8');

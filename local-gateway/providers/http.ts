@@ -98,7 +98,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       const v = raw[k];
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     }
-    this.resolve({ status: statusCode, headers, body: this.iterate(), text: () => this.text(), dispose: () => this.dispose() });
+    this.resolve({ status: statusCode, headers, body: this.iterate(), text: () => this.text(), dispose: () => this.dispose(), buffered: () => this.chunks.length > 0 });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -34,6 +34,8 @@ export interface UpstreamResponse {
   text(): Promise<string>;
   /** Called when the body will not be read to the end. */
   dispose(): void;
+  /** Whether part of the body has arrived and waits to be read (it came with the headers); absent: unknown. */
+  buffered?(): boolean;
 }
 
 export interface ModelInfo {

@@ -139,6 +139,39 @@ describe('TraceWriter', () => {
   });
 });
 
+/** The nice value of each thread of this process (field 19 of /proc/self/task/<tid>/stat), by thread id. */
+function threadNice(): Map<string, number> {
+  const nice = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      nice.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return nice;
+}
+
+const linux = process.platform === 'linux';
+if (!linux) console.warn(`writer.test.ts: the importer's thread priority is only lowered on Linux (this is ${process.platform}); that test is skipped`);
+
+describe.runIf(linux)('the importer thread on Linux', () => {
+  it('runs at a lower CPU priority than the request thread, which keeps its own', async () => {
+    const before = threadNice();
+    const { store, writer } = setup();
+    cleanups.push(() => writer.close());
+    const trace = makeTrace();
+    writer.write(toRecord(trace));
+    await writer.flush();
+    expect(store.has(trace.id)).toBe(true);
+    const lowered = [...threadNice()].filter(([tid, nice]) => nice === 10 && before.get(tid) !== 10);
+    expect(lowered).toHaveLength(1);
+    const self = readFileSync('/proc/thread-self/stat', 'utf8');
+    expect(Number(self.slice(self.lastIndexOf(')') + 2).split(' ')[16])).toBe(0);
+  });
+});
+
 describe('journalLine', () => {
   it('splices body text in as received and keeps a pretty-printed body on one line', () => {
     const trace = makeTrace();
