@@ -1,7 +1,7 @@
 import { ProtocolError, UriTemplate, type CompleteRequestParams, type CompleteResult, type GetPromptRequestParams, type GetPromptResult, type Prompt, type ReadResourceRequestParams, type ReadResourceResult, type Resource, type ResourceTemplateType, type ServerCapabilities } from '@modelcontextprotocol/client';
 import type { Logger } from '../core/log.js';
 import { exposeTools } from './names.js';
-import type { Upstream } from './upstream.js';
+import type { CallerChannel, Upstream } from './upstream.js';
 
 /** Pages read from one server for one listing: a server that pages forever cannot hold the listing up. */
 const MAX_PAGES = 50;
@@ -80,9 +80,10 @@ export class UpstreamContent {
     return route;
   }
 
-  async getPrompt(params: GetPromptRequestParams): Promise<GetPromptResult> {
+  /** `caller`: where the server's questions go while it answers (as for a tool call). */
+  async getPrompt(params: GetPromptRequestParams, caller?: CallerChannel, signal?: AbortSignal): Promise<GetPromptResult> {
     const route = await this.promptRoute(params.name);
-    return this.upstreams.get(route.server)!.request(`get prompt ${route.name}`, (c, o) => c.getPrompt({ ...params, name: route.name }, o));
+    return this.upstreams.get(route.server)!.request(`get prompt ${route.name}`, (c, o) => c.getPrompt({ ...params, name: route.name }, o), caller, signal);
   }
 
   async listResources(): Promise<{ resources: Resource[] }> {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, LOG_LEVEL_META_KEY, Server, WebStandardStreamableHTTPServerTransport, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
-import type { CreateMessageResult, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, CreateMessageResult, GetPromptResult, Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
 import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { ResourceListener } from './content.js';
+import { InputFlows } from './input-flows.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -30,8 +31,8 @@ async function visibleTools(deps: ToolCallDeps): Promise<Tool[]> {
 
 /**
  * What a tool call's upstream may send its client while it runs: progress when the client
- * gave a token, and, in a session, elicitation and sampling when the client declared them
- * (the 2026-07-28 revision asks through `input_required` results instead, not passed on yet).
+ * gave a token, and, in a session, elicitation, sampling and roots when the client declared
+ * them (a 2026-07-28 client is asked through `input_required` results instead: input-flows.ts).
  */
 function callerOf(server: Server, ctx: ServerContext, session: boolean, sessionLevel: LoggingLevel | undefined): CallerChannel {
   const token = ctx.mcpReq._meta?.progressToken;
@@ -46,6 +47,7 @@ function callerOf(server: Server, ctx: ServerContext, session: boolean, sessionL
     ...(token !== undefined ? { progress: (p) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined) } : {}),
     ...(caps?.elicitation ? { elicit: (params) => ctx.mcpReq.elicitInput(params) } : {}),
     ...(caps?.sampling ? { sample: (params) => ctx.mcpReq.requestSampling(params) as Promise<CreateMessageResult> } : {}),
+    ...(caps?.roots ? { roots: () => ctx.mcpReq.send({ method: 'roots/list' }) } : {}),
   };
 }
 
@@ -57,12 +59,14 @@ const jsonRpcError = (status: number, code: number, message: string) =>
 
 export function createMcpFront(deps: ToolCallDeps): McpFront {
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
+  const flows = new InputFlows<CallToolResult | GetPromptResult>();
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
     // Logging levels and resource subscriptions are a session's (2026-07-28 removed both methods).
     const capabilities = { tools: { listChanged: true }, resources: { listChanged: true, ...(session ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, ...(session ? { logging: {} } : {}) };
-    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities });
+    // A stateless request's requestState is ours (input-flows.ts): the seam refuses one that fails its HMAC.
+    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities, ...(session ? {} : { requestState: { verify: flows.verify } }) });
     let level: LoggingLevel | undefined;
     if (session) {
       server.setRequestHandler('logging/setLevel', (req) => {
@@ -77,14 +81,21 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
     const content = deps.catalogue.content;
     server.setRequestHandler('prompts/list', () => content.listPrompts());
-    server.setRequestHandler('prompts/get', (req) => content.getPrompt(req.params));
+    server.setRequestHandler('prompts/get', (req, ctx) => {
+      const caller = callerOf(server, ctx, session, level);
+      if (session) return content.getPrompt(req.params, caller);
+      return flows.round(ctx, `prompt ${req.params.name}`, caller, (channel, signal) => content.getPrompt(req.params, channel, signal));
+    });
     server.setRequestHandler('resources/list', () => content.listResources());
     server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
     server.setRequestHandler('resources/read', (req) => content.readResource(req.params));
     server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
-    server.setRequestHandler('tools/call', (req, ctx) =>
-      callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session, level)),
-    );
+    server.setRequestHandler('tools/call', (req, ctx) => {
+      const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
+      const caller = callerOf(server, ctx, session, level);
+      if (session) return callTool(deps, req.params, headers, ctx.mcpReq.signal, caller);
+      return flows.round(ctx, `tool ${req.params.name}`, caller, (channel, signal) => callTool(deps, req.params, headers, signal, channel));
+    });
     return server;
   }
 
@@ -164,6 +175,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     },
     async close() {
       closed = true;
+      flows.close();
       unsubscribe();
       unsubscribeContent();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { completable, fromJsonSchema, isInitializeRequest, McpServer, ResourceTemplate, WebStandardStreamableHTTPServerTransport, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { inputToolsCodec, registerInputTools, related } from './mcp-input-tools.js';
 
 /** A 1×1 PNG and a WAV header: the smallest real image and audio. */
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -78,7 +79,10 @@ const JSON_SCHEMA_2020_12 = {
 };
 
 export function referenceServer(): McpServer {
-  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true }, logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true } } });
+  const codec = inputToolsCodec();
+  const capabilities = { tools: { listChanged: true }, logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true } };
+  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities, requestState: { verify: codec.verify } });
+  registerInputTools(server, codec);
   server.registerTool('test_simple_text', { description: 'Answers with text', inputSchema: none }, () => text('This is a simple text response for testing.'));
   server.registerTool('test_image_content', { description: 'Answers with an image', inputSchema: none }, () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   server.registerTool('test_audio_content', { description: 'Answers with audio', inputSchema: none }, () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
@@ -114,20 +118,20 @@ export function referenceServer(): McpServer {
     return text('logged');
   });
   server.registerTool('test_sampling', { description: 'Asks its client to sample a model', inputSchema: z.object({ prompt: z.string() }) }, async ({ prompt }, ctx) => {
-    const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 });
+    const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 }, related(ctx));
     const c = Array.isArray(r.content) ? r.content[0] : r.content;
     return text(`LLM response: ${c?.type === 'text' ? c.text : 'No response'}`);
   });
   server.registerTool('test_elicitation', { description: 'Asks its client for input', inputSchema: z.object({ message: z.string() }) }, async ({ message }, ctx) => {
-    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: { type: 'object', properties: { response: { type: 'string', description: "User's response" } }, required: ['response'] } });
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: { type: 'object', properties: { response: { type: 'string', description: "User's response" } }, required: ['response'] } }, related(ctx));
     return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   });
   server.registerTool('test_elicitation_sep1034_defaults', { description: 'Asks for a form with defaults', inputSchema: none }, async (_args, ctx) => {
-    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please review and update the form fields with defaults', requestedSchema: DEFAULTS_FORM });
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please review and update the form fields with defaults', requestedSchema: DEFAULTS_FORM }, related(ctx));
     return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   });
   server.registerTool('test_elicitation_sep1330_enums', { description: 'Asks for a form of enums', inputSchema: none }, async (_args, ctx) => {
-    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please select options from the enum fields', requestedSchema: ENUMS_FORM as never });
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please select options from the enum fields', requestedSchema: ENUMS_FORM as never }, related(ctx));
     return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   });
   server.registerTool('json_schema_2020_12_tool', { description: 'Takes a JSON Schema 2020-12 input', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12) }, (args) =>
