@@ -8,6 +8,7 @@ import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { ResourceListener } from './content.js';
 import { InputFlows } from './input-flows.js';
+import { paramHeadersRefusal } from './param-headers.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -170,7 +171,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const sid = request.headers.get('mcp-session-id');
       const answer = (sid !== null && sessions.has(sid)) || (await isLegacyRequest(request, request.method === 'POST' ? parsedBody : undefined))
         ? await legacy(request, parsedBody, headers)
-        : await modern.fetch(request, { parsedBody });
+        : ((request.method === 'POST' ? await paramHeadersRefusal(parsedBody, request.headers, (name) => deps.catalogue.headed(name)) : null) ?? (await modern.fetch(request, { parsedBody })));
       return request.method === 'POST' ? collapseAnswer(answer, request.signal) : answer;
     },
     async close() {

@@ -137,6 +137,9 @@ export function referenceServer(): McpServer {
   server.registerTool('json_schema_2020_12_tool', { description: 'Takes a JSON Schema 2020-12 input', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12) }, (args) =>
     text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
   );
+  // A parameter mirrored into a request header (SEP-2243): `/mcp` checks a 2026-07-28 call's `Mcp-Param-Region` against it.
+  const regional = { type: 'object' as const, properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, query: { type: 'string' } }, required: ['region'] };
+  server.registerTool('test_region_header', { description: 'Answers for a region named in a header too', inputSchema: fromJsonSchema(regional) }, (args) => text(`region ${String((args as { region: string }).region)}`));
   // Resources and prompts the suite reads by URI and name; behind the gateway they test what `/mcp` composes and routes.
   server.registerResource('static-text', 'test://static-text', { title: 'Static Text Resource', description: 'A static text resource', mimeType: 'text/plain' }, () => ({
     contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
