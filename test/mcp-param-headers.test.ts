@@ -48,7 +48,7 @@ describe('Mcp-Param-* headers on calls through /mcp', () => {
   });
 
   it('refuses a call whose header disagrees with the body or is missing, and serves one that agrees in Base64', async () => {
-    for (const headers of [{ 'mcp-param-region': 'us-east' }, {}]) {
+    for (const headers of [{ 'mcp-param-region': 'us-east' }, {}] as Record<string, string>[]) {
       const res = await post(headers, { region: 'eu-west' });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ id: 3, error: { code: -32020, message: expect.stringContaining('Mcp-Param-Region') } });

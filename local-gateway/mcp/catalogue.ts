@@ -11,7 +11,9 @@ export interface ToolListing {
   routes: ReadonlyMap<string, ToolRoute>;
   /** Servers that could not list their tools, and why: their tools are left out until they can. */
   missing: { server: string; error: string }[];
-  /** The tools that declare `x-mcp-header` parameters, by exposed name (their calls' headers are checked: param-headers.ts). */
+  /** The tools by exposed name. */
+  byName: ReadonlyMap<string, Tool>;
+  /** Those that declare `x-mcp-header` parameters (their calls' headers are checked: param-headers.ts). */
   headed: ReadonlyMap<string, Tool>;
 }
 
@@ -61,6 +63,7 @@ export class ToolCatalogue {
       tools,
       routes: new Map(routes.map((r) => [r.exposed, r])),
       missing,
+      byName: new Map(tools.map((t) => [t.name, t])),
       headed: new Map(tools.filter((t) => JSON.stringify(t.inputSchema).includes('"x-mcp-header"')).map((t) => [t.name, t])),
     };
     this.last = listing;
@@ -70,6 +73,11 @@ export class ToolCatalogue {
   /** Where an exposed name goes: from the last listing, listing again when there is none or it is not in it. */
   async route(exposed: string): Promise<ToolRoute | undefined> {
     return this.last?.routes.get(exposed) ?? (await this.list()).routes.get(exposed);
+  }
+
+  /** The tool an exposed name stands for, as last listed. */
+  async tool(exposed: string): Promise<Tool | undefined> {
+    return (this.last ?? (await this.list())).byName.get(exposed);
   }
 
   /** The tool an exposed name stands for, if it declares `x-mcp-header` parameters. */

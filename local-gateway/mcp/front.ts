@@ -9,6 +9,7 @@ import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { ResourceListener } from './content.js';
 import { InputFlows } from './input-flows.js';
 import { paramHeadersRefusal } from './param-headers.js';
+import { asTask, serveTasks, TaskStore, TASKS_EXTENSION } from './tasks.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -61,11 +62,13 @@ const jsonRpcError = (status: number, code: number, message: string) =>
 export function createMcpFront(deps: ToolCallDeps): McpFront {
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
   const flows = new InputFlows<CallToolResult | GetPromptResult>();
+  const tasks = new TaskStore();
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
     // Logging levels and resource subscriptions are a session's (2026-07-28 removed both methods).
-    const capabilities = { tools: { listChanged: true }, resources: { listChanged: true, ...(session ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, ...(session ? { logging: {} } : {}) };
+    // The tasks extension (tasks.ts) is a 2026-07-28 one.
+    const capabilities = { tools: { listChanged: true }, resources: { listChanged: true, ...(session ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, ...(session ? { logging: {} } : { extensions: { [TASKS_EXTENSION]: {} } }) };
     // A stateless request's requestState is ours (input-flows.ts): the seam refuses one that fails its HMAC.
     const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities, ...(session ? {} : { requestState: { verify: flows.verify } }) });
     let level: LoggingLevel | undefined;
@@ -77,7 +80,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const listener = listenerOf(server);
       server.setRequestHandler('resources/subscribe', async (req) => (await deps.catalogue.content.subscribe(req.params.uri, listener), {}));
       server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
-    }
+    } else serveTasks(server, tasks);
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
     // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
     const content = deps.catalogue.content;
@@ -91,10 +94,13 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
     server.setRequestHandler('resources/read', (req) => content.readResource(req.params));
     server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
-    server.setRequestHandler('tools/call', (req, ctx) => {
+    server.setRequestHandler('tools/call', async (req, ctx) => {
       const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
       const caller = callerOf(server, ctx, session, level);
       if (session) return callTool(deps, req.params, headers, ctx.mcpReq.signal, caller);
+      const task = asTask(tasks, ctx, req.params.name, await deps.catalogue.tool(req.params.name), (signal) => callTool(deps, req.params, headers, signal));
+      // A task is answered as the extension says (`resultType: "task"`), which the SDK's result types do not know.
+      if (task) return task as unknown as CallToolResult;
       return flows.round(ctx, `tool ${req.params.name}`, caller, (channel, signal) => callTool(deps, req.params, headers, signal, channel));
     });
     return server;
@@ -177,6 +183,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     async close() {
       closed = true;
       flows.close();
+      tasks.close();
       unsubscribe();
       unsubscribeContent();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));

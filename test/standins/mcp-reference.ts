@@ -198,11 +198,11 @@ export interface McpReferenceStandin {
 }
 
 /**
- * Served the 2025-11-25 way only (initialize, a session per client, a server per session), as
- * most MCP servers are today: a call's questions go back on its session, and the gateway's
+ * Served the 2025-11-25 way only (initialize, a session per client, a server per session, from
+ * `factory`: by default the reference tools), as most MCP servers are today: a call's questions go back on its session, and the gateway's
  * 2026-07-28 clients reach it through the gateway's translation.
  */
-export async function startMcpReferenceStandin(): Promise<McpReferenceStandin> {
+export async function startMcpReferenceStandin(factory: () => { connect: McpServer['connect'] } = referenceServer): Promise<McpReferenceStandin> {
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const handle = async (request: Request, body: unknown): Promise<Response> => {
     const sid = request.headers.get('mcp-session-id');
@@ -212,7 +212,7 @@ export async function startMcpReferenceStandin(): Promise<McpReferenceStandin> {
       return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'initialize first' } }, { status: sid ? 404 : 400 });
     }
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, transport), onsessionclosed: (id) => void sessions.delete(id) });
-    await referenceServer().connect(transport);
+    await factory().connect(transport);
     return transport.handleRequest(request, { parsedBody: body });
   };
   const http: HttpServer = createServer(async (req, res) => {
