@@ -62,6 +62,8 @@ class Flow<T> {
   /** Where progress and logs go: the client request that is waiting now. */
   live: CallerChannel = {};
   settled: Settled<T> | null = null;
+  /** Between an input_required result and the client's retry. */
+  parked = false;
   private asked = 0;
   private wake: (() => void) | null = null;
 
@@ -72,6 +74,7 @@ class Flow<T> {
     this.live = first;
     const ask = <R>(method: Method, params: Record<string, unknown>, withdrawn?: AbortSignal) => this.ask(method, params, withdrawn) as Promise<R>;
     return {
+      waiting: () => this.parked,
       ...(first.progress ? { progress: (p) => this.live.progress?.(p) } : {}),
       ...(first.log ? { log: (p) => this.live.log?.(p) } : {}),
       ...(caps.elicitation ? { elicit: (p, w) => ask('elicitation/create', p, w) } : {}),
@@ -200,6 +203,7 @@ export class InputFlows<T> {
       flow = held;
       flow.answer(ctx.mcpReq.inputResponses ?? {});
       flow.live = caller;
+      flow.parked = false;
     }
     // The client cancelling the request it waits on ends the call (once answered, the request's end is no cancellation).
     const cancel = () => flow.end('the client cancelled the call');
@@ -213,6 +217,7 @@ export class InputFlows<T> {
       throw settled.error;
     }
     flow.round++;
+    flow.parked = true;
     flow.expiresAt = this.now() + this.ttlMs;
     this.hold(flow);
     return inputRequired({ inputRequests: flow.questions(), requestState: await this.codec.mint({ f: flow.id, r: flow.round }, ctx) });

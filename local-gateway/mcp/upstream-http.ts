@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { endsEvent, singleMessageData } from './sse.js';
@@ -48,10 +47,7 @@ export function upstreamHttp(maxBytes: number, onTooLarge: () => void): Upstream
         done();
         if (!answered) reject(signal?.aborted ? signal.reason : err);
       });
-      // The answer is read in the async context of the call that sent it (the socket's events run in
-      // the context of whoever opened it): a server's request on that answer's stream is then known
-      // to belong to that call (Upstream.ask).
-      req.once('response', AsyncResource.bind((res: IncomingMessage) => {
+      req.once('response', (res) => {
         // A status no `Response` can carry is a broken upstream, not a reason to throw in an event handler.
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 599) {
@@ -77,7 +73,7 @@ export function upstreamHttp(maxBytes: number, onTooLarge: () => void): Upstream
           },
           (err: unknown) => reject(signal?.aborted ? signal.reason : err),
         );
-      }));
+      });
       req.end(body);
     });
   };
@@ -140,7 +136,7 @@ function readAnswer(res: IncomingMessage, head: ResponseInit, collapse: boolean,
       resolve(new Response(body, head));
     };
     if (!holding) release();
-    res.on('data', AsyncResource.bind((chunk: Buffer) => {
+    res.on('data', (chunk: Buffer) => {
       if (!open) return;
       seen += chunk.byteLength;
       if (seen > cap.max) {
@@ -159,8 +155,8 @@ function readAnswer(res: IncomingMessage, head: ResponseInit, collapse: boolean,
         });
       }
       tail = chunk.subarray(-3);
-    }));
-    res.once('end', AsyncResource.bind(() => {
+    });
+    res.once('end', () => {
       if (!open) return;
       stop();
       if (!holding) return void ctl?.close();
@@ -170,7 +166,7 @@ function readAnswer(res: IncomingMessage, head: ResponseInit, collapse: boolean,
       const headers = new Headers(head.headers);
       headers.set('content-type', 'application/json');
       resolve(new Response(json, { ...head, headers }));
-    }));
+    });
     // Failures come through 'close' (with `errored`), so an 'error' needs no handling of its own.
     res.on('error', () => undefined);
     // A socket that closes before the end of the answer: a crash, a reset, the signal.

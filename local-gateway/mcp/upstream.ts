@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
@@ -35,6 +34,8 @@ export interface CallerChannel {
   sample?(params: CreateMessageRequest['params'], withdrawn?: AbortSignal): Promise<CreateMessageResult>;
   /** The client's roots (`roots/list`), for a server that asks where it may work. */
   roots?(params?: undefined, withdrawn?: AbortSignal): Promise<ListRootsResult>;
+  /** Whether the call is parked until its client answers what it was asked: a new question is not its. */
+  waiting?(): boolean;
   /** The server's log messages (`notifications/message`) while the call runs, at the level the client asked for. */
   log?(params: LoggingMessageNotification['params']): void;
 }
@@ -58,8 +59,6 @@ export class Upstream {
   private readonly inflight = new Set<AbortController>();
   /** The clients of the calls waiting for an answer, oldest first: where the server's questions go. */
   private readonly callers: CallerChannel[] = [];
-  /** The client of the call whose exchange is running, where the async context says so (see `ask`). */
-  private readonly asking = new AsyncLocalStorage<CallerChannel>();
   /** An HTTP upstream's connections, kept alive across calls and reconnections. */
   private http: UpstreamHttp | null = null;
 
@@ -103,7 +102,7 @@ export class Upstream {
       const progress = caller.progress;
       // Progress goes to the caller under its own token; it also keeps a slow but living call from timing out.
       const options = { timeout: this.timeout, signal: own.signal, ...(progress ? { onprogress: progress, resetTimeoutOnProgress: true } : {}) };
-      result = await this.asking.run(caller, () => client.callTool({ name: tool, arguments: args }, options));
+      result = await client.callTool({ name: tool, arguments: args }, options);
     } catch (err) {
       throw own.signal.reason instanceof McpFailure ? own.signal.reason : this.failure(err, `run ${tool}`);
     } finally {
@@ -137,8 +136,7 @@ export class Upstream {
     // A prompt may ask its client questions too (elicitation, sampling, roots), like a tool call.
     if (caller) this.callers.push(caller);
     try {
-      const client = await this.connect();
-      return await (caller ? this.asking.run(caller, () => send(client, { timeout: this.timeout, ...(signal ? { signal } : {}) })) : send(client, { timeout: this.timeout, ...(signal ? { signal } : {}) }));
+      return await send(await this.connect(), { timeout: this.timeout, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       throw this.failure(err, what);
@@ -202,15 +200,18 @@ export class Upstream {
 
   /**
    * A question the server asks while a call runs, passed to that call's client. The SDK does
-   * not say which call a question belongs to. Over HTTP it comes on the event stream of the
-   * call's own POST, read in the call's async context (`asking`): it goes to that call's
-   * client, or is refused if that client cannot answer, never to another's. Over stdio every
-   * message comes through one pipe: it goes to the newest running call whose client can
-   * answer it, with one call at a time the one that asked.
+   * not say which call a question belongs to, so it goes to the newest running call, leaving
+   * out those parked until their client answers (a 2026-07-28 client's, input-flows.ts): with
+   * one call at a time, the one that asked. If that call's client cannot answer, the question
+   * is refused, never put to another client.
+   *
+   * (Which stream a question came on would say, over HTTP; but reading the answer in its
+   * call's async context costs every promise of the process on Node 20, measured ~0.5 ms CPU
+   * per call in bench/mcp.ts.)
    */
   private ask<K extends 'elicit' | 'sample' | 'roots'>(kind: K, params: Parameters<NonNullable<CallerChannel[K]>>[0], withdrawn: AbortSignal): ReturnType<NonNullable<CallerChannel[K]>> {
-    const own = this.asking.getStore();
-    const caller = own ? (own[kind] ? own : undefined) : [...this.callers].reverse().find((c) => c[kind] !== undefined);
+    const newest = [...this.callers].reverse().find((c) => !c.waiting?.());
+    const caller = newest?.[kind] ? newest : undefined;
     const what = { elicit: 'elicitation', sample: 'sampling', roots: 'roots' }[kind];
     if (!caller) throw new ProtocolError(-32601, `MCP server "${this.id}" asked for ${what}, but no client calling it through Gatehouse can answer (none declared the ${what} capability, or no call is running).`);
     return (caller[kind] as (p: typeof params, w: AbortSignal) => ReturnType<NonNullable<CallerChannel[K]>>)(params, withdrawn);
