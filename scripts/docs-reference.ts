@@ -9,6 +9,7 @@ import { TimelineQuerySchema, UsageQuerySchema } from '../local-gateway/admin/sc
 import { COMMANDS, HELP } from '../local-gateway/cli/commands.js';
 import { ConfigSchema } from '../local-gateway/config/schema.js';
 import { ERRORS } from '../local-gateway/core/errors.js';
+import { FORMER_JSON_RPC_CODES, JSON_RPC_CODES } from '../local-gateway/mcp/errors.js';
 import '../local-gateway/guardrails/index.js';
 import { guardrailTypeConfigs } from '../local-gateway/policy/engine/guardrails.js';
 import { PolicyBundleSchema } from '../local-gateway/policy/schema.js';
@@ -70,6 +71,7 @@ ${types}
 function errorsReference(): string {
   const rows = (Object.keys(ERRORS) as (keyof typeof ERRORS)[]).map((code) => `| \`${code}\` | ${ERRORS[code].status} | \`${ERRORS[code].type}\` | ${GATEWAY_ERROR_MEANINGS[code] ?? ''} |`);
   const central = (Object.keys(CENTRAL_ERRORS) as (keyof typeof CENTRAL_ERRORS)[]).map((code) => `| \`${code}\` | ${CENTRAL_ERRORS[code]} | ${CENTRAL_ERROR_MEANINGS[code] ?? ''} |`);
+  const rpc = (Object.entries(JSON_RPC_CODES) as [keyof typeof ERRORS, number][]).map(([code, n]) => `| ${n} | \`${code}\` | ${FORMER_JSON_RPC_CODES[code] ?? ''} |`);
   return `${HEADER('the error catalogues (local-gateway/core/errors.ts, sync/central/errors.ts) and scripts/error-meanings.ts')}# Error reference
 
 Every refusal is in the caller's API's error shape: Anthropic's
@@ -85,6 +87,19 @@ is passed through (an upstream 4xx or 429 keeps its status and \`retry-after\`).
 | code | status | type | meaning |
 |---|---|---|---|
 ${rows.join('\n')}
+
+## JSON-RPC codes on \`/mcp\`
+
+A refusal or failure of an MCP request through the gateway is a JSON-RPC error with one of these
+codes; \`data.gatehouse_code\` holds the code above, the stable identifier to match on, and
+\`data["gatehouse/trace_id"]\` the trace. MCP takes codes of the server-error range for
+itself (2026-07-28: -32020 header mismatch, -32021 missing client capability, -32022
+unsupported protocol version), so the policy refusals moved off them; the last column is the
+code they had before. Any other failure is -32603.
+
+| JSON-RPC code | \`data.gatehouse_code\` | before |
+|---|---|---|
+${rpc.join('\n')}
 
 ## The central gateway
 

@@ -33,7 +33,7 @@ export const GATEWAY_ERROR_MEANINGS: Partial<Record<ErrorCode, string>> = {
   GH_ERR_INVALID_POLICY: 'Admin API: a candidate bundle that does not validate; the message lists its lines.',
   GH_ERR_METADATA_REQUIRED: 'The active tier requires metadata keys the request lacks: send them in `x-gatehouse-metadata`.',
   GH_ERR_MODEL_NOT_ALLOWED: 'The active tier\'s `models.allow`/`models.deny` refuse the model.',
-  GH_ERR_TOOL_NOT_ALLOWED: 'The active tier\'s `tools.allow`/`tools.deny` refuse the MCP tool (`/mcp` does not list it either).',
+  GH_ERR_TOOL_NOT_ALLOWED: 'The active tier\'s `tools`, `prompts` or `resources` lists (`allow`/`deny`) refuse the MCP tool call, `prompts/get` or `resources/read` (`/mcp` does not list it either).',
   GH_ERR_GUARDRAIL_BLOCKED: 'A guardrail of the active tier refused the request or answer; the message names the rule and what it found (never the value).',
   GH_ERR_GUARDRAIL_UNAVAILABLE: 'In verdicts only: a remote guardrail service failed, timed out or has no key (a `strict` rule then refuses with `GH_ERR_GUARDRAIL_BLOCKED`).',
   GH_ERR_RATE_LIMITED: 'The active tier\'s rate limit; `retry-after` says when the window ends.',

@@ -62,6 +62,12 @@ describe.each(centralBackends(FILE))('records attributed to the PAT on $name', (
     expect(await usage(`by=team&since=${T0 - 1}`)).toEqual([['(none)', 1, 1], ['payments', 4, 4], ['risk', 1, 1]]);
   });
 
+  it('counts the records it stored under another user or team than they named in /metrics', async () => {
+    const text = await (await central.admin(PATHS.metrics)).text();
+    // Ada's records naming Bob, her name with another team and her OS user; Carol's naming a team.
+    expect(text).toMatch(/^gatehouse_central_records_reattributed_total 4$/m);
+  });
+
   it('stores the record under the PAT\'s user and team, so the records view says the same', async () => {
     const page = RecordsPageSchema.parse(await central.adminJson(`${PATHS.adminRecords}?limit=100`));
     const seen = page.records.map((r) => `${r.user}/${r.team ?? '-'}`).sort();

@@ -30,7 +30,7 @@ it('a close that begins during a request finishes once the request is answered',
   const closed = gw.close();
   const res = await answer;
   expect(res.status).toBe(200);
-  expect((await res.json()).object).toBe('chat.completion');
+  expect(((await res.json()) as { object: string }).object).toBe('chat.completion');
   await closed;
   expect(gw.app.server.listening).toBe(false);
 });

@@ -4,38 +4,17 @@
  * provider at the gateway. Once to a Responses upstream (pass-through), once to a
  * chat-completions-only upstream and once to an Anthropic Messages one (translation).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicMini, type AnthropicMini } from './standins/anthropic-mini.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
 import { runCli } from './helpers/cli.js';
+import { codexExec as runCodex, codexSkipReason } from './helpers/codex.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, type TestGateway } from './helpers/gateway.js';
 
-function codexBin(): string | null {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('@openai/codex/package.json');
-    const bin = join(dirname(pkg), 'bin', 'codex.js');
-    return existsSync(bin) ? bin : null;
-  } catch {
-    return null;
-  }
-}
-
-const BIN = codexBin();
-const platformPackage = (() => {
-  try {
-    createRequire(import.meta.url).resolve(`@openai/codex-${process.platform}-${process.arch}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skipReason = !BIN ? '@openai/codex is not installed' : !platformPackage ? `@openai/codex ships no binary for ${process.platform}-${process.arch}` : null;
-if (skipReason) console.warn(`skipping the Codex end-to-end tests: ${skipReason}`);
+const skipReason = codexSkipReason('the Codex end-to-end tests');
 
 let upstream: OpenAIStandin;
 let claude: AnthropicMini;
@@ -68,26 +47,7 @@ afterAll(async () => {
   rmSync(codexHome, { recursive: true, force: true });
 });
 
-/** Runs `codex exec` to completion without blocking the event loop the gateway runs on. */
-function codexExec(model: string, prompt: string, sandbox = 'read-only'): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN!, 'exec', '--skip-git-repo-check', '--sandbox', sandbox, '--color', 'never', '-m', model, prompt], {
-      cwd: codexHome,
-      env: { PATH: process.env.PATH, HOME: codexHome, CODEX_HOME: codexHome, GATEHOUSE_TOKEN: TEST_TOKEN },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const codexExec = (model: string, prompt: string, sandbox?: string) => runCodex(codexHome, { GATEHOUSE_TOKEN: TEST_TOKEN }, model, prompt, sandbox);
 
 describe.skipIf(skipReason !== null)('Codex CLI through the gateway', () => {
   it('reaches a Responses upstream by pass-through', { timeout: 120_000 }, async () => {

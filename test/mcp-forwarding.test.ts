@@ -3,7 +3,8 @@
  * official SDK on both ends: the upstream's progress reaches the client under the client's own
  * token, the client cancelling reaches the upstream, and the upstream's questions (elicitation,
  * sampling) reach the client that called it and their answers come back. A client that cannot
- * answer gets the tool's failure, with a message, never a hang.
+ * answer gets the tool's failure, with a message, never a hang. Each over a stdio upstream and
+ * an HTTP one (a server per session, as the SDK needs to ask its client).
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,10 +39,9 @@ afterAll(async () => {
 });
 
 describe('forwarding during a tool call', () => {
-  // Over HTTP the stand-in is the SDK's stateless 2025 fallback, which drops a cancellation even
-  // from a client calling it directly (each POST meets a fresh transport): there, only progress is checked.
+  // Both upstreams: over stdio, and over HTTP in a session of its own (the gateway's connection to it).
   it.each([
-    ['remote', null],
+    ['remote', () => remote.events],
     ['files', () => fileEvents()],
   ] as const)('passes the %s upstream progress to the client, and the client cancelling to the upstream', async (server, events) => {
     const client = await open(await connect());
@@ -54,7 +54,7 @@ describe('forwarding during a tool call', () => {
       expect(seen).toEqual([{ progress: 1, total: 2, message: 'step 1' }, { progress: 2, total: 2, message: 'step 2' }]);
       abort.abort('the user pressed Esc');
       expect(await settled).toBe('rejected');
-      if (events) await waitFor(() => events().includes('slow cancelled'), 'the upstream tool to see the cancellation');
+      await waitFor(() => events().includes('slow cancelled'), 'the upstream tool to see the cancellation');
     } finally {
       await client.close();
     }
@@ -78,7 +78,7 @@ describe('forwarding during a tool call', () => {
     }
   });
 
-  it('asks the calling client the upstream question (elicitation) and brings its answer back', async () => {
+  it.each(['files', 'remote'])('asks the calling client the %s upstream question (elicitation) and brings its answer back', async (server) => {
     const client = await connect({ elicitation: { form: {} } });
     const asked: string[] = [];
     client.setRequestHandler('elicitation/create', async (req) => {
@@ -87,7 +87,7 @@ describe('forwarding during a tool call', () => {
     });
     await open(client);
     try {
-      const r = await client.callTool({ name: 'files_ask', arguments: {} });
+      const r = await client.callTool({ name: `${server}_ask`, arguments: {} });
       expect(text(r)).toBe('answer: accept {"branch":"main"}');
       expect(asked).toEqual(['Which branch?']);
     } finally {
@@ -95,7 +95,7 @@ describe('forwarding during a tool call', () => {
     }
   });
 
-  it('passes a sampling request to the calling client and its completion back', async () => {
+  it.each(['files', 'remote'])('passes a sampling request of the %s upstream to the calling client and its completion back', async (server) => {
     const client = await connect({ sampling: {} });
     client.setRequestHandler('sampling/createMessage', async (req) => ({
       model: 'ide-model',
@@ -104,17 +104,17 @@ describe('forwarding during a tool call', () => {
     }));
     await open(client);
     try {
-      const r = await client.callTool({ name: 'files_summarize', arguments: {} });
+      const r = await client.callTool({ name: `${server}_summarize`, arguments: {} });
       expect(text(r)).toBe('sampled by ide-model: summary of 16 chars');
     } finally {
       await client.close();
     }
   });
 
-  it('fails the tool with a message when the calling client cannot answer the question', async () => {
+  it.each(['files', 'remote'])('fails the %s tool with a message when the calling client cannot answer the question', async (server) => {
     const client = await open(await connect());
     try {
-      const outcome = await client.callTool({ name: 'files_ask', arguments: {} }).then(
+      const outcome = await client.callTool({ name: `${server}_ask`, arguments: {} }).then(
         (r) => (r.isError ? text(r) : `answered: ${text(r)}`),
         (e: unknown) => (e as Error).message,
       );

@@ -90,7 +90,7 @@ describe('policy on tool calls', () => {
 
   it('refuses a call a Cedar forbid matches, before it reaches the server', async () => {
     const err = (await refused('files_crash'))!;
-    expect(err.code).toBe(-32020);
+    expect(err.code).toBe(-32013);
     expect(err.data.gatehouse_code).toBe('GH_ERR_GUARDRAIL_BLOCKED');
     expect(err.message).toContain('files-tools');
     const t = await traceOf(err.data);

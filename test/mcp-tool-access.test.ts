@@ -62,7 +62,7 @@ describe('tools per tier', () => {
   it('refuses a denied tool by name, before it reaches the server, and traces the refusal', async () => {
     const before = remote.authorizations.length;
     const err = (await client.callTool({ name: 'remote_crash', arguments: {} }).then(() => null, (e: unknown) => e as Err))!;
-    expect(err.code).toBe(-32021);
+    expect(err.code).toBe(-32014);
     expect(err.data.gatehouse_code).toBe('GH_ERR_TOOL_NOT_ALLOWED');
     expect(err.message).toContain('dev denies tool remote_crash (rule tools.deny: remote_crash)');
     expect(remote.authorizations.length).toBe(before);
@@ -93,7 +93,7 @@ describe('tools per tier', () => {
     const second = (await call()) as { _meta: Record<string, unknown> };
     expect(second._meta['gatehouse/shadow']).toEqual(['prod; would=block; rules=query-calls']);
     const third = (await call()) as Err;
-    expect(third.code).toBe(-32022);
+    expect(third.code).toBe(-32015);
     expect(third.data.gatehouse_code).toBe('GH_ERR_RATE_LIMITED');
     expect(third.message).toContain('rate limit "query-calls" allows 2 requests per 1h for user=');
     expect(third.message).toContain('tool=remote_query');

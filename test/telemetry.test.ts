@@ -36,11 +36,11 @@ async function call(gw: TestGateway, content: string, headers: Record<string, st
   return res.headers.get('x-gatehouse-trace-id')!;
 }
 
-function gateway(receiver: OtlpReceiver, otlp: Record<string, unknown>, bodies = 'full') {
+function gateway(receiver: OtlpReceiver, otlp: Record<string, unknown>, bodies = 'full', telemetry: { delayMs?: number; batch?: number } = { delayMs: 10 }) {
   return startGateway(
     { ...upstreamConfig(upstream.url), policy: policy(bodies), tiers: { active: 'dev', shadow: ['prod'] }, telemetry: { otlp: { endpoint: receiver.url, ...otlp } } },
     { OTLP_KEY: 'otlp-collector-key-0123456789' },
-    { telemetry: { delayMs: 10 } },
+    { telemetry },
   );
 }
 
@@ -171,6 +171,36 @@ describe('OTLP export', () => {
       expect(body).toContain('about the invoice');
       expect(body).toContain('[redacted:email]');
       expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).not.toContain('ada.lovelace@example.com');
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
+  it('splits a batch past max_request_bytes into requests of whole traces, and counts a refused one as failed and the rest as exported', async () => {
+    const receiver = await startOtlpReceiver();
+    // The second request is refused (400 is not retried); the others are taken.
+    receiver.script.push({ kind: 'ok' }, { kind: 'status', status: 400 });
+    const gw = await gateway(receiver, { protocol: 'http/protobuf', bodies: 'full', max_request_bytes: 65_536 }, 'full', { delayMs: 60_000, batch: 4 });
+    try {
+      const ids = await Promise.all([0, 1, 2, 3].map((i) => call(gw, `${i} ${'a long prompt '.repeat(2_000)}`)));
+      const t = await waitFor(async () => {
+        const s = (await gw.api<GatewayStatus>('/api/status')).telemetry!;
+        return s.exported + s.failed === 4 ? s : null;
+      }, 'the batch to be exported');
+      expect(receiver.requests.length).toBeGreaterThan(1);
+      for (const r of receiver.requests) expect(r.bytes).toBeLessThanOrEqual(65_536);
+      const received = ids.filter((id) => rootOf(receiver.spans, id) !== undefined);
+      expect(t.failed).toBeGreaterThan(0);
+      expect(t).toMatchObject({ exported: received.length, failed: 4 - received.length, dropped: 0 });
+      // Each trace arrived whole: its request span and every stage span, in the request span's trace.
+      for (const id of received) {
+        const root = rootOf(receiver.spans, id)!;
+        expect(root.attributes['gatehouse.request.body']).toContain('a long prompt');
+        const stages = receiver.spans.filter((s) => s.parentSpanId === root.spanId);
+        expect(stages.length).toBeGreaterThan(3);
+        for (const s of stages) expect(s.traceId).toBe(root.traceId);
+      }
     } finally {
       await gw.close();
       await receiver.stop();

@@ -47,10 +47,17 @@ export const OtlpSchema = z.strictObject({
   stages: z
     .enum(['spans', 'attributes'])
     .default('spans')
-    .describe("`spans`: a child span per pipeline stage. `attributes`: the stages' durations as `gatehouse.stage.<stage>.ms` attributes of the request span instead: one span per request, a twelfth of the spans for a collector that bills per span, and a little less export CPU (bench/README.md); verdict events keep the time their stage ended."),
+    .describe("`spans`: a child span per pipeline stage. `attributes`: the stages' durations as `gatehouse.stage.<stage>.ms` attributes of the request span instead: one span per request, a twelfth of the spans for a collector that bills per span, for about the same export CPU (stage spans are encoded from templates, bench/README.md); verdict events keep the time their stage ended."),
   bodies: z.enum(['none', 'redacted', 'full']).default('none').describe("Whether spans carry the request and response bodies; never more than the policy's `logging.bodies` allows."),
   max_queue: z.number().int().positive().max(1_000_000).default(2048).describe('Traces waiting to be exported at most; past it new ones are dropped and counted (`gatehouse status`).'),
   timeout_ms: z.number().int().min(100).max(120_000).default(10_000).describe('How long one export, retries included, may take (ms).'),
+  max_request_bytes: z
+    .number()
+    .int()
+    .min(65_536)
+    .max(64 * 2 ** 20)
+    .default(3 * 2 ** 20)
+    .describe("Largest export request, in bytes before compression: a batch larger than this (with `bodies`) goes as several requests, whole traces in each. Collectors refuse requests past their own limit (4 MiB is gRPC's default; HTTP receivers often take a few MiB)."),
 });
 export type OtlpConfig = z.infer<typeof OtlpSchema>;
 

@@ -80,7 +80,7 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
 }
 
 /** What the answer carries of Gatehouse's own, in `_meta` (JSON-RPC has no headers): the trace, the tier, what a shadow tier would have done. */
-function answerMeta(ctx: RequestContext): Record<string, unknown> {
+export function answerMeta(ctx: RequestContext): Record<string, unknown> {
   const shadow = shadowHeaders(ctx);
   return { 'gatehouse/trace_id': ctx.id, 'gatehouse/tier': ctx.tier, ...(shadow.length > 0 ? { 'gatehouse/shadow': shadow } : {}) };
 }

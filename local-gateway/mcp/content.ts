@@ -10,7 +10,7 @@ const MAX_PAGES = 50;
 export type ResourceListener = (uri: string) => void;
 
 /** An upstream prompt as `/mcp` exposes it: `<server id>_<prompt>` (or its own name with `prefix: false`), like a tool. */
-interface PromptRoute {
+export interface PromptRoute {
   server: string;
   name: string;
 }
@@ -74,15 +74,15 @@ export class UpstreamContent {
     return { prompts: flat.map((f, i) => ({ ...f.prompt, name: names[i]!.exposed })) };
   }
 
-  private async promptRoute(exposed: string): Promise<PromptRoute> {
+  /** The server and upstream name behind an exposed prompt name; a JSON-RPC invalid-params error when no server has it. */
+  async promptRoute(exposed: string): Promise<PromptRoute> {
     const route = this.prompts.get(exposed) ?? (await this.listPrompts(), this.prompts.get(exposed));
     if (!route) throw new ProtocolError(-32602, `No MCP server behind Gatehouse has a prompt "${exposed}": list the prompts again (prompts/list).`);
     return route;
   }
 
-  /** `caller`: where the server's questions go while it answers (as for a tool call). */
-  async getPrompt(params: GetPromptRequestParams, caller?: CallerChannel, signal?: AbortSignal): Promise<GetPromptResult> {
-    const route = await this.promptRoute(params.name);
+  /** Gets a prompt from the server `route` names, under its own name; `caller`: where the server's questions go meanwhile (as for a tool call). */
+  getPrompt(route: PromptRoute, params: GetPromptRequestParams, caller?: CallerChannel, signal?: AbortSignal): Promise<GetPromptResult> {
     return this.upstreams.get(route.server)!.request(`get prompt ${route.name}`, (c, o) => c.getPrompt({ ...params, name: route.name }, o), caller, signal);
   }
 
@@ -131,9 +131,14 @@ export class UpstreamContent {
     return withResources.length === 1 ? withResources[0] : undefined;
   }
 
-  async readResource(params: ReadResourceRequestParams): Promise<ReadResourceResult> {
-    const upstream = await this.ownerOf(params.uri);
-    if (!upstream) throw new ProtocolError(-32602, `Resource not found: no MCP server behind Gatehouse has ${params.uri} (list the resources again).`, { uri: params.uri });
+  /** The server a resource read goes to; a JSON-RPC invalid-params error when no server has the URI. */
+  async resourceOwner(uri: string): Promise<Upstream> {
+    const upstream = await this.ownerOf(uri);
+    if (!upstream) throw new ProtocolError(-32602, `Resource not found: no MCP server behind Gatehouse has ${uri} (list the resources again).`, { uri });
+    return upstream;
+  }
+
+  readResource(upstream: Upstream, params: ReadResourceRequestParams): Promise<ReadResourceResult> {
     return upstream.request(`read ${params.uri}`, (c, o) => c.readResource(params, o));
   }
 

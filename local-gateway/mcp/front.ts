@@ -10,6 +10,8 @@ import type { ResourceListener } from './content.js';
 import { InputFlows } from './input-flows.js';
 import { paramHeadersRefusal } from './param-headers.js';
 import { asTask, serveTasks, TaskStore, TASKS_EXTENSION } from './tasks.js';
+import { getPrompt, readResource } from './content-call.js';
+import { visiblePrompts, visibleResources, watchContentRules } from './content-access.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -82,17 +84,18 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
     } else serveTasks(server, tasks);
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
-    // The upstreams' prompts and resources, passed through (not traced or guarded like tool calls).
+    // The upstreams' prompts and resources: a get or read is traced and under policy, as a tool call is.
     const content = deps.catalogue.content;
-    server.setRequestHandler('prompts/list', () => content.listPrompts());
+    const headersNow = (ctx: ServerContext) => (ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf());
+    server.setRequestHandler('prompts/list', () => visiblePrompts(deps));
     server.setRequestHandler('prompts/get', (req, ctx) => {
       const caller = callerOf(server, ctx, session, level);
-      if (session) return content.getPrompt(req.params, caller);
-      return flows.round(ctx, `prompt ${req.params.name}`, caller, (channel, signal) => content.getPrompt(req.params, channel, signal));
+      if (session) return getPrompt(deps, req.params, headersNow(ctx), caller);
+      return flows.round(ctx, `prompt ${req.params.name}`, caller, (channel, signal) => getPrompt(deps, req.params, headersNow(ctx), channel, signal));
     });
-    server.setRequestHandler('resources/list', () => content.listResources());
+    server.setRequestHandler('resources/list', () => visibleResources(deps));
     server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
-    server.setRequestHandler('resources/read', (req) => content.readResource(req.params));
+    server.setRequestHandler('resources/read', (req, ctx) => readResource(deps, req.params, headersNow(ctx)));
     server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
     server.setRequestHandler('tools/call', async (req, ctx) => {
       const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
@@ -127,12 +130,14 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     modern.notify.toolsChanged();
   };
   const unsubscribe = deps.catalogue.onChanged(toolsChanged);
-  const unsubscribeContent = deps.catalogue.content.onChanged((what) => {
+  const contentChanged = (what: 'prompts' | 'resources') => {
     if (closed) return;
     for (const { server } of sessions.values()) void (what === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => undefined);
     if (what === 'prompts') modern.notify.promptsChanged();
     else modern.notify.resourcesChanged();
-  });
+  };
+  const unsubscribeContent = deps.catalogue.content.onChanged(contentChanged);
+  watchContentRules(deps, contentChanged);
   // A policy change that moves the active tier's `tools` lists changes what `tools/list` shows.
   const toolRules = () => JSON.stringify(deps.policy.source.current().tiers.get(deps.policy.active)?.tools ?? null);
   let shownFor = toolRules();

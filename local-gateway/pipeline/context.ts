@@ -53,7 +53,7 @@ export interface RequestContext {
    * in place of what they redacted and asked to restore in the answer. Never traced.
    */
   placeholders: Map<string, string>;
-  /** For a tool call through `/mcp`: the tool it ran. */
+  /** For a call through `/mcp`: the tool it ran, or the prompt or resource it fetched (`kind`). */
   tool: ToolRef | null;
   /** Set once the trace is written, so a request is never traced twice. */
   traced: boolean;

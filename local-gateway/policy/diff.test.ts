@@ -98,3 +98,17 @@ describe('diffTiers', () => {
     expect(periodSeconds('month')).toBe(30 * 86_400);
   });
 });
+
+describe('diffTiers on MCP prompts and resources', () => {
+  it('reports a prompts allow list narrowed and a resources deny added as tightening', () => {
+    const b = PolicyBundleSchema.parse({
+      apiVersion: 'gatehouse/v1',
+      org: 'acme',
+      tiers: { dev: {}, prod: { prompts: { allow: ['docs_*'] }, resources: { deny: ['file:///repo/.env*'] } } },
+    });
+    const d = diffTiers(resolveTier(b, 'dev'), resolveTier(b, 'prod'));
+    expect(d.changes).toContainEqual(expect.objectContaining({ section: 'prompts', rule: 'prompts.allow', change: 'tightened' }));
+    expect(d.changes).toContainEqual(expect.objectContaining({ section: 'resources', rule: 'resources.deny', change: 'tightened' }));
+    expect(d.summary.loosen).toBe(0);
+  });
+});

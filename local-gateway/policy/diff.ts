@@ -8,7 +8,7 @@ import type { Budget, Guardrail, Mode, RateLimit, ResolvedTier } from './schema.
  * visible. One pure function serves `gatehouse policy diff` and `GET /api/policy/diff`.
  */
 
-export const SECTIONS = ['metadata', 'models', 'tools', 'virtual_models', 'rate_limits', 'budgets', 'guardrails', 'logging', 'sync'] as const;
+export const SECTIONS = ['metadata', 'models', 'tools', 'prompts', 'resources', 'virtual_models', 'rate_limits', 'budgets', 'guardrails', 'logging', 'sync'] as const;
 
 export const TierChangeSchema = z.object({
   section: z.enum(SECTIONS),
@@ -60,6 +60,8 @@ export function diffTiers(a: ResolvedTier, b: ResolvedTier): TierDiff {
   diffMetadata(a, b, emit);
   diffAccess('models', a, b, emit);
   diffAccess('tools', a, b, emit);
+  diffAccess('prompts', a, b, emit);
+  diffAccess('resources', a, b, emit);
   diffVirtualModels(a, b, emit);
   diffRules('rate_limits', a.rate_limits, b.rate_limits, describeRateLimit, compareRateLimit, emit);
   diffRules('budgets', a.budgets, b.budgets, describeBudget, compareBudget, emit);
@@ -86,8 +88,8 @@ function diffMetadata(a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
 /** Whether a glob is already covered by one of a list (`*` covers `openai/*`). */
 const covered = (glob: string, by: readonly string[]) => by.some((g) => globMatch(g, glob));
 
-/** An allow/deny glob list (`models`, MCP `tools`): a glob dropped from allow tightens unless another still covers it; deny the other way. */
-function diffAccess(section: 'models' | 'tools', a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
+/** An allow/deny glob list (`models`, MCP `tools`, `prompts`, `resources`): a glob dropped from allow tightens unless another still covers it; deny the other way. */
+function diffAccess(section: 'models' | 'tools' | 'prompts' | 'resources', a: ResolvedTier, b: ResolvedTier, emit: Emit): void {
   const x = a[section];
   const y = b[section];
   for (const p of x.allow) {

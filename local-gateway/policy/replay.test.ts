@@ -126,3 +126,37 @@ describe('replay of tool calls', () => {
     expect(report.tiers).toEqual([{ tier: 'dev', blocked_before: 0, blocked_after: 2 }]);
   });
 });
+
+describe('replay of prompt and resource fetches', () => {
+  const candidate = PolicyBundleSchema.parse({
+    apiVersion: 'gatehouse/v1',
+    org: 'acme',
+    tiers: {
+      prod: {
+        resources: { deny: ['file:///repo/.env*'] },
+        guardrails: [{ id: 'pii-out', type: 'pii', hook: 'mcp_post_tool', action: 'mutate', config: { entities: ['email'] } }],
+      },
+    },
+  });
+  const read = (uri: string, text: string) =>
+    makeTrace({
+      api: 'mcp', method: 'resources/read', path: '/mcp', requested_model: null, resolved_model: null, provider: 'files', tokens_in: null, tokens_out: null, cost_usd: null,
+      phases: { route: 0.01, upstream: 1 },
+      tool: { server: 'files', name: uri, exposed: uri, kind: 'resource' },
+      request_body: { uri },
+      response_body: { contents: [{ uri, mimeType: 'text/plain', text }] },
+    });
+
+  it("replays the tier's resources lists and mcp_post_tool on the stored contents", async () => {
+    const env = read('file:///repo/.env', 'TOKEN=x');
+    const contact = read('file:///repo/OWNERS', 'jane.doe@example.com');
+    const plain = read('file:///repo/README', 'hello');
+    const report = await replayTraces(candidate, [env, contact, plain], { tiers: ['prod'] }, true);
+    const rule = (name: string) => report.rules.find((r) => r.rule === name);
+    expect(report.traces).toBe(3);
+    expect(report.not_evaluated).toBe(0);
+    expect(rule('resources.deny')).toMatchObject({ stage: 'tool_access', effect: 'blocked', newly: 1, examples: { newly: [env.id] } });
+    expect(rule('pii-out')).toMatchObject({ stage: 'mcp_post_tool', effect: 'mutated', newly: 1, examples: { newly: [contact.id] } });
+    expect(report.tiers).toEqual([{ tier: 'prod', blocked_before: 0, blocked_after: 1 }]);
+  });
+});

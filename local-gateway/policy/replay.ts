@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Trace } from '../store/schema.js';
 import type { TraceStore } from '../store/traces.js';
-import { blocks, evaluateRequest, evaluateToolCall, factsFromTrace, isRemoteGuardrail, TierState, toolCallFromTrace, TOOL_STAGES } from './engine/index.js';
+import { blocks, contentFetchFromTrace, evaluateContentFetch, evaluateRequest, evaluateToolCall, factsFromTrace, isRemoteGuardrail, TierState, toolCallFromTrace, TOOL_STAGES } from './engine/index.js';
 import { resolveTier, type PolicyBundle, type Verdict } from './schema.js';
 
 /**
@@ -164,18 +164,23 @@ export async function replayTraces(bundle: PolicyBundle, traces: Iterable<Trace>
   let first: number | null = null;
   let last: number | null = null;
   for (const trace of traces) {
-    // A tool call replays on its stored arguments and result; the upstream is not called again.
+    // A tool call replays on its stored arguments and result, a prompt or resource fetch on its stored answer; the upstream is not called again.
     const tool = trace.api === 'mcp' ? toolCallFromTrace(trace) : null;
-    if (trace.api === 'mcp' ? tool === null : !wasEvaluated(trace)) {
+    const content = trace.api === 'mcp' && tool === null ? contentFetchFromTrace(trace) : null;
+    if (trace.api === 'mcp' ? tool === null && content === null : !wasEvaluated(trace)) {
       skipped++;
       continue;
     }
-    const facts = tool?.facts ?? factsFromTrace(trace);
+    const facts = tool?.facts ?? content?.facts ?? factsFromTrace(trace);
     const unknown = unknownIn(trace);
-    const costUsd = tool || !opts.costOf ? null : await opts.costOf(trace);
+    const costUsd = trace.api === 'mcp' || !opts.costOf ? null : await opts.costOf(trace);
     for (const { tier, remote, state } of tiers) {
       const role = { tier: tier.name, enforced: false };
-      const replayed = tool ? await evaluateToolCall(tier, facts, tool.call, state, role) : await evaluateRequest(tier, facts, state, { role, costUsd, stream: trace.stream, served: trace.status > 0 && trace.status < 400 });
+      const replayed = tool
+        ? await evaluateToolCall(tier, facts, tool.call, state, role)
+        : content
+          ? await evaluateContentFetch(tier, facts, content.result, role)
+          : await evaluateRequest(tier, facts, state, { role, costUsd, stream: trace.stream, served: trace.status > 0 && trace.status < 400 });
       // What a left-out rule recorded is not compared: it did not run again.
       const recorded = remote.size === 0 ? trace.verdicts : trace.verdicts.filter((v) => !(v.tier === tier.name && remote.has(v.rule)));
       tally.compare(trace.id, tier.name, recorded, replayed, unknown);

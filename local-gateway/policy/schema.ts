@@ -94,7 +94,7 @@ export const GuardrailSchema = z.strictObject({
   id,
   /** The guardrail kind, a key of the guardrail registry (e.g. `deny_regex`, `pii`). */
   type: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a guardrail type such as pii, secrets, deny_regex'),
-  hook: z.enum(HOOKS).describe('`llm_input` (the prompt), `llm_output` (the answer), `mcp_pre_tool` (a tool call\'s arguments, before `/mcp` forwards it) or `mcp_post_tool` (its result).'),
+  hook: z.enum(HOOKS).describe('`llm_input` (the prompt), `llm_output` (the answer), `mcp_pre_tool` (a tool call\'s arguments, before `/mcp` forwards it) or `mcp_post_tool` (what an MCP server returns: a tool\'s result, a prompt\'s messages from `prompts/get`, a resource\'s text from `resources/read`).'),
   /** `validate` blocks on a finding; `mutate` redacts and goes on. */
   action: z.enum(['validate', 'mutate']).describe('`validate` refuses on a finding; `mutate` redacts and goes on.'),
   mode: ModeSchema.default('enforce').describe('`audit` records only; `enforce` acts (a failing guardrail lets traffic through); `strict` also refuses when it fails.'),
@@ -103,6 +103,9 @@ export const GuardrailSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()).default({}).describe("The type's own settings (Guardrail types below)."),
 });
 export type Guardrail = z.infer<typeof GuardrailSchema>;
+
+/** An allow/deny glob list over names (deny wins); absent, everything is allowed. */
+const AccessSchema = z.strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default([]) });
 
 /** The poll interval of an enrolled device when the bundle's `sync` section names none. */
 export const DEFAULT_SYNC_INTERVAL_S = 60;
@@ -120,6 +123,8 @@ export const TierSchema = z.strictObject({
     .strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default([]) })
     .optional()
     .describe('MCP tool globs over the exposed names (`<server>_<tool>`, e.g. `files_*`) allowed and denied (deny wins): the active tier hides the others from `tools/list` and refuses their calls.'),
+  prompts: AccessSchema.optional().describe('MCP prompt globs over the exposed names (`<server>_<prompt>`) allowed and denied (deny wins): the active tier hides the others from `prompts/list` and refuses their `prompts/get`.'),
+  resources: AccessSchema.optional().describe('MCP resource globs over the URIs (e.g. `file:///repo/*`) allowed and denied (deny wins): the active tier hides the others from `resources/list` and refuses their `resources/read`.'),
   virtual_models: z.record(z.string().min(1), VirtualModelSchema).optional().describe('Names that route to targets with retries, fallback and a circuit breaker.'),
   rate_limits: z.array(RateLimitSchema).optional().describe('Requests or tokens per window; the first rule whose `when` matches applies.'),
   budgets: z.array(BudgetSchema).optional().describe('USD per period; every matching budget applies.'),
@@ -180,6 +185,8 @@ export interface ResolvedTier {
   metadata: { required: string[] };
   models: { allow: string[]; deny: string[] };
   tools: { allow: string[]; deny: string[] };
+  prompts: { allow: string[]; deny: string[] };
+  resources: { allow: string[]; deny: string[] };
   virtual_models: Record<string, VirtualModel>;
   rate_limits: RateLimit[];
   budgets: Budget[];
@@ -203,6 +210,8 @@ export function permissiveTier(name: string): ResolvedTier {
     metadata: { required: [] },
     models: { allow: ['*'], deny: [] },
     tools: { allow: ['*'], deny: [] },
+    prompts: { allow: ['*'], deny: [] },
+    resources: { allow: ['*'], deny: [] },
     virtual_models: {},
     rate_limits: [],
     budgets: [],
@@ -224,6 +233,8 @@ export function resolveTier(bundle: PolicyBundle, name: string): ResolvedTier {
     metadata: spec.metadata ?? base.metadata,
     models: spec.models ?? base.models,
     tools: spec.tools ?? base.tools,
+    prompts: spec.prompts ?? base.prompts,
+    resources: spec.resources ?? base.resources,
     virtual_models: { ...base.virtual_models, ...spec.virtual_models },
     rate_limits: mergeById(base.rate_limits, spec.rate_limits),
     budgets: mergeById(base.budgets, spec.budgets),

@@ -175,9 +175,12 @@ describe('outbox device', () => {
     s.outbox.setDevice('dev-1');
     s.store.insert(makeTrace());
     expect(seqs(s)).toEqual([1, 2]);
-    s.outbox.setDevice('dev-2');
+    // The two records waiting for dev-1 can be sent as no one: they go, and the count says so.
+    expect(s.outbox.setDevice('dev-2')).toBe(2);
     s.store.insert(makeTrace());
     expect(s.outbox.oldest('dev-2', 10).map((r) => r.seq)).toEqual([1]);
+    expect(s.outbox.setDevice(null)).toBe(0);
+    expect(s.outbox.setDevice('dev-2')).toBe(0);
     expect(seqs(s)).toEqual([]);
   });
 });

@@ -103,7 +103,7 @@ export class OutboxStore {
   private readonly deleteDropped: Statement<[number]>;
   private readonly oldestStart: Statement<[], number | null>;
   private readonly ackTx: (deviceId: string, seqs: readonly number[], dropped: readonly ReportedRange[]) => number;
-  private readonly setDeviceTx: (deviceId: string | null) => void;
+  private readonly setDeviceTx: (deviceId: string | null) => number;
 
   constructor(private readonly db: Database) {
     this.selectState = db.prepare<[], OutboxState>('SELECT device_id, next_seq, depth, dropped, max_records, overflow FROM outbox_state WHERE id = 1');
@@ -155,12 +155,17 @@ export class OutboxStore {
     this.ackTx = (deviceId, seqs, dropped) => ack.immediate(deviceId, seqs, dropped);
     const seqDevice = db.prepare<[], string | null>('SELECT seq_device FROM outbox_state WHERE id = 1').pluck();
     const updateDevice = db.prepare<[string | null, string | null]>('UPDATE outbox_state SET device_id = ?, seq_device = coalesce(?, seq_device) WHERE id = 1');
-    const setDevice = db.transaction((deviceId: string | null) => {
+    const setDevice = db.transaction((deviceId: string | null): number => {
       // Unenrolling keeps what waits and the sequence (re-enrolling as the same device sends
       // it on); another device id starts a new sequence from 1, and the old enrollment's
-      // records can no longer be sent as anyone.
-      if (deviceId !== null && seqDevice.get() !== deviceId) this.reset();
+      // records can no longer be sent as anyone: they go, counted for the caller to report.
+      let discarded = 0;
+      if (deviceId !== null && seqDevice.get() !== deviceId) {
+        discarded = this.selectState.get()!.depth;
+        this.reset();
+      }
       updateDevice.run(deviceId, deviceId);
+      return discarded;
     });
     this.setDeviceTx = (deviceId) => setDevice.immediate(deviceId);
   }
@@ -190,9 +195,9 @@ export class OutboxStore {
     this.advance.run(1 - dropped, dropped, seq);
   }
 
-  /** Starts (device id) or stops (null) writing records. */
-  setDevice(deviceId: string | null): void {
-    this.setDeviceTx(deviceId);
+  /** Starts (device id) or stops (null) writing records; how many records of another device it discarded. */
+  setDevice(deviceId: string | null): number {
+    return this.setDeviceTx(deviceId);
   }
 
   /** Sets the disk budget; a lower one takes effect at the next record. */

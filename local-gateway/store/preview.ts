@@ -172,10 +172,13 @@ export function tracePreview(t: { api?: string; request_headers: Record<string, 
  * error), and the session its client named in the headers or metadata; a tool call has no
  * conversation to hash, so without one it belongs to no session.
  */
+/** A call through `/mcp`: a tool's name and arguments, a prompt's, or a resource's URI; the text of what came back. */
 function toolPreview(headers: Record<string, string>, req: Obj | null, res: unknown, metadata: Record<string, string>): TracePreview {
-  const ask = req ? clip(`${String(req.name ?? '?')}(${JSON.stringify(req.arguments ?? {})})`) : null;
+  const ask = !req ? null : typeof req.uri === 'string' ? clip(req.uri) : clip(`${String(req.name ?? '?')}(${JSON.stringify(req.arguments ?? {})})`);
   let answer: string | null = null;
   if (isObj(res) && isObj(res.error)) answer = orNull(`error: ${String(res.error.message ?? '')}`);
+  else if (isObj(res) && Array.isArray(res.contents)) answer = orNull(contentText(res.contents).text);
+  else if (isObj(res) && Array.isArray(res.messages)) answer = orNull(contentText(res.messages.map((m) => (isObj(m) ? m.content : null))).text);
   else if (isObj(res)) answer = orNull(`${res.isError === true ? 'error: ' : ''}${contentText(res.content).text || (res.structuredContent !== undefined ? JSON.stringify(res.structuredContent) : '')}`);
   return { ask, answer, session: sessionOf(headers, null, metadata) };
 }

@@ -12,8 +12,12 @@ export const CallerSchema = z.object({
   agent: z.string().nullable(),
 });
 
-/** The MCP tool a `tools/call` trace ran: which upstream server, its own name for the tool, and the name `/mcp` exposed. */
-export const ToolRefSchema = z.object({ server: z.string(), name: z.string(), exposed: z.string() });
+/**
+ * What an MCP trace fetched: which upstream server, its own name for it, and the name `/mcp`
+ * exposed. `kind` is absent for a `tools/call` (so older traces read as they were), `prompt`
+ * for a `prompts/get`, `resource` for a `resources/read` (whose name and exposed name are its URI).
+ */
+export const ToolRefSchema = z.object({ server: z.string(), name: z.string(), exposed: z.string(), kind: z.enum(['prompt', 'resource']).optional() });
 export type ToolRef = z.infer<typeof ToolRefSchema>;
 
 /** One traced request: everything the dashboard and the admin API show about it. */

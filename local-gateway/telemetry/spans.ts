@@ -83,45 +83,63 @@ export function finishReasons(responseJson: string): string[] {
   return [...found];
 }
 
-function requestAttributes(item: ExportItem, provider: ProviderAttributes | null): Attributes {
+/**
+ * The request span's attributes, those that repeat from trace to trace first (operation, route,
+ * tier, caller, provider, models, outcome), then those of this trace alone (ids, usage, cost,
+ * metadata, bodies); `stable` names the first group and its values, so the encoder can reuse
+ * their encoding (telemetry/encode.ts). OTLP attributes are a map: their order means nothing.
+ */
+function requestAttributes(item: ExportItem, provider: ProviderAttributes | null): { attrs: Attributes; stable: StableAttributes } {
   const h = item.head;
   const attrs: Attributes = {
     'gen_ai.operation.name': operationOf(h.api),
     'http.request.method': h.method,
     'url.path': h.path,
     'http.response.status_code': h.status,
-    'gatehouse.trace_id': h.id,
     'gatehouse.api': h.api,
     'gatehouse.tier': h.tier,
     'gatehouse.stream': h.stream,
     'gatehouse.caller.user': h.caller.user,
   };
-  const set = (key: string, value: string | number | null | undefined) => {
-    if (value !== null && value !== undefined) attrs[key] = value;
+  let count = 8;
+  const set = (name: string, value: string | number | string[] | null | undefined) => {
+    if (value === null || value === undefined) return;
+    attrs[name] = value;
+    count++;
   };
-  if (provider !== null) Object.assign(attrs, provider);
+  if (provider !== null) for (const name in provider) set(name, provider[name] as string | number);
   set('gatehouse.provider', h.provider);
   set('gen_ai.request.model', h.requested_model);
   // The provider's own name for the model, as the provider was asked for it.
   set('gen_ai.response.model', h.resolved_model?.slice(h.resolved_model.indexOf('/') + 1));
+  set('gatehouse.policy_version', h.policy_version);
+  set('gatehouse.caller.team', h.caller.team);
+  set('gatehouse.caller.agent', h.caller.agent);
+  set('gatehouse.resolved_model', h.resolved_model);
+  set('error.type', h.error_code);
+  const reasons = finishReasons(item.response);
+  if (reasons.length > 0) set('gen_ai.response.finish_reasons', reasons);
+  // What the attributes above are made of (the provider's attributes are its id's, one set per export thread).
+  const key = JSON.stringify([h.api, h.method, h.path, h.status, h.tier, h.stream, h.caller.user, h.provider, h.requested_model, h.resolved_model, h.policy_version, h.caller.team, h.caller.agent, h.error_code, reasons]);
+  const stable: StableAttributes = { key, count };
+  set('gatehouse.trace_id', h.id);
   set('gen_ai.usage.input_tokens', h.tokens_in);
   set('gen_ai.usage.output_tokens', h.tokens_out);
   set('gen_ai.usage.cache_read.input_tokens', h.tokens_cached);
   set('gatehouse.usage.reasoning_tokens', h.tokens_reasoning);
   set('gatehouse.cost_usd', h.cost_usd);
-  set('gatehouse.policy_version', h.policy_version);
-  set('gatehouse.caller.team', h.caller.team);
-  set('gatehouse.caller.agent', h.caller.agent);
-  set('gatehouse.resolved_model', h.resolved_model);
-  if (h.error_code !== null) attrs['error.type'] = h.error_code;
-  const reasons = finishReasons(item.response);
-  if (reasons.length > 0) attrs['gen_ai.response.finish_reasons'] = reasons;
-  for (const [key, value] of Object.entries(h.metadata)) attrs[`gatehouse.metadata.${key}`] = value;
+  for (const [name, value] of Object.entries(h.metadata)) attrs[`gatehouse.metadata.${name}`] = value;
   if (item.bodies !== null) {
     attrs['gatehouse.request.body'] = clip(item.bodies.request);
     attrs['gatehouse.response.body'] = clip(item.bodies.response);
   }
-  return attrs;
+  return { attrs, stable };
+}
+
+/** The first `count` attributes of a span, the same in every span of one export thread whose `key` is the same. */
+export interface StableAttributes {
+  key: string;
+  count: number;
 }
 
 function clip(text: string): string {
@@ -148,7 +166,7 @@ const NONE: never[] = Object.freeze([]) as never[];
 /**
  * A stage's span name and attributes, and the name of its duration attribute on the request
  * span (`stages: attributes`), the same for every trace: made once, shared by all its spans
- * (the exporters only read them).
+ * (the exporters only read them), and the stage spans' shape for the encoder.
  */
 const stages = new Map<string, { name: string; attributes: Attributes; durationKey: string }>();
 function stageFacts(stage: string): { name: string; attributes: Attributes; durationKey: string } {
@@ -185,6 +203,10 @@ class PlainSpan implements ReadableSpan {
     attributes: Attributes,
     events: TimedEvent[],
     readonly status: SpanStatus,
+    /** Shared by the spans whose encoding differs only in ids and times (telemetry/encode.ts). */
+    readonly shape?: object,
+    /** Its first attributes, whose encoding repeats (telemetry/encode.ts). */
+    readonly stable?: StableAttributes,
   ) {
     this.resource = src.resource;
     this.instrumentationScope = src.scope;
@@ -231,7 +253,7 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   let ms = h.started_at;
   let from = start;
   const stageEnd = new Map<string, HrTime>();
-  const attributes = requestAttributes(item, provider);
+  const { attrs: attributes, stable } = requestAttributes(item, provider);
   for (const [stage, took] of phases) {
     ms += took;
     const to = hr(ms);
@@ -239,7 +261,7 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
     if (src.stageSpans) {
       const context: SpanContext = { traceId: root.traceId, spanId: nextSpanId(), traceFlags: root.traceFlags, ...(root.traceState !== undefined ? { traceState: root.traceState } : {}) };
       const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
-      spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET));
+      spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET, facts));
     } else attributes[facts.durationKey] = Math.round(took * 1000) / 1000;
     from = to;
     stageEnd.set(stage, to);
@@ -261,6 +283,6 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   }));
   const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
   const status: SpanStatus = h.status >= 400 ? { code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` } : UNSET;
-  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, attributes, events, status));
+  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, attributes, events, status, undefined, stable));
   return spans;
 }

@@ -10,6 +10,7 @@ import { AUTHORITY, cap, CONCEAL, DATA, dropRules, fill, goal, HOST, lower, mayb
 import { foreign, mixed } from './multilingual.js';
 import { encoded } from './obfuscate.js';
 import { chore, subtleAttack, toolResult, translatorTask } from './subtle.js';
+import { turnAttack } from './turns.js';
 
 export { pick, type Rand } from './lexicon.js';
 
@@ -207,7 +208,7 @@ const META = [
   '[test case for the guardrail classifier]', 'Example of a payload:', 'This is documentation about prompt injection, not an attack.', '(sample for detection training)',
 ];
 
-export const ATTACK_CATEGORIES = ['override', 'extraction', 'roleplay', 'indirect', 'exfil', 'encoded', 'fake_tags', 'translation', 'multilingual', 'suffix', 'agent', 'subtle'] as const;
+export const ATTACK_CATEGORIES = ['override', 'extraction', 'roleplay', 'indirect', 'exfil', 'encoded', 'fake_tags', 'translation', 'multilingual', 'suffix', 'agent', 'subtle', 'turn'] as const;
 export type AttackCategory = (typeof ATTACK_CATEGORIES)[number];
 
 /** A task an agent is given with an instruction hidden in what it reads (issue, README, tool output). */
@@ -236,13 +237,14 @@ export function attack(rand: Rand, category: AttackCategory, host?: string): str
     case 'roleplay': text = roleplay(rand); break;
     case 'indirect': text = rand() < 0.3 ? toolResult(rand, payload()) : carry(rand, payload(), host); break;
     case 'exfil': text = rand() < 0.5 ? exfil(rand) : carry(rand, exfil(rand), host); break;
-    case 'encoded': text = encoded(rand, payload()); break;
+    case 'encoded': text = encoded(rand, rand() < 0.25 ? cap(pick(rand, HARM)) : payload()); break;
     case 'fake_tags': text = fakeTags(rand, payload()); break;
     case 'translation': text = rand() < 0.4 ? translatorTask(rand, payload()) : translation(rand, payload()); break;
     case 'multilingual': text = pick(rand, [() => foreign(rand), () => mixed(rand), () => carry(rand, foreign(rand), host)])(); break;
     case 'suffix': text = suffix(rand); break;
     case 'agent': text = agent(rand, host); break;
     case 'subtle': text = subtleAttack(rand, payload); break;
+    case 'turn': text = turnAttack(rand, host); break;
   }
   if (rand() < 0.15) text = rand() < 0.5 ? `${pick(rand, META)} ${text}` : `${text} ${pick(rand, META)}`;
   return fill(rand, text);

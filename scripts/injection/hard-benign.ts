@@ -7,7 +7,9 @@
  */
 import { carry } from './carriers.js';
 import { cap, FILLER, pick, type Rand } from './lexicon.js';
+import { encodedBenign } from './obfuscate.js';
 import { subtleBenign } from './subtle.js';
+import { turnBenign } from './turns.js';
 import { ask, discourse, forceful, writeUp } from './writeups.js';
 
 const PATH = ['src/billing/invoice.ts', 'legacy/', 'packages/api', 'the generated files', 'tests/e2e', 'scripts/release.sh', 'docs/', 'vendor/', 'src/auth/session.py', 'the migrations folder', 'apps/web', 'lib/parser.rs'];
@@ -195,6 +197,9 @@ function twin(rand: Rand, host?: string): string {
 
 /** A hard benign text and its family, for the per-source figures; `host` is real text twins may sit in. */
 export function hardBenign(rand: Rand, host?: string): { text: string; source: string } {
+  const t = rand();
+  if (t < 0.1) return { text: turnBenign(rand, host), source: 'hard/turn' };
+  if (t < 0.14) return { text: encodedBenign(rand), source: 'hard/encoded' };
   const r = rand();
   if (r < 0.16) return { text: twin(rand, host), source: 'hard/twin' };
   if (r < 0.22) return { text: subtleBenign(rand), source: 'hard/tool-result' };

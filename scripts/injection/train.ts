@@ -2,15 +2,18 @@
  * Trains the learned prompt-injection detector: `npm run train:injection [-- --seed N]`.
  *
  * Attacks come from this directory's own grammars (attacks.ts with lexicon.ts, carriers.ts,
- * multilingual.ts, obfuscate.ts: every category, carried attacks inside real text); benign
+ * multilingual.ts, obfuscate.ts, subtle.ts, turns.ts: every category, carried attacks inside
+ * real text, documents that turn to their AI reader); benign
  * text from node_modules, /usr/share/doc, generated hard benign text (hard-benign.ts) and,
  * when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of recorded agent requests.
  * GATEHOUSE_INJECTION_EXTRA may name labelled JSON-lines sets written by people (an older
- * blind set): half is learned from, half held out. None of these is copied into the
+ * blind set): half is learned from, half held out (a path ending in `@all` is learned whole),
+ * and each learned attack also inside package text (GATEHOUSE_TRAIN_EMBED=0 leaves that out).
+ * None of these is copied into the
  * repository. Benign files are split into train and validation by a hash of their path, so
  * validation text comes from files the model never saw. The model is a logistic regression
  * over the hashed features of local-gateway/guardrails/prompt-injection/features.ts, trained
- * with AdaGrad; its int8 weights and its two thresholds (the developer's own text; untrusted
+ * with AdaGrad (fit.ts), optionally with a cascade second stage; its int8 weights and its two thresholds (the developer's own text; untrusted
  * tool output and documents) are written to weights.ts. Deterministic for a seed on the
  * same machine.
  */
@@ -18,10 +21,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BITS, featureCounts, WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
+import { WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
+import type { LinearModel } from '../../local-gateway/guardrails/prompt-injection/learned.js';
 import { prng } from '../../bench/lib/code-corpus.js';
 import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
 import { benignSamples, type Sample } from './benign.js';
+import { trainCascade } from './cascade.js';
+import { fitLinear, vectorize, type Example } from './fit.js';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' } } });
 // --hold-out CATEGORY trains without one attack grammar and validates on it alone: how far the model reaches past what it was shown.
@@ -32,27 +38,6 @@ const seed = Number(values.seed);
 const rand = prng(seed);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = values.out ?? fileURLToPath(new URL('../../local-gateway/guardrails/prompt-injection/weights.ts', import.meta.url));
-
-interface Example {
-  idx: Int32Array;
-  val: Float32Array;
-  y: number;
-}
-
-function vectorize(text: string, y: number): Example {
-  const counts = featureCounts(text);
-  let total = 0;
-  for (const c of counts.values()) total += c;
-  const norm = 1 / Math.sqrt(Math.max(1, total));
-  const idx = new Int32Array(counts.size);
-  const val = new Float32Array(counts.size);
-  let i = 0;
-  for (const [b, c] of counts) {
-    idx[i] = b;
-    val[i++] = c * norm;
-  }
-  return { idx, val, y };
-}
 
 const inValidation = (source: string) => createHash('sha1').update(source).digest()[0]! < 51; // ~20% of files
 
@@ -107,92 +92,84 @@ interface Labelled {
   y: number;
   kind: string;
   set: number;
+  all: boolean;
   category: string;
 }
-const extra: Labelled[] = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
+// A path ending in `@all` is learned from whole: a set whose held-out half has been measured
+// often enough to be training data too.
+const extraFiles = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
   .split(',')
-  .filter((f) => f.trim() !== '')
-  .flatMap((f, set) =>
-    readFileSync(f.trim(), 'utf8')
+  .map((f) => f.trim())
+  .filter((f) => f !== '')
+  .map((f) => ({ path: f.replace(/@all$/, ''), all: f.endsWith('@all') }));
+const extra: Labelled[] = extraFiles.flatMap(({ path: f, all }, set) =>
+    readFileSync(f, 'utf8')
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as { text: string; injection?: boolean; kind?: string; category?: string; family?: string })
       .map((o) => {
-        if (typeof o.injection !== 'boolean') throw new Error(`${f.trim()}: every line needs a boolean "injection"`);
-        return { text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user', set, category: o.category ?? o.family ?? '' };
+        if (typeof o.injection !== 'boolean') throw new Error(`${f}: every line needs a boolean "injection"`);
+        return { text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user', set, all, category: o.category ?? o.family ?? '' };
       }),
   );
-const extraHeldOut = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
+const heldOutHalf = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
+const extraHeldOut = (e: Labelled) => !e.all && heldOutHalf(e.text);
 // GATEHOUSE_TRAIN_DEV=1 splits the learned half once more (by another byte of the hash) and
 // reports on its second part instead: a development figure that leaves the held-out half unread.
 const dev = process.env.GATEHOUSE_TRAIN_DEV === '1';
 const devHalf = (t: string) => createHash('sha1').update(t).digest()[1]! % 2 === 1;
-const extraTrain = extra.filter((e) => !extraHeldOut(e.text) && !(dev && devHalf(e.text)));
-const extraVal = extra.filter((e) => (dev ? !extraHeldOut(e.text) && devHalf(e.text) : extraHeldOut(e.text)));
+const extraTrain = extra.filter((e) => !extraHeldOut(e) && !(dev && devHalf(e.text)));
+const extraVal = extra.filter((e) => (dev ? !extraHeldOut(e) && devHalf(e.text) : extraHeldOut(e)));
 
 console.log(`benign: ${benignTrain.length} train chunks, ${benignVal.length} validation chunks; attacks: ${attackTrain.length} train, ${attackVal.length} validation`);
 
-const train: Example[] = [
-  ...benignTrain.map((s) => vectorize(s.text, 0)),
-  ...attackTrain.map((t) => vectorize(t, 1)),
-  ...Array.from({ length: 10 }, () => fixtureTrain.map((c) => vectorize(c.text, c.y))).flat(),
-  ...Array.from({ length: 5 }, () => extraTrain.map((c) => vectorize(c.text, c.y))).flat(),
+const labelled: { text: string; y: number }[] = [
+  ...benignTrain.map((s) => ({ text: s.text, y: 0 })),
+  ...attackTrain.map((t) => ({ text: t, y: 1 })),
+  ...Array.from({ length: 10 }, () => fixtureTrain).flat(),
+  ...Array.from({ length: 5 }, () => extraTrain).flat(),
   // The people-written attacks once more each inside unseen-by-them package text, as an agent meets them.
-  ...(process.env.GATEHOUSE_TRAIN_EMBED === '1'
+  ...(process.env.GATEHOUSE_TRAIN_EMBED !== '0'
     ? Array.from({ length: 3 }, () =>
         extraTrain
           .filter((c) => c.y === 1)
           .map((c) => {
             const h = benignTrain[Math.floor(rand() * benignTrain.length)]!.text;
             const cut = h.lastIndexOf('\n', Math.floor(rand() * h.length));
-            return vectorize(`${h.slice(0, Math.max(0, cut))}\n${c.text}\n${h.slice(Math.max(0, cut))}`, 1);
+            return { text: `${h.slice(0, Math.max(0, cut))}\n${c.text}\n${h.slice(Math.max(0, cut))}`, y: 1 };
           }),
       ).flat()
     : []),
 ];
+const trainTexts = labelled.map((l) => l.text);
+const train: Example[] = labelled.map((l) => vectorize(l.text, l.y));
 console.log(`labelled extra: ${extraTrain.length} train, ${extraVal.length} held out`);
-const D = 1 << BITS;
-const w = new Float64Array(D);
-const g2 = new Float64Array(D).fill(1e-8);
-let bias = 0;
-let bg2 = 1e-8;
-const LR = 0.5;
 const L2 = Number(process.env.GATEHOUSE_TRAIN_L2 ?? 1e-5);
-const order = Array.from(train, (_e, i) => i);
-for (let epoch = 0; epoch < Number(values.epochs); epoch++) {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  let loss = 0;
-  for (const k of order) {
-    const e = train[k]!;
-    let z = bias;
-    for (let i = 0; i < e.idx.length; i++) z += w[e.idx[i]!]! * e.val[i]!;
-    const p = 1 / (1 + Math.exp(-z));
-    loss -= e.y ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12);
-    const g = p - e.y;
-    for (let i = 0; i < e.idx.length; i++) {
-      const b = e.idx[i]!;
-      const gi = g * e.val[i]! + L2 * w[b]!;
-      g2[b]! += gi * gi;
-      w[b]! -= (LR * gi) / Math.sqrt(g2[b]!);
-    }
-    bg2 += g * g;
-    bias -= (LR * g) / Math.sqrt(bg2);
-  }
-  console.log(`epoch ${epoch + 1}: mean log loss ${(loss / order.length).toFixed(4)}`);
-}
+const epochs = Number(values.epochs);
+const linear = fitLinear(train, epochs, rand, L2, console.log);
 
-// int8 weights: the largest magnitude maps to 127.
-let max = 0;
-for (const v of w) max = Math.max(max, Math.abs(v));
-const scale = max / 127;
-const q = Int8Array.from(w, (v) => Math.round(v / scale));
+// GATEHOUSE_TRAIN_CASCADE=1 adds the cascade's second stage (cascade.ts). It is off for the
+// committed weights: on the held-out half of the round-3 blind set it lost recall at every
+// false-alarm rate measured (bench/README.md, round 4).
+const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
+const cascade =
+  process.env.GATEHOUSE_TRAIN_CASCADE === '1'
+    ? trainCascade({
+        train,
+        texts: trainTexts,
+        human: new Set([...fixtureTrain.map((c) => c.text), ...extraTrain.map((c) => c.text)]),
+        epochs,
+        l2: L2,
+        seed,
+        hidden: Number(process.env.GATEHOUSE_TRAIN_CASCADE_HIDDEN ?? 8),
+        humanWeight: Number(process.env.GATEHOUSE_TRAIN_HUMAN_WEIGHT ?? 10),
+        band: { lo: Number(process.env.GATEHOUSE_TRAIN_BAND_LO ?? -4), hi: Number(process.env.GATEHOUSE_TRAIN_BAND_HI ?? 4) },
+        cache: process.env.GATEHOUSE_TRAIN_CACHE,
+      })
+    : undefined;
 
 // Probability of a text under the quantized model, windowed as at inference.
-const { LearnedScorer } = await import('../../local-gateway/guardrails/prompt-injection/learned.js');
-const model = { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 }, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1' };
+const model: LinearModel = { ...linear, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1', ...(cascade ? { cascade } : {}) };
 const scorer = new LearnedScorer(model);
 const score = (t: string) => Math.max(...scorer.windows(t).map((x) => x.p));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
@@ -215,10 +192,13 @@ const valAttack = attackVal.map(score);
 const fixtures = fixtureBenign.map(score);
 // The developer's own text: at most 0.5% false alarms on unseen package text, above every benign
 // fixture, and never below 0.7: a false alarm on the developer's own words costs most.
-const own = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.7));
+const ownFloor = Math.min(0.995, Math.max(quantile(valBenign, 0.995), Math.max(...fixtures) + 0.02, 0.7));
 // Untrusted text (tool output, fetched documents): at most 2% false alarms on unseen package text
-// and on long documents of it, an even chance at least, and not above the developer's bar.
-const untrusted = Math.min(own, Math.max(quantile(valBenign, 0.98), quantile(longPlain, 0.98), 0.5));
+// and on long documents of it, an even chance at least. Where that bar comes out above the
+// developer's, the developer's rises to it: a developer's text is never held to a lower bar than
+// a fetched page (a long README the developer pastes is that page).
+const untrusted = Math.min(0.995, Math.max(quantile(valBenign, 0.98), quantile(longPlain, 0.98), 0.5));
+const own = Math.max(ownFloor, untrusted);
 model.thresholds = { own: Number(own.toFixed(4)), untrusted: Number(untrusted.toFixed(4)) };
 const rate = (xs: number[], t: number) => (xs.filter((x) => x >= t).length / xs.length).toFixed(4);
 for (const single of [false, true]) {

@@ -9,13 +9,15 @@ export const INGEST_BUCKETS_MS = [1, 2, 5, 10, 15, 20, 30, 40, 50, 60, 75, 100, 
 /**
  * How many records batches a replica takes at once, counted from a batch's arrival to its
  * answer, what it refused, and how long the batches it took were here (the server's side of
- * the ingest latency, without the time a device's request waited to be sent): the ingest
+ * the ingest latency, without the time a device's request waited to be sent), and how many
+ * records it stored under their PAT's user and team instead of the ones they named: the ingest
  * protection of `POST /v1/fleet/records`, and what `/metrics` reports of it.
  */
 export class IngestGate {
   private current = 0;
   private refusedTotal = 0;
   private admittedTotal = 0;
+  private reattributedTotal = 0;
   /** Batches answered within each bucket's bound (not cumulative; the last slot is +Inf). */
   private readonly counts = new Array<number>(INGEST_BUCKETS_MS.length + 1).fill(0);
   private sumMs = 0;
@@ -56,6 +58,15 @@ export class IngestGate {
 
   get admitted(): number {
     return this.admittedTotal;
+  }
+
+  /** Records of taken batches that named another user or team than their PAT's and were stored under the PAT's. */
+  countReattributed(n: number): void {
+    this.reattributedTotal += n;
+  }
+
+  get reattributed(): number {
+    return this.reattributedTotal;
   }
 
   /** The duration histogram: cumulative counts per upper bound (ms; the last is Infinity), the sum and the count. */

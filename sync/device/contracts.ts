@@ -72,8 +72,11 @@ export type OutboxStatus = z.infer<typeof OutboxStatusSchema>;
 
 /** The records half of sync (store/outbox.ts and sync/device/outbox-sender.ts). */
 export interface RecordsOutbox {
-  /** Starts (device id) or stops (null) writing one outbox record per stored trace. */
-  setDevice(deviceId: string | null): void;
+  /**
+   * Starts (device id) or stops (null) writing one outbox record per stored trace. Returns how
+   * many records still waiting for another device id it discarded: they can be sent as no one.
+   */
+  setDevice(deviceId: string | null): number;
   status(): OutboxStatus;
   /** Sends waiting batches until the outbox is empty or a send fails; never throws. */
   drain(): Promise<DrainResult>;

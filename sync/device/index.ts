@@ -85,7 +85,14 @@ export function createDeviceSync(opts: DeviceSyncOptions): DeviceSync {
   let closed = false;
   let started = false;
 
-  records.setDevice(enrollment?.device_id ?? null);
+  /** Follows the enrollment's device id, and says so when records waiting for the old one had to go. */
+  const setDevice = (e: Enrollment | null) => {
+    const discarded = records.setDevice(e?.device_id ?? null);
+    if (discarded > 0) {
+      log.warn('records waiting for the previous enrollment were discarded: the central gateway takes them only from the device they were made for', { records: discarded, device: e?.device_id });
+    }
+  };
+  setDevice(enrollment);
 
   const intervalS = () => policy.current().tiers.get(opts.activeTier)?.sync.interval_seconds ?? DEFAULT_SYNC_INTERVAL_S;
 
@@ -100,7 +107,7 @@ export function createDeviceSync(opts: DeviceSyncOptions): DeviceSync {
     known = enrollmentKey(onDisk);
     log.info(onDisk ? 'enrolled' : 'unenrolled', onDisk ? { central: onDisk.central_url, device: onDisk.device_id, org: onDisk.org } : {});
     policy.setEnrollment(onDisk);
-    records.setDevice(onDisk?.device_id ?? null);
+    setDevice(onDisk);
     opts.onEnrollmentChange?.(onDisk);
   };
 

@@ -77,8 +77,8 @@ export type CollectorBehaviour = { kind: 'ok' } | { kind: 'status'; status: numb
 export interface OtlpReceiver {
   url: string;
   spans: ReceivedSpan[];
-  /** Requests seen, with their content type and headers, refused ones included. */
-  requests: { contentType: string; headers: IncomingMessage['headers'] }[];
+  /** Requests seen, with their content type, headers and body size (uncompressed), refused ones included. */
+  requests: { contentType: string; headers: IncomingMessage['headers']; bytes: number }[];
   /** Behaviours for the next requests, in order; when empty, `ok`. */
   script: CollectorBehaviour[];
   stop(): Promise<void>;
@@ -163,7 +163,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const contentType = String(req.headers['content-type'] ?? '');
-      r.requests.push({ contentType, headers: req.headers });
+      const raw = Buffer.concat(chunks);
+      const bytes = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).length : raw.length;
+      r.requests.push({ contentType, headers: req.headers, bytes });
       const b = r.script.shift() ?? { kind: 'ok' };
       if (b.kind === 'hang') {
         hung.add(res);

@@ -7,11 +7,11 @@
  * question (elicitation), or ask it to sample a model.
  */
 import { appendFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
+import { serveMcpHttp, type McpHttpServing } from './mcp-http.js';
 
 export const STANDIN_SCRIPT = fileURLToPath(import.meta.url);
 
@@ -59,46 +59,19 @@ export function toolsServer(mode: 'stdio' | 'http', longName = false, events: st
   return server;
 }
 
-export interface McpHttpStandin {
-  url: string;
-  /** Authorization headers each request carried, in order. */
-  authorizations: (string | null)[];
-  /** What its tools saw happen, e.g. `slow cancelled`. */
+export interface McpHttpStandin extends McpHttpServing {
+  /** What its tools saw happen, e.g. `slow cancelled`, in every session. */
   events: string[];
-  close(): Promise<void>;
 }
 
-/** The same tools over Streamable HTTP (both protocol revisions, through the SDK's handler). */
+/**
+ * The same tools over Streamable HTTP, a server per client (see `serveMcpHttp`): a 2025-11-25
+ * session keeps its server, so a tool added at run time stays for it, a cancellation reaches
+ * the running call, and its questions (elicitation, sampling) go to the session's client.
+ */
 export async function startMcpHttpStandin(): Promise<McpHttpStandin> {
-  // One server instance for every request, so a tool added at run time stays.
   const events: string[] = [];
-  const shared = toolsServer('http', false, events);
-  const handler = createMcpHandler(() => shared);
-  const authorizations: (string | null)[] = [];
-  const http: HttpServer = createServer(async (req, res) => {
-    authorizations.push(req.headers.authorization ?? null);
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-    const response = await handler.fetch(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body }));
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) for await (const c of response.body) res.write(c);
-    res.end();
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const port = (http.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    authorizations,
-    events,
-    close: async () => {
-      await handler.close();
-      http.closeAllConnections();
-      await new Promise<void>((r) => http.close(() => r()));
-    },
-  };
+  return { ...(await serveMcpHttp(() => toolsServer('http', false, events))), events };
 }
 
 if (process.argv[1] === STANDIN_SCRIPT) {

@@ -8,6 +8,7 @@
  * exactly what the stand-in sent and compare it event by event with what a client received.
  * Scenarios by model: `tool-call` (a get_weather function call), `agent-tool` (asks for
  * `exec_command` until the input ends with its output, then answers `tool said: <output>`),
+ * `mcp-tool` (the same with the offered tool whose name ends in `remote_echo`, an MCP tool),
  * `error-in-stream` (text, then
  * `error` and `response.failed`), `cut-stream` (the connection drops after a few events);
  * `matrix-text` and `matrix-tool` (see `matrix-scenario.ts`);
@@ -25,6 +26,8 @@ export interface ResponsesRequest {
   inputChars: number;
   /** Output of the last input item when it is a function_call_output (a tool's answer). */
   toolOutput: string | null;
+  /** The function tools the client offered (an agent's own, and its MCP servers' inside a `namespace` tool, as Codex sends them). */
+  tools: { name: string; namespace?: string }[];
   /** The request text, the seed of every id. */
   seed: string;
 }
@@ -43,7 +46,11 @@ export function parseResponsesRequest(body: unknown, text: string): ResponsesReq
   const inputChars = items.reduce((n, i) => n + textOf(i.content).length + (typeof i.output === 'string' ? i.output.length : 0), 0) + String(b.instructions ?? '').length;
   const last = items.at(-1);
   const toolOutput = last?.type === 'function_call_output' ? (typeof last.output === 'string' ? last.output : textOf(last.output)) : null;
-  return { model: b.model, stream: b.stream === true, lastUser: textOf(users.at(-1)?.content), inputChars, toolOutput, seed: text };
+  const tools = (Array.isArray(b.tools) ? (b.tools as Obj[]) : []).flatMap((t): { name: string; namespace?: string }[] => {
+    if (t.type === 'namespace' && Array.isArray(t.tools)) return (t.tools as Obj[]).map((x) => ({ name: String(x.name), namespace: String(t.name) }));
+    return typeof t.name === 'string' ? [{ name: t.name }] : [];
+  });
+  return { model: b.model, stream: b.stream === true, lastUser: textOf(users.at(-1)?.content), inputChars, toolOutput, tools, seed: text };
 }
 
 function idFor(seed: string, prefix: string, n: number): string {
@@ -54,11 +61,22 @@ export const WEATHER_CALL = { name: 'get_weather', arguments: '{"city":"Paris"}'
 /** What the `agent-tool` model asks an agent to run (Codex's shell tool), before answering with its output. */
 export const AGENT_CALL = { name: 'exec_command', arguments: '{"cmd":"echo gatehouse-tool-ok"}' };
 
+/** What the `mcp-tool` model asks an agent to call: the `echo` tool of the MCP server `remote` behind Gatehouse, under whatever name the agent offered it. */
+export const MCP_ECHO_ARGS = '{"text":"from the model"}';
+
+function callOf(req: ResponsesRequest): { name: string; namespace?: string; arguments: string } | null {
+  if (req.model === 'tool-call') return WEATHER_CALL;
+  if (req.toolOutput !== null) return null;
+  if (req.model === 'agent-tool') return AGENT_CALL;
+  const echo = req.model === 'mcp-tool' ? req.tools.find((t) => t.name.endsWith('remote_echo')) : undefined;
+  return echo ? { ...echo, arguments: MCP_ECHO_ARGS } : null;
+}
+
 function items(req: ResponsesRequest): Obj[] {
   if (isMatrixModel(req.model)) return matrixItems(req);
-  const call = req.model === 'tool-call' ? WEATHER_CALL : req.model === 'agent-tool' && req.toolOutput === null ? AGENT_CALL : null;
+  const call = callOf(req);
   if (call) {
-    return [{ id: idFor(req.seed, 'fc', 1), type: 'function_call', status: 'completed', arguments: call.arguments, call_id: idFor(req.seed, 'call', 1).slice(0, 29), name: call.name }];
+    return [{ id: idFor(req.seed, 'fc', 1), type: 'function_call', status: 'completed', arguments: call.arguments, call_id: idFor(req.seed, 'call', 1).slice(0, 29), name: call.name, ...('namespace' in call ? { namespace: call.namespace } : {}) }];
   }
   const text = req.toolOutput !== null ? `tool said: ${req.toolOutput}` : `echo: ${req.lastUser}`;
   return [

@@ -1,6 +1,7 @@
 import type { TextKind } from '../../contracts/texts.js';
 import { combine, exampleContext, fenceRanges, inRanges, phraseScore } from './context.js';
 import { ADDRESS_ANCHORS, addressedSpots } from './addressed.js';
+import { DECODE_ANCHORS, decodedSpots } from './decoders.js';
 import { encodedSpots } from './encoded.js';
 import { hiddenSpots, type Spot } from './hidden.js';
 import { AnchorAutomaton, type Run } from '../anchors.js';
@@ -42,6 +43,7 @@ export class Detector {
   private readonly byAnchor: Compiled[][];
   private readonly rot13From: number;
   private readonly addressFrom: number;
+  private readonly decodeFrom: number;
 
   /**
    * `decodedHit`, when given, also judges what an encoded payload decodes to (the gateway
@@ -50,9 +52,10 @@ export class Detector {
   constructor(languages?: readonly Language[], private readonly decodedHit?: (text: string) => boolean) {
     const langs = languages ? new Set(languages) : null;
     this.phrases = PHRASES.filter((p) => !langs || langs.has(p.lang)).map((phrase) => ({ phrase, re: new RegExp(phrase.source, 'gi') }));
-    this.automaton = new AnchorAutomaton([...ANCHORS, ...ROT13_ANCHORS, ...ADDRESS_ANCHORS]);
+    this.automaton = new AnchorAutomaton([...ANCHORS, ...ROT13_ANCHORS, ...ADDRESS_ANCHORS, ...DECODE_ANCHORS]);
     this.rot13From = ANCHORS.length;
     this.addressFrom = ANCHORS.length + ROT13_ANCHORS.length;
+    this.decodeFrom = this.addressFrom + ADDRESS_ANCHORS.length;
     const sets = ANCHORS.map(() => [] as Compiled[]);
     const everywhere: Compiled[] = [];
     for (const c of this.phrases) {
@@ -64,19 +67,21 @@ export class Detector {
   }
 
   /** Anchor hits of a text: phrase anchors (whole words where they must be) and rot13 anchors apart. */
-  private anchors(text: string): { phrase: { anchor: number; start: number }[]; rot13: number[]; address: number[]; runs: Run[]; invisible: number[]; percent: number[] } {
+  private anchors(text: string): { phrase: { anchor: number; start: number }[]; rot13: number[]; address: number[]; decode: { anchor: number; start: number }[]; runs: Run[]; invisible: number[]; percent: number[] } {
     const phrase: { anchor: number; start: number }[] = [];
+    const decode: { anchor: number; start: number }[] = [];
     const rot13: number[] = [];
     const address: number[] = [];
     const runs: Run[] = [];
     const found = this.automaton.find(text, runs);
     const { invisible, percent } = this.automaton;
     for (const h of found) {
-      if (h.anchor >= this.addressFrom) address.push(h.start);
+      if (h.anchor >= this.decodeFrom) decode.push({ anchor: h.anchor - this.decodeFrom, start: h.start });
+      else if (h.anchor >= this.addressFrom) address.push(h.start);
       else if (h.anchor >= this.rot13From) rot13.push(h.start);
       else if (!WORD_ANCHORS.has(ANCHORS[h.anchor]!) || !(WORD.test(text[h.start - 1] ?? '') || WORD.test(text[h.start + ANCHORS[h.anchor]!.length] ?? ''))) phrase.push(h);
     }
-    return { phrase, rot13, address, runs, invisible, percent };
+    return { phrase, rot13, address, decode, runs, invisible, percent };
   }
 
   /** Phrase matches near the anchors found. */
@@ -154,7 +159,7 @@ export class Detector {
       const h = adjust({ ...s, score: s.score - (kind === 'system' ? 0.3 : 0) }, 'hidden_instructions', true);
       if (h.score >= threshold) hits.push(h);
     }
-    for (const s of encodedSpots(text, this.payloadHit, anchors)) {
+    for (const s of [...encodedSpots(text, this.payloadHit, anchors), ...decodedSpots(text, anchors.decode, this.payloadHit)]) {
       const h = adjust(s, 'encoded_payload', true);
       if (h.score >= threshold) hits.push(h);
     }

@@ -38,8 +38,49 @@ function candidate(text: string, start: number, end: number, decode: (blob: stri
   const blob = text.slice(start, end);
   // Most candidates are identifiers or hashes: a decoded prefix that is not text rules them out cheaply.
   if (!readable(decode(blob.slice(0, 24)), 0, 4)) return;
-  const decoded = decode(blob);
+  let decoded = decode(blob);
+  // Layers: base64 of base64, hex of base64 — a few, each smaller than the last.
+  for (let layer = 0; layer < 3 && !readable(decoded) && NESTED.test(decoded); layer++) decoded = /^[0-9a-fA-F\s]+$/.test(decoded) ? fromHex(decoded.replace(/\s+/g, '')) : fromBase64(decoded);
   if (readable(decoded) && hit(decoded)) out.push({ start, end, score: 0.8 });
+}
+
+// What one more layer of base64 or hex looks like once decoded.
+const NESTED = /^\s*[A-Za-z0-9+/_-]{16,}={0,2}\s*$/;
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+function fromBase32(b: string): string {
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of b.replace(/=+$/, '')) {
+    const k = BASE32.indexOf(ch);
+    if (k < 0) return '\uFFFD';
+    value = (value << 5) | k;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+// Ascii85 between its `<~ ~>` delimiters.
+function fromAscii85(b: string): string {
+  const body = b.replace(/^<~|~>$/g, '').replace(/\s+/g, '').replace(/z/g, '!!!!!');
+  const bytes: number[] = [];
+  for (let i = 0; i < body.length; i += 5) {
+    const group = body.slice(i, i + 5).padEnd(5, 'u');
+    let value = 0;
+    for (const ch of group) {
+      const k = ch.charCodeAt(0) - 33;
+      if (k < 0 || k > 84) return '\uFFFD';
+      value = value * 85 + k;
+    }
+    const four = [(value >>> 24) & 255, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
+    bytes.push(...four.slice(0, Math.min(4, body.length - i - 1)));
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 const fromBase64 = (b: string) => Buffer.from(b, 'base64').toString('utf8');
@@ -55,6 +96,8 @@ function blobs(text: string, runs: readonly Run[], hit: (t: string) => boolean, 
     // Real base64 of text mixes cases; a long lowercase identifier or a hash does not.
     if (len >= 24 && r.mixedCase) candidate(text, r.start, end, fromBase64, hit, out);
     else if (r.hex && len % 2 === 0) candidate(text, r.start, r.end, fromHex, hit, out);
+    // Base32 is upper-case letters and the digits 2–7; a constant's name is too, but does not decode to text.
+    else if (len >= 24 && !r.mixedCase && BASE32.includes(text[r.start]!)) candidate(text, r.start, end, fromBase32, hit, out);
   }
 }
 
@@ -110,8 +153,13 @@ export function encodedSpots(
     }
   }
   if (found.percent.length >= 3) urlEncoded(text, found.percent, hit, out);
+  for (let at = text.indexOf('<~'); at >= 0; at = text.indexOf('<~', at + 2)) {
+    const close = text.indexOf('~>', at + 2);
+    if (close < 0 || close - at > MAX_BLOB) break;
+    candidate(text, at, close + 2, fromAscii85, hit, out);
+  }
   if (found.rot13.length > 0) rot13Lines(text, found.rot13, hit, out);
   return out;
 }
 
-export const ENCODED_PATTERNS: readonly RegExp[] = [ESCAPED_HEX, PERCENT, HEX2, TOKEN_END];
+export const ENCODED_PATTERNS: readonly RegExp[] = [ESCAPED_HEX, PERCENT, HEX2, TOKEN_END, NESTED];

@@ -7,6 +7,54 @@
  * every block of it, and a window's score is the sum of its blocks.
  */
 
+/**
+ * Letters that look like ASCII letters to a reader, read as those letters: Cyrillic and Greek
+ * look-alikes, circled and parenthesised letters, Braille letters (grade 1). An attacker
+ * writes "іgnоrе" with two Cyrillic letters so the n-grams of "ignore" are not there.
+ */
+const FOLD = new Uint16Array(0x10000);
+const fold = (from: string, to: string) => [...from].forEach((ch, k) => (FOLD[ch.charCodeAt(0)] = to.charCodeAt(k)));
+fold('аеорсухіјѕԁһԛԝаАВЕКМНОРСТХУ', 'aeopcyxijsdhqwaabekmhopctxy');
+fold('οαειινρτυχΟΑΒΕΗΙΚΜΝΡΤΧΥΖκ', 'oaeiivptuxoabehikmnptxyzk');
+fold('⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀', 'abcdefghijklmnopqrstuvwxyz ');
+for (let k = 0; k < 26; k++) {
+  FOLD[0x24d0 + k] = 97 + k; // ⓐ
+  FOLD[0x24b6 + k] = 97 + k; // Ⓐ
+  FOLD[0x249c + k] = 97 + k; // ⒜
+}
+
+/**
+ * The low half of a surrogate pair after `high`: mathematical alphanumerics (𝐢𝐠𝐧𝐨𝐫𝐞, U+1D400–)
+ * and regional indicators (🇮🇬🇳, U+1F1E6–) read as their letter or digit; anything else as
+ * itself, which no ASCII n-gram has.
+ */
+function foldAstral(high: number, low: number): number {
+  const k = low - 0xdc00;
+  if (high === 0xd835) {
+    if (k < 0x2a4) return 97 + ((k % 52) % 26);
+    if (k >= 0x3ce) return 48 + ((k - 0x3ce) % 10);
+  } else if (high === 0xd83c && k >= 0x1e6 && k < 0x200) return 97 + k - 0x1e6;
+  return low;
+}
+
+/**
+ * A non-ASCII character as the features read it, or -1 to skip it: out of the hot loop, which
+ * code and English text rarely leave. Every whitespace is a space; zero-width characters split
+ * words for a reader's eye only; full-width forms and look-alikes are their ASCII letters.
+ */
+function wide(text: string, i: number, c: number): number {
+  if (c === 0xa0 || c === 0x3000) return 32;
+  if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff) return -1;
+  if (c >= 0xff01 && c <= 0xff5e) {
+    const a = c - 0xfee0;
+    return a >= 65 && a <= 90 ? a | 32 : a;
+  }
+  if (c < 0xd800 || c > 0xdfff) return FOLD[c] || c;
+  // A surrogate pair's high half is read with its low half: the pair is one letter or none.
+  if (c === 0xd835 || c === 0xd83c) return -1;
+  return foldAstral(text.charCodeAt(i - 1), c);
+}
+
 /** log2 of the number of hashed feature buckets. */
 export const BITS = 18;
 const MASK = (1 << BITS) - 1;
@@ -49,12 +97,9 @@ export function scanFeatures(text: string, weights: Int8Array, sum: Int32Array, 
       if (c >= 65 && c <= 90) c |= 32;
       // Every whitespace is a space: layout must not change the features.
       else if (c === 9 || c === 10 || c === 13 || c === 12 || c === 11) c = 32;
-    } else if (c === 0xa0 || c === 0x3000) c = 32;
-    // Zero-width characters split words for a reader's eye only; full-width letters are letters.
-    else if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff) continue;
-    else if (c >= 0xff01 && c <= 0xff5e) {
-      c -= 0xfee0;
-      if (c >= 65 && c <= 90) c |= 32;
+    } else {
+      c = wide(text, i, c);
+      if (c < 0) continue;
     }
     if (c === 32 && last === 32) continue;
     last = c;

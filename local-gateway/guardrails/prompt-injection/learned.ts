@@ -1,4 +1,19 @@
 import { BITS, BLOCK_BITS, scanFeatures, WINDOW } from './features.js';
+import { MOOD_FEATURES, moodFeatures } from './mood.js';
+
+/**
+ * The cascade's second stage: a small network over the linear logit and the dense features of
+ * mood.ts, run only on windows whose linear logit is in [lo, hi], where the n-grams alone are
+ * unsure; its output replaces the logit there. Layers are dense (`w[j][i]` from input i to
+ * unit j), tanh between them, the last one a single logit.
+ */
+export interface Cascade {
+  lo: number;
+  hi: number;
+  /** The linear logit enters divided by this, so it is of the size of the other inputs. */
+  zScale: number;
+  layers: { w: number[][]; b: number[] }[];
+}
 
 /** A trained linear model over the hashed features of features.ts, as scripts/injection/train.ts writes it. */
 export interface LinearModel {
@@ -11,6 +26,20 @@ export interface LinearModel {
   thresholds: { own: number; untrusted: number };
   /** Also score each block of BLOCK characters alone, besides the windows of two blocks. */
   blockWindows?: boolean;
+  cascade?: Cascade;
+}
+
+/** The second stage's logit for a window of linear logit `z` and text `text`. */
+export function cascadeLogit(c: Cascade, z: number, text: string): number {
+  let x = [z / c.zScale, ...moodFeatures(text)];
+  c.layers.forEach((layer, k) => {
+    x = layer.w.map((row, j) => {
+      let s = layer.b[j]!;
+      for (let i = 0; i < row.length; i++) s += row[i]! * x[i]!;
+      return k < c.layers.length - 1 ? Math.tanh(s) : s;
+    });
+  });
+  return x[0]!;
 }
 
 /** A window of a text and its probability of being an injection. */
@@ -40,6 +69,7 @@ export class LearnedScorer {
   private readonly bias: number;
   readonly thresholds: LinearModel['thresholds'];
   private readonly single: boolean;
+  private readonly cascade: Cascade | undefined;
 
   constructor(model: LinearModel) {
     if (model.bits !== BITS) throw new Error(`injection model has ${model.bits} feature bits, features.ts hashes to ${BITS}`);
@@ -49,10 +79,12 @@ export class LearnedScorer {
     this.bias = model.bias;
     this.thresholds = model.thresholds;
     this.single = model.blockWindows === true;
+    this.cascade = model.cascade;
+    if (this.cascade && this.cascade.layers[0]!.w[0]!.length !== MOOD_FEATURES.length + 1) throw new Error(`injection cascade reads ${this.cascade.layers[0]!.w[0]!.length - 1} features, mood.ts has ${MOOD_FEATURES.length}`);
   }
 
-  /** Probability of each window of the text. */
-  windows(text: string): Window[] {
+  /** Probability of each window of the text (the linear logit alone with `linearOnly`, for training the cascade). */
+  windows(text: string, linearOnly = false): Window[] {
     const n = text.length;
     const blocks = (n >> BLOCK_BITS) + 1;
     const sum = new Int32Array(blocks);
@@ -65,8 +97,12 @@ export class LearnedScorer {
         s += sum[b]!;
         c += count[b]!;
       }
-      const z = c === 0 ? -Infinity : this.bias + (s * this.scale) / Math.sqrt(c);
-      return { start: first * BLOCK, end: Math.min(n, (last + 1) * BLOCK), p: sigmoid(z), logit: z };
+      let z = c === 0 ? -Infinity : this.bias + (s * this.scale) / Math.sqrt(c);
+      const start = first * BLOCK;
+      const end = Math.min(n, (last + 1) * BLOCK);
+      const k = this.cascade;
+      if (k && !linearOnly && z >= k.lo && z <= k.hi) z = cascadeLogit(k, z, text.slice(start, end));
+      return { start, end, p: sigmoid(z), logit: z };
     };
     if (n <= WINDOW) return this.single && n > BLOCK + BLOCK / 2 ? [at(0, blocks - 1), at(0, 0), ...(blocks > 1 ? [at(1, blocks - 1)] : [])] : [at(0, blocks - 1)];
     const out: Window[] = [];

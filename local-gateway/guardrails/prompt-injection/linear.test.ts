@@ -4,14 +4,16 @@ import { createGuardrailCheck } from '../../policy/engine/index.js';
 import '../index.js';
 import { ADDRESSED_PATTERNS } from './addressed.js';
 import { CONTEXT_PATTERNS } from './context.js';
+import { DECODER_PATTERNS } from './decoders.js';
 import { ENCODED_PATTERNS } from './encoded.js';
 import { HIDDEN_PATTERNS } from './hidden.js';
+import { MOOD_PATTERNS } from './mood.js';
 import { PHRASES } from './phrases.js';
 
 // Every V8 regex of the detector, as it is compiled: phrases run with `gi`. (Anchors are an automaton, not a regex.)
 const PATTERNS: { source: string; flags: string }[] = [
   ...PHRASES.map((p) => ({ source: p.source, flags: 'gi' })),
-  ...[...CONTEXT_PATTERNS, ...HIDDEN_PATTERNS, ...ENCODED_PATTERNS, ...ADDRESSED_PATTERNS].map((r) => ({ source: r.source, flags: r.flags })),
+  ...[...CONTEXT_PATTERNS, ...HIDDEN_PATTERNS, ...ENCODED_PATTERNS, ...ADDRESSED_PATTERNS, ...DECODER_PATTERNS, ...MOOD_PATTERNS].map((r) => ({ source: r.source, flags: r.flags })),
 ];
 
 /**
@@ -66,6 +68,12 @@ describe('prompt_injection regexes are linear-time', () => {
       'SYSTEM: '.repeat(12_000),
       'set aside the rules you were '.repeat(4_000),
       'todo(agent) '.repeat(8_000),
+      '1gn0r '.repeat(15_000),
+      'i g n o r '.repeat(10_000),
+      '0x69, '.repeat(15_000),
+      '.. --. -. '.repeat(10_000),
+      '&#1'.repeat(30_000),
+      '<~'.repeat(40_000),
     ];
     for (const text of runs) {
       const found = await guard.scan([text]);

@@ -43,6 +43,25 @@ export function toolAccessStage(tier: ResolvedTier, facts: RequestFacts, role: R
   return [verdict(role, 'tool_access', 'tools.allow', 'block', 'enforce', `${role.tier} does not allow tool ${name}: it allows ${tier.tools.allow.join(', ') || 'none'}.`, [{ type: 'tool', detail: name }])];
 }
 
+/** Whether a tier lets callers see and fetch a prompt (by exposed name) or a resource (by URI): its `prompts`/`resources` lists, as `tools` for tools. */
+export function contentAllowed(tier: ResolvedTier, kind: 'prompt' | 'resource', name: string): boolean {
+  const lists = kind === 'prompt' ? tier.prompts : tier.resources;
+  return !lists.deny.some((g) => globMatch(g, name)) && lists.allow.some((g) => globMatch(g, name));
+}
+
+/** Prompt and resource access, for a `prompts/get` or `resources/read`: recorded under the `tool_access` stage, the MCP access stage. */
+export function contentAccessStage(tier: ResolvedTier, facts: RequestFacts, role: Role): Verdict[] {
+  if (!facts.content) return [];
+  const { kind, exposed: name } = facts.content;
+  const section = kind === 'prompt' ? 'prompts' : 'resources';
+  const denied = tier[section].deny.find((g) => globMatch(g, name));
+  if (denied !== undefined) {
+    return [verdict(role, 'tool_access', `${section}.deny`, 'block', 'enforce', `${role.tier} denies ${kind} ${name} (rule ${section}.deny: ${denied}): use another ${kind}, or ask the policy owner.`, [{ type: kind, detail: name }])];
+  }
+  if (tier[section].allow.some((g) => globMatch(g, name))) return [];
+  return [verdict(role, 'tool_access', `${section}.allow`, 'block', 'enforce', `${role.tier} does not allow ${kind} ${name}: it allows ${tier[section].allow.join(', ') || 'none'}.`, [{ type: kind, detail: name }])];
+}
+
 /**
  * Model access: a model is allowed when its requested or resolved name matches an `allow`
  * glob and neither matches a `deny` glob (deny wins).

@@ -1,6 +1,6 @@
-import { leafStrings, resultBody } from '../../contracts/tool-texts.js';
+import { leafStrings, resultBody, textFields } from '../../contracts/tool-texts.js';
 import type { ResolvedTier, Verdict } from '../schema.js';
-import { toolAccessStage } from './access.js';
+import { contentAccessStage, toolAccessStage } from './access.js';
 import type { RequestFacts } from './facts.js';
 import { runGuardrails } from './guardrails.js';
 import { rateLimitStage } from './rate-limits.js';
@@ -35,4 +35,17 @@ export async function evaluateToolCall(tier: ResolvedTier, facts: RequestFacts, 
   await hook('mcp_pre_tool', call.arguments);
   if (call.result !== null) await hook('mcp_post_tool', resultBody(call.result));
   return verdicts;
+}
+
+/**
+ * Evaluates one `prompts/get` or `resources/read` against one tier, as `/mcp` runs it
+ * (`mcp/content-call.ts`): the tier's `prompts`/`resources` lists, then, when there is a
+ * result, `mcp_post_tool` on its texts. `facts.content` must be set.
+ */
+export async function evaluateContentFetch(tier: ResolvedTier, facts: RequestFacts, result: Record<string, unknown> | null, role: Role = { tier: tier.name, enforced: false }): Promise<Verdict[]> {
+  const verdicts = contentAccessStage(tier, facts, role);
+  if (result === null) return verdicts;
+  const { texts, paths } = textFields(result);
+  const out = await runGuardrails(tier, 'mcp_post_tool', facts, texts, role, undefined, undefined, { facts, paths, shared: new Map() });
+  return [...verdicts, ...out.verdicts];
 }

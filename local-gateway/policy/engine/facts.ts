@@ -26,6 +26,16 @@ export interface RequestFacts {
   at: number;
   /** For a tool call through `/mcp`: the tool and its arguments; absent for model calls. */
   tool?: ToolCallFacts;
+  /** For a `prompts/get` or `resources/read` through `/mcp`: what was fetched; absent otherwise. */
+  content?: McpContentFacts;
+}
+
+/** A prompt or resource fetched through `/mcp`: the server behind it and the name the tier's `prompts`/`resources` lists match. */
+export interface McpContentFacts {
+  kind: 'prompt' | 'resource';
+  server: string;
+  /** A prompt's exposed name (`<server>_<prompt>`), a resource's URI. */
+  exposed: string;
 }
 
 /** What a tool call's rules can look at besides the caller: the tool and what it was given. */

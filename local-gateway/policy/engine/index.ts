@@ -1,8 +1,8 @@
 /** The policy engine: pure stage functions over a tier, a request's facts and the tier's counters. */
 export { evaluateRequest, PRE_STAGES, blocks, type EvaluateOptions, type Role } from './evaluate.js';
-export { evaluateToolCall, TOOL_STAGES, type ToolCallRecord } from './evaluate-tool.js';
+export { evaluateContentFetch, evaluateToolCall, TOOL_STAGES, type ToolCallRecord } from './evaluate-tool.js';
 export { estimateTokens, isModelCall, maxOutputOf, tokensOf, type RequestFacts } from './facts.js';
-export { factsFromSummary, factsFromTrace, toolCallFromTrace } from './trace-facts.js';
+export { contentFetchFromTrace, factsFromSummary, factsFromTrace, toolCallFromTrace } from './trace-facts.js';
 export { Placeholders, PLACEHOLDER, restoreJson, restoreText } from './placeholders.js';
 export { createGuardrailCheck, guardrailConfigErrors, isRemoteGuardrail, registerGuardrailType, runGuardrails, type GuardrailCheck, type GuardrailFinding, type GuardrailType } from './guardrails.js';
 export { budgetStage, chargeBudgets } from './budgets.js';

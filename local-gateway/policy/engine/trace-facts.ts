@@ -22,7 +22,8 @@ export function factsFromSummary(t: TraceUsage): RequestFacts {
     tokensOut: t.tokens_out,
     at: t.started_at,
     // A tool call's: enough for the rules that count it (its arguments are in the body, not the summary).
-    ...(t.tool ? { tool: { ...t.tool, arguments: {} } } : {}),
+    ...(t.tool && !t.tool.kind ? { tool: { server: t.tool.server, name: t.tool.name, exposed: t.tool.exposed, arguments: {} } } : {}),
+    ...(t.tool?.kind ? { content: { kind: t.tool.kind, server: t.tool.server, exposed: t.tool.exposed } } : {}),
   };
 }
 
@@ -31,12 +32,20 @@ export function factsFromSummary(t: TraceUsage): RequestFacts {
  * trace is not a tool call `/mcp` routed (an unknown tool never reached the policy).
  */
 export function toolCallFromTrace(trace: Trace): { facts: RequestFacts; call: ToolCallRecord } | null {
-  if (trace.api !== 'mcp' || !trace.tool) return null;
+  // A prompt or resource fetch is no tool call: a replay leaves it out.
+  if (trace.api !== 'mcp' || !trace.tool || trace.tool.kind) return null;
   const params = isObject(trace.request_body) ? trace.request_body : {};
   const args = isObject(params.arguments) ? params.arguments : {};
   const served = trace.status > 0 && trace.status < 400 && isObject(trace.response_body);
   const facts: RequestFacts = { ...factsFromSummary(trace), tool: { server: trace.tool.server, name: trace.tool.name, exposed: trace.tool.exposed, arguments: args } };
   return { facts, call: { arguments: args, result: served ? (trace.response_body as Record<string, unknown>) : null } };
+}
+
+/** A stored `prompts/get` or `resources/read`'s facts and what was answered (null when it was not), for replaying it; null for any other trace. */
+export function contentFetchFromTrace(trace: Trace): { facts: RequestFacts; result: Record<string, unknown> | null } | null {
+  if (trace.api !== 'mcp' || !trace.tool?.kind) return null;
+  const served = trace.status > 0 && trace.status < 400 && isObject(trace.response_body);
+  return { facts: factsFromSummary(trace), result: served ? (trace.response_body as Record<string, unknown>) : null };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -55,7 +55,7 @@ async function sync(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
     paths,
     policy: orgPolicy,
     // A central replica's outbox keeps its own device id whatever the (absent) enrollment says.
-    records: own ? { ...outbox, setDevice: () => {} } : outbox,
+    records: own ? { ...outbox, setDevice: () => 0 } : outbox,
     keychain,
     env,
     log,

@@ -49,7 +49,7 @@ function ruleRows(section: SectionName, t: ResolvedTier): Rows | null {
 function settingRows(section: SectionName, t: ResolvedTier): [string, string][] {
   if (section === 'metadata') return [['required', list(t.metadata.required)]];
   if (section === 'models') return [['allow', list(t.models.allow)], ['deny', list(t.models.deny)]];
-  if (section === 'tools') return [['allow', list(t.tools.allow)], ['deny', list(t.tools.deny)]];
+  if (section === 'tools' || section === 'prompts' || section === 'resources') return [['allow', list(t[section].allow)], ['deny', list(t[section].deny)]];
   if (section === 'logging') return [['bodies', t.logging.bodies], ['retention_days', String(t.logging.retention_days)]];
   return [['push', list(t.sync.push)], ['interval_seconds', String(t.sync.interval_seconds)]];
 }

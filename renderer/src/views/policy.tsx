@@ -7,7 +7,7 @@ import { SectionTable, type SectionName } from './policy-tables';
 import { Replay } from './replay';
 
 /** The tier sections in the order the bundle and `gatehouse policy diff` list them. */
-const SECTIONS = ['metadata', 'models', 'tools', 'virtual_models', 'rate_limits', 'budgets', 'guardrails', 'logging', 'sync'] as const satisfies readonly SectionName[];
+const SECTIONS = ['metadata', 'models', 'tools', 'prompts', 'resources', 'virtual_models', 'rate_limits', 'budgets', 'guardrails', 'logging', 'sync'] as const satisfies readonly SectionName[];
 
 const SOURCE = { builtin: 'built-in permissive tier (no policy file)', file: 'local file', org: 'organisation (synced)' } as const;
 

@@ -40,7 +40,7 @@ function Header({ trace }: { trace: Trace }) {
       <div><dt>caller</dt><dd>{trace.caller.user}{trace.caller.team ? ` (${trace.caller.team})` : ''} · {agent(trace.caller.agent)}</dd></div>
       <div><dt>api</dt><dd>{trace.method} {trace.path}</dd></div>
       {trace.tool ? (
-        <div><dt>tool</dt><dd data-testid="detail-tool">{trace.tool.exposed} (MCP server {trace.tool.server}, tool {trace.tool.name})</dd></div>
+        <div><dt>{trace.tool.kind ?? 'tool'}</dt><dd data-testid="detail-tool">{trace.tool.exposed} (MCP server {trace.tool.server}{trace.tool.kind === 'resource' ? '' : `, ${trace.tool.kind ?? 'tool'} ${trace.tool.name}`})</dd></div>
       ) : (
         <div><dt>model</dt><dd>{trace.requested_model ?? '–'} → {trace.resolved_model ?? '–'}{trace.provider ? ` (${trace.provider})` : ''}</dd></div>
       )}
@@ -52,14 +52,19 @@ function Header({ trace }: { trace: Trace }) {
   );
 }
 
-/** A tool call's arguments and result (or error), as the gateway forwarded and answered them. */
+/** A tool call's arguments and result (or error), as the gateway forwarded and answered them; a prompt's arguments and messages; a resource's contents. */
 function ToolCall({ trace }: { trace: Trace }) {
   const req = (trace.request_body ?? {}) as { arguments?: unknown };
+  const kind = trace.tool?.kind;
   return (
     <>
-      <h2>Arguments</h2>
-      <Clipped text={JSON.stringify(req.arguments ?? {}, null, 2)} render={(shown) => <pre className="raw" data-testid="tool-arguments">{shown}</pre>} />
-      <h2>Result</h2>
+      {kind !== 'resource' && (
+        <>
+          <h2>Arguments</h2>
+          <Clipped text={JSON.stringify(req.arguments ?? {}, null, 2)} render={(shown) => <pre className="raw" data-testid="tool-arguments">{shown}</pre>} />
+        </>
+      )}
+      <h2>{kind === 'prompt' ? 'Messages' : kind === 'resource' ? 'Contents' : 'Result'}</h2>
       <Clipped text={JSON.stringify(trace.response_body, null, 2)} render={(shown) => <pre className="raw" data-testid="tool-result">{shown}</pre>} />
     </>
   );

@@ -38,6 +38,9 @@ function SessionChip({ session, turn, onSession }: { session: string; turn: numb
   );
 }
 
+/** The mark of an MCP call in the list, by what it fetched. */
+const MCP_ICONS = { tool: '⚒', prompt: '❝', resource: '▤' } as const;
+
 function Row({ t, turn, onSession }: { t: TraceSummary; turn: number; onSession: (s: string) => void }) {
   const failed = t.status >= 400;
   const first = ttft(t.phases);
@@ -50,9 +53,9 @@ function Row({ t, turn, onSession }: { t: TraceSummary; turn: number; onSession:
       </span>
       <span role="gridcell" className="c-api" title={`${t.method} ${t.path}`} data-testid="cell-api">{apiLabel(t)}</span>
       {t.tool ? (
-        // A tool call through /mcp: the tool it ran and the MCP server behind it, where a model call shows its models.
-        <span role="gridcell" className="c-model" title={`MCP server ${t.tool.server}, tool ${t.tool.name}`} data-testid="cell-tool">
-          ⚒ {t.tool.exposed}
+        // A call through /mcp: the tool it ran (or prompt, resource it fetched) and the MCP server behind it, where a model call shows its models.
+        <span role="gridcell" className="c-model" title={`MCP server ${t.tool.server}, ${t.tool.kind ?? 'tool'} ${t.tool.name}`} data-testid="cell-tool" data-kind={t.tool.kind ?? 'tool'}>
+          {MCP_ICONS[t.tool.kind ?? 'tool']} {t.tool.exposed}
         </span>
       ) : (
         <span role="gridcell" className="c-model" title={`${t.requested_model ?? '–'} → ${t.resolved_model ?? '–'}`}>

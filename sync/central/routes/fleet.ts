@@ -85,8 +85,12 @@ export async function fleetRoutes(fastify: FastifyInstance): Promise<void> {
   app.post(PATHS.records, { config, bodyLimit: RECORDS_BODY_LIMIT, preParsing: gunzipBody, schema: { body: RecordsBatchSchema } }, async (req) => {
     const device = await ownDevice(req, req.body.device_id);
     const { records, reattributed } = attributeToPat(req.body.records, pat(req));
-    if (reattributed > 0) app.central.log.warn('records named another user or team than their PAT\'s; stored under the PAT\'s', { device: device.id, records: reattributed });
-    return await storage.ingest(device.id, records, req.body.dropped, clock());
+    const ack = await storage.ingest(device.id, records, req.body.dropped, clock());
+    if (reattributed > 0) {
+      app.central.ingest.countReattributed(reattributed);
+      app.central.log.warn('records named another user or team than their PAT\'s; stored under the PAT\'s', { device: device.id, records: reattributed });
+    }
+    return ack;
   });
 }
 

@@ -74,6 +74,7 @@ export async function metricsRoutes(app: FastifyInstance, opts: { adminToken: st
       { name: 'gatehouse_central_ingest_admitted_total', type: 'counter', help: 'Records batches taken.', samples: [{ value: ingest.admitted }] },
       { name: 'gatehouse_central_ingest_refused_total', type: 'counter', help: 'Records batches refused with 429 and Retry-After because too many were in flight.', samples: [{ value: ingest.refused }] },
       ingestDurations(ingest),
+      { name: 'gatehouse_central_records_reattributed_total', type: 'counter', help: "Records that named another user or team than their PAT's, stored under the PAT's (a batch sent again counts again).", samples: [{ value: ingest.reattributed }] },
       { name: 'gatehouse_central_policy_version', type: 'gauge', help: 'The latest published policy version this replica serves (0 before the first).', samples: [{ value: version ?? 0 }] },
       ...limitMetrics(app.policy.shared?.status() ?? null),
     ];

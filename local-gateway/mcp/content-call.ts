@@ -1,0 +1,108 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ProtocolError, type GetPromptRequestParams, type GetPromptResult, type ReadResourceRequestParams, type ReadResourceResult } from '@modelcontextprotocol/server';
+import { GatehouseError } from '../core/errors.js';
+import { resolveIdentity } from '../pipeline/auth.js';
+import { createContext, timed, timedAsync, type RequestContext } from '../pipeline/context.js';
+import { applyVerdicts, beginPolicy, type RequestPolicy } from '../pipeline/tier-runs.js';
+import { contentAccessStage } from '../policy/engine/access.js';
+import { runGuardrails } from '../policy/engine/index.js';
+import { textFields, withTextFields } from '../contracts/tool-texts.js';
+import { answerMeta, type ToolCallDeps } from './call.js';
+import { jsonRpcCode } from './errors.js';
+import type { CallerChannel, Upstream } from './upstream.js';
+
+/**
+ * `prompts/get` and `resources/read` through `/mcp`, each a trace like a tool call: the tier's
+ * `prompts`/`resources` lists decide whether it may be fetched, and the `mcp_post_tool`
+ * guardrails scan what comes back (a resource is as good a carrier of indirect prompt
+ * injection as a tool result), the active tier enforced, the shadow tiers recorded. No
+ * `mcp_pre_tool` runs: its types (`tool_permissions`, `sql`) judge a tool and its arguments.
+ */
+
+type Kind = 'prompt' | 'resource';
+
+/** Where a fetch goes: the upstream, its own name for the thing, the name `/mcp` shows. */
+interface Target {
+  upstream: Upstream;
+  name: string;
+  exposed: string;
+}
+
+/** `caller`: where the upstream's questions go while it answers (a session's client, or a stateless one's parked call: input-flows.ts). */
+export function getPrompt(deps: ToolCallDeps, params: GetPromptRequestParams, headers: IncomingHttpHeaders, caller?: CallerChannel, signal?: AbortSignal): Promise<GetPromptResult> {
+  const content = deps.catalogue.content;
+  return fetchTraced<GetPromptResult>(
+    deps, 'prompt', params, headers,
+    async () => {
+      const route = await content.promptRoute(params.name);
+      return { upstream: deps.catalogue.upstreams.get(route.server)!, name: route.name, exposed: params.name };
+    },
+    (t) => content.getPrompt({ server: t.upstream.id, name: t.name }, params, caller, signal),
+  );
+}
+
+export function readResource(deps: ToolCallDeps, params: ReadResourceRequestParams, headers: IncomingHttpHeaders): Promise<ReadResourceResult> {
+  const content = deps.catalogue.content;
+  return fetchTraced<ReadResourceResult>(
+    deps, 'resource', params, headers,
+    async () => ({ upstream: await content.resourceOwner(params.uri), name: params.uri, exposed: params.uri }),
+    (t) => content.readResource(t.upstream, params),
+  );
+}
+
+/** The guardrails of `mcp_post_tool` over the texts of a prompt or resource, for every tier; returns it with the active tier's redactions. */
+async function contentHook<T>(ctx: RequestContext, rp: RequestPolicy, value: T): Promise<T> {
+  if (!rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === 'mcp_post_tool'))) return value;
+  const { texts, paths } = textFields(value);
+  const subject = { facts: rp.facts, paths, shared: new Map<string, unknown>() };
+  const outcomes = await timedAsync(ctx, 'mcp_post_tool', () =>
+    Promise.all(rp.runs.map((run) => runGuardrails(run.tier, 'mcp_post_tool', rp.facts, texts, run.role, run.names, rp.guardrails, subject))),
+  );
+  applyVerdicts(ctx, outcomes.map((o) => o.verdicts), rp.runs);
+  const redacted = outcomes[0]!.texts;
+  return redacted === texts ? value : withTextFields(value, redacted);
+}
+
+async function fetchTraced<R extends Record<string, unknown>>(
+  deps: ToolCallDeps,
+  kind: Kind,
+  params: GetPromptRequestParams | ReadResourceRequestParams,
+  headers: IncomingHttpHeaders,
+  find: () => Promise<Target>,
+  send: (t: Target) => Promise<R>,
+): Promise<R> {
+  const ctx = createContext({ method: kind === 'prompt' ? 'prompts/get' : 'resources/read', path: '/mcp', api: 'mcp', tier: deps.policy.active, headers });
+  ctx.requestText = JSON.stringify(params);
+  ctx.requestIsJson = true;
+  try {
+    resolveIdentity(ctx, deps.identity.current());
+    const target = await timedAsync(ctx, 'route', find);
+    ctx.tool = { server: target.upstream.id, name: target.name, exposed: target.exposed, kind };
+    const rp = beginPolicy(deps.policy, ctx, {}, []);
+    rp.facts.content = { kind, server: target.upstream.id, exposed: target.exposed };
+    timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => contentAccessStage(run.tier, rp.facts, run.role)), rp.runs));
+    const raw = await timedAsync(ctx, 'upstream', () => send(target));
+    const { _meta, ...body } = raw;
+    const result = { ...(await contentHook(ctx, rp, body)), _meta: { ...(_meta as Record<string, unknown> | undefined), ...answerMeta(ctx) } } as unknown as R;
+    ctx.status = 200;
+    ctx.responseJson = JSON.stringify(result);
+    return result;
+  } catch (err) {
+    // Not found (at the gateway or upstream) and invalid params: the client's mistake, passed on with its own code.
+    if (err instanceof ProtocolError) {
+      ctx.status = 400;
+      ctx.errorMessage = err.message;
+      ctx.responseJson = JSON.stringify({ error: { code: err.code, message: err.message } });
+      throw new ProtocolError(err.code, err.message, { ...(err.data as Record<string, unknown> | undefined), ...answerMeta(ctx) });
+    }
+    const g = err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_INTERNAL', `Gatehouse failed unexpectedly fetching a ${kind} (${(err as Error).message}); the trace has the details. Please report it.`, { cause: err });
+    const code = jsonRpcCode(g);
+    ctx.status = g.statusCode;
+    ctx.errorCode = g.code;
+    ctx.errorMessage = g.message;
+    ctx.responseJson = JSON.stringify({ error: { code, message: g.message } });
+    throw new ProtocolError(code, g.message, { gatehouse_code: g.code, ...answerMeta(ctx) });
+  } finally {
+    deps.record(ctx);
+  }
+}
