@@ -63,6 +63,27 @@ describe('tasks through /mcp', () => {
     expect((await rpc('tasks/get', { taskId: 'no-such-task' })).body.error?.code).toBe(-32602);
   });
 
+  it('waits in input_required while the upstream asks, and goes on when tasks/update answers, one key at a time', async () => {
+    const caps = { ...TASKS, elicitation: {} };
+    const created = await rpc('tools/call', { name: 'jobs_multi_input', arguments: {} }, caps);
+    const taskId = String(created.body.result!.taskId);
+    const asking = await waitFor(async () => {
+      const r = (await rpc('tasks/get', { taskId }, caps)).body.result!;
+      return r.status === 'input_required' && Object.keys(r.inputRequests as object).length === 2 ? r : null;
+    }, 'both questions');
+    const [first, second] = Object.keys(asking.inputRequests as object);
+    expect((await rpc('tasks/update', { taskId, inputResponses: { [first!]: { action: 'accept', content: { confirm: true } } } }, caps)).body.result).toEqual({ resultType: 'complete', _meta: expect.anything() });
+    const partly = (await rpc('tasks/get', { taskId }, caps)).body.result!;
+    expect(partly).toMatchObject({ status: 'input_required' });
+    expect(Object.keys(partly.inputRequests as object)).toEqual([second]);
+    await rpc('tasks/update', { taskId, inputResponses: { [second!]: { action: 'decline' } } }, caps);
+    const done = await waitFor(async () => {
+      const r = (await rpc('tasks/get', { taskId }, caps)).body.result!;
+      return r.status === 'completed' ? r : null;
+    }, 'the task to complete');
+    expect((done.result as { content: { text: string }[] }).content[0]!.text).toBe('answered accept and decline');
+  });
+
   it('keeps a client that does not declare it out: a plain result, -32021 for a task-only tool and for the task methods', async () => {
     const plain = await rpc('tools/call', { name: 'jobs_slow_compute', arguments: { seconds: 0 } }, {});
     expect(plain.body.result).toMatchObject({ resultType: 'complete', content: [{ text: 'computed  in 0s' }] });

@@ -101,7 +101,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
       const caller = callerOf(server, ctx, session, level);
       if (session) return callTool(deps, req.params, headers, ctx.mcpReq.signal, caller);
-      const task = asTask(tasks, ctx, req.params.name, await deps.catalogue.tool(req.params.name), (signal) => callTool(deps, req.params, headers, signal));
+      const task = asTask(tasks, ctx, req.params.name, await deps.catalogue.tool(req.params.name), (channel, signal) => callTool(deps, req.params, headers, signal, channel));
       // A task is answered as the extension says (`resultType: "task"`), which the SDK's result types do not know.
       if (task) return task as unknown as CallToolResult;
       return flows.round(ctx, `tool ${req.params.name}`, caller, (channel, signal) => callTool(deps, req.params, headers, signal, channel));

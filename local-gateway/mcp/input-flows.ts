@@ -52,7 +52,8 @@ interface FlowState {
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
-class Flow<T> {
+/** A call's questions to its client, and how the call stands; also what a task waits on (tasks.ts). */
+export class Flow<T> {
   readonly id = randomUUID();
   round = 0;
   expiresAt = 0;
@@ -106,7 +107,11 @@ class Flow<T> {
     });
   }
 
+  /** Called whenever a question comes or the call ends (a task's last change moves). */
+  onChange?: () => void;
+
   private poke(): void {
+    this.onChange?.();
     const w = this.wake;
     this.wake = null;
     w?.();

@@ -18,7 +18,7 @@ describe('the gateway\'s tasks', () => {
     const clock = { t: Date.parse('2026-07-28T10:00:00Z') };
     const store = new TaskStore({ now: () => clock.t });
     const a = pending();
-    const created = store.create(a.run) as { taskId: string; resultType: string; status: string; createdAt: string };
+    const created = store.create({}, (_c, s) => a.run(s)) as { taskId: string; resultType: string; status: string; createdAt: string };
     expect(created).toMatchObject({ resultType: 'task', status: 'working', createdAt: '2026-07-28T10:00:00.000Z', ttlMs: 600000, pollIntervalMs: 500 });
     expect(store.get(created.taskId)).not.toHaveProperty('result');
     clock.t += 1000;
@@ -27,7 +27,7 @@ describe('the gateway\'s tasks', () => {
     expect(store.get(created.taskId)).toMatchObject({ status: 'completed', lastUpdatedAt: '2026-07-28T10:00:01.000Z', result: { content: [{ text: 'done' }] } });
 
     const b = pending();
-    const failed = store.create(b.run) as { taskId: string };
+    const failed = store.create({}, (_c, s) => b.run(s)) as { taskId: string };
     b.fail(new ProtocolError(-32010, 'MCP server "x" failed'));
     await settle();
     expect(store.get(failed.taskId)).toMatchObject({ status: 'failed', error: { code: -32010, message: 'MCP server "x" failed' } });
@@ -37,7 +37,7 @@ describe('the gateway\'s tasks', () => {
   it('cancels a running task and its call, keeps a finished one as it is, and refuses an unknown one with -32602', async () => {
     const store = new TaskStore();
     const a = pending();
-    const { taskId } = store.create(a.run) as { taskId: string };
+    const { taskId } = store.create({}, (_c, s) => a.run(s)) as { taskId: string };
     expect(store.cancel(taskId)).toEqual({});
     expect(a.aborted()).toBe(true);
     await settle();
@@ -51,15 +51,15 @@ describe('the gateway\'s tasks', () => {
     const clock = { t: 0 };
     const store = new TaskStore({ now: () => clock.t, ttlMs: 1000, max: 2 });
     const done = pending();
-    const first = store.create(done.run) as { taskId: string };
+    const first = store.create({}, (_c, s) => done.run(s)) as { taskId: string };
     done.finish({ content: [] });
     await settle();
     const running = pending();
-    const second = store.create(running.run) as { taskId: string };
+    const second = store.create({}, (_c, s) => running.run(s)) as { taskId: string };
     clock.t = 999;
     expect(store.get(first.taskId)).toMatchObject({ status: 'completed' });
     // A third: the finished one makes room, the running one stays.
-    store.create(pending().run);
+    store.create({}, (_c, s) => pending().run(s));
     expect(() => store.get(first.taskId)).toThrow(/No task/);
     expect(store.get(second.taskId)).toMatchObject({ status: 'working' });
     expect(running.aborted()).toBe(false);

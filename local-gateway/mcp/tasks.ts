@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, MissingRequiredClientCapabilityError, ProtocolError, type CallToolResult, type Server, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, MissingRequiredClientCapabilityError, ProtocolError, type CallToolResult, type ClientCapabilities, type Server, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { Flow } from './input-flows.js';
+import type { CallerChannel } from './upstream.js';
 import { z } from 'zod';
 
 /**
@@ -20,7 +22,7 @@ import { z } from 'zod';
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 export type TaskSupport = 'forbidden' | 'optional' | 'required';
-type Status = 'working' | 'completed' | 'failed' | 'cancelled';
+type Status = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
 
 interface Task {
   taskId: string;
@@ -29,7 +31,8 @@ interface Task {
   lastUpdatedAt: number;
   result?: CallToolResult;
   error?: { code: number; message: string; data?: unknown };
-  abort: AbortController;
+  /** The call's questions to its client: while any is open the task is `input_required`. */
+  flow: Flow<CallToolResult>;
 }
 
 export interface TaskStoreOptions {
@@ -47,9 +50,10 @@ export function taskSupport(tool: Tool | undefined): TaskSupport {
 
 /** Whether the request declared the extension (2026-07-28 carries the capabilities on every request). */
 export function declaresTasks(ctx: ServerContext): boolean {
-  const caps = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
-  return caps?.extensions?.[TASKS_EXTENSION] !== undefined;
+  return clientCaps(ctx)?.extensions?.[TASKS_EXTENSION] !== undefined;
 }
+
+const clientCaps = (ctx: ServerContext) => (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as (ClientCapabilities & { extensions?: Record<string, unknown> }) | undefined;
 
 export const tasksRequired = (what: string) =>
   new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } } as never, `${what} needs the ${TASKS_EXTENSION} extension: declare it in _meta["${CLIENT_CAPABILITIES_META_KEY}"].extensions.`);
@@ -68,32 +72,45 @@ export class TaskStore {
     this.now = o.now ?? Date.now;
   }
 
-  /** Starts `run` as a task; the task exists (a `tasks/get` finds it) before this returns. */
-  create(run: (signal: AbortSignal) => Promise<CallToolResult>): Record<string, unknown> {
+  /**
+   * Starts `run` as a task; the task exists (a `tasks/get` finds it) before this returns. The
+   * call's upstream may ask its client what `caps` declares: the task is then
+   * `input_required`, its questions in `tasks/get`, answered with `tasks/update`.
+   */
+  create(caps: ClientCapabilities, run: (channel: CallerChannel, signal: AbortSignal) => Promise<CallToolResult>): Record<string, unknown> {
     this.sweep();
     const at = this.now();
-    const task: Task = { taskId: randomUUID(), status: 'working', createdAt: at, lastUpdatedAt: at, abort: new AbortController() };
+    const flow = new Flow<CallToolResult>('task');
+    const task: Task = { taskId: randomUUID(), status: 'working', createdAt: at, lastUpdatedAt: at, flow };
+    flow.onChange = () => this.moved(task);
     this.makeRoom();
     this.tasks.set(task.taskId, task);
-    run(task.abort.signal).then(
+    run(flow.channel(caps, {}), flow.abort.signal).then(
       (result) => this.finish(task, { status: 'completed', result }),
       (err: unknown) => this.finish(task, { status: 'failed', error: errorOf(err) }),
     );
     return { resultType: 'task', ...this.envelope(task) };
   }
 
-  /** The task as it stands, with its result or error once it is done. */
+  /** The task as it stands, with its questions while it waits, its result or error once it is done. */
   get(taskId: string): Record<string, unknown> {
     const task = this.find(taskId);
-    return { ...this.envelope(task), ...(task.result ? { result: task.result } : {}), ...(task.error ? { error: task.error } : {}) };
+    const asking = task.status === 'input_required' ? { inputRequests: task.flow.questions() } : {};
+    return { ...this.envelope(task), ...asking, ...(task.result ? { result: task.result } : {}), ...(task.error ? { error: task.error } : {}) };
+  }
+
+  /** Answers some or all of a waiting task's questions (keys it did not ask are ignored). */
+  update(taskId: string, responses: Record<string, unknown>): Record<string, never> {
+    this.find(taskId).flow.answer(responses);
+    return {};
   }
 
   /** Cancels a running task (its upstream call is cancelled); a finished one stays as it is. */
   cancel(taskId: string): Record<string, never> {
     const task = this.find(taskId);
-    if (task.status === 'working') {
+    if (task.status === 'working' || task.status === 'input_required') {
       this.finish(task, { status: 'cancelled' });
-      task.abort.abort(new Error('the client cancelled the task'));
+      task.flow.end('the client cancelled the task');
     }
     return {};
   }
@@ -103,7 +120,7 @@ export class TaskStore {
   }
 
   close(): void {
-    for (const t of this.tasks.values()) t.abort.abort(new Error('the gateway is shutting down'));
+    for (const t of this.tasks.values()) t.flow.end('the gateway is shutting down');
     this.tasks.clear();
   }
 
@@ -115,8 +132,15 @@ export class TaskStore {
   }
 
   private finish(task: Task, end: Pick<Task, 'status' | 'result' | 'error'>): void {
-    if (task.status !== 'working') return;
+    if (!running(task)) return;
     Object.assign(task, end, { lastUpdatedAt: this.now() });
+  }
+
+  /** A question came or was answered: a running task is `input_required` while any is open. */
+  private moved(task: Task): void {
+    if (!running(task)) return;
+    const status = task.flow.open.size > 0 ? 'input_required' : 'working';
+    if (status !== task.status) Object.assign(task, { status, lastUpdatedAt: this.now() });
   }
 
   private envelope(t: Task): Record<string, unknown> {
@@ -125,15 +149,15 @@ export class TaskStore {
 
   private sweep(): void {
     const now = this.now();
-    for (const t of this.tasks.values()) if (t.status !== 'working' && t.lastUpdatedAt + this.ttlMs <= now) this.tasks.delete(t.taskId);
+    for (const t of this.tasks.values()) if (!running(t) && t.lastUpdatedAt + this.ttlMs <= now) this.tasks.delete(t.taskId);
   }
 
   private makeRoom(): void {
     while (this.tasks.size >= this.max) {
       const all = [...this.tasks.values()];
-      const victim = all.find((t) => t.status !== 'working') ?? all[0]!;
+      const victim = all.find((t) => !running(t)) ?? all[0]!;
       this.tasks.delete(victim.taskId);
-      victim.abort.abort(new Error(`the gateway keeps at most ${this.max} tasks`));
+      victim.flow.end(`the gateway keeps at most ${this.max} tasks`);
     }
   }
 }
@@ -142,10 +166,10 @@ export class TaskStore {
  * A stateless `tools/call` of `tool`, as a task when the tool and the request are for one
  * (else undefined: the call runs as usual). A multi-round call's later rounds are not tasks.
  */
-export function asTask(store: TaskStore, ctx: ServerContext, name: string, tool: Tool | undefined, run: (signal: AbortSignal) => Promise<CallToolResult>): Record<string, unknown> | undefined {
+export function asTask(store: TaskStore, ctx: ServerContext, name: string, tool: Tool | undefined, run: (channel: CallerChannel, signal: AbortSignal) => Promise<CallToolResult>): Record<string, unknown> | undefined {
   const support = taskSupport(tool);
   if (support === 'forbidden' || ctx.mcpReq.requestState() !== undefined) return undefined;
-  if (declaresTasks(ctx)) return store.create(run);
+  if (declaresTasks(ctx)) return store.create(clientCaps(ctx) ?? {}, run);
   if (support === 'required') throw tasksRequired(`The tool ${name} runs only as a task, which`);
   return undefined;
 }
@@ -161,13 +185,14 @@ export function serveTasks(server: Server, store: TaskStore): void {
     if (!declaresTasks(ctx)) throw tasksRequired('tasks/cancel');
     return store.cancel(p.taskId);
   });
-  // A gateway task never waits for input (its upstream's questions are not passed on in a task yet): an update finds the task and changes nothing.
-  server.setRequestHandler('tasks/update', schemas, (p, ctx) => {
+  server.setRequestHandler('tasks/update', { params: z.object({ taskId: z.string(), inputResponses: z.record(z.string(), z.unknown()).default({}) }).passthrough() }, (p, ctx) => {
     if (!declaresTasks(ctx)) throw tasksRequired('tasks/update');
-    store.get(p.taskId);
-    return {};
+    // The SDK lifts `inputResponses` off the params (as for a multi-round retry) into the context.
+    return store.update(p.taskId, ctx.mcpReq.inputResponses ?? p.inputResponses);
   });
 }
+
+const running = (t: Task) => t.status === 'working' || t.status === 'input_required';
 
 /** A call's failure as a task's `error`: the JSON-RPC error the call would have answered. */
 function errorOf(err: unknown): Task['error'] {
