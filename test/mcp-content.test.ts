@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('prompts and resources through /mcp', () => {
   it('lists the upstream prompts as <server>_<prompt> and gets one with its arguments from its server', async () => {
     const { prompts } = await client.listPrompts();
-    expect(prompts.map((p) => p.name).sort()).toEqual(['docs_test_prompt_with_arguments', 'docs_test_prompt_with_embedded_resource', 'docs_test_prompt_with_image', 'docs_test_simple_prompt']);
+    expect(prompts.map((p) => p.name).sort()).toEqual(['docs_test_input_required_result_prompt', 'docs_test_prompt_with_arguments', 'docs_test_prompt_with_embedded_resource', 'docs_test_prompt_with_image', 'docs_test_simple_prompt']);
     expect(prompts.find((p) => p.name === 'docs_test_prompt_with_arguments')?.arguments?.map((a) => a.name)).toEqual(['arg1', 'arg2']);
     const got = await client.getPrompt({ name: 'docs_test_prompt_with_arguments', arguments: { arg1: 'hello', arg2: 'world' } });
     expect(got.messages[0]?.content).toEqual({ type: 'text', text: "Prompt with arguments: arg1='hello', arg2='world'" });

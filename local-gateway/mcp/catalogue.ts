@@ -11,6 +11,10 @@ export interface ToolListing {
   routes: ReadonlyMap<string, ToolRoute>;
   /** Servers that could not list their tools, and why: their tools are left out until they can. */
   missing: { server: string; error: string }[];
+  /** The tools by exposed name. */
+  byName: ReadonlyMap<string, Tool>;
+  /** Those that declare `x-mcp-header` parameters (their calls' headers are checked: param-headers.ts). */
+  headed: ReadonlyMap<string, Tool>;
 }
 
 /**
@@ -54,10 +58,13 @@ export class ToolCatalogue {
       }
     });
     const routes = exposeTools(found.map((f) => ({ server: f.server, tool: f.tool.name, prefix: this.upstreams.get(f.server)!.prefix })));
+    const tools = found.map((f, i) => ({ ...f.tool, name: routes[i]!.exposed }));
     const listing: ToolListing = {
-      tools: found.map((f, i) => ({ ...f.tool, name: routes[i]!.exposed })),
+      tools,
       routes: new Map(routes.map((r) => [r.exposed, r])),
       missing,
+      byName: new Map(tools.map((t) => [t.name, t])),
+      headed: new Map(tools.filter((t) => JSON.stringify(t.inputSchema).includes('"x-mcp-header"')).map((t) => [t.name, t])),
     };
     this.last = listing;
     return listing;
@@ -66,6 +73,16 @@ export class ToolCatalogue {
   /** Where an exposed name goes: from the last listing, listing again when there is none or it is not in it. */
   async route(exposed: string): Promise<ToolRoute | undefined> {
     return this.last?.routes.get(exposed) ?? (await this.list()).routes.get(exposed);
+  }
+
+  /** The tool an exposed name stands for, as last listed. */
+  async tool(exposed: string): Promise<Tool | undefined> {
+    return (this.last ?? (await this.list())).byName.get(exposed);
+  }
+
+  /** The tool an exposed name stands for, if it declares `x-mcp-header` parameters. */
+  async headed(exposed: string): Promise<Tool | undefined> {
+    return (this.last ?? (await this.list())).headed.get(exposed);
   }
 
   /** Called when any upstream's tool list changed; returns the unsubscribe. */

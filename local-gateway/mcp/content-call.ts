@@ -9,7 +9,7 @@ import { runGuardrails } from '../policy/engine/index.js';
 import { textFields, withTextFields } from '../contracts/tool-texts.js';
 import { answerMeta, type ToolCallDeps } from './call.js';
 import { jsonRpcCode } from './errors.js';
-import type { Upstream } from './upstream.js';
+import type { CallerChannel, Upstream } from './upstream.js';
 
 /**
  * `prompts/get` and `resources/read` through `/mcp`, each a trace like a tool call: the tier's
@@ -28,7 +28,8 @@ interface Target {
   exposed: string;
 }
 
-export function getPrompt(deps: ToolCallDeps, params: GetPromptRequestParams, headers: IncomingHttpHeaders): Promise<GetPromptResult> {
+/** `caller`: where the upstream's questions go while it answers (a session's client, or a stateless one's parked call: input-flows.ts). */
+export function getPrompt(deps: ToolCallDeps, params: GetPromptRequestParams, headers: IncomingHttpHeaders, caller?: CallerChannel, signal?: AbortSignal): Promise<GetPromptResult> {
   const content = deps.catalogue.content;
   return fetchTraced<GetPromptResult>(
     deps, 'prompt', params, headers,
@@ -36,7 +37,7 @@ export function getPrompt(deps: ToolCallDeps, params: GetPromptRequestParams, he
       const route = await content.promptRoute(params.name);
       return { upstream: deps.catalogue.upstreams.get(route.server)!, name: route.name, exposed: params.name };
     },
-    (t) => content.getPrompt({ server: t.upstream.id, name: t.name }, params),
+    (t) => content.getPrompt({ server: t.upstream.id, name: t.name }, params, caller, signal),
   );
 }
 

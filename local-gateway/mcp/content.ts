@@ -1,7 +1,7 @@
 import { ProtocolError, UriTemplate, type CompleteRequestParams, type CompleteResult, type GetPromptRequestParams, type GetPromptResult, type Prompt, type ReadResourceRequestParams, type ReadResourceResult, type Resource, type ResourceTemplateType, type ServerCapabilities } from '@modelcontextprotocol/client';
 import type { Logger } from '../core/log.js';
 import { exposeTools } from './names.js';
-import type { Upstream } from './upstream.js';
+import type { CallerChannel, Upstream } from './upstream.js';
 
 /** Pages read from one server for one listing: a server that pages forever cannot hold the listing up. */
 const MAX_PAGES = 50;
@@ -81,9 +81,9 @@ export class UpstreamContent {
     return route;
   }
 
-  /** Gets a prompt from the server `route` names, under its own name. */
-  getPrompt(route: PromptRoute, params: GetPromptRequestParams): Promise<GetPromptResult> {
-    return this.upstreams.get(route.server)!.request(`get prompt ${route.name}`, (c, o) => c.getPrompt({ ...params, name: route.name }, o));
+  /** Gets a prompt from the server `route` names, under its own name; `caller`: where the server's questions go meanwhile (as for a tool call). */
+  getPrompt(route: PromptRoute, params: GetPromptRequestParams, caller?: CallerChannel, signal?: AbortSignal): Promise<GetPromptResult> {
+    return this.upstreams.get(route.server)!.request(`get prompt ${route.name}`, (c, o) => c.getPrompt({ ...params, name: route.name }, o), caller, signal);
   }
 
   async listResources(): Promise<{ resources: Resource[] }> {

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, LOG_LEVEL_META_KEY, Server, WebStandardStreamableHTTPServerTransport, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
-import type { CreateMessageResult, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, CreateMessageResult, GetPromptResult, Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
 import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { ResourceListener } from './content.js';
+import { InputFlows } from './input-flows.js';
+import { paramHeadersRefusal } from './param-headers.js';
+import { asTask, serveTasks, TaskStore, TASKS_EXTENSION } from './tasks.js';
 import { getPrompt, readResource } from './content-call.js';
 import { visiblePrompts, visibleResources, watchContentRules } from './content-access.js';
 import type { CallerChannel } from './upstream.js';
@@ -32,8 +35,8 @@ async function visibleTools(deps: ToolCallDeps): Promise<Tool[]> {
 
 /**
  * What a tool call's upstream may send its client while it runs: progress when the client
- * gave a token, and, in a session, elicitation and sampling when the client declared them
- * (the 2026-07-28 revision asks through `input_required` results instead, not passed on yet).
+ * gave a token, and, in a session, elicitation, sampling and roots when the client declared
+ * them (a 2026-07-28 client is asked through `input_required` results instead: input-flows.ts).
  */
 function callerOf(server: Server, ctx: ServerContext, session: boolean, sessionLevel: LoggingLevel | undefined): CallerChannel {
   const token = ctx.mcpReq._meta?.progressToken;
@@ -48,6 +51,7 @@ function callerOf(server: Server, ctx: ServerContext, session: boolean, sessionL
     ...(token !== undefined ? { progress: (p) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined) } : {}),
     ...(caps?.elicitation ? { elicit: (params) => ctx.mcpReq.elicitInput(params) } : {}),
     ...(caps?.sampling ? { sample: (params) => ctx.mcpReq.requestSampling(params) as Promise<CreateMessageResult> } : {}),
+    ...(caps?.roots ? { roots: () => ctx.mcpReq.send({ method: 'roots/list' }) } : {}),
   };
 }
 
@@ -59,12 +63,16 @@ const jsonRpcError = (status: number, code: number, message: string) =>
 
 export function createMcpFront(deps: ToolCallDeps): McpFront {
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
+  const flows = new InputFlows<CallToolResult | GetPromptResult>();
+  const tasks = new TaskStore();
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
     // Logging levels and resource subscriptions are a session's (2026-07-28 removed both methods).
-    const capabilities = { tools: { listChanged: true }, resources: { listChanged: true, ...(session ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, ...(session ? { logging: {} } : {}) };
-    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities });
+    // The tasks extension (tasks.ts) is a 2026-07-28 one.
+    const capabilities = { tools: { listChanged: true }, resources: { listChanged: true, ...(session ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, ...(session ? { logging: {} } : { extensions: { [TASKS_EXTENSION]: {} } }) };
+    // A stateless request's requestState is ours (input-flows.ts): the seam refuses one that fails its HMAC.
+    const server = new Server({ name: 'gatehouse', version: VERSION }, { capabilities, ...(session ? {} : { requestState: { verify: flows.verify } }) });
     let level: LoggingLevel | undefined;
     if (session) {
       server.setRequestHandler('logging/setLevel', (req) => {
@@ -74,20 +82,30 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const listener = listenerOf(server);
       server.setRequestHandler('resources/subscribe', async (req) => (await deps.catalogue.content.subscribe(req.params.uri, listener), {}));
       server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
-    }
+    } else serveTasks(server, tasks);
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
     // The upstreams' prompts and resources: a get or read is traced and under policy, as a tool call is.
     const content = deps.catalogue.content;
     const headersNow = (ctx: ServerContext) => (ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf());
     server.setRequestHandler('prompts/list', () => visiblePrompts(deps));
-    server.setRequestHandler('prompts/get', (req, ctx) => getPrompt(deps, req.params, headersNow(ctx)));
+    server.setRequestHandler('prompts/get', (req, ctx) => {
+      const caller = callerOf(server, ctx, session, level);
+      if (session) return getPrompt(deps, req.params, headersNow(ctx), caller);
+      return flows.round(ctx, `prompt ${req.params.name}`, caller, (channel, signal) => getPrompt(deps, req.params, headersNow(ctx), channel, signal));
+    });
     server.setRequestHandler('resources/list', () => visibleResources(deps));
     server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
     server.setRequestHandler('resources/read', (req, ctx) => readResource(deps, req.params, headersNow(ctx)));
     server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
-    server.setRequestHandler('tools/call', (req, ctx) =>
-      callTool(deps, req.params, ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf(), ctx.mcpReq.signal, callerOf(server, ctx, session, level)),
-    );
+    server.setRequestHandler('tools/call', async (req, ctx) => {
+      const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
+      const caller = callerOf(server, ctx, session, level);
+      if (session) return callTool(deps, req.params, headers, ctx.mcpReq.signal, caller);
+      const task = asTask(tasks, ctx, req.params.name, await deps.catalogue.tool(req.params.name), (channel, signal) => callTool(deps, req.params, headers, signal, channel));
+      // A task is answered as the extension says (`resultType: "task"`), which the SDK's result types do not know.
+      if (task) return task as unknown as CallToolResult;
+      return flows.round(ctx, `tool ${req.params.name}`, caller, (channel, signal) => callTool(deps, req.params, headers, signal, channel));
+    });
     return server;
   }
 
@@ -164,11 +182,13 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const sid = request.headers.get('mcp-session-id');
       const answer = (sid !== null && sessions.has(sid)) || (await isLegacyRequest(request, request.method === 'POST' ? parsedBody : undefined))
         ? await legacy(request, parsedBody, headers)
-        : await modern.fetch(request, { parsedBody });
+        : ((request.method === 'POST' ? await paramHeadersRefusal(parsedBody, request.headers, (name) => deps.catalogue.headed(name)) : null) ?? (await modern.fetch(request, { parsedBody })));
       return request.method === 'POST' ? collapseAnswer(answer, request.signal) : answer;
     },
     async close() {
       closed = true;
+      flows.close();
+      tasks.close();
       unsubscribe();
       unsubscribeContent();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));

@@ -1,4 +1,4 @@
-import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -25,13 +25,17 @@ export interface UpstreamOptions {
 
 /**
  * The client a tool call came from, as far as the call's upstream may reach it while the call
- * runs: the call's progress, and the server's questions (elicitation, sampling). Each is
+ * runs: the call's progress, and the server's questions (elicitation, sampling, roots). Each is
  * absent when that client cannot take it (no progress token, no such capability).
  */
 export interface CallerChannel {
   progress?(p: { progress: number; total?: number; message?: string }): void;
-  elicit?(params: ElicitRequest['params']): Promise<ElicitResult>;
-  sample?(params: CreateMessageRequest['params']): Promise<CreateMessageResult>;
+  elicit?(params: ElicitRequest['params'], withdrawn?: AbortSignal): Promise<ElicitResult>;
+  sample?(params: CreateMessageRequest['params'], withdrawn?: AbortSignal): Promise<CreateMessageResult>;
+  /** The client's roots (`roots/list`), for a server that asks where it may work. */
+  roots?(params?: undefined, withdrawn?: AbortSignal): Promise<ListRootsResult>;
+  /** Whether the call is parked until its client answers what it was asked: a new question is not its. */
+  waiting?(): boolean;
   /** The server's log messages (`notifications/message`) while the call runs, at the level the client asked for. */
   log?(params: LoggingMessageNotification['params']): void;
 }
@@ -128,12 +132,16 @@ export class Upstream {
    * JSON-RPC error (a resource it does not have) goes back as it sent it; any other failure is
    * an McpFailure with a message.
    */
-  async request<T>(what: string, send: (client: Client, options: { timeout: number }) => Promise<T>): Promise<T> {
+  async request<T>(what: string, send: (client: Client, options: { timeout: number; signal?: AbortSignal }) => Promise<T>, caller?: CallerChannel, signal?: AbortSignal): Promise<T> {
+    // A prompt may ask its client questions too (elicitation, sampling, roots), like a tool call.
+    if (caller) this.callers.push(caller);
     try {
-      return await send(await this.connect(), { timeout: this.timeout });
+      return await send(await this.connect(), { timeout: this.timeout, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       throw this.failure(err, what);
+    } finally {
+      if (caller) this.callers.splice(this.callers.indexOf(caller), 1);
     }
   }
 
@@ -149,7 +157,7 @@ export class Upstream {
       { name: 'gatehouse', version: VERSION },
       {
         // Passed on to the client of the call that is running; one that cannot take them gets an error back.
-        capabilities: { elicitation: { form: {} }, sampling: {} },
+        capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} },
         listChanged: {
           prompts: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('prompts') },
           resources: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('resources') },
@@ -164,8 +172,10 @@ export class Upstream {
         },
       },
     );
-    client.setRequestHandler('elicitation/create', (req) => this.ask('elicit', req.params));
-    client.setRequestHandler('sampling/createMessage', (req) => this.ask('sample', req.params));
+    // The signal: the server withdrew its question (cancelled it, or gave up on the call).
+    client.setRequestHandler('elicitation/create', (req, ctx) => this.ask('elicit', req.params, ctx.mcpReq.signal));
+    client.setRequestHandler('sampling/createMessage', (req, ctx) => this.ask('sample', req.params, ctx.mcpReq.signal));
+    client.setRequestHandler('roots/list', (_req, ctx) => this.ask('roots', undefined, ctx.mcpReq.signal));
     client.setNotificationHandler('notifications/resources/updated', (n) => this.o.onResourceUpdated?.(n.params.uri));
     // A log message says not which call it belongs to either: it goes to the newest running call's client that takes logs.
     client.setNotificationHandler('notifications/message', (n) => [...this.callers].reverse().find((c) => c.log)?.log?.(n.params));
@@ -190,14 +200,21 @@ export class Upstream {
 
   /**
    * A question the server asks while a call runs, passed to that call's client. The SDK does
-   * not say which call a question belongs to, so it goes to the newest running call whose
-   * client can answer it: with one call at a time, the one that asked.
+   * not say which call a question belongs to, so it goes to the newest running call, leaving
+   * out those parked until their client answers (a 2026-07-28 client's, input-flows.ts): with
+   * one call at a time, the one that asked. If that call's client cannot answer, the question
+   * is refused, never put to another client.
+   *
+   * (Which stream a question came on would say, over HTTP; but reading the answer in its
+   * call's async context costs every promise of the process on Node 20, measured ~0.5 ms CPU
+   * per call in bench/mcp.ts.)
    */
-  private ask<K extends 'elicit' | 'sample'>(kind: K, params: Parameters<NonNullable<CallerChannel[K]>>[0]): ReturnType<NonNullable<CallerChannel[K]>> {
-    const caller = [...this.callers].reverse().find((c) => c[kind] !== undefined);
-    const what = kind === 'elicit' ? 'elicitation' : 'sampling';
+  private ask<K extends 'elicit' | 'sample' | 'roots'>(kind: K, params: Parameters<NonNullable<CallerChannel[K]>>[0], withdrawn: AbortSignal): ReturnType<NonNullable<CallerChannel[K]>> {
+    const newest = [...this.callers].reverse().find((c) => !c.waiting?.());
+    const caller = newest?.[kind] ? newest : undefined;
+    const what = { elicit: 'elicitation', sample: 'sampling', roots: 'roots' }[kind];
     if (!caller) throw new ProtocolError(-32601, `MCP server "${this.id}" asked for ${what}, but no client calling it through Gatehouse can answer (none declared the ${what} capability, or no call is running).`);
-    return (caller[kind] as (p: typeof params) => ReturnType<NonNullable<CallerChannel[K]>>)(params);
+    return (caller[kind] as (p: typeof params, w: AbortSignal) => ReturnType<NonNullable<CallerChannel[K]>>)(params, withdrawn);
   }
 
   private async transport(): Promise<StdioClientTransport | StreamableHTTPClientTransport> {

@@ -1,7 +1,7 @@
 /**
- * What the conformance suite runs against: a gateway fronting two stand-in MCP servers, the
- * tool stand-in (`remote_*`) and one with the suite's reference tools under their own names
- * (`prefix: false`, as the suite calls them), behind a loopback proxy that adds the local
+ * What the conformance suite runs against: a gateway fronting three stand-in MCP servers, the
+ * tool stand-in (`remote_*`), one with the suite's reference tools and one with its tasks
+ * tools, both under their own names (`prefix: false`, as the suite calls them), behind a loopback proxy that adds the local
  * token (the suite sends no headers of its own).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { ConfigSchema } from '../../local-gateway/config/schema.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
 import { buildGateway, listenLoopback } from '../../local-gateway/server/app.js';
 import { startMcpReferenceStandin } from '../../test/standins/mcp-reference.js';
+import { taskToolsServer } from '../../test/standins/mcp-task-tools.js';
 import { startMcpHttpStandin } from '../../test/standins/mcp-tools.js';
 
 const TOKEN = 'conformance-token-0123456789';
@@ -27,8 +28,9 @@ export async function startConformanceTarget(): Promise<ConformanceTarget> {
   ensureHome(home);
   const upstream = await startMcpHttpStandin();
   const reference = await startMcpReferenceStandin();
+  const jobs = await startMcpReferenceStandin(taskToolsServer);
   const app = await buildGateway({
-    config: ConfigSchema.parse({ mcp: { servers: [{ id: 'remote', url: upstream.url }, { id: 'ref', url: reference.url, prefix: false }] } }),
+    config: ConfigSchema.parse({ mcp: { servers: [{ id: 'remote', url: upstream.url }, { id: 'ref', url: reference.url, prefix: false }, { id: 'jobs', url: jobs.url, prefix: false }] } }),
     configFile: null,
     home,
     token: { value: TOKEN, source: 'env', file: null },
@@ -53,6 +55,7 @@ export async function startConformanceTarget(): Promise<ConformanceTarget> {
       await app.close();
       await upstream.close();
       await reference.close();
+      await jobs.close();
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { completable, fromJsonSchema, isInitializeRequest, McpServer, ResourceTemplate, WebStandardStreamableHTTPServerTransport, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { inputToolsCodec, registerInputTools, related } from './mcp-input-tools.js';
 
 /** A 1×1 PNG and a WAV header: the smallest real image and audio. */
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -78,7 +79,10 @@ const JSON_SCHEMA_2020_12 = {
 };
 
 export function referenceServer(): McpServer {
-  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities: { tools: { listChanged: true }, logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true } } });
+  const codec = inputToolsCodec();
+  const capabilities = { tools: { listChanged: true }, logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true } };
+  const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities, requestState: { verify: codec.verify } });
+  registerInputTools(server, codec);
   server.registerTool('test_simple_text', { description: 'Answers with text', inputSchema: none }, () => text('This is a simple text response for testing.'));
   server.registerTool('test_image_content', { description: 'Answers with an image', inputSchema: none }, () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   server.registerTool('test_audio_content', { description: 'Answers with audio', inputSchema: none }, () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
@@ -114,25 +118,28 @@ export function referenceServer(): McpServer {
     return text('logged');
   });
   server.registerTool('test_sampling', { description: 'Asks its client to sample a model', inputSchema: z.object({ prompt: z.string() }) }, async ({ prompt }, ctx) => {
-    const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 });
+    const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 }, related(ctx));
     const c = Array.isArray(r.content) ? r.content[0] : r.content;
     return text(`LLM response: ${c?.type === 'text' ? c.text : 'No response'}`);
   });
   server.registerTool('test_elicitation', { description: 'Asks its client for input', inputSchema: z.object({ message: z.string() }) }, async ({ message }, ctx) => {
-    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: { type: 'object', properties: { response: { type: 'string', description: "User's response" } }, required: ['response'] } });
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: { type: 'object', properties: { response: { type: 'string', description: "User's response" } }, required: ['response'] } }, related(ctx));
     return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   });
   server.registerTool('test_elicitation_sep1034_defaults', { description: 'Asks for a form with defaults', inputSchema: none }, async (_args, ctx) => {
-    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please review and update the form fields with defaults', requestedSchema: DEFAULTS_FORM });
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please review and update the form fields with defaults', requestedSchema: DEFAULTS_FORM }, related(ctx));
     return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   });
   server.registerTool('test_elicitation_sep1330_enums', { description: 'Asks for a form of enums', inputSchema: none }, async (_args, ctx) => {
-    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please select options from the enum fields', requestedSchema: ENUMS_FORM as never });
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please select options from the enum fields', requestedSchema: ENUMS_FORM as never }, related(ctx));
     return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   });
   server.registerTool('json_schema_2020_12_tool', { description: 'Takes a JSON Schema 2020-12 input', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12) }, (args) =>
     text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
   );
+  // A parameter mirrored into a request header (SEP-2243): `/mcp` checks a 2026-07-28 call's `Mcp-Param-Region` against it.
+  const regional = { type: 'object' as const, properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, query: { type: 'string' } }, required: ['region'] };
+  server.registerTool('test_region_header', { description: 'Answers for a region named in a header too', inputSchema: fromJsonSchema(regional) }, (args) => text(`region ${String((args as { region: string }).region)}`));
   // Resources and prompts the suite reads by URI and name; behind the gateway they test what `/mcp` composes and routes.
   server.registerResource('static-text', 'test://static-text', { title: 'Static Text Resource', description: 'A static text resource', mimeType: 'text/plain' }, () => ({
     contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
@@ -191,11 +198,11 @@ export interface McpReferenceStandin {
 }
 
 /**
- * Served the 2025-11-25 way only (initialize, a session per client, a server per session), as
- * most MCP servers are today: a call's questions go back on its session, and the gateway's
+ * Served the 2025-11-25 way only (initialize, a session per client, a server per session, from
+ * `factory`: by default the reference tools), as most MCP servers are today: a call's questions go back on its session, and the gateway's
  * 2026-07-28 clients reach it through the gateway's translation.
  */
-export async function startMcpReferenceStandin(): Promise<McpReferenceStandin> {
+export async function startMcpReferenceStandin(factory: () => { connect: McpServer['connect'] } = referenceServer): Promise<McpReferenceStandin> {
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const handle = async (request: Request, body: unknown): Promise<Response> => {
     const sid = request.headers.get('mcp-session-id');
@@ -205,7 +212,7 @@ export async function startMcpReferenceStandin(): Promise<McpReferenceStandin> {
       return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'initialize first' } }, { status: sid ? 404 : 400 });
     }
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, transport), onsessionclosed: (id) => void sessions.delete(id) });
-    await referenceServer().connect(transport);
+    await factory().connect(transport);
     return transport.handleRequest(request, { parsedBody: body });
   };
   const http: HttpServer = createServer(async (req, res) => {
