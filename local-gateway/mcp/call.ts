@@ -67,16 +67,24 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     ctx.responseJson = JSON.stringify(result);
     return result;
   } catch (err) {
-    const g = err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_INTERNAL', `Gatehouse failed unexpectedly on a tool call (${(err as Error).message}); the trace has the details. Please report it.`, { cause: err });
-    const code = jsonRpcCode(g);
-    ctx.status = g.statusCode;
-    ctx.errorCode = g.code;
-    ctx.errorMessage = g.message;
-    ctx.responseJson = JSON.stringify({ error: { code, message: g.message } });
-    throw new ProtocolError(code, g.message, { gatehouse_code: g.code, ...answerMeta(ctx) });
+    throw failedCall(ctx, err, 'on a tool call');
   } finally {
     deps.record(ctx);
   }
+}
+
+/**
+ * A failed MCP call as its trace records it and the JSON-RPC error the client gets: a coded
+ * error keeps its code, anything else is an internal error that says where (`during`).
+ */
+export function failedCall(ctx: RequestContext, err: unknown, during: string): ProtocolError {
+  const g = err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_INTERNAL', `Gatehouse failed unexpectedly ${during} (${(err as Error).message}); the trace has the details. Please report it.`, { cause: err });
+  const code = jsonRpcCode(g);
+  ctx.status = g.statusCode;
+  ctx.errorCode = g.code;
+  ctx.errorMessage = g.message;
+  ctx.responseJson = JSON.stringify({ error: { code, message: g.message } });
+  return new ProtocolError(code, g.message, { gatehouse_code: g.code, ...answerMeta(ctx) });
 }
 
 /** What the answer carries of Gatehouse's own, in `_meta` (JSON-RPC has no headers): the trace, the tier, what a shadow tier would have done. */

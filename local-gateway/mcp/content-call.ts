@@ -1,14 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProtocolError, type GetPromptRequestParams, type GetPromptResult, type ReadResourceRequestParams, type ReadResourceResult } from '@modelcontextprotocol/server';
-import { GatehouseError } from '../core/errors.js';
 import { resolveIdentity } from '../pipeline/auth.js';
 import { createContext, timed, timedAsync, type RequestContext } from '../pipeline/context.js';
 import { applyVerdicts, beginPolicy, type RequestPolicy } from '../pipeline/tier-runs.js';
 import { contentAccessStage } from '../policy/engine/access.js';
 import { runGuardrails } from '../policy/engine/index.js';
 import { textFields, withTextFields } from '../contracts/tool-texts.js';
-import { answerMeta, type ToolCallDeps } from './call.js';
-import { jsonRpcCode } from './errors.js';
+import { answerMeta, failedCall, type ToolCallDeps } from './call.js';
 import type { CallerChannel, Upstream } from './upstream.js';
 
 /**
@@ -95,13 +93,7 @@ async function fetchTraced<R extends Record<string, unknown>>(
       ctx.responseJson = JSON.stringify({ error: { code: err.code, message: err.message } });
       throw new ProtocolError(err.code, err.message, { ...(err.data as Record<string, unknown> | undefined), ...answerMeta(ctx) });
     }
-    const g = err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_INTERNAL', `Gatehouse failed unexpectedly fetching a ${kind} (${(err as Error).message}); the trace has the details. Please report it.`, { cause: err });
-    const code = jsonRpcCode(g);
-    ctx.status = g.statusCode;
-    ctx.errorCode = g.code;
-    ctx.errorMessage = g.message;
-    ctx.responseJson = JSON.stringify({ error: { code, message: g.message } });
-    throw new ProtocolError(code, g.message, { gatehouse_code: g.code, ...answerMeta(ctx) });
+    throw failedCall(ctx, err, `fetching a ${kind}`);
   } finally {
     deps.record(ctx);
   }
