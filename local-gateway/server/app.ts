@@ -64,6 +64,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   // Node closes idle keep-alive sockets once, when the close begins: a request still running
   // then would leave its socket idle for the whole keep-alive timeout and hold the close with it.
   app.addHook('preClose', (done) => {
+    // A server that never listened has no sockets, and would never say it closed.
+    if (!app.server.listening) return done();
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     sweep.unref();
     app.server.once('close', () => clearInterval(sweep));
