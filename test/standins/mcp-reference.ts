@@ -6,10 +6,9 @@
  * content type, errors, progress, and the server's questions (sampling, elicitation) during a
  * call; and resources, a resource template and prompts, for what `/mcp` composes of those.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
-import { completable, fromJsonSchema, isInitializeRequest, McpServer, ResourceTemplate, WebStandardStreamableHTTPServerTransport, type ServerContext } from '@modelcontextprotocol/server';
+import { completable, fromJsonSchema, McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { legacySessions, listenWeb } from './mcp-http.js';
 import { inputToolsCodec, registerInputTools, related } from './mcp-input-tools.js';
 
 /** A 1×1 PNG and a WAV header: the smallest real image and audio. */
@@ -203,36 +202,13 @@ export interface McpReferenceStandin {
  * 2026-07-28 clients reach it through the gateway's translation.
  */
 export async function startMcpReferenceStandin(factory: () => { connect: McpServer['connect'] } = referenceServer): Promise<McpReferenceStandin> {
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const handle = async (request: Request, body: unknown): Promise<Response> => {
-    const sid = request.headers.get('mcp-session-id');
-    const known = sid ? sessions.get(sid) : undefined;
-    if (known) return known.handleRequest(request, { parsedBody: body });
-    if (sid || request.method !== 'POST' || !isInitializeRequest(body)) {
-      return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'initialize first' } }, { status: sid ? 404 : 400 });
-    }
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, transport), onsessionclosed: (id) => void sessions.delete(id) });
-    await factory().connect(transport);
-    return transport.handleRequest(request, { parsedBody: body });
-  };
-  const http: HttpServer = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    const raw = chunks.length > 0 ? Buffer.concat(chunks).toString() : undefined;
-    const response = await handle(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: raw }), raw ? JSON.parse(raw) : undefined);
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) for await (const c of response.body) res.write(c);
-    res.end();
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const sessions = legacySessions(factory);
+  const http = await listenWeb((request, body) => sessions.handle(request, body));
   return {
-    url: `http://127.0.0.1:${(http.address() as { port: number }).port}/mcp`,
+    url: http.url,
     close: async () => {
-      await Promise.all([...sessions.values()].map((t) => t.close().catch(() => undefined)));
-      http.closeAllConnections();
-      await new Promise<void>((r) => http.close(() => r()));
+      await sessions.close();
+      await http.close();
     },
   };
 }
