@@ -8,28 +8,45 @@ export interface Leaves {
   paths: string[];
 }
 
-export function leafStrings(value: unknown, prefix = '', out: Leaves = { texts: [], paths: [] }): Leaves {
+/** Which strings a walk takes, by the key they sit under (none at the top or in an array). */
+type Take = (key: string | undefined) => boolean;
+const EVERY: Take = () => true;
+const UNDER_TEXT: Take = (key) => key === 'text';
+
+function collect(value: unknown, take: Take, key: string | undefined, prefix: string, out: Leaves): Leaves {
   if (typeof value === 'string') {
-    out.texts.push(value);
-    out.paths.push(prefix);
+    if (take(key)) {
+      out.texts.push(value);
+      out.paths.push(prefix);
+    }
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => leafStrings(v, prefix ? `${prefix}.${i}` : String(i), out));
+    value.forEach((v, i) => collect(v, take, undefined, prefix ? `${prefix}.${i}` : String(i), out));
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) leafStrings(v, prefix ? `${prefix}.${k}` : k, out);
+    for (const [k, v] of Object.entries(value)) collect(v, take, k, prefix ? `${prefix}.${k}` : k, out);
   }
   return out;
 }
 
-/** A copy of `value` with its strings replaced, in the order `leafStrings` found them. */
-export function withLeaves<T>(value: T, texts: readonly string[]): T {
+/** A copy of `value` with the strings `take` picks replaced, in the order `collect` found them. */
+function replace<T>(value: T, texts: readonly string[], take: Take): T {
   let i = 0;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return texts[i++] ?? v;
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+  const walk = (v: unknown, key: string | undefined): unknown => {
+    if (typeof v === 'string') return take(key) ? (texts[i++] ?? v) : v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, undefined));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
     return v;
   };
-  return walk(value) as T;
+  return walk(value, undefined) as T;
+}
+
+/** Every string in `value`, with its dotted path. */
+export function leafStrings(value: unknown): Leaves {
+  return collect(value, EVERY, undefined, '', { texts: [], paths: [] });
+}
+
+/** A copy of `value` with its strings replaced, in the order `leafStrings` found them. */
+export function withLeaves<T>(value: T, texts: readonly string[]): T {
+  return replace(value, texts, EVERY);
 }
 
 /** The parts of a tool result that carry text: its content blocks and structured content (`_meta` is the protocol's, not the tool's). */
@@ -42,27 +59,11 @@ export function resultBody(result: Record<string, unknown>): { content: unknown;
  * `text` key (text blocks, an embedded resource's text, a resource's contents), and not URIs,
  * MIME types, roles or base64 blobs, which carry no words to scan and must not be rewritten.
  */
-export function textFields(value: unknown, prefix = '', out: Leaves = { texts: [], paths: [] }): Leaves {
-  if (Array.isArray(value)) value.forEach((v, i) => textFields(v, prefix ? `${prefix}.${i}` : String(i), out));
-  else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const path = prefix ? `${prefix}.${k}` : k;
-      if (k === 'text' && typeof v === 'string') {
-        out.texts.push(v);
-        out.paths.push(path);
-      } else textFields(v, path, out);
-    }
-  }
-  return out;
+export function textFields(value: unknown): Leaves {
+  return collect(value, UNDER_TEXT, undefined, '', { texts: [], paths: [] });
 }
 
 /** A copy of `value` with its `text` strings replaced, in the order `textFields` found them. */
 export function withTextFields<T>(value: T, texts: readonly string[]): T {
-  let i = 0;
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'text' && typeof x === 'string' ? (texts[i++] ?? x) : walk(x)]));
-  };
-  return walk(value) as T;
+  return replace(value, texts, UNDER_TEXT);
 }
