@@ -67,3 +67,14 @@ export function textFields(value: unknown): Leaves {
 export function withTextFields<T>(value: T, texts: readonly string[]): T {
   return replace(value, texts, UNDER_TEXT);
 }
+
+/** How a hook finds the strings it scans in a value, and writes the redacted ones back. */
+export interface TextWalk {
+  find(value: unknown): Leaves;
+  put<T>(value: T, texts: readonly string[]): T;
+}
+
+/** A tool's arguments and results: every string. */
+export const EVERY_STRING: TextWalk = { find: leafStrings, put: withLeaves };
+/** A prompt's or resource's contents: the strings under `text`. */
+export const TEXT_STRINGS: TextWalk = { find: textFields, put: withTextFields };

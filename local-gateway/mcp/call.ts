@@ -10,7 +10,7 @@ import { rateLimitStage, runGuardrails } from '../policy/engine/index.js';
 import type { ToolCatalogue } from './catalogue.js';
 import type { CallerChannel } from './upstream.js';
 import { jsonRpcCode, McpFailure } from './errors.js';
-import { leafStrings, resultBody, withLeaves } from '../contracts/tool-texts.js';
+import { EVERY_STRING, resultBody, type TextWalk } from '../contracts/tool-texts.js';
 
 export interface ToolCallDeps {
   catalogue: ToolCatalogue;
@@ -23,20 +23,20 @@ export interface ToolCallDeps {
 type Hook = 'mcp_pre_tool' | 'mcp_post_tool';
 
 /**
- * Runs one hook for every tier on the strings of `value`: the active tier's verdicts are
- * enforced (a block refuses the call), the shadow tiers' recorded. Returns `value` with the
- * active tier's redactions.
+ * Runs one hook for every tier on the strings of `value` (those `walk` finds): the active
+ * tier's verdicts are enforced (a block refuses the call), the shadow tiers' recorded. Returns
+ * `value` with the active tier's redactions.
  */
-async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: Hook, value: T): Promise<T> {
+export async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: Hook, value: T, walk: TextWalk = EVERY_STRING): Promise<T> {
   if (!rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === hook))) return value;
-  const { texts, paths } = leafStrings(value);
+  const { texts, paths } = walk.find(value);
   const subject = { facts: rp.facts, paths, shared: new Map<string, unknown>() };
   const outcomes = await timedAsync(ctx, hook, () =>
     Promise.all(rp.runs.map((run) => runGuardrails(run.tier, hook, rp.facts, texts, run.role, run.names, rp.guardrails, subject))),
   );
   applyVerdicts(ctx, outcomes.map((o) => o.verdicts), rp.runs);
   const redacted = outcomes[0]!.texts;
-  return redacted === texts ? value : withLeaves(value, redacted);
+  return redacted === texts ? value : walk.put(value, redacted);
 }
 
 /**

@@ -1,12 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProtocolError, type GetPromptRequestParams, type GetPromptResult, type ReadResourceRequestParams, type ReadResourceResult } from '@modelcontextprotocol/server';
 import { resolveIdentity } from '../pipeline/auth.js';
-import { createContext, timed, timedAsync, type RequestContext } from '../pipeline/context.js';
-import { applyVerdicts, beginPolicy, type RequestPolicy } from '../pipeline/tier-runs.js';
+import { createContext, timed, timedAsync } from '../pipeline/context.js';
+import { applyVerdicts, beginPolicy } from '../pipeline/tier-runs.js';
 import { contentAccessStage } from '../policy/engine/access.js';
-import { runGuardrails } from '../policy/engine/index.js';
-import { textFields, withTextFields } from '../contracts/tool-texts.js';
-import { answerMeta, failedCall, type ToolCallDeps } from './call.js';
+import { TEXT_STRINGS } from '../contracts/tool-texts.js';
+import { answerMeta, failedCall, toolHook, type ToolCallDeps } from './call.js';
 import type { CallerChannel, Upstream } from './upstream.js';
 
 /**
@@ -48,19 +47,6 @@ export function readResource(deps: ToolCallDeps, params: ReadResourceRequestPara
   );
 }
 
-/** The guardrails of `mcp_post_tool` over the texts of a prompt or resource, for every tier; returns it with the active tier's redactions. */
-async function contentHook<T>(ctx: RequestContext, rp: RequestPolicy, value: T): Promise<T> {
-  if (!rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === 'mcp_post_tool'))) return value;
-  const { texts, paths } = textFields(value);
-  const subject = { facts: rp.facts, paths, shared: new Map<string, unknown>() };
-  const outcomes = await timedAsync(ctx, 'mcp_post_tool', () =>
-    Promise.all(rp.runs.map((run) => runGuardrails(run.tier, 'mcp_post_tool', rp.facts, texts, run.role, run.names, rp.guardrails, subject))),
-  );
-  applyVerdicts(ctx, outcomes.map((o) => o.verdicts), rp.runs);
-  const redacted = outcomes[0]!.texts;
-  return redacted === texts ? value : withTextFields(value, redacted);
-}
-
 async function fetchTraced<R extends Record<string, unknown>>(
   deps: ToolCallDeps,
   kind: Kind,
@@ -81,7 +67,7 @@ async function fetchTraced<R extends Record<string, unknown>>(
     timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => contentAccessStage(run.tier, rp.facts, run.role)), rp.runs));
     const raw = await timedAsync(ctx, 'upstream', () => send(target));
     const { _meta, ...body } = raw;
-    const result = { ...(await contentHook(ctx, rp, body)), _meta: { ...(_meta as Record<string, unknown> | undefined), ...answerMeta(ctx) } } as unknown as R;
+    const result = { ...(await toolHook(ctx, rp, 'mcp_post_tool', body, TEXT_STRINGS)), _meta: { ...(_meta as Record<string, unknown> | undefined), ...answerMeta(ctx) } } as unknown as R;
     ctx.status = 200;
     ctx.responseJson = JSON.stringify(result);
     return result;
