@@ -110,11 +110,12 @@ describe('input_required toward a stateless client, from a 2025-11-25 upstream',
     expect(done.result!.content![0]!.text).toContain('"response":"Ada"');
   });
 
-  it('never asks a client what it did not declare: the upstream gets the refusal', async () => {
+  it('never asks a client what it did not declare: the upstream gets the refusal, and a call that fails for it is -32021 naming the capability', async () => {
     const r = await call('ref_test_elicitation', { arguments: { message: 'Name?' } }, { sampling: {} });
-    expect(r.result?.resultType).not.toBe('input_required');
-    expect(r.result?.isError).toBe(true);
-    expect(r.result!.content![0]!.text).toContain('declared the elicitation capability');
+    expect(r.result).toBeUndefined();
+    expect(r.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { elicitation: {} } } });
+    const sampling = await call('ref_test_missing_capability', {}, { elicitation: {} });
+    expect(sampling.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { sampling: {} } } });
 
     // An upstream that takes the refusal and asks a model instead: only that reaches the client,
     // though another call, waiting on its own question, has a client that could answer.

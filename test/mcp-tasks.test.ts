@@ -24,12 +24,13 @@ afterAll(async () => {
 const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
 type Answer = { status: number; body: { result?: Record<string, unknown> & { content?: { text: string }[] }; error?: { code: number; message: string; data?: unknown } } };
 
-async function rpc(method: string, params: Record<string, unknown>, capabilities: Record<string, unknown> = TASKS): Promise<Answer> {
+/** `who`: the agent session header and the client's name the request carries (whose a task is). */
+async function rpc(method: string, params: Record<string, unknown>, capabilities: Record<string, unknown> = TASKS, who: { session?: string; client?: string } = {}): Promise<Answer> {
   const name = (params.name ?? params.taskId) as string | undefined;
   const res = await fetch(`${gw.url}/mcp`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': capabilities } } }),
+    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}), ...(who.session ? { 'x-claude-code-session-id': who.session } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': capabilities, ...(who.client ? { 'io.modelcontextprotocol/clientInfo': { name: who.client, version: '1' } } : {}) } } }),
   });
   return { status: res.status, body: (await res.json()) as Answer['body'] };
 }
@@ -91,5 +92,47 @@ describe('tasks through /mcp', () => {
     expect(required.status).toBe(400);
     expect(required.body.error).toMatchObject({ code: -32021, data: { requiredCapabilities: TASKS } });
     expect((await rpc('tasks/get', { taskId: 'x' }, {})).body.error?.code).toBe(-32021);
+  });
+
+  it('keeps a task its creator\'s: another agent session or another client cannot read, answer or cancel it', async () => {
+    const caps = { ...TASKS, elicitation: {} };
+    const mine = { session: 'session-a', client: 'claude-code' };
+    const created = await rpc('tools/call', { name: 'jobs_confirm_delete', arguments: { filename: 'f' } }, caps, mine);
+    const taskId = String(created.body.result!.taskId);
+    const asking = await waitFor(async () => {
+      const r = (await rpc('tasks/get', { taskId }, caps, mine)).body.result!;
+      return r.status === 'input_required' ? r : null;
+    }, 'the question');
+    const [key] = Object.keys(asking.inputRequests as object);
+    for (const other of [{ session: 'session-b', client: 'claude-code' }, { session: 'session-a', client: 'cursor' }, {}]) {
+      expect((await rpc('tasks/get', { taskId }, caps, other)).body.error?.code).toBe(-32602);
+      expect((await rpc('tasks/update', { taskId, inputResponses: { [key!]: { action: 'accept', content: { confirm: true } } } }, caps, other)).body.error?.code).toBe(-32602);
+      expect((await rpc('tasks/cancel', { taskId }, caps, other)).body.error?.code).toBe(-32602);
+    }
+    // Untouched by the others: still waiting on its own question, which its creator answers.
+    expect((await rpc('tasks/get', { taskId }, caps, mine)).body.result).toMatchObject({ status: 'input_required' });
+    await rpc('tasks/update', { taskId, inputResponses: { [key!]: { action: 'accept', content: { confirm: true } } } }, caps, mine);
+    const done = await waitFor(async () => {
+      const r = (await rpc('tasks/get', { taskId }, caps, mine)).body.result!;
+      return r.status === 'completed' ? r : null;
+    }, 'the task to complete');
+    expect((done.result as { content: { text: string }[] }).content[0]!.text).toBe('deleted f');
+  });
+
+  it('lets a task-only tool ask its client first (input_required), then goes on as a task with the answer', async () => {
+    const caps = { ...TASKS, elicitation: {} };
+    const first = (await rpc('tools/call', { name: 'jobs_test_tool_with_task', arguments: {} }, caps)).body.result!;
+    expect(first).toMatchObject({ resultType: 'input_required' });
+    expect(first).not.toHaveProperty('taskId');
+    const [key] = Object.keys(first.inputRequests as object);
+    const second = (await rpc('tools/call', { name: 'jobs_test_tool_with_task', arguments: {}, requestState: first.requestState, inputResponses: { [key!]: { action: 'accept', content: { name: 'Alice' } } } }, caps)).body.result!;
+    expect(second).toMatchObject({ resultType: 'task', status: expect.stringMatching(/working|completed/) });
+    expect(second).not.toHaveProperty('requestState');
+    const taskId = String(second.taskId);
+    const done = await waitFor(async () => {
+      const r = (await rpc('tasks/get', { taskId }, caps)).body.result!;
+      return r.status === 'completed' ? r : null;
+    }, 'the task to complete');
+    expect((done.result as { content: { text: string }[] }).content[0]!.text).toBe('Hello, Alice!');
   });
 });

@@ -7,9 +7,9 @@ import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
 import { collapseAnswer, type JsonAnswer } from './sse.js';
 import type { ResourceListener } from './content.js';
-import { InputFlows } from './input-flows.js';
+import { InputFlows, type Flow } from './input-flows.js';
 import { paramHeadersRefusal } from './param-headers.js';
-import { asTask, serveTasks, TaskStore, TASKS_EXTENSION } from './tasks.js';
+import { clientCaps, serveTasks, taskMode, taskOwner, TaskStore, TASKS_EXTENSION } from './tasks.js';
 import { getPrompt, readResource } from './content-call.js';
 import { visiblePrompts, visibleResources, watchContentRules } from './content-access.js';
 import type { CallerChannel } from './upstream.js';
@@ -65,6 +65,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
   const flows = new InputFlows<CallToolResult | GetPromptResult>();
   const tasks = new TaskStore();
+  const owner = (ctx: ServerContext) => taskOwner(ctx, deps.identity.current());
 
   /** `session`: a 2025-11-25 session, which can carry the upstream's questions back to its client while a call runs. */
   function serverFor(headersOf: () => IncomingHttpHeaders, session: boolean): Server {
@@ -82,7 +83,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const listener = listenerOf(server);
       server.setRequestHandler('resources/subscribe', async (req) => (await deps.catalogue.content.subscribe(req.params.uri, listener), {}));
       server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
-    } else serveTasks(server, tasks);
+    } else serveTasks(server, tasks, owner);
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
     // The upstreams' prompts and resources: a get or read is traced and under policy, as a tool call is.
     const content = deps.catalogue.content;
@@ -101,10 +102,12 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
       const caller = callerOf(server, ctx, session, level);
       if (session) return callTool(deps, req.params, headers, ctx.mcpReq.signal, caller);
-      const task = asTask(tasks, ctx, req.params.name, await deps.catalogue.tool(req.params.name), (channel, signal) => callTool(deps, req.params, headers, signal, channel));
+      const run = (channel: CallerChannel, signal: AbortSignal) => callTool(deps, req.params, headers, signal, channel);
+      const mode = taskMode(ctx, req.params.name, await deps.catalogue.tool(req.params.name));
       // A task is answered as the extension says (`resultType: "task"`), which the SDK's result types do not know.
-      if (task) return task as unknown as CallToolResult;
-      return flows.round(ctx, `tool ${req.params.name}`, caller, (channel, signal) => callTool(deps, req.params, headers, signal, channel));
+      if (mode === 'now' && ctx.mcpReq.requestState() === undefined) return tasks.create(clientCaps(ctx) ?? {}, run, owner(ctx)) as unknown as CallToolResult;
+      const escalate = mode ? (flow: Flow<CallToolResult | GetPromptResult>) => tasks.continueAsTask(flow as Flow<CallToolResult>, owner(ctx)) : undefined;
+      return flows.round(ctx, `tool ${req.params.name}`, caller, run, escalate);
     });
     return server;
   }

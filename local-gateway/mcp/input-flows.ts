@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, inputRequired, isSpecType, ProtocolError, type ClientCapabilities, type InputRequests, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, inputRequired, isSpecType, MissingRequiredClientCapabilityError, ProtocolError, type ClientCapabilities, type InputRequests, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -70,21 +70,39 @@ export class Flow<T> {
 
   constructor(readonly tool: string) {}
 
-  /** The channel the upstream call gets: questions only of the kinds the client declared. */
+  /**
+   * The channel the upstream call gets. A question of a kind the client did not declare is
+   * refused; if the call then fails, it failed for want of that capability, and the client
+   * gets -32021 naming it (HTTP 400) rather than the upstream's failure.
+   */
   channel(caps: ClientCapabilities, first: CallerChannel): CallerChannel {
     this.live = first;
-    const ask = <R>(method: Method, params: Record<string, unknown>, withdrawn?: AbortSignal) => this.ask(method, params, withdrawn) as Promise<R>;
+    const ask = <R>(method: Method, params: Record<string, unknown>, withdrawn?: AbortSignal) =>
+      (caps[KEY[method] as keyof ClientCapabilities] ? this.ask(method, params, withdrawn) : this.lacks(KEY[method])) as Promise<R>;
     return {
       waiting: () => this.parked,
       ...(first.progress ? { progress: (p) => this.live.progress?.(p) } : {}),
       ...(first.log ? { log: (p) => this.live.log?.(p) } : {}),
-      ...(caps.elicitation ? { elicit: (p, w) => ask('elicitation/create', p, w) } : {}),
-      ...(caps.sampling ? { sample: (p, w) => ask('sampling/createMessage', p, w) } : {}),
-      ...(caps.roots ? { roots: (_p, w) => ask('roots/list', {}, w) } : {}),
+      elicit: (p, w) => ask('elicitation/create', p, w),
+      sample: (p, w) => ask('sampling/createMessage', p, w),
+      roots: (_p, w) => ask('roots/list', {}, w),
     };
   }
 
+  /** A capability the call asked for and its client did not declare. */
+  private missing: string | null = null;
+
+  private lacks(capability: string): Promise<never> {
+    this.missing = capability;
+    return Promise.reject(new ProtocolError(-32601, `The client cannot answer ${capability} requests: it did not declare the capability.`));
+  }
+
+  private finished!: (s: Settled<T>) => void;
+  /** How the call ended, once it did (what a task that took the flow over waits on). */
+  readonly done = new Promise<T>((resolve, reject) => (this.finished = (s) => (s.ok ? resolve(s.value) : reject(s.error))));
+
   run(call: Promise<T>): void {
+    this.done.catch(() => undefined);
     call.then(
       (value) => this.settle({ ok: true, value }),
       (error: unknown) => this.settle({ ok: false, error }),
@@ -92,7 +110,14 @@ export class Flow<T> {
   }
 
   private settle(s: Settled<T>): void {
+    if (this.settled) return;
+    const failed = !s.ok || (s.value as { isError?: unknown } | null)?.isError === true;
+    if (failed && this.missing !== null) {
+      const message = `The call needs the client's ${this.missing} capability, which its request did not declare in _meta["${CLIENT_CAPABILITIES_META_KEY}"].`;
+      s = { ok: false, error: new MissingRequiredClientCapabilityError({ requiredCapabilities: { [this.missing]: {} } } as never, message) };
+    }
     this.settled = s;
+    this.finished(s);
     this.poke();
   }
 
@@ -192,7 +217,12 @@ export class InputFlows<T> {
    * when the request carries our state, the parked call it continues. `start` runs the call
    * with the channel to use; `tool` names what is called, so a state is not taken for another.
    */
-  async round<R extends T>(ctx: ServerContext, tool: string, caller: CallerChannel, start: (channel: CallerChannel, signal: AbortSignal) => Promise<R>): Promise<R | InputRequiredResult> {
+  /**
+   * `escalate`: the call may go on as a task (tasks.ts) once it has what it asked first: a new
+   * call that asks nothing within the gather window, or a retry once its answers are in, is
+   * handed to `escalate` and answered with what it returns.
+   */
+  async round<R extends T>(ctx: ServerContext, tool: string, caller: CallerChannel, start: (channel: CallerChannel, signal: AbortSignal) => Promise<R>, escalate?: (flow: Flow<T>) => Record<string, unknown>): Promise<R | InputRequiredResult> {
     this.sweep();
     const state = ctx.mcpReq.requestState<FlowState>();
     let flow: Flow<T>;
@@ -213,7 +243,11 @@ export class InputFlows<T> {
     // The client cancelling the request it waits on ends the call (once answered, the request's end is no cancellation).
     const cancel = () => flow.end('the client cancelled the call');
     ctx.mcpReq.signal.addEventListener('abort', cancel, { once: true });
-    await flow.next(this.gather).finally(() => ctx.mcpReq.signal.removeEventListener('abort', cancel));
+    const moved = await this.first(flow, escalate !== undefined, state !== undefined).finally(() => ctx.mcpReq.signal.removeEventListener('abort', cancel));
+    if (escalate && moved !== 'asked') {
+      this.flows.delete(flow.id);
+      return escalate(flow) as unknown as R;
+    }
     const settled = flow.settled;
     if (settled) {
       this.flows.delete(flow.id);
@@ -226,6 +260,18 @@ export class InputFlows<T> {
     flow.expiresAt = this.now() + this.ttlMs;
     this.hold(flow);
     return inputRequired({ inputRequests: flow.questions(), requestState: await this.codec.mint({ f: flow.id, r: flow.round }, ctx) });
+  }
+
+  /**
+   * What the call did first: asked (its questions gathered), settled, or, for one that may go
+   * on as a task, nothing within the gather window (`quiet`); a retry of such a call is quiet
+   * at once, its answers being in.
+   */
+  private first(flow: Flow<T>, escalates: boolean, retry: boolean): Promise<'settled' | 'asked' | 'quiet'> {
+    if (!escalates) return flow.next(this.gather);
+    if (retry) return Promise.resolve('quiet');
+    const moved = flow.next(this.gather);
+    return Promise.race([moved, this.gather().then(() => (flow.open.size > 0 ? moved : 'quiet' as const))]);
   }
 
   private hold(flow: Flow<T>): void {

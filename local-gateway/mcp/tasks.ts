@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, MissingRequiredClientCapabilityError, ProtocolError, type CallToolResult, type ClientCapabilities, type Server, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, MissingRequiredClientCapabilityError, ProtocolError, type CallToolResult, type ClientCapabilities, type Server, type ServerContext, type Tool } from '@modelcontextprotocol/server';
 import { Flow } from './input-flows.js';
 import type { CallerChannel } from './upstream.js';
 import { z } from 'zod';
+import type { Identity } from '../identity/index.js';
+import { sessionOf } from '../store/preview.js';
 
 /**
  * The tasks extension (SEP-2663, 2026-07-28) on `/mcp`: a `tools/call` of a tool that may run
@@ -16,6 +18,10 @@ import { z } from 'zod';
  * capabilities; without it an `optional` tool answers as usual and a `required` one is refused
  * with -32021 naming the extension.
  *
+ * Ownership: a task is its creator's (the identity behind the local token, the agent's session
+ * and the client's name as the request carries them); to anyone else it does not exist, the
+ * same -32602 as an unknown id, so a task id says nothing to a client that did not make it.
+ *
  * Bounds: a task is kept `ttlMs` after its last change (finished ones are what expire), at
  * most `max` at once; past that the oldest finished one goes first, else the oldest, cancelled.
  */
@@ -26,6 +32,8 @@ type Status = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled
 
 interface Task {
   taskId: string;
+  /** Who created it (taskOwner in front.ts): no other client can read, answer or cancel it. */
+  owner: string;
   status: Status;
   createdAt: number;
   lastUpdatedAt: number;
@@ -53,7 +61,7 @@ export function declaresTasks(ctx: ServerContext): boolean {
   return clientCaps(ctx)?.extensions?.[TASKS_EXTENSION] !== undefined;
 }
 
-const clientCaps = (ctx: ServerContext) => (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as (ClientCapabilities & { extensions?: Record<string, unknown> }) | undefined;
+export const clientCaps = (ctx: ServerContext) => (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as (ClientCapabilities & { extensions?: Record<string, unknown> }) | undefined;
 
 export const tasksRequired = (what: string) =>
   new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } } as never, `${what} needs the ${TASKS_EXTENSION} extension: declare it in _meta["${CLIENT_CAPABILITIES_META_KEY}"].extensions.`);
@@ -77,37 +85,59 @@ export class TaskStore {
    * call's upstream may ask its client what `caps` declares: the task is then
    * `input_required`, its questions in `tasks/get`, answered with `tasks/update`.
    */
-  create(caps: ClientCapabilities, run: (channel: CallerChannel, signal: AbortSignal) => Promise<CallToolResult>): Record<string, unknown> {
-    this.sweep();
-    const at = this.now();
+  create(caps: ClientCapabilities, run: (channel: CallerChannel, signal: AbortSignal) => Promise<CallToolResult>, owner = ''): Record<string, unknown> {
     const flow = new Flow<CallToolResult>('task');
-    const task: Task = { taskId: randomUUID(), status: 'working', createdAt: at, lastUpdatedAt: at, flow };
-    flow.onChange = () => this.moved(task);
-    this.makeRoom();
-    this.tasks.set(task.taskId, task);
     run(flow.channel(caps, {}), flow.abort.signal).then(
+      (result) => this.finish(task, { status: 'completed', result }),
+      (err: unknown) => this.finish(task, { status: 'failed', error: errorOf(err) }),
+    );
+    const task = this.adopt(flow, owner);
+    return { resultType: 'task', ...this.envelope(task) };
+  }
+
+  /**
+   * A call that began as a multi-round one (input-flows.ts) goes on as a task: its flow, with
+   * the call running in it, is the task's from now on.
+   */
+  continueAsTask(flow: Flow<CallToolResult>, owner: string): Record<string, unknown> {
+    const task = this.adopt(flow, owner);
+    // The request that started it is answered now: progress and logs have nowhere to go.
+    flow.live = {};
+    flow.parked = false;
+    flow.done.then(
       (result) => this.finish(task, { status: 'completed', result }),
       (err: unknown) => this.finish(task, { status: 'failed', error: errorOf(err) }),
     );
     return { resultType: 'task', ...this.envelope(task) };
   }
 
+  private adopt(flow: Flow<CallToolResult>, owner: string): Task {
+    this.sweep();
+    const at = this.now();
+    const task: Task = { taskId: randomUUID(), owner, status: 'working', createdAt: at, lastUpdatedAt: at, flow };
+    flow.onChange = () => this.moved(task);
+    this.makeRoom();
+    this.tasks.set(task.taskId, task);
+    this.moved(task);
+    return task;
+  }
+
   /** The task as it stands, with its questions while it waits, its result or error once it is done. */
-  get(taskId: string): Record<string, unknown> {
-    const task = this.find(taskId);
+  get(taskId: string, owner = ''): Record<string, unknown> {
+    const task = this.find(taskId, owner);
     const asking = task.status === 'input_required' ? { inputRequests: task.flow.questions() } : {};
     return { ...this.envelope(task), ...asking, ...(task.result ? { result: task.result } : {}), ...(task.error ? { error: task.error } : {}) };
   }
 
   /** Answers some or all of a waiting task's questions (keys it did not ask are ignored). */
-  update(taskId: string, responses: Record<string, unknown>): Record<string, never> {
-    this.find(taskId).flow.answer(responses);
+  update(taskId: string, responses: Record<string, unknown>, owner = ''): Record<string, never> {
+    this.find(taskId, owner).flow.answer(responses);
     return {};
   }
 
   /** Cancels a running task (its upstream call is cancelled); a finished one stays as it is. */
-  cancel(taskId: string): Record<string, never> {
-    const task = this.find(taskId);
+  cancel(taskId: string, owner = ''): Record<string, never> {
+    const task = this.find(taskId, owner);
     if (task.status === 'working' || task.status === 'input_required') {
       this.finish(task, { status: 'cancelled' });
       task.flow.end('the client cancelled the task');
@@ -124,10 +154,10 @@ export class TaskStore {
     this.tasks.clear();
   }
 
-  private find(taskId: string): Task {
+  private find(taskId: string, owner: string): Task {
     this.sweep();
     const task = this.tasks.get(taskId);
-    if (!task) throw new ProtocolError(-32602, `No task ${taskId} on this gateway (it expired, or the gateway restarted): call the tool again.`);
+    if (!task || task.owner !== owner) throw new ProtocolError(-32602, `No task ${taskId} on this gateway (it expired, or the gateway restarted): call the tool again.`);
     return task;
   }
 
@@ -163,32 +193,44 @@ export class TaskStore {
 }
 
 /**
- * A stateless `tools/call` of `tool`, as a task when the tool and the request are for one
- * (else undefined: the call runs as usual). A multi-round call's later rounds are not tasks.
+ * How a stateless `tools/call` of `tool` runs: undefined as usual; `now` a task from its first
+ * answer (a tool that may run as one); `after-asking` a task once it has what it asks first
+ * (a tool that runs only as a task may ask before its work starts, SEP-2663 on SEP-2322: its
+ * first rounds are input_required results, input-flows.ts, and the round whose answers are in
+ * becomes the task). A `required` tool for a request without the extension is refused.
  */
-export function asTask(store: TaskStore, ctx: ServerContext, name: string, tool: Tool | undefined, run: (channel: CallerChannel, signal: AbortSignal) => Promise<CallToolResult>): Record<string, unknown> | undefined {
+export function taskMode(ctx: ServerContext, name: string, tool: Tool | undefined): 'now' | 'after-asking' | undefined {
   const support = taskSupport(tool);
-  if (support === 'forbidden' || ctx.mcpReq.requestState() !== undefined) return undefined;
-  if (declaresTasks(ctx)) return store.create(clientCaps(ctx) ?? {}, run);
-  if (support === 'required') throw tasksRequired(`The tool ${name} runs only as a task, which`);
-  return undefined;
+  if (support === 'forbidden') return undefined;
+  if (!declaresTasks(ctx)) {
+    if (support === 'required') throw tasksRequired(`The tool ${name} runs only as a task, which`);
+    return undefined;
+  }
+  return support === 'required' ? 'after-asking' : 'now';
+}
+
+/** Whose a task is: the identity behind the local token, the agent's session its headers name, the client's name in `_meta`. */
+export function taskOwner(ctx: ServerContext, who: Identity): string {
+  const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : {};
+  const client = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_INFO_META_KEY] as { name?: unknown } | undefined;
+  return JSON.stringify([who.user, who.team, sessionOf(headers, null, {}), typeof client?.name === 'string' ? client.name : null]);
 }
 
 /** `tasks/get`, `tasks/cancel` and `tasks/update` on a stateless server (`tasks/result` and `tasks/list` are gone in SEP-2663: -32601). */
-export function serveTasks(server: Server, store: TaskStore): void {
+export function serveTasks(server: Server, store: TaskStore, owner: (ctx: ServerContext) => string): void {
   const schemas = { params: z.object({ taskId: z.string() }).passthrough() };
   server.setRequestHandler('tasks/get', schemas, (p, ctx) => {
     if (!declaresTasks(ctx)) throw tasksRequired('tasks/get');
-    return store.get(p.taskId);
+    return store.get(p.taskId, owner(ctx));
   });
   server.setRequestHandler('tasks/cancel', schemas, (p, ctx) => {
     if (!declaresTasks(ctx)) throw tasksRequired('tasks/cancel');
-    return store.cancel(p.taskId);
+    return store.cancel(p.taskId, owner(ctx));
   });
   server.setRequestHandler('tasks/update', { params: z.object({ taskId: z.string(), inputResponses: z.record(z.string(), z.unknown()).default({}) }).passthrough() }, (p, ctx) => {
     if (!declaresTasks(ctx)) throw tasksRequired('tasks/update');
     // The SDK lifts `inputResponses` off the params (as for a multi-round retry) into the context.
-    return store.update(p.taskId, ctx.mcpReq.inputResponses ?? p.inputResponses);
+    return store.update(p.taskId, ctx.mcpReq.inputResponses ?? p.inputResponses, owner(ctx));
   });
 }
 

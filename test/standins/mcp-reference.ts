@@ -125,6 +125,15 @@ export function referenceServer(): McpServer {
     const r = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: { type: 'object', properties: { response: { type: 'string', description: "User's response" } }, required: ['response'] } }, related(ctx));
     return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   });
+  // The stateless scenario's probes (SEP-2575): one that needs sampling, which its caller does not declare; one that asks while its answer streams.
+  server.registerTool('test_missing_capability', { description: 'Needs its client to sample a model', inputSchema: none }, async (_args, ctx) => {
+    const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: 'Say hello' } }], maxTokens: 10 }, related(ctx));
+    return text(`sampled ${JSON.stringify(r.content)}`);
+  });
+  server.registerTool('test_streaming_elicitation', { description: 'Asks its client for input while it answers', inputSchema: none }, async (_args, ctx) => {
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Continue?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } }, related(ctx));
+    return text(`answered ${r.action}`);
+  });
   server.registerTool('test_elicitation_sep1034_defaults', { description: 'Asks for a form with defaults', inputSchema: none }, async (_args, ctx) => {
     const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Please review and update the form fields with defaults', requestedSchema: DEFAULTS_FORM }, related(ctx));
     return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);

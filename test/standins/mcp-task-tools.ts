@@ -2,8 +2,8 @@
  * An upstream with the tools the conformance suite's tasks scenarios (SEP-2663) call by name,
  * each listed with the 2025-11-25 `execution.taskSupport` field, which tells the gateway which
  * tools it may run as tasks: `greet` (never), `slow_compute`, `confirm_delete` and
- * `multi_input` (may; the last two ask their client first), `failing_job` and
- * `protocol_error_job` (must). The upstream itself answers every call directly; the tasks are
+ * `multi_input` (may; the last two ask their client first), `failing_job`,
+ * `protocol_error_job` and `test_tool_with_task` (must; the last asks its client's name first). The upstream itself answers every call directly; the tasks are
  * the gateway's.
  */
 import { ProtocolError, Server } from '@modelcontextprotocol/server';
@@ -15,6 +15,7 @@ const TOOLS = [
   { name: 'failing_job', description: 'Fails as a tool after a moment (only as a task)', inputSchema: object(), execution: { taskSupport: 'required' } },
   { name: 'protocol_error_job', description: 'Fails with a protocol error (only as a task)', inputSchema: object(), execution: { taskSupport: 'required' } },
   { name: 'confirm_delete', description: 'Asks its client to confirm, then deletes (pretend)', inputSchema: object({ filename: { type: 'string' } }), execution: { taskSupport: 'optional' } },
+  { name: 'test_tool_with_task', description: 'Asks the user their name, then works on it (only as a task)', inputSchema: object(), execution: { taskSupport: 'required' } },
   { name: 'multi_input', description: 'Asks its client two things at once', inputSchema: object(), execution: { taskSupport: 'optional' } },
 ];
 const yesNo = { type: 'object' as const, properties: { confirm: { type: 'boolean' as const } } };
@@ -50,6 +51,11 @@ export function taskToolsServer(): Server {
         const ask = (message: string) => ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: yesNo }, { relatedRequestId: ctx.mcpReq.id });
         const [a, b] = await Promise.all([ask('First?'), ask('Second?')]);
         return text(`answered ${a.action} and ${b.action}`);
+      }
+      case 'test_tool_with_task': {
+        const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'What is your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } }, { relatedRequestId: ctx.mcpReq.id });
+        await pause(100, ctx.mcpReq.signal);
+        return text(`Hello, ${String(r.content?.name ?? 'nobody')}!`);
       }
       case 'protocol_error_job':
         throw new ProtocolError(-32603, 'the job crashed');
