@@ -43,7 +43,7 @@ describe('prompts and resources through /mcp', () => {
 
   it('lists resources with their URIs kept and names prefixed, and reads a listed one and one from a template', async () => {
     const { resources } = await client.listResources();
-    expect(resources.map((r) => [r.uri, r.name]).sort()).toEqual([['test://static-binary', 'docs_static-binary'], ['test://static-text', 'docs_static-text'], ['test://watched-resource', 'docs_watched-resource']]);
+    expect(resources.map((r) => [r.uri, r.name]).sort()).toEqual([['test://asking-resource', 'docs_asking-resource'], ['test://static-binary', 'docs_static-binary'], ['test://static-text', 'docs_static-text'], ['test://watched-resource', 'docs_watched-resource']]);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates).toMatchObject([{ uriTemplate: 'test://template/{id}/data', name: 'docs_template' }]);
     expect((await client.readResource({ uri: 'test://static-text' })).contents).toEqual([{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }]);

@@ -159,4 +159,20 @@ describe('input_required toward a stateless client, from a 2025-11-25 upstream',
       await client.close();
     }
   });
+
+  for (const revision of ['2025-11-25', '2026-07-28'] as const) {
+    it(`passes a resource's question on while it is read, to a ${revision} SDK client`, async () => {
+      const client = new Client({ name: 'ide', version: '1' }, { capabilities: { elicitation: { form: {} } }, ...(revision === '2026-07-28' ? { versionNegotiation: { mode: { pin: revision } } } : {}) });
+      const asked: string[] = [];
+      client.setRequestHandler('elicitation/create', (req) => (asked.push(String(req.params.message)), { action: 'accept', content: { part: 'two' } }));
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
+      try {
+        const r = await client.readResource({ uri: 'test://asking-resource' });
+        expect(r.contents[0]).toMatchObject({ text: 'part two' });
+        expect(asked).toEqual(['Which part?']);
+      } finally {
+        await client.close();
+      }
+    });
+  }
 });

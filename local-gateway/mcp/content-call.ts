@@ -38,12 +38,12 @@ export function getPrompt(deps: ToolCallDeps, params: GetPromptRequestParams, he
   );
 }
 
-export function readResource(deps: ToolCallDeps, params: ReadResourceRequestParams, headers: IncomingHttpHeaders): Promise<ReadResourceResult> {
+export function readResource(deps: ToolCallDeps, params: ReadResourceRequestParams, headers: IncomingHttpHeaders, caller?: CallerChannel, signal?: AbortSignal): Promise<ReadResourceResult> {
   const content = deps.catalogue.content;
   return fetchTraced<ReadResourceResult>(
     deps, 'resource', params, headers,
     async () => ({ upstream: await content.resourceOwner(params.uri), name: params.uri, exposed: params.uri }),
-    (t) => content.readResource(t.upstream, params),
+    (t) => content.readResource(t.upstream, params, caller, signal),
   );
 }
 

@@ -138,8 +138,9 @@ export class UpstreamContent {
     return upstream;
   }
 
-  readResource(upstream: Upstream, params: ReadResourceRequestParams): Promise<ReadResourceResult> {
-    return upstream.request(`read ${params.uri}`, (c, o) => c.readResource(params, o));
+  /** `caller`: where the server's questions go while it answers (as for a tool call). */
+  readResource(upstream: Upstream, params: ReadResourceRequestParams, caller?: CallerChannel, signal?: AbortSignal): Promise<ReadResourceResult> {
+    return upstream.request(`read ${params.uri}`, (c, o) => c.readResource(params, o), caller, signal);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, LOG_LEVEL_META_KEY, Server, WebStandardStreamableHTTPServerTransport, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
-import type { CallToolResult, CreateMessageResult, GetPromptResult, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, CreateMessageResult, GetPromptResult, ReadResourceResult, Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../core/version.js';
 import { toolAllowed } from '../policy/engine/access.js';
 import { callTool, type ToolCallDeps } from './call.js';
@@ -63,7 +63,7 @@ const jsonRpcError = (status: number, code: number, message: string) =>
 
 export function createMcpFront(deps: ToolCallDeps): McpFront {
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
-  const flows = new InputFlows<CallToolResult | GetPromptResult>();
+  const flows = new InputFlows<CallToolResult | GetPromptResult | ReadResourceResult>();
   const tasks = new TaskStore();
   const owner = (ctx: ServerContext) => taskOwner(ctx, deps.identity.current());
 
@@ -96,7 +96,11 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
     });
     server.setRequestHandler('resources/list', () => visibleResources(deps));
     server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
-    server.setRequestHandler('resources/read', (req, ctx) => readResource(deps, req.params, headersNow(ctx)));
+    server.setRequestHandler('resources/read', (req, ctx) => {
+      const caller = callerOf(server, ctx, session, level);
+      if (session) return readResource(deps, req.params, headersNow(ctx), caller);
+      return flows.round(ctx, `resource ${req.params.uri}`, caller, (channel, signal) => readResource(deps, req.params, headersNow(ctx), channel, signal));
+    });
     server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
     server.setRequestHandler('tools/call', async (req, ctx) => {
       const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
@@ -106,7 +110,7 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       const mode = taskMode(ctx, req.params.name, await deps.catalogue.tool(req.params.name));
       // A task is answered as the extension says (`resultType: "task"`), which the SDK's result types do not know.
       if (mode === 'now' && ctx.mcpReq.requestState() === undefined) return tasks.create(clientCaps(ctx) ?? {}, run, owner(ctx)) as unknown as CallToolResult;
-      const escalate = mode ? (flow: Flow<CallToolResult | GetPromptResult>) => tasks.continueAsTask(flow as Flow<CallToolResult>, owner(ctx)) : undefined;
+      const escalate = mode ? (flow: Flow<CallToolResult | GetPromptResult | ReadResourceResult>) => tasks.continueAsTask(flow as Flow<CallToolResult>, owner(ctx)) : undefined;
       return flows.round(ctx, `tool ${req.params.name}`, caller, run, escalate);
     });
     return server;

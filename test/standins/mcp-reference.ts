@@ -158,6 +158,11 @@ export function referenceServer(): McpServer {
   server.registerResource('template', new ResourceTemplate('test://template/{id}/data', { list: undefined }), { title: 'Resource Template', description: 'A template with a parameter', mimeType: 'application/json' }, (uri, { id }) => ({
     contents: [{ uri: uri.toString(), mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
   }));
+  // A resource that asks its reader first (elicitation while it answers resources/read).
+  server.registerResource('asking-resource', 'test://asking-resource', { title: 'Asking Resource', description: 'Asks which part to read', mimeType: 'text/plain' }, async (_uri, ctx) => {
+    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Which part?', requestedSchema: { type: 'object', properties: { part: { type: 'string' } }, required: ['part'] } }, related(ctx));
+    return { contents: [{ uri: 'test://asking-resource', mimeType: 'text/plain', text: `part ${String(r.content?.part ?? 'none')}` }] };
+  });
   // A resource a client can subscribe to; the tool touch_watched says it changed, to those subscribed.
   const subscribed = new Set<string>();
   server.registerResource('watched-resource', 'test://watched-resource', { title: 'Watched Resource', description: 'A resource that changes', mimeType: 'text/plain' }, () => ({
