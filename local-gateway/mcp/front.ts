@@ -11,7 +11,7 @@ import { InputFlows, type Flow } from './input-flows.js';
 import { paramHeadersRefusal } from './param-headers.js';
 import { clientCaps, serveTasks, taskMode, taskOwner, TaskStore, TASKS_EXTENSION } from './tasks.js';
 import { getPrompt, readResource } from './content-call.js';
-import { visiblePrompts, visibleResources, watchContentRules } from './content-access.js';
+import { completeVisible, subscribeVisible, visiblePrompts, visibleResources, visibleTemplates, watchContentRules } from './content-access.js';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -81,12 +81,11 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
         return {};
       });
       const listener = listenerOf(server);
-      server.setRequestHandler('resources/subscribe', async (req) => (await deps.catalogue.content.subscribe(req.params.uri, listener), {}));
+      server.setRequestHandler('resources/subscribe', async (req) => (await subscribeVisible(deps, req.params.uri, listener), {}));
       server.setRequestHandler('resources/unsubscribe', async (req) => (await deps.catalogue.content.unsubscribe(req.params.uri, listener), {}));
     } else serveTasks(server, tasks, owner);
     server.setRequestHandler('tools/list', async () => ({ tools: await visibleTools(deps) }));
     // The upstreams' prompts and resources: a get or read is traced and under policy, as a tool call is.
-    const content = deps.catalogue.content;
     const headersNow = (ctx: ServerContext) => (ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf());
     server.setRequestHandler('prompts/list', () => visiblePrompts(deps));
     server.setRequestHandler('prompts/get', (req, ctx) => {
@@ -95,13 +94,13 @@ export function createMcpFront(deps: ToolCallDeps): McpFront {
       return flows.round(ctx, `prompt ${req.params.name}`, caller, (channel, signal) => getPrompt(deps, req.params, headersNow(ctx), channel, signal));
     });
     server.setRequestHandler('resources/list', () => visibleResources(deps));
-    server.setRequestHandler('resources/templates/list', () => content.listResourceTemplates());
+    server.setRequestHandler('resources/templates/list', () => visibleTemplates(deps));
     server.setRequestHandler('resources/read', (req, ctx) => {
       const caller = callerOf(server, ctx, session, level);
       if (session) return readResource(deps, req.params, headersNow(ctx), caller);
       return flows.round(ctx, `resource ${req.params.uri}`, caller, (channel, signal) => readResource(deps, req.params, headersNow(ctx), channel, signal));
     });
-    server.setRequestHandler('completion/complete', (req) => content.complete(req.params));
+    server.setRequestHandler('completion/complete', (req) => completeVisible(deps, req.params));
     server.setRequestHandler('tools/call', async (req, ctx) => {
       const headers = ctx.http?.req ? Object.fromEntries(ctx.http.req.headers) : headersOf();
       const caller = callerOf(server, ctx, session, level);
