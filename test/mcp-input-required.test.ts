@@ -175,4 +175,23 @@ describe('input_required toward a stateless client, from a 2025-11-25 upstream',
       }
     });
   }
+
+  it('holds many parked calls on one upstream without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      // More than Node's default of 10 listeners per signal, each parked on its question (one
+      // after another: a question says not which of several starting calls it is for).
+      const parked: Rpc[] = [];
+      for (let i = 0; i < 12; i++) parked.push(await call('ref_test_elicitation', { arguments: { message: `Parked ${i}?` } }));
+      expect(parked.map((r) => r.result?.resultType)).toEqual(Array(12).fill('input_required'));
+      // A warning is emitted on the next tick after the listener that passes the limit.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
+

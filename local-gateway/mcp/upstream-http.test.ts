@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upstreamHttp, type UpstreamHttp } from './upstream-http.js';
+import { SharedAbort, upstreamHttp, type UpstreamHttp } from './upstream-http.js';
 
 /** A real HTTP server on 127.0.0.1 answering the way MCP servers do, one route per case. */
 let server: Server;
@@ -133,3 +133,21 @@ describe('the upstream fetch', () => {
     }
   });
 });
+
+describe('SharedAbort', () => {
+  it('puts one listener on a signal for any number of exchanges, drops it after the last, and tells those still running when it aborts', () => {
+    const shared = new SharedAbort();
+    const ctl = new AbortController();
+    const fired: number[] = [];
+    const unwatch = Array.from({ length: 20 }, (_, i) => shared.watch(ctl.signal, () => fired.push(i)));
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(1);
+    unwatch.forEach((u) => u());
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+    shared.watch(ctl.signal, () => fired.push(100));
+    const gone = shared.watch(ctl.signal, () => fired.push(101));
+    gone();
+    ctl.abort();
+    expect(fired).toEqual([100]);
+  });
+});
+

@@ -26,6 +26,7 @@ const NO_BODY = new Set([204, 205, 304]);
 export function upstreamHttp(maxBytes: number, onTooLarge: () => void): UpstreamHttp {
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   const tooLarge = () => new Error(`answer too large: over ${maxBytes} bytes`);
+  const aborts = new SharedAbort();
 
   const fetchFn = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     if (input instanceof Request) return Promise.reject(new TypeError('upstream fetch takes a URL, not a Request'));
@@ -41,8 +42,7 @@ export function upstreamHttp(maxBytes: number, onTooLarge: () => void): Upstream
       let answered = false;
       // Listened to only while the exchange runs: the SDK hands every request the same transport-wide signal.
       const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
-      const done = () => signal?.removeEventListener('abort', onAbort);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = signal ? aborts.watch(signal, onAbort) : () => undefined;
       req.on('error', (err) => {
         done();
         if (!answered) reject(signal?.aborted ? signal.reason : err);
@@ -200,4 +200,37 @@ function responseHeaders(res: IncomingMessage): Headers {
     }
   }
   return h;
+}
+
+/**
+ * One listener on a signal for all the exchanges running under it. The SDK hands every request
+ * of a transport the same signal, and calls parked on their client's answer keep their
+ * exchanges (the upstream's event streams) open: a listener each would pass Node's
+ * MaxListeners (10) with as many parked calls, a warning and nothing else wrong.
+ */
+export class SharedAbort {
+  private readonly watched = new WeakMap<AbortSignal, { handlers: Set<() => void>; off: () => void }>();
+
+  /** Calls `onAbort` if `signal` aborts before the returned unwatch is called. */
+  watch(signal: AbortSignal, onAbort: () => void): () => void {
+    let entry = this.watched.get(signal);
+    if (!entry) {
+      const handlers = new Set<() => void>();
+      const fire = () => {
+        this.watched.delete(signal);
+        for (const f of handlers) f();
+      };
+      signal.addEventListener('abort', fire, { once: true });
+      entry = { handlers, off: () => signal.removeEventListener('abort', fire) };
+      this.watched.set(signal, entry);
+    }
+    const own = entry;
+    own.handlers.add(onAbort);
+    // The one listener goes when its last exchange ends, so an idle signal holds none.
+    return () => {
+      if (!own.handlers.delete(onAbort) || own.handlers.size > 0) return;
+      own.off();
+      if (this.watched.get(signal) === own) this.watched.delete(signal);
+    };
+  }
 }
