@@ -67,4 +67,16 @@ describe('the gateway\'s tasks', () => {
     // Working tasks do not expire.
     expect(store.get(second.taskId)).toMatchObject({ status: 'working' });
   });
+
+  it("is its owner's: to another owner it is as unknown (-32602), and nothing they send reaches it", async () => {
+    const store = new TaskStore();
+    const a = pending();
+    const { taskId } = store.create({}, (_c, s) => a.run(s), 'alice') as { taskId: string };
+    expect(() => store.get(taskId, 'bob')).toThrow(expect.objectContaining({ code: -32602 }));
+    expect(() => store.cancel(taskId, 'bob')).toThrow(expect.objectContaining({ code: -32602 }));
+    expect(() => store.update(taskId, {}, 'bob')).toThrow(expect.objectContaining({ code: -32602 }));
+    expect(a.aborted()).toBe(false);
+    expect(store.get(taskId, 'alice')).toMatchObject({ status: 'working' });
+  });
 });
+
