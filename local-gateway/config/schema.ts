@@ -76,6 +76,10 @@ const mcpCommon = {
     .boolean()
     .default(true)
     .describe('`false` exposes its tools under their own names instead of `<id>_<tool>` (for clients that know them by those); a name another tool also takes is cut and given a hash.'),
+  protocol: z
+    .enum(['auto', '2025-11-25', '2026-07-28'])
+    .default('auto')
+    .describe('The MCP revision spoken to it: `auto` asks it (`server/discover`) and speaks 2026-07-28 if it can, else 2025-11-25 (`initialize`); a revision pins it (no probe, no fallback).'),
 };
 export const McpStdioServerSchema = z.strictObject({
   ...mcpCommon,

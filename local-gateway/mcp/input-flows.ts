@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, inputRequired, isSpecType, ProtocolError, type ClientCapabilities, type InputRequests, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, inputRequired, isInputRequiredResult, isSpecType, ProtocolError, type ClientCapabilities, type InputRequests, type InputRequiredResult, type InputResponses, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -45,10 +45,12 @@ interface Question {
   refuse(err: Error): void;
 }
 
-interface FlowState {
-  f: string;
-  r: number;
-}
+/**
+ * A parked call (`f`, its round `r`), or a 2026-07-28 upstream's questions passed on as it
+ * asked them: then `u` is that upstream's own requestState, carried inside ours so the client
+ * cannot alter it, and `t` what was called (upstream-rounds.ts).
+ */
+type FlowState = { f: string; r: number } | { t: string; u?: string };
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -196,10 +198,12 @@ export class InputFlows<T> {
     this.sweep();
     const state = ctx.mcpReq.requestState<FlowState>();
     let flow: Flow<T>;
-    if (state === undefined) {
+    if (state === undefined || 't' in state) {
+      if (state && state.t !== tool) throw new ProtocolError(-32602, `This requestState belongs to a call of ${state.t}, not ${tool}: re-send the request it came with.`);
       flow = new Flow<T>(tool);
       const caps = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-      flow.run(start(flow.channel(caps ?? {}, caller), flow.abort.signal));
+      const resume = state ? { resume: { inputResponses: (ctx.mcpReq.inputResponses ?? {}) as InputResponses, ...(state.u !== undefined ? { requestState: state.u } : {}) } } : {};
+      flow.run(start({ ...flow.channel(caps ?? {}, caller), passOn: true, ...resume }, flow.abort.signal));
     } else {
       const held = this.flows.get(state.f);
       if (!held) throw new ProtocolError(-32602, 'This requestState names a call the gateway no longer holds (it expired, was ended to make room, or the gateway restarted): call the tool again without requestState.');
@@ -218,8 +222,11 @@ export class InputFlows<T> {
     if (settled) {
       this.flows.delete(flow.id);
       // The flow was started by this call's `start`, for this tool and method (its state is bound to both).
-      if (settled.ok) return settled.value as R;
-      throw settled.error;
+      if (!settled.ok) throw settled.error;
+      const v = settled.value as unknown;
+      if (!isInputRequiredResult(v)) return settled.value as R;
+      const passed: FlowState = { t: tool, ...(v.requestState !== undefined ? { u: v.requestState } : {}) };
+      return inputRequired({ inputRequests: v.inputRequests ?? {}, requestState: await this.codec.mint(passed, ctx) });
     }
     flow.round++;
     flow.parked = true;

@@ -1,4 +1,4 @@
-import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
+import { Client, LOG_LEVEL_META_KEY, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type InputRequiredResult, type VersionNegotiationMode, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -7,6 +7,7 @@ import { VERSION } from '../core/version.js';
 import { loadSecret } from '../providers/secrets.js';
 import { McpFailure } from './errors.js';
 import { upstreamHttp, type UpstreamHttp } from './upstream-http.js';
+import { driveRounds, type Resume } from './upstream-rounds.js';
 
 export interface UpstreamOptions {
   config: McpServerConfig;
@@ -38,7 +39,14 @@ export interface CallerChannel {
   waiting?(): boolean;
   /** The server's log messages (`notifications/message`) while the call runs, at the level the client asked for. */
   log?(params: LoggingMessageNotification['params']): void;
+  /** A 2026-07-28 client: a 2026-07-28 upstream's `input_required` result goes back to it as written (upstream-rounds.ts). */
+  passOn?: true;
+  /** That client's retry: its answers and the upstream's state, sent on with the call. */
+  resume?: Resume;
 }
+
+/** What `protocol` in gatehouse.yaml asks of the SDK client's negotiation. */
+const NEGOTIATION: Record<McpServerConfig['protocol'], VersionNegotiationMode> = { auto: 'auto', '2025-11-25': 'legacy', '2026-07-28': { pin: '2026-07-28' } };
 
 /**
  * One upstream MCP server, spoken to through the official SDK client: started or connected
@@ -88,9 +96,12 @@ export class Upstream {
     return this.listed;
   }
 
-  /** Calls one tool; every failure (crash, timeout, bad answer, too large) is an McpFailure with a message. */
-  async call(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal, caller: CallerChannel = {}): Promise<CallToolResult> {
-    let result: CallToolResult;
+  /**
+   * Calls one tool; every failure (crash, timeout, bad answer, too large) is an McpFailure with a
+   * message. The answer is an `input_required` result only for a caller that `passOn`s it.
+   */
+  async call(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal, caller: CallerChannel = {}): Promise<CallToolResult | InputRequiredResult> {
+    let result: CallToolResult | InputRequiredResult;
     const own = new AbortController();
     // The caller cancelling aborts the upstream request, which the SDK client tells the server (notifications/cancelled).
     const cancel = () => own.abort(signal.reason);
@@ -102,7 +113,13 @@ export class Upstream {
       const progress = caller.progress;
       // Progress goes to the caller under its own token; it also keeps a slow but living call from timing out.
       const options = { timeout: this.timeout, signal: own.signal, ...(progress ? { onprogress: progress, resetTimeoutOnProgress: true } : {}) };
-      result = await client.callTool({ name: tool, arguments: args }, options);
+      if (client.getProtocolEra() === 'modern') {
+        // 2026-07-28: logs only for a request that names a level (the caller's channel filters by its own); questions come back as results.
+        const _meta = caller.log ? { [LOG_LEVEL_META_KEY]: 'debug' } : undefined;
+        const send = (resume: Resume | undefined) =>
+          client.callTool({ name: tool, arguments: args, ...resume, ...(_meta ? { _meta } : {}) }, { ...options, allowInputRequired: true }) as Promise<CallToolResult | InputRequiredResult>;
+        result = await driveRounds(send, caller, { server: this.id, tool }, own.signal);
+      } else result = await client.callTool({ name: tool, arguments: args }, options);
     } catch (err) {
       throw own.signal.reason instanceof McpFailure ? own.signal.reason : this.failure(err, `run ${tool}`);
     } finally {
@@ -158,6 +175,8 @@ export class Upstream {
       {
         // Passed on to the client of the call that is running; one that cannot take them gets an error back.
         capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} },
+        // `auto` probes with server/discover (on stdio in a sibling process, so a 2025-only server that exits on it is only that).
+        versionNegotiation: { mode: NEGOTIATION[this.o.config.protocol] },
         listChanged: {
           prompts: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('prompts') },
           resources: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('resources') },
