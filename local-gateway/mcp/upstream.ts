@@ -1,4 +1,4 @@
-import { Client, LOG_LEVEL_META_KEY, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type InputRequiredResult, type VersionNegotiationMode, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, LOG_LEVEL_META_KEY, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type InputRequiredResult, type VersionNegotiationMode, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -44,6 +44,9 @@ export interface CallerChannel {
   /** That client's retry: its answers and the upstream's state, sent on with the call. */
   resume?: Resume;
 }
+
+/** The questions a caller can take, as a 2026-07-28 request declares them. */
+const capabilitiesOf = (c: CallerChannel) => ({ ...(c.elicit ? { elicitation: { form: {} } } : {}), ...(c.sample ? { sampling: {} } : {}), ...(c.roots ? { roots: {} } : {}) });
 
 /** What `protocol` in gatehouse.yaml asks of the SDK client's negotiation. */
 const NEGOTIATION: Record<McpServerConfig['protocol'], VersionNegotiationMode> = { auto: 'auto', '2025-11-25': 'legacy', '2026-07-28': { pin: '2026-07-28' } };
@@ -114,10 +117,11 @@ export class Upstream {
       // Progress goes to the caller under its own token; it also keeps a slow but living call from timing out.
       const options = { timeout: this.timeout, signal: own.signal, ...(progress ? { onprogress: progress, resetTimeoutOnProgress: true } : {}) };
       if (client.getProtocolEra() === 'modern') {
-        // 2026-07-28: logs only for a request that names a level (the caller's channel filters by its own); questions come back as results.
-        const _meta = caller.log ? { [LOG_LEVEL_META_KEY]: 'debug' } : undefined;
+        // 2026-07-28 says per request what its client takes: the upstream asks only what this caller can answer, and
+        // logs only for a request that names a level (the caller's channel filters by its own). Questions come back as results.
+        const _meta = { [CLIENT_CAPABILITIES_META_KEY]: capabilitiesOf(caller), ...(caller.log ? { [LOG_LEVEL_META_KEY]: 'debug' } : {}) };
         const send = (resume: Resume | undefined) =>
-          client.callTool({ name: tool, arguments: args, ...resume, ...(_meta ? { _meta } : {}) }, { ...options, allowInputRequired: true }) as Promise<CallToolResult | InputRequiredResult>;
+          client.callTool({ name: tool, arguments: args, ...resume, _meta }, { ...options, allowInputRequired: true }) as Promise<CallToolResult | InputRequiredResult>;
         result = await driveRounds(send, caller, { server: this.id, tool }, own.signal);
       } else result = await client.callTool({ name: tool, arguments: args }, options);
     } catch (err) {
