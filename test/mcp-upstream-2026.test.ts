@@ -45,7 +45,8 @@ async function connect(revision: '2025-11-25' | '2026-07-28', asked: Asked = { q
   );
   client.setRequestHandler('elicitation/create', (req) => {
     asked.questions.push(req.params.message);
-    return { action: 'accept', content: req.params.message === 'Go on?' ? { ok: true } : { branch: 'main' } };
+    const content: Record<string, string | boolean> = req.params.message === 'Go on?' ? { ok: true } : { branch: 'main' };
+    return { action: 'accept', content };
   });
   client.setRequestHandler('sampling/createMessage', () => ({ role: 'assistant', model: 'ide-model', content: { type: 'text', text: 'a summary' } }));
   await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));

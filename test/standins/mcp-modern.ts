@@ -9,10 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { acceptedContent, createMcpHandler, createRequestStateCodec, inputRequired, type McpServer, type RequestStateCodec } from '@modelcontextprotocol/server';
+import { acceptedContent, createMcpHandler, createRequestStateCodec, inputRequired, McpServer, type RequestStateCodec } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 import { listenWeb } from './mcp-http.js';
+import { inputToolsCodec, registerInputTools } from './mcp-input-tools.js';
 import { toolsServer } from './mcp-tools.js';
 
 export const MODERN_STANDIN_SCRIPT = fileURLToPath(import.meta.url);
@@ -54,11 +55,25 @@ export interface ModernStandin {
   close(): Promise<void>;
 }
 
-export async function startModernStandin(): Promise<ModernStandin> {
+/**
+ * The conformance suite's multi-round-trip tools and prompt (mcp-input-tools.ts) on a
+ * 2026-07-28-only server, one codec for every request's server (each request has its own).
+ */
+export function inputToolsFactory(): () => McpServer {
+  const codec = inputToolsCodec();
+  return () => {
+    const server = new McpServer({ name: 'standin-mrtr', version: '1.0.0' }, { capabilities: { tools: {}, prompts: {} }, requestState: { verify: codec.verify } });
+    registerInputTools(server, codec);
+    return server;
+  };
+}
+
+/** Over HTTP: the tools stand-in's tools and this file's, or those of `factory`. */
+export async function startModernStandin(factory?: () => McpServer): Promise<ModernStandin> {
   const seen: ModernStandin['seen'] = [];
   const codec = createRequestStateCodec<{ step: number }>({ key: randomBytes(32) });
   const shared: Shared = { grown: false, onGrow: () => handler.notify.toolsChanged(), events: [] };
-  const handler = createMcpHandler(() => modernServer('http', shared, codec), { legacy: 'reject' });
+  const handler = createMcpHandler(factory ?? (() => modernServer('http', shared, codec)), { legacy: 'reject' });
   const http = await listenWeb(async (request, body) => {
     seen.push({ version: request.headers.get('mcp-protocol-version'), method: String((body as { method?: unknown } | undefined)?.method ?? request.method) });
     return handler.fetch(request, { parsedBody: body });
