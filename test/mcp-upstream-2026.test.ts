@@ -168,4 +168,19 @@ describe('a 2026-07-28-only upstream behind /mcp', () => {
       await client.close();
     }
   });
+
+  it("passes the web upstream's resource updates (on a subscription stream of their own) to a 2025-11-25 session subscribed to it", { timeout: 20_000 }, async () => {
+    const updated: string[] = [];
+    const client = await connect('2025-11-25');
+    client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+    try {
+      const { resources } = await client.listResources();
+      expect(resources.map((r) => r.uri)).toContain('modern://watched');
+      await client.subscribeResource({ uri: 'modern://watched' });
+      await client.callTool({ name: 'web_touch', arguments: {} });
+      await waitFor(() => updated.includes('modern://watched'), 'notifications/resources/updated from the gateway');
+    } finally {
+      await client.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { CLIENT_CAPABILITIES_META_KEY, Client, LOG_LEVEL_META_KEY, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type InputRequiredResult, type VersionNegotiationMode, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, LOG_LEVEL_META_KEY, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type InputRequiredResult, type McpSubscription, type VersionNegotiationMode, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -166,6 +166,26 @@ export class Upstream {
     }
   }
 
+  /** 2026-07-28 has no resources/subscribe: a watched resource has a `subscriptions/listen` stream of its own. */
+  private readonly watching = new Map<string, McpSubscription>();
+
+  /** Subscribes to a resource's updates (they come to `onResourceUpdated`), as the revision spoken says. */
+  watch(uri: string): Promise<void> {
+    return this.request(`subscribe to ${uri}`, async (c, o) => {
+      if (c.getProtocolEra() !== 'modern') return void (await c.subscribeResource({ uri }, o));
+      if (!this.watching.has(uri)) this.watching.set(uri, await c.listen({ resourceSubscriptions: [uri] }, o));
+    });
+  }
+
+  unwatch(uri: string): Promise<void> {
+    return this.request(`unsubscribe from ${uri}`, async (c, o) => {
+      if (c.getProtocolEra() !== 'modern') return void (await c.unsubscribeResource({ uri }, o));
+      const s = this.watching.get(uri);
+      this.watching.delete(uri);
+      await s?.close();
+    });
+  }
+
   private connect(): Promise<Client> {
     if (this.closed) return Promise.reject(new McpFailure('unavailable', `MCP server "${this.id}" is shutting down with the gateway.`));
     if (this.client) return Promise.resolve(this.client);
@@ -207,6 +227,7 @@ export class Upstream {
     client.onclose = () => {
       if (this.client === client) this.client = null;
       this.listed = null;
+      this.watching.clear();
     };
     client.onerror = (err) => {
       this.lastError = err.message;

@@ -23,6 +23,8 @@ const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 interface Shared {
   grown: boolean;
   onGrow(): void;
+  /** Says `modern://watched` changed, to those listening for it. */
+  onTouch(): void;
   events: string[];
 }
 
@@ -42,6 +44,14 @@ function modernServer(mode: 'stdio' | 'http', shared: Shared, codec: RequestStat
     if (mode === 'stdio') server.registerTool('added', { description: 'Added at run time' }, () => text('added works'));
     shared.onGrow();
     return text('grown');
+  });
+  // A resource whose updates go out on the subscription streams that name it (2026-07-28 has no resources/subscribe).
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+  server.registerResource('watched', 'modern://watched', { mimeType: 'text/plain' }, () => ({ contents: [{ uri: 'modern://watched', mimeType: 'text/plain', text: 'watched' }] }));
+  server.registerTool('touch', { description: 'Changes modern://watched', inputSchema: z.object({}) }, async () => {
+    if (mode === 'stdio') await server.server.sendResourceUpdated({ uri: 'modern://watched' });
+    shared.onTouch();
+    return text('touched');
   });
   if (shared.grown) server.registerTool('added', { description: 'Added at run time' }, () => text('added works'));
   return server;
@@ -72,7 +82,7 @@ export function inputToolsFactory(): () => McpServer {
 export async function startModernStandin(factory?: () => McpServer): Promise<ModernStandin> {
   const seen: ModernStandin['seen'] = [];
   const codec = createRequestStateCodec<{ step: number }>({ key: randomBytes(32) });
-  const shared: Shared = { grown: false, onGrow: () => handler.notify.toolsChanged(), events: [] };
+  const shared: Shared = { grown: false, onGrow: () => handler.notify.toolsChanged(), onTouch: () => handler.notify.resourceUpdated('modern://watched'), events: [] };
   const handler = createMcpHandler(factory ?? (() => modernServer('http', shared, codec)), { legacy: 'reject' });
   const http = await listenWeb(async (request, body) => {
     seen.push({ version: request.headers.get('mcp-protocol-version'), method: String((body as { method?: unknown } | undefined)?.method ?? request.method) });
@@ -90,7 +100,7 @@ export async function startModernStandin(factory?: () => McpServer): Promise<Mod
 }
 
 if (process.argv[1] === MODERN_STANDIN_SCRIPT) {
-  const shared: Shared = { grown: false, onGrow: () => undefined, events: [] };
+  const shared: Shared = { grown: false, onGrow: () => undefined, onTouch: () => undefined, events: [] };
   const codec = createRequestStateCodec<{ step: number }>({ key: randomBytes(32) });
   serveStdio(() => modernServer('stdio', shared, codec), { legacy: 'reject' });
 }
