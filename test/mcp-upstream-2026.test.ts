@@ -183,4 +183,16 @@ describe('a 2026-07-28-only upstream behind /mcp', () => {
       await client.close();
     }
   });
+
+  it("passes the upstream's log messages during a call to a 2025-11-25 session that takes them", async () => {
+    const logs: unknown[] = [];
+    const client = await connect('2025-11-25');
+    client.setNotificationHandler('notifications/message', (n) => void logs.push(n.params.data));
+    try {
+      expect(text(await client.callTool({ name: 'web_note', arguments: {} }))).toBe('noted');
+      await waitFor(() => logs.includes('noted'), "the upstream's log line");
+    } finally {
+      await client.close();
+    }
+  });
 });

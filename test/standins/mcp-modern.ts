@@ -3,7 +3,7 @@
  * with `legacy: 'reject'`: no initialize, no session, `server/discover`), over Streamable HTTP
  * with `startModernStandin`, or over stdio when run as a script
  * (`tsx test/standins/mcp-modern.ts`). It has the tools stand-in's tools (echo, ask, summarize,
- * crash, hang, garble…), whose questions are input_required results here, and two of its own:
+ * crash, hang, garble…), whose questions are input_required results here, and some of its own:
  * `checkpoint` asks for a confirmation carrying a requestState it signed (so a gateway must
  * echo it unchanged), and `grow` adds a tool and says so on the subscription stream.
  */
@@ -46,12 +46,16 @@ function modernServer(mode: 'stdio' | 'http', shared: Shared, codec: RequestStat
     return text('grown');
   });
   // A resource whose updates go out on the subscription streams that name it (2026-07-28 has no resources/subscribe).
-  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true }, logging: {} });
   server.registerResource('watched', 'modern://watched', { mimeType: 'text/plain' }, () => ({ contents: [{ uri: 'modern://watched', mimeType: 'text/plain', text: 'watched' }] }));
   server.registerTool('touch', { description: 'Changes modern://watched', inputSchema: z.object({}) }, async () => {
     if (mode === 'stdio') await server.server.sendResourceUpdated({ uri: 'modern://watched' });
     shared.onTouch();
     return text('touched');
+  });
+  server.registerTool('note', { description: 'Logs a line while it runs (2026-07-28: only to a request naming a log level)', inputSchema: z.object({}) }, async (_a, ctx) => {
+    await ctx.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', data: 'noted' } });
+    return text('noted');
   });
   if (shared.grown) server.registerTool('added', { description: 'Added at run time' }, () => text('added works'));
   return server;
