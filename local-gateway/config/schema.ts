@@ -99,7 +99,14 @@ export const McpHttpServerSchema = z.strictObject({
     .describe('Headers sent upstream, each a reference (`keychain:NAME`, `env:NAME`): credentials never come from the IDE.'),
 });
 export const McpServerSchema = z.union([McpStdioServerSchema, McpHttpServerSchema], {
-  error: () => 'give either command (a stdio server) or url (a Streamable HTTP server), with an id',
+  // A server that has its command (or url) and fails on another field is told which field: the union alone names none.
+  error: (iss) => {
+    const input = iss.input as Record<string, unknown> | undefined;
+    const kind = input && typeof input === 'object' ? ('command' in input ? 0 : 'url' in input ? 1 : -1) : -1;
+    const first = iss.code === 'invalid_union' && kind >= 0 ? iss.errors[kind]?.[0] : undefined;
+    if (!first) return 'give either command (a stdio server) or url (a Streamable HTTP server), with an id';
+    return `${first.path.join('.')}: ${first.message}`;
+  },
 });
 export type McpServerConfig = z.infer<typeof McpServerSchema>;
 export type McpStdioServerConfig = z.infer<typeof McpStdioServerSchema>;
