@@ -7,6 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { OtlpConfig } from '../config/schema.js';
+import { nameThread, runAsBackground } from '../core/thread-priority.js';
 import type { TraceHead } from '../store/schema.js';
 import { traceEncoder, type EncodedRequest } from './encode.js';
 import { providerAttributes, traceSpans, type ProviderFacts, type SpanSource } from './spans.js';
@@ -49,6 +50,10 @@ export interface FromExporter {
  * at a time (telemetry/exporter.ts waits for each answer).
  */
 function run(port: NonNullable<typeof parentPort>, data: ExportWorkerData): void {
+  // Export can wait for an idle core like the store's importer: under load the request thread
+  // comes first, and the queue (bounded, its drops counted) holds what waits.
+  runAsBackground();
+  nameThread('otlp-export');
   let random = Buffer.alloc(0);
   const randomHex = (bytes: number): string => {
     if (random.length < bytes) random = randomBytes(4096);
