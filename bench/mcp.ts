@@ -2,7 +2,8 @@
  * Added latency of a tool call through `/mcp` over calling the upstream MCP server directly,
  * side by side in one run: the official SDK client calls `echo` on the Streamable HTTP
  * stand-in (`test/standins/mcp-tools.ts`) directly, through the gateway with no policy, and
- * through it with pre- and post-tool hooks (pii + secrets on the arguments and the result,
+ * through it to the same stand-in spoken to on 2026-07-28 (the gateway's `protocol: auto`) instead
+ * of 2025-11-25, through it with pre- and post-tool hooks (pii + secrets on the arguments and the result,
  * Cedar `tool_permissions`) in the active tier and the same in a shadow tier. The gateway
  * runs in this process (`buildGateway`), the stand-in too: all three share one event loop,
  * so the figures are the gateway's own work plus one extra loopback hop.
@@ -47,7 +48,8 @@ tiers:
 async function gateway(home: string, policy: string | null) {
   ensureHome(home);
   const remote = await startMcpHttpStandin();
-  const config: Record<string, unknown> = { mcp: { servers: [{ id: 'remote', url: remote.url }] } };
+  // The stand-in speaks both revisions: `remote` is pinned to 2025-11-25 (a session), `modern` left on auto (2026-07-28, stateless).
+  const config: Record<string, unknown> = { mcp: { servers: [{ id: 'remote', url: remote.url, protocol: '2025-11-25' }, { id: 'modern', url: remote.url }] } };
   if (policy) {
     const file = join(home, 'policy.yaml');
     writeFileSync(file, policy);
@@ -73,14 +75,18 @@ async function main(): Promise<void> {
   try {
     const sides = {
       direct: { c: await client(plain.remote.url), tool: 'echo' },
+      // Straight to the stand-in on 2026-07-28: its server per request is its own cost, which the row through the gateway carries too.
+      'direct, 2026-07-28': { c: await client(plain.remote.url, undefined, '2026-07-28'), tool: 'echo' },
       gatehouse: { c: await client(plain.url, TOKEN), tool: 'remote_echo' },
+      // The same call with the gateway speaking 2026-07-28 to the upstream (per-request envelope, no session).
+      'gh, 2026-07-28 up': { c: await client(plain.url, TOKEN), tool: 'modern_echo' },
       'gatehouse+hooks': { c: await client(hooked.url, TOKEN), tool: 'remote_echo' },
       // The stateless revision toward the gateway (no session: a server per request); the gateway's own client to the stand-in is unchanged.
       'hooks, 2026-07-28': { c: await client(hooked.url, TOKEN, '2026-07-28'), tool: 'remote_echo' },
     };
-    const times: Record<string, number[]> = { direct: [], gatehouse: [], 'gatehouse+hooks': [], 'hooks, 2026-07-28': [] };
-    const cpu: Record<string, number> = { direct: 0, gatehouse: 0, 'gatehouse+hooks': 0, 'hooks, 2026-07-28': 0 };
     const names = Object.keys(sides) as (keyof typeof sides)[];
+    const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    const cpu: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
     // In blocks of BLOCK calls, rotating who goes first, so drift on a shared machine hits every
     // side alike; the process's CPU time per block is the side's own work (client, gateway,
     // stand-in, the store's thread), which a loaded machine disturbs far less than wall time.

@@ -49,7 +49,8 @@ let client: Client;
 
 beforeAll(async () => {
   wiki = await serveMcpHttp(wikiServer);
-  gw = await startGateway({ policy: writePolicy(POLICY), tiers: { active: 'dev', shadow: [] }, mcp: { servers: [{ id: 'wiki', url: wiki.url }] } });
+  // Pinned to 2025-11-25, where a subscription is the server's resources/subscribe (2026-07-28 listens instead).
+  gw = await startGateway({ policy: writePolicy(POLICY), tiers: { active: 'dev', shadow: [] }, mcp: { servers: [{ id: 'wiki', url: wiki.url, protocol: '2025-11-25' }] } });
   client = new Client({ name: 'test-ide', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
 });

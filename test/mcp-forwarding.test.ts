@@ -31,7 +31,9 @@ const text = (r: { content?: unknown }) => (r.content as { text: string }[])[0]!
 
 beforeAll(async () => {
   remote = await startMcpHttpStandin();
-  gw = await startGateway({ mcp: { servers: [{ id: 'files', command: [process.execPath, '--import', 'tsx', STANDIN_SCRIPT], env: { STANDIN_EVENTS: eventsFile } }, { id: 'remote', url: remote.url }] } });
+  gw = await startGateway({ mcp: { servers: [{ id: 'files', command: [process.execPath, '--import', 'tsx', STANDIN_SCRIPT], env: { STANDIN_EVENTS: eventsFile } }, { id: 'remote', url: remote.url },
+    // The same two pinned to 2025-11-25, where the upstream asks and the gateway refuses for the client.
+    { id: 'oldfiles', protocol: '2025-11-25', command: [process.execPath, '--import', 'tsx', STANDIN_SCRIPT], env: { STANDIN_EVENTS: eventsFile } }, { id: 'oldremote', protocol: '2025-11-25', url: remote.url }] } });
 });
 afterAll(async () => {
   await gw?.close();
@@ -111,14 +113,21 @@ describe('forwarding during a tool call', () => {
     }
   });
 
-  it.each(['files', 'remote'])('fails the %s tool with a message when the calling client cannot answer the question', async (server) => {
+  it.each([
+    // On 2026-07-28 the upstream is told the caller's capabilities and refuses to ask.
+    ['files', 'client capabilities do not declare the required capability'],
+    ['remote', 'client capabilities do not declare the required capability'],
+    // On 2025-11-25 the upstream asks, and the gateway refuses on the client's behalf.
+    ['oldfiles', 'no client calling it through Gatehouse can answer'],
+    ['oldremote', 'no client calling it through Gatehouse can answer'],
+  ])('fails the %s tool with a message when the calling client cannot answer the question', async (server, message) => {
     const client = await open(await connect());
     try {
       const outcome = await client.callTool({ name: `${server}_ask`, arguments: {} }).then(
         (r) => (r.isError ? text(r) : `answered: ${text(r)}`),
         (e: unknown) => (e as Error).message,
       );
-      expect(outcome).toContain('no client calling it through Gatehouse can answer');
+      expect(outcome).toContain(message);
     } finally {
       await client.close();
     }

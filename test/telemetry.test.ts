@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayStatus } from '../local-gateway/admin/schemas.js';
 import { startGateway, TEST_TOKEN, UPSTREAM_KEY, upstreamConfig, waitFor, type TestGateway } from './helpers/gateway.js';
@@ -43,6 +44,26 @@ function gateway(receiver: OtlpReceiver, otlp: Record<string, unknown>, bodies =
     { telemetry },
   );
 }
+
+/** A thread's nice value (Linux: field 19 of its stat, counted after the command name). */
+function niceOf(tid: string): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+/** The nice values of this process's threads named `name`. */
+function threadsNamed(name: string): number[] {
+  const nice: number[] = [];
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === name) nice.push(niceOf(tid));
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return nice;
+}
+const linux = process.platform === 'linux';
+if (!linux) console.warn('test/telemetry.test.ts: the export thread\'s name and priority are set on Linux only; that test is skipped here');
 
 const rootOf = (spans: ReceivedSpan[], traceId: string) => spans.find((s) => s.attributes['gatehouse.trace_id'] === traceId);
 
@@ -93,6 +114,19 @@ describe('OTLP export', () => {
         return s.telemetry!.exported === 1 ? s.telemetry : null;
       }, 'the export to count as done');
       expect(status).toMatchObject({ protocol: 'http/protobuf', exported: 1, dropped: 0, failed: 0 });
+    } finally {
+      await gw.close();
+      await receiver.stop();
+    }
+  });
+
+  it.runIf(linux)('names the export thread otlp-export, at the request thread\'s priority', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await gateway(receiver, { protocol: 'http/protobuf' });
+    try {
+      const id = await call(gw, 'hello');
+      await waitFor(() => rootOf(receiver.spans, id), 'the request span');
+      expect(threadsNamed('otlp-export')).toContain(niceOf(String(process.pid)));
     } finally {
       await gw.close();
       await receiver.stop();

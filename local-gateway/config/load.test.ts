@@ -200,4 +200,11 @@ banana: 1
     const twice = write('mcp:\n  servers:\n    - { id: a, command: [x] }\n    - { id: a, command: [y] }\n');
     expect(() => loadConfig(twice)).toThrow('mcp.servers[1].id: MCP server id "a" is used twice');
   });
+
+  it('reads the revision an MCP server is spoken to on (auto unless pinned), and refuses an unknown one on its line', () => {
+    const { config } = loadConfig(write('mcp:\n  servers:\n    - { id: a, command: [x] }\n    - { id: b, url: https://mcp.example.com/mcp, protocol: "2026-07-28" }\n'));
+    expect(config.mcp.servers.map((s) => s.protocol)).toEqual(['auto', '2026-07-28']);
+    const typo = write('mcp:\n  servers:\n    - id: b\n      url: https://mcp.example.com/mcp\n      protocol: "2026-07"\n');
+    expect(() => loadConfig(typo)).toThrow(`${typo}:3: mcp.servers[0]: protocol: must be one of "auto", "2025-11-25", "2026-07-28", not the text "2026-07"`);
+  });
 });

@@ -76,6 +76,10 @@ const mcpCommon = {
     .boolean()
     .default(true)
     .describe('`false` exposes its tools under their own names instead of `<id>_<tool>` (for clients that know them by those); a name another tool also takes is cut and given a hash.'),
+  protocol: z
+    .enum(['auto', '2025-11-25', '2026-07-28'])
+    .default('auto')
+    .describe('The MCP revision spoken to it: `auto` asks it (`server/discover`) and speaks 2026-07-28 if it can, else 2025-11-25 (`initialize`); a revision pins it (no probe, no fallback).'),
 };
 export const McpStdioServerSchema = z.strictObject({
   ...mcpCommon,
@@ -95,7 +99,14 @@ export const McpHttpServerSchema = z.strictObject({
     .describe('Headers sent upstream, each a reference (`keychain:NAME`, `env:NAME`): credentials never come from the IDE.'),
 });
 export const McpServerSchema = z.union([McpStdioServerSchema, McpHttpServerSchema], {
-  error: () => 'give either command (a stdio server) or url (a Streamable HTTP server), with an id',
+  // A server that has its command (or url) and fails on another field is told which field: the union alone names none.
+  error: (iss) => {
+    const input = iss.input as Record<string, unknown> | undefined;
+    const kind = input && typeof input === 'object' ? ('command' in input ? 0 : 'url' in input ? 1 : -1) : -1;
+    const first = iss.code === 'invalid_union' && kind >= 0 ? iss.errors[kind]?.[0] : undefined;
+    if (!first) return 'give either command (a stdio server) or url (a Streamable HTTP server), with an id';
+    return `${first.path.join('.')}: ${first.message}`;
+  },
 });
 export type McpServerConfig = z.infer<typeof McpServerSchema>;
 export type McpStdioServerConfig = z.infer<typeof McpStdioServerSchema>;

@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /**
@@ -26,6 +26,22 @@ export function runAsBackground(): boolean {
     return true;
   } catch {
     // No /proc (a sandbox) or not allowed: the thread keeps its priority, nothing else changes.
+    return false;
+  }
+}
+
+/**
+ * Names the calling thread (Linux, at most 15 bytes): `top -H`, `ps -L` and the bench
+ * (bench/telemetry.ts reads each thread's CPU time by name) then tell the gateway's threads
+ * apart, which otherwise all show as `node`. A thread may rename itself only; where that is
+ * refused nothing else changes.
+ */
+export function nameThread(name: string): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
+    return true;
+  } catch {
     return false;
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GatehouseError } from '../core/errors.js';
 import type { IdentityService } from '../identity/index.js';
 import { resolveIdentity } from '../pipeline/auth.js';
@@ -61,16 +61,21 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
     const upstream = deps.catalogue.upstreams.get(route.server)!;
     const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal, caller));
+    // A 2026-07-28 upstream's questions, for a client that takes them as they are: the answer (and mcp_post_tool) comes on its retry.
+    if (isInputRequiredResult(raw)) return answered(ctx, raw as unknown as CallToolResult);
     const body = await toolHook(ctx, rp, 'mcp_post_tool', resultBody(raw));
-    const result: CallToolResult = { ...raw, ...body, _meta: { ...raw._meta, ...answerMeta(ctx) } } as CallToolResult;
-    ctx.status = 200;
-    ctx.responseJson = JSON.stringify(result);
-    return result;
+    return answered(ctx, { ...raw, ...body, _meta: { ...raw._meta, ...answerMeta(ctx) } } as CallToolResult);
   } catch (err) {
     throw failedCall(ctx, err, 'on a tool call');
   } finally {
     deps.record(ctx);
   }
+}
+
+function answered(ctx: RequestContext, result: CallToolResult): CallToolResult {
+  ctx.status = 200;
+  ctx.responseJson = JSON.stringify(result);
+  return result;
 }
 
 /**

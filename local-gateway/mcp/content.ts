@@ -152,7 +152,7 @@ export class UpstreamContent {
     if (set.size === 0) {
       const upstream = await this.ownerOf(uri);
       if (!upstream) throw new ProtocolError(-32602, `Resource not found: no MCP server behind Gatehouse has ${uri} (list the resources again).`, { uri });
-      if ((await upstream.capabilities()).resources?.subscribe) await upstream.request(`subscribe to ${uri}`, (c, o) => c.subscribeResource({ uri }, o));
+      if ((await upstream.capabilities()).resources?.subscribe) await upstream.watch(uri);
     }
     set.add(listener);
     this.subscribers.set(uri, set);
@@ -163,7 +163,7 @@ export class UpstreamContent {
     if (!set?.delete(listener) || set.size > 0) return;
     this.subscribers.delete(uri);
     const upstream = await this.ownerOf(uri);
-    if (upstream && (await upstream.capabilities()).resources?.subscribe) await upstream.request(`unsubscribe from ${uri}`, (c, o) => c.unsubscribeResource({ uri }, o));
+    if (upstream && (await upstream.capabilities()).resources?.subscribe) await upstream.unwatch(uri);
   }
 
   /** A client that went away: its subscriptions end with it. */

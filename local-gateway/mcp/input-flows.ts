@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, inputRequired, isSpecType, MissingRequiredClientCapabilityError, ProtocolError, type ClientCapabilities, type InputRequests, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, inputRequired, isInputRequiredResult, isSpecType, MissingRequiredClientCapabilityError, ProtocolError, type ClientCapabilities, type InputRequests, type InputRequiredResult, type InputResponses, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallerChannel } from './upstream.js';
 
 /**
@@ -45,10 +45,12 @@ interface Question {
   refuse(err: Error): void;
 }
 
-interface FlowState {
-  f: string;
-  r: number;
-}
+/**
+ * A parked call (`f`, its round `r`), or a 2026-07-28 upstream's questions passed on as it
+ * asked them: then `u` is that upstream's own requestState, carried inside ours so the client
+ * cannot alter it, and `t` what was called (upstream-rounds.ts).
+ */
+type FlowState = { f: string; r: number } | { t: string; u?: string };
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -71,31 +73,27 @@ export class Flow<T> {
   constructor(readonly tool: string) {}
 
   /**
-   * The channel the upstream call gets. A question of a kind the client did not declare is
-   * refused; if the call then fails, it failed for want of that capability, and the client
-   * gets -32021 naming it (HTTP 400) rather than the upstream's failure.
+   * The channel the upstream call gets: questions only of the kinds the client declared. One
+   * of another kind is refused (upstream.ts); if the call then fails, it failed for want of
+   * that capability, and the client gets -32021 naming it (HTTP 400) rather than the
+   * upstream's failure.
    */
   channel(caps: ClientCapabilities, first: CallerChannel): CallerChannel {
     this.live = first;
-    const ask = <R>(method: Method, params: Record<string, unknown>, withdrawn?: AbortSignal) =>
-      (caps[KEY[method] as keyof ClientCapabilities] ? this.ask(method, params, withdrawn) : this.lacks(KEY[method])) as Promise<R>;
+    const ask = <R>(method: Method, params: Record<string, unknown>, withdrawn?: AbortSignal) => this.ask(method, params, withdrawn) as Promise<R>;
     return {
       waiting: () => this.parked,
+      lacking: (capability) => void (this.missing ??= capability),
       ...(first.progress ? { progress: (p) => this.live.progress?.(p) } : {}),
       ...(first.log ? { log: (p) => this.live.log?.(p) } : {}),
-      elicit: (p, w) => ask('elicitation/create', p, w),
-      sample: (p, w) => ask('sampling/createMessage', p, w),
-      roots: (_p, w) => ask('roots/list', {}, w),
+      ...(caps.elicitation ? { elicit: (p, w) => ask('elicitation/create', p, w) } : {}),
+      ...(caps.sampling ? { sample: (p, w) => ask('sampling/createMessage', p, w) } : {}),
+      ...(caps.roots ? { roots: (_p, w) => ask('roots/list', {}, w) } : {}),
     };
   }
 
   /** A capability the call asked for and its client did not declare. */
   private missing: string | null = null;
-
-  private lacks(capability: string): Promise<never> {
-    this.missing = capability;
-    return Promise.reject(new ProtocolError(-32601, `The client cannot answer ${capability} requests: it did not declare the capability.`));
-  }
 
   private finished!: (s: Settled<T>) => void;
   /** How the call ended, once it did (what a task that took the flow over waits on). */
@@ -226,10 +224,12 @@ export class InputFlows<T> {
     this.sweep();
     const state = ctx.mcpReq.requestState<FlowState>();
     let flow: Flow<T>;
-    if (state === undefined) {
+    if (state === undefined || 't' in state) {
+      if (state && state.t !== tool) throw new ProtocolError(-32602, `This requestState belongs to a call of ${state.t}, not ${tool}: re-send the request it came with.`);
       flow = new Flow<T>(tool);
       const caps = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-      flow.run(start(flow.channel(caps ?? {}, caller), flow.abort.signal));
+      const resume = state ? { resume: { inputResponses: (ctx.mcpReq.inputResponses ?? {}) as InputResponses, ...(state.u !== undefined ? { requestState: state.u } : {}) } } : {};
+      flow.run(start({ ...flow.channel(caps ?? {}, caller), passOn: true, ...resume }, flow.abort.signal));
     } else {
       const held = this.flows.get(state.f);
       if (!held) throw new ProtocolError(-32602, 'This requestState names a call the gateway no longer holds (it expired, was ended to make room, or the gateway restarted): call the tool again without requestState.');
@@ -244,7 +244,9 @@ export class InputFlows<T> {
     const cancel = () => flow.end('the client cancelled the call');
     ctx.mcpReq.signal.addEventListener('abort', cancel, { once: true });
     const moved = await this.first(flow, escalate !== undefined, state !== undefined).finally(() => ctx.mcpReq.signal.removeEventListener('abort', cancel));
-    if (escalate && moved !== 'asked') {
+    // A 2026-07-28 upstream's own input_required, already there, goes out as one (below), not as a task.
+    const passedOn = flow.settled?.ok === true && isInputRequiredResult(flow.settled.value);
+    if (escalate && moved !== 'asked' && !passedOn) {
       this.flows.delete(flow.id);
       return escalate(flow) as unknown as R;
     }
@@ -252,8 +254,11 @@ export class InputFlows<T> {
     if (settled) {
       this.flows.delete(flow.id);
       // The flow was started by this call's `start`, for this tool and method (its state is bound to both).
-      if (settled.ok) return settled.value as R;
-      throw settled.error;
+      if (!settled.ok) throw settled.error;
+      const v = settled.value as unknown;
+      if (!isInputRequiredResult(v)) return settled.value as R;
+      const passed: FlowState = { t: tool, ...(v.requestState !== undefined ? { u: v.requestState } : {}) };
+      return inputRequired({ inputRequests: v.inputRequests ?? {}, requestState: await this.codec.mint(passed, ctx) });
     }
     flow.round++;
     flow.parked = true;

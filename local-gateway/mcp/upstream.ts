@@ -1,4 +1,4 @@
-import { Client, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, LOG_LEVEL_META_KEY, ProtocolError, StreamableHTTPClientTransport, type CallToolResult, type InputRequiredResult, type McpSubscription, type VersionNegotiationMode, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest, type ElicitResult, type ListRootsResult, type LoggingMessageNotification, type ServerCapabilities, type Tool } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/schema.js';
 import { isSecretRef } from '../core/secret-ref.js';
@@ -7,6 +7,7 @@ import { VERSION } from '../core/version.js';
 import { loadSecret } from '../providers/secrets.js';
 import { McpFailure } from './errors.js';
 import { upstreamHttp, type UpstreamHttp } from './upstream-http.js';
+import { driveRounds, type Resume } from './upstream-rounds.js';
 
 export interface UpstreamOptions {
   config: McpServerConfig;
@@ -34,11 +35,23 @@ export interface CallerChannel {
   sample?(params: CreateMessageRequest['params'], withdrawn?: AbortSignal): Promise<CreateMessageResult>;
   /** The client's roots (`roots/list`), for a server that asks where it may work. */
   roots?(params?: undefined, withdrawn?: AbortSignal): Promise<ListRootsResult>;
+  /** Told when the server asked what the client did not declare (the question is refused). */
+  lacking?(capability: 'elicitation' | 'sampling' | 'roots'): void;
   /** Whether the call is parked until its client answers what it was asked: a new question is not its. */
   waiting?(): boolean;
   /** The server's log messages (`notifications/message`) while the call runs, at the level the client asked for. */
   log?(params: LoggingMessageNotification['params']): void;
+  /** A 2026-07-28 client: a 2026-07-28 upstream's `input_required` result goes back to it as written (upstream-rounds.ts). */
+  passOn?: true;
+  /** That client's retry: its answers and the upstream's state, sent on with the call. */
+  resume?: Resume;
 }
+
+/** The questions a caller can take, as a 2026-07-28 request declares them. */
+const capabilitiesOf = (c: CallerChannel) => ({ ...(c.elicit ? { elicitation: { form: {} } } : {}), ...(c.sample ? { sampling: {} } : {}), ...(c.roots ? { roots: {} } : {}) });
+
+/** What `protocol` in gatehouse.yaml asks of the SDK client's negotiation. */
+const NEGOTIATION: Record<McpServerConfig['protocol'], VersionNegotiationMode> = { auto: 'auto', '2025-11-25': 'legacy', '2026-07-28': { pin: '2026-07-28' } };
 
 /**
  * One upstream MCP server, spoken to through the official SDK client: started or connected
@@ -88,9 +101,12 @@ export class Upstream {
     return this.listed;
   }
 
-  /** Calls one tool; every failure (crash, timeout, bad answer, too large) is an McpFailure with a message. */
-  async call(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal, caller: CallerChannel = {}): Promise<CallToolResult> {
-    let result: CallToolResult;
+  /**
+   * Calls one tool; every failure (crash, timeout, bad answer, too large) is an McpFailure with a
+   * message. The answer is an `input_required` result only for a caller that `passOn`s it.
+   */
+  async call(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal, caller: CallerChannel = {}): Promise<CallToolResult | InputRequiredResult> {
+    let result: CallToolResult | InputRequiredResult;
     const own = new AbortController();
     // The caller cancelling aborts the upstream request, which the SDK client tells the server (notifications/cancelled).
     const cancel = () => own.abort(signal.reason);
@@ -102,7 +118,14 @@ export class Upstream {
       const progress = caller.progress;
       // Progress goes to the caller under its own token; it also keeps a slow but living call from timing out.
       const options = { timeout: this.timeout, signal: own.signal, ...(progress ? { onprogress: progress, resetTimeoutOnProgress: true } : {}) };
-      result = await client.callTool({ name: tool, arguments: args }, options);
+      if (client.getProtocolEra() === 'modern') {
+        // 2026-07-28 says per request what its client takes: the upstream asks only what this caller can answer, and
+        // logs only for a request that names a level (the caller's channel filters by its own). Questions come back as results.
+        const _meta = { [CLIENT_CAPABILITIES_META_KEY]: capabilitiesOf(caller), ...(caller.log ? { [LOG_LEVEL_META_KEY]: 'debug' } : {}) };
+        const send = (resume: Resume | undefined) =>
+          client.callTool({ name: tool, arguments: args, ...resume, _meta }, { ...options, allowInputRequired: true }) as Promise<CallToolResult | InputRequiredResult>;
+        result = await driveRounds(send, caller, { server: this.id, tool }, own.signal);
+      } else result = await client.callTool({ name: tool, arguments: args }, options);
     } catch (err) {
       throw own.signal.reason instanceof McpFailure ? own.signal.reason : this.failure(err, `run ${tool}`);
     } finally {
@@ -145,6 +168,26 @@ export class Upstream {
     }
   }
 
+  /** 2026-07-28 has no resources/subscribe: a watched resource has a `subscriptions/listen` stream of its own. */
+  private readonly watching = new Map<string, McpSubscription>();
+
+  /** Subscribes to a resource's updates (they come to `onResourceUpdated`), as the revision spoken says. */
+  watch(uri: string): Promise<void> {
+    return this.request(`subscribe to ${uri}`, async (c, o) => {
+      if (c.getProtocolEra() !== 'modern') return void (await c.subscribeResource({ uri }, o));
+      if (!this.watching.has(uri)) this.watching.set(uri, await c.listen({ resourceSubscriptions: [uri] }, o));
+    });
+  }
+
+  unwatch(uri: string): Promise<void> {
+    return this.request(`unsubscribe from ${uri}`, async (c, o) => {
+      if (c.getProtocolEra() !== 'modern') return void (await c.unsubscribeResource({ uri }, o));
+      const s = this.watching.get(uri);
+      this.watching.delete(uri);
+      await s?.close();
+    });
+  }
+
   private connect(): Promise<Client> {
     if (this.closed) return Promise.reject(new McpFailure('unavailable', `MCP server "${this.id}" is shutting down with the gateway.`));
     if (this.client) return Promise.resolve(this.client);
@@ -158,6 +201,8 @@ export class Upstream {
       {
         // Passed on to the client of the call that is running; one that cannot take them gets an error back.
         capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} },
+        // `auto` probes with server/discover (on stdio in a sibling process, so a 2025-only server that exits on it is only that).
+        versionNegotiation: { mode: NEGOTIATION[this.o.config.protocol] },
         listChanged: {
           prompts: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('prompts') },
           resources: { autoRefresh: false, onChanged: () => this.o.onContentChanged?.('resources') },
@@ -184,6 +229,7 @@ export class Upstream {
     client.onclose = () => {
       if (this.client === client) this.client = null;
       this.listed = null;
+      this.watching.clear();
     };
     client.onerror = (err) => {
       this.lastError = err.message;
@@ -212,8 +258,11 @@ export class Upstream {
   private ask<K extends 'elicit' | 'sample' | 'roots'>(kind: K, params: Parameters<NonNullable<CallerChannel[K]>>[0], withdrawn: AbortSignal): ReturnType<NonNullable<CallerChannel[K]>> {
     const newest = [...this.callers].reverse().find((c) => !c.waiting?.());
     const caller = newest?.[kind] ? newest : undefined;
-    const what = { elicit: 'elicitation', sample: 'sampling', roots: 'roots' }[kind];
-    if (!caller) throw new ProtocolError(-32601, `MCP server "${this.id}" asked for ${what}, but no client calling it through Gatehouse can answer (none declared the ${what} capability, or no call is running).`);
+    const what = ({ elicit: 'elicitation', sample: 'sampling', roots: 'roots' } as const)[kind];
+    if (!caller) {
+      newest?.lacking?.(what);
+      throw new ProtocolError(-32601, `MCP server "${this.id}" asked for ${what}, but no client calling it through Gatehouse can answer (none declared the ${what} capability, or no call is running).`);
+    }
     return (caller[kind] as (p: typeof params, w: AbortSignal) => ReturnType<NonNullable<CallerChannel[K]>>)(params, withdrawn);
   }
 

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runAsBackground } from '../core/thread-priority.js';
+import { nameThread, runAsBackground } from '../core/thread-priority.js';
 import { commitTraces } from './commit.js';
 import { closeDatabase, openDatabase } from './db.js';
 import type { Trace } from './schema.js';
@@ -27,6 +27,7 @@ function run(port: NonNullable<typeof parentPort>, file: string, journal: string
   // Every trace is durable in the journal before its answer ends and readers flush first, so
   // indexing can wait for an idle core: under load the request thread comes first.
   runAsBackground();
+  nameThread('trace-import');
   const db = openDatabase(file);
   const fd = openSync(journal, 'r');
   const store = new TraceStore(db);

@@ -7,6 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { OtlpConfig } from '../config/schema.js';
+import { nameThread } from '../core/thread-priority.js';
 import type { TraceHead } from '../store/schema.js';
 import { traceEncoder, type EncodedRequest } from './encode.js';
 import { providerAttributes, traceSpans, type ProviderFacts, type SpanSource } from './spans.js';
@@ -49,6 +50,9 @@ export interface FromExporter {
  * at a time (telemetry/exporter.ts waits for each answer).
  */
 function run(port: NonNullable<typeof parentPort>, data: ExportWorkerData): void {
+  // Not at the importer's background priority: measured under the bench's load, a niced export
+  // thread let the default queue (2,048 traces) overflow. Named for `top -H` and the bench.
+  nameThread('otlp-export');
   let random = Buffer.alloc(0);
   const randomHex = (bytes: number): string => {
     if (random.length < bytes) random = randomBytes(4096);

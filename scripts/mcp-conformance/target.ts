@@ -1,5 +1,5 @@
 /**
- * What the conformance suite runs against: a gateway fronting three stand-in MCP servers, the
+ * What the conformance suite runs against: a gateway fronting four stand-in MCP servers, the
  * tool stand-in (`remote_*`), one with the suite's reference tools and one with its tasks
  * tools, both under their own names (`prefix: false`, as the suite calls them), behind a loopback proxy that adds the local
  * token (the suite sends no headers of its own).
@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { ConfigSchema } from '../../local-gateway/config/schema.js';
 import { ensureHome } from '../../local-gateway/core/home.js';
 import { buildGateway, listenLoopback } from '../../local-gateway/server/app.js';
-import { startMcpReferenceStandin } from '../../test/standins/mcp-reference.js';
+import { inputToolsFactory, startModernStandin } from '../../test/standins/mcp-modern.js';
+import { referenceServer, startMcpReferenceStandin } from '../../test/standins/mcp-reference.js';
 import { taskToolsServer } from '../../test/standins/mcp-task-tools.js';
 import { startMcpHttpStandin } from '../../test/standins/mcp-tools.js';
 
@@ -27,10 +28,12 @@ export async function startConformanceTarget(): Promise<ConformanceTarget> {
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-conformance-'));
   ensureHome(home);
   const upstream = await startMcpHttpStandin();
-  const reference = await startMcpReferenceStandin();
+  const reference = await startMcpReferenceStandin(() => referenceServer({ inputTools: false }));
+  // The multi-round-trip tools on a server that speaks only 2026-07-28: on either run the gateway translates, or passes their questions on.
+  const mrtr = await startModernStandin(inputToolsFactory());
   const jobs = await startMcpReferenceStandin(taskToolsServer);
   const app = await buildGateway({
-    config: ConfigSchema.parse({ mcp: { servers: [{ id: 'remote', url: upstream.url }, { id: 'ref', url: reference.url, prefix: false }, { id: 'jobs', url: jobs.url, prefix: false }] } }),
+    config: ConfigSchema.parse({ mcp: { servers: [{ id: 'remote', url: upstream.url }, { id: 'ref', url: reference.url, prefix: false }, { id: 'jobs', url: jobs.url, prefix: false }, { id: 'mrtr', url: mrtr.url, prefix: false }] } }),
     configFile: null,
     home,
     token: { value: TOKEN, source: 'env', file: null },
@@ -56,6 +59,7 @@ export async function startConformanceTarget(): Promise<ConformanceTarget> {
       await upstream.close();
       await reference.close();
       await jobs.close();
+      await mrtr.close();
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -48,7 +48,10 @@ export async function listenWeb(handle: (request: Request, body: unknown, req: I
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
     const raw = chunks.length > 0 ? Buffer.concat(chunks).toString() : undefined;
-    const response = await handle(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: raw }), raw ? JSON.parse(raw) : undefined, req);
+    // A client that hangs up ends the request (2026-07-28 cancels a call so, closing its stream).
+    const gone = new AbortController();
+    res.once('close', () => void (res.writableFinished || gone.abort()));
+    const response = await handle(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: raw, signal: gone.signal }), raw ? JSON.parse(raw) : undefined, req);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (response.body) for await (const c of response.body) res.write(c);
     res.end();

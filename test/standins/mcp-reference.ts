@@ -77,11 +77,12 @@ const JSON_SCHEMA_2020_12 = {
   additionalProperties: false,
 };
 
-export function referenceServer(): McpServer {
+/** `inputTools: false` leaves out the `test_input_required_result_*` tools and prompt (served elsewhere, e.g. by a 2026-07-28 stand-in). */
+export function referenceServer(o: { inputTools?: boolean } = {}): McpServer {
   const codec = inputToolsCodec();
   const capabilities = { tools: { listChanged: true }, logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true } };
   const server = new McpServer({ name: 'standin-reference', version: '1.0.0' }, { capabilities, requestState: { verify: codec.verify } });
-  registerInputTools(server, codec);
+  if (o.inputTools !== false) registerInputTools(server, codec);
   server.registerTool('test_simple_text', { description: 'Answers with text', inputSchema: none }, () => text('This is a simple text response for testing.'));
   server.registerTool('test_image_content', { description: 'Answers with an image', inputSchema: none }, () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   server.registerTool('test_audio_content', { description: 'Answers with audio', inputSchema: none }, () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));

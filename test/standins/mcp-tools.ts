@@ -8,7 +8,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { McpServer } from '@modelcontextprotocol/server';
+import { inputRequired, inputResponse, McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 import { serveMcpHttp, type McpHttpServing } from './mcp-http.js';
@@ -46,14 +46,17 @@ export function toolsServer(mode: 'stdio' | 'http', longName = false, events: st
     events.push('slow cancelled');
     return { content: [{ type: 'text', text: 'cancelled' }] };
   });
-  server.registerTool('ask', { description: 'Asks its client which branch to use (elicitation)', inputSchema: z.object({}) }, async (_args, ctx) => {
-    const r = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Which branch?', requestedSchema: { type: 'object', properties: { branch: { type: 'string' } }, required: ['branch'] } });
-    return { content: [{ type: 'text', text: `answer: ${r.action} ${JSON.stringify(r.content ?? {})}` }] };
+  // Its questions are input_required results (2026-07-28), which the SDK turns into server→client requests on a 2025-11-25 session.
+  server.registerTool('ask', { description: 'Asks its client which branch to use (elicitation)', inputSchema: z.object({}) }, (_args, ctx) => {
+    const r = inputResponse(ctx.mcpReq.inputResponses, 'branch');
+    if (r.kind === 'elicit') return { content: [{ type: 'text', text: `answer: ${r.action} ${JSON.stringify(r.content ?? {})}` }] };
+    return inputRequired({ inputRequests: { branch: inputRequired.elicit({ message: 'Which branch?', requestedSchema: { type: 'object', properties: { branch: { type: 'string' } }, required: ['branch'] } }) } });
   });
-  server.registerTool('summarize', { description: 'Asks its client to sample a model', inputSchema: z.object({}) }, async (_args, ctx) => {
-    const r = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: 'Summarize: hello' } }], maxTokens: 20 });
-    const content = Array.isArray(r.content) ? r.content[0] : r.content;
-    return { content: [{ type: 'text', text: `sampled by ${r.model}: ${content?.type === 'text' ? content.text : '?'}` }] };
+  server.registerTool('summarize', { description: 'Asks its client to sample a model', inputSchema: z.object({}) }, (_args, ctx) => {
+    const r = inputResponse(ctx.mcpReq.inputResponses, 'summary');
+    if (r.kind !== 'sampling') return inputRequired({ inputRequests: { summary: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'Summarize: hello' } }], maxTokens: 20 }) } });
+    const content = Array.isArray(r.result.content) ? r.result.content[0] : r.result.content;
+    return { content: [{ type: 'text', text: `sampled by ${r.result.model}: ${content?.type === 'text' ? content.text : '?'}` }] };
   });
   if (longName) server.registerTool('a_tool_whose_name_is_far_too_long_for_claude_code_to_accept_it', { description: 'Long' }, () => ({ content: [{ type: 'text', text: 'long ok' }] }));
   return server;
