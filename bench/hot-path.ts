@@ -26,6 +26,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const N = Number(process.env.BENCH_N ?? 600);
 const PROF = process.env.BENCH_CPU_PROF;
+/** Requests each server gets one at a time (latency phases with their warm-ups): the ones a gateway marks. */
+const SEQUENTIAL = N + 200 + Math.ceil(N / 3) + 50 + Math.ceil(N / 3) + 20;
 
 const messages = [
   { role: 'system', content: 'You are a helpful assistant.' },
@@ -60,7 +62,7 @@ async function gatehouse(root: string, scratch: string, label: string, standinPo
     cwd: root,
     ready: /(http:\/\/127\.0\.0\.1:\d+)\/v1/,
     timeoutMs: 20_000,
-    env: { GATEHOUSE_WALL_MARKS: join(home, 'wall-marks.json'), GATEHOUSE_HOME: home, GATEHOUSE_PORT: String(port), GATEHOUSE_TOKEN: BENCH_TOKEN, GATEHOUSE_CONFIG: config, STANDIN_API_KEY: BENCH_API_KEY, GATEHOUSE_KEYCHAIN: 'off' },
+    env: { GATEHOUSE_WALL_MARKS: join(home, 'wall-marks.json'), GATEHOUSE_WALL_MARKS_REQUESTS: String(SEQUENTIAL), GATEHOUSE_HOME: home, GATEHOUSE_PORT: String(port), GATEHOUSE_TOKEN: BENCH_TOKEN, GATEHOUSE_CONFIG: config, STANDIN_API_KEY: BENCH_API_KEY, GATEHOUSE_KEYCHAIN: 'off' },
   });
   await waitHealthy(`${match}/healthz`);
   return { child, origin: match };
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
     const rps = new Map<string, number[]>(names.map((n) => [n, []]));
     const cpu = new Map<string, { all: number[]; main: number[] }>(gates.map((g) => [g.name, { all: [], main: [] }]));
     // Every request each gateway served, to put a profile's totals per request.
-    const served = new Map<string, number>(names.map((n) => [n, N + 200 + Math.ceil(N / 3) + 50 + Math.ceil(N / 3) + 20]));
+    const served = new Map<string, number>(names.map((n) => [n, SEQUENTIAL]));
     for (const t of targets) served.set(t.name, served.get(t.name)! + (await load(t, 16, { seconds: 1 })).total);
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < targets.length; k++) {

@@ -107,13 +107,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function handle<B extends Record<string, unknown>>(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface<B>): Promise<void> {
     const ctx = req.gh!;
-    if (wall !== null) {
-      const marks = wall.start(ctx.t0);
+    const marks = wall?.start(ctx.t0) ?? null;
+    if (marks !== null) {
       ctx.marks = marks;
       mark(ctx, 'handler');
       reply.raw.once('finish', () => {
         mark(ctx, 'finished');
-        wall.done(marks, ctx.stream ? 'stream' : (ctx.requestText?.length ?? 0) > 16_384 ? 'large' : 'small');
+        wall!.done(marks, ctx.stream ? 'stream' : (ctx.requestText?.length ?? 0) > 16_384 ? 'large' : 'small');
       });
     }
     // The route's schema validated the body against B.

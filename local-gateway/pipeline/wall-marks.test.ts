@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MARKS, summarize, type RequestMarks } from './wall-marks.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MARKS, createWallMarks, summarize, type RequestMarks } from './wall-marks.js';
 
 /** A request's marks from [wall ms, CPU µs] pairs by mark name; the others are missing. */
 function marks(at: Partial<Record<(typeof MARKS)[number], [number, number]>>): RequestMarks {
@@ -34,4 +37,20 @@ describe('wall marks', () => {
     expect(first).toMatchObject({ from: 'context', to: 'handler', requests: 1, cpuUs: null });
     expect(first.wallUs).toBeCloseTo(100, 6);
   });
+
+  it('marks only the first requests it is given, and writes their stretches by shape', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wall-marks-')), 'marks.json');
+    const wall = createWallMarks(file, 2);
+    const a = wall.start(0)!;
+    const b = wall.start(0)!;
+    expect(wall.start(0)).toBeNull();
+    for (const m of [a, b]) for (const at of MARKS.slice(1)) wall.mark(m, at);
+    wall.done(a, 'small');
+    wall.done(b, 'stream');
+    wall.write();
+    const written = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { requests: number }[]>;
+    expect(Object.keys(written).sort()).toEqual(['small', 'stream']);
+    expect(written.small!.every((s) => s.requests === 1)).toBe(true);
+  });
 });
+

@@ -5,7 +5,10 @@ import { performance } from 'node:perf_hooks';
  * Where the wall time of a served request goes, for the bench (`GATEHOUSE_WALL_MARKS=FILE`):
  * each mark is a `performance.now()` and the process's CPU time, so a stretch whose wall time
  * exceeds its CPU time was spent waiting (on the loop, a worker, the scheduler). The medians
- * per stretch are written to FILE when the gateway closes. Off, it costs one null check a mark.
+ * per stretch are written to FILE when the gateway closes. Only the first `requests` served
+ * are marked (`GATEHOUSE_WALL_MARKS_REQUESTS`, 1,000): the bench sets it to its sequential
+ * phases' count, so requests served side by side (whose CPU times overlap) are not, and the
+ * load phases run without the marks' cost (a `getrusage` a mark). Off, a mark is one null check.
  */
 export const MARKS = ['context', 'handler', 'admitted', 'dispatched', 'answered', 'read', 'recorded', 'sent', 'finished'] as const;
 export type Mark = (typeof MARKS)[number];
@@ -14,8 +17,8 @@ export type Mark = (typeof MARKS)[number];
 export type RequestMarks = Float64Array;
 
 export interface WallMarks {
-  /** Marks for a new request, its `context` mark taken at `t0` (wall time only: the CPU time then was not read). */
-  start(t0: number): RequestMarks;
+  /** Marks for a new request, its `context` mark taken at `t0` (wall time only: the CPU time then was not read); null once `requests` were marked. */
+  start(t0: number): RequestMarks | null;
   mark(marks: RequestMarks, at: Mark): void;
   /** A request that reached `finished`: its stretches join the medians of its shape (small, large, stream). */
   done(marks: RequestMarks, shape: string): void;
@@ -23,21 +26,19 @@ export interface WallMarks {
 }
 
 const INDEX = new Map<Mark, number>(MARKS.map((m, i) => [m, i]));
-/**
- * Requests kept per shape: the first ones, which in the bench are its sequential phases (one
- * request at a time, so the process's CPU time is the request's). Bounded, so memory stays flat.
- */
-const KEPT = 1_000;
 
 function cpuMicros(): number {
   const u = process.cpuUsage();
   return u.user + u.system;
 }
 
-export function createWallMarks(file: string): WallMarks {
+export function createWallMarks(file: string, requests = 1_000): WallMarks {
   const shapes = new Map<string, RequestMarks[]>();
+  let started = 0;
   return {
     start(t0) {
+      if (started >= requests) return null;
+      started++;
       const m = new Float64Array(MARKS.length * 2).fill(Number.NaN);
       m[0] = t0;
       return m;
@@ -50,7 +51,7 @@ export function createWallMarks(file: string): WallMarks {
     done(m, shape) {
       const rows = shapes.get(shape) ?? [];
       shapes.set(shape, rows);
-      if (rows.length < KEPT) rows.push(m);
+      rows.push(m);
     },
     write() {
       const out = Object.fromEntries([...shapes].map(([shape, rows]) => [shape, summarize(rows)]));

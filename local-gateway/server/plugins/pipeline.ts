@@ -31,7 +31,7 @@ async function pipeline(app: FastifyInstance): Promise<void> {
   });
   // The bench's switch: where served requests' wall time goes, written to the file when the gateway closes.
   const marksFile = env.GATEHOUSE_WALL_MARKS;
-  const wallMarks = marksFile ? createWallMarks(marksFile) : null;
+  const wallMarks = marksFile ? createWallMarks(marksFile, Number(env.GATEHOUSE_WALL_MARKS_REQUESTS ?? 1000)) : null;
   if (wallMarks) app.addHook('onClose', async () => wallMarks.write());
   app.decorate('pipeline', createPipeline({ providers: app.providers, traces, secrets, clock, log, identity: app.identity, policy: app.policy, wallMarks }));
   app.decorateRequest('gh', null);
