@@ -8,21 +8,26 @@
  * and importer thread), the profiles written to DIR when they stop; `BENCH_NODE_FLAGS` and
  * `BENCH_BASELINE_NODE_FLAGS` pass node options to one gateway each (the same code twice, with
  * `BENCH_BASELINE=.`, compares two settings). `BENCH_ROUNDS` (3) and
- * `BENCH_SECONDS` (5) size the load phase; `BENCH_N` (600) the latency phases.
+ *  `BENCH_SECONDS` (5) size the load phase; `BENCH_N` (600) the latency phases. Each gateway
+ * runs with `GATEHOUSE_WALL_MARKS`, and the wall and CPU time of its request stretches in the
+ * sequential phases (pipeline/wall-marks.ts) are printed after the figures.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load, sampleRss, sequentialLatency, streamingFirstByte, type Percentiles, type Target } from './lib/measure.js';
 import { cpuMicros, freePort, runBench, startChild, stopAll, stopChild, waitHealthy, type Child } from './lib/procs.js';
 import { BENCH_API_KEY, BENCH_TOKEN } from './lib/secrets.js';
+import type { Stretch } from '../local-gateway/pipeline/wall-marks.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const N = Number(process.env.BENCH_N ?? 600);
 const PROF = process.env.BENCH_CPU_PROF;
+/** Requests each server gets one at a time (latency phases with their warm-ups): the ones a gateway marks. */
+const SEQUENTIAL = N + 200 + Math.ceil(N / 3) + 50 + Math.ceil(N / 3) + 20;
 
 const messages = [
   { role: 'system', content: 'You are a helpful assistant.' },
@@ -57,7 +62,7 @@ async function gatehouse(root: string, scratch: string, label: string, standinPo
     cwd: root,
     ready: /(http:\/\/127\.0\.0\.1:\d+)\/v1/,
     timeoutMs: 20_000,
-    env: { GATEHOUSE_HOME: home, GATEHOUSE_PORT: String(port), GATEHOUSE_TOKEN: BENCH_TOKEN, GATEHOUSE_CONFIG: config, STANDIN_API_KEY: BENCH_API_KEY, GATEHOUSE_KEYCHAIN: 'off' },
+    env: { GATEHOUSE_WALL_MARKS: join(home, 'wall-marks.json'), GATEHOUSE_WALL_MARKS_REQUESTS: String(SEQUENTIAL), GATEHOUSE_HOME: home, GATEHOUSE_PORT: String(port), GATEHOUSE_TOKEN: BENCH_TOKEN, GATEHOUSE_CONFIG: config, STANDIN_API_KEY: BENCH_API_KEY, GATEHOUSE_KEYCHAIN: 'off' },
   });
   await waitHealthy(`${match}/healthz`);
   return { child, origin: match };
@@ -83,6 +88,19 @@ function latencyLine(label: string, m: Map<string, Percentiles>, names: string[]
     return n === 'direct' ? `direct ${fmt(direct)}` : `${n} +${fmt(added)}${n === 'bare' ? '' : ` (${(added / bare).toFixed(2)}×)`}`;
   });
   return `${label.padEnd(18)} p50 µs: ${cells.join(' · ')}`;
+}
+
+/** A gateway's stretches, wall and CPU µs (medians): a stretch with more wall than CPU time waited. */
+function wallLines(name: string, file: string): string {
+  // A gateway without the switch (a baseline older than it) writes none.
+  if (!existsSync(file)) return `wall marks ${name}: none written`;
+  const shapes = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Stretch[]>;
+  return Object.entries(shapes)
+    .map(([shape, stretches]) => {
+      const cells = stretches.filter((s) => s.requests > 0).map((s) => `${s.from}→${s.to} ${fmt(s.wallUs ?? Number.NaN)}/${s.cpuUs === null ? '–' : fmt(s.cpuUs)}`);
+      return `wall marks ${name} ${shape.padEnd(6)} wall/CPU µs: ${cells.join(' · ')}`;
+    })
+    .join('\n');
 }
 
 async function main(): Promise<void> {
@@ -116,7 +134,7 @@ async function main(): Promise<void> {
     const rps = new Map<string, number[]>(names.map((n) => [n, []]));
     const cpu = new Map<string, { all: number[]; main: number[] }>(gates.map((g) => [g.name, { all: [], main: [] }]));
     // Every request each gateway served, to put a profile's totals per request.
-    const served = new Map<string, number>(names.map((n) => [n, N + 200 + Math.ceil(N / 3) + 50 + Math.ceil(N / 3) + 20]));
+    const served = new Map<string, number>(names.map((n) => [n, SEQUENTIAL]));
     for (const t of targets) served.set(t.name, served.get(t.name)! + (await load(t, 16, { seconds: 1 })).total);
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < targets.length; k++) {
@@ -147,6 +165,7 @@ async function main(): Promise<void> {
     }
     out(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (const g of gates) await stopChild(g.child, 10_000);
+    for (const g of gates) out(wallLines(g.name, join(scratch, g.name, 'wall-marks.json')));
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import type { RequestMarks } from './wall-marks.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Usage } from '../apis/types.js';
@@ -61,6 +62,8 @@ export interface RequestContext {
   cutBy: GatehouseError | null;
   /** Whether a limit of this request was decided on this replica's local share (the shared store out of reach): the answer says so. */
   limitsLocal: boolean;
+  /** Wall and CPU marks of the request's stretches, when the gateway measures them (wall-marks.ts); else null. */
+  marks: RequestMarks | null;
 }
 
 export function createContext(opts: { method: string; path: string; api: string; tier: string; headers: IncomingHttpHeaders; now?: number }): RequestContext {
@@ -100,6 +103,7 @@ export function createContext(opts: { method: string; path: string; api: string;
     traced: false,
     cutBy: null,
     limitsLocal: false,
+    marks: null,
   };
 }
 

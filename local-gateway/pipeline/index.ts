@@ -15,6 +15,7 @@ import { callTarget } from './upstream.js';
 import { buildTrace, type TraceSink } from './trace.js';
 import { createStreamGuard, recordStreamOutput } from './stream-guard.js';
 import { performance } from 'node:perf_hooks';
+import type { Mark, WallMarks } from './wall-marks.js';
 
 export interface PipelineDeps extends AdmitDeps {
   traces: TraceSink;
@@ -23,6 +24,8 @@ export interface PipelineDeps extends AdmitDeps {
   /** The wall clock trace times are read from. */
   clock: () => number;
   log: Logger;
+  /** Where served requests' wall time goes, for the bench; null (the default) measures nothing. */
+  wallMarks?: WallMarks | null;
 }
 
 export interface Pipeline {
@@ -68,6 +71,10 @@ export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const open = new Set<OpenRequest>();
+  const wall = deps.wallMarks ?? null;
+  const mark = (ctx: RequestContext, at: Mark) => {
+    if (ctx.marks !== null) wall!.mark(ctx.marks, at);
+  };
 
   function record(ctx: RequestContext): void {
     if (ctx.traced) return;
@@ -100,6 +107,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function handle<B extends Record<string, unknown>>(req: FastifyRequest, reply: FastifyReply, surface: ApiSurface<B>): Promise<void> {
     const ctx = req.gh!;
+    const marks = wall?.start(ctx.t0) ?? null;
+    if (marks !== null) {
+      ctx.marks = marks;
+      mark(ctx, 'handler');
+      reply.raw.once('finish', () => {
+        mark(ctx, 'finished');
+        wall!.done(marks, ctx.stream ? 'stream' : (ctx.requestText?.length ?? 0) > 16_384 ? 'large' : 'small');
+      });
+    }
     // The route's schema validated the body against B.
     const body = req.body as B;
     ctx.stream = surface.wantsStream(body);
@@ -124,9 +140,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     const rp = a.rp!;
     const plan = a.plan!;
+    mark(ctx, 'admitted');
 
     // A shutdown's abort surfaces as whatever the provider call throws; the trace names the shutdown.
     const up = await routeAndCall(ctx, surface, body, plan, controller.signal).catch((err: unknown) => unserved(rp, ctx.cutBy ?? err));
+    mark(ctx, 'answered');
     if (up.status >= 400) await failFromUpstream(ctx, up).catch((err: unknown) => unserved(rp, ctx.cutBy ?? err));
 
     if (ctx.stream && up.headers['content-type']?.includes('text/event-stream')) {
@@ -152,6 +170,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return;
     }
     const complete = await timedAsync(ctx, 'response', () => readComplete(ctx, up, surface)).catch((err: unknown) => unserved(rp, ctx.cutBy ?? err));
+    mark(ctx, 'read');
     rp.facts.tokensIn = ctx.usage?.input ?? null;
     rp.facts.tokensOut = ctx.usage?.output ?? null;
     // Awaited only when there is something to wait for: `await` of a plain value still costs a turn.
@@ -162,7 +181,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // trace keeps that too (ctx.responseJson), so a redacted value never reaches the store.
     const text = restoreJson(typeof checked === 'string' ? checked : await checked, ctx.placeholders);
     record(ctx);
+    mark(ctx, 'recorded');
     reply.code(up.status).headers({ ...gatehouseHeaders(ctx), ...forwardedHeaders(up) }).type('application/json').send(text);
+    mark(ctx, 'sent');
   }
 
   /** A request that never got an answer used no tokens: its estimate comes off the token limits. */
@@ -182,6 +203,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         { breakers: deps.policy.breakers, random: deps.policy.random, sleep: deps.policy.sleep },
         (target, s) => {
           last = performance.now();
+          mark(ctx, 'dispatched');
           return callTarget(ctx, surface, body, target, s);
         },
         signal,
