@@ -7,9 +7,8 @@
  */
 import { carry } from './carriers.js';
 import { AUTHORITY, cap, CONCEAL, DATA, dropRules, fill, goal, HOST, lower, maybe, NOW, pick, RULES, WHEN, type Rand } from './lexicon.js';
-import { foreign, foreignCarried, mixed } from './multilingual.js';
+import { foreign, mixed } from './multilingual.js';
 import { encoded } from './obfuscate.js';
-import { shapeAttack } from './shapes.js';
 import { chore, subtleAttack, toolResult, translatorTask } from './subtle.js';
 import { turnAttack } from './turns.js';
 
@@ -225,7 +224,6 @@ function agent(rand: Rand, host?: string): string {
     () => exfil(rand),
     () => chore(rand),
   ])();
-  if (rand() < 0.125) return shapeAttack(rand, host);
   return rand() < 0.3 ? toolResult(rand, payload) : carry(rand, payload, host);
 }
 
@@ -241,8 +239,8 @@ export function attack(rand: Rand, category: AttackCategory, host?: string): str
     case 'exfil': text = rand() < 0.5 ? exfil(rand) : carry(rand, exfil(rand), host); break;
     case 'encoded': text = encoded(rand, rand() < 0.25 ? cap(pick(rand, HARM)) : payload()); break;
     case 'fake_tags': text = fakeTags(rand, payload()); break;
-    case 'translation': text = rand() < 0.3 ? foreignCarried(rand) : rand() < 0.4 ? translatorTask(rand, payload()) : translation(rand, payload()); break;
-    case 'multilingual': text = pick(rand, [() => foreign(rand), () => mixed(rand), () => carry(rand, foreign(rand), host), () => foreignCarried(rand)])(); break;
+    case 'translation': text = rand() < 0.4 ? translatorTask(rand, payload()) : translation(rand, payload()); break;
+    case 'multilingual': text = pick(rand, [() => foreign(rand), () => mixed(rand), () => carry(rand, foreign(rand), host)])(); break;
     case 'suffix': text = suffix(rand); break;
     case 'agent': text = agent(rand, host); break;
     case 'subtle': text = subtleAttack(rand, payload); break;

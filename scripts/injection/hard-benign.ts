@@ -7,9 +7,7 @@
  */
 import { carry } from './carriers.js';
 import { cap, FILLER, pick, type Rand } from './lexicon.js';
-import { foreignBenign } from './multilingual.js';
 import { encodedBenign } from './obfuscate.js';
-import { shapeBenign } from './shapes.js';
 import { subtleBenign } from './subtle.js';
 import { turnBenign } from './turns.js';
 import { ask, discourse, forceful, writeUp } from './writeups.js';
@@ -202,8 +200,6 @@ export function hardBenign(rand: Rand, host?: string): { text: string; source: s
   const t = rand();
   if (t < 0.1) return { text: turnBenign(rand, host), source: 'hard/turn' };
   if (t < 0.14) return { text: encodedBenign(rand), source: 'hard/encoded' };
-  if (t < 0.3) return { text: shapeBenign(rand), source: 'hard/shapes' };
-  if (t < 0.34) return { text: foreignBenign(rand), source: 'hard/foreign' };
   const r = rand();
   if (r < 0.16) return { text: twin(rand, host), source: 'hard/twin' };
   if (r < 0.22) return { text: subtleBenign(rand), source: 'hard/tool-result' };
