@@ -21,6 +21,8 @@ export interface Sample {
 const DOC = /^(readme|changelog|history|changes|contributing|security|news|faq)[^/]*$|\.(md|markdown|txt|rst)$/i;
 const CODE = /\.(js|mjs|cjs|ts|d\.ts|py|sh|json|html?|ya?ml|toml|xml|css|go|rs|java|c|h|rb|sql|conf|ini|cfg|log|csv)$/i;
 
+const CACHES = new Set(['.vite', '.vite-temp', '.cache']);
+
 function walk(dir: string, out: string[], depth: number, limit: number): void {
   if (depth < 0 || out.length >= limit) return;
   let names: string[];
@@ -31,6 +33,9 @@ function walk(dir: string, out: string[], depth: number, limit: number): void {
   }
   for (const name of names) {
     if (out.length >= limit) return;
+    // Tools' caches (node_modules/.vite holds vitest's last results) change whenever tests run:
+    // read, they make two trainings of the same commit differ.
+    if (CACHES.has(name)) continue;
     const path = join(dir, name);
     let st;
     try {

@@ -15,7 +15,7 @@
  * over the hashed features of local-gateway/guardrails/prompt-injection/features.ts, trained
  * with AdaGrad (fit.ts), optionally with a cascade second stage; its int8 weights and its two thresholds (the developer's own text; untrusted
  * tool output and documents) are written to weights.ts. Deterministic for a seed on the
- * same machine.
+ * same machine with the same packages installed (the benign chunks come from node_modules).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
