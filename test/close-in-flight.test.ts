@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
 import { startOpenAIStandin, type OpenAIStandin } from './standins/openai-upstream.js';
@@ -33,4 +34,16 @@ it('a close that begins during a request finishes once the request is answered',
   expect(((await res.json()) as { object: string }).object).toBe('chat.completion');
   await closed;
   expect(gw.app.server.listening).toBe(false);
+});
+
+it('a connection that has sent nothing yet does not hold the close for the headers timeout', async () => {
+  // Five minutes, past the test's timeout: Node counts such a connection as neither idle nor done.
+  const g = await startGateway({ limits: { headers_timeout_ms: 300_000, request_timeout_ms: 600_000 } });
+  const { port } = new URL(g.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await g.close();
+  await ended;
+  expect(g.app.server.listening).toBe(false);
 });

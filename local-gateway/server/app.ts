@@ -63,10 +63,21 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   });
   // Node closes idle keep-alive sockets once, when the close begins: a request still running
   // then would leave its socket idle for the whole keep-alive timeout and hold the close with it.
+  // Nor does Node count as idle a connection that has not sent a byte (a client's pool opens
+  // them ahead, an SSE client reconnecting leaves one): it would hold the close until the
+  // headers timeout. Both are swept until the server has closed.
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   app.addHook('preClose', (done) => {
     // A server that never listened has no sockets, and would never say it closed.
     if (!app.server.listening) return done();
-    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    const sweep = setInterval(() => {
+      app.server.closeIdleConnections();
+      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+    }, 100);
     sweep.unref();
     app.server.once('close', () => clearInterval(sweep));
     done();
