@@ -10,6 +10,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trace } from '../local-gateway/store/schema.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
+import { writePolicy } from './helpers/policy.js';
 import { MODERN_STANDIN_SCRIPT, startModernStandin, type ModernStandin } from './standins/mcp-modern.js';
 
 let up: ModernStandin;
@@ -57,14 +58,14 @@ const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]?
 const errorOf = (err: unknown) => err as { code: number; message: string; data?: Record<string, unknown> };
 
 /** One raw 2026-07-28 request, as a stateless client sends it. */
-async function raw(name: string, extra: Record<string, unknown> = {}) {
+async function raw(name: string, extra: Record<string, unknown> = {}, at: TestGateway = gw) {
   const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
-  const res = await fetch(`${gw.url}/mcp`, {
+  const res = await fetch(`${at.url}/mcp`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {}, ...extra, _meta } }),
   });
-  return (await res.json()) as { result?: { resultType?: string; inputRequests?: Record<string, { method: string; params: { message?: string } }>; requestState?: string; content?: { text: string }[] }; error?: { code: number; message: string } };
+  return (await res.json()) as { result?: { resultType?: string; inputRequests?: Record<string, { method: string; params: { message?: string } }>; requestState?: string; content?: { text: string }[] }; error?: { code: number; message: string; data?: Record<string, unknown> } };
 }
 
 describe('a 2026-07-28-only upstream behind /mcp', () => {
@@ -193,6 +194,31 @@ describe('a 2026-07-28-only upstream behind /mcp', () => {
       await waitFor(() => logs.includes('noted'), "the upstream's log line");
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('a tool rate limit over a call that asks its client first', () => {
+  it('counts the call once: the retry that brings the answers is the same call, the next call is a new one', async () => {
+    const policy = writePolicy(`
+apiVersion: gatehouse/v1
+org: acme
+tiers:
+  dev:
+    rate_limits:
+      - { id: one-checkpoint, when: { tools: ["web_checkpoint"] }, scope: [user, tool], limit: { requests: 1, per: 1h } }
+`);
+    const limited = await startGateway({ policy, mcp: { servers: [{ id: 'web', url: up.url }] } });
+    try {
+      const first = await raw('web_checkpoint', {}, limited);
+      expect(first.result?.resultType).toBe('input_required');
+      const answer = { inputResponses: { confirm: { action: 'accept', content: { ok: true } } }, requestState: first.result!.requestState! };
+      const done = await raw('web_checkpoint', answer, limited);
+      expect(done.result?.content?.[0]?.text).toBe('confirmed at step 1: true');
+      const again = await raw('web_checkpoint', {}, limited);
+      expect(again.error?.data?.gatehouse_code).toBe('GH_ERR_RATE_LIMITED');
+    } finally {
+      await limited.close();
     }
   });
 });

@@ -56,8 +56,9 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     const rp = beginPolicy(deps.policy, ctx, {}, []);
     rp.facts.tool = { ...ctx.tool, arguments: params.arguments ?? {} };
     timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => toolAccessStage(run.tier, rp.facts, run.role)), rp.runs));
-    // Timed under its name: a restart rebuilds the counters from the traces that reached it.
-    timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits', rateLimitStage));
+    // Timed under its name: a restart rebuilds the counters from the traces that reached it. A retry that
+    // brings a 2026-07-28 upstream's answers (our signed state) continues a call already counted.
+    if (!caller?.resume) timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits', rateLimitStage));
     const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
     const upstream = deps.catalogue.upstreams.get(route.server)!;
     const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal, caller));
