@@ -130,6 +130,37 @@ describe('policy on tool calls', () => {
     expect(r.content).toEqual([{ type: 'text', text: "ran: SELECT * FROM notes WHERE body = 'a; DROP TABLE x'" }]);
   });
 
+  it("redacts an email from an upstream's sampling request before the client's model sees it (mcp_post_tool, mutate)", async () => {
+    const asked: string[] = [];
+    const c = new Client({ name: 'test-ide', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    c.setRequestHandler('sampling/createMessage', (req) => {
+      asked.push((req.params.messages[0]!.content as { text: string }).text);
+      return { role: 'assistant', model: 'ide-model', content: { type: 'text', text: 'done' } };
+    });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TEST_TOKEN}` } } }));
+    try {
+      const r = await c.callTool({ name: 'files_summarize', arguments: { text: 'mail jane.doe@example.com' } });
+      expect((r.content as { text: string }[])[0]!.text).toBe('sampled by ide-model: done');
+      expect(asked).toEqual(['Summarize: mail <EMAIL_1>']);
+      const t = await gw.api<Trace>(`/api/traces/${String((r._meta as Record<string, unknown>)['gatehouse/trace_id'])}`);
+      expect(t.verdicts).toContainEqual(expect.objectContaining({ tier: 'dev', stage: 'mcp_post_tool', rule: 'pii-results', decision: 'mutate' }));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("redacts it too from the questions a stateless 2026-07-28 client is handed as the upstream asked them", async () => {
+    const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } };
+    const res = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'files_summarize' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'files_summarize', arguments: { text: 'mail jane.doe@example.com' }, _meta } }),
+    });
+    const body = (await res.json()) as { result: { resultType: string; inputRequests: Record<string, { params: { messages: { content: { text: string } }[] } }> } };
+    expect(body.result.resultType).toBe('input_required');
+    expect(body.result.inputRequests.summary!.params.messages[0]!.content.text).toBe('Summarize: mail <EMAIL_1>');
+  });
+
   it('redacts an email from a tool result (mcp_post_tool, mutate)', async () => {
     const r = await client.callTool({ name: 'files_read_file', arguments: { path: 'README' } });
     const text = (r.content as { text: string }[])[0]!.text;

@@ -12,6 +12,7 @@ export interface Leaves {
 type Take = (key: string | undefined) => boolean;
 const EVERY: Take = () => true;
 const UNDER_TEXT: Take = (key) => key === 'text';
+const QUESTION_WORDS: Take = (key) => key === 'text' || key === 'message' || key === 'systemPrompt';
 
 function collect(value: unknown, take: Take, key: string | undefined, prefix: string, out: Leaves): Leaves {
   if (typeof value === 'string') {
@@ -78,3 +79,12 @@ export interface TextWalk {
 export const EVERY_STRING: TextWalk = { find: leafStrings, put: withLeaves };
 /** A prompt's or resource's contents: the strings under `text`. */
 export const TEXT_STRINGS: TextWalk = { find: textFields, put: withTextFields };
+/**
+ * A server's question to its client: the words of a sampling request (its messages' text, its
+ * system prompt: a prompt to the client's model) and an elicitation's message; not its schema,
+ * model hints or ids.
+ */
+export const QUESTION_STRINGS: TextWalk = {
+  find: (value) => collect(value, QUESTION_WORDS, undefined, '', { texts: [], paths: [] }),
+  put: (value, texts) => replace(value, texts, QUESTION_WORDS),
+};

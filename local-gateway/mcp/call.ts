@@ -10,7 +10,7 @@ import { rateLimitStage, runGuardrails } from '../policy/engine/index.js';
 import type { ToolCatalogue } from './catalogue.js';
 import type { CallerChannel } from './upstream.js';
 import { jsonRpcCode, McpFailure } from './errors.js';
-import { EVERY_STRING, resultBody, type TextWalk } from '../contracts/tool-texts.js';
+import { EVERY_STRING, QUESTION_STRINGS, resultBody, type TextWalk } from '../contracts/tool-texts.js';
 
 export interface ToolCallDeps {
   catalogue: ToolCatalogue;
@@ -40,6 +40,21 @@ export async function toolHook<T>(ctx: RequestContext, rp: RequestPolicy, hook: 
 }
 
 /**
+ * The questions an upstream asks while it answers, through `mcp_post_tool` as its results go: a
+ * sampling request is a prompt to the client's model, and as good a carrier of injection as a
+ * tool result. A redaction rewrites the question; a block refuses it, and so the call.
+ */
+export function guardQuestions(ctx: RequestContext, rp: RequestPolicy, caller: CallerChannel | undefined): CallerChannel | undefined {
+  if (!caller || !rp.runs.some((r) => r.tier.guardrails.some((g) => g.hook === 'mcp_post_tool'))) return caller;
+  const { elicit, sample } = caller;
+  return {
+    ...caller,
+    ...(elicit ? { elicit: async (params, withdrawn) => elicit(await toolHook(ctx, rp, 'mcp_post_tool', params, QUESTION_STRINGS), withdrawn) } : {}),
+    ...(sample ? { sample: async (params, withdrawn) => sample(await toolHook(ctx, rp, 'mcp_post_tool', params, QUESTION_STRINGS), withdrawn) } : {}),
+  };
+}
+
+/**
  * One `tools/call` through `/mcp`: find the upstream, run `mcp_pre_tool`, call it, run
  * `mcp_post_tool`, answer. Every call is a trace, refused and failed ones too; a failure is a
  * JSON-RPC error whose message says what happened, with the Gatehouse code and trace id in `data`.
@@ -61,9 +76,12 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     if (!caller?.resume) timed(ctx, 'rate_limits', () => runStage(ctx, rp, 'rate_limits', rateLimitStage));
     const args = await toolHook(ctx, rp, 'mcp_pre_tool', params.arguments ?? {});
     const upstream = deps.catalogue.upstreams.get(route.server)!;
-    const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal, caller));
-    // A 2026-07-28 upstream's questions, for a client that takes them as they are: the answer (and mcp_post_tool) comes on its retry.
-    if (isInputRequiredResult(raw)) return answered(ctx, raw as unknown as CallToolResult);
+    const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal, guardQuestions(ctx, rp, caller)));
+    // A 2026-07-28 upstream's questions, for a client that takes them as they are: the answer comes on its retry.
+    if (isInputRequiredResult(raw)) {
+      const inputRequests = await toolHook(ctx, rp, 'mcp_post_tool', raw.inputRequests, QUESTION_STRINGS);
+      return answered(ctx, { ...raw, inputRequests } as unknown as CallToolResult);
+    }
     const body = await toolHook(ctx, rp, 'mcp_post_tool', resultBody(raw));
     return answered(ctx, { ...raw, ...body, _meta: { ...raw._meta, ...answerMeta(ctx) } } as CallToolResult);
   } catch (err) {

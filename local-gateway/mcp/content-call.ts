@@ -5,7 +5,7 @@ import { createContext, timed, timedAsync } from '../pipeline/context.js';
 import { applyVerdicts, beginPolicy } from '../pipeline/tier-runs.js';
 import { contentAccessStage } from '../policy/engine/access.js';
 import { TEXT_STRINGS } from '../contracts/tool-texts.js';
-import { answerMeta, failedCall, toolHook, type ToolCallDeps } from './call.js';
+import { answerMeta, failedCall, guardQuestions, toolHook, type ToolCallDeps } from './call.js';
 import type { CallerChannel, Upstream } from './upstream.js';
 
 /**
@@ -34,7 +34,7 @@ export function getPrompt(deps: ToolCallDeps, params: GetPromptRequestParams, he
       const route = await content.promptRoute(params.name);
       return { upstream: deps.catalogue.upstreams.get(route.server)!, name: route.name, exposed: params.name };
     },
-    (t) => content.getPrompt({ server: t.upstream.id, name: t.name }, params, caller, signal),
+    (t, guard) => content.getPrompt({ server: t.upstream.id, name: t.name }, params, guard(caller), signal),
   );
 }
 
@@ -43,7 +43,7 @@ export function readResource(deps: ToolCallDeps, params: ReadResourceRequestPara
   return fetchTraced<ReadResourceResult>(
     deps, 'resource', params, headers,
     async () => ({ upstream: await content.resourceOwner(params.uri), name: params.uri, exposed: params.uri }),
-    (t) => content.readResource(t.upstream, params, caller, signal),
+    (t, guard) => content.readResource(t.upstream, params, guard(caller), signal),
   );
 }
 
@@ -53,7 +53,8 @@ async function fetchTraced<R extends Record<string, unknown>>(
   params: GetPromptRequestParams | ReadResourceRequestParams,
   headers: IncomingHttpHeaders,
   find: () => Promise<Target>,
-  send: (t: Target) => Promise<R>,
+  /** `guard` puts the upstream's questions to the client through `mcp_post_tool` (call.ts). */
+  send: (t: Target, guard: (caller?: CallerChannel) => CallerChannel | undefined) => Promise<R>,
 ): Promise<R> {
   const ctx = createContext({ method: kind === 'prompt' ? 'prompts/get' : 'resources/read', path: '/mcp', api: 'mcp', tier: deps.policy.active, headers });
   ctx.requestText = JSON.stringify(params);
@@ -65,7 +66,7 @@ async function fetchTraced<R extends Record<string, unknown>>(
     const rp = beginPolicy(deps.policy, ctx, {}, []);
     rp.facts.content = { kind, server: target.upstream.id, exposed: target.exposed };
     timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => contentAccessStage(run.tier, rp.facts, run.role)), rp.runs));
-    const raw = await timedAsync(ctx, 'upstream', () => send(target));
+    const raw = await timedAsync(ctx, 'upstream', () => send(target, (caller) => guardQuestions(ctx, rp, caller)));
     const { _meta, ...body } = raw;
     const result = { ...(await toolHook(ctx, rp, 'mcp_post_tool', body, TEXT_STRINGS)), _meta: { ...(_meta as Record<string, unknown> | undefined), ...answerMeta(ctx) } } as unknown as R;
     ctx.status = 200;

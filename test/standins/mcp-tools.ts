@@ -52,9 +52,9 @@ export function toolsServer(mode: 'stdio' | 'http', longName = false, events: st
     if (r.kind === 'elicit') return { content: [{ type: 'text', text: `answer: ${r.action} ${JSON.stringify(r.content ?? {})}` }] };
     return inputRequired({ inputRequests: { branch: inputRequired.elicit({ message: 'Which branch?', requestedSchema: { type: 'object', properties: { branch: { type: 'string' } }, required: ['branch'] } }) } });
   });
-  server.registerTool('summarize', { description: 'Asks its client to sample a model', inputSchema: z.object({}) }, (_args, ctx) => {
+  server.registerTool('summarize', { description: 'Asks its client to sample a model', inputSchema: z.object({ text: z.string().optional() }) }, (args, ctx) => {
     const r = inputResponse(ctx.mcpReq.inputResponses, 'summary');
-    if (r.kind !== 'sampling') return inputRequired({ inputRequests: { summary: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'Summarize: hello' } }], maxTokens: 20 }) } });
+    if (r.kind !== 'sampling') return inputRequired({ inputRequests: { summary: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: `Summarize: ${args.text ?? 'hello'}` } }], maxTokens: 20 }) } });
     const content = Array.isArray(r.result.content) ? r.result.content[0] : r.result.content;
     return { content: [{ type: 'text', text: `sampled by ${r.result.model}: ${content?.type === 'text' ? content.text : '?'}` }] };
   });
