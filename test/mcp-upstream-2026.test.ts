@@ -198,6 +198,38 @@ describe('a 2026-07-28-only upstream behind /mcp', () => {
   });
 });
 
+describe("a 2026-07-28 upstream's prompt that asks first", () => {
+  it('asks a 2025-11-25 client through its session, and brings the prompt back', async () => {
+    const asked: Asked = { questions: [] };
+    const client = await connect('2025-11-25', asked);
+    try {
+      const got = await client.getPrompt({ name: 'web_briefing' });
+      expect(got.messages[0]!.content).toEqual({ type: 'text', text: 'Brief on main' });
+      expect(asked.questions).toEqual(['Which branch?']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("hands a stateless 2026-07-28 client the question under the upstream's own key, and the prompt on its retry", async () => {
+    const get = async (extra: Record<string, unknown>) => {
+      const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+      const res = await fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'prompts/get', 'mcp-name': 'web_briefing' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'web_briefing', ...extra, _meta } }),
+      });
+      return (await res.json()) as { result: { resultType?: string; inputRequests?: Record<string, { params: { message: string } }>; requestState?: string; messages?: { content: { text: string } }[] } };
+    };
+    const first = await get({});
+    expect(first.result.resultType).toBe('input_required');
+    expect(Object.keys(first.result.inputRequests!)).toEqual(['pick']);
+    expect(first.result.inputRequests!.pick!.params.message).toBe('Which branch?');
+    const done = await get({ inputResponses: { pick: { action: 'accept', content: { branch: 'release' } } }, requestState: first.result.requestState });
+    expect(done.result.messages![0]!.content.text).toBe('Brief on release');
+  });
+});
+
 describe('a tool rate limit over a call that asks its client first', () => {
   it('counts the call once: the retry that brings the answers is the same call, the next call is a new one', async () => {
     const policy = writePolicy(`

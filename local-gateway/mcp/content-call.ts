@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ProtocolError, type GetPromptRequestParams, type GetPromptResult, type ReadResourceRequestParams, type ReadResourceResult } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, ProtocolError, type GetPromptRequestParams, type GetPromptResult, type ReadResourceRequestParams, type ReadResourceResult } from '@modelcontextprotocol/server';
 import { resolveIdentity } from '../pipeline/auth.js';
 import { createContext, timed, timedAsync } from '../pipeline/context.js';
 import { applyVerdicts, beginPolicy } from '../pipeline/tier-runs.js';
 import { contentAccessStage } from '../policy/engine/access.js';
-import { TEXT_STRINGS } from '../contracts/tool-texts.js';
+import { QUESTION_STRINGS, TEXT_STRINGS } from '../contracts/tool-texts.js';
 import { answerMeta, failedCall, guardQuestions, toolHook, type ToolCallDeps } from './call.js';
 import type { CallerChannel, Upstream } from './upstream.js';
 
@@ -67,6 +67,13 @@ async function fetchTraced<R extends Record<string, unknown>>(
     rp.facts.content = { kind, server: target.upstream.id, exposed: target.exposed };
     timed(ctx, 'tool_access', () => applyVerdicts(ctx, rp.runs.map((run) => contentAccessStage(run.tier, rp.facts, run.role)), rp.runs));
     const raw = await timedAsync(ctx, 'upstream', () => send(target, (caller) => guardQuestions(ctx, rp, caller)));
+    // A 2026-07-28 upstream's questions, for a client that takes them as they are: the answer comes on its retry.
+    if (isInputRequiredResult(raw)) {
+      const asked = { ...raw, inputRequests: await toolHook(ctx, rp, 'mcp_post_tool', raw.inputRequests, QUESTION_STRINGS) } as unknown as R;
+      ctx.status = 200;
+      ctx.responseJson = JSON.stringify(asked);
+      return asked;
+    }
     const { _meta, ...body } = raw;
     const result = { ...(await toolHook(ctx, rp, 'mcp_post_tool', body, TEXT_STRINGS)), _meta: { ...(_meta as Record<string, unknown> | undefined), ...answerMeta(ctx) } } as unknown as R;
     ctx.status = 200;

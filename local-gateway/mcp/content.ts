@@ -2,6 +2,7 @@ import { ProtocolError, UriTemplate, type CompleteRequestParams, type CompleteRe
 import type { Logger } from '../core/log.js';
 import { exposeTools } from './names.js';
 import type { CallerChannel, Upstream } from './upstream.js';
+import type { Resume } from './upstream-rounds.js';
 
 /** Pages read from one server for one listing: a server that pages forever cannot hold the listing up. */
 const MAX_PAGES = 50;
@@ -83,7 +84,7 @@ export class UpstreamContent {
 
   /** Gets a prompt from the server `route` names, under its own name; `caller`: where the server's questions go meanwhile (as for a tool call). */
   getPrompt(route: PromptRoute, params: GetPromptRequestParams, caller?: CallerChannel, signal?: AbortSignal): Promise<GetPromptResult> {
-    return this.upstreams.get(route.server)!.request(`get prompt ${route.name}`, (c, o) => c.getPrompt({ ...params, name: route.name }, o), caller, signal);
+    return this.upstreams.get(route.server)!.request(`get prompt ${route.name}`, (c, o, extra) => c.getPrompt(withRound({ ...params, name: route.name }, extra), o), caller, signal);
   }
 
   async listResources(): Promise<{ resources: Resource[] }> {
@@ -140,7 +141,7 @@ export class UpstreamContent {
 
   /** `caller`: where the server's questions go while it answers (as for a tool call). */
   readResource(upstream: Upstream, params: ReadResourceRequestParams, caller?: CallerChannel, signal?: AbortSignal): Promise<ReadResourceResult> {
-    return upstream.request(`read ${params.uri}`, (c, o) => c.readResource(params, o), caller, signal);
+    return upstream.request(`read ${params.uri}`, (c, o, extra) => c.readResource(withRound(params, extra), o), caller, signal);
   }
 
   /**
@@ -200,4 +201,10 @@ export class UpstreamContent {
     if (!upstream) throw new ProtocolError(-32602, `No MCP server behind Gatehouse has a resource template ${ref.uri}.`);
     return upstream.request('complete', (c, o) => c.complete(params, o));
   }
+}
+
+/** A request's params with a 2026-07-28 round's answers, state and `_meta` (upstream.ts), the client's own `_meta` kept. */
+function withRound<P extends { _meta?: Record<string, unknown> }>(params: P, extra: (Resume & { _meta: Record<string, unknown> }) | undefined): P {
+  if (!extra) return params;
+  return { ...params, ...extra, _meta: { ...params._meta, ...extra._meta } };
 }

@@ -155,11 +155,17 @@ export class Upstream {
    * JSON-RPC error (a resource it does not have) goes back as it sent it; any other failure is
    * an McpFailure with a message.
    */
-  async request<T>(what: string, send: (client: Client, options: { timeout: number; signal?: AbortSignal }) => Promise<T>, caller?: CallerChannel, signal?: AbortSignal): Promise<T> {
-    // A prompt may ask its client questions too (elicitation, sampling, roots), like a tool call.
+  async request<T>(what: string, send: (client: Client, options: { timeout: number; signal?: AbortSignal; allowInputRequired?: boolean }, extra?: Resume & { _meta: Record<string, unknown> }) => Promise<T>, caller?: CallerChannel, signal?: AbortSignal): Promise<T> {
+    // A prompt or a resource may ask its client questions too (elicitation, sampling, roots), like a tool call.
     if (caller) this.callers.push(caller);
     try {
-      return await send(await this.connect(), { timeout: this.timeout, ...(signal ? { signal } : {}) });
+      const client = await this.connect();
+      const options = { timeout: this.timeout, ...(signal ? { signal } : {}) };
+      if (!caller || client.getProtocolEra() !== 'modern') return await send(client, options);
+      // On 2026-07-28 its questions come back as results, bound to this request (as for a tool call, above).
+      const _meta = { [CLIENT_CAPABILITIES_META_KEY]: capabilitiesOf(caller) };
+      const rounds = (resume: Resume | undefined) => send(client, { ...options, allowInputRequired: true }, { ...resume, _meta }) as Promise<T | InputRequiredResult>;
+      return (await driveRounds(rounds, caller, { server: this.id, tool: what }, signal ?? new AbortController().signal)) as T;
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       throw this.failure(err, what);

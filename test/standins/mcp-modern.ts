@@ -57,6 +57,12 @@ function modernServer(mode: 'stdio' | 'http', shared: Shared, codec: RequestStat
     await ctx.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', data: 'noted' } });
     return text('noted');
   });
+  // A prompt that asks which branch first: its question must reach the client under its own key.
+  server.registerPrompt('briefing', { description: 'Asks which branch to brief on' }, (ctx) => {
+    const got = acceptedContent<{ branch: string }>(ctx.mcpReq.inputResponses, 'pick');
+    if (got) return { messages: [{ role: 'user', content: { type: 'text', text: `Brief on ${got.branch}` } }] };
+    return inputRequired({ inputRequests: { pick: inputRequired.elicit({ message: 'Which branch?', requestedSchema: { type: 'object', properties: { branch: { type: 'string' } }, required: ['branch'] } }) } });
+  });
   if (shared.grown) server.registerTool('added', { description: 'Added at run time' }, () => text('added works'));
   return server;
 }
