@@ -8,6 +8,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
+import { statelessRequest } from './helpers/mcp-stateless.js';
 import { startMcpReferenceStandin, type McpReferenceStandin } from './standins/mcp-reference.js';
 
 let ref: McpReferenceStandin;
@@ -28,15 +29,8 @@ interface Rpc {
 }
 
 /** One raw 2026-07-28 request, as a stateless client sends it: the envelope in `_meta`, no session. */
-async function call(name: string, extra: Record<string, unknown> = {}, capabilities: Record<string, unknown> = { elicitation: {}, sampling: {}, roots: {} }): Promise<Rpc> {
-  const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': capabilities };
-  const res = await fetch(`${gw.url}/mcp`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {}, ...extra, _meta } }),
-  });
-  return (await res.json()) as Rpc;
-}
+const call = (name: string, extra: Record<string, unknown> = {}, capabilities: Record<string, unknown> = { elicitation: {}, sampling: {}, roots: {} }) =>
+  statelessRequest<Rpc>(gw, 'tools/call', { name, arguments: {}, ...extra }, capabilities);
 
 const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
 
@@ -129,15 +123,8 @@ describe('input_required toward a stateless client, from a 2025-11-25 upstream',
   });
 
   it('passes a prompt\'s question on the same way (prompts/get), and its state is not taken for a tool call', async () => {
-    const send = async (params: Record<string, unknown>) => {
-      const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
-      const res = await fetch(`${gw.url}/mcp`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'prompts/get', 'mcp-name': String(params.name) },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { ...params, _meta } }),
-      });
-      return (await res.json()) as Rpc & { result?: { messages?: { content: { text: string } }[] } };
-    };
+    const send = (params: { name: string } & Record<string, unknown>) =>
+      statelessRequest<Rpc & { result?: { messages?: { content: { text: string } }[] } }>(gw, 'prompts/get', params, { elicitation: {} });
     const first = await send({ name: 'ref_test_input_required_result_prompt' });
     const [key, request] = Object.entries(first.result!.inputRequests!)[0]!;
     expect(request.method).toBe('elicitation/create');

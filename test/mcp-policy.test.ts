@@ -7,6 +7,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trace } from '../local-gateway/store/schema.js';
 import { startGateway, TEST_TOKEN, type TestGateway } from './helpers/gateway.js';
+import { statelessRequest } from './helpers/mcp-stateless.js';
 import { writePolicy } from './helpers/policy.js';
 import { STANDIN_SCRIPT, startMcpHttpStandin, type McpHttpStandin } from './standins/mcp-tools.js';
 
@@ -150,13 +151,9 @@ describe('policy on tool calls', () => {
   });
 
   it("redacts it too from the questions a stateless 2026-07-28 client is handed as the upstream asked them", async () => {
-    const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } };
-    const res = await fetch(`${gw.url}/mcp`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'files_summarize' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'files_summarize', arguments: { text: 'mail jane.doe@example.com' }, _meta } }),
-    });
-    const body = (await res.json()) as { result: { resultType: string; inputRequests: Record<string, { params: { messages: { content: { text: string } }[] } }> } };
+    const body = await statelessRequest<{ result: { resultType: string; inputRequests: Record<string, { params: { messages: { content: { text: string } }[] } }> } }>(
+      gw, 'tools/call', { name: 'files_summarize', arguments: { text: 'mail jane.doe@example.com' } }, { sampling: {} },
+    );
     expect(body.result.resultType).toBe('input_required');
     expect(body.result.inputRequests.summary!.params.messages[0]!.content.text).toBe('Summarize: mail <EMAIL_1>');
   });

@@ -10,6 +10,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trace } from '../local-gateway/store/schema.js';
 import { startGateway, TEST_TOKEN, waitFor, type TestGateway } from './helpers/gateway.js';
+import { statelessRequest } from './helpers/mcp-stateless.js';
 import { writePolicy } from './helpers/policy.js';
 import { MODERN_STANDIN_SCRIPT, startModernStandin, type ModernStandin } from './standins/mcp-modern.js';
 
@@ -58,14 +59,8 @@ const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]?
 const errorOf = (err: unknown) => err as { code: number; message: string; data?: Record<string, unknown> };
 
 /** One raw 2026-07-28 request, as a stateless client sends it. */
-async function raw(name: string, extra: Record<string, unknown> = {}, at: TestGateway = gw) {
-  const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
-  const res = await fetch(`${at.url}/mcp`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {}, ...extra, _meta } }),
-  });
-  return (await res.json()) as { result?: { resultType?: string; inputRequests?: Record<string, { method: string; params: { message?: string } }>; requestState?: string; content?: { text: string }[] }; error?: { code: number; message: string; data?: Record<string, unknown> } };
+function raw(name: string, extra: Record<string, unknown> = {}, at: TestGateway = gw) {
+  return statelessRequest<{ result?: { resultType?: string; inputRequests?: Record<string, { method: string; params: { message?: string } }>; requestState?: string; content?: { text: string }[] }; error?: { code: number; message: string; data?: Record<string, unknown> } }>(at, 'tools/call', { name, arguments: {}, ...extra }, { elicitation: {} });
 }
 
 describe('a 2026-07-28-only upstream behind /mcp', () => {
@@ -212,15 +207,8 @@ describe("a 2026-07-28 upstream's prompt that asks first", () => {
   });
 
   it("hands a stateless 2026-07-28 client the question under the upstream's own key, and the prompt on its retry", async () => {
-    const get = async (extra: Record<string, unknown>) => {
-      const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
-      const res = await fetch(`${gw.url}/mcp`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'prompts/get', 'mcp-name': 'web_briefing' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'web_briefing', ...extra, _meta } }),
-      });
-      return (await res.json()) as { result: { resultType?: string; inputRequests?: Record<string, { params: { message: string } }>; requestState?: string; messages?: { content: { text: string } }[] } };
-    };
+    const get = (extra: Record<string, unknown>) =>
+      statelessRequest<{ result: { resultType?: string; inputRequests?: Record<string, { params: { message: string } }>; requestState?: string; messages?: { content: { text: string } }[] } }>(gw, 'prompts/get', { name: 'web_briefing', ...extra }, { elicitation: {} });
     const first = await get({});
     expect(first.result.resultType).toBe('input_required');
     expect(Object.keys(first.result.inputRequests!)).toEqual(['pick']);
