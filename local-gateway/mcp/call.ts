@@ -54,6 +54,11 @@ export function guardQuestions(ctx: RequestContext, rp: RequestPolicy, caller: C
   };
 }
 
+/** A 2026-07-28 upstream's `input_required` result handed on as it is: its questions through `mcp_post_tool` as above. */
+export async function guardAsked<T extends { inputRequests?: unknown }>(ctx: RequestContext, rp: RequestPolicy, asked: T): Promise<T> {
+  return { ...asked, inputRequests: await toolHook(ctx, rp, 'mcp_post_tool', asked.inputRequests, QUESTION_STRINGS) };
+}
+
 /**
  * One `tools/call` through `/mcp`: find the upstream, run `mcp_pre_tool`, call it, run
  * `mcp_post_tool`, answer. Every call is a trace, refused and failed ones too; a failure is a
@@ -78,10 +83,7 @@ export async function callTool(deps: ToolCallDeps, params: { name: string; argum
     const upstream = deps.catalogue.upstreams.get(route.server)!;
     const raw = await timedAsync(ctx, 'upstream', () => upstream.call(route.tool, args, signal, guardQuestions(ctx, rp, caller)));
     // A 2026-07-28 upstream's questions, for a client that takes them as they are: the answer comes on its retry.
-    if (isInputRequiredResult(raw)) {
-      const inputRequests = await toolHook(ctx, rp, 'mcp_post_tool', raw.inputRequests, QUESTION_STRINGS);
-      return answered(ctx, { ...raw, inputRequests } as unknown as CallToolResult);
-    }
+    if (isInputRequiredResult(raw)) return answered(ctx, (await guardAsked(ctx, rp, raw)) as unknown as CallToolResult);
     const body = await toolHook(ctx, rp, 'mcp_post_tool', resultBody(raw));
     return answered(ctx, { ...raw, ...body, _meta: { ...raw._meta, ...answerMeta(ctx) } } as CallToolResult);
   } catch (err) {

@@ -4,8 +4,8 @@ import { resolveIdentity } from '../pipeline/auth.js';
 import { createContext, timed, timedAsync } from '../pipeline/context.js';
 import { applyVerdicts, beginPolicy } from '../pipeline/tier-runs.js';
 import { contentAccessStage } from '../policy/engine/access.js';
-import { QUESTION_STRINGS, TEXT_STRINGS } from '../contracts/tool-texts.js';
-import { answerMeta, failedCall, guardQuestions, toolHook, type ToolCallDeps } from './call.js';
+import { TEXT_STRINGS } from '../contracts/tool-texts.js';
+import { answerMeta, failedCall, guardAsked, guardQuestions, toolHook, type ToolCallDeps } from './call.js';
 import type { CallerChannel, Upstream } from './upstream.js';
 
 /**
@@ -69,7 +69,7 @@ async function fetchTraced<R extends Record<string, unknown>>(
     const raw = await timedAsync(ctx, 'upstream', () => send(target, (caller) => guardQuestions(ctx, rp, caller)));
     // A 2026-07-28 upstream's questions, for a client that takes them as they are: the answer comes on its retry.
     if (isInputRequiredResult(raw)) {
-      const asked = { ...raw, inputRequests: await toolHook(ctx, rp, 'mcp_post_tool', raw.inputRequests, QUESTION_STRINGS) } as unknown as R;
+      const asked = (await guardAsked(ctx, rp, raw)) as unknown as R;
       ctx.status = 200;
       ctx.responseJson = JSON.stringify(asked);
       return asked;
