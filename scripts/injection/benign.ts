@@ -1,16 +1,16 @@
 /**
- * Benign training text: real developer prose and code that ships on this machine — the
- * READMEs, changelogs, docs and sources in node_modules, Debian's /usr/share/doc — plus, when
- * a path is given, the strings of recorded agent requests; and generated hard benign text
- * (hard-benign.ts) that uses an attack's words for ordinary work. Files are read in sorted order and cut into chunks the size of
- * a detector window, so the same machine gives the same data.
+ * Benign training text: real developer prose and code — the READMEs, changelogs, docs and
+ * sources of the packages in node_modules that benign-sources.txt.gz lists (sources.ts), and
+ * on request Debian's /usr/share/doc — plus, when a path is given, the strings of recorded
+ * agent requests; and generated hard benign text (hard-benign.ts) that uses an attack's words
+ * for ordinary work. Files are read in the given order and cut into chunks the size of a
+ * detector window, so the same files give the same data.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { hardBenign } from './hard-benign.js';
 import type { Rand } from './lexicon.js';
+import { readText, spread, walk } from './sources.js';
 
 export interface Sample {
   text: string;
@@ -18,46 +18,20 @@ export interface Sample {
   source: string;
 }
 
-const DOC = /^(readme|changelog|history|changes|contributing|security|news|faq)[^/]*$|\.(md|markdown|txt|rst)$/i;
-const CODE = /\.(js|mjs|cjs|ts|d\.ts|py|sh|json|html?|ya?ml|toml|xml|css|go|rs|java|c|h|rb|sql|conf|ini|cfg|log|csv)$/i;
-
-const CACHES = new Set(['.vite', '.vite-temp', '.cache']);
-
-function walk(dir: string, out: string[], depth: number, limit: number): void {
-  if (depth < 0 || out.length >= limit) return;
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (out.length >= limit) return;
-    // Tools' caches (node_modules/.vite holds vitest's last results) change whenever tests run:
-    // read, they make two trainings of the same commit differ.
-    if (CACHES.has(name)) continue;
-    const path = join(dir, name);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) walk(path, out, depth - 1, limit);
-    else if (st.size > 200 && st.size < 2_000_000 && (DOC.test(name) || CODE.test(name) || name.endsWith('.gz') || !name.includes('.'))) out.push(path);
-  }
+/** A file to cut into benign chunks, and the source it is counted under for the split (its path, relative where it is the repository's). */
+export interface TextFile {
+  path: string;
+  source: string;
 }
 
-function readText(path: string): string | null {
-  try {
-    const buf = path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path);
-    const text = buf.toString('utf8');
-    // Binary files and minified bundles are not text a developer sends.
-    if (text.includes('\u0000') || text.includes('\ufffd')) return null;
-    return text;
-  } catch {
-    return null;
-  }
+/**
+ * Debian's documentation (/usr/share/doc), opt-in: it holds what the machine's apt packages
+ * brought, so weights trained with it differ from one machine to the next.
+ */
+export function systemDocFiles(maxFiles: number): TextFile[] {
+  const all: string[] = [];
+  walk('/usr/share/doc', all, 8, 400_000);
+  return spread(all, maxFiles).map((f) => ({ path: f, source: f }));
 }
 
 /** Chunks of a text on line boundaries, 60–WINDOW characters each, at most `max`. */
@@ -76,18 +50,12 @@ function chunks(rand: Rand, text: string, max: number, window: number): string[]
   return out;
 }
 
-export function benignSamples(rand: Rand, opts: { roots: string[]; agentFixtures?: string; perFile: number; maxFiles: number; window: number; hard: number }): Sample[] {
+/** The benign samples: chunks of `files` in their order, of the agent fixtures' strings, then generated hard benign text. */
+export function benignSamples(rand: Rand, opts: { files: readonly TextFile[]; agentFixtures?: string; perFile: number; window: number; hard: number }): Sample[] {
   const out: Sample[] = [];
-  for (const root of opts.roots) {
-    const all: string[] = [];
-    walk(root, all, 8, 400_000);
-    // A spread over every package, not the first ones in sorted order: files ranked by a hash of their path.
-    const rank = (f: string) => createHash('sha1').update(f).digest().readUInt32BE(0);
-    const files = all.map((f) => [rank(f), f] as const).sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : 1)).slice(0, opts.maxFiles).map(([, f]) => f).sort();
-    for (const f of files) {
-      const text = readText(f);
-      if (text) for (const c of chunks(rand, text, opts.perFile, opts.window)) out.push({ text: c, source: f });
-    }
+  for (const f of opts.files) {
+    const text = readText(f.path);
+    if (text) for (const c of chunks(rand, text, opts.perFile, opts.window)) out.push({ text: c, source: f.source });
   }
   if (opts.agentFixtures) {
     let names: string[] = [];

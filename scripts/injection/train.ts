@@ -3,9 +3,12 @@
  *
  * Attacks come from this directory's own grammars (attacks.ts with lexicon.ts, carriers.ts,
  * multilingual.ts, obfuscate.ts, subtle.ts, turns.ts: every category, carried attacks inside
- * real text, documents that turn to their AI reader); benign
- * text from node_modules, /usr/share/doc, generated hard benign text (hard-benign.ts) and,
- * when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of recorded agent requests.
+ * real text, documents that turn to their AI reader); benign text from the package files
+ * that benign-sources.txt.gz lists with their hashes (sources.ts: the training stops if one
+ * is missing or differs; `--write-sources` rewrites the list from the current node_modules),
+ * from /usr/share/doc when GATEHOUSE_TRAIN_SYSTEM_DOCS=1, generated hard benign text
+ * (hard-benign.ts) and, when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of
+ * recorded agent requests.
  * GATEHOUSE_INJECTION_EXTRA may name labelled JSON-lines sets written by people (an older
  * blind set): half is learned from, half held out (a path ending in `@all` is learned whole),
  * and each learned attack also inside package text (GATEHOUSE_TRAIN_EMBED=0 leaves that out).
@@ -14,22 +17,27 @@
  * validation text comes from files the model never saw. The model is a logistic regression
  * over the hashed features of local-gateway/guardrails/prompt-injection/features.ts, trained
  * with AdaGrad (fit.ts), optionally with a cascade second stage; its int8 weights and its two thresholds (the developer's own text; untrusted
- * tool output and documents) are written to weights.ts. Deterministic for a seed on the
- * same machine with the same packages installed (the benign chunks come from node_modules).
+ * tool output and documents) are written to weights.ts. Deterministic for a seed and the
+ * same inputs: from a clean clone after `npm ci`, with the same GATEHOUSE_* variables, it
+ * writes the same bytes.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
 import type { LinearModel } from '../../local-gateway/guardrails/prompt-injection/learned.js';
 import { prng } from '../../bench/lib/code-corpus.js';
 import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
-import { benignSamples, type Sample } from './benign.js';
+import { benignSamples, systemDocFiles, type Sample, type TextFile } from './benign.js';
 import { trainCascade } from './cascade.js';
 import { fitLinear, vectorize, type Example } from './fit.js';
+import { readSources, selectSources, SOURCES_FILE, verifySources, writeSources } from './sources.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' }, 'write-sources': { type: 'boolean', default: false } },
+});
 // --hold-out CATEGORY trains without one attack grammar and validates on it alone: how far the model reaches past what it was shown.
 const heldOut = values['hold-out'];
 if (heldOut !== undefined && !(ATTACK_CATEGORIES as readonly string[]).includes(heldOut)) throw new Error(`--hold-out takes one of ${ATTACK_CATEGORIES.join(', ')}`);
@@ -41,15 +49,21 @@ const OUT = values.out ?? fileURLToPath(new URL('../../local-gateway/guardrails/
 
 const inValidation = (source: string) => createHash('sha1').update(source).digest()[0]! < 51; // ~20% of files
 
-// Benign text.
-const benign = benignSamples(rand, {
-  roots: [`${ROOT}node_modules`, '/usr/share/doc'],
-  agentFixtures: process.env.GATEHOUSE_AGENT_FIXTURES,
-  perFile: 6,
-  maxFiles: 12000,
-  window: WINDOW,
-  hard: 12000,
-});
+// Benign text: exactly the package files the committed list names, checked against their hashes.
+const BENIGN_FILES = 12000;
+const sourcesFile = join(ROOT, SOURCES_FILE);
+if (values['write-sources']) {
+  const sources = selectSources(ROOT, BENIGN_FILES);
+  writeSources(sourcesFile, sources);
+  console.log(`wrote ${SOURCES_FILE}: ${sources.length} files of node_modules; train with \`npm run train:injection\``);
+  process.exit(0);
+}
+const sources = readSources(sourcesFile);
+verifySources(ROOT, sources);
+const files: TextFile[] = sources.map((s) => ({ path: join(ROOT, 'node_modules', s.path), source: `node_modules/${s.path}` }));
+// GATEHOUSE_TRAIN_SYSTEM_DOCS=1 adds Debian's /usr/share/doc, which differs from one machine to the next.
+if (process.env.GATEHOUSE_TRAIN_SYSTEM_DOCS === '1') files.push(...systemDocFiles(BENIGN_FILES));
+const benign = benignSamples(rand, { files, agentFixtures: process.env.GATEHOUSE_AGENT_FIXTURES, perFile: 6, window: WINDOW, hard: 12000 });
 const benignTrain = benign.filter((s) => !inValidation(s.source));
 const benignVal = benign.filter((s) => inValidation(s.source));
 
