@@ -9,11 +9,11 @@
  * from /usr/share/doc when GATEHOUSE_TRAIN_SYSTEM_DOCS=1, generated hard benign text
  * (hard-benign.ts) and, when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of
  * recorded agent requests.
- * GATEHOUSE_INJECTION_EXTRA may name labelled JSON-lines sets written by people (an older
- * blind set): half is learned from, half held out (a path ending in `@all` is learned whole),
- * and each learned attack also inside package text (GATEHOUSE_TRAIN_EMBED=0 leaves that out).
- * None of these is copied into the
- * repository. Benign files are split into train and validation by a hash of their path, so
+ * Labelled JSON-lines sets written by people are learned from: every
+ * scripts/injection/people/*.jsonl whole, and those GATEHOUSE_INJECTION_EXTRA names (a blind
+ * set not yet reported): half learned from, half held out (a path ending in `@all` is learned
+ * whole); each learned attack also inside package text (GATEHOUSE_TRAIN_EMBED=0 leaves that
+ * out). Benign files are split into train and validation by a hash of their path, so
  * validation text comes from files the model never saw. The model is a logistic regression
  * over the hashed features of local-gateway/guardrails/prompt-injection/features.ts, trained
  * with AdaGrad (fit.ts), optionally with a cascade second stage; its int8 weights and its two thresholds (the developer's own text; untrusted
@@ -33,6 +33,7 @@ import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
 import { benignSamples, systemDocFiles, type Sample, type TextFile } from './benign.js';
 import { trainCascade } from './cascade.js';
 import { fitLinear, vectorize, type Example } from './fit.js';
+import { extraFiles, peopleFiles, PEOPLE_DIR, readLabelled, type Labelled } from './labelled.js';
 import { readSources, selectSources, SOURCES_FILE, verifySources, writeSources } from './sources.js';
 
 const { values } = parseArgs({
@@ -97,35 +98,13 @@ function fixture(f: string): { text: string; y: number }[] {
 const fixtureTrain = fixture('test/fixtures/guardrails/eval/prompt_injection.jsonl');
 const fixtureBenign = fixture('test/fixtures/guardrails/heldout/prompt_injection.jsonl').filter((c) => c.y === 0).map((c) => c.text);
 
-// Labelled sets written by people outside the project (GATEHOUSE_INJECTION_EXTRA, comma-separated
-// JSON-lines paths of {text, injection, kind}, read and never copied into the repository): half of
-// each, by a hash of the text, is learned from (five times, they are few); the other half is held
-// out and reported per kind at the bars the gateway applies.
-interface Labelled {
-  text: string;
-  y: number;
-  kind: string;
-  set: number;
-  all: boolean;
-  category: string;
-}
-// A path ending in `@all` is learned from whole: a set whose held-out half has been measured
-// often enough to be training data too.
-const extraFiles = (process.env.GATEHOUSE_INJECTION_EXTRA ?? '')
-  .split(',')
-  .map((f) => f.trim())
-  .filter((f) => f !== '')
-  .map((f) => ({ path: f.replace(/@all$/, ''), all: f.endsWith('@all') }));
-const extra: Labelled[] = extraFiles.flatMap(({ path: f, all }, set) =>
-    readFileSync(f, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as { text: string; injection?: boolean; kind?: string; category?: string; family?: string })
-      .map((o) => {
-        if (typeof o.injection !== 'boolean') throw new Error(`${f}: every line needs a boolean "injection"`);
-        return { text: o.text, y: o.injection ? 1 : 0, kind: o.kind ?? 'user', set, all, category: o.category ?? o.family ?? '' };
-      }),
-  );
+// Labelled sets written by people: the committed ones (scripts/injection/people/*.jsonl,
+// sets whose held-out figures have been reported) are learned from whole; of those
+// GATEHOUSE_INJECTION_EXTRA names (comma-separated JSON-lines paths, read and never copied
+// into the repository) half of each, by a hash of the text, is learned from and the other
+// half held out and reported per kind at the bars the gateway applies, unless the path ends
+// in `@all`. Learned rows count five times, they are few.
+const extra = readLabelled([...extraFiles(process.env.GATEHOUSE_INJECTION_EXTRA), ...peopleFiles(join(ROOT, PEOPLE_DIR))]);
 const heldOutHalf = (t: string) => createHash('sha1').update(t).digest()[0]! % 2 === 1;
 const extraHeldOut = (e: Labelled) => !e.all && heldOutHalf(e.text);
 // GATEHOUSE_TRAIN_DEV=1 splits the learned half once more (by another byte of the hash) and
@@ -157,7 +136,7 @@ const labelled: { text: string; y: number }[] = [
 ];
 const trainTexts = labelled.map((l) => l.text);
 const train: Example[] = labelled.map((l) => vectorize(l.text, l.y));
-console.log(`labelled extra: ${extraTrain.length} train, ${extraVal.length} held out`);
+console.log(`labelled people-written: ${extraTrain.length} train, ${extraVal.length} held out`);
 const L2 = Number(process.env.GATEHOUSE_TRAIN_L2 ?? 1e-5);
 const epochs = Number(values.epochs);
 const linear = fitLinear(train, epochs, rand, L2, console.log);
@@ -244,7 +223,7 @@ for (const [k, g] of [...groups].sort()) console.log(`held-out labelled ${k}: ${
 writeFileSync(
   OUT,
   `// Generated by \`npm run train:injection -- --seed ${seed}\` (scripts/injection/train.ts); do not edit.\n` +
-    `// Trained on ${benignTrain.length} benign chunks (agent fixtures: ${process.env.GATEHOUSE_AGENT_FIXTURES ? 'yes' : 'no'}), ${attackTrain.length} generated attacks and ${extraTrain.length} rows of labelled sets from GATEHOUSE_INJECTION_EXTRA.\n` +
+    `// Trained on ${benignTrain.length} benign chunks (agent fixtures: ${process.env.GATEHOUSE_AGENT_FIXTURES ? 'yes' : 'no'}), ${attackTrain.length} generated attacks and ${extraTrain.length} rows of people-written sets (${PEOPLE_DIR}${process.env.GATEHOUSE_INJECTION_EXTRA ? ' and GATEHOUSE_INJECTION_EXTRA' : ''}).\n` +
     `import type { LinearModel } from './learned.js';\n\n` +
     `export const MODEL: LinearModel = ${JSON.stringify(model)};\n`,
 );
