@@ -34,7 +34,7 @@ import { benignSamples, systemDocFiles, type Sample, type TextFile } from './ben
 import { trainCascade } from './cascade.js';
 import { fitLinear, vectorize, type Example } from './fit.js';
 import { extraFiles, peopleFiles, PEOPLE_DIR, readLabelled, type Labelled } from './labelled.js';
-import { readSources, selectSources, SOURCES_FILE, verifySources, writeSources } from './sources.js';
+import { BenignSourcesError, readSources, selectSources, SOURCES_FILE, verifySources, writeSources } from './sources.js';
 
 const { values } = parseArgs({
   options: { seed: { type: 'string', default: '18' }, epochs: { type: 'string', default: '4' }, out: { type: 'string' }, 'hold-out': { type: 'string' }, 'write-sources': { type: 'boolean', default: false } },
@@ -59,8 +59,18 @@ if (values['write-sources']) {
   console.log(`wrote ${SOURCES_FILE}: ${sources.length} files of node_modules; train with \`npm run train:injection\``);
   process.exit(0);
 }
-const sources = readSources(sourcesFile);
-verifySources(ROOT, sources);
+const sources = (() => {
+  try {
+    const listed = readSources(sourcesFile);
+    verifySources(ROOT, listed);
+    return listed;
+  } catch (err) {
+    // The message says what to do; a stack trace would bury it.
+    if (!(err instanceof BenignSourcesError)) throw err;
+    console.error(`train:injection: ${err.message}`);
+    process.exit(1);
+  }
+})();
 const files: TextFile[] = sources.map((s) => ({ path: join(ROOT, 'node_modules', s.path), source: `node_modules/${s.path}` }));
 // GATEHOUSE_TRAIN_SYSTEM_DOCS=1 adds Debian's /usr/share/doc, which differs from one machine to the next.
 if (process.env.GATEHOUSE_TRAIN_SYSTEM_DOCS === '1') files.push(...systemDocFiles(BENIGN_FILES));
