@@ -65,7 +65,7 @@ export function fitLinear(train: readonly Example[], epochs: number, rand: () =>
   for (const v of w) max = Math.max(max, Math.abs(v));
   const scale = max / 127;
   const q = Int8Array.from(w, (v) => Math.round(v / scale));
-  return { bits: BITS, bias, scale, weights: Buffer.from(q.buffer).toString('base64'), thresholds: { own: 0.5, untrusted: 0.5 } };
+  return { bits: BITS, bias, scale, weights: q, thresholds: { own: 0.5, untrusted: 0.5 } };
 }
 
 /** One row of the cascade's data: its inputs (the scaled linear logit first) and its label and weight. */

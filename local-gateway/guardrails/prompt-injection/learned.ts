@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { BITS, BLOCK_BITS, scanFeatures, WINDOW } from './features.js';
 import { MOOD_FEATURES, moodFeatures } from './mood.js';
 
@@ -7,26 +8,47 @@ import { MOOD_FEATURES, moodFeatures } from './mood.js';
  * unsure; its output replaces the logit there. Layers are dense (`w[j][i]` from input i to
  * unit j), tanh between them, the last one a single logit.
  */
-export interface Cascade {
-  lo: number;
-  hi: number;
+export const CascadeSchema = z.object({
+  lo: z.number(),
+  hi: z.number(),
   /** The linear logit enters divided by this, so it is of the size of the other inputs. */
-  zScale: number;
-  layers: { w: number[][]; b: number[] }[];
+  zScale: z.number(),
+  layers: z.array(z.object({ w: z.array(z.array(z.number())), b: z.array(z.number()) })),
+});
+export type Cascade = z.infer<typeof CascadeSchema>;
+
+/** A trained linear model over the hashed features of features.ts as weights.json holds it, written by scripts/injection/train.ts. */
+export const ModelFileSchema = z.object({
+  /** How it was made: the command and what it was trained on. */
+  about: z.string().optional(),
+  bits: z.number().int(),
+  bias: z.number(),
+  /** int8 weights times `scale` are the real weights. */
+  scale: z.number(),
+  /** The int8 weights, one per feature bucket, in base64. */
+  weights: z.string(),
+  /** Decision thresholds on the window probability, per trust of the text (calibrated at training). */
+  thresholds: z.object({ own: z.number(), untrusted: z.number() }),
+  /** Also score each block of BLOCK characters alone, besides the windows of two blocks. */
+  blockWindows: z.boolean().optional(),
+  cascade: CascadeSchema.optional(),
+});
+export type ModelFile = z.infer<typeof ModelFileSchema>;
+
+/** The model in memory: its weights decoded once, and read by every scorer of it without a copy. */
+export type LinearModel = Omit<ModelFile, 'about' | 'weights'> & { weights: Int8Array };
+
+export function decodeModel(file: ModelFile): LinearModel {
+  const { about: _about, weights, ...rest } = file;
+  const raw = Buffer.from(weights, 'base64');
+  return { ...rest, weights: new Int8Array(raw.buffer, raw.byteOffset, raw.length) };
 }
 
-/** A trained linear model over the hashed features of features.ts, as scripts/injection/train.ts writes it. */
-export interface LinearModel {
-  bits: number;
-  bias: number;
-  /** int8 weights times `scale` are the real weights. */
-  scale: number;
-  weights: string;
-  /** Decision thresholds on the window probability, per trust of the text (calibrated at training). */
-  thresholds: { own: number; untrusted: number };
-  /** Also score each block of BLOCK characters alone, besides the windows of two blocks. */
-  blockWindows?: boolean;
-  cascade?: Cascade;
+/** weights.json's text for a model. */
+export function encodeModel(model: LinearModel, about: string): string {
+  const { weights, ...rest } = model;
+  const file: ModelFile = { about, ...rest, weights: Buffer.from(weights.buffer, weights.byteOffset, weights.length).toString('base64') };
+  return `${JSON.stringify(file)}\n`;
 }
 
 /** The second stage's logit for a window of linear logit `z` and text `text`. */
@@ -73,8 +95,8 @@ export class LearnedScorer {
 
   constructor(model: LinearModel) {
     if (model.bits !== BITS) throw new Error(`injection model has ${model.bits} feature bits, features.ts hashes to ${BITS}`);
-    const raw = Buffer.from(model.weights, 'base64');
-    this.w = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+    if (model.weights.length !== 1 << BITS) throw new Error(`injection model has ${model.weights.length} weights, features.ts hashes to ${1 << BITS} buckets`);
+    this.w = model.weights;
     this.scale = model.scale;
     this.bias = model.bias;
     this.thresholds = model.thresholds;
