@@ -34,6 +34,7 @@ import { benignSamples, systemDocFiles, type Sample, type TextFile } from './ben
 import { trainCascade } from './cascade.js';
 import { fitLinear, vectorize, type Example } from './fit.js';
 import { extraFiles, peopleFiles, PEOPLE_DIR, readLabelled, type Labelled } from './labelled.js';
+import { repeatedLines } from './repeats.js';
 import { BenignSourcesError, readSources, selectSources, SOURCES_FILE, verifySources, writeSources } from './sources.js';
 
 const { values } = parseArgs({
@@ -77,6 +78,11 @@ if (process.env.GATEHOUSE_TRAIN_SYSTEM_DOCS === '1') files.push(...systemDocFile
 const benign = benignSamples(rand, { files, agentFixtures: process.env.GATEHOUSE_AGENT_FIXTURES, perFile: 6, window: WINDOW, hard: 12000 });
 const benignTrain = benign.filter((s) => !inValidation(s.source));
 const benignVal = benign.filter((s) => inValidation(s.source));
+// Unseen package text that repeats a line or a few (repeats.ts), reported apart: the window's
+// score grows with the square root of how often its n-grams repeat, so such text is a false
+// alarm the package chunks alone do not show. Learning from it as well (6,000 and 20,000
+// texts) cut those false alarms by a quarter at most, for 2 to 5 points of long-document recall.
+const repeatVal = repeatedLines(prng(seed + 4), benignVal.map((s) => s.text), 1500, WINDOW);
 
 // Attacks, alone and inside benign text the size of a window; carried attacks sit in real text.
 function attacks(n: number, r: () => number, host: readonly Sample[], categories: readonly AttackCategory[]): string[] {
@@ -216,6 +222,7 @@ console.log(`validation at untrusted: attack recall ${rate(valAttack, untrusted)
 for (const [name, xs] of [['hard benign', benignVal.filter((b) => b.source.startsWith('hard/'))], ['package benign', benignVal.filter((b) => !b.source.startsWith('hard/'))]] as const) {
   console.log(`validation ${name} (${xs.length}): FPR ${rate(xs.map((b) => score(b.text)), own)} at own, ${rate(xs.map((b) => score(b.text)), untrusted)} at untrusted`);
 }
+console.log(`validation repeated lines (${repeatVal.length}): FPR ${rate(repeatVal.map(score), own)} at own, ${rate(repeatVal.map(score), untrusted)} at untrusted`);
 // The held-out half of the labelled sets, the classifier alone at the bar of each text's kind (system texts are not scored).
 const bar = (kind: string) => (kind === 'tool' ? untrusted : own);
 const groups = new Map<string, { n: number; hit: number }>();
