@@ -55,6 +55,22 @@ describe('chat completions through the gateway with the openai SDK', () => {
     expect(Object.keys(trace.phases)).toEqual(expect.arrayContaining(['authenticate', 'identity', 'route', 'provider_call']));
   });
 
+  it('frames a complete answer itself: JSON with its charset, the length of its bytes, the provider headers worth forwarding', async () => {
+    // A non-ASCII answer, so a length counted in characters instead of bytes would cut it short.
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'grüße, 世界' }] }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    expect((JSON.parse(text) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('echo: grüße, 世界');
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+    expect(res.headers.get('x-gatehouse-trace-id')).toBeTruthy();
+  });
+
   it('passes every parameter, tools and images through untouched', async () => {
     const body = {
       model: 'up/gpt-4o-mini',

@@ -70,6 +70,27 @@ describe('bad input gets a clear 4xx in the OpenAI error shape, and a trace', ()
     expect(r2.body.error.param).toBe('model');
   });
 
+  it('says what is wrong with a chat body in its own API\'s terms, every mistake at once', async () => {
+    const chat = await post('/v1/chat/completions', JSON.stringify({ model: '', messages: [] }));
+    expect(chat.status).toBe(400);
+    expect(chat.body.error).toMatchObject({
+      code: 'GH_ERR_INVALID_REQUEST',
+      param: 'model',
+      message: 'Invalid request: field model: name a model, e.g. "demo/echo" or "<provider>/<model>"; field messages: send at least one message.',
+    });
+    // Responses-shaped (input, no messages): checked as a Responses request.
+    const asResponses = await post('/v1/chat/completions', JSON.stringify({ model: 'up/gpt-4o-mini', input: 42 }));
+    expect(asResponses.status).toBe(400);
+    expect(asResponses.body.error.param).toBe('input');
+    // Neither: no object at all.
+    for (const body of ['[1,2]', '"hello"', 'null']) {
+      const r = await post('/v1/chat/completions', body);
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('GH_ERR_INVALID_REQUEST');
+      expect(r.body.error.message).toMatch(/^Invalid request: field \(body\): /);
+    }
+  });
+
   it('unknown model and unknown provider say how to address a model', async () => {
     const r = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }));
     expect(r.status).toBe(404);

@@ -29,12 +29,17 @@ export function isResponsesShaped(body: Record<string, unknown>): boolean {
   return 'input' in body && !('messages' in body);
 }
 
+/** The schema a chat route body is checked against: its own API's. */
+export function chatRouteSchemaFor(body: Record<string, unknown>): typeof ResponsesRequestSchema | typeof ChatCompletionRequestSchema {
+  return isResponsesShaped(body) ? ResponsesRequestSchema : ChatCompletionRequestSchema;
+}
+
 /**
  * The chat route's body: a chat request, or a Responses request (see `isResponsesShaped`),
  * each checked against its own schema so a mistake is reported in its own terms.
  */
 export const ChatRouteBodySchema = z.looseObject({}).superRefine((body, ctx) => {
-  const result = (isResponsesShaped(body) ? ResponsesRequestSchema : ChatCompletionRequestSchema).safeParse(body);
+  const result = chatRouteSchemaFor(body).safeParse(body);
   if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', input: body });
 });
 

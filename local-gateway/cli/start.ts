@@ -8,6 +8,7 @@ import { CommandError, UsageError, parse, resolveHome, resolvePort } from './arg
 import { cliConfig } from './config-file.js';
 import { LOG_LEVELS, type LogLevel } from '../core/log.js';
 import { releaseYoungGeneration } from '../core/young-generation.js';
+import { tierUpSooner } from '../core/tiering.js';
 
 const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
 
@@ -136,6 +137,7 @@ export async function start(argv: string[]): Promise<void> {
   const actualPort = Number(new URL(url).port);
   writeRuntime(paths, { pid: process.pid, port: actualPort, url, started_at: new Date().toISOString() });
   releaseYoungGeneration();
+  tierUpSooner();
 
   if (values.json) {
     // For scripts and supervisors: where everything is, never the token itself (`gatehouse token` prints it).

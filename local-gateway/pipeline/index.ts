@@ -69,6 +69,21 @@ export function gatehouseHeaders(ctx: RequestContext): Record<string, string> {
   return h;
 }
 
+/**
+ * A complete JSON answer, written as Fastify's `reply.send` writes a string with this route's
+ * setup (no onSend hook, serializer or logger runs): one `writeHead` with every header, the
+ * charset and length named, and one `end`. Fastify would copy each header in, parse the
+ * content-type back to append its charset and look the headers up again; a served request
+ * is on the request thread for all of it.
+ */
+function sendJson(reply: FastifyReply, status: number, headers: Record<string, string>, text: string): void {
+  reply.hijack();
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = String(Buffer.byteLength(text));
+  reply.raw.writeHead(status, headers);
+  reply.raw.end(text);
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const open = new Set<OpenRequest>();
   const wall = deps.wallMarks ?? null;
@@ -182,7 +197,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const text = restoreJson(typeof checked === 'string' ? checked : await checked, ctx.placeholders);
     record(ctx);
     mark(ctx, 'recorded');
-    reply.code(up.status).headers({ ...gatehouseHeaders(ctx), ...forwardedHeaders(up) }).type('application/json').send(text);
+    sendJson(reply, up.status, { ...gatehouseHeaders(ctx), ...forwardedHeaders(up) }, text);
     mark(ctx, 'sent');
   }
 

@@ -11,6 +11,7 @@ import { CreatePatResponseSchema, PATHS, PublishResponseSchema, SyncErrorSchema 
 import { createCentral, CentralStartError } from './app.js';
 import { SigningKeyError } from './keys.js';
 import { releaseYoungGeneration } from '../../local-gateway/core/young-generation.js';
+import { tierUpSooner } from '../../local-gateway/core/tiering.js';
 
 export const DEFAULT_CENTRAL_PORT = 4142;
 const STOP_GRACE_MS = 5_000;
@@ -140,6 +141,7 @@ async function start(argv: string[]): Promise<void> {
     throw err;
   }
   releaseYoungGeneration();
+  tierUpSooner();
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
