@@ -156,7 +156,8 @@ describe('records outbox sender', () => {
     expect(await d.outbox.drain()).toMatchObject({ sent: 3, remaining: 0, error: null });
     // Written after that drain: only the background loop can send these.
     d.add(2);
-    await waitFor(() => r.records.size === 5, 'the background loop to send the new records');
-    expect(d.outbox.status().depth).toBe(0);
+    // The receiver holds the records before the device has read its answer: wait for both.
+    await waitFor(() => r.records.size === 5 && d.outbox.status().depth === 0, 'the background loop to send the new records and drop them once acknowledged');
+    expect([r.records.size, d.outbox.status().depth]).toEqual([5, 0]);
   });
 });
