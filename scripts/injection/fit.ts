@@ -13,8 +13,8 @@ export interface Example {
 }
 
 /** A text's hashed features, scaled by one over the square root of their number, as the scorer does. */
-export function vectorize(text: string, y: number): Example {
-  const counts = featureCounts(text);
+export function vectorize(text: string, y: number, seen: Int32Array | null = null): Example {
+  const counts = featureCounts(text, seen);
   let total = 0;
   for (const c of counts.values()) total += c;
   const norm = 1 / Math.sqrt(Math.max(1, total));

@@ -26,7 +26,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
+import { seenBuckets, WINDOW } from '../../local-gateway/guardrails/prompt-injection/features.js';
 import { encodeModel, type LinearModel } from '../../local-gateway/guardrails/prompt-injection/learned.js';
 import { prng } from '../../bench/lib/code-corpus.js';
 import { attack, ATTACK_CATEGORIES, type AttackCategory } from './attacks.js';
@@ -151,7 +151,10 @@ const labelled: { text: string; y: number }[] = [
     : []),
 ];
 const trainTexts = labelled.map((l) => l.text);
-const train: Example[] = labelled.map((l) => vectorize(l.text, l.y));
+// A feature counts once per block (features.ts), unless GATEHOUSE_TRAIN_ONCE_PER_BLOCK=0 asks for the sums of rounds 1-6.
+const oncePerBlock = process.env.GATEHOUSE_TRAIN_ONCE_PER_BLOCK !== '0';
+const seen = oncePerBlock ? seenBuckets() : null;
+const train: Example[] = labelled.map((l) => vectorize(l.text, l.y, seen));
 console.log(`labelled people-written: ${extraTrain.length} train, ${extraVal.length} held out`);
 const L2 = Number(process.env.GATEHOUSE_TRAIN_L2 ?? 1e-5);
 const epochs = Number(values.epochs);
@@ -178,7 +181,7 @@ const cascade =
     : undefined;
 
 // Probability of a text under the quantized model, windowed as at inference.
-const model: LinearModel = { ...linear, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1', ...(cascade ? { cascade } : {}) };
+const model: LinearModel = { ...linear, blockWindows: process.env.GATEHOUSE_TRAIN_BLOCK_WINDOWS === '1', ...(oncePerBlock ? { oncePerBlock } : {}), ...(cascade ? { cascade } : {}) };
 const scorer = new LearnedScorer(model);
 const score = (t: string) => Math.max(...scorer.windows(t).map((x) => x.p));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;

@@ -4,7 +4,7 @@ import { createGuardrailCheck } from '../../policy/engine/index.js';
 import { slotTexts, type TextKind } from '../../contracts/texts.js';
 import '../index.js';
 import { codeText } from '../../../bench/lib/code-corpus.js';
-import { BITS, BLOCK_BITS, featureCounts, scanFeatures } from './features.js';
+import { BITS, BLOCK_BITS, featureCounts, scanFeatures, seenBuckets } from './features.js';
 import { cascadeLogit, decodeModel, encodeModel, LearnedScorer, ModelFileSchema, type Cascade } from './learned.js';
 import { MOOD_FEATURES, moodFeatures } from './mood.js';
 import { MODEL } from './weights.js';
@@ -50,6 +50,32 @@ describe('learned prompt-injection classifier', () => {
       }
       expect([n, count.reduce((a, b) => a + b, 0), sum.reduce((a, b) => a + b, 0)]).toEqual([wantN, wantN, want]);
     }
+  });
+
+  it('with a seen set, counts each feature once per block: as a set of the block\'s buckets would', () => {
+    const seen = seenBuckets();
+    const once = new Int8Array(1 << BITS).fill(1);
+    for (const text of ['Retrying in 5 seconds...\n'.repeat(60), codeText(3, 3000), 'ab'.repeat(700), 'x'.repeat(10)]) {
+      const buckets = new Int32Array(5 * text.length + 8);
+      const blocks = (text.length >> BLOCK_BITS) + 1;
+      const all = new Int32Array(blocks);
+      scanFeatures(text, once, new Int32Array(blocks), all, buckets);
+      // The distinct buckets of each block, from the plain scan's list of every feature in order.
+      const want: number[] = [];
+      let at = 0;
+      for (let b = 0; b < blocks; b++) {
+        want.push(new Set(buckets.subarray(at, at + all[b]!)).size);
+        at += all[b]!;
+      }
+      const sum = new Int32Array(blocks);
+      const count = new Int32Array(blocks);
+      scanFeatures(text, once, sum, count, null, seen);
+      expect([...count]).toEqual(want);
+      expect([...sum]).toEqual(want);
+    }
+    // A line repeated over a block is scored as the line once, not as forty times its n-grams.
+    const line = [...featureCounts('Retrying in 5 seconds...\n'.repeat(9), seenBuckets()).values()];
+    expect(Math.max(...line)).toBe(1);
   });
 
   it('windows are two blocks, half overlapping; block windows add each block alone', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BITS, BLOCK_BITS, scanFeatures, WINDOW } from './features.js';
+import { BITS, BLOCK_BITS, scanFeatures, seenBuckets, WINDOW } from './features.js';
 import { MOOD_FEATURES, moodFeatures } from './mood.js';
 
 /**
@@ -31,6 +31,8 @@ export const ModelFileSchema = z.object({
   thresholds: z.object({ own: z.number(), untrusted: z.number() }),
   /** Also score each block of BLOCK characters alone, besides the windows of two blocks. */
   blockWindows: z.boolean().optional(),
+  /** Count a feature once per block, however often it recurs there (features.ts `seen`). */
+  oncePerBlock: z.boolean().optional(),
   cascade: CascadeSchema.optional(),
 });
 export type ModelFile = z.infer<typeof ModelFileSchema>;
@@ -92,6 +94,8 @@ export class LearnedScorer {
   readonly thresholds: LinearModel['thresholds'];
   private readonly single: boolean;
   private readonly cascade: Cascade | undefined;
+  /** Each scorer its own scratch: the stamps change on every block scanned. */
+  private readonly seen: Int32Array | null;
 
   constructor(model: LinearModel) {
     if (model.bits !== BITS) throw new Error(`injection model has ${model.bits} feature bits, features.ts hashes to ${BITS}`);
@@ -102,6 +106,7 @@ export class LearnedScorer {
     this.thresholds = model.thresholds;
     this.single = model.blockWindows === true;
     this.cascade = model.cascade;
+    this.seen = model.oncePerBlock === true ? seenBuckets() : null;
     if (this.cascade && this.cascade.layers[0]!.w[0]!.length !== MOOD_FEATURES.length + 1) throw new Error(`injection cascade reads ${this.cascade.layers[0]!.w[0]!.length - 1} features, mood.ts has ${MOOD_FEATURES.length}`);
   }
 
@@ -111,7 +116,7 @@ export class LearnedScorer {
     const blocks = (n >> BLOCK_BITS) + 1;
     const sum = new Int32Array(blocks);
     const count = new Int32Array(blocks);
-    scanFeatures(text, this.w, sum, count, null);
+    scanFeatures(text, this.w, sum, count, null, this.seen);
     const at = (first: number, last: number): Window => {
       let s = 0;
       let c = 0;
