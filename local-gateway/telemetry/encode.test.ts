@@ -13,7 +13,7 @@ const src = (stageSpans: boolean): SpanSource => ({
   resource: resourceFromAttributes({ 'service.name': 'gatehouse', 'host.name': 'laptop' }),
   scope: { name: 'gatehouse' },
   stageSpans,
-  randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+  randomBytes: (bytes) => randomBytes(bytes),
 });
 const provider = providerAttributes({ kind: 'openai', baseUrl: 'http://127.0.0.1:4010/v1' });
 
