@@ -1,5 +1,7 @@
-import type { Attributes, HrTime } from '@opentelemetry/api';
+import { SpanStatusCode, type Attributes, type HrTime } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { StableAttributes, TraceIds } from './spans.js';
 
@@ -60,7 +62,11 @@ class JsonEncoder implements TraceEncoder {
   }
 }
 
-/** Where a template's fixed-width fields sit, from the start of its bytes (the span's field tag). */
+/**
+ * Where a template's fixed-width fields sit, from the start of its bytes (the span's field
+ * tag): its ids (`parentSpanId` -1 when it has no parent), its times, and a request span's
+ * own attributes (the ones after its first), each value's bytes as `slots` in their order.
+ */
 interface Template {
   bytes: Buffer;
   traceId: number;
@@ -68,6 +74,13 @@ interface Template {
   parentSpanId: number;
   start: number;
   end: number;
+  slots: Slot[];
+}
+
+/** Where an attribute's value sits in a template, and of what kind and width (see `valueCode`). */
+interface Slot {
+  at: number;
+  code: number;
 }
 
 /** A field's place in encoded protobuf: its number, where its tag starts, where its value starts and ends. */
@@ -80,6 +93,9 @@ interface Field {
 
 class ProtobufEncoder implements TraceEncoder {
   private readonly templates = new WeakMap<object, Template>();
+  private readonly requestTemplates = new RequestTemplates();
+  /** The framing of the last request the serializer made, and the resource and scope it frames. */
+  private lastFrame: { resource: Resource; scope: InstrumentationScope; frame: Frame } | undefined;
   /** The encoded first attributes of request spans, by what they are (bounded: emptied when full). */
   private readonly blocks = new Map<string, Uint8Array>();
   constructor(private readonly maxBytes: number) {}
@@ -98,7 +114,7 @@ class ProtobufEncoder implements TraceEncoder {
         serialized.push(block === undefined ? span : withoutFirst(span, span.stable!.count));
       }),
     );
-    const frame = splitRequest(ProtobufTraceSerializer.serializeRequest(serialized)!, serialized.length);
+    const frame = this.frameOf(traces, serialized);
     if (frame === null) return [this.whole(traces)];
     if (serialized.length === frame.spans.length && known.every((b) => b === undefined) && templates.every((t) => t.every((x) => x === undefined)) && frame.bytes.length <= this.maxBytes) {
       serialized.forEach((span, i) => this.learn(span, frame.bytes.subarray(frame.spans[i]!.at, frame.spans[i]!.end)));
@@ -112,9 +128,9 @@ class ProtobufEncoder implements TraceEncoder {
         const block = known[next];
         const field = frame.spans[next++]!;
         const bytes = frame.bytes.subarray(field.at, field.end);
-        if (block !== undefined) return withAttributesFirst(bytes, block);
-        this.learn(span, bytes);
-        return bytes;
+        const whole = block === undefined ? bytes : withAttributesFirst(bytes, block);
+        this.learn(span, whole);
+        return whole;
       }),
     );
     const requests: EncodedRequest[] = [];
@@ -133,8 +149,25 @@ class ProtobufEncoder implements TraceEncoder {
     return requests;
   }
 
+  /**
+   * The serializer's request for the spans it encodes now, taken apart; when it encodes none
+   * (every span from a template), the framing of the last one, whose resource and scope every
+   * span here shares. Null when the spans are framed otherwise: the batch then goes whole.
+   */
+  private frameOf(traces: ReadableSpan[][], serialized: ReadableSpan[]): Frame | null {
+    if (serialized.length > 0) {
+      const frame = splitRequest(ProtobufTraceSerializer.serializeRequest(serialized)!, serialized.length);
+      this.lastFrame = frame === null ? undefined : { resource: serialized[0]!.resource, scope: serialized[0]!.instrumentationScope, frame };
+    }
+    const last = this.lastFrame;
+    if (last === undefined) return null;
+    // The framing is one resource's and one scope's: a span of another (never, from one export thread) sends the batch whole.
+    if (!traces.every((spans) => spans.every((span) => span.resource === last.resource && span.instrumentationScope === last.scope))) return null;
+    return serialized.length > 0 ? last.frame : { ...last.frame, bytes: new Uint8Array(0), spans: [] };
+  }
+
   private templateOf(span: ShapedSpan): Template | undefined {
-    return span.shape === undefined ? undefined : this.templates.get(span.shape);
+    return span.shape === undefined ? this.requestTemplates.get(span) : this.templates.get(span.shape);
   }
 
   /** Keeps what of a span's encoding, as the serializer made it, repeats: its shape's template, or its first attributes. */
@@ -145,20 +178,153 @@ class ProtobufEncoder implements TraceEncoder {
       if (this.blocks.size >= MAX_BLOCKS) this.blocks.clear();
       this.blocks.set(span.stable.key, bytes.slice(attributes[0]!.at, attributes[span.stable.count - 1]!.end));
     }
-    if (span.shape === undefined || this.templates.has(span.shape)) return;
-    const fields = new Map(readFields(bytes, lengthEnd(bytes, 1), bytes.length).map((f) => [f.number, f]));
-    const offset = (n: number, width: number) => {
-      const f = fields.get(n);
-      if (f === undefined || f.end - f.value !== width) throw new Error(`a stage span's field ${n} is not ${width} bytes wide`);
-      return f.value;
-    };
-    this.templates.set(span.shape, { bytes: Buffer.from(bytes), traceId: offset(1, 16), spanId: offset(2, 8), parentSpanId: offset(4, 8), start: offset(7, 8), end: offset(8, 8) });
+    if (span.shape === undefined) {
+      if (this.requestTemplates.wants(span)) this.requestTemplates.learn(span, bytes);
+      return;
+    }
+    if (!this.templates.has(span.shape)) this.templates.set(span.shape, template(bytes, []));
   }
 
   /** The batch through the serializer as it is, when its framing is not the one resource and scope every span shares. */
   private whole(traces: ReadableSpan[][]): EncodedRequest {
     const spans = traces.flat();
     return { bytes: ProtobufTraceSerializer.serializeRequest(spans)!, traces: traces.length, spans: spans.length };
+  }
+}
+
+/** A span's template from its bytes as the serializer made them, its fields of fixed width found where the serializer put them. */
+function template(bytes: Uint8Array, slots: Slot[]): Template {
+  const fields = new Map(readFields(bytes, lengthEnd(bytes, 1), bytes.length).map((f) => [f.number, f]));
+  const offset = (n: number, width: number) => {
+    const f = fields.get(n);
+    if (f === undefined || f.end - f.value !== width) throw new Error(`a span's field ${n} is not ${width} bytes wide`);
+    return f.value;
+  };
+  return { bytes: Buffer.from(bytes), traceId: offset(1, 16), spanId: offset(2, 8), parentSpanId: fields.has(4) ? offset(4, 8) : -1, start: offset(7, 8), end: offset(8, 8), slots };
+}
+
+/**
+ * What an attribute value's encoding is, for a template: its kind in the low two bits, and
+ * for a string or an integer its width in bytes above them; -1 for a value no template takes
+ * (a string not all ASCII, a negative or unsafe integer, an array, NaN). Two values of one
+ * code are encoded in the same bytes but for the value's own, and so are the KeyValues.
+ */
+function valueCode(value: unknown): number {
+  if (typeof value === 'string') return value.length === Buffer.byteLength(value) ? value.length * 4 + STRING : -1;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return value >= 0 && value <= Number.MAX_SAFE_INTEGER ? varintSize(value) * 4 + INT : -1;
+    return Number.isFinite(value) ? DOUBLE : -1;
+  }
+  return typeof value === 'boolean' ? BOOLEAN : -1;
+}
+const STRING = 0;
+const INT = 1;
+const DOUBLE = 2;
+const BOOLEAN = 3;
+
+/** A step of the request templates' tree: the template of the spans that came this way, and the ways on, by name and code. */
+interface Step {
+  template?: Template;
+  next?: Map<string, Map<number, Step>>;
+}
+
+/**
+ * Request span templates. A request span's encoding is its first attributes' (the same for
+ * each `stable.key`, which also names its span name and outcome) and its own attributes',
+ * whose names and value codes vary; everything else is its ids and times. So its template
+ * is found by its `stable.key`, then its name, kind and parent, then each own attribute's
+ * name and value code in turn, without making a key per span. Spans with events, links,
+ * dropped counts, trace state or an error status are left to the serializer.
+ */
+class RequestTemplates {
+  private readonly roots = new Map<string, Step>();
+  private size = 0;
+
+  /** Whether a span can have a template at all. */
+  wants(span: ShapedSpan): boolean {
+    return (
+      span.stable !== undefined &&
+      span.stable.count > 0 &&
+      span.ids !== undefined &&
+      span.events.length === 0 &&
+      span.links.length === 0 &&
+      span.droppedAttributesCount === 0 &&
+      span.droppedEventsCount === 0 &&
+      span.droppedLinksCount === 0 &&
+      span.status.code === SpanStatusCode.UNSET &&
+      span.status.message === undefined &&
+      span.spanContext().traceState === undefined
+    );
+  }
+
+  get(span: ShapedSpan): Template | undefined {
+    if (!this.wants(span)) return undefined;
+    return this.walk(span, false)?.template;
+  }
+
+  /** Keeps the template of a span the serializer encoded as `bytes`, if its own attributes are of kinds a template takes. */
+  learn(span: ShapedSpan, bytes: Uint8Array): void {
+    const step = this.walk(span, true);
+    if (step === undefined || step.template !== undefined) return;
+    const fields = readFields(bytes, lengthEnd(bytes, 1), bytes.length).filter((f) => f.number === 9);
+    const own = fields.slice(span.stable!.count);
+    const slots: Slot[] = [];
+    let i = 0;
+    for (const key in span.attributes) {
+      if (i++ < span.stable!.count) continue;
+      const kv = own[slots.length];
+      if (kv === undefined) return;
+      // KeyValue { 1: key, 2: AnyValue { one field: the value } }
+      const value = readFields(bytes, kv.value, kv.end).find((f) => f.number === 2);
+      if (value === undefined) return;
+      const any = readField(bytes, value.value);
+      const code = valueCode(span.attributes[key]);
+      const kind = code & 3;
+      const width = kind === DOUBLE ? 8 : kind === BOOLEAN ? 1 : code >> 2;
+      if (any.end - any.value !== width) return;
+      slots.push({ at: any.value, code });
+    }
+    if (slots.length !== own.length) return;
+    if (this.size >= MAX_BLOCKS) {
+      this.roots.clear();
+      this.size = 0;
+      return;
+    }
+    step.template = template(bytes, slots);
+    this.size++;
+  }
+
+  /** The step a span's encoding leads to; made on the way when `make`; undefined where it has none, or a value no template takes. */
+  private walk(span: ShapedSpan, make: boolean): Step | undefined {
+    const key = span.stable!.key;
+    let step = this.roots.get(key);
+    if (step === undefined) {
+      if (!make) return undefined;
+      this.roots.set(key, (step = {}));
+    }
+    const parent = span.parentSpanContext === undefined ? 0 : span.parentSpanContext.isRemote ? 2 : 1;
+    step = this.on(step, span.name, (span.kind * 4 + parent) * 256 + span.spanContext().traceFlags, make);
+    let i = 0;
+    for (const name in span.attributes) {
+      if (step === undefined) return undefined;
+      if (i++ < span.stable!.count) continue;
+      const code = valueCode(span.attributes[name]);
+      if (code < 0) return undefined;
+      step = this.on(step, name, code, make);
+    }
+    return step;
+  }
+
+  private on(step: Step, name: string, code: number, make: boolean): Step | undefined {
+    let byCode = step.next?.get(name);
+    if (byCode === undefined) {
+      if (!make) return undefined;
+      step.next ??= new Map();
+      step.next.set(name, (byCode = new Map()));
+    }
+    let next = byCode.get(code);
+    if (next === undefined && make) byCode.set(code, (next = {}));
+    return next;
   }
 }
 
@@ -226,14 +392,36 @@ function writeChunk(out: Buffer, at: number, c: Chunk): number {
     return at + c.length;
   }
   const { template, span } = c;
-  template.bytes.copy(out, at);
+  out.set(template.bytes, at);
   const ids = span.ids!;
   out.set(ids.trace, at + template.traceId);
   copy8(out, at + template.spanId, ids.draw, span.idAt!);
-  copy8(out, at + template.parentSpanId, ids.draw, ids.root);
+  // A stage span's parent is its trace's request span; a request span's, the client's span.
+  if (template.parentSpanId >= 0) {
+    if (span.shape !== undefined) copy8(out, at + template.parentSpanId, ids.draw, ids.root);
+    else out.write(span.parentSpanContext!.spanId, at + template.parentSpanId, 8, 'hex');
+  }
   writeNanos(out, at + template.start, span.startTime);
   writeNanos(out, at + template.end, span.endTime);
+  if (template.slots.length > 0) writeOwnAttributes(out, at, template.slots, span);
   return at + template.bytes.length;
+}
+
+/** A request span's own attributes (those after its first `stable.count`) into their slots of its template. */
+function writeOwnAttributes(out: Buffer, at: number, slots: Slot[], span: ShapedSpan): void {
+  let i = 0;
+  let n = 0;
+  const skip = span.stable!.count;
+  for (const key in span.attributes) {
+    if (i++ < skip) continue;
+    const value = span.attributes[key];
+    const { at: slot, code } = slots[n++]!;
+    const kind = code & 3;
+    if (kind === STRING) out.write(value as string, at + slot, code >> 2, 'latin1');
+    else if (kind === INT) writeVarint(out, at + slot, value as number);
+    else if (kind === DOUBLE) out.writeDoubleLE(value as number, at + slot);
+    else out[at + slot] = value ? 1 : 0;
+  }
 }
 
 /** 8 bytes of `from` at `at` into `out` at `to`: a span id (a loop: cheaper than a copy call at this size). */

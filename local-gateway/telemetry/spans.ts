@@ -307,6 +307,6 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   }));
   const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
   const status: SpanStatus = h.status >= 400 ? { code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` } : UNSET;
-  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, attributes, events, status, undefined, stable, undefined, 0));
+  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, attributes, events, status, undefined, stable, ids, first));
   return spans;
 }
