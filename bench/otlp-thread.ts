@@ -3,7 +3,7 @@
  * (`dist/`, so `npx tsc -b tsconfig.build.json` first) with its real worker thread sends to a
  * collector stand-in over HTTP (its own process), in this process and without a gateway: the
  * trace heads are queued as the request thread queues them, `BENCH_TRACES` (default 25,600) a
- * round, and the thread's CPU is read from `/proc/self/task/<tid>/stat` before and after each
+ * round, and the thread's CPU is read from `/proc/self/task/<tid>/schedstat` before and after each
  * round has been exported. So it counts what bench/otlp-encode.ts does not (receiving each
  * batch, garbage collection, HTTP) and none of what bench/telemetry.ts adds (requests, the
  * importer, other threads on the same cores). `BENCH_BASELINE=<built checkout>` adds that
@@ -33,13 +33,9 @@ s.listen(0, '127.0.0.1', () => console.log('listening http://127.0.0.1:' + s.add
 function threadsNamed(name: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    if (stat.slice(open + 1, close) !== name) continue;
-    const fields = stat.slice(close + 2).split(' ');
-    // utime and stime, fields 14 and 15 of stat (11 and 12 after the name), in clock ticks of 10 ms.
-    out.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100);
+    if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== name) continue;
+    // The first field of schedstat is the time the thread has run, in ns (stat's utime and stime count 10 ms ticks).
+    out.set(Number(tid), Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000);
   }
   return out;
 }
