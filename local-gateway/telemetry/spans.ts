@@ -225,7 +225,7 @@ class PlainSpan implements ReadableSpan {
   ) {
     this.resource = src.resource;
     this.instrumentationScope = src.scope;
-    const attributeCount = Object.keys(attributes).length;
+    const attributeCount = countKeys(attributes);
     this.attributes = attributeCount <= LIMIT ? attributes : Object.fromEntries(Object.entries(attributes).slice(0, LIMIT));
     this.droppedAttributesCount = Math.max(0, attributeCount - LIMIT);
     this.events = events.length <= LIMIT ? events : events.slice(0, LIMIT);
@@ -243,6 +243,13 @@ class PlainSpan implements ReadableSpan {
   }
 }
 
+/** How many attributes: counted, not listed (`Object.keys` would make an array per span). */
+function countKeys(attributes: Attributes): number {
+  let n = 0;
+  for (const key in attributes) if (key !== '') n++;
+  return n;
+}
+
 /** The 8-byte span id at `at` of `bytes`, as hex. */
 const hex = (bytes: Uint8Array, at: number) => Buffer.from(bytes.buffer, bytes.byteOffset + at, 8).toString('hex');
 
@@ -257,9 +264,8 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   const h = item.head;
   const parent = h.request_headers.traceparent === undefined ? undefined : otelTrace.getSpanContext(parentContext(h.request_headers));
   const valid = parent !== undefined && isSpanContextValid(parent);
-  const phases = Object.entries(h.phases);
   // The trace's random ids, one draw: the trace id (unless the client's is continued), then a span id per span.
-  const draw = src.randomBytes((valid ? 0 : 16) + 8 * ((src.stageSpans ? phases.length : 0) + 1));
+  const draw = src.randomBytes((valid ? 0 : 16) + 8 * ((src.stageSpans ? countKeys(h.phases) : 0) + 1));
   const first = valid ? 0 : 16;
   const trace = valid ? Buffer.from(parent.traceId, 'hex') : draw.subarray(0, 16);
   const ids: TraceIds = { traceId: valid ? parent.traceId : draw.toString('hex', 0, 16), trace, draw, root: first };
@@ -273,10 +279,12 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   const start = hr(h.started_at);
   let ms = h.started_at;
   let from = start;
-  const stageEnd = new Map<string, HrTime>();
+  // When each stage ended, for the verdicts' events (most traces have none).
+  const stageEnd = h.verdicts.length === 0 ? null : new Map<string, HrTime>();
   const { attrs: attributes, stable } = requestAttributes(item, provider);
   let idAt = first;
-  for (const [stage, took] of phases) {
+  for (const stage in h.phases) {
+    const took = h.phases[stage]!;
     ms += took;
     const to = hr(ms);
     const facts = stageFacts(stage);
@@ -288,12 +296,12 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
       spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET, context === undefined ? facts : undefined, undefined, ids, idAt));
     } else attributes[facts.durationKey] = Math.round(took * 1000) / 1000;
     from = to;
-    stageEnd.set(stage, to);
+    stageEnd?.set(stage, to);
   }
   const end = h.ended_at >= ms ? hr(h.ended_at) : from;
   const events: TimedEvent[] = h.verdicts.map((v) => ({
     name: 'gatehouse.verdict',
-    time: stageEnd.get(v.stage) ?? hr(h.ended_at),
+    time: stageEnd!.get(v.stage) ?? hr(h.ended_at),
     attributes: {
       'gatehouse.verdict.tier': v.tier,
       'gatehouse.verdict.enforced': v.enforced,
