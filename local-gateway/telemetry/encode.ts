@@ -13,13 +13,15 @@ import type { StableAttributes, TraceIds } from './spans.js';
  * Protobuf: the official serializer costs about 2 µs per span, and eleven of a trace's twelve
  * spans are stage spans that differ from trace to trace only in their ids and times, fields of
  * fixed width. So a stage span is encoded by the official serializer once per stage, as a
- * template, and each later one is that template with its ids and times written over; only
- * what varies in shape (the request span, a stage span carrying a client's `tracestate`) goes
- * through the serializer per trace. Likewise the request span's first attributes, the ones
- * that repeat from trace to trace (telemetry/spans.ts), are the serializer's bytes for the last
- * span with the same ones, and the serializer writes the rest. The spans keep their order and
- * the request's framing (resource, scope) is the serializer's own, so one request's bytes are
- * exactly the serializer's for the same spans (telemetry/encode.test.ts).
+ * template, and each later one is that template with its ids and times written over. A
+ * request span likewise, by the shape of its attributes: the same first attributes (those
+ * that repeat from trace to trace, telemetry/spans.ts) and own attributes of the same names,
+ * kinds and widths (`RequestTemplates`), so only their values are written over. What has no
+ * fixed shape (events, a client's `tracestate`, an error status, a value of no fixed width)
+ * goes through the serializer per trace, its first attributes from the serializer's bytes for
+ * the last span with the same ones. The spans keep their order and the request's framing
+ * (resource, scope) is the serializer's own, so one request's bytes are exactly the
+ * serializer's for the same spans (telemetry/encode.test.ts).
  */
 
 /** One export request: its bytes and how many traces and spans it holds. */
