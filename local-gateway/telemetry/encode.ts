@@ -240,7 +240,8 @@ interface Step {
  */
 class RequestTemplates {
   private readonly roots = new Map<string, Step>();
-  private size = 0;
+  /** Steps made: the tree is emptied when it reaches MAX_STEPS (only distinct shapes add to it). */
+  private steps = 0;
 
   /** Whether a span can have a template at all. */
   wants(span: ShapedSpan): boolean {
@@ -287,22 +288,21 @@ class RequestTemplates {
       slots.push({ at: any.value, code });
     }
     if (slots.length !== own.length) return;
-    if (this.size >= MAX_BLOCKS) {
-      this.roots.clear();
-      this.size = 0;
-      return;
-    }
     step.template = template(bytes, slots);
-    this.size++;
   }
 
   /** The step a span's encoding leads to; made on the way when `make`; undefined where it has none, or a value no template takes. */
   private walk(span: ShapedSpan, make: boolean): Step | undefined {
+    if (make && this.steps >= MAX_STEPS) {
+      this.roots.clear();
+      this.steps = 0;
+    }
     const key = span.stable!.key;
     let step = this.roots.get(key);
     if (step === undefined) {
       if (!make) return undefined;
       this.roots.set(key, (step = {}));
+      this.steps++;
     }
     const parent = span.parentSpanContext === undefined ? 0 : span.parentSpanContext.isRemote ? 2 : 1;
     step = this.on(step, span.name, (span.kind * 4 + parent) * 256 + span.spanContext().traceFlags, make);
@@ -325,13 +325,19 @@ class RequestTemplates {
       step.next.set(name, (byCode = new Map()));
     }
     let next = byCode.get(code);
-    if (next === undefined && make) byCode.set(code, (next = {}));
+    if (next === undefined && make) {
+      byCode.set(code, (next = {}));
+      this.steps++;
+    }
     return next;
   }
 }
 
 /** Distinct first-attribute blocks kept at most. */
 const MAX_BLOCKS = 1024;
+
+/** Steps of the request templates' tree kept at most: a request span's shape is some twenty of them. */
+const MAX_STEPS = 32_768;
 
 /** The span as the serializer reads it, without its first `count` attributes. */
 function withoutFirst(span: ReadableSpan, count: number): ReadableSpan {
