@@ -15,46 +15,12 @@ import { performance } from 'node:perf_hooks';
 import type { TraceHead } from '../local-gateway/store/schema.js';
 import { traceEncoder } from '../local-gateway/telemetry/encode.js';
 import { providerAttributes, traceSpans, type SpanSource } from '../local-gateway/telemetry/spans.js';
+import { benchHead, benchResponse } from './lib/trace-heads.js';
 
 const BATCH = 256;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 200);
 
-function head(n: number): string {
-  const started = 1_796_652_270_832 + n * 3;
-  const h: TraceHead = {
-    id: `01a250d2-04f0-7000-bf88-${String(n).padStart(12, '0')}`,
-    started_at: started,
-    ended_at: started + 2,
-    duration_ms: 1.97,
-    phases: { authenticate: 0.058, identity: 0.085, metadata: 0.102, model_access: 0.068, budgets: 0.067, rate_limits: 0.109, input_guardrails: 0, route: 0.306, provider_call: 1.144 },
-    caller: { user: 'root', team: null, agent: null },
-    api: 'chat.completions',
-    method: 'POST',
-    path: '/v1/chat/completions',
-    tier: 'dev',
-    requested_model: 'standin/bench-model',
-    resolved_model: 'standin/bench-model',
-    provider: 'standin',
-    status: 200,
-    error_code: null,
-    error_message: null,
-    stream: false,
-    tokens_in: 12,
-    tokens_out: 9,
-    tokens_cached: null,
-    tokens_reasoning: null,
-    cost_usd: 0.0000042,
-    metadata: {},
-    policy_version: null,
-    request_headers: { host: '127.0.0.1:38359', connection: 'keep-alive', 'content-type': 'application/json', authorization: '[redacted]', 'content-length': '122' },
-    response_headers: { 'content-type': 'application/json', 'content-length': '260', 'x-request-id': 'req_AC18xjEybQqBCFU2jYlaiA34rR1ju8Xi' },
-    verdicts: [],
-  };
-  return JSON.stringify(h);
-}
-
-const response = '{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, benchmark!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9}}';
-const heads = Array.from({ length: BATCH }, (_, i) => head(i));
+const heads = Array.from({ length: BATCH }, (_, i) => benchHead(i));
 const provider = providerAttributes({ kind: 'openai', baseUrl: 'http://127.0.0.1:4010/v1' });
 
 function best(run: () => void): number {
@@ -69,16 +35,16 @@ function best(run: () => void): number {
 
 process.stdout.write(`load average ${loadavg()[0]!.toFixed(1)}; µs per trace, best of ${REPEATS} batches of ${BATCH}\n`);
 for (const stageSpans of [true, false]) {
-  const src: SpanSource = { resource: resourceFromAttributes({ 'service.name': 'gatehouse', 'service.version': '0.1.0', 'host.name': 'laptop' }), scope: { name: 'gatehouse' }, stageSpans, randomHex: (b) => randomBytes(b).toString('hex') };
+  const src: SpanSource = { resource: resourceFromAttributes({ 'service.name': 'gatehouse', 'service.version': '0.1.0', 'host.name': 'laptop' }), scope: { name: 'gatehouse' }, stageSpans, randomBytes: (b) => randomBytes(b) };
   const parsed = heads.map((h) => JSON.parse(h) as TraceHead);
-  const build = () => parsed.map((h) => traceSpans(src, { head: h, response, bodies: null }, provider));
+  const build = () => parsed.map((h) => traceSpans(src, { head: h, response: benchResponse, bodies: null }, provider));
   const traces = build();
   const encoder = traceEncoder('http/protobuf', 3 * 2 ** 20);
   const parse = best(() => heads.map((h) => JSON.parse(h) as TraceHead));
   const spans = best(build);
   const before = best(() => ProtobufTraceSerializer.serializeRequest(traces.flat()));
   const after = best(() => encoder.encode(traces));
-  const whole = best(() => encoder.encode(heads.map((h) => traceSpans(src, { head: JSON.parse(h) as TraceHead, response, bodies: null }, provider))));
+  const whole = best(() => encoder.encode(heads.map((h) => traceSpans(src, { head: JSON.parse(h) as TraceHead, response: benchResponse, bodies: null }, provider))));
   process.stdout.write(
     `stages as ${stageSpans ? 'spans' : 'attributes'} (${traces[0]!.length} per trace): parse ${parse.toFixed(1)}, build ${spans.toFixed(1)}, encode: official serializer ${before.toFixed(1)}, encoder ${after.toFixed(1)}; parse+build+encode ${whole.toFixed(1)}\n`,
   );

@@ -13,7 +13,7 @@ const src = (stageSpans: boolean): SpanSource => ({
   resource: resourceFromAttributes({ 'service.name': 'gatehouse', 'host.name': 'laptop' }),
   scope: { name: 'gatehouse' },
   stageSpans,
-  randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+  randomBytes: (bytes) => randomBytes(bytes),
 });
 const provider = providerAttributes({ kind: 'openai', baseUrl: 'http://127.0.0.1:4010/v1' });
 
@@ -70,6 +70,27 @@ describe('OTLP protobuf requests', () => {
         expect(requests[0]).toMatchObject({ traces: 40, spans: traces.flat().length });
         expect(Buffer.from(requests[0]!.bytes).equals(official(traces))).toBe(true);
       }
+    }
+  });
+
+  it("are the serializer's bytes for request spans stamped from templates, whatever their own values' widths and kinds", () => {
+    const s = src(true);
+    const encoder = traceEncoder('http/protobuf', 2 ** 22);
+    // Token counts across varint widths, costs whole and fractional, metadata ASCII or not, and with a client's span or not.
+    const tokens = [0, 1, 127, 128, 16_383, 16_384, 2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER];
+    const costs = [0, 0.5, 3, 1e-9];
+    const metadata: Record<string, string>[] = [{}, { ticket: 'T-1' }, { ticket: 'T-12345' }, { ticket: 'Größe' }, { ticket: 'T-1', run: 'r' }];
+    const vary = (n: number): TraceHead => {
+      const h = { ...head(n * 2), tokens_in: tokens[n % tokens.length]!, tokens_out: tokens[(n * 7) % tokens.length]!, cost_usd: costs[n % costs.length]!, metadata: metadata[n % metadata.length]!, verdicts: [] };
+      return { ...h, status: 200, error_code: null, request_headers: n % 3 === 0 ? { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } : {} };
+    };
+    const traces = (from: number) => Array.from({ length: 180 }, (_, i) => traceSpans(s, { head: vary(from + i), response: '{"choices":[{"finish_reason":"stop"}]}', bodies: null }, provider));
+    // The first batch makes the templates; in the later ones, every request span but those of a value no template takes comes from one.
+    for (const from of [0, 180, 360]) {
+      const batch = traces(from);
+      const requests = encoder.encode(batch);
+      expect(requests).toHaveLength(1);
+      expect(Buffer.from(requests[0]!.bytes).equals(official(batch))).toBe(true);
     }
   });
 

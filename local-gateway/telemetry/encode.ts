@@ -1,7 +1,9 @@
-import type { Attributes, HrTime } from '@opentelemetry/api';
+import { SpanStatusCode, type Attributes, type HrTime } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { StableAttributes } from './spans.js';
+import type { StableAttributes, TraceIds } from './spans.js';
 
 /**
  * A batch's traces as OTLP export requests, by the official serializers of
@@ -11,13 +13,15 @@ import type { StableAttributes } from './spans.js';
  * Protobuf: the official serializer costs about 2 µs per span, and eleven of a trace's twelve
  * spans are stage spans that differ from trace to trace only in their ids and times, fields of
  * fixed width. So a stage span is encoded by the official serializer once per stage, as a
- * template, and each later one is that template with its ids and times written over; only
- * what varies in shape (the request span, a stage span carrying a client's `tracestate`) goes
- * through the serializer per trace. Likewise the request span's first attributes, the ones
- * that repeat from trace to trace (telemetry/spans.ts), are the serializer's bytes for the last
- * span with the same ones, and the serializer writes the rest. The spans keep their order and
- * the request's framing (resource, scope) is the serializer's own, so one request's bytes are
- * exactly the serializer's for the same spans (telemetry/encode.test.ts).
+ * template, and each later one is that template with its ids and times written over. A
+ * request span likewise, by the shape of its attributes: the same first attributes (those
+ * that repeat from trace to trace, telemetry/spans.ts) and own attributes of the same names,
+ * kinds and widths (`RequestTemplates`), so only their values are written over. What has no
+ * fixed shape (events, a client's `tracestate`, an error status, a value of no fixed width)
+ * goes through the serializer per trace, its first attributes from the serializer's bytes for
+ * the last span with the same ones. The spans keep their order and the request's framing
+ * (resource, scope) is the serializer's own, so one request's bytes are exactly the
+ * serializer's for the same spans (telemetry/encode.test.ts).
  */
 
 /** One export request: its bytes and how many traces and spans it holds. */
@@ -30,11 +34,14 @@ export interface EncodedRequest {
 /**
  * A span whose encoding is the same for every trace but for its ids and times: the spans of
  * one `shape` share name, kind, attributes, status, flags, parent's locality, and have no
- * events, links or trace state. The stage spans of telemetry/spans.ts.
+ * events, links or trace state; their ids are bytes (`ids`, the span's own at `idAt` of
+ * their draw, its parent's at `ids.root`). The stage spans of telemetry/spans.ts.
  */
 export interface ShapedSpan extends ReadableSpan {
   readonly shape?: object;
   readonly stable?: StableAttributes;
+  readonly ids?: TraceIds;
+  readonly idAt?: number;
 }
 
 export interface TraceEncoder {
@@ -57,7 +64,11 @@ class JsonEncoder implements TraceEncoder {
   }
 }
 
-/** Where a template's fixed-width fields sit, from the start of its bytes (the span's field tag). */
+/**
+ * Where a template's fixed-width fields sit, from the start of its bytes (the span's field
+ * tag): its ids (`parentSpanId` -1 when it has no parent), its times, and a request span's
+ * own attributes (the ones after its first), each value's bytes as `slots` in their order.
+ */
 interface Template {
   bytes: Buffer;
   traceId: number;
@@ -65,6 +76,13 @@ interface Template {
   parentSpanId: number;
   start: number;
   end: number;
+  slots: Slot[];
+}
+
+/** Where an attribute's value sits in a template, and of what kind and width (see `valueCode`). */
+interface Slot {
+  at: number;
+  code: number;
 }
 
 /** A field's place in encoded protobuf: its number, where its tag starts, where its value starts and ends. */
@@ -77,6 +95,9 @@ interface Field {
 
 class ProtobufEncoder implements TraceEncoder {
   private readonly templates = new WeakMap<object, Template>();
+  private readonly requestTemplates = new RequestTemplates();
+  /** The framing of the last request the serializer made, and the resource and scope it frames. */
+  private lastFrame: { resource: Resource; scope: InstrumentationScope; frame: Frame } | undefined;
   /** The encoded first attributes of request spans, by what they are (bounded: emptied when full). */
   private readonly blocks = new Map<string, Uint8Array>();
   constructor(private readonly maxBytes: number) {}
@@ -95,7 +116,7 @@ class ProtobufEncoder implements TraceEncoder {
         serialized.push(block === undefined ? span : withoutFirst(span, span.stable!.count));
       }),
     );
-    const frame = splitRequest(ProtobufTraceSerializer.serializeRequest(serialized)!, serialized.length);
+    const frame = this.frameOf(traces, serialized);
     if (frame === null) return [this.whole(traces)];
     if (serialized.length === frame.spans.length && known.every((b) => b === undefined) && templates.every((t) => t.every((x) => x === undefined)) && frame.bytes.length <= this.maxBytes) {
       serialized.forEach((span, i) => this.learn(span, frame.bytes.subarray(frame.spans[i]!.at, frame.spans[i]!.end)));
@@ -109,9 +130,9 @@ class ProtobufEncoder implements TraceEncoder {
         const block = known[next];
         const field = frame.spans[next++]!;
         const bytes = frame.bytes.subarray(field.at, field.end);
-        if (block !== undefined) return withAttributesFirst(bytes, block);
-        this.learn(span, bytes);
-        return bytes;
+        const whole = block === undefined ? bytes : withAttributesFirst(bytes, block);
+        this.learn(span, whole);
+        return whole;
       }),
     );
     const requests: EncodedRequest[] = [];
@@ -130,8 +151,25 @@ class ProtobufEncoder implements TraceEncoder {
     return requests;
   }
 
+  /**
+   * The serializer's request for the spans it encodes now, taken apart; when it encodes none
+   * (every span from a template), the framing of the last one, whose resource and scope every
+   * span here shares. Null when the spans are framed otherwise: the batch then goes whole.
+   */
+  private frameOf(traces: ReadableSpan[][], serialized: ReadableSpan[]): Frame | null {
+    if (serialized.length > 0) {
+      const frame = splitRequest(ProtobufTraceSerializer.serializeRequest(serialized)!, serialized.length);
+      this.lastFrame = frame === null ? undefined : { resource: serialized[0]!.resource, scope: serialized[0]!.instrumentationScope, frame };
+    }
+    const last = this.lastFrame;
+    if (last === undefined) return null;
+    // The framing is one resource's and one scope's: a span of another (never, from one export thread) sends the batch whole.
+    if (!traces.every((spans) => spans.every((span) => span.resource === last.resource && span.instrumentationScope === last.scope))) return null;
+    return serialized.length > 0 ? last.frame : { ...last.frame, bytes: new Uint8Array(0), spans: [] };
+  }
+
   private templateOf(span: ShapedSpan): Template | undefined {
-    return span.shape === undefined || span.spanContext().traceState !== undefined ? undefined : this.templates.get(span.shape);
+    return span.shape === undefined ? this.requestTemplates.get(span) : this.templates.get(span.shape);
   }
 
   /** Keeps what of a span's encoding, as the serializer made it, repeats: its shape's template, or its first attributes. */
@@ -142,14 +180,11 @@ class ProtobufEncoder implements TraceEncoder {
       if (this.blocks.size >= MAX_BLOCKS) this.blocks.clear();
       this.blocks.set(span.stable.key, bytes.slice(attributes[0]!.at, attributes[span.stable.count - 1]!.end));
     }
-    if (span.shape === undefined || span.spanContext().traceState !== undefined || this.templates.has(span.shape)) return;
-    const fields = new Map(readFields(bytes, lengthEnd(bytes, 1), bytes.length).map((f) => [f.number, f]));
-    const offset = (n: number, width: number) => {
-      const f = fields.get(n);
-      if (f === undefined || f.end - f.value !== width) throw new Error(`a stage span's field ${n} is not ${width} bytes wide`);
-      return f.value;
-    };
-    this.templates.set(span.shape, { bytes: Buffer.from(bytes), traceId: offset(1, 16), spanId: offset(2, 8), parentSpanId: offset(4, 8), start: offset(7, 8), end: offset(8, 8) });
+    if (span.shape === undefined) {
+      if (this.requestTemplates.wants(span)) this.requestTemplates.learn(span, bytes);
+      return;
+    }
+    if (!this.templates.has(span.shape)) this.templates.set(span.shape, template(bytes, []));
   }
 
   /** The batch through the serializer as it is, when its framing is not the one resource and scope every span shares. */
@@ -159,8 +194,150 @@ class ProtobufEncoder implements TraceEncoder {
   }
 }
 
+/** A span's template from its bytes as the serializer made them, its fields of fixed width found where the serializer put them. */
+function template(bytes: Uint8Array, slots: Slot[]): Template {
+  const fields = new Map(readFields(bytes, lengthEnd(bytes, 1), bytes.length).map((f) => [f.number, f]));
+  const offset = (n: number, width: number) => {
+    const f = fields.get(n);
+    if (f === undefined || f.end - f.value !== width) throw new Error(`a span's field ${n} is not ${width} bytes wide`);
+    return f.value;
+  };
+  return { bytes: Buffer.from(bytes), traceId: offset(1, 16), spanId: offset(2, 8), parentSpanId: fields.has(4) ? offset(4, 8) : -1, start: offset(7, 8), end: offset(8, 8), slots };
+}
+
+/**
+ * What an attribute value's encoding is, for a template: its kind in the low two bits, and
+ * for a string or an integer its width in bytes above them; -1 for a value no template takes
+ * (a string not all ASCII, a negative or unsafe integer, an array, NaN). Two values of one
+ * code are encoded in the same bytes but for the value's own, and so are the KeyValues.
+ */
+function valueCode(value: unknown): number {
+  if (typeof value === 'string') return value.length === Buffer.byteLength(value) ? value.length * 4 + STRING : -1;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return value >= 0 && value <= Number.MAX_SAFE_INTEGER ? varintSize(value) * 4 + INT : -1;
+    return Number.isFinite(value) ? DOUBLE : -1;
+  }
+  return typeof value === 'boolean' ? BOOLEAN : -1;
+}
+const STRING = 0;
+const INT = 1;
+const DOUBLE = 2;
+const BOOLEAN = 3;
+
+/** A step of the request templates' tree: the template of the spans that came this way, and the ways on, by name and code. */
+interface Step {
+  template?: Template;
+  next?: Map<string, Map<number, Step>>;
+}
+
+/**
+ * Request span templates. A request span's encoding is its first attributes' (the same for
+ * each `stable.key`, which also names its span name and outcome) and its own attributes',
+ * whose names and value codes vary; everything else is its ids and times. So its template
+ * is found by its `stable.key`, then its name, kind and parent, then each own attribute's
+ * name and value code in turn, without making a key per span. Spans with events, links,
+ * dropped counts, trace state or an error status are left to the serializer.
+ */
+class RequestTemplates {
+  private readonly roots = new Map<string, Step>();
+  /** Steps made: the tree is emptied when it reaches MAX_STEPS (only distinct shapes add to it). */
+  private steps = 0;
+
+  /** Whether a span can have a template at all. */
+  wants(span: ShapedSpan): boolean {
+    return (
+      span.stable !== undefined &&
+      span.stable.count > 0 &&
+      span.ids !== undefined &&
+      span.events.length === 0 &&
+      span.links.length === 0 &&
+      span.droppedAttributesCount === 0 &&
+      span.droppedEventsCount === 0 &&
+      span.droppedLinksCount === 0 &&
+      span.status.code === SpanStatusCode.UNSET &&
+      span.status.message === undefined &&
+      span.spanContext().traceState === undefined
+    );
+  }
+
+  get(span: ShapedSpan): Template | undefined {
+    if (!this.wants(span)) return undefined;
+    return this.walk(span, false)?.template;
+  }
+
+  /** Keeps the template of a span the serializer encoded as `bytes`, if its own attributes are of kinds a template takes. */
+  learn(span: ShapedSpan, bytes: Uint8Array): void {
+    const step = this.walk(span, true);
+    if (step === undefined || step.template !== undefined) return;
+    const fields = readFields(bytes, lengthEnd(bytes, 1), bytes.length).filter((f) => f.number === 9);
+    const own = fields.slice(span.stable!.count);
+    const slots: Slot[] = [];
+    let i = 0;
+    for (const key in span.attributes) {
+      if (i++ < span.stable!.count) continue;
+      const kv = own[slots.length];
+      if (kv === undefined) return;
+      // KeyValue { 1: key, 2: AnyValue { one field: the value } }
+      const value = readFields(bytes, kv.value, kv.end).find((f) => f.number === 2);
+      if (value === undefined) return;
+      const any = readField(bytes, value.value);
+      const code = valueCode(span.attributes[key]);
+      const kind = code & 3;
+      const width = kind === DOUBLE ? 8 : kind === BOOLEAN ? 1 : code >> 2;
+      if (any.end - any.value !== width) return;
+      slots.push({ at: any.value, code });
+    }
+    if (slots.length !== own.length) return;
+    step.template = template(bytes, slots);
+  }
+
+  /** The step a span's encoding leads to; made on the way when `make`; undefined where it has none, or a value no template takes. */
+  private walk(span: ShapedSpan, make: boolean): Step | undefined {
+    if (make && this.steps >= MAX_STEPS) {
+      this.roots.clear();
+      this.steps = 0;
+    }
+    const key = span.stable!.key;
+    let step = this.roots.get(key);
+    if (step === undefined) {
+      if (!make) return undefined;
+      this.roots.set(key, (step = {}));
+      this.steps++;
+    }
+    const parent = span.parentSpanContext === undefined ? 0 : span.parentSpanContext.isRemote ? 2 : 1;
+    step = this.on(step, span.name, (span.kind * 4 + parent) * 256 + span.spanContext().traceFlags, make);
+    let i = 0;
+    for (const name in span.attributes) {
+      if (step === undefined) return undefined;
+      if (i++ < span.stable!.count) continue;
+      const code = valueCode(span.attributes[name]);
+      if (code < 0) return undefined;
+      step = this.on(step, name, code, make);
+    }
+    return step;
+  }
+
+  private on(step: Step, name: string, code: number, make: boolean): Step | undefined {
+    let byCode = step.next?.get(name);
+    if (byCode === undefined) {
+      if (!make) return undefined;
+      step.next ??= new Map();
+      step.next.set(name, (byCode = new Map()));
+    }
+    let next = byCode.get(code);
+    if (next === undefined && make) {
+      byCode.set(code, (next = {}));
+      this.steps++;
+    }
+    return next;
+  }
+}
+
 /** Distinct first-attribute blocks kept at most. */
 const MAX_BLOCKS = 1024;
+
+/** Steps of the request templates' tree kept at most: a request span's shape is some twenty of them. */
+const MAX_STEPS = 32_768;
 
 /** The span as the serializer reads it, without its first `count` attributes. */
 function withoutFirst(span: ReadableSpan, count: number): ReadableSpan {
@@ -212,7 +389,7 @@ function withAttributesFirst(bytes: Uint8Array, block: Uint8Array): Buffer {
 }
 
 /** A span of the request: its bytes as the serializer made them, or a template to stamp with its ids and times. */
-type Chunk = Uint8Array | { template: Template; span: ReadableSpan };
+type Chunk = Uint8Array | { template: Template; span: ShapedSpan };
 
 const chunkLength = (c: Chunk) => (c instanceof Uint8Array ? c.length : c.template.bytes.length);
 
@@ -223,14 +400,41 @@ function writeChunk(out: Buffer, at: number, c: Chunk): number {
     return at + c.length;
   }
   const { template, span } = c;
-  template.bytes.copy(out, at);
-  const ctx = span.spanContext();
-  out.write(ctx.traceId, at + template.traceId, 16, 'hex');
-  out.write(ctx.spanId, at + template.spanId, 8, 'hex');
-  out.write(span.parentSpanContext!.spanId, at + template.parentSpanId, 8, 'hex');
+  out.set(template.bytes, at);
+  const ids = span.ids!;
+  out.set(ids.trace, at + template.traceId);
+  copy8(out, at + template.spanId, ids.draw, span.idAt!);
+  // A stage span's parent is its trace's request span; a request span's, the client's span.
+  if (template.parentSpanId >= 0) {
+    if (span.shape !== undefined) copy8(out, at + template.parentSpanId, ids.draw, ids.root);
+    else out.write(span.parentSpanContext!.spanId, at + template.parentSpanId, 8, 'hex');
+  }
   writeNanos(out, at + template.start, span.startTime);
   writeNanos(out, at + template.end, span.endTime);
+  if (template.slots.length > 0) writeOwnAttributes(out, at, template.slots, span);
   return at + template.bytes.length;
+}
+
+/** A request span's own attributes (those after its first `stable.count`) into their slots of its template. */
+function writeOwnAttributes(out: Buffer, at: number, slots: Slot[], span: ShapedSpan): void {
+  let i = 0;
+  let n = 0;
+  const skip = span.stable!.count;
+  for (const key in span.attributes) {
+    if (i++ < skip) continue;
+    const value = span.attributes[key];
+    const { at: slot, code } = slots[n++]!;
+    const kind = code & 3;
+    if (kind === STRING) out.write(value as string, at + slot, code >> 2, 'latin1');
+    else if (kind === INT) writeVarint(out, at + slot, value as number);
+    else if (kind === DOUBLE) out.writeDoubleLE(value as number, at + slot);
+    else out[at + slot] = value ? 1 : 0;
+  }
+}
+
+/** 8 bytes of `from` at `at` into `out` at `to`: a span id (a loop: cheaper than a copy call at this size). */
+function copy8(out: Buffer, to: number, from: Uint8Array, at: number): void {
+  for (let i = 0; i < 8; i++) out[to + i] = from[at + i]!;
 }
 
 /**

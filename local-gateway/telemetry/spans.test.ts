@@ -46,11 +46,11 @@ function source(stageSpans = true): SpanSource & { draws: number[] } {
     scope: { name: 'gatehouse' },
     stageSpans,
     draws,
-    randomHex(bytes) {
+    randomBytes(bytes) {
       draws.push(bytes);
-      let hex = '';
-      for (let i = 0; i < bytes; i++) hex += (next++ & 0xff).toString(16).padStart(2, '0');
-      return hex;
+      const out = Buffer.alloc(bytes);
+      for (let i = 0; i < bytes; i++) out[i] = next++ & 0xff;
+      return out;
     },
   };
 }

@@ -153,8 +153,8 @@ const LIMIT = 128;
 export interface SpanSource {
   resource: Resource;
   scope: InstrumentationScope;
-  /** Random span and trace ids, as hex: `bytes` random bytes at a time. */
-  randomHex(bytes: number): string;
+  /** Random bytes for span and trace ids, `bytes` at a time; the span keeps the view it is given. */
+  randomBytes(bytes: number): Buffer;
   /** `telemetry.otlp.stages`: a child span per stage (true), or their durations as attributes of the request span. */
   stageSpans: boolean;
 }
@@ -179,10 +179,23 @@ function stageFacts(stage: string): { name: string; attributes: Attributes; dura
 }
 
 /**
+ * A trace's ids as bytes, where the encoder copies a stage span's from (telemetry/encode.ts):
+ * the trace id, and the trace's draw of span ids, 8 bytes each, the request span's at `root`.
+ */
+export interface TraceIds {
+  readonly traceId: string;
+  readonly trace: Uint8Array;
+  readonly draw: Uint8Array;
+  readonly root: number;
+}
+
+/**
  * A finished span as the OpenTelemetry exporters read it, as a plain value: the SDK's span
  * objects (through a Tracer) cost as much again as encoding them. One class, so every span
  * has the same shape, `spanContext` is a prototype method rather than a closure per span,
- * and `duration` (which the exporters do not read) is worked out only if asked for.
+ * and `duration` (which the exporters do not read) is worked out only if asked for. A stage
+ * span's context is made from its ids' bytes only if asked for: the encoder copies the
+ * bytes (`ids`, its own span id at `idAt` of their draw) into a template and never reads it.
  */
 class PlainSpan implements ReadableSpan {
   readonly ended = true;
@@ -196,7 +209,7 @@ class PlainSpan implements ReadableSpan {
     src: SpanSource,
     readonly name: string,
     readonly kind: SpanKind,
-    private readonly context: SpanContext,
+    private context: SpanContext | undefined,
     readonly parentSpanContext: SpanContext | undefined,
     readonly startTime: HrTime,
     readonly endTime: HrTime,
@@ -204,13 +217,15 @@ class PlainSpan implements ReadableSpan {
     events: TimedEvent[],
     readonly status: SpanStatus,
     /** Shared by the spans whose encoding differs only in ids and times (telemetry/encode.ts). */
-    readonly shape?: object,
+    readonly shape: object | undefined,
     /** Its first attributes, whose encoding repeats (telemetry/encode.ts). */
-    readonly stable?: StableAttributes,
+    readonly stable: StableAttributes | undefined,
+    readonly ids: TraceIds | undefined,
+    readonly idAt: number,
   ) {
     this.resource = src.resource;
     this.instrumentationScope = src.scope;
-    const attributeCount = Object.keys(attributes).length;
+    const attributeCount = countKeys(attributes);
     this.attributes = attributeCount <= LIMIT ? attributes : Object.fromEntries(Object.entries(attributes).slice(0, LIMIT));
     this.droppedAttributesCount = Math.max(0, attributeCount - LIMIT);
     this.events = events.length <= LIMIT ? events : events.slice(0, LIMIT);
@@ -219,6 +234,7 @@ class PlainSpan implements ReadableSpan {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   spanContext(): SpanContext {
+    this.context ??= { traceId: this.ids!.traceId, spanId: hex(this.ids!.draw, this.idAt), traceFlags: this.parentSpanContext!.traceFlags };
     return this.context;
   }
   get duration(): HrTime {
@@ -227,24 +243,35 @@ class PlainSpan implements ReadableSpan {
   }
 }
 
+/** How many attributes: counted, not listed (`Object.keys` would make an array per span). */
+function countKeys(attributes: Attributes): number {
+  let n = 0;
+  for (const key in attributes) if (key !== '') n++;
+  return n;
+}
+
+/** The 8-byte span id at `at` of `bytes`, as hex. */
+const hex = (bytes: Uint8Array, at: number) => Buffer.from(bytes.buffer, bytes.byteOffset + at, 8).toString('hex');
+
 /**
  * The trace's spans, as the OpenTelemetry exporters read them (`ReadableSpan`). The request
  * span continues the client's W3C trace context when it sent one; the stages ran one after
  * another, so each stage span starts where the one before ended (the same time value), and
  * lasts the measured phase (what `Server-Timing` reported). The trace's random ids come from
- * one draw, cut into ids.
+ * one draw, kept as bytes for the encoder.
  */
 export function traceSpans(src: SpanSource, item: ExportItem, provider: ProviderAttributes | null): ReadableSpan[] {
   const h = item.head;
   const parent = h.request_headers.traceparent === undefined ? undefined : otelTrace.getSpanContext(parentContext(h.request_headers));
   const valid = parent !== undefined && isSpanContextValid(parent);
-  const phases = Object.entries(h.phases);
-  const ids = src.randomHex((valid ? 0 : 16) + 8 * ((src.stageSpans ? phases.length : 0) + 1));
-  let at = valid ? 0 : 32;
-  const nextSpanId = () => ids.slice(at, (at += 16));
+  // The trace's random ids, one draw: the trace id (unless the client's is continued), then a span id per span.
+  const draw = src.randomBytes((valid ? 0 : 16) + 8 * ((src.stageSpans ? countKeys(h.phases) : 0) + 1));
+  const first = valid ? 0 : 16;
+  const trace = valid ? Buffer.from(parent.traceId, 'hex') : draw.subarray(0, 16);
+  const ids: TraceIds = { traceId: valid ? parent.traceId : draw.toString('hex', 0, 16), trace, draw, root: first };
   const root: SpanContext = {
-    traceId: valid ? parent.traceId : ids.slice(0, 32),
-    spanId: nextSpanId(),
+    traceId: ids.traceId,
+    spanId: hex(draw, first),
     traceFlags: TraceFlags.SAMPLED,
     ...(valid && parent.traceState !== undefined ? { traceState: parent.traceState } : {}),
   };
@@ -252,24 +279,29 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   const start = hr(h.started_at);
   let ms = h.started_at;
   let from = start;
-  const stageEnd = new Map<string, HrTime>();
+  // When each stage ended, for the verdicts' events (most traces have none).
+  const stageEnd = h.verdicts.length === 0 ? null : new Map<string, HrTime>();
   const { attrs: attributes, stable } = requestAttributes(item, provider);
-  for (const [stage, took] of phases) {
+  let idAt = first;
+  for (const stage in h.phases) {
+    const took = h.phases[stage]!;
     ms += took;
     const to = hr(ms);
     const facts = stageFacts(stage);
     if (src.stageSpans) {
-      const context: SpanContext = { traceId: root.traceId, spanId: nextSpanId(), traceFlags: root.traceFlags, ...(root.traceState !== undefined ? { traceState: root.traceState } : {}) };
       const kind = stage === 'provider_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
-      spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET, facts));
+      idAt += 8;
+      // A client's trace state goes in every span's context, so those spans are made whole and have no shape of their own.
+      const context = root.traceState === undefined ? undefined : { traceId: root.traceId, spanId: hex(draw, idAt), traceFlags: root.traceFlags, traceState: root.traceState };
+      spans.push(new PlainSpan(src, facts.name, kind, context, root, from, to, facts.attributes, NONE, UNSET, context === undefined ? facts : undefined, undefined, ids, idAt));
     } else attributes[facts.durationKey] = Math.round(took * 1000) / 1000;
     from = to;
-    stageEnd.set(stage, to);
+    stageEnd?.set(stage, to);
   }
   const end = h.ended_at >= ms ? hr(h.ended_at) : from;
   const events: TimedEvent[] = h.verdicts.map((v) => ({
     name: 'gatehouse.verdict',
-    time: stageEnd.get(v.stage) ?? hr(h.ended_at),
+    time: stageEnd!.get(v.stage) ?? hr(h.ended_at),
     attributes: {
       'gatehouse.verdict.tier': v.tier,
       'gatehouse.verdict.enforced': v.enforced,
@@ -283,6 +315,6 @@ export function traceSpans(src: SpanSource, item: ExportItem, provider: Provider
   }));
   const name = h.requested_model === null ? operationOf(h.api) : `${operationOf(h.api)} ${h.requested_model}`;
   const status: SpanStatus = h.status >= 400 ? { code: SpanStatusCode.ERROR, message: h.error_message ?? h.error_code ?? `status ${h.status}` } : UNSET;
-  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, attributes, events, status, undefined, stable));
+  spans.push(new PlainSpan(src, name, SpanKind.SERVER, root, valid ? parent : undefined, start, end, attributes, events, status, undefined, stable, ids, first));
   return spans;
 }
