@@ -146,6 +146,14 @@ describe('a body starting with a UTF-8 BOM keeps its trace, and the importer thr
     // The importer is still the one storing: its thread is alive.
     expect(gw.app.gateway.writer.storesInline).toBe(false);
   });
+
+  it('a large BOM body is stored without the BOM, exactly as sent', async () => {
+    const sent = { model: 'demo/echo', messages: [{ role: 'user', content: 'größer 🙂 '.repeat(2_000) }] };
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(sent))]) });
+    expect(res.status).toBe(200);
+    const trace = await gw.api<{ request_body: unknown }>(`/api/traces/${res.headers.get('x-gatehouse-trace-id')}`);
+    expect(trace.request_body).toEqual(sent);
+  });
 });
 
 describe('a body with a key that reaches a prototype is refused, however it is spelled or nested', () => {
