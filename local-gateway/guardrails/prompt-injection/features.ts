@@ -67,7 +67,7 @@ export const BLOCK_BITS = 8;
  * where its n-gram ends (`sum`, `count`: at least `(text.length >> BLOCK_BITS) + 1` long,
  * zeroed) and, when `buckets` is given (at least 5 × length + 8 long), records each
  * feature's bucket there. Returns the number of features. A tight loop with no call per
- * feature, because the learned scorer runs it on every byte of an agent's context; hashes
+ * feature but `fresh` (small enough for V8 to inline), because the learned scorer runs it on every byte of an agent's context; hashes
  * are FNV-style, with a different multiplier per n. With `seen` (`seenBuckets()`), a feature
  * counts once per block however often it recurs there: a line repeated forty times is then
  * scored as the line, where summed forty times its n-grams decided the block alone.
@@ -191,7 +191,8 @@ export function scanFeatures(text: string, weights: Int8Array, sum: Int32Array, 
  * The scratch of `scanFeatures`' once-per-block counting: a small open-addressing set of the
  * block's buckets, emptied by a new stamp per block instead of cleared. A block has at most
  * about 1,300 features, so 4,096 slots stay under a third full; 32 KB stay in the cache, where
- * a stamp per bucket (1 MB) cost a cache miss per feature and a quarter of the scan's speed.
+ * a stamp per bucket (1 MB) cost a cache miss per feature and the scan ran at a quarter of
+ * its speed. The set still costs about a third of the scan.
  */
 const SLOTS = 4096;
 export function seenBuckets(): Int32Array {
