@@ -1,13 +1,13 @@
 /**
  * Labelled sets written by people, for train.ts: the committed ones in
- * scripts/injection/people/*.jsonl, learned whole, and those GATEHOUSE_INJECTION_EXTRA names.
+ * test/fixtures/injection/people/*.jsonl, learned whole, and those GATEHOUSE_INJECTION_EXTRA names.
  * One JSON object a line: `{"text", "injection", "kind", "family" or "category"}`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-export const PEOPLE_DIR = 'scripts/injection/people';
+export const PEOPLE_DIR = 'test/fixtures/injection/people';
 
 const Line = z.object({
   text: z.string(),

@@ -10,7 +10,7 @@
  * (hard-benign.ts) and, when GATEHOUSE_AGENT_FIXTURES names a directory, the strings of
  * recorded agent requests.
  * Labelled JSON-lines sets written by people are learned from: every
- * scripts/injection/people/*.jsonl whole, and those GATEHOUSE_INJECTION_EXTRA names (a blind
+ * test/fixtures/injection/people/*.jsonl whole, and those GATEHOUSE_INJECTION_EXTRA names (a blind
  * set not yet reported): half learned from, half held out (a path ending in `@all` is learned
  * whole); each learned attack also inside package text (GATEHOUSE_TRAIN_EMBED=0 leaves that
  * out). Benign files are split into train and validation by a hash of their path, so
@@ -114,7 +114,7 @@ function fixture(f: string): { text: string; y: number }[] {
 const fixtureTrain = fixture('test/fixtures/guardrails/eval/prompt_injection.jsonl');
 const fixtureBenign = fixture('test/fixtures/guardrails/heldout/prompt_injection.jsonl').filter((c) => c.y === 0).map((c) => c.text);
 
-// Labelled sets written by people: the committed ones (scripts/injection/people/*.jsonl,
+// Labelled sets written by people: the committed ones (test/fixtures/injection/people/*.jsonl,
 // sets whose held-out figures have been reported) are learned from whole; of those
 // GATEHOUSE_INJECTION_EXTRA names (comma-separated JSON-lines paths, read and never copied
 // into the repository) half of each, by a hash of the text, is learned from and the other
